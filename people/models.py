@@ -1,0 +1,113 @@
+"""Organisations (a treebeard tree), teachers, and staff roles bound to a subtree."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+
+class Organisation(MP_Node):
+    """A node of the city → district → township → school tree. Every staff permission is a subtree."""
+
+    class Kind(models.TextChoices):
+        CITY = "city", _("City")
+        DISTRICT = "district", _("District")
+        TOWNSHIP = "township", _("Township / school district")
+        SCHOOL = "school", _("School")
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    student_count = models.PositiveIntegerField(
+        _("student count"), default=0, help_text=_("Used for the counsellor staffing rule.")
+    )
+    is_boarding = models.BooleanField(
+        _("boarding school"), default=False,
+        help_text=_("Boarding schools keep the counselling room open longer each day."),
+    )
+
+    node_order_by = ["code"]
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self):
+        return self.name
+
+
+class Teacher(models.Model):
+    """A teacher's profile on a Django user. Kept to the personal data the platform needs."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "F", _("Female")
+        MALE = "M", _("Male")
+
+    class Role(models.TextChoices):
+        SUBJECT_TEACHER = "subject_teacher", _("Subject teacher")
+        HEAD_TEACHER = "head_teacher", _("Head teacher")
+        FULL_TIME_COUNSELLOR = "full_time_counsellor", _("Full-time counsellor")
+        PART_TIME_COUNSELLOR = "part_time_counsellor", _("Part-time counsellor")
+        SCHOOL_LEADER = "school_leader", _("School leader")
+
+    COUNSELLOR_ROLES = (Role.FULL_TIME_COUNSELLOR, Role.PART_TIME_COUNSELLOR)
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teacher",
+        verbose_name=_("user"),
+    )
+    employee_no = models.CharField(_("employee number"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    school = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="teachers",
+        limit_choices_to={"kind": Organisation.Kind.SCHOOL}, verbose_name=_("school"),
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices,
+                            default=Role.SUBJECT_TEACHER)
+    hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("teacher")
+        verbose_name_plural = _("teachers")
+        ordering = ["employee_no"]
+        indexes = [models.Index(fields=["school", "role", "is_active"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.employee_no})"
+
+    @property
+    def is_counsellor(self) -> bool:
+        return self.role in self.COUNSELLOR_ROLES
+
+
+class StaffRole(models.Model):
+    """A staff role held over one organisation's subtree."""
+
+    class Role(models.TextChoices):
+        TRAINER = "trainer", _("Trainer")
+        REVIEWER = "reviewer", _("Content reviewer")
+        SCHOOL_ADMIN = "school_admin", _("School admin")
+        DISTRICT_HR = "district_hr", _("District HR")
+        CITY_HR = "city_hr", _("City HR")
+
+    HR_ROLES = (Role.DISTRICT_HR, Role.CITY_HR)
+    ADMIN_ROLES = (Role.SCHOOL_ADMIN, Role.DISTRICT_HR, Role.CITY_HR)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="staff_roles", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="staff_roles", verbose_name=_("organisation"))
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "organisation"],
+                                    name="staffrole_unique_binding"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} · {self.organisation}"

@@ -1,0 +1,72 @@
+"""Reads about people and organisations, and the one rule of staff scope."""
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from .models import Organisation, StaffRole, Teacher
+
+
+def staff_roles_for_user(user, *, roles: Iterable[str] | None = None) -> QuerySet[StaffRole]:
+    """The staff role bindings a user holds, optionally only some roles."""
+    if not getattr(user, "is_authenticated", False):
+        return StaffRole.objects.none()
+    qs = StaffRole.objects.filter(user=user).select_related("organisation")
+    if roles is not None:
+        qs = qs.filter(role__in=list(roles))
+    return qs
+
+
+def organisation_scope(user, *, roles: Iterable[str] | None = None) -> QuerySet[Organisation]:
+    """Which organisations this user may see as staff: the subtrees of their role bindings.
+
+    The single answer to "what is in my scope": every staff page, export, job and API filters
+    through it. A superuser sees the whole tree; a user with no staff role sees nothing.
+    `roles` narrows to the subtrees held under those roles (e.g. HR pages pass the HR roles).
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    paths = list(staff_roles_for_user(user, roles=roles).values_list("organisation__path", flat=True))
+    if not paths:
+        return Organisation.objects.none()
+    condition = Q()
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return Organisation.objects.filter(condition)
+
+
+def user_is_staff_in_scope(user, organisation: Organisation, *,
+                           roles: Iterable[str] | None = None) -> bool:
+    """Whether `organisation` lies in the user's scope (under the given roles)."""
+    return organisation_scope(user, roles=roles).filter(pk=organisation.pk).exists()
+
+
+def user_has_staff_role(user, *, roles: Iterable[str] | None = None) -> bool:
+    """Whether the user holds any of the roles (any staff role when None); superusers do."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or staff_roles_for_user(user, roles=roles).exists()
+
+
+def teacher_list_in_scope(user, *, roles: Iterable[str] | None = None) -> QuerySet[Teacher]:
+    """Teachers of the schools in the user's scope."""
+    return Teacher.objects.filter(
+        school__in=organisation_scope(user, roles=roles)
+    ).select_related("school", "user")
+
+
+def teacher_for_user(user) -> Teacher | None:
+    """The teacher profile of a user, or None for staff without one."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.teacher
+    except Teacher.DoesNotExist:
+        return None
+
+
+def organisation_ancestors(organisation: Organisation) -> list[Organisation]:
+    """The chain from the root down to the organisation, for breadcrumbs and sheet columns."""
+    return list(organisation.get_ancestors()) + [organisation]

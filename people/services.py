@@ -1,0 +1,63 @@
+"""Writes about people: organisations, teachers, staff roles."""
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from .models import Organisation, StaffRole, Teacher
+
+User = get_user_model()
+
+# Each staff role also puts the user in a Wagtail group that carries the role's permissions.
+ROLE_GROUPS = {
+    StaffRole.Role.TRAINER: "Trainers",
+    StaffRole.Role.REVIEWER: "Reviewers",
+    StaffRole.Role.SCHOOL_ADMIN: "School admins",
+    StaffRole.Role.DISTRICT_HR: "District HR",
+    StaffRole.Role.CITY_HR: "City HR",
+}
+
+
+def organisation_create(*, code: str, name: str, kind: str,
+                        parent: Organisation | None = None, **fields) -> Organisation:
+    """Add an organisation under `parent` (or as a root)."""
+    node = Organisation(code=code, name=name, kind=kind, **fields)
+    if parent is None:
+        return Organisation.add_root(instance=node)
+    return parent.add_child(instance=node)
+
+
+@transaction.atomic
+def teacher_create(*, employee_no: str, name: str, school: Organisation, role: str,
+                   gender: str = "", hire_date: date | None = None, email: str = "",
+                   password: str | None = None) -> Teacher:
+    """Create a teacher and the account they log in with (username = employee number)."""
+    user = User(username=employee_no, email=email or "")
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return Teacher.objects.create(
+        user=user, employee_no=employee_no, name=name, school=school, role=role,
+        gender=gender, hire_date=hire_date,
+    )
+
+
+@transaction.atomic
+def staff_role_grant(*, user, role: str, organisation: Organisation) -> StaffRole:
+    """Bind a staff role over an organisation's subtree and give the role's admin group."""
+    binding, _ = StaffRole.objects.get_or_create(user=user, role=role, organisation=organisation)
+    group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[role])
+    user.groups.add(group)
+    return binding
+
+
+@transaction.atomic
+def staff_role_revoke(*, user, role: str, organisation: Organisation) -> None:
+    """Remove a role binding; the group goes when no binding of that role is left."""
+    StaffRole.objects.filter(user=user, role=role, organisation=organisation).delete()
+    if not StaffRole.objects.filter(user=user, role=role).exists():
+        user.groups.remove(*Group.objects.filter(name=ROLE_GROUPS[role]))

@@ -1,0 +1,82 @@
+"""Wagtail admin screens for organisations and teachers, each filtered to the user's scope."""
+
+from django.contrib.admin.utils import unquote
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+
+from .models import Organisation, Teacher
+from .selectors import organisation_scope
+
+
+class ScopedViewSetMixin:
+    """Makes every view of a ModelViewSet (list, edit, delete, inspect, history) see only
+    objects inside the requester's scope; others are 404.
+
+    Subclasses name the lookup from their model to an Organisation in `scope_field`
+    ("" for Organisation itself, "school" for Teacher, "teacher__school" for a certificate).
+    """
+
+    scope_field = ""
+    scope_roles = None
+
+    def scope_queryset(self, request, queryset):
+        orgs = organisation_scope(request.user, roles=self.scope_roles)
+        if not self.scope_field:
+            return queryset.filter(pk__in=orgs.values("pk"))
+        return queryset.filter(**{f"{self.scope_field}__in": orgs})
+
+    def construct_view(self, view_class, **kwargs):
+        return super().construct_view(self._scoped(view_class), **kwargs)
+
+    def _scoped(self, view_class):
+        viewset = self
+
+        class Scoped(view_class):
+            def get_base_queryset(self):
+                return viewset.scope_queryset(self.request, super().get_base_queryset())
+
+            def get_object(self, queryset=None):
+                # Every single-object view resolves its object through the scoped queryset.
+                pk = unquote(str(self.kwargs.get(self.pk_url_kwarg, "")))
+                scoped = viewset.scope_queryset(self.request, self.model._default_manager.all())
+                return get_object_or_404(scoped, pk=pk)
+
+        Scoped.__name__ = f"Scoped{view_class.__name__}"
+        Scoped.__qualname__ = Scoped.__name__
+        return Scoped
+
+
+class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
+    model = Organisation
+    icon = "site"
+    menu_label = _("Organisations")
+    add_to_admin_menu = False
+    list_display = ["name", "code", "kind", "student_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+    ordering = ["path"]
+    inspect_view_enabled = True
+    form_fields = ["name", "code", "kind", "student_count", "is_boarding"]
+    copy_view_enabled = False
+
+
+class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
+    model = Teacher
+    scope_field = "school"
+    icon = "user"
+    menu_label = _("Teachers")
+    add_to_admin_menu = False
+    list_display = ["name", "employee_no", "school", "role", "hire_date", "is_active"]
+    list_filter = ["role", "is_active", "gender"]
+    search_fields = ["name", "employee_no"]
+    inspect_view_enabled = True
+    form_fields = ["name", "gender", "school", "role", "hire_date", "is_active"]
+    copy_view_enabled = False
+
+
+class PeopleViewSetGroup(ModelViewSetGroup):
+    menu_label = _("People")
+    menu_icon = "group"
+    menu_order = 200
+    items = (OrganisationViewSet("organisations"), TeacherViewSet("teachers"))

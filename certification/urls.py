@@ -1,5 +1,8 @@
 from django.urls import path  # noqa: F401
 
+from .workload_urls import urlpatterns as workload_urlpatterns
+
 app_name = "certification"
 
 urlpatterns: list = []
+urlpatterns += workload_urlpatterns

@@ -1,0 +1,5 @@
+"""Certification data: the hours ledger, levels and certificates, and counsellors' workload."""
+
+from .certificates import *  # noqa: F401,F403
+from .ledger import *  # noqa: F401,F403
+from .workload import *  # noqa: F401,F403

@@ -1,0 +1,2 @@
+"""certificates models."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""ledger models."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""workload models."""
+__all__: list[str] = []

@@ -1,6 +1,6 @@
 from django.urls import path  # noqa: F401
 
-from .workload_urls import urlpatterns as workload_urlpatterns
+from .workload.urls import urlpatterns as workload_urlpatterns
 
 app_name = "certification"
 

@@ -1,5 +1,0 @@
-"""URLs of the workload pages; included by certification/urls.py."""
-
-from django.urls import path  # noqa: F401
-
-urlpatterns: list = []

@@ -111,3 +111,21 @@ def test_demo_city_has_every_role_and_level_of_the_tree(db):
     assert {o.kind for o in Organisation.objects.all()} == set(Organisation.Kind.values)
     assert set(Teacher.objects.values_list("role", flat=True)) == set(Teacher.Role.values)
     assert city.demo_school.path.startswith(city.demo_district.path)
+
+
+def test_admin_login_is_allauths_and_rate_limited(client, teacher_a):
+    page = client.get("/admin/login/?next=/admin/").content.decode()
+    assert "工号或邮箱" in page
+    for _ in range(5):
+        client.post("/admin/login/", {"login": teacher_a.employee_no, "password": "wrong"})
+    response = client.post("/admin/login/", {"login": teacher_a.employee_no, "password": "pass-1234"})
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_staff_log_in_to_the_admin_through_the_site_login(client, tree):
+    from tests import factories
+
+    hr = factories.district_hr(tree["district_x"])
+    response = client.post("/admin/login/?next=/admin/", {"login": hr.username, "password": "pass-1234"})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200

@@ -17,12 +17,15 @@ $(PYTHON):
 	$$(command -v $(PY) || command -v python3) -m venv $(VENV)
 
 # Stamp files: installs run again only when a requirements file changes.
+# -qq: pip's progress and per-index warnings would bury the output; errors still show.
 $(VENV)/.installed: requirements.txt | $(PYTHON)
-	$(PYTHON) -m pip install --disable-pip-version-check -q -r requirements.txt
+	@echo "Installing requirements.txt into $(VENV) (a minute the first time)..."
+	$(PYTHON) -m pip install --disable-pip-version-check -qq -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-test: requirements-test.txt requirements.txt | $(PYTHON)
-	$(PYTHON) -m pip install --disable-pip-version-check -q -r requirements-test.txt
+	@echo "Installing requirements-test.txt into $(VENV)..."
+	$(PYTHON) -m pip install --disable-pip-version-check -qq -r requirements-test.txt
 	touch $@
 
 install: $(VENV)/.installed

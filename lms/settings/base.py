@@ -145,7 +145,14 @@ MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(DATA_DIR / "media")))
 # they are streamed by views that check the requester's scope.
 PRIVATE_ROOT = Path(env.str("DJANGO_PRIVATE_ROOT", default=str(DATA_DIR / "private")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Media on object storage at scale: e.g. DJANGO_MEDIA_STORAGE=storages.backends.s3.S3Storage
+    # with its options as JSON (bucket_name, endpoint_url, ...), after installing django-storages.
+    "default": {
+        "BACKEND": env.str(
+            "DJANGO_MEDIA_STORAGE", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": env.json("DJANGO_MEDIA_STORAGE_OPTIONS", default={}),
+    },
     "private": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_ROOT), "base_url": None},

@@ -32,7 +32,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 data:
-	mkdir -p $(DATA)/broker/queue $(DATA)/broker/processed $(DATA)/media $(DATA)/private
+	mkdir -p $(DATA)/broker/queue $(DATA)/broker/processed $(DATA)/broker/control $(DATA)/media $(DATA)/private
 
 migrate: install data
 	$(PYTHON) manage.py migrate --noinput

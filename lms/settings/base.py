@@ -235,8 +235,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
-        "data_folder_processed": str(CELERY_BROKER_FOLDER / "processed"),
+        "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
         "store_processed": False,
+        # Exchange bindings shared by every process (else kombu writes ./control).
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
     }
 else:
     # Tasks run well under the visibility timeout, so an unacknowledged task is redelivered

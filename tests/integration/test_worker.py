@@ -39,13 +39,13 @@ def _broker(tmp_path: Path) -> tuple[str, dict]:
     if not url.startswith("filesystem://"):
         return url, settings.CELERY_BROKER_TRANSPORT_OPTIONS
     folder = tmp_path / "broker"  # the worker gets DJANGO_DATA_DIR=tmp_path: same folders
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True)
+    # The settings' own options, moved from DATA_DIR into this test's folder.
+    data_dir = str(settings.DATA_DIR)
     return url, {
-        "data_folder_in": str(folder / "queue"),
-        "data_folder_out": str(folder / "queue"),
-        "data_folder_processed": str(folder / "processed"),
-        "store_processed": False,
+        key: value.replace(data_dir, str(tmp_path), 1) if isinstance(value, str) else value
+        for key, value in settings.CELERY_BROKER_TRANSPORT_OPTIONS.items()
     }
 
 

@@ -31,6 +31,7 @@ def account_invitation_send(*, user: User, request_base_url: str) -> bool:
         "teacher": getattr(user, "teacher", None),
         "set_password_url": account_invitation_link(user=user, request_base_url=request_base_url),
         "login_url": request_base_url.rstrip("/") + reverse("account_login"),
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
         "site_name": settings.WAGTAIL_SITE_NAME,
     }
     # Sent from a worker with no request: the site's default language, as on the login page.

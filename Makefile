@@ -1,18 +1,69 @@
+# 心育研修 — the two commands: `make run` (demo site + Celery worker and beat) and `make test`.
+# Needs only Python 3.11 on the machine; everything else goes into .venv.
+
+SHELL := /bin/bash
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PYTHON := $(BIN)/python
+# Same default as lms.settings.base (DJANGO_DATA_DIR overrides both).
+DATA := $(or $(DJANGO_DATA_DIR),data)
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: install install-test run test
-$(BIN)/python:
-	$(shell command -v $(PY) || echo python3) -m venv $(VENV)
-	$(BIN)/pip install --upgrade pip >/dev/null
+.PHONY: run test install install-test data migrate seed serve messages clean-venv
 
-install: $(BIN)/python
-	$(BIN)/pip install -r requirements.txt
+$(PYTHON):
+	$$(command -v $(PY) || command -v python3) -m venv $(VENV)
 
-install-test: $(BIN)/python
-	$(BIN)/pip install -r requirements-test.txt
+# Stamp files: installs run again only when a requirements file changes.
+# -qq: pip's progress and per-index warnings would bury the output; errors still show.
+$(VENV)/.installed: requirements.txt | $(PYTHON)
+	@echo "Installing requirements.txt into $(VENV) (a minute the first time)..."
+	$(PYTHON) -m pip install --disable-pip-version-check -qq -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt requirements.txt | $(PYTHON)
+	@echo "Installing requirements-test.txt into $(VENV)..."
+	$(PYTHON) -m pip install --disable-pip-version-check -qq -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+data:
+	mkdir -p $(DATA)/broker/queue $(DATA)/broker/processed $(DATA)/broker/control $(DATA)/media $(DATA)/private
+
+migrate: install data
+	$(PYTHON) manage.py migrate --noinput
+
+# seed_demo is idempotent: a second run changes nothing.
+seed: migrate
+	if $(PYTHON) manage.py help seed_demo >/dev/null 2>&1; then $(PYTHON) manage.py seed_demo; fi
+
+run: seed serve
+
+# The web server and a Celery worker with embedded beat on the filesystem broker.
+# Each runs in its own process group (set -m); Ctrl-C, TERM or either one exiting
+# stops both groups, so no worker or autoreloader child outlives the command.
+serve: install data
+	@set -m; pids=""; \
+	stop() { trap - INT TERM EXIT; for p in $$pids; do kill -TERM -- -$$p 2>/dev/null; done; \
+	  for i in $$(seq 1 50); do alive=""; for p in $$pids; do kill -0 -- -$$p 2>/dev/null && alive=1; done; \
+	    [ -z "$$alive" ] && break; sleep 0.2; done; \
+	  for p in $$pids; do kill -KILL -- -$$p 2>/dev/null; done; wait 2>/dev/null; }; \
+	trap 'stop; exit 0' INT TERM; trap stop EXIT; \
+	$(BIN)/celery -A lms worker -B --pool=solo -l info & pids="$$pids $$!"; \
+	$(PYTHON) manage.py runserver $(HOST):$(PORT) & pids="$$pids $$!"; \
+	echo "Serving http://$(HOST):$(PORT)/ with a Celery worker and beat. Ctrl-C stops both."; \
+	wait -n; status=$$?; stop; exit $$status
 
 test: install-test
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -m "not e2e"
+
+# Compiles every app's locale/ and LOCALE_PATHS (needs gettext's msgfmt).
+messages: install
+	$(PYTHON) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+clean-venv:
+	rm -rf $(VENV)

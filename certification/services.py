@@ -321,9 +321,11 @@ def _remind_once(*, key: str, teacher: Teacher, subject: str, body: str) -> bool
 def expiry_reminders_send(*, on: date) -> int:
     """E-mail holders 90 and 30 days before expiry, once each (recorded in Reminder)."""
     sent = 0
-    for days in (90, 30):
+    # Two windows, (30, 90] and (0, 30] days ahead; the key carries the expiry date so a
+    # renewed certificate is reminded again before its new expiry.
+    for days, after in ((90, 30), (30, 0)):
         for cert in (Certificate.objects.filter(status=Certificate.Status.ACTIVE,
-                                                expires_on__gt=on,
+                                                expires_on__gt=on + timedelta(days=after),
                                                 expires_on__lte=on + timedelta(days=days))
                      .select_related("teacher__user", "level")):
             sent += _remind_once(

@@ -175,8 +175,10 @@ def certificate_authority(teacher: Teacher) -> str:
     return _("%(city)s Education Bureau") % {"city": city.name}
 
 
+@transaction.atomic
 def certificate_number_next(*, region: str, level_code: str, year: int) -> str:
-    """The next number for (region, level, year); the counter row is locked until commit."""
+    """The next number for (region, level, year); the counter row stays locked until the
+    outermost transaction (the issuing one) commits, so racing approvals wait in turn."""
     counter, _created = CertificateNumberCounter.objects.get_or_create(
         region=region, level_code=level_code, year=year)
     counter = CertificateNumberCounter.objects.select_for_update().get(pk=counter.pk)

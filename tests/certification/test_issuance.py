@@ -140,3 +140,39 @@ def test_racing_approvals_never_duplicate_numbers(tree):
     numbers = list(Certificate.objects.values_list("number", flat=True))
     assert len(numbers) == len(apps) == len(set(numbers))
     assert sorted(int(n.rsplit("-", 1)[1]) for n in numbers) == list(range(1, len(apps) + 1))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_number_counter_holds_under_contention(tree):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks (select_for_update) need PostgreSQL; SQLite serialises writes")
+    from django.db import transaction
+
+    from certification.services import certificate_number_next
+
+    certificate_number_next(region="R", level_code="C", year=2030)  # the row exists
+    barrier = threading.Barrier(4)
+    numbers, errors = [], []
+
+    def take():
+        from django.db import connection as conn
+
+        try:
+            barrier.wait()
+            for _ in range(25):
+                with transaction.atomic():
+                    numbers.append(certificate_number_next(region="R", level_code="C",
+                                                           year=2030))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(numbers) == [f"R-C-2030-{n:05d}" for n in range(2, 102)]

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from people.access import staff_required
 from people.models import Organisation, StaffRole, Teacher
-from people.selectors import organisation_scope, teacher_for_user
+from people.selectors import organisation_scope, teacher_for_user, user_has_staff_role
 
 from . import selectors, services
 from .forms import ApplyForm, DecisionForm, RatesForm, RevokeForm, VerifySearchForm
@@ -39,10 +39,16 @@ def _level_summaries(teacher: Teacher, on: date):
 @login_required
 def my_certificates(request):
     teacher = teacher_for_user(request.user)
+    staff_links = {
+        "can_review": user_has_staff_role(request.user, roles=StaffRole.HR_ROLES),
+        "can_see_rates": user_has_staff_role(request.user, roles=selectors.ROSTER_ROLES),
+    }
     if teacher is None:
-        return render(request, "certification/my_certificates.html", {"teacher": None})
+        return render(request, "certification/my_certificates.html",
+                      {"teacher": None, **staff_links})
     today = timezone.localdate()
     return render(request, "certification/my_certificates.html", {
+        **staff_links,
         "teacher": teacher,
         "certificates": selectors.certificate_list_for_teacher(teacher),
         "levels": _level_summaries(teacher, today),

@@ -27,3 +27,20 @@ def test_seed_demo_is_idempotent_and_near_the_seeds_figures(db):
     hr_pending = Application.objects.filter(status="pending",
                                             teacher__school__path__startswith=ns.organisation.path)
     assert hr_pending.exists()
+
+
+def test_demo_pages_have_something_true_to_show(client, db):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    call_command("seed_demo", "--teachers", "120", stdout=io.StringIO())
+    User = get_user_model()
+    client.force_login(User.objects.get(username="D0001"))
+    page = client.get(reverse("certification:my_certificates")).content.decode()
+    assert "SF-C-" in page and "/120" in page
+    client.force_login(User.objects.get(username="districthr"))
+    listing = client.get(reverse("certification:application_list")).content.decode()
+    assert "林晓雨" in listing
+    client.force_login(User.objects.get(username="cityhr"))
+    rates = client.get(reverse("certification:holding_rates"))
+    assert rates.status_code == 200 and "南沙区" in rates.content.decode()

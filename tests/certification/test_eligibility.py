@@ -69,3 +69,16 @@ def test_snapshot_is_json():
     result = eligibility(Records(), B, date(2024, 1, 1))
     snap = json.loads(json.dumps(result.as_json()))
     assert snap["eligible"] is False and len(snap["requirements"]) == 4
+
+
+def test_records_gathered_in_fixed_queries(teacher_a, django_assert_num_queries):
+    from certification.selectors import eligibility_records
+
+    from .builders import certificate, hours
+
+    for i in range(5):
+        hours(teacher_a, 3, date(2024, 1, i + 1))
+    certificate(teacher_a, "C")
+    with django_assert_num_queries(4):
+        records = eligibility_records(teacher_a)
+    assert len(records.hours) == 5 and records.highest_rank_on(date(2024, 6, 1)) == 1

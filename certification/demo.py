@@ -17,7 +17,7 @@ from .models import (
 )
 
 # Share of (non-new) teachers holding at least C, per district code suffix; the rest default.
-C_RATE = {"NS": 0.80, "CX": 1.00, "QJ": 0.70, "XY": 0.60, "PT": 0.85}
+C_RATE = {"NS": 0.86, "CX": 1.00, "QJ": 0.70, "XY": 0.60, "PT": 0.85}
 AUTHORITY = "心育示范市教育局"
 OFFLINE = [
     ("全员心理健康教育专题培训（线下）", Decimal("12")),
@@ -78,7 +78,7 @@ def seed(*, city, stdout=None, today: date | None = None) -> None:
         if roll < 0.03 and key != "CX":  # 慈溪 reports every teacher certified
             status = Certificate.Status.REVOKED
         certs.append((code, Certificate(
-            number=f"SF-{code}-{issued.year}-D{emp}", level=level, teacher_id=pk,
+            number=f"SF-{code}-{issued.year}-{emp}", level=level, teacher_id=pk,
             issued_on=issued, expires_on=years_after(issued, level.validity_years)
             - timedelta(days=1), status=status, authority=AUTHORITY,
             source=Certificate.Source.ISSUED if roll < 0.9 else Certificate.Source.IMPORTED)))
@@ -86,7 +86,7 @@ def seed(*, city, stdout=None, today: date | None = None) -> None:
             # Holders of B and A also show the C they started from.
             old = issued - timedelta(days=rng.randint(400, 900))
             certs.append(("C", Certificate(
-                number=f"SF-C-{old.year}-D{emp}", level=levels["C"], teacher_id=pk,
+                number=f"SF-C-{old.year}-{emp}", level=levels["C"], teacher_id=pk,
                 issued_on=old, expires_on=years_after(old, 5) - timedelta(days=1),
                 status=Certificate.Status.ACTIVE, authority=AUTHORITY)))
         if roll > 0.97:
@@ -143,7 +143,7 @@ def _demo_accounts(city, levels, today: date) -> None:
             date=today - timedelta(days=200), title="区级心理健康教育骨干教师研修",
             reference=f"demo:account:{teacher.employee_no}")], ignore_conflicts=True)
         issued = today - timedelta(days=700)
-        number = f"SF-{held}-{issued.year}-D{teacher.employee_no}"
+        number = f"SF-{held}-{issued.year}-{teacher.employee_no}"
         cert, made = Certificate.objects.get_or_create(number=number, defaults={
             "level": levels[held], "teacher": teacher, "issued_on": issued,
             "expires_on": years_after(issued, 5) - timedelta(days=1), "authority": AUTHORITY})

@@ -52,6 +52,8 @@ def my_certificates(request):
         "teacher": teacher,
         "certificates": selectors.certificate_list_for_teacher(teacher),
         "levels": _level_summaries(teacher, today),
+        "pending_codes": set(teacher.certificate_applications.filter(
+            status=Application.Status.PENDING).values_list("level__code", flat=True)),
         "applications": teacher.certificate_applications.select_related("level", "certificate"),
         "cycle": selectors.cycle_status(teacher, on=today),
         "entries": selectors.training_entry_list(teacher)[:50],
@@ -205,13 +207,14 @@ def holding_rates(request):
                          "width": round(300 * rate, 1), "text": row.percent(code),
                          "colour": colours[i % len(colours)]})
             y += 13
+    # The table shows the organisation and its children; each child links one level down.
     table = [{"row": r, "indent": r.depth * 1.2,
               "cells": [{"code": c, "holders": r.holders[c], "percent": r.percent(c)}
-                        for c in codes]} for r in rows]
+                        for c in codes]} for r in rows if r.depth <= 1]
     return render(request, "certification/holding_rates.html", {
         "org": org, "on": on, "form": form, "rows": rows, "codes": codes, "table": table,
         "total": rows[0] if rows else None, "chart_bars": bars, "chart_height": y + 6,
-        "missing": missing[:300], "missing_count": missing.count(),
+        "missing": missing[:50], "missing_count": missing.count(),
         "short": selectors.schools_short_of_counsellors(org),
         "per_counsellor": getattr(settings, "STUDENTS_PER_FULL_TIME_COUNSELLOR", 1000),
         "ancestors": [a for a in org.get_ancestors() if scope.filter(pk=a.pk).exists()],

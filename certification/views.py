@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from people.access import staff_required
-from people.models import Organisation, StaffRole, Teacher
+from people.models import StaffRole, Teacher
 from people.selectors import organisation_scope, teacher_for_user, user_has_staff_role
 
 from . import selectors, services
@@ -198,15 +198,15 @@ def holding_rates(request):
     bars, y = [], 4
     colours = ["#3b7d4f", "#2f6ea3", "#8a4fa8", "#a05a2c"]
     for row in chart_rows:
-        y += 14
+        y += 18
         for i, code in enumerate(codes):
             rate = row.rate(code) or 0
             bars.append({"label": row.organisation.name if i == 0 else "",
                          "label_full": row.organisation.name, "code": code,
-                         "y_label": y - 4, "y": y, "y_text": y + 9,
+                         "y_label": y - 5, "y": y, "y_text": y + 10,
                          "width": round(300 * rate, 1), "text": row.percent(code),
                          "colour": colours[i % len(colours)]})
-            y += 13
+            y += 15
     # The table shows the organisation and its children; each child links one level down.
     table = [{"row": r, "indent": r.depth * 1.2,
               "cells": [{"code": c, "holders": r.holders[c], "percent": r.percent(c)}

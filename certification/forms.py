@@ -30,3 +30,10 @@ class RatesForm(forms.Form):
     org = forms.IntegerField(required=False, widget=forms.HiddenInput)
     on = forms.DateField(label=_("On"), required=False,
                          widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CorrectionForm(forms.Form):
+    hours = forms.DecimalField(label=_("Hours (negative to deduct)"), max_digits=7,
+                               decimal_places=2)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -335,7 +335,11 @@ def certificate_roster_rows(*, user, level: str | None = None, status: str | Non
     school, district, role, level, number, issued on, expires on, status, hours this cycle).
     """
     on = on or date.today()
-    cycle_start = date(on.year - (on.year - 2021) % 5, 1, 1)
+    scope = organisation_scope(user, roles=ROSTER_ROLES)
+    # "This cycle" follows the policy of the top of the user's scope (one policy per sheet).
+    top = scope.order_by("depth", "path").first()
+    policy = cycle_policy_for(top) if top else CyclePolicy(years=5, start_year=2021)
+    cycle_start = date(on.year - (on.year - policy.start_year) % policy.years, 1, 1)
     hours = Subquery(
         TrainingEntry.objects.filter(teacher=OuterRef("teacher"), date__gte=cycle_start,
                                      date__lte=on)
@@ -345,8 +349,7 @@ def certificate_roster_rows(*, user, level: str | None = None, status: str | Non
         Organisation.objects.filter(kind=Organisation.Kind.DISTRICT,
                                     path=_district_path_expr())
         .values("name")[:1])
-    qs = Certificate.objects.filter(
-        teacher__school__in=organisation_scope(user, roles=ROSTER_ROLES))
+    qs = Certificate.objects.filter(teacher__school__in=scope)
     if level:
         qs = qs.filter(level__code=level)
     if status:

@@ -11,6 +11,8 @@ urlpatterns: list = [
     path("certificates/<int:pk>/pdf/", views.certificate_download, name="certificate_pdf"),
     path("certificates/<int:pk>/revoke/", views.certificate_revoke, name="certificate_revoke"),
     path("certificates/teachers/<int:pk>/", views.teacher_record, name="teacher_record"),
+    path("certificates/teachers/<int:pk>/correct/", views.training_correct,
+         name="training_correct"),
     path("certificates/applications/", views.application_list, name="application_list"),
     path("certificates/applications/<int:pk>/", views.application_review,
          name="application_review"),

@@ -21,7 +21,9 @@ from people.models import StaffRole, Teacher
 from people.selectors import organisation_scope, teacher_for_user, user_has_staff_role
 
 from . import selectors, services
-from .forms import ApplyForm, DecisionForm, RatesForm, RevokeForm, VerifySearchForm
+from .forms import (
+    ApplyForm, CorrectionForm, DecisionForm, RatesForm, RevokeForm, VerifySearchForm,
+)
 from .models import Application, Certificate, CertificateLevel, RoleRequirement
 from .pdf import certificate_pdf
 
@@ -112,7 +114,24 @@ def teacher_record(request, pk: int):
         "cycle": selectors.cycle_status(teacher, on=today),
         "entries": selectors.training_entry_list(teacher)[:100],
         "can_revoke": can_revoke, "revoke_form": RevokeForm(),
+        "correction_form": CorrectionForm(initial={"date": today}),
     })
+
+
+@staff_required(StaffRole.HR_ROLES)
+@require_POST
+def training_correct(request, pk: int):
+    teacher = get_object_or_404(
+        Teacher, pk=pk, school__in=organisation_scope(request.user, roles=StaffRole.HR_ROLES))
+    form = CorrectionForm(request.POST)
+    if form.is_valid():
+        services.training_entry_correct(
+            teacher=teacher, hours=form.cleaned_data["hours"], date=form.cleaned_data["date"],
+            reason=form.cleaned_data["reason"], recorded_by=request.user)
+        messages.success(request, _("Correction recorded."))
+    else:
+        messages.error(request, _("A correction needs hours, a date and a reason."))
+    return redirect("certification:teacher_record", pk=teacher.pk)
 
 
 @staff_required(StaffRole.HR_ROLES)

@@ -134,3 +134,22 @@ def test_mask_name(name, masked):
     from certification.views import mask_name
 
     assert mask_name(name) == masked
+
+
+def test_hr_records_a_correction_teacher_cannot(client, tree, teacher_a, teacher_b):
+    from certification.models import TrainingEntry
+
+    hours(teacher_a, 12, date(2024, 3, 3))
+    url = reverse("certification:training_correct", args=[teacher_a.pk])
+    data = {"hours": "-4", "date": "2024-03-04", "reason": "重复登记"}
+    client.force_login(teacher_b.user)
+    assert client.post(url, data).status_code == 403
+    client.force_login(district_hr(tree["district_y"]))
+    assert client.post(url, data).status_code == 404
+    client.force_login(district_hr(tree["district_x"]))
+    assert client.post(url, data).status_code == 302
+    entries = TrainingEntry.objects.filter(teacher=teacher_a).order_by("pk")
+    assert [(e.source, e.hours, e.reason) for e in entries][-1] == (
+        "correction", -4, "重复登记")
+    page = client.get(reverse("certification:teacher_record", args=[teacher_a.pk]))
+    assert "重复登记" in page.content.decode()

@@ -18,7 +18,8 @@ def test_roster_rows_scoped_with_cycle_hours_in_fixed_queries(tree, django_asser
     hours(mine[0], 6, date(2024, 2, 5))
     hours(mine[0], 50, date(2020, 2, 5))  # the previous cycle
     hr = district_hr(tree["district_x"])
-    with django_assert_num_queries(2):  # the role bindings, then one streamed select
+    # Role bindings, top of scope, its cycle policy, then one streamed select.
+    with django_assert_num_queries(4):
         rows = list(certificate_roster_rows(user=hr, on=date(2024, 6, 1)))
     assert len(rows) == 4 and other.name not in {r[0] for r in rows}
     first = next(r for r in rows if r[0] == "甲0" and r[5] == "C")

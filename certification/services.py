@@ -95,8 +95,13 @@ def application_submit(*, teacher: Teacher, level: CertificateLevel, submitted_b
                                   status=Application.Status.PENDING).exists():
         raise ValidationError(_("An application for this level is already pending."))
     result = eligibility(eligibility_records(teacher), LevelRule.of(level), timezone.localdate())
-    return Application.objects.create(teacher=teacher, level=level,
-                                      eligibility=result.as_json())
+    try:
+        with transaction.atomic():
+            return Application.objects.create(teacher=teacher, level=level,
+                                              eligibility=result.as_json())
+    except IntegrityError:
+        # A double submit raced past the check above; the constraint keeps one pending.
+        raise ValidationError(_("An application for this level is already pending.")) from None
 
 
 def _reviewable(application: Application, user) -> None:

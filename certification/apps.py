@@ -6,3 +6,6 @@ class CertificationConfig(AppConfig):
     name = "certification"
     verbose_name = _("Certification")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers  # noqa: F401

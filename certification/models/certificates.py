@@ -1,2 +1,239 @@
-"""certificates models."""
-__all__: list[str] = []
+"""Certificate levels and their rules (as data), certificates, applications and their history."""
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from people.models import Teacher
+
+__all__ = [
+    "CertificateLevel", "RoleRequirement", "RecognisedCredential", "TeacherCredential",
+    "Certificate", "CertificateNumberCounter", "Application", "CertificateEvent", "Reminder",
+]
+
+
+class CertificateLevel(models.Model):
+    """A level (C basic, B, A) and the rule for earning and renewing it. Edited by city HR."""
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    rank = models.PositiveSmallIntegerField(
+        _("rank"), unique=True, help_text=_("Higher ranks also count as every lower level."))
+    prerequisite = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("prerequisite level"))
+    hours_required = models.DecimalField(_("hours required"), max_digits=7, decimal_places=2,
+                                         default=Decimal("0"))
+    hours_window_years = models.PositiveSmallIntegerField(
+        _("hours window (years)"), default=5,
+        help_text=_("Only hours earned within this many years before applying count."))
+    required_courses = models.ManyToManyField("wagtailcore.Page", blank=True, related_name="+",
+                                              verbose_name=_("required courses"))
+    exam_course = models.ForeignKey(
+        "wagtailcore.Page", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("exam course"), help_text=_("A passed quiz of this course is required."))
+    validity_years = models.PositiveSmallIntegerField(_("validity (years)"), default=5)
+    renewal_hours = models.DecimalField(
+        _("hours to renew"), max_digits=7, decimal_places=2, default=Decimal("0"),
+        help_text=_("Hours earned while the certificate is valid that extend it."))
+
+    class Meta:
+        verbose_name = _("certificate level")
+        verbose_name_plural = _("certificate levels")
+        ordering = ["rank"]
+
+    def __str__(self):
+        return f"{self.code} · {self.name}"
+
+
+class RoleRequirement(models.Model):
+    """Which level a teacher of a role must hold (Guangdong practice by default)."""
+
+    role = models.CharField(_("teacher role"), max_length=32, unique=True,
+                            choices=Teacher.Role.choices)
+    level = models.ForeignKey(CertificateLevel, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("required level"))
+
+    class Meta:
+        verbose_name = _("role requirement")
+        verbose_name_plural = _("role requirements")
+        ordering = ["role"]
+
+    def __str__(self):
+        return f"{self.get_role_display()} → {self.level.code}"
+
+
+class RecognisedCredential(models.Model):
+    """An outside credential (e.g. 国家二级心理咨询师) counted as equivalent to a level."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    level = models.ForeignKey(CertificateLevel, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("counts as level"))
+
+    class Meta:
+        verbose_name = _("recognised credential")
+        verbose_name_plural = _("recognised credentials")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TeacherCredential(models.Model):
+    """A teacher holds a recognised outside credential."""
+
+    teacher = models.ForeignKey("people.Teacher", on_delete=models.CASCADE,
+                                related_name="credentials", verbose_name=_("teacher"))
+    credential = models.ForeignKey(RecognisedCredential, on_delete=models.PROTECT,
+                                   related_name="holders", verbose_name=_("credential"))
+    number = models.CharField(_("number"), max_length=64, blank=True)
+    obtained_on = models.DateField(_("obtained on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("teacher credential")
+        verbose_name_plural = _("teacher credentials")
+        constraints = [models.UniqueConstraint(fields=["teacher", "credential"],
+                                               name="teachercredential_once")]
+
+    def __str__(self):
+        return f"{self.teacher} · {self.credential}"
+
+
+def new_verification_code() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Certificate(models.Model):
+    """A certificate a teacher holds: issued here through an application, or imported."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    class Source(models.TextChoices):
+        ISSUED = "issued", _("Issued here")
+        IMPORTED = "imported", _("Imported")
+
+    number = models.CharField(_("number"), max_length=64, unique=True)
+    level = models.ForeignKey(CertificateLevel, on_delete=models.PROTECT,
+                              related_name="certificates", verbose_name=_("level"))
+    teacher = models.ForeignKey("people.Teacher", on_delete=models.PROTECT,
+                                related_name="certificates", verbose_name=_("teacher"))
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("expires on"))
+    # Renewal restarts the window in which renewal hours are counted.
+    renewed_on = models.DateField(_("last renewed on"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.ACTIVE)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices,
+                              default=Source.ISSUED)
+    authority = models.CharField(_("issuing authority"), max_length=120)
+    verification_code = models.CharField(_("verification code"), max_length=43, unique=True,
+                                         default=new_verification_code, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_on", "number"]
+        indexes = [
+            models.Index(fields=["teacher", "status"]),
+            models.Index(fields=["status", "expires_on"]),
+        ]
+
+    def __str__(self):
+        return f"{self.number} ({self.level.code})"
+
+
+class CertificateNumberCounter(models.Model):
+    """The last sequence number used per (region, level, year); locked while numbering."""
+
+    region = models.CharField(max_length=32)
+    level_code = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "level_code", "year"],
+                                               name="certificatecounter_unique")]
+
+
+class Application(models.Model):
+    """A teacher's application for a level, decided by HR in scope."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    teacher = models.ForeignKey("people.Teacher", on_delete=models.CASCADE,
+                                related_name="certificate_applications",
+                                verbose_name=_("teacher"))
+    level = models.ForeignKey(CertificateLevel, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("level"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.PENDING)
+    reason = models.TextField(_("reason"), blank=True)
+    eligibility = models.JSONField(_("eligibility snapshot"), default=dict, blank=True)
+    certificate = models.OneToOneField(Certificate, on_delete=models.SET_NULL, null=True,
+                                       blank=True, related_name="application",
+                                       verbose_name=_("certificate"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("certificate application")
+        verbose_name_plural = _("certificate applications")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "level"], condition=Q(status="pending"),
+                                    name="application_one_pending"),
+        ]
+
+    def __str__(self):
+        return f"{self.teacher} → {self.level.code} ({self.status})"
+
+
+class CertificateEvent(models.Model):
+    """One change in a certificate's life, with who made it and why."""
+
+    class Kind(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        IMPORTED = "imported", _("Imported")
+        RENEWED = "renewed", _("Renewed")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE,
+                                    related_name="events", verbose_name=_("certificate"))
+    kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("certificate event")
+        verbose_name_plural = _("certificate events")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.certificate_id} {self.kind}"
+
+
+class Reminder(models.Model):
+    """A reminder e-mail already sent, so each one goes out once (key names what and when)."""
+
+    key = models.CharField(max_length=120, unique=True)
+    teacher = models.ForeignKey("people.Teacher", on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)

@@ -1,2 +1,130 @@
-"""ledger models."""
-__all__: list[str] = []
+"""The training-hours ledger (学时): append-only entries, exam passes, and cycle policies."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["AppendOnlyError", "TrainingEntry", "ExamPass", "CyclePolicy"]
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or remove a ledger entry."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk updates and deletes are refused: the ledger only grows."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Training entries are append-only; record a correction instead.")
+
+    def delete(self):
+        raise AppendOnlyError("Training entries are append-only; record a correction instead.")
+
+    def _raw_delete(self, using):
+        raise AppendOnlyError("Training entries are append-only; record a correction instead.")
+
+
+class TrainingEntry(models.Model):
+    """One credit (or, for a correction, a debit) of training hours. Never edited or deleted."""
+
+    class Source(models.TextChoices):
+        COURSE_COMPLETION = "course_completion", _("Course completion")
+        LIVE_ATTENDANCE = "live_attendance", _("Live session attendance")
+        OFFLINE = "offline", _("Offline training")
+        IMPORT = "import", _("Import")
+        CORRECTION = "correction", _("Correction")
+
+    teacher = models.ForeignKey("people.Teacher", on_delete=models.PROTECT,
+                                related_name="training_entries", verbose_name=_("teacher"))
+    source = models.CharField(_("source"), max_length=32, choices=Source.choices)
+    hours = models.DecimalField(_("hours"), max_digits=7, decimal_places=2)
+    date = models.DateField(_("date"))
+    title = models.CharField(_("title"), max_length=200)
+    # The idempotency key within a source, e.g. "course-completion:42".
+    reference = models.CharField(_("reference"), max_length=128)
+    # The course a completion credits: "required courses" of a level are read from here.
+    course = models.ForeignKey("wagtailcore.Page", on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="+", verbose_name=_("course"))
+    reason = models.TextField(_("reason"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("training entry")
+        verbose_name_plural = _("training entries")
+        ordering = ["date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "reference"], name="trainingentry_once"),
+            models.CheckConstraint(condition=Q(hours__gte=0) | Q(source="correction"),
+                                   name="trainingentry_negative_only_corrections"),
+        ]
+        indexes = [models.Index(fields=["teacher", "date"])]
+
+    def __str__(self):
+        return f"{self.teacher_id} {self.date} {self.hours} {self.title}"
+
+    def clean(self):
+        if self.source == self.Source.CORRECTION and not self.reason.strip():
+            raise ValidationError({"reason": _("A correction needs a reason.")})
+        if self.source != self.Source.CORRECTION and self.hours is not None and self.hours < 0:
+            raise ValidationError({"hours": _("Only a correction may have negative hours.")})
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Training entries are append-only; record a correction instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Training entries are append-only; record a correction instead.")
+
+
+class ExamPass(models.Model):
+    """A passed course quiz, the exam some levels require. Kept once per teacher and course."""
+
+    teacher = models.ForeignKey("people.Teacher", on_delete=models.CASCADE,
+                                related_name="exam_passes", verbose_name=_("teacher"))
+    course = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("course"))
+    passed_on = models.DateField(_("passed on"))
+    score = models.PositiveSmallIntegerField(_("score"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("exam pass")
+        verbose_name_plural = _("exam passes")
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "course"], name="exampass_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.teacher_id} {self.course_id} {self.passed_on}"
+
+
+class CyclePolicy(models.Model):
+    """The continuing-education cycle of an organisation's subtree (nearest ancestor wins)."""
+
+    organisation = models.OneToOneField("people.Organisation", on_delete=models.CASCADE,
+                                        related_name="cycle_policy",
+                                        verbose_name=_("organisation"))
+    years = models.PositiveSmallIntegerField(_("cycle length (years)"), default=5)
+    hours = models.DecimalField(_("hours per cycle"), max_digits=7, decimal_places=2,
+                                default=Decimal("360"))
+    yearly_minimum = models.DecimalField(_("yearly minimum hours"), max_digits=7,
+                                         decimal_places=2, null=True, blank=True)
+    # Cycles are counted from this year: 2021 starts the 14th five-year plan's cycle.
+    start_year = models.PositiveSmallIntegerField(_("first cycle starts in"), default=2021)
+
+    class Meta:
+        verbose_name = _("continuing-education cycle")
+        verbose_name_plural = _("continuing-education cycles")
+
+    def __str__(self):
+        return f"{self.organisation}: {self.hours} / {self.years}"

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -256,7 +257,20 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Periodic tasks (task name -> schedule), listed here, the one place that knows every app.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "certification-daily": {
+        "task": "certification.certificates_daily",
+        "schedule": crontab(hour=1, minute=10),
+    },
+    "certification-expiry-reminders": {
+        "task": "certification.expiry_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "certification-pace-reminders": {
+        "task": "certification.pace_reminders",
+        "schedule": crontab(hour=8, minute=30, day_of_month=1),
+    },
+}
 
 LOGGING = {
     "version": 1,

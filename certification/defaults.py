@@ -1,0 +1,80 @@
+"""The default levels, role requirements and recognised credentials (docs/certification.md
+says where each figure comes from). Seeding is idempotent: existing rows are left as HR set them.
+"""
+
+from decimal import Decimal
+
+# code, name, rank, prerequisite, hours required, window years, validity years, renewal hours
+LEVELS = [
+    ("C", "C级（基础级）心理健康教育教师证书", 1, None, Decimal("24"), 5, 5, Decimal("24")),
+    ("B", "B级（中级）心理健康教育教师证书", 2, "C", Decimal("120"), 5, 5, Decimal("72")),
+    ("A", "A级（高级）心理健康教育教师证书", 3, "B", Decimal("240"), 5, 5, Decimal("120")),
+]
+
+# Guangdong practice: C for every teacher, B for part-time counsellors, A for full-time
+# counsellors and the school leader in charge of mental-health work.
+ROLE_LEVELS = {
+    "subject_teacher": "C",
+    "head_teacher": "C",
+    "part_time_counsellor": "B",
+    "full_time_counsellor": "A",
+    "school_leader": "A",
+}
+
+CREDENTIALS = [
+    ("国家二级心理咨询师", "B"),
+    ("国家三级心理咨询师", "C"),
+]
+
+# Who may edit the rules in the Wagtail admin, and who may read certificates there.
+CITY_HR_GROUP = "City HR"
+RULE_MODELS = ["certificatelevel", "rolerequirement", "recognisedcredential", "cyclepolicy"]
+VIEW_GROUPS = ["City HR", "District HR", "School admins"]
+VIEW_MODELS = ["certificate", "certificateevent", "application"]
+
+
+def seed_defaults(apps=None) -> None:
+    """Create the default levels, role requirements, credentials and admin permissions once."""
+    if apps is None:
+        from django.apps import apps as global_apps
+
+        apps = global_apps
+    Level = apps.get_model("certification", "CertificateLevel")
+    RoleRequirement = apps.get_model("certification", "RoleRequirement")
+    Credential = apps.get_model("certification", "RecognisedCredential")
+    levels = {}
+    for code, name, rank, prereq, hours, window, validity, renewal in LEVELS:
+        level, _ = Level.objects.get_or_create(code=code, defaults={
+            "name": name, "rank": rank, "prerequisite": levels.get(prereq),
+            "hours_required": hours, "hours_window_years": window,
+            "validity_years": validity, "renewal_hours": renewal,
+        })
+        levels[code] = level
+    for role, code in ROLE_LEVELS.items():
+        RoleRequirement.objects.get_or_create(role=role, defaults={"level": levels[code]})
+    for name, code in CREDENTIALS:
+        Credential.objects.get_or_create(name=name, defaults={"level": levels[code]})
+    _grant_permissions(apps)
+
+
+def _grant_permissions(apps) -> None:
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    ContentType = apps.get_model("contenttypes", "ContentType")
+
+    def perms(models, actions):
+        found = []
+        for model in models:
+            ct, _ = ContentType.objects.get_or_create(app_label="certification", model=model)
+            for action in actions:
+                perm, _ = Permission.objects.get_or_create(
+                    content_type=ct, codename=f"{action}_{model}",
+                    defaults={"name": f"Can {action} {model}"})
+                found.append(perm)
+        return found
+
+    city_hr, _ = Group.objects.get_or_create(name=CITY_HR_GROUP)
+    city_hr.permissions.add(*perms(RULE_MODELS, ["add", "change", "delete", "view"]))
+    for name in VIEW_GROUPS:
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(*perms(VIEW_MODELS, ["view"]))

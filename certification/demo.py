@@ -1,0 +1,166 @@
+"""Demo records for the demo city: hours, certificates of every level and status, credentials
+and pending applications, near the seeds' figures (南沙 C holding about 80%; 慈溪 near 100%
+excluding new teachers). Deterministic, bulk-inserted, idempotent."""
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+
+from people.models import Organisation, Teacher
+
+from .eligibility import years_after
+from .models import (
+    Application, Certificate, CertificateEvent, CertificateLevel, RecognisedCredential,
+    TeacherCredential, TrainingEntry,
+)
+
+# Share of (non-new) teachers holding at least C, per district code suffix; the rest default.
+C_RATE = {"NS": 0.86, "CX": 1.00, "QJ": 0.70, "XY": 0.60, "PT": 0.85}
+AUTHORITY = "心育示范市教育局"
+OFFLINE = [
+    ("全员心理健康教育专题培训（线下）", Decimal("12")),
+    ("心理危机识别与干预工作坊", Decimal("8")),
+    ("班主任心理辅导能力提升班", Decimal("16")),
+    ("团体心理辅导体验营", Decimal("24")),
+]
+ONLINE = [("心理危机识别与干预（线上课程）", Decimal("6")), ("学生心理健康知识（线上课程）", Decimal("4"))]
+
+
+def _district_key(path: str, districts: dict[str, str]) -> str:
+    return districts.get(path[: 2 * Organisation.steplen], "")
+
+
+@transaction.atomic
+def seed(*, city, stdout=None, today: date | None = None) -> None:
+    """Add hours, certificates, credentials and applications to the demo city (once)."""
+    today = today or date.today()
+    levels = {lv.code: lv for lv in CertificateLevel.objects.all()}
+    if not {"A", "B", "C"} <= set(levels):
+        return
+    districts = {d.path: d.code.rsplit("-", 1)[-1] for d in city.districts}
+    new_since = today - timedelta(days=365)
+    teachers = list(Teacher.objects.filter(school__path__startswith=city.city.path)
+                    .values_list("pk", "employee_no", "role", "hire_date", "school__path")
+                    .order_by("pk"))
+    entries, certs = [], []
+    credential_rows = []
+    credentials = {c.name: c for c in RecognisedCredential.objects.all()}
+    demo_accounts = {u.username for u in city.accounts.values()}
+    for pk, emp, role, hired, path in teachers:
+        rng = random.Random(emp)
+        is_new = hired is not None and hired > new_since
+        # Hours: one or two offline trainings and an online course, over the last three years.
+        for i in range(1 if is_new else rng.randint(1, 3)):
+            title, hours = OFFLINE[rng.randrange(len(OFFLINE))]
+            day = today - timedelta(days=rng.randint(20, 300 if is_new else 1000))
+            entries.append(TrainingEntry(teacher_id=pk, source=TrainingEntry.Source.OFFLINE,
+                                         hours=hours, date=day, title=title,
+                                         reference=f"demo:offline:{emp}:{i}"))
+        title, hours = ONLINE[rng.randrange(len(ONLINE))]
+        entries.append(TrainingEntry(teacher_id=pk, source=TrainingEntry.Source.COURSE_COMPLETION,
+                                     hours=hours, date=today - timedelta(days=rng.randint(5, 400)),
+                                     title=title, reference=f"demo:completion:{emp}"))
+        if emp in demo_accounts or is_new:
+            continue
+        key = _district_key(path, districts)
+        if rng.random() >= C_RATE.get(key, 0.75) and role not in Teacher.COUNSELLOR_ROLES:
+            continue
+        code = {"full_time_counsellor": "A", "school_leader": "B",
+                "part_time_counsellor": "B"}.get(role, "C")
+        if code == "B" and rng.random() < 0.3:
+            code = "C"
+        issued = today - timedelta(days=rng.randint(30, 1700))
+        level = levels[code]
+        status = Certificate.Status.ACTIVE
+        roll = rng.random()
+        if roll < 0.03 and key != "CX":  # 慈溪 reports every teacher certified
+            status = Certificate.Status.REVOKED
+        certs.append((code, Certificate(
+            number=f"SF-{code}-{issued.year}-{emp}", level=level, teacher_id=pk,
+            issued_on=issued, expires_on=years_after(issued, level.validity_years)
+            - timedelta(days=1), status=status, authority=AUTHORITY,
+            source=Certificate.Source.ISSUED if roll < 0.9 else Certificate.Source.IMPORTED)))
+        if code != "C":
+            # Holders of B and A also show the C they started from.
+            old = issued - timedelta(days=rng.randint(400, 900))
+            certs.append(("C", Certificate(
+                number=f"SF-C-{old.year}-{emp}", level=levels["C"], teacher_id=pk,
+                issued_on=old, expires_on=years_after(old, 5) - timedelta(days=1),
+                status=Certificate.Status.ACTIVE, authority=AUTHORITY)))
+        if roll > 0.97:
+            # An earlier C that ran out: expired, and one that a reissue superseded.
+            gone = today - timedelta(days=2400)
+            certs.append(("C", Certificate(
+                number=f"SF-C-{gone.year}-E{emp}", level=levels["C"], teacher_id=pk,
+                issued_on=gone, expires_on=years_after(gone, 5) - timedelta(days=1),
+                status=Certificate.Status.EXPIRED if roll > 0.985
+                else Certificate.Status.SUPERSEDED, authority=AUTHORITY)))
+        if role == Teacher.Role.FULL_TIME_COUNSELLOR and "国家二级心理咨询师" in credentials:
+            credential_rows.append(TeacherCredential(
+                teacher_id=pk, credential=credentials["国家二级心理咨询师"],
+                number=f"ZX2-{emp}", obtained_on=today - timedelta(days=3000)))
+    TrainingEntry.objects.bulk_create(entries, batch_size=2000, ignore_conflicts=True)
+    existing = set(Certificate.objects.filter(number__in=[c.number for _, c in certs])
+                   .values_list("number", flat=True))
+    fresh = [c for _, c in certs if c.number not in existing]
+    Certificate.objects.bulk_create(fresh, batch_size=2000)
+    kinds = {Certificate.Status.REVOKED: CertificateEvent.Kind.REVOKED,
+             Certificate.Status.EXPIRED: CertificateEvent.Kind.EXPIRED,
+             Certificate.Status.SUPERSEDED: CertificateEvent.Kind.SUPERSEDED}
+    ids = dict(Certificate.objects.filter(number__in=[c.number for c in fresh])
+               .values_list("number", "pk"))
+    events = []
+    for cert in fresh:
+        first = (CertificateEvent.Kind.IMPORTED if cert.source == Certificate.Source.IMPORTED
+                 else CertificateEvent.Kind.ISSUED)
+        events.append(CertificateEvent(certificate_id=ids[cert.number], kind=first))
+        if cert.status in kinds:
+            events.append(CertificateEvent(certificate_id=ids[cert.number],
+                                           kind=kinds[cert.status], note="演示数据"))
+    CertificateEvent.objects.bulk_create(events, batch_size=2000)
+    TeacherCredential.objects.bulk_create(credential_rows, batch_size=2000, ignore_conflicts=True)
+    _demo_accounts(city, levels, today)
+    if stdout is not None:
+        stdout.write(f"certification: {len(entries)} hour entries, {len(fresh)} new certificates")
+
+
+def _demo_accounts(city, levels, today: date) -> None:
+    """The demo teacher holds C and has applied for B (86/120 hours); the counsellor holds B
+    and has applied for A; two more teachers of the demo school wait for C."""
+    def profile(key):
+        user = city.accounts.get(key)
+        return getattr(user, "teacher", None) if user else None
+
+    plans = [(profile("teacher"), "C", "B", Decimal("62")),
+             (profile("counsellor"), "B", "A", Decimal("180"))]
+    for teacher, held, wanted, hours in plans:
+        if teacher is None:
+            continue
+        TrainingEntry.objects.bulk_create([TrainingEntry(
+            teacher=teacher, source=TrainingEntry.Source.OFFLINE, hours=hours,
+            date=today - timedelta(days=200), title="区级心理健康教育骨干教师研修",
+            reference=f"demo:account:{teacher.employee_no}")], ignore_conflicts=True)
+        issued = today - timedelta(days=700)
+        number = f"SF-{held}-{issued.year}-{teacher.employee_no}"
+        cert, made = Certificate.objects.get_or_create(number=number, defaults={
+            "level": levels[held], "teacher": teacher, "issued_on": issued,
+            "expires_on": years_after(issued, 5) - timedelta(days=1), "authority": AUTHORITY})
+        if made:
+            CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.ISSUED)
+        _pending(teacher, levels[wanted])
+    others = (Teacher.objects.filter(school=city.demo_school, certificates__isnull=True)
+              .exclude(user__in=city.accounts.values()).order_by("pk")[:2])
+    for teacher in others:
+        _pending(teacher, levels["C"])
+
+
+def _pending(teacher, level) -> None:
+    from .eligibility import LevelRule, eligibility
+    from .selectors import eligibility_records
+
+    if Application.objects.filter(teacher=teacher, level=level).exists():
+        return
+    result = eligibility(eligibility_records(teacher), LevelRule.of(level), date.today())
+    Application.objects.create(teacher=teacher, level=level, eligibility=result.as_json())

@@ -1,0 +1,39 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplyForm(forms.Form):
+    level = forms.CharField(max_length=8)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    reason = forms.CharField(label=_("Reason (required to reject)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("A rejection needs a reason."))
+        return data
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VerifySearchForm(forms.Form):
+    number = forms.CharField(label=_("Certificate number"), max_length=64)
+
+
+class RatesForm(forms.Form):
+    org = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    on = forms.DateField(label=_("On"), required=False,
+                         widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CorrectionForm(forms.Form):
+    hours = forms.DecimalField(label=_("Hours (negative to deduct)"), max_digits=7,
+                               decimal_places=2)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))

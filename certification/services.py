@@ -1,0 +1,365 @@
+"""Writes of certification: the ledger, applications, issuing, importing, renewing, revoking,
+expiring and reminding. Each is one transaction and writes its history row."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from people.models import Organisation, StaffRole, Teacher
+from people.selectors import organisation_scope
+
+from .eligibility import LevelRule, eligibility, years_after
+from .models import (
+    Application, Certificate, CertificateEvent, CertificateLevel, CertificateNumberCounter,
+    ExamPass, Reminder, TrainingEntry,
+)
+from .selectors import cycle_status, eligibility_records, expiry_date_for
+
+# --- Ledger -------------------------------------------------------------------------------
+
+
+def training_entry_record(*, teacher: Teacher, hours: Decimal, date: date, title: str,
+                          source: str, reference: str, recorded_by=None,
+                          course=None) -> tuple[TrainingEntry, bool]:
+    """Credit hours once per (source, reference); a repeat returns the existing entry."""
+    hours = Decimal(str(hours))
+    if source == TrainingEntry.Source.CORRECTION:
+        raise ValidationError(_("Use training_entry_correct for corrections."))
+    if source not in TrainingEntry.Source.values:
+        raise ValidationError(_("Unknown source."))
+    if hours < 0:
+        raise ValidationError(_("Only a correction may have negative hours."))
+    if not reference:
+        raise ValidationError(_("A reference is required."))
+    existing = TrainingEntry.objects.filter(source=source, reference=reference).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            entry = TrainingEntry.objects.create(
+                teacher=teacher, hours=hours, date=date, title=title[:200], source=source,
+                reference=reference, recorded_by=recorded_by, course=course)
+    except IntegrityError:
+        # Another process credited the same reference a moment ago.
+        return TrainingEntry.objects.get(source=source, reference=reference), False
+    return entry, True
+
+
+@transaction.atomic
+def training_entry_correct(*, teacher: Teacher, hours: Decimal, date: date, reason: str,
+                           recorded_by, title: str = "") -> TrainingEntry:
+    """Add a correction (positive or negative hours) with its reason; nothing is edited."""
+    if not reason or not reason.strip():
+        raise ValidationError(_("A correction needs a reason."))
+    return TrainingEntry.objects.create(
+        teacher=teacher, hours=Decimal(str(hours)), date=date, reason=reason.strip(),
+        title=(title or _("Correction"))[:200], source=TrainingEntry.Source.CORRECTION,
+        reference=f"correction:{uuid.uuid4().hex}", recorded_by=recorded_by)
+
+
+def exam_pass_record(*, teacher: Teacher, course, passed_on: date,
+                     score: int = 0) -> tuple[ExamPass, bool]:
+    """Record a passed course quiz once per teacher and course (the first pass is kept)."""
+    try:
+        with transaction.atomic():
+            return ExamPass.objects.get_or_create(
+                teacher=teacher, course=course,
+                defaults={"passed_on": passed_on, "score": score})
+    except IntegrityError:
+        return ExamPass.objects.get(teacher=teacher, course=course), False
+
+
+# --- Applications ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_submit(*, teacher: Teacher, level: CertificateLevel, submitted_by) -> Application:
+    """A teacher applies for a level for themselves; one pending application per level.
+
+    Applying while requirements are missing is allowed (the snapshot shows what is missing);
+    approval requires eligibility on the day of the decision.
+    """
+    if teacher.user_id != submitted_by.pk:
+        raise PermissionDenied(_("Teachers apply only for themselves."))
+    if Application.objects.filter(teacher=teacher, level=level,
+                                  status=Application.Status.PENDING).exists():
+        raise ValidationError(_("An application for this level is already pending."))
+    result = eligibility(eligibility_records(teacher), LevelRule.of(level), timezone.localdate())
+    try:
+        with transaction.atomic():
+            return Application.objects.create(teacher=teacher, level=level,
+                                              eligibility=result.as_json())
+    except IntegrityError:
+        # A double submit raced past the check above; the constraint keeps one pending.
+        raise ValidationError(_("An application for this level is already pending.")) from None
+
+
+def _reviewable(application: Application, user) -> None:
+    if not organisation_scope(user, roles=StaffRole.HR_ROLES).filter(
+            pk=application.teacher.school_id).exists():
+        raise PermissionDenied(_("This application is outside your scope."))
+
+
+@transaction.atomic
+def application_approve(*, application: Application, decided_by,
+                        on: date | None = None) -> Certificate:
+    """Approve an application: snapshot eligibility and issue the certificate, exactly once."""
+    app = (Application.objects.select_for_update().select_related("teacher", "level")
+           .get(pk=application.pk))
+    _reviewable(app, decided_by)
+    if app.status == Application.Status.APPROVED and app.certificate_id:
+        return app.certificate
+    if app.status != Application.Status.PENDING:
+        raise ValidationError(_("This application has already been decided."))
+    on = on or timezone.localdate()
+    level = (CertificateLevel.objects.select_related("prerequisite", "exam_course")
+             .prefetch_related("required_courses").get(pk=app.level_id))
+    result = eligibility(eligibility_records(app.teacher), LevelRule.of(level), on)
+    if not result.eligible:
+        raise ValidationError(_("The teacher does not meet every requirement yet."))
+    cert = certificate_issue(teacher=app.teacher, level=level, issued_on=on,
+                             issued_by=decided_by)
+    app.status = Application.Status.APPROVED
+    app.eligibility = result.as_json()
+    app.certificate = cert
+    app.decided_by = decided_by
+    app.decided_at = timezone.now()
+    app.save()
+    return cert
+
+
+@transaction.atomic
+def application_reject(*, application: Application, decided_by, reason: str) -> Application:
+    """Reject a pending application with a reason the teacher will see."""
+    app = Application.objects.select_for_update().select_related("teacher").get(pk=application.pk)
+    _reviewable(app, decided_by)
+    if app.status != Application.Status.PENDING:
+        raise ValidationError(_("This application has already been decided."))
+    if not reason or not reason.strip():
+        raise ValidationError(_("A rejection needs a reason."))
+    result = eligibility(eligibility_records(app.teacher), LevelRule.of(app.level),
+                         timezone.localdate())
+    app.status = Application.Status.REJECTED
+    app.reason = reason.strip()
+    app.eligibility = result.as_json()
+    app.decided_by = decided_by
+    app.decided_at = timezone.now()
+    app.save()
+    return app
+
+
+# --- Certificates ------------------------------------------------------------------------------
+
+
+def certificate_region(teacher: Teacher) -> str:
+    """The region part of a number: CERTIFICATE_REGION, else the code of the teacher's city."""
+    region = getattr(settings, "CERTIFICATE_REGION", "")
+    if region:
+        return region
+    school = teacher.school
+    return Organisation.objects.get(path=school.path[:school.steplen]).code
+
+
+def certificate_authority(teacher: Teacher) -> str:
+    """The issuing authority: CERTIFICATE_AUTHORITY, else the city's education bureau."""
+    authority = getattr(settings, "CERTIFICATE_AUTHORITY", "")
+    if authority:
+        return authority
+    school = teacher.school
+    city = Organisation.objects.get(path=school.path[:school.steplen])
+    return _("%(city)s Education Bureau") % {"city": city.name}
+
+
+@transaction.atomic
+def certificate_number_next(*, region: str, level_code: str, year: int) -> str:
+    """The next number for (region, level, year); the counter row stays locked until the
+    outermost transaction (the issuing one) commits, so racing approvals wait in turn."""
+    counter, _created = CertificateNumberCounter.objects.get_or_create(
+        region=region, level_code=level_code, year=year)
+    counter = CertificateNumberCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    fmt = getattr(settings, "CERTIFICATE_NUMBER_FORMAT", "{region}-{level}-{year}-{seq:05d}")
+    return fmt.format(region=region, level=level_code, year=year, seq=counter.last)
+
+
+@transaction.atomic
+def certificate_issue(*, teacher: Teacher, level: CertificateLevel, issued_on: date,
+                      issued_by) -> Certificate:
+    """Issue a numbered certificate; an active one of the same level is superseded by it."""
+    number = certificate_number_next(region=certificate_region(teacher), level_code=level.code,
+                                     year=issued_on.year)
+    cert = Certificate.objects.create(
+        number=number, level=level, teacher=teacher, issued_on=issued_on,
+        expires_on=expiry_date_for(level, issued_on), authority=certificate_authority(teacher),
+        source=Certificate.Source.ISSUED)
+    CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.ISSUED,
+                                    actor=issued_by)
+    for old in (Certificate.objects.select_for_update()
+                .filter(teacher=teacher, level=level, status=Certificate.Status.ACTIVE)
+                .exclude(pk=cert.pk)):
+        old.status = Certificate.Status.SUPERSEDED
+        old.save(update_fields=["status"])
+        CertificateEvent.objects.create(certificate=old, kind=CertificateEvent.Kind.SUPERSEDED,
+                                        actor=issued_by, note=cert.number)
+    return cert
+
+
+@transaction.atomic
+def certificate_record_imported(*, teacher: Teacher, level_code: str, number: str,
+                                issued_on: date, expires_on: date | None, authority: str,
+                                recorded_by) -> tuple[Certificate, bool]:
+    """Record a certificate held from elsewhere, once per number (source: imported)."""
+    number = (number or "").strip()
+    if not number:
+        raise ValidationError(_("A certificate number is required."))
+    existing = Certificate.objects.filter(number=number).first()
+    if existing:
+        if existing.teacher_id != teacher.pk:
+            raise ValidationError(_("This certificate number belongs to another teacher."))
+        return existing, False
+    try:
+        level = CertificateLevel.objects.get(code=level_code)
+    except CertificateLevel.DoesNotExist:
+        raise ValidationError(_("Unknown level %(code)s.") % {"code": level_code}) from None
+    expires_on = expires_on or expiry_date_for(level, issued_on)
+    if expires_on < issued_on:
+        raise ValidationError(_("The expiry date is before the issue date."))
+    status = (Certificate.Status.ACTIVE if expires_on >= timezone.localdate()
+              else Certificate.Status.EXPIRED)
+    cert = Certificate.objects.create(
+        number=number, level=level, teacher=teacher, issued_on=issued_on,
+        expires_on=expires_on, authority=authority or certificate_authority(teacher),
+        status=status, source=Certificate.Source.IMPORTED)
+    CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.IMPORTED,
+                                    actor=recorded_by)
+    return cert, True
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str) -> Certificate:
+    """Revoke a certificate with a reason; HR in scope only."""
+    if not reason or not reason.strip():
+        raise ValidationError(_("A revocation needs a reason."))
+    cert = Certificate.objects.select_for_update().select_related("teacher").get(
+        pk=certificate.pk)
+    if not organisation_scope(revoked_by, roles=StaffRole.HR_ROLES).filter(
+            pk=cert.teacher.school_id).exists():
+        raise PermissionDenied(_("This certificate is outside your scope."))
+    if cert.status == Certificate.Status.REVOKED:
+        return cert
+    cert.status = Certificate.Status.REVOKED
+    cert.save(update_fields=["status"])
+    CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.REVOKED,
+                                    actor=revoked_by, note=reason.strip())
+    return cert
+
+
+def renewal_hours_earned(certificate: Certificate, *, on: date) -> Decimal:
+    """Hours earned since the certificate was issued or last renewed, up to `on`."""
+    start = certificate.renewed_on or certificate.issued_on
+    return (TrainingEntry.objects.filter(teacher=certificate.teacher_id, date__gte=start,
+                                         date__lte=on)
+            .aggregate(total=Sum("hours"))["total"]) or Decimal("0")
+
+
+@transaction.atomic
+def certificate_renew(*, certificate: Certificate, on: date, renewed_by=None) -> bool:
+    """Extend an active certificate by its validity when the renewal hours are met."""
+    cert = Certificate.objects.select_for_update().select_related("level").get(pk=certificate.pk)
+    if cert.status != Certificate.Status.ACTIVE or cert.expires_on < on:
+        return False
+    if renewal_hours_earned(cert, on=on) < cert.level.renewal_hours:
+        return False
+    old = cert.expires_on
+    cert.expires_on = years_after(old, cert.level.validity_years)
+    cert.renewed_on = on
+    cert.save(update_fields=["expires_on", "renewed_on"])
+    CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.RENEWED,
+                                    actor=renewed_by,
+                                    note=f"{old.isoformat()} → {cert.expires_on.isoformat()}")
+    return True
+
+
+def certificates_renew_due(*, on: date, within_days: int = 90) -> int:
+    """Renew every active certificate expiring within `within_days` whose hours are met."""
+    due = Certificate.objects.filter(status=Certificate.Status.ACTIVE, expires_on__gte=on,
+                                     expires_on__lte=on + timedelta(days=within_days))
+    return sum(certificate_renew(certificate=c, on=on) for c in due.only("pk"))
+
+
+@transaction.atomic
+def certificates_expire(*, on: date) -> int:
+    """Mark active certificates past their expiry date as expired, with a history row each."""
+    cert_ids = list(Certificate.objects.select_for_update()
+                    .filter(status=Certificate.Status.ACTIVE, expires_on__lt=on)
+                    .values_list("pk", flat=True))
+    if not cert_ids:
+        return 0
+    Certificate.objects.filter(pk__in=cert_ids).update(status=Certificate.Status.EXPIRED)
+    CertificateEvent.objects.bulk_create(
+        [CertificateEvent(certificate_id=pk, kind=CertificateEvent.Kind.EXPIRED)
+         for pk in cert_ids])
+    return len(cert_ids)
+
+
+def _remind_once(*, key: str, teacher: Teacher, subject: str, body: str) -> bool:
+    if not teacher.user.email:
+        return False
+    try:
+        with transaction.atomic():
+            Reminder.objects.create(key=key, teacher=teacher)
+    except IntegrityError:
+        return False
+    send_mail(subject, body, None, [teacher.user.email])
+    return True
+
+
+def expiry_reminders_send(*, on: date) -> int:
+    """E-mail holders 90 and 30 days before expiry, once each (recorded in Reminder)."""
+    sent = 0
+    # Two windows, (30, 90] and (0, 30] days ahead; the key carries the expiry date so a
+    # renewed certificate is reminded again before its new expiry.
+    for days, after in ((90, 30), (30, 0)):
+        for cert in (Certificate.objects.filter(status=Certificate.Status.ACTIVE,
+                                                expires_on__gt=on + timedelta(days=after),
+                                                expires_on__lte=on + timedelta(days=days))
+                     .select_related("teacher__user", "level")):
+            sent += _remind_once(
+                key=f"expiry{days}:{cert.pk}:{cert.expires_on.isoformat()}",
+                teacher=cert.teacher,
+                subject=_("Your certificate %(number)s expires on %(date)s") % {
+                    "number": cert.number, "date": cert.expires_on.isoformat()},
+                body=_("Your %(level)s certificate %(number)s expires on %(date)s. Earn "
+                       "%(hours)s hours while it is valid to have it renewed.") % {
+                    "level": cert.level.name, "number": cert.number,
+                    "date": cert.expires_on.isoformat(), "hours": cert.level.renewal_hours})
+    return sent
+
+
+def pace_reminders_send(*, on: date) -> int:
+    """E-mail active teachers behind their cycle pace, at most once a month each."""
+    sent = 0
+    for teacher in (Teacher.objects.filter(is_active=True).exclude(user__email="")
+                    .select_related("user", "school").iterator(chunk_size=500)):
+        status = cycle_status(teacher, on=on)
+        if status.on_pace:
+            continue
+        sent += _remind_once(
+            key=f"pace:{teacher.pk}:{on:%Y-%m}", teacher=teacher,
+            subject=_("You are behind on your training hours"),
+            body=_("You have %(earned)s of %(target)s hours in the cycle ending %(end)s; "
+                   "by now %(expected)s were expected.") % {
+                "earned": status.earned, "target": status.target,
+                "end": status.end.isoformat(), "expected": status.expected})
+    return sent

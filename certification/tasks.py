@@ -1,0 +1,27 @@
+"""Daily certification jobs (beat): thin, idempotent wrappers over services."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+
+
+@shared_task(name="certification.certificates_daily")
+def certificates_daily() -> dict:
+    """Renew certificates whose renewal hours are met, then expire those past their date."""
+    today = timezone.localdate()
+    renewed = services.certificates_renew_due(on=today)
+    expired = services.certificates_expire(on=today)
+    return {"renewed": renewed, "expired": expired}
+
+
+@shared_task(name="certification.expiry_reminders")
+def expiry_reminders() -> int:
+    """E-mail holders 90 and 30 days before their certificate expires (once each)."""
+    return services.expiry_reminders_send(on=timezone.localdate())
+
+
+@shared_task(name="certification.pace_reminders")
+def pace_reminders() -> int:
+    """E-mail teachers behind their continuing-education pace (at most monthly)."""
+    return services.pace_reminders_send(on=timezone.localdate())

@@ -1,0 +1,299 @@
+"""Pages of certification: the teacher's own, HR review, holding rates, and public verification."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from people.access import staff_required
+from people.models import StaffRole, Teacher
+from people.selectors import organisation_scope, teacher_for_user, user_has_staff_role
+
+from . import selectors, services
+from .forms import (
+    ApplyForm, CorrectionForm, DecisionForm, RatesForm, RevokeForm, VerifySearchForm,
+)
+from .models import Application, Certificate, CertificateLevel, RoleRequirement
+from .pdf import certificate_pdf
+
+# --- The teacher's own page ---------------------------------------------------------------
+
+
+def _level_summaries(teacher: Teacher, on: date):
+    """Per level: the eligibility and a one-line summary such as "B: 86/120 hours, missing X"."""
+    rows = []
+    for level, result in selectors.eligibility_for_teacher(teacher, on=on):
+        rows.append({"level": level, "result": result})
+    return rows
+
+
+@login_required
+def my_certificates(request):
+    teacher = teacher_for_user(request.user)
+    staff_links = {
+        "can_review": user_has_staff_role(request.user, roles=StaffRole.HR_ROLES),
+        "can_see_rates": user_has_staff_role(request.user, roles=selectors.ROSTER_ROLES),
+    }
+    if teacher is None:
+        return render(request, "certification/my_certificates.html",
+                      {"teacher": None, **staff_links})
+    today = timezone.localdate()
+    return render(request, "certification/my_certificates.html", {
+        **staff_links,
+        "teacher": teacher,
+        "certificates": selectors.certificate_list_for_teacher(teacher),
+        "levels": _level_summaries(teacher, today),
+        "pending_codes": set(teacher.certificate_applications.filter(
+            status=Application.Status.PENDING).values_list("level__code", flat=True)),
+        "applications": teacher.certificate_applications.select_related("level", "certificate"),
+        "cycle": selectors.cycle_status(teacher, on=today),
+        "entries": selectors.training_entry_list(teacher)[:50],
+    })
+
+
+@login_required
+@require_POST
+def apply(request):
+    teacher = teacher_for_user(request.user)
+    if teacher is None:
+        raise PermissionDenied
+    form = ApplyForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    level = get_object_or_404(CertificateLevel, code=form.cleaned_data["level"])
+    # The teacher is always the requester: no field names another teacher.
+    try:
+        services.application_submit(teacher=teacher, level=level, submitted_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your application has been sent to HR for review."))
+    return redirect("certification:my_certificates")
+
+
+@login_required
+def certificate_download(request, pk: int):
+    cert = selectors.certificate_get_for_user(request.user, pk)
+    if cert is None:
+        raise Http404
+    verify_url = request.build_absolute_uri(
+        reverse("certification:verify", args=[cert.verification_code]))
+    response = HttpResponse(certificate_pdf(cert, verify_url=verify_url),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{cert.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- HR: a teacher's record, applications, revocation ---------------------------------------
+
+@staff_required(selectors.ROSTER_ROLES)
+def teacher_record(request, pk: int):
+    teacher = get_object_or_404(
+        Teacher.objects.select_related("school"),
+        pk=pk, school__in=organisation_scope(request.user, roles=selectors.ROSTER_ROLES))
+    today = timezone.localdate()
+    certificates = list(selectors.certificate_list_for_teacher(teacher)
+                        .prefetch_related("events__actor"))
+    can_revoke = organisation_scope(request.user, roles=StaffRole.HR_ROLES).filter(
+        pk=teacher.school_id).exists()
+    return render(request, "certification/teacher_record.html", {
+        "teacher": teacher, "certificates": certificates,
+        "levels": _level_summaries(teacher, today),
+        "cycle": selectors.cycle_status(teacher, on=today),
+        "entries": selectors.training_entry_list(teacher)[:100],
+        "can_revoke": can_revoke, "revoke_form": RevokeForm(),
+        "correction_form": CorrectionForm(initial={"date": today}),
+    })
+
+
+@staff_required(StaffRole.HR_ROLES)
+@require_POST
+def training_correct(request, pk: int):
+    teacher = get_object_or_404(
+        Teacher, pk=pk, school__in=organisation_scope(request.user, roles=StaffRole.HR_ROLES))
+    form = CorrectionForm(request.POST)
+    if form.is_valid():
+        services.training_entry_correct(
+            teacher=teacher, hours=form.cleaned_data["hours"], date=form.cleaned_data["date"],
+            reason=form.cleaned_data["reason"], recorded_by=request.user)
+        messages.success(request, _("Correction recorded."))
+    else:
+        messages.error(request, _("A correction needs hours, a date and a reason."))
+    return redirect("certification:teacher_record", pk=teacher.pk)
+
+
+@staff_required(StaffRole.HR_ROLES)
+@require_POST
+def certificate_revoke(request, pk: int):
+    cert = get_object_or_404(
+        Certificate, pk=pk,
+        teacher__school__in=organisation_scope(request.user, roles=StaffRole.HR_ROLES))
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        services.certificate_revoke(certificate=cert, revoked_by=request.user,
+                                    reason=form.cleaned_data["reason"])
+        messages.success(request, _("Certificate %(number)s revoked.") % {"number": cert.number})
+    else:
+        messages.error(request, _("A revocation needs a reason."))
+    return redirect("certification:teacher_record", pk=cert.teacher_id)
+
+
+@staff_required(StaffRole.HR_ROLES)
+def application_list(request):
+    status = request.GET.get("status", Application.Status.PENDING)
+    if status not in Application.Status.values:
+        status = Application.Status.PENDING
+    return render(request, "certification/application_list.html", {
+        "applications": selectors.application_list_for_reviewer(request.user, status=status)[:500],
+        "status": status, "statuses": Application.Status.choices,
+    })
+
+
+@staff_required(StaffRole.HR_ROLES)
+def application_review(request, pk: int):
+    application = selectors.application_get_for_reviewer(request.user, pk)
+    if application is None:
+        raise Http404
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == "approve":
+                cert = services.application_approve(application=application,
+                                                    decided_by=request.user)
+                messages.success(request, _("Approved: certificate %(number)s issued.") % {
+                    "number": cert.number})
+            else:
+                services.application_reject(application=application, decided_by=request.user,
+                                            reason=form.cleaned_data["reason"])
+                messages.success(request, _("Application rejected."))
+            return redirect("certification:application_list")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    today = timezone.localdate()
+    current = dict(selectors.eligibility_for_teacher(
+        application.teacher, on=today,
+        levels=[lv for lv in selectors.level_list() if lv.pk == application.level_id]))
+    return render(request, "certification/application_review.html", {
+        "application": application, "form": form,
+        "current": next(iter(current.values()), None),
+    })
+
+
+# --- Holding rates ---------------------------------------------------------------------------
+
+@staff_required(selectors.ROSTER_ROLES)
+def holding_rates(request):
+    scope = organisation_scope(request.user, roles=selectors.ROSTER_ROLES)
+    form = RatesForm(request.GET or None)
+    on = timezone.localdate()
+    org = None
+    if form.is_valid():
+        on = form.cleaned_data.get("on") or on
+        if form.cleaned_data.get("org"):
+            org = scope.filter(pk=form.cleaned_data["org"]).first()
+            if org is None:
+                raise Http404
+    if org is None:
+        tops = selectors._scope_tops(scope)
+        if not tops:
+            raise Http404
+        org = tops[0]
+    rows = selectors.holding_rates(org, on=on)
+    codes = [lv.code for lv in CertificateLevel.objects.order_by("rank")]
+    missing = selectors.compliance_missing_level(org, on=on)
+    chart_rows = [r for r in rows if r.depth == 1] or rows[:1]
+    bars, y = [], 4
+    colours = ["#3b7d4f", "#2f6ea3", "#8a4fa8", "#a05a2c"]
+    for row in chart_rows:
+        y += 18
+        for i, code in enumerate(codes):
+            rate = row.rate(code) or 0
+            bars.append({"label": row.organisation.name if i == 0 else "",
+                         "label_full": row.organisation.name, "code": code,
+                         "y_label": y - 5, "y": y, "y_text": y + 10,
+                         "width": round(300 * rate, 1), "text": row.percent(code),
+                         "colour": colours[i % len(colours)]})
+            y += 15
+    # The table shows the organisation and its children; each child links one level down.
+    table = [{"row": r, "indent": r.depth * 1.2,
+              "cells": [{"code": c, "holders": r.holders[c], "percent": r.percent(c)}
+                        for c in codes]} for r in rows if r.depth <= 1]
+    return render(request, "certification/holding_rates.html", {
+        "org": org, "on": on, "form": form, "rows": rows, "codes": codes, "table": table,
+        "total": rows[0] if rows else None, "chart_bars": bars, "chart_height": y + 6,
+        "missing": missing[:50], "missing_count": missing.count(),
+        "short": selectors.schools_short_of_counsellors(org),
+        "per_counsellor": getattr(settings, "STUDENTS_PER_FULL_TIME_COUNSELLOR", 1000),
+        "ancestors": [a for a in org.get_ancestors() if scope.filter(pk=a.pk).exists()],
+        "requirements": {r.role: r.level.code for r in
+                         RoleRequirement.objects.select_related("level")},
+    })
+
+
+# --- Public verification --------------------------------------------------------------------
+
+def _rate_limited(request) -> bool:
+    """True when this IP asked more than CERTIFICATE_VERIFY_RATE times this minute."""
+    limit = getattr(settings, "CERTIFICATE_VERIFY_RATE", 30)
+    ip = request.META.get("REMOTE_ADDR", "")
+    key = f"cert-verify:{ip}:{int(timezone.now().timestamp() // 60)}"
+    if cache.add(key, 1, timeout=90):
+        return False
+    try:
+        return cache.incr(key) > limit
+    except ValueError:
+        return False
+
+
+def _too_many(request):
+    return render(request, "certification/verify.html", {"too_many": True}, status=429)
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 张晓明 → 张*明, 欧阳晓明 → 欧**明."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def _verify_context(cert: Certificate) -> dict:
+    today = timezone.localdate()
+    valid = cert.status == Certificate.Status.ACTIVE and cert.issued_on <= today <= cert.expires_on
+    return {"cert": cert, "holder": mask_name(cert.teacher.name), "valid": valid}
+
+
+def verify(request, code: str):
+    if _rate_limited(request):
+        return _too_many(request)
+    cert = selectors.certificate_get_by_code(code)
+    if cert is None:
+        return render(request, "certification/verify.html", {"not_found": True}, status=404)
+    return render(request, "certification/verify.html", _verify_context(cert))
+
+
+def verify_search(request):
+    form = VerifySearchForm(request.GET or None)
+    context = {"form": form}
+    if form.is_valid():
+        if _rate_limited(request):
+            return _too_many(request)
+        cert = selectors.certificate_get_by_number(form.cleaned_data["number"])
+        if cert is None:
+            context["not_found"] = True
+            return render(request, "certification/verify.html", context, status=404)
+        context.update(_verify_context(cert))
+    return render(request, "certification/verify.html", context)

@@ -1,0 +1,134 @@
+"""Wagtail admin: the level rules (city HR edits them) and certificates with their history
+(HR and school admins see those of their scope)."""
+
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.views.generic.models import InspectView
+
+from people.viewsets import ScopedViewSetMixin
+
+from .models import (
+    Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy,
+    RecognisedCredential, RoleRequirement,
+)
+from .selectors import ROSTER_ROLES
+
+# The rule viewsets rely on model permissions: the City HR group holds add/change/delete on
+# them (granted by the defaults migration); other groups hold none, so they cannot edit.
+
+
+class CertificateLevelViewSet(ModelViewSet):
+    model = CertificateLevel
+    icon = "tasks"
+    menu_label = _("Certificate levels")
+    list_display = ["code", "name", "rank", "prerequisite", "hours_required",
+                    "hours_window_years", "validity_years", "renewal_hours"]
+    form_fields = ["code", "name", "rank", "prerequisite", "hours_required",
+                   "hours_window_years", "required_courses", "exam_course", "validity_years",
+                   "renewal_hours"]
+    copy_view_enabled = False
+
+
+class RoleRequirementViewSet(ModelViewSet):
+    model = RoleRequirement
+    icon = "user"
+    menu_label = _("Required level per role")
+    list_display = ["role", "level"]
+    form_fields = ["role", "level"]
+    copy_view_enabled = False
+
+
+class RecognisedCredentialViewSet(ModelViewSet):
+    model = RecognisedCredential
+    icon = "doc-full"
+    menu_label = _("Recognised credentials")
+    list_display = ["name", "level"]
+    form_fields = ["name", "level"]
+    copy_view_enabled = False
+
+
+class CyclePolicyViewSet(ModelViewSet):
+    model = CyclePolicy
+    icon = "date"
+    menu_label = _("Continuing-education cycles")
+    list_display = ["organisation", "years", "hours", "yearly_minimum", "start_year"]
+    form_fields = ["organisation", "years", "hours", "yearly_minimum", "start_year"]
+    copy_view_enabled = False
+
+
+class CertificateInspectView(InspectView):
+    """The certificate's fields and, below them, its history (issued, renewed, revoked …)."""
+
+    def get_field_label(self, field_name, field):
+        if field_name == "history":
+            return _("History")
+        return super().get_field_label(field_name, field)
+
+    def get_history_display_value(self):
+        events = self.object.events.select_related("actor")
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", "<li>{} · {} · {} {}</li>",
+            ((e.at.strftime("%Y-%m-%d %H:%M"), e.get_kind_display(), e.actor or "—", e.note)
+             for e in events))) if events else "—"
+
+
+class CertificateViewSet(ScopedViewSetMixin, ModelViewSet):
+    model = Certificate
+    scope_field = "teacher__school"
+    scope_roles = ROSTER_ROLES
+    icon = "doc-full-inverse"
+    menu_label = _("Certificates")
+    list_display = ["number", "teacher", "level", "issued_on", "expires_on", "status", "source"]
+    list_filter = ["level", "status", "source"]
+    search_fields = ["number", "teacher__name", "teacher__employee_no"]
+    inspect_view_enabled = True
+    inspect_view_class = CertificateInspectView
+    inspect_view_fields = ["number", "teacher", "level", "issued_on", "expires_on",
+                           "renewed_on", "status", "source", "authority", "history"]
+    # Certificates change only through services (issue, renew, revoke, expire).
+    form_fields = ["authority"]
+    copy_view_enabled = False
+
+
+class CertificateEventViewSet(ScopedViewSetMixin, ModelViewSet):
+    model = CertificateEvent
+    scope_field = "certificate__teacher__school"
+    scope_roles = ROSTER_ROLES
+    icon = "history"
+    menu_label = _("Certificate history")
+    list_display = ["certificate", "kind", "actor", "at", "note"]
+    list_filter = ["kind"]
+    search_fields = ["certificate__number", "note"]
+    inspect_view_enabled = True
+    form_fields = ["note"]
+    copy_view_enabled = False
+
+
+class ApplicationViewSet(ScopedViewSetMixin, ModelViewSet):
+    model = Application
+    scope_field = "teacher__school"
+    scope_roles = ROSTER_ROLES
+    icon = "form"
+    menu_label = _("Applications")
+    list_display = ["teacher", "level", "status", "created_at", "decided_by"]
+    list_filter = ["status", "level"]
+    search_fields = ["teacher__name", "teacher__employee_no"]
+    inspect_view_enabled = True
+    form_fields = ["reason"]
+    copy_view_enabled = False
+
+
+class CertificationViewSetGroup(ModelViewSetGroup):
+    menu_label = _("Certification")
+    menu_icon = "success"
+    menu_order = 210
+    items = (
+        CertificateViewSet("certificates"),
+        CertificateEventViewSet("certificate_events"),
+        ApplicationViewSet("certificate_applications"),
+        CertificateLevelViewSet("certificate_levels"),
+        RoleRequirementViewSet("role_requirements"),
+        RecognisedCredentialViewSet("recognised_credentials"),
+        CyclePolicyViewSet("cycle_policies"),
+    )

@@ -1,0 +1,40 @@
+"""Builders for certification tests."""
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+from wagtail.models import Page
+
+from certification.models import Certificate, CertificateLevel
+from certification.selectors import expiry_date_for
+
+_n = itertools.count(1)
+
+
+def course(title: str = "课程") -> Page:
+    """A plain Wagtail page standing in for a course page."""
+    root = Page.objects.get(depth=1)
+    return root.add_child(instance=Page(title=title, slug=f"course-{next(_n)}"))
+
+
+def level(code: str) -> CertificateLevel:
+    return CertificateLevel.objects.get(code=code)
+
+
+def certificate(teacher, code: str, *, issued_on: date = date(2024, 1, 10),
+                expires_on: date | None = None, status: str = Certificate.Status.ACTIVE
+                ) -> Certificate:
+    """A certificate row written directly, for tests of reads (issuing has its own tests)."""
+    lv = level(code)
+    return Certificate.objects.create(
+        number=f"T-{code}-{next(_n):05d}", level=lv, teacher=teacher, issued_on=issued_on,
+        expires_on=expires_on or expiry_date_for(lv, issued_on), status=status,
+        authority="测试教育局")
+
+
+def hours(teacher, amount, on: date, source: str = "offline"):
+    from certification.services import training_entry_record
+
+    return training_entry_record(teacher=teacher, hours=Decimal(str(amount)), date=on,
+                                 title="线下培训", source=source, reference=f"t:{next(_n)}")[0]

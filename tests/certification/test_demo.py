@@ -1,0 +1,46 @@
+import io
+from datetime import date
+
+from django.core.management import call_command
+
+from certification.models import Application, Certificate, TrainingEntry
+from certification.selectors import holding_rates
+from people.models import Organisation
+
+
+def test_seed_demo_is_idempotent_and_near_the_seeds_figures(db):
+    call_command("seed_demo", "--teachers", "300", stdout=io.StringIO())
+    counts = (TrainingEntry.objects.count(), Certificate.objects.count(),
+              Application.objects.count())
+    call_command("seed_demo", "--teachers", "300", stdout=io.StringIO())
+    assert (TrainingEntry.objects.count(), Certificate.objects.count(),
+            Application.objects.count()) == counts
+    assert set(Certificate.objects.values_list("status", flat=True)) == {
+        "active", "expired", "revoked", "superseded"}
+    assert set(Certificate.objects.values_list("level__code", flat=True)) == {"A", "B", "C"}
+    rows = {r.organisation.code: r for r in
+            holding_rates(Organisation.objects.get(depth=1), on=date.today())}
+    ns = next(r for code, r in rows.items() if code.endswith("-NS"))
+    cx = next(r for code, r in rows.items() if code.endswith("-CX"))
+    assert 0.65 <= ns.rate("C") <= 0.92
+    assert cx.rate("C") >= 0.95
+    hr_pending = Application.objects.filter(status="pending",
+                                            teacher__school__path__startswith=ns.organisation.path)
+    assert hr_pending.exists()
+
+
+def test_demo_pages_have_something_true_to_show(client, db):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    call_command("seed_demo", "--teachers", "120", stdout=io.StringIO())
+    User = get_user_model()
+    client.force_login(User.objects.get(username="D0001"))
+    page = client.get(reverse("certification:my_certificates")).content.decode()
+    assert "SF-C-" in page and "/120" in page
+    client.force_login(User.objects.get(username="districthr"))
+    listing = client.get(reverse("certification:application_list")).content.decode()
+    assert "林晓雨" in listing
+    client.force_login(User.objects.get(username="cityhr"))
+    rates = client.get(reverse("certification:holding_rates"))
+    assert rates.status_code == 200 and "南沙区" in rates.content.decode()

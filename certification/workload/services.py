@@ -348,15 +348,14 @@ def workload_week_approve(*, teacher: Teacher, week_start: date, by) -> int:
             date__gte=week_start, date__lt=week_start + timedelta(days=7),
         )
     )
-    now_credit = {}
+    now = timezone.now()
     for entry in pending:
-        now_credit[entry.pk] = workload_credit(activity_type=entry.activity_type,
-                                               quantity=entry.quantity)
-        entry.credit = now_credit[entry.pk]
+        entry.credit = workload_credit(activity_type=entry.activity_type, quantity=entry.quantity)
         entry.status = WorkloadEntry.Status.APPROVED
         entry.return_reason = ""
+        entry.updated_at = now
     # bulk_update skips save(); the rows were locked above and are all still "submitted".
-    WorkloadEntry.objects.bulk_update(pending, ["credit", "status", "return_reason"])
+    WorkloadEntry.objects.bulk_update(pending, ["credit", "status", "return_reason", "updated_at"])
     WorkloadDecision.objects.bulk_create([
         WorkloadDecision(entry=e, action=WorkloadDecision.Action.APPROVED, by=by) for e in pending
     ])

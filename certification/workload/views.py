@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from certification.models import WorkloadEntry
 from people.access import staff_required
-from people.models import Organisation, StaffRole, Teacher
+from people.models import StaffRole, Teacher
 from people.selectors import organisation_scope, teacher_for_user, user_has_staff_role
 
 from . import selectors, services

@@ -1,12 +1,13 @@
 """Wagtail admin screen for workload activity types: district and city HR edit them as data.
 
-Registered by the integrator in certification/wagtail_hooks.py with
-`from .workload.viewsets import WorkloadActivityTypeViewSet` and a register_admin_viewset hook.
+Importing this module registers the viewset; certification/wagtail_hooks.py (which Wagtail
+autoloads) does so with `from .workload import viewsets as workload_viewsets  # noqa: F401`.
 Permissions (add/change/view for the HR groups, view for school admins) come from
 certification/workload/defaults.py: grant_activity_type_permissions().
 """
 
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from certification.models import WorkloadActivityType
@@ -29,3 +30,8 @@ class WorkloadActivityTypeViewSet(ModelViewSet):
 
 
 workload_activity_type_viewset = WorkloadActivityTypeViewSet("workload_activity_types")
+
+
+@hooks.register("register_admin_viewset")
+def register_workload_activity_type_viewset():
+    return workload_activity_type_viewset

@@ -65,12 +65,17 @@ class WeekRowForm(_EntryFields):
                                   empty_value=None)
     field_order = ["date", "activity_type", "quantity", "group_size", "note"]
 
-    def __init__(self, *args, week_days=(), **kwargs):
+    def __init__(self, *args, week_days=(), activity_types=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["date"].choices = [
             (d.isoformat(), date_format(d, "m-d D")) for d in week_days
         ]
-        self.fields["activity_type"].empty_label = "—"
+        # The types are loaded once for the whole grid, not once per row (40 rows).
+        by_pk = {str(t.pk): t for t in activity_types}
+        self.fields["activity_type"] = forms.TypedChoiceField(
+            label=_("Activity"), required=False, empty_value=None, coerce=by_pk.__getitem__,
+            choices=[("", "—")] + [(pk, t.name) for pk, t in by_pk.items()],
+        )
         self.fields["note"].help_text = ""
 
     def is_blank(self) -> bool:
@@ -81,10 +86,11 @@ class WeekRowForm(_EntryFields):
 class BaseWeekFormSet(forms.BaseFormSet):
     def __init__(self, *args, week_days=(), **kwargs):
         self.week_days = list(week_days)
+        self.activity_types = list(workload_activity_type_list())
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {"week_days": self.week_days}
+        return {"week_days": self.week_days, "activity_types": self.activity_types}
 
     def clean(self):
         """Name the first bad row, the way the user counts them ("第 7 行：…")."""

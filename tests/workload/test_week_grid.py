@@ -55,7 +55,7 @@ def test_the_grid_page_prefills_the_weeks_dates(client, me):
 
 
 def test_thirty_entries_saved_in_one_submit(client, me, django_assert_max_num_queries):
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(12):  # not one per row
         response = client.post(reverse("certification:workload_week"), grid_post(thirty_rows()))
     assert response.status_code == 302
     entries = WorkloadEntry.objects.filter(teacher=me)
@@ -102,3 +102,8 @@ def test_an_empty_grid_saves_nothing(client, me):
     response = client.post(reverse("certification:workload_week"), grid_post({}))
     assert response.status_code == 200
     assert not WorkloadEntry.objects.exists()
+
+
+def test_the_grid_page_loads_activity_types_once(client, me, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("certification:workload_week")).status_code == 200

@@ -12,6 +12,7 @@ from people.models import Organisation, Teacher
 
 from .eligibility import years_after
 from .models import (
+from .workload import demo as workload_demo
     Application, Certificate, CertificateEvent, CertificateLevel, RecognisedCredential,
     TeacherCredential, TrainingEntry,
 )
@@ -36,6 +37,7 @@ def _district_key(path: str, districts: dict[str, str]) -> str:
 def seed(*, city, stdout=None, today: date | None = None) -> None:
     """Add hours, certificates, credentials and applications to the demo city (once)."""
     today = today or date.today()
+    workload_demo.seed(city=city, stdout=stdout)
     levels = {lv.code: lv for lv in CertificateLevel.objects.all()}
     if not {"A", "B", "C"} <= set(levels):
         return

@@ -9,7 +9,7 @@ def seed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("certification", "0001_ledger_and_certificates"),
+        ("certification", "0001_initial"),
         ("people", "0002_staff_groups"),
         ("wagtailcore", "0001_initial"),
         ("contenttypes", "0002_remove_content_type_name"),

@@ -245,7 +245,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Periodic tasks (task name -> schedule), listed here, the one place that knows every app.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "courses-overdue-reminders": {
+        "task": "courses.send_overdue_reminders",
+        "schedule": 60 * 60 * 6,  # the task itself sends at most one round a day per assignment
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -25,6 +25,9 @@ from .models import (
 
 # Seconds of slack between the player's clock and ours (network delay, timer jitter).
 PROGRESS_TOLERANCE = 3.0
+# The player reports every 5 s and on every seek, so a longer stretch between two reports is
+# a drag after a pause, never watching: it is not credited.
+MAX_CREDITED_STRETCH = 30.0
 
 
 def enrolment_create(*, user, course: CoursePage, assignment: Assignment | None = None,
@@ -56,7 +59,8 @@ def lesson_progress_report(*, user, lesson: LessonPage, position: float,
 
     The stretch from the previous reported position to this one is credited when it goes
     forward, starts within what is already credited (a seek past the furthest watched point
-    earns nothing) and is no longer than the wall-clock time since that report. Credited
+    earns nothing), is no longer than the wall-clock time since that report and no longer than
+    MAX_CREDITED_STRETCH (the player reports far more often than that). Credited
     stretches are merged, so watching a part twice counts once.
     """
     now = now or timezone.now()
@@ -71,7 +75,7 @@ def lesson_progress_report(*, user, lesson: LessonPage, position: float,
     if progress.last_report_at is not None and start is not None:
         elapsed = (now - progress.last_report_at).total_seconds()
         watched = position - start
-        if (0 < watched <= elapsed + PROGRESS_TOLERANCE
+        if (0 < watched <= min(elapsed + PROGRESS_TOLERANCE, MAX_CREDITED_STRETCH)
                 and start <= progress.furthest_position + PROGRESS_TOLERANCE):
             progress.intervals = _merge([*progress.intervals, [start, position]])
             progress.credited_seconds = int(sum(e - s for s, e in progress.intervals))

@@ -84,9 +84,11 @@ class CourseOutline:
 
 def course_outline(*, course: CoursePage, user) -> CourseOutline:
     """A course's lessons with the user's progress, its quiz and the user's standing, in fixed queries."""
+    progress, enrolment, completion, passed = {}, None, None, False
+    if course.pk is None:  # a preview of a page not yet saved
+        return CourseOutline(course, [], None, False, None, None)
     lessons = list(LessonPage.objects.child_of(course).live().order_by("path"))
     quiz = QuizPage.objects.child_of(course).live().order_by("path").first()
-    progress, enrolment, completion, passed = {}, None, None, False
     if user.is_authenticated:
         progress = {p.lesson_id: p for p in LessonProgress.objects.filter(
             user=user, lesson_id__in=[lesson.pk for lesson in lessons])}

@@ -12,7 +12,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from wagtail.models import GroupPagePermission, Page, Task, Workflow, WorkflowPage
+from wagtail.models import GroupPagePermission, Page, Task, Workflow, WorkflowPage, WorkflowTask
 
 from people.models import Organisation, StaffRole, Teacher
 from people.selectors import user_is_staff_in_scope
@@ -244,8 +244,9 @@ def learning_publishing_setup() -> Workflow:
     if task is None:
         task = GroupApprovalTask.objects.create(name=REVIEW_TASK_NAME)
     task.groups.add(reviewers)
-    if not workflow.workflow_tasks.filter(task=task).exists():
-        workflow.workflow_tasks.create(task=Task.objects.get(pk=task.pk), sort_order=0)
+    # workflow_tasks is a ParentalKey: create the row directly, the cluster manager only buffers.
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=Task.objects.get(pk=task.pk),
+                                       defaults={"sort_order": 0})
     perms = {p.codename: p for p in Permission.objects.filter(
         content_type__app_label="wagtailcore",
         codename__in=["add_page", "change_page", "publish_page"])}

@@ -1,0 +1,112 @@
+"""Trainers draft learning pages and submit them; only reviewers put them live (admin views)."""
+
+import pytest
+from django.urls import reverse
+from wagtail.models import Page
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+from cms.models import StandardPage
+from courses.models import CoursePage
+from courses.services import learning_publishing_setup
+from people.models import StaffRole
+from tests.factories import staff
+
+from . import builders
+
+
+def course_form(title, action="action-submit", **extra):
+    data = nested_form_data({
+        "title": title, "slug": extra.pop("slug", "crisis-2024"), "summary": "识别与干预",
+        "category": "crisis", "audience": "all_teachers", "credit_hours": "6.0",
+        "completion_rule": "lessons_and_quiz", "cover_image": "",
+        "comments": inline_formset([]), **extra,
+    })
+    if action:
+        data[action] = "1"
+    return data
+
+
+@pytest.fixture
+def setup(tree):
+    sections = builders.sections()
+    learning_publishing_setup()
+    learning_publishing_setup()  # idempotent
+    trainer = staff(StaffRole.Role.TRAINER, tree["city"])
+    reviewer = staff(StaffRole.Role.REVIEWER, tree["city"])
+    return sections, trainer, reviewer
+
+
+def add_url(parent):
+    return reverse("wagtailadmin_pages:add", args=("courses", "coursepage", parent.pk))
+
+
+def test_trainer_submission_is_not_live_until_reviewer_approves(client, setup):
+    sections, trainer, reviewer = setup
+    client.force_login(trainer)
+    response = client.post(add_url(sections["courses"]), course_form("心理危机识别与干预"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    page = CoursePage.objects.get(title="心理危机识别与干预")
+    assert not page.live
+    state = page.current_workflow_state
+    assert state is not None and state.status == "in_progress"
+    assert client.get(page.url or "/courses/crisis-2024/").status_code == 404
+
+    # The trainer cannot approve their own submission.
+    task_state = page.current_workflow_task_state
+    client.post(reverse("wagtailadmin_pages:workflow_action",
+                        args=(page.pk, "approve", task_state.pk)))
+    page.refresh_from_db()
+    assert not page.live
+
+    client.force_login(reviewer)
+    response = client.post(reverse("wagtailadmin_pages:workflow_action",
+                                   args=(page.pk, "approve", task_state.pk)))
+    assert response.status_code in (200, 302)
+    page.refresh_from_db()
+    assert page.live
+    assert page.get_latest_revision().user_id == trainer.pk
+
+
+def test_trainer_cannot_publish_directly(client, setup):
+    sections, trainer, _ = setup
+    client.force_login(trainer)
+    client.post(add_url(sections["courses"]), course_form("直接发布", action="action-publish"))
+    page = CoursePage.objects.get(title="直接发布")
+    assert not page.live
+    # Editing and publishing an existing live page keeps the live version unchanged.
+    live = builders.course(title="已发布课程")
+    client.post(reverse("wagtailadmin_pages:edit", args=(live.pk,)),
+                course_form("改了标题", action="action-publish", slug=live.slug))
+    live.refresh_from_db()
+    assert live.title == "已发布课程" and live.live
+
+
+def test_trainer_cannot_edit_another_section(client, setup):
+    _, trainer, _ = setup
+    home = builders.home()
+    notice = home.add_child(instance=StandardPage(title="通知", slug="notice"))
+    client.force_login(trainer)
+    edit = reverse("wagtailadmin_pages:edit", args=(notice.pk,))
+    assert client.get(edit).status_code in (302, 403)
+    client.post(edit, nested_form_data({"title": "被改", "slug": "notice", "introduction": "",
+                                        "body": "", "comments": inline_formset([]),
+                                        "action-submit": "1"}))
+    notice.refresh_from_db()
+    assert notice.title == "通知"
+    assert notice.get_latest_revision() is None or notice.get_latest_revision().user_id != trainer.pk
+    # Nor add a course anywhere but its section (e.g. directly under the home page).
+    response = client.get(reverse("wagtailadmin_pages:add",
+                                  args=("cms", "standardpage", home.pk)))
+    assert response.status_code in (302, 403)
+
+
+def test_trainer_can_preview_a_draft(client, setup):
+    sections, trainer, _ = setup
+    client.force_login(trainer)
+    url = reverse("wagtailadmin_pages:preview_on_add",
+                  args=("courses", "coursepage", sections["courses"].pk))
+    response = client.post(url, course_form("预览课程", action=None))
+    assert response.json()["is_valid"]
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "预览课程" in response.content.decode()

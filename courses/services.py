@@ -259,4 +259,14 @@ def learning_publishing_setup() -> Workflow:
         for codename in ("change_page", "publish_page"):
             GroupPagePermission.objects.get_or_create(group=reviewers, page=section,
                                                       permission=perms[codename])
+    # Trainers upload the videos and cover images their pages use.
+    from wagtail.models import Collection, GroupCollectionPermission
+
+    root = Collection.get_first_root_node()
+    for permission in Permission.objects.filter(
+            content_type__app_label__in=["wagtailmedia", "wagtailimages"],
+            codename__in=["add_media", "change_media", "choose_media",
+                          "add_image", "change_image", "choose_image"]):
+        GroupCollectionPermission.objects.get_or_create(group=trainers, collection=root,
+                                                        permission=permission)
     return workflow

@@ -110,3 +110,17 @@ def test_overdue_teachers_are_reminded_once_a_day(city, settings):
     assert send_overdue_reminders.delay().get() >= 0
     assert services.assignment_reminders_send(today=date(2024, 7, 2)) == 8
     assert "courses-overdue-reminders" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_admin_listing_of_enrolments_is_scoped(client, city):
+    tree = city["tree"]
+    client.force_login(school_admin(tree["school_a2"]))
+    response = client.get(reverse("enrolments:index"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for teacher in city["teachers"]["school_a2"]:
+        assert teacher.user.username in html
+    for teacher in city["teachers"]["school_b"]:
+        assert teacher.user.username not in html
+    other = Enrolment.objects.get(user=city["teachers"]["school_b"][0].user)
+    assert client.get(reverse("enrolments:inspect", args=[other.pk])).status_code == 404

@@ -40,14 +40,14 @@ def enrolment_get(*, user, course: CoursePage) -> Enrolment | None:
 
 def lesson_progress_get(*, user, lesson: LessonPage) -> LessonProgress | None:
     """The user's progress in one lesson, if any."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or lesson.pk is None:
         return None
     return LessonProgress.objects.filter(user=user, lesson=lesson).first()
 
 
 def quiz_attempt_list(*, user, quiz: QuizPage) -> list[QuizAttempt]:
     """The user's attempts at a quiz, oldest first."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or quiz.pk is None:
         return []
     return list(QuizAttempt.objects.filter(user=user, quiz=quiz))
 

@@ -329,8 +329,10 @@ class ParentLessonPage(VideoFields, Page):
 
     def serve(self, request, *args, **kwargs):
         # One UPDATE ... SET view_count = view_count + 1: concurrent views never lose a count.
-        ParentLessonPage.objects.filter(pk=self.pk).update(view_count=F("view_count") + 1)
-        self.view_count += 1
+        # Editors' previews are not views.
+        if not getattr(request, "is_preview", False):
+            ParentLessonPage.objects.filter(pk=self.pk).update(view_count=F("view_count") + 1)
+            self.view_count += 1
         return super().serve(request, *args, **kwargs)
 
 

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 from wagtail.models import Page
-from wagtail.test.utils.form_data import inline_formset, nested_form_data
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
+
 
 from cms.models import StandardPage
 from courses.models import CoursePage
@@ -12,6 +13,14 @@ from people.models import StaffRole
 from tests.factories import staff
 
 from . import builders
+
+
+def listblock(items):
+    """Form data of a ListBlock, as the admin's editor posts it."""
+    data = {"count": len(items)}
+    for i, value in enumerate(items):
+        data[str(i)] = {"value": value, "deleted": "", "order": i, "id": ""}
+    return data
 
 
 def course_form(title, action="action-submit", **extra):
@@ -110,3 +119,29 @@ def test_trainer_can_preview_a_draft(client, setup):
     response = client.get(url)
     assert response.status_code == 200
     assert "预览课程" in response.content.decode()
+
+
+def test_lesson_and_quiz_previews_work_before_saving(client, setup):
+    _, trainer, _ = setup
+    course = builders.course(lessons=0, quiz=False)
+    client.force_login(trainer)
+    lesson_url = reverse("wagtailadmin_pages:preview_on_add", args=("courses", "lessonpage", course.pk))
+    data = nested_form_data({"title": "预览课时", "slug": "preview-lesson", "embed_url": "",
+                             "video": "", "duration_seconds": "60", "required_share": "0.90",
+                             "body": streamfield([]), "comments": inline_formset([])})
+    assert client.post(lesson_url, data).json()["is_valid"]
+    assert "预览课时" in client.get(lesson_url).content.decode()
+    quiz_url = reverse("wagtailadmin_pages:preview_on_add", args=("courses", "quizpage", course.pk))
+    data = nested_form_data({"title": "预览测验", "slug": "preview-quiz", "introduction": "",
+                             "pass_mark": "80", "attempt_limit": "3",
+                             "questions": streamfield([("question", {
+                                 "text": "秘密题目", "multiple": "",
+                                 "options": listblock([{"text": "对的", "correct": "on"},
+                                                       {"text": "错的", "correct": ""}])})]),
+                             "comments": inline_formset([])})
+    response = client.post(quiz_url, data)
+    assert response.json()["is_valid"], response.json()
+    html = client.get(quiz_url).content.decode()
+    main = html[html.index("<main"):html.index("</main>")]  # the userbar's checker says "Incorrect"
+    assert "秘密题目" in main and "correct" not in main.lower()
+    assert main.count('name="q0"') == 2

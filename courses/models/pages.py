@@ -181,6 +181,11 @@ class LessonPage(LoginRequiredMixin, VideoFields, Page):
         verbose_name = _("lesson")
 
     @property
+    def duration_display(self) -> str:
+        minutes, seconds = divmod(self.duration_seconds, 60)
+        return f"{minutes}:{seconds:02d}"
+
+    @property
     def required_seconds(self) -> int:
         return int((Decimal(self.duration_seconds) * self.required_share).to_integral_value())
 

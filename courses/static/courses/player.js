@@ -40,6 +40,8 @@
   video.addEventListener("pause", function () { window.clearInterval(timer); timer = null; });
   var resume = parseFloat(video.getAttribute("data-resume") || "0");
   if (resume > 0) {
-    video.addEventListener("loadedmetadata", function () { video.currentTime = resume; }, {once: true});
+    // Resume where the teacher left off; metadata may already be loaded when this runs.
+    if (video.readyState >= 1) { video.currentTime = resume; }
+    else { video.addEventListener("loadedmetadata", function () { video.currentTime = resume; }, {once: true}); }
   }
 })();

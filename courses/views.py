@@ -14,6 +14,7 @@ from people.access import staff_required
 from people.models import StaffRole
 
 from . import selectors, services
+from .forms import AssignmentForm
 from .models import CourseIndexPage, CoursePage, LessonPage, LiveSessionPage, QuizPage
 
 STAFF_ROLES = (StaffRole.Role.SCHOOL_ADMIN, *StaffRole.HR_ROLES)
@@ -101,10 +102,20 @@ def my_learning(request):
 
 @staff_required(STAFF_ROLES)
 def assignment_list(request):
-    assignments = selectors.assignment_list_for_staff(user=request.user)
+    form = AssignmentForm(request.POST or None, user=request.user, scope_roles=STAFF_ROLES)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assignment = services.assignment_create(created_by=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("%(count)s teachers assigned.") % {
+                "count": assignment.enrolments.count()})
+            return redirect("courses:assignment_detail", assignment.pk)
     return render(request, "courses/assignment_list.html", {
-        "assignments": assignments,
+        "assignments": selectors.assignment_list_for_staff(user=request.user),
         "rows": selectors.assignment_completion_by_school(user=request.user),
+        "form": form,
     })
 
 

@@ -124,3 +124,37 @@ def test_admin_listing_of_enrolments_is_scoped(client, city):
         assert teacher.user.username not in html
     other = Enrolment.objects.get(user=city["teachers"]["school_b"][0].user)
     assert client.get(reverse("enrolments:inspect", args=[other.pk])).status_code == 404
+
+
+def test_school_admin_assigns_through_the_staff_page(client, tree):
+    course = builders.course(lessons=1, quiz=False)
+    mine = [TeacherFactory(school=tree["school_a"]) for _ in range(3)]
+    TeacherFactory(school=tree["school_b"])
+    client.force_login(school_admin(tree["school_a"]))
+    url = reverse("courses:assignment_list")
+    # An organisation outside the scope is not even a valid choice.
+    response = client.post(url, {"course": course.pk, "organisation": tree["school_b"].pk,
+                                 "deadline": "2024-06-30"})
+    assert response.status_code == 200 and not Enrolment.objects.exists()
+    response = client.post(url, {"course": course.pk, "organisation": tree["school_a"].pk,
+                                 "deadline": "2024-06-30"})
+    assert response.status_code == 302
+    assert set(Enrolment.objects.values_list("user", flat=True)) == {t.user_id for t in mine}
+
+
+def test_progress_endpoint_needs_the_csrf_token(tree):
+    from django.test import Client
+
+    teacher = TeacherFactory(school=tree["school_a"])
+    course = builders.course(lessons=1, quiz=False)
+    services.enrolment_create(user=teacher.user, course=course)
+    lesson = course.get_children().get()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(teacher.user)
+    url = reverse("courses:lesson_progress", args=[lesson.pk])
+    assert client.post(url, {"position": 0}, content_type="application/json").status_code == 403
+    client.get(lesson.url)  # the page sets the cookie the player reads its token from
+    token = client.cookies["csrftoken"].value
+    response = client.post(url, {"position": 0}, content_type="application/json",
+                           HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 200

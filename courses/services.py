@@ -23,11 +23,13 @@ from .models import (
     LessonProgress, LiveAttendance, LiveSessionPage, QuizAttempt, QuizPage,
 )
 
-# Seconds of slack between the player's clock and ours (network delay, timer jitter).
+# Seconds of slack between the player's clock and ours (network delay), per run of playback:
+# whatever a teacher does, a run never earns more than its wall-clock time plus this.
 PROGRESS_TOLERANCE = 3.0
-# The player reports every 5 s and on every seek, so a longer stretch between two reports is
-# a drag after a pause, never watching: it is not credited.
-MAX_CREDITED_STRETCH = 30.0
+# The player reports every 5 s while playing and on every seek. A longer gap between reports
+# (a pause, a closed lid) or a longer step of the position (a drag) starts a new run.
+MAX_REPORT_GAP = 30.0
+MAX_REPORT_STEP = 30.0
 
 
 def enrolment_create(*, user, course: CoursePage, assignment: Assignment | None = None,
@@ -57,11 +59,12 @@ def lesson_progress_report(*, user, lesson: LessonPage, position: float,
                            now: datetime | None = None) -> LessonProgress:
     """Record the player's position and credit only what was really watched since the last report.
 
-    The stretch from the previous reported position to this one is credited when it goes
-    forward, starts within what is already credited (a seek past the furthest watched point
-    earns nothing), is no longer than the wall-clock time since that report and no longer than
-    MAX_CREDITED_STRETCH (the player reports far more often than that). Credited
-    stretches are merged, so watching a part twice counts once.
+    Reports form runs of continuous playback; a pause, a seek or a drag starts a new run. The
+    step from the previous position to this one is credited when it goes forward, starts
+    within what is already credited (so a jump past the furthest watched point earns nothing)
+    and keeps the run no faster than the wall-clock time since the run began (so a sped-up
+    or forged player earns at most PROGRESS_TOLERANCE per run). Credited steps are merged
+    into intervals, so watching a part twice counts once.
     """
     now = now or timezone.now()
     course = lesson.get_parent().specific
@@ -72,11 +75,20 @@ def lesson_progress_report(*, user, lesson: LessonPage, position: float,
     progress = LessonProgress.objects.select_for_update().get(user=user, lesson=lesson)
     position = max(0.0, min(float(position), float(lesson.duration_seconds)))
     start = progress.last_position
-    if progress.last_report_at is not None and start is not None:
-        elapsed = (now - progress.last_report_at).total_seconds()
-        watched = position - start
-        if (0 < watched <= min(elapsed + PROGRESS_TOLERANCE, MAX_CREDITED_STRETCH)
-                and start <= progress.furthest_position + PROGRESS_TOLERANCE):
+    continues_run = (
+        progress.last_report_at is not None and start is not None
+        and progress.run_started_at is not None
+        and (now - progress.last_report_at).total_seconds() <= MAX_REPORT_GAP
+        and 0 <= position - start <= MAX_REPORT_STEP
+    )
+    if not continues_run:
+        progress.run_started_at, progress.run_start_position = now, position
+    else:
+        run_watched = position - progress.run_start_position
+        run_elapsed = (now - progress.run_started_at).total_seconds()
+        if (position > start
+                and start <= progress.furthest_position + PROGRESS_TOLERANCE
+                and run_watched <= run_elapsed + PROGRESS_TOLERANCE):
             progress.intervals = _merge([*progress.intervals, [start, position]])
             progress.credited_seconds = int(sum(e - s for s, e in progress.intervals))
             progress.furthest_position = max(progress.furthest_position, position)

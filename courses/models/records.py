@@ -73,6 +73,9 @@ class LessonProgress(models.Model):
     furthest_position = models.FloatField(_("furthest credited position"), default=0)
     last_position = models.FloatField(_("last reported position"), null=True, blank=True)
     last_report_at = models.DateTimeField(_("last report at"), null=True, blank=True)
+    # Where and when the current run of continuous playback began (see lesson_progress_report).
+    run_started_at = models.DateTimeField(_("run started at"), null=True, blank=True)
+    run_start_position = models.FloatField(_("run start position"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 
     class Meta:

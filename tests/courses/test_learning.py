@@ -235,3 +235,36 @@ def test_learning_pages_need_login_but_public_ones_do_not(client, tree):
     for page in (course, lesson):
         response = client.get(page.url)
         assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_network_jitter_does_not_lose_honest_watching(teacher_a):
+    """Reports arrive up to 2.5 s late or early around the 5 s beat; all of it is credited."""
+    course = builders.course(lessons=1, quiz=False, duration=100)
+    lesson = LessonPage.objects.child_of(course).get()
+    services.enrolment_create(user=teacher_a.user, course=course)
+    jitter = [0, 2.5, -1, 2, 0.5, -0.5, 2.4, 0, 1, -1] * 2
+    for n in range(21):
+        p = services.lesson_progress_report(
+            user=teacher_a.user, lesson=lesson, position=min(100, 5 * n),
+            now=T0 + timedelta(seconds=5 * n + jitter[n % len(jitter)] + 2.5))
+    assert p.credited_seconds == 100 and p.completed_at is not None
+
+
+def test_slightly_sped_up_player_earns_at_most_the_tolerance(teacher_a):
+    """1.3x speed (6.5 s of video every 5 s) stops earning after a few seconds."""
+    course = builders.course(lessons=1, quiz=False, duration=300)
+    lesson = LessonPage.objects.child_of(course).get()
+    services.enrolment_create(user=teacher_a.user, course=course)
+    for n in range(40):
+        p = services.lesson_progress_report(user=teacher_a.user, lesson=lesson,
+                                            position=6.5 * n, now=T0 + timedelta(seconds=5 * n))
+    assert p.credited_seconds <= 15
+
+
+def test_pause_then_resume_keeps_earning(teacher_a):
+    course = builders.course(lessons=1, quiz=False, duration=60)
+    lesson = LessonPage.objects.child_of(course).get()
+    services.enrolment_create(user=teacher_a.user, course=course)
+    t = watch(teacher_a.user, lesson, until=20)
+    t = watch(teacher_a.user, lesson, start=20, until=60, t=t + timedelta(minutes=20))
+    assert LessonProgress.objects.get().credited_seconds == 60

@@ -17,7 +17,7 @@ from .models import (
 
 
 def course_catalogue(*, index: CourseIndexPage | None = None, category: str = "",
-                     audience: str = "", query: str = "") -> QuerySet[CoursePage] | list:
+                     audience: str = "", query: str = "") -> QuerySet[CoursePage]:
     """Live courses of the catalogue, filtered by category and audience, optionally searched."""
     courses = CoursePage.objects.live().select_related("cover_image")
     if index is not None:

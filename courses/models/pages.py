@@ -73,7 +73,9 @@ class VideoFields(models.Model):
     )
     embed_url = models.URLField(
         _("embedded player link"), blank=True,
-        help_text=_("Used when no video file is uploaded, e.g. a live platform's player page."),
+        help_text=_("Used when no video file is uploaded, e.g. a live platform's player page. "
+                    "An embedded player cannot report its position, so in a lesson the time "
+                    "the page stays open counts as watching."),
     )
 
     class Meta:

@@ -268,3 +268,14 @@ def test_pause_then_resume_keeps_earning(teacher_a):
     t = watch(teacher_a.user, lesson, until=20)
     t = watch(teacher_a.user, lesson, start=20, until=60, t=t + timedelta(minutes=20))
     assert LessonProgress.objects.get().credited_seconds == 60
+
+
+def test_embedded_lesson_reports_through_the_same_endpoint(client, teacher_a):
+    course = builders.course(lessons=0, quiz=False)
+    lesson = course.add_child(instance=LessonPage(title="外链课时", embed_url="https://player.example.invalid/v/1",
+                                                  duration_seconds=60))
+    client.force_login(teacher_a.user)
+    services.enrolment_create(user=teacher_a.user, course=course)
+    html = client.get(lesson.url).content.decode()
+    assert 'src="https://player.example.invalid/v/1"' in html
+    assert f'data-progress-url="{reverse("courses:lesson_progress", args=[lesson.pk])}"' in html

@@ -1,7 +1,9 @@
 """StreamField blocks of lesson bodies and quizzes."""
 
+from django.forms.utils import ErrorList
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.images.blocks import ImageChooserBlock
 
 
@@ -28,3 +30,11 @@ class QuestionBlock(blocks.StructBlock):
     class Meta:
         icon = "help"
         label = _("Question")
+
+    def clean(self, value):
+        value = super().clean(value)
+        correct = sum(1 for option in value["options"] if option["correct"])
+        if correct == 0 or (correct > 1 and not value["multiple"]):
+            raise StructBlockValidationError(block_errors={"options": ErrorList([
+                _("Mark one correct option, or several for a multiple-choice question.")])})
+        return value

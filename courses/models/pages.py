@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F
@@ -181,6 +182,11 @@ class LessonPage(LoginRequiredMixin, VideoFields, Page):
 
     class Meta:
         verbose_name = _("lesson")
+
+    def clean(self):
+        super().clean()
+        if not self.video_id and not self.embed_url:
+            raise ValidationError({"embed_url": _("Upload a video or give an embedded player link.")})
 
     @property
     def duration_display(self) -> str:

@@ -56,7 +56,8 @@ def course(*, lessons: int = 2, quiz: bool = True, duration: int = 60, title: st
     fields.setdefault("category", "crisis")
     page = _child(course_index(), CoursePage(title=title, **fields))
     for n in range(1, lessons + 1):
-        _child(page, LessonPage(title=f"第{n}讲", duration_seconds=duration))
+        _child(page, LessonPage(title=f"第{n}讲", duration_seconds=duration,
+                                embed_url=f"https://player.example.invalid/{n}"))
     if quiz:
         _child(page, QuizPage(title="结业测验", questions=QUESTIONS, pass_mark=100,
                               attempt_limit=attempt_limit))

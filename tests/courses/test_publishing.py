@@ -7,7 +7,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, strea
 
 
 from cms.models import StandardPage
-from courses.models import CoursePage
+from courses.models import CoursePage, LessonPage, QuizPage
 from courses.services import learning_publishing_setup
 from people.models import StaffRole
 from tests.factories import staff
@@ -126,7 +126,8 @@ def test_lesson_and_quiz_previews_work_before_saving(client, setup):
     course = builders.course(lessons=0, quiz=False)
     client.force_login(trainer)
     lesson_url = reverse("wagtailadmin_pages:preview_on_add", args=("courses", "lessonpage", course.pk))
-    data = nested_form_data({"title": "预览课时", "slug": "preview-lesson", "embed_url": "",
+    data = nested_form_data({"title": "预览课时", "slug": "preview-lesson",
+                             "embed_url": "https://player.example.invalid/p",
                              "video": "", "duration_seconds": "60", "required_share": "0.90",
                              "body": streamfield([]), "comments": inline_formset([])})
     assert client.post(lesson_url, data).json()["is_valid"]
@@ -145,3 +146,26 @@ def test_lesson_and_quiz_previews_work_before_saving(client, setup):
     main = html[html.index("<main"):html.index("</main>")]  # the userbar's checker says "Incorrect"
     assert "秘密题目" in main and "correct" not in main.lower()
     assert main.count('name="q0"') == 2
+
+
+def test_quiz_question_needs_a_correct_option_and_lesson_a_video(client, setup):
+    _, trainer, _ = setup
+    course = builders.course(lessons=0, quiz=False)
+    client.force_login(trainer)
+    url = reverse("wagtailadmin_pages:add", args=("courses", "quizpage", course.pk))
+    data = nested_form_data({"title": "无答案", "slug": "no-answer", "introduction": "",
+                             "pass_mark": "80", "attempt_limit": "3",
+                             "questions": streamfield([("question", {
+                                 "text": "题目", "multiple": "",
+                                 "options": listblock([{"text": "甲", "correct": ""},
+                                                       {"text": "乙", "correct": ""}])})]),
+                             "comments": inline_formset([]), "action-submit": "1"})
+    assert client.post(url, data).status_code == 200  # the form comes back with the error
+    assert not QuizPage.objects.filter(title="无答案").exists()
+    url = reverse("wagtailadmin_pages:add", args=("courses", "lessonpage", course.pk))
+    data = nested_form_data({"title": "无视频", "slug": "no-video", "embed_url": "", "video": "",
+                             "duration_seconds": "60", "required_share": "0.90",
+                             "body": streamfield([]), "comments": inline_formset([]),
+                             "action-submit": "1"})
+    assert client.post(url, data).status_code == 200
+    assert not LessonPage.objects.filter(title="无视频").exists()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.core.files import File
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from wagtail.models import Page, Site
 from wagtail.rich_text import RichText
@@ -159,11 +160,13 @@ def _complete(users, course: CoursePage, rng: random.Random) -> list[CourseCompl
     LessonProgress.objects.bulk_create(progress, batch_size=2000, ignore_conflicts=True)
     QuizAttempt.objects.bulk_create(attempts, batch_size=2000)
     CourseCompletion.objects.bulk_create(completions, batch_size=2000)
-    created = list(CourseCompletion.objects.filter(course=course, user_id__in=list(users))
-                   .select_related("user"))
-    for completion in created:
-        Enrolment.objects.filter(user_id=completion.user_id, course=course).update(
-            completed_at=completion.completed_at)
+    wanted = set(users)
+    created = [c for c in CourseCompletion.objects.filter(course=course).select_related("user")
+               if c.user_id in wanted]
+    # One UPDATE for all enrolments, each taking its completion's time.
+    Enrolment.objects.filter(course=course, completed_at__isnull=True).update(
+        completed_at=Subquery(CourseCompletion.objects.filter(
+            course=course, user_id=OuterRef("user_id")).values("completed_at")[:1]))
     return created
 
 

@@ -206,8 +206,9 @@ def assignment_create(*, course: CoursePage, organisation: Organisation, deadlin
          for uid in user_ids],
         batch_size=2000, ignore_conflicts=True,
     )
-    # Teachers who had enrolled on their own now count towards the assignment too.
-    Enrolment.objects.filter(course=course, user_id__in=user_ids,
+    # Teachers who had enrolled on their own now count towards the assignment too
+    # (a subquery, not the id list: a city's list is longer than SQLite's parameter limit).
+    Enrolment.objects.filter(course=course, user_id__in=teachers.values("user_id"),
                              assignment__isnull=True).update(assignment=assignment)
     return assignment
 

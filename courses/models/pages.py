@@ -206,6 +206,7 @@ class LessonPage(LoginRequiredMixin, VideoFields, Page):
             course=course,
             enrolment=enrolment_get(user=request.user, course=course),
             progress=lesson_progress_get(user=request.user, lesson=self),
+            next_page=self.get_next_siblings().live().first() if self.pk else None,
         )
         return context
 
@@ -248,9 +249,13 @@ class QuizPage(LoginRequiredMixin, Page):
         from ..selectors import quiz_attempt_list
 
         context = super().get_context(request, *args, **kwargs)
+        from ..selectors import enrolment_get
+
         attempts = quiz_attempt_list(user=request.user, quiz=self)
+        course = self.get_parent().specific
         context.update(
-            course=self.get_parent().specific, questions=self.public_questions(),
+            course=course, questions=self.public_questions(),
+            enrolment=enrolment_get(user=request.user, course=course),
             attempts=attempts, attempts_left=max(0, self.attempt_limit - len(attempts)),
             passed=any(a.passed for a in attempts),
         )

@@ -115,3 +115,26 @@ def test_live_check_in_within_window_earns_hours_once(client, teacher_a,
     assert LiveAttendance.objects.filter(user=teacher_a.user).count() == 1
     assert len(calls) == 1 and calls[0]["hours"] == session.credit_hours
     assert calls[0]["session"].pk == session.pk and calls[0]["user"] == teacher_a.user
+
+
+def test_live_session_shows_stream_before_and_replay_after(client, teacher_a, settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from wagtailmedia.models import get_media_model
+
+    settings.MEDIA_ROOT = tmp_path
+    replay = get_media_model()(title="回放", type="video", duration=30)
+    replay.file.save("replay.mp4", ContentFile(b"\x00" * 16), save=False)
+    replay.save()
+    sections = builders.sections()
+    now = timezone.now()
+    past = sections["live"].add_child(instance=LiveSessionPage(
+        title="已结束", starts_at=now - timedelta(days=1), duration_minutes=60,
+        stream_url="https://live.example.invalid/old", replay=replay))
+    soon = sections["live"].add_child(instance=LiveSessionPage(
+        title="即将开始", starts_at=now + timedelta(hours=1), duration_minutes=60,
+        stream_url="https://live.example.invalid/new", replay=replay))
+    client.force_login(teacher_a.user)
+    html = client.get(past.url).content.decode()
+    assert replay.url in html and "live.example.invalid/old" not in html
+    html = client.get(soon.url).content.decode()
+    assert "live.example.invalid/new" in html and replay.url not in html

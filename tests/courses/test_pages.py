@@ -2,17 +2,15 @@
 
 from datetime import date, timedelta
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from courses import services
+from courses import services, signals
 from courses.models import (
     LessonPage, LiveAttendance, LiveSessionPage, MicroLecturePage, ParentLessonPage,
 )
-from courses import signals
 from people.models import StaffRole
 from tests.factories import staff
 

@@ -2,9 +2,7 @@
 
 import pytest
 from django.urls import reverse
-from wagtail.models import Page
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
-
 
 from cms.models import StandardPage
 from courses.models import CoursePage, LessonPage, QuizPage

@@ -1,0 +1,217 @@
+"""Demo learning content from the bureau replies, and a city-wide assignment half done.
+
+Idempotent: pages are found by slug, media by title, the assignment by course, city and
+deadline, and completions only added for teachers who have none.
+"""
+
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.files import File
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from wagtail.models import Page, Site
+from wagtail.rich_text import RichText
+from wagtailmedia.models import get_media_model
+
+from people.models import Teacher
+
+from . import signals
+from .models import (
+    Assignment, CourseCompletion, CourseIndexPage, CoursePage, Enrolment, LessonPage,
+    LessonProgress, LiveSessionIndexPage, LiveSessionPage, MicroLectureIndexPage,
+    MicroLecturePage, ParentLessonPage, ParentSchoolIndexPage, QuizAttempt, QuizPage,
+)
+from .services import assignment_create, learning_publishing_setup
+
+VIDEO = Path(__file__).parent / "demo_media" / "lesson.mp4"
+VIDEO_SECONDS = 30
+DEADLINE = date(2024, 6, 30)
+
+CRISIS_LESSONS = [
+    ("认识学生心理危机", "心理危机的概念、常见类型与中小学生的高发时段（开学季、考试前后、家庭变故）。"),
+    ("危机预警信号的识别", "言语、行为、情绪三类预警信号：流露轻生念头、赠送心爱物品、情绪突然平静等。"),
+    ("危机干预的基本流程", "发现—陪伴—报告—评估—转介：班主任与学校心理危机干预小组的分工与时限。"),
+    ("家校协同与转介", "与家长沟通的要点，医教结合的转介渠道，事后的跟踪与保密要求。"),
+]
+CRISIS_QUESTIONS = [
+    ("学生流露轻生念头时，班主任首先应当？", False,
+     [("替学生保密，不告诉任何人", False), ("保持陪伴，并立即报告学校心理危机干预小组", True),
+      ("在班会上公开批评教育", False)]),
+    ("以下哪些可能是心理危机的预警信号？", True,
+     [("把心爱的物品送给同学", True), ("长期低落后情绪突然平静", True), ("按时完成作业", False)]),
+    ("心理危机干预的基本流程依次是？", False,
+     [("发现—陪伴—报告—评估—转介", True), ("报告—批评—观察", False), ("等待学生主动求助", False)]),
+    ("与家长沟通危机情况时，应当做到哪些？", True,
+     [("及时、如实告知", True), ("提供转介渠道和建议", True), ("要求家长自行处理、学校不再跟进", False)]),
+]
+MICRO_LECTURES = [
+    ("和它做朋友", "he-ta-zuo-peng-you", "认识情绪、接纳情绪，和自己的情绪做朋友。", ["情绪", "青春期教育"]),
+    ("生命只有一次", "sheng-ming-zhi-you-yi-ci", "生命教育公益微课：珍爱生命，学会求助。", ["生命教育"]),
+    ("考试焦虑怎么办", "kao-shi-jiao-lv", "考前放松训练与积极的自我对话。", ["情绪", "学习心理"]),
+]
+
+
+def _home() -> Page:
+    return Site.objects.get(is_default_site=True).root_page
+
+
+def _child(parent: Page, model, slug: str, **fields) -> Page:
+    """The child page with this slug, created and published with a revision when missing."""
+    existing = parent.get_children().filter(slug=slug).first()
+    if existing is not None:
+        return existing.specific
+    parent.refresh_from_db()
+    page = parent.add_child(instance=model(slug=slug, **fields))
+    page.save_revision().publish()
+    page.refresh_from_db()
+    return page
+
+
+def _video(title: str):
+    Media = get_media_model()
+    media = Media.objects.filter(title=title).first()
+    if media is None:
+        with VIDEO.open("rb") as handle:
+            media = Media(title=title, type="video", duration=VIDEO_SECONDS, width=320, height=180)
+            media.file.save(f"{title}.mp4", File(handle), save=False)
+            media.save()
+    return media
+
+
+def _body(text: str):
+    return [("paragraph", RichText(f"<p>{text}</p>"))]
+
+
+def _content(stdout) -> CoursePage:
+    home = _home()
+    courses = _child(home, CourseIndexPage, "courses", title="课程中心",
+                     introduction="全员心理危机识别与干预培训、心理健康知识与辅导技能课程。")
+    micro = _child(home, MicroLectureIndexPage, "micro-lectures", title="公益微课",
+                   introduction="心理健康教育专家录制的公益微课，全天候免费观看。")
+    parents = _child(home, ParentSchoolIndexPage, "parent-school", title="家长学校",
+                     introduction="面向家长的线上公益讲座，无需登录。")
+    live = _child(home, LiveSessionIndexPage, "live", title="专题直播",
+                  introduction="心理健康教育系列直播课程与回放。")
+    learning_publishing_setup()
+
+    crisis = _child(courses, CoursePage, "crisis-intervention", title="中小学教师心理危机识别与干预",
+                    summary="面向全体教师的必修培训：早预防、早发现、早干预校园心理危机，保障学生健康成长。",
+                    category="crisis", audience="all_teachers", credit_hours=Decimal("6.0"))
+    for n, (title, text) in enumerate(CRISIS_LESSONS, start=1):
+        _child(crisis, LessonPage, f"lesson-{n}", title=f"第{n}讲 {title}", video=_video(f"危机识别第{n}讲"),
+               duration_seconds=VIDEO_SECONDS, body=_body(text))
+    _child(crisis, QuizPage, "quiz", title="结业测验", pass_mark=75, attempt_limit=3,
+           introduction="共 4 题，答对 3 题及以上为通过。",
+           questions=[("question", {"text": q, "multiple": multiple,
+                                    "options": [{"text": t, "correct": c} for t, c in options]})
+                      for q, multiple, options in CRISIS_QUESTIONS])
+    head = _child(courses, CoursePage, "head-teacher-skills", title="班主任心理健康教育能力提升",
+                  summary="班级心理辅导活动设计与个别谈心的基本技巧。", category="counselling",
+                  audience="head_teachers", credit_hours=Decimal("4.0"))
+    for n, title in enumerate(["班级心理辅导活动设计", "个别谈心的基本技巧"], start=1):
+        _child(head, LessonPage, f"lesson-{n}", title=title, video=_video(f"班主任第{n}讲"),
+               duration_seconds=VIDEO_SECONDS, body=_body(title))
+
+    for title, slug, summary, tags in MICRO_LECTURES:
+        page = _child(micro, MicroLecturePage, slug, title=title, summary=summary,
+                      speaker="市心理健康教育指导中心", video=_video(f"微课·{title}"))
+        if not page.tags.exists():
+            page.tags.add(*tags)
+            page.save_revision().publish()
+    _child(parents, ParentLessonPage, "transition-new-term", title="做好衔接教育，迎接崭新学期",
+           summary="家长学校开学必修课：帮助孩子做好幼小、小初衔接，平稳度过开学适应期。",
+           video=_video("家长学校·衔接教育"),
+           body=_body("作息调整、情绪陪伴与亲子沟通：开学前两周家长可以做的三件事。"))
+    tz = timezone.get_current_timezone()
+    _child(live, LiveSessionPage, "summer-life", title="如何经营好自己的暑假生活",
+           summary="系列直播课程第一期（已结束，可看回放）。", speaker="市心理健康教育指导中心",
+           starts_at=datetime.combine(date(2024, 7, 10), time(19, 0), tzinfo=tz),
+           duration_minutes=60, credit_hours=Decimal("1.0"), replay=_video("直播回放·暑假生活"))
+    _child(live, LiveSessionPage, "crisis-live", title="学生心理危机识别与干预专题直播",
+           summary="案例研讨：开学季的危机识别。", speaker="区心理中心",
+           starts_at=timezone.now().replace(hour=19, minute=0, second=0, microsecond=0) + timedelta(days=7),
+           duration_minutes=90, stream_url="https://live.example.invalid/crisis")
+    stdout.write("courses: sections, 2 courses, 3 micro-lectures, 1 parent lesson, 2 live sessions")
+    return crisis
+
+
+def _complete(users, course: CoursePage, rng: random.Random) -> list[CourseCompletion]:
+    """Finished records for these users, as if each had watched and passed (bulk, demo only)."""
+    lessons = list(LessonPage.objects.child_of(course))
+    quiz = QuizPage.objects.child_of(course).first()
+    key = [sorted(j for j, o in enumerate(q.value["options"]) if o["correct"]) for q in quiz.questions]
+    progress, attempts, completions = [], [], []
+    for user_id in users:
+        done = timezone.make_aware(datetime(2024, 5, 1, 20) + timedelta(days=rng.randrange(58),
+                                                                            minutes=rng.randrange(600)))
+        for lesson in lessons:
+            progress.append(LessonProgress(
+                user_id=user_id, lesson=lesson, intervals=[[0, VIDEO_SECONDS]],
+                credited_seconds=VIDEO_SECONDS, furthest_position=VIDEO_SECONDS,
+                last_position=VIDEO_SECONDS, last_report_at=done, completed_at=done))
+        attempts.append(QuizAttempt(user_id=user_id, quiz=quiz, answers=key, score=100,
+                                    passed=True, submitted_at=done))
+        completions.append(CourseCompletion(user_id=user_id, course=course,
+                                            hours=course.credit_hours, completed_at=done))
+    LessonProgress.objects.bulk_create(progress, batch_size=2000, ignore_conflicts=True)
+    QuizAttempt.objects.bulk_create(attempts, batch_size=2000)
+    CourseCompletion.objects.bulk_create(completions, batch_size=2000)
+    wanted = set(users)
+    created = [c for c in CourseCompletion.objects.filter(course=course).select_related("user")
+               if c.user_id in wanted]
+    # One UPDATE for all enrolments, each taking its completion's time.
+    Enrolment.objects.filter(course=course, completed_at__isnull=True).update(
+        completed_at=Subquery(CourseCompletion.objects.filter(
+            course=course, user_id=OuterRef("user_id")).values("completed_at")[:1]))
+    return created
+
+
+@transaction.atomic
+def seed(*, city, stdout) -> None:
+    """Learning sections and content, a city-wide crisis-course assignment, and progress on it."""
+    crisis = _content(stdout)
+    assignment = Assignment.objects.filter(course=crisis, organisation=city.city,
+                                           deadline=DEADLINE).first()
+    if assignment is None:
+        assignment = assignment_create(course=crisis, organisation=city.city, deadline=DEADLINE,
+                                       created_by=city.accounts["city_hr"])
+    finished = set(CourseCompletion.objects.filter(course=crisis).values_list("user_id", flat=True))
+    rng = random.Random(20240630)
+    # Each school finishes at its own rate (30–95%), so the rates page shows real differences.
+    rates = {school.pk: rng.randint(30, 95) for school in city.schools}
+    to_finish = []
+    teacher = city.accounts["teacher"]
+    for user_id, school_id in (Teacher.objects.filter(school__in=city.schools, is_active=True)
+                               .order_by("employee_no").values_list("user_id", "school_id")):
+        # Draw for everyone, finished or not, so a second run picks the same teachers.
+        draw = rng.randrange(100)
+        if user_id in finished or user_id == teacher.pk:
+            continue
+        if draw < rates.get(school_id, 60):
+            to_finish.append(user_id)
+    created = _complete(to_finish, crisis, random.Random(len(to_finish))) if to_finish else []
+    # The demo teacher is halfway and overdue: two lessons watched, the third begun.
+    lessons = list(LessonPage.objects.child_of(crisis))
+    if not LessonProgress.objects.filter(user=teacher, lesson__in=lessons).exists():
+        at = timezone.make_aware(datetime(2024, 6, 20, 21))
+        LessonProgress.objects.bulk_create([
+            LessonProgress(user=teacher, lesson=lessons[0], intervals=[[0, 30]], credited_seconds=30,
+                           furthest_position=30, last_position=30, last_report_at=at, completed_at=at),
+            LessonProgress(user=teacher, lesson=lessons[1], intervals=[[0, 30]], credited_seconds=30,
+                           furthest_position=30, last_position=30, last_report_at=at, completed_at=at),
+            LessonProgress(user=teacher, lesson=lessons[2], intervals=[[0, 12]], credited_seconds=12,
+                           furthest_position=12, last_position=12, last_report_at=at),
+        ])
+    for completion in created:
+        # Certification credits hours from this signal, as for a completion made online.
+        transaction.on_commit(lambda c=completion: signals.course_completed.send(
+            sender=CourseCompletion, user=c.user, course=crisis, hours=c.hours,
+            completed_at=c.completed_at, completion=c))
+    total = assignment.enrolments.count()
+    done = assignment.enrolments.filter(completed_at__isnull=False).count()
+    stdout.write(f"courses: assignment due {DEADLINE}: {done} of {total} teachers completed "
+                 f"({len(created)} new)")

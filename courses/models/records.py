@@ -1,0 +1,135 @@
+"""Learning records: what each teacher did, kept so that certification can trust it."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["Assignment", "Enrolment", "LessonProgress", "QuizAttempt", "CourseCompletion",
+           "LiveAttendance"]
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Assignment(models.Model):
+    """A course put on every active teacher of a subtree (optionally some roles), with a deadline."""
+
+    course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT,
+                               related_name="assignments", verbose_name=_("course"))
+    organisation = models.ForeignKey("people.Organisation", on_delete=models.PROTECT,
+                                     related_name="course_assignments",
+                                     verbose_name=_("organisation"))
+    roles = models.JSONField(_("roles"), default=list, blank=True,
+                             help_text=_("Teacher roles assigned; empty means every role."))
+    deadline = models.DateField(_("deadline"))
+    created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The day overdue reminders last went out: at most one round per assignment per day.
+    reminded_on = models.DateField(_("last reminded on"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["-deadline", "-pk"]
+
+    def __str__(self):
+        return f"{self.course.title} · {self.organisation.name} · {self.deadline:%Y-%m-%d}"
+
+
+class Enrolment(models.Model):
+    """A user taking a course, by their own choice or by an assignment."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="enrolments",
+                             verbose_name=_("user"))
+    course = models.ForeignKey("courses.CoursePage", on_delete=models.CASCADE,
+                               related_name="enrolments", verbose_name=_("course"))
+    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="enrolments", verbose_name=_("assignment"))
+    enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
+    # Stamped in the same transaction as the CourseCompletion row, so rates are one COUNT.
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="enrolment_once")]
+        indexes = [models.Index(fields=["assignment", "completed_at"])]
+
+    def __str__(self):
+        return f"{self.user} · {self.course_id}"
+
+
+class LessonProgress(models.Model):
+    """What a user has really watched of a lesson: merged intervals of credited seconds."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="lesson_progress",
+                             verbose_name=_("user"))
+    lesson = models.ForeignKey("courses.LessonPage", on_delete=models.CASCADE,
+                               related_name="progress", verbose_name=_("lesson"))
+    # Sorted, disjoint [start, end] pairs in seconds of video, merged on every report.
+    intervals = models.JSONField(_("watched intervals"), default=list)
+    credited_seconds = models.PositiveIntegerField(_("credited seconds"), default=0)
+    furthest_position = models.FloatField(_("furthest credited position"), default=0)
+    last_position = models.FloatField(_("last reported position"), null=True, blank=True)
+    last_report_at = models.DateTimeField(_("last report at"), null=True, blank=True)
+    # Where and when the current run of continuous playback began (see lesson_progress_report).
+    run_started_at = models.DateTimeField(_("run started at"), null=True, blank=True)
+    run_start_position = models.FloatField(_("run start position"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
+        constraints = [models.UniqueConstraint(fields=["user", "lesson"], name="progress_once")]
+
+
+class QuizAttempt(models.Model):
+    """One submitted attempt at a quiz, scored on the server."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="quiz_attempts",
+                             verbose_name=_("user"))
+    quiz = models.ForeignKey("courses.QuizPage", on_delete=models.CASCADE,
+                             related_name="attempts", verbose_name=_("quiz"))
+    answers = models.JSONField(_("answers"), default=list)
+    score = models.PositiveSmallIntegerField(_("score (%)"))
+    passed = models.BooleanField(_("passed"))
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        ordering = ["submitted_at", "pk"]
+        indexes = [models.Index(fields=["user", "quiz"])]
+
+
+class CourseCompletion(models.Model):
+    """A user completed a course; certification credits its hours once per row."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="course_completions",
+                             verbose_name=_("user"))
+    course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT,
+                               related_name="completions", verbose_name=_("course"))
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    completed_at = models.DateTimeField(_("completed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("course completion")
+        verbose_name_plural = _("course completions")
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="completion_once")]
+
+
+class LiveAttendance(models.Model):
+    """A teacher checked in to a live session while it ran; earns the session's hours."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="live_attendances",
+                             verbose_name=_("user"))
+    session = models.ForeignKey("courses.LiveSessionPage", on_delete=models.PROTECT,
+                                related_name="attendances", verbose_name=_("live session"))
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    attended_at = models.DateTimeField(_("checked in at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("live attendance")
+        verbose_name_plural = _("live attendances")
+        constraints = [models.UniqueConstraint(fields=["user", "session"], name="attendance_once")]

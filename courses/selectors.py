@@ -1,0 +1,216 @@
+"""Reads of the learning side, shared by pages, staff screens, exports and dashboards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from people.selectors import organisation_scope
+
+from .models import (
+    Assignment, CourseCompletion, CourseIndexPage, CoursePage, Enrolment, LessonPage,
+    LessonProgress, QuizAttempt, QuizPage,
+)
+
+
+def course_catalogue(*, index: CourseIndexPage | None = None, category: str = "",
+                     audience: str = "", query: str = "") -> QuerySet[CoursePage]:
+    """Live courses of the catalogue, filtered by category and audience, optionally searched."""
+    courses = CoursePage.objects.live().select_related("cover_image")
+    if index is not None:
+        courses = courses.child_of(index)
+    if category:
+        courses = courses.filter(category=category)
+    if audience:
+        courses = courses.filter(audience=audience)
+    if query:
+        courses = courses.filter(Q(title__icontains=query) | Q(summary__icontains=query))
+    return courses.order_by("path")
+
+
+def enrolment_get(*, user, course: CoursePage) -> Enrolment | None:
+    """The user's enrolment in a course, if any."""
+    if not user.is_authenticated:
+        return None
+    return Enrolment.objects.filter(user=user, course_id=course.pk).select_related("assignment").first()
+
+
+def lesson_progress_get(*, user, lesson: LessonPage) -> LessonProgress | None:
+    """The user's progress in one lesson, if any."""
+    if not user.is_authenticated or lesson.pk is None:
+        return None
+    return LessonProgress.objects.filter(user=user, lesson=lesson).first()
+
+
+def quiz_attempt_list(*, user, quiz: QuizPage) -> list[QuizAttempt]:
+    """The user's attempts at a quiz, oldest first."""
+    if not user.is_authenticated or quiz.pk is None:
+        return []
+    return list(QuizAttempt.objects.filter(user=user, quiz=quiz))
+
+
+@dataclass
+class LessonRow:
+    lesson: LessonPage
+    progress: LessonProgress | None
+
+    @property
+    def percent(self) -> int:
+        if self.progress is None:
+            return 0
+        return min(100, round(100 * self.progress.credited_seconds / max(1, self.lesson.required_seconds)))
+
+    @property
+    def completed(self) -> bool:
+        return bool(self.progress and self.progress.completed_at)
+
+
+@dataclass
+class CourseOutline:
+    course: CoursePage
+    lessons: list[LessonRow]
+    quiz: QuizPage | None
+    quiz_passed: bool
+    enrolment: Enrolment | None
+    completion: CourseCompletion | None
+
+    @property
+    def lessons_done(self) -> int:
+        return sum(1 for row in self.lessons if row.completed)
+
+
+def course_outline(*, course: CoursePage, user) -> CourseOutline:
+    """A course's lessons with the user's progress, its quiz and the user's standing, in fixed queries."""
+    progress, enrolment, completion, passed = {}, None, None, False
+    if course.pk is None:  # a preview of a page not yet saved
+        return CourseOutline(course, [], None, False, None, None)
+    lessons = list(LessonPage.objects.child_of(course).live().order_by("path"))
+    quiz = QuizPage.objects.child_of(course).live().order_by("path").first()
+    if user.is_authenticated:
+        progress = {p.lesson_id: p for p in LessonProgress.objects.filter(
+            user=user, lesson_id__in=[lesson.pk for lesson in lessons])}
+        enrolment = enrolment_get(user=user, course=course)
+        completion = CourseCompletion.objects.filter(user=user, course_id=course.pk).first()
+        passed = bool(quiz) and QuizAttempt.objects.filter(user=user, quiz=quiz, passed=True).exists()
+    return CourseOutline(course=course, lessons=[LessonRow(lesson, progress.get(lesson.pk)) for lesson in lessons],
+                         quiz=quiz, quiz_passed=passed, enrolment=enrolment, completion=completion)
+
+
+@dataclass
+class LearningRow:
+    enrolment: Enrolment
+    lessons_total: int = 0
+    lessons_done: int = 0
+    credited: int = 0
+    required: int = 0
+    lessons: list = field(default_factory=list)
+
+    @property
+    def course(self) -> CoursePage:
+        return self.enrolment.course
+
+    @property
+    def percent(self) -> int:
+        if self.enrolment.completed_at:
+            return 100
+        return min(100, round(100 * self.credited / self.required)) if self.required else 0
+
+    @property
+    def deadline(self):
+        return self.enrolment.assignment.deadline if self.enrolment.assignment else None
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.deadline and not self.enrolment.completed_at
+                    and self.deadline < timezone.localdate())
+
+
+def my_learning(*, user) -> dict:
+    """A teacher's courses in progress (with progress and deadlines) and completed courses with hours.
+
+    Runs a fixed number of queries whatever the number of courses and lessons.
+    """
+    enrolments = list(Enrolment.objects.filter(user=user)
+                      .select_related("course", "assignment").order_by("completed_at", "-enrolled_at"))
+    rows = {e.course.path: LearningRow(e) for e in enrolments}
+    if rows:
+        prefix = Q()
+        for path in rows:
+            prefix |= Q(path__startswith=path)
+        lessons = list(LessonPage.objects.live().filter(prefix)
+                       .only("pk", "path", "depth", "duration_seconds", "required_share"))
+        progress = {p.lesson_id: p for p in LessonProgress.objects.filter(
+            user=user, lesson_id__in=[lesson.pk for lesson in lessons])}
+        for lesson in lessons:
+            row = rows.get(lesson.path[:-LessonPage.steplen])
+            if row is None:
+                continue
+            p = progress.get(lesson.pk)
+            row.lessons_total += 1
+            row.required += lesson.required_seconds
+            row.credited += min(p.credited_seconds, lesson.required_seconds) if p else 0
+            row.lessons_done += 1 if p and p.completed_at else 0
+    completions = list(CourseCompletion.objects.filter(user=user).select_related("course")
+                       .order_by("-completed_at"))
+    active = [row for row in rows.values() if not row.enrolment.completed_at]
+    active.sort(key=lambda r: (r.deadline is None, r.deadline or timezone.localdate()))
+    return {"active": active, "completions": completions,
+            "hours": sum((c.hours for c in completions), Decimal("0"))}
+
+
+def assignment_list_for_staff(*, user) -> QuerySet[Assignment]:
+    """Assignments with at least one assigned teacher inside the staff user's scope."""
+    scope = organisation_scope(user)
+    in_scope = Enrolment.objects.filter(user__teacher__school__in=scope).values("assignment_id")
+    return (Assignment.objects.filter(pk__in=in_scope)
+            .select_related("course", "organisation").order_by("-deadline", "-pk"))
+
+
+@dataclass
+class SchoolCompletion:
+    school: object
+    assigned: int
+    completed: int
+
+    @property
+    def rate(self) -> Decimal:
+        """Completed share as a percentage with one decimal."""
+        if not self.assigned:
+            return Decimal("0.0")
+        return (Decimal(100 * self.completed) / self.assigned).quantize(Decimal("0.1"))
+
+    @property
+    def outstanding(self) -> int:
+        return self.assigned - self.completed
+
+
+def assignment_completion_by_school(*, user, assignment: Assignment | None = None) -> list[SchoolCompletion]:
+    """Per school in the user's scope: teachers assigned, completed, and the completion rate.
+
+    With no assignment, every assignment counts (a teacher assigned twice counts twice).
+    Rows have .school (Organisation), .assigned, .completed, .rate (percent) and .outstanding.
+    """
+    from people.models import Organisation
+
+    enrolments = Enrolment.objects.filter(assignment__isnull=False,
+                                          user__teacher__school__in=organisation_scope(user))
+    if assignment is not None:
+        enrolments = enrolments.filter(assignment=assignment)
+    counts = (enrolments.values("user__teacher__school")
+              .annotate(assigned=Count("pk"), completed=Count("pk", filter=Q(completed_at__isnull=False)))
+              .order_by())
+    schools = Organisation.objects.in_bulk([c["user__teacher__school"] for c in counts])
+    rows = [SchoolCompletion(schools[c["user__teacher__school"]], c["assigned"], c["completed"])
+            for c in counts]
+    return sorted(rows, key=lambda r: r.school.path)
+
+
+def assignment_outstanding_list(*, user, assignment: Assignment) -> QuerySet[Enrolment]:
+    """The assigned teachers in the user's scope who have not finished the course."""
+    return (Enrolment.objects.filter(assignment=assignment, completed_at__isnull=True,
+                                     user__teacher__school__in=organisation_scope(user))
+            .select_related("user__teacher__school")
+            .order_by("user__teacher__school__path", "user__teacher__employee_no"))

@@ -1,0 +1,284 @@
+"""Every write of the learning side: enrolment, progress, quizzes, completion, assignments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.models import GroupPagePermission, Page, Task, Workflow, WorkflowPage, WorkflowTask
+
+from people.models import Organisation, StaffRole, Teacher
+from people.selectors import user_is_staff_in_scope
+
+from . import signals
+from .models import (
+    LEARNING_SECTION_MODELS, Assignment, CourseCompletion, CoursePage, Enrolment, LessonPage,
+    LessonProgress, LiveAttendance, LiveSessionPage, QuizAttempt, QuizPage,
+)
+
+# Seconds of slack between the player's clock and ours (network delay), per run of playback:
+# whatever a teacher does, a run never earns more than its wall-clock time plus this.
+PROGRESS_TOLERANCE = 3.0
+# The player reports every 5 s while playing and on every seek. A longer gap between reports
+# (a pause, a closed lid) or a longer step of the position (a drag) starts a new run.
+MAX_REPORT_GAP = 30.0
+MAX_REPORT_STEP = 30.0
+
+
+def enrolment_create(*, user, course: CoursePage, assignment: Assignment | None = None,
+                     now: datetime | None = None) -> Enrolment:
+    """Enrol a user in a live course (idempotent: an existing enrolment is returned)."""
+    if not course.live:
+        raise ValidationError(_("This course is not published."))
+    enrolment, _created = Enrolment.objects.get_or_create(
+        user=user, course=course,
+        defaults={"assignment": assignment, "enrolled_at": now or timezone.now()},
+    )
+    return enrolment
+
+
+def _merge(intervals: Iterable[Sequence[float]]) -> list[list[float]]:
+    merged: list[list[float]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+@transaction.atomic
+def lesson_progress_report(*, user, lesson: LessonPage, position: float,
+                           now: datetime | None = None) -> LessonProgress:
+    """Record the player's position and credit only what was really watched since the last report.
+
+    Reports form runs of continuous playback; a pause, a seek or a drag starts a new run. The
+    step from the previous position to this one is credited when it goes forward, starts
+    within what is already credited (so a jump past the furthest watched point earns nothing)
+    and keeps the run no faster than the wall-clock time since the run began (so a sped-up
+    or forged player earns at most PROGRESS_TOLERANCE per run). Credited steps are merged
+    into intervals, so watching a part twice counts once.
+    """
+    now = now or timezone.now()
+    course = lesson.get_parent().specific
+    if not Enrolment.objects.filter(user=user, course_id=course.pk).exists():
+        raise PermissionDenied(_("Enrol in the course first."))
+    LessonProgress.objects.get_or_create(user=user, lesson=lesson)
+    # The row lock serialises two tabs (or two workers) reporting for the same lesson.
+    progress = LessonProgress.objects.select_for_update().get(user=user, lesson=lesson)
+    position = max(0.0, min(float(position), float(lesson.duration_seconds)))
+    start = progress.last_position
+    continues_run = (
+        progress.last_report_at is not None and start is not None
+        and progress.run_started_at is not None
+        and (now - progress.last_report_at).total_seconds() <= MAX_REPORT_GAP
+        and 0 <= position - start <= MAX_REPORT_STEP
+    )
+    if not continues_run:
+        progress.run_started_at, progress.run_start_position = now, position
+    else:
+        run_watched = position - progress.run_start_position
+        run_elapsed = (now - progress.run_started_at).total_seconds()
+        if (position > start
+                and start <= progress.furthest_position + PROGRESS_TOLERANCE
+                and run_watched <= run_elapsed + PROGRESS_TOLERANCE):
+            progress.intervals = _merge([*progress.intervals, [start, position]])
+            progress.credited_seconds = int(sum(e - s for s, e in progress.intervals))
+            progress.furthest_position = max(progress.furthest_position, position)
+    progress.last_position = position
+    progress.last_report_at = now
+    newly_complete = (progress.completed_at is None
+                      and progress.credited_seconds >= lesson.required_seconds)
+    if newly_complete:
+        progress.completed_at = now
+    progress.save()
+    if newly_complete:
+        course_completion_check(user=user, course=course, now=now)
+    return progress
+
+
+def _grade(quiz: QuizPage, answers: dict[int, Iterable[int]]) -> tuple[int, list[list[int]]]:
+    key = quiz.answer_key()
+    chosen = [sorted({int(a) for a in answers.get(i, [])}) for i in range(len(key))]
+    right = sum(1 for i, correct in enumerate(key) if set(chosen[i]) == correct)
+    score = round(100 * right / len(key)) if key else 0
+    return score, chosen
+
+
+@transaction.atomic
+def quiz_attempt_submit(*, user, quiz: QuizPage, answers: dict[int, Iterable[int]],
+                        now: datetime | None = None) -> QuizAttempt:
+    """Score a submitted quiz on the server and record the attempt, within the attempt limit."""
+    now = now or timezone.now()
+    course = quiz.get_parent().specific
+    try:
+        # Locking the enrolment serialises concurrent submissions against the attempt limit.
+        Enrolment.objects.select_for_update().get(user=user, course_id=course.pk)
+    except Enrolment.DoesNotExist:
+        raise PermissionDenied(_("Enrol in the course first.")) from None
+    previous = list(QuizAttempt.objects.filter(user=user, quiz=quiz).values_list("passed", flat=True))
+    if any(previous):
+        raise ValidationError(_("You have already passed this quiz."))
+    if len(previous) >= quiz.attempt_limit:
+        raise ValidationError(_("No attempts left."))
+    score, chosen = _grade(quiz, answers)
+    attempt = QuizAttempt.objects.create(user=user, quiz=quiz, answers=chosen, score=score,
+                                         passed=score >= quiz.pass_mark, submitted_at=now)
+    if attempt.passed:
+        transaction.on_commit(lambda: signals.quiz_passed.send(
+            sender=QuizAttempt, user=user, course=course, quiz=quiz, score=score,
+            passed_at=now, attempt=attempt))
+        course_completion_check(user=user, course=course, now=now)
+    return attempt
+
+
+@transaction.atomic
+def course_completion_check(*, user, course: CoursePage,
+                            now: datetime | None = None) -> CourseCompletion | None:
+    """Complete the course when its rule is met; signal course_completed once per completion."""
+    now = now or timezone.now()
+    lesson_ids = list(LessonPage.objects.child_of(course).live().values_list("pk", flat=True))
+    done = LessonProgress.objects.filter(user=user, lesson_id__in=lesson_ids,
+                                         completed_at__isnull=False).count()
+    if done < len(lesson_ids):
+        return None
+    quizzes = QuizPage.objects.child_of(course).live()
+    if course.completion_rule == CoursePage.CompletionRule.LESSONS_AND_QUIZ and quizzes.exists():
+        if not QuizAttempt.objects.filter(user=user, quiz__in=quizzes, passed=True).exists():
+            return None
+    completion, created = CourseCompletion.objects.get_or_create(
+        user=user, course=course, defaults={"hours": course.credit_hours, "completed_at": now})
+    if created:
+        Enrolment.objects.filter(user=user, course=course).update(completed_at=now)
+        transaction.on_commit(lambda: signals.course_completed.send(
+            sender=CourseCompletion, user=user, course=course, hours=completion.hours,
+            completed_at=completion.completed_at, completion=completion))
+    return completion
+
+
+@transaction.atomic
+def live_attendance_check_in(*, user, session: LiveSessionPage,
+                             now: datetime | None = None) -> LiveAttendance:
+    """Check a teacher in to a live session while its window is open; signals live_attended once."""
+    now = now or timezone.now()
+    if not session.check_in_open(now):
+        raise ValidationError(_("Check-in is open from 15 minutes before the start to the end."))
+    attendance, created = LiveAttendance.objects.get_or_create(
+        user=user, session=session, defaults={"hours": session.credit_hours, "attended_at": now})
+    if created:
+        transaction.on_commit(lambda: signals.live_attended.send(
+            sender=LiveAttendance, user=user, session=session, hours=attendance.hours,
+            attended_at=attendance.attended_at, attendance=attendance))
+    return attendance
+
+
+ASSIGNING_ROLES = (StaffRole.Role.SCHOOL_ADMIN, *StaffRole.HR_ROLES)
+
+
+@transaction.atomic
+def assignment_create(*, course: CoursePage, organisation: Organisation, deadline: date,
+                      created_by, roles: Sequence[str] = ()) -> Assignment:
+    """Assign a course to every active teacher of a subtree (optionally some roles), in bulk."""
+    if not user_is_staff_in_scope(created_by, organisation, roles=ASSIGNING_ROLES):
+        raise PermissionDenied(_("This organisation is outside your scope."))
+    unknown = set(roles) - set(Teacher.Role.values)
+    if unknown:
+        raise ValidationError(_("Unknown roles: %s") % ", ".join(sorted(unknown)))
+    if not course.live:
+        raise ValidationError(_("This course is not published."))
+    assignment = Assignment.objects.create(course=course, organisation=organisation,
+                                           deadline=deadline, created_by=created_by,
+                                           roles=sorted(roles))
+    teachers = Teacher.objects.filter(is_active=True, school__path__startswith=organisation.path)
+    if roles:
+        teachers = teachers.filter(role__in=roles)
+    user_ids = list(teachers.values_list("user_id", flat=True))
+    now = timezone.now()
+    Enrolment.objects.bulk_create(
+        [Enrolment(user_id=uid, course=course, assignment=assignment, enrolled_at=now)
+         for uid in user_ids],
+        batch_size=2000, ignore_conflicts=True,
+    )
+    # Teachers who had enrolled on their own now count towards the assignment too
+    # (a subquery, not the id list: a city's list is longer than SQLite's parameter limit).
+    Enrolment.objects.filter(course=course, user_id__in=teachers.values("user_id"),
+                             assignment__isnull=True).update(assignment=assignment)
+    return assignment
+
+
+def assignment_reminders_send(*, today: date | None = None) -> int:
+    """E-mail the unfinished teachers of every overdue assignment, at most once a day each."""
+    today = today or timezone.localdate()
+    sent = 0
+    overdue = Assignment.objects.filter(deadline__lt=today).exclude(reminded_on=today)
+    for assignment in overdue.select_related("course"):
+        # Claiming the day with a conditional UPDATE makes two beat runs send one round.
+        claimed = (Assignment.objects.filter(pk=assignment.pk).exclude(reminded_on=today)
+                   .update(reminded_on=today))
+        if not claimed:
+            continue
+        emails = list(assignment.enrolments.filter(completed_at__isnull=True, user__is_active=True)
+                      .exclude(user__email="").values_list("user__email", flat=True))
+        subject = _("Overdue training: %(course)s") % {"course": assignment.course.title}
+        body = _("The course “%(course)s” was due on %(deadline)s and you have not finished it "
+                 "yet. Please complete it on the platform as soon as possible.") % {
+            "course": assignment.course.title, "deadline": assignment.deadline.isoformat()}
+        with get_connection() as connection:
+            for email in emails:
+                EmailMessage(subject, body, to=[email], connection=connection).send()
+                sent += 1
+    return sent
+
+
+REVIEW_WORKFLOW_NAME = "Learning content review"
+REVIEW_TASK_NAME = "Reviewer approval"
+
+
+@transaction.atomic
+def learning_publishing_setup() -> Workflow:
+    """Put the learning sections under reviewer approval and let trainers draft there (idempotent).
+
+    Trainers get add and change (never publish) on each learning section page only; reviewers
+    get change and publish there; a GroupApprovalTask for "Reviewers" guards publication.
+    """
+    from wagtail.models import GroupApprovalTask
+
+    trainers, _c = Group.objects.get_or_create(name="Trainers")
+    reviewers, _c = Group.objects.get_or_create(name="Reviewers")
+    workflow, _c = Workflow.objects.get_or_create(name=REVIEW_WORKFLOW_NAME)
+    task = GroupApprovalTask.objects.filter(name=REVIEW_TASK_NAME).first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name=REVIEW_TASK_NAME)
+    task.groups.add(reviewers)
+    # workflow_tasks is a ParentalKey: create the row directly, the cluster manager only buffers.
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=Task.objects.get(pk=task.pk),
+                                       defaults={"sort_order": 0})
+    perms = {p.codename: p for p in Permission.objects.filter(
+        content_type__app_label="wagtailcore",
+        codename__in=["add_page", "change_page", "publish_page"])}
+    sections = Page.objects.type(*LEARNING_SECTION_MODELS)
+    for section in sections:
+        WorkflowPage.objects.update_or_create(page=section, defaults={"workflow": workflow})
+        for codename in ("add_page", "change_page"):
+            GroupPagePermission.objects.get_or_create(group=trainers, page=section,
+                                                      permission=perms[codename])
+        for codename in ("change_page", "publish_page"):
+            GroupPagePermission.objects.get_or_create(group=reviewers, page=section,
+                                                      permission=perms[codename])
+    # Trainers upload the videos and cover images their pages use.
+    from wagtail.models import Collection, GroupCollectionPermission
+
+    root = Collection.get_first_root_node()
+    for permission in Permission.objects.filter(
+            content_type__app_label__in=["wagtailmedia", "wagtailimages"],
+            codename__in=["add_media", "change_media", "choose_media",
+                          "add_image", "change_image", "choose_image"]):
+        GroupCollectionPermission.objects.get_or_create(group=trainers, collection=root,
+                                                        permission=permission)
+    return workflow

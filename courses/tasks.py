@@ -1,0 +1,11 @@
+"""Periodic jobs of the learning side."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="courses.send_overdue_reminders")
+def send_overdue_reminders() -> int:
+    """E-mail teachers whose assigned course is overdue (each assignment at most once a day)."""
+    return services.assignment_reminders_send()

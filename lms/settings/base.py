@@ -245,7 +245,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Periodic tasks (task name -> schedule), listed here, the one place that knows every app.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "hr-purge-job-files": {"task": "hr.tasks.jobs_purge", "schedule": 3600.0},
+}
+
+# --- HR desk (Excel imports and exports)
+HR_IMPORT_MAX_BYTES = env.int("DJANGO_HR_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+HR_IMPORT_MAX_ROWS = env.int("DJANGO_HR_IMPORT_MAX_ROWS", default=200_000)
+HR_FILE_RETENTION_DAYS = env.int("DJANGO_HR_FILE_RETENTION_DAYS", default=7)
 
 LOGGING = {
     "version": 1,

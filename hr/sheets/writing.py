@@ -115,9 +115,26 @@ def write_atomically(path: str | Path, build: Callable[[Workbook], None]) -> Non
         workbook.save(temp_name)
         os.replace(temp_name, path)
     except BaseException:
+        _discard(workbook)
         if os.path.exists(temp_name):
             os.unlink(temp_name)
         raise
+
+
+def _discard(workbook: Workbook) -> None:
+    """Close and remove openpyxl's own per-sheet temporary files after a failed write."""
+    for sheet in workbook.worksheets:
+        writer = getattr(sheet, "_writer", None)
+        try:
+            if not sheet.closed:
+                sheet.close()
+        except Exception:  # the sheet's stream may already be broken; cleanup still runs
+            pass
+        if writer is not None:
+            try:
+                writer.cleanup()
+            except OSError:
+                pass
 
 
 def write_table(path: str | Path, *, title: str, columns: Sequence[Column],

@@ -10,11 +10,13 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 # A text cell starting with one of these could be taken as a formula by a spreadsheet program.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+TRIGGER_SET = frozenset(FORMULA_TRIGGERS)
 DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = "0.0%"
 NUMBER_FORMAT = "0.0"
@@ -51,30 +53,39 @@ class SheetWriter:
             header.append(cell)
         self.sheet.append(header)
         self.rows = 0
-        # One cell per styled column kind, restyled per value: WriteOnlyCell is cheap but
-        # styles are interned, so reusing the format strings keeps the file small.
-        self._formats = {"date": DATE_FORMAT, "percent": PERCENT_FORMAT, "number": NUMBER_FORMAT}
+        self._converters = [self._converter(column.kind) for column in self.columns]
+
+    def _converter(self, kind: str):
+        """The per-value function of a column kind; plain values pass straight to openpyxl."""
+        sheet = self.sheet
+        fmt = {"percent": PERCENT_FORMAT, "number": NUMBER_FORMAT}.get(kind)
+
+        def convert(value):
+            cls = value.__class__
+            if cls is str:
+                return inert_text_cell(sheet, value) if value[:1] in TRIGGER_SET else value
+            if value is None:
+                return None
+            if cls is datetime:
+                # A date column shows dates; openpyxl gives a plain date its yyyy-mm-dd format.
+                value = value.date() if kind == "date" else value.replace(tzinfo=None)
+            if fmt is not None and cls is not bool:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = fmt
+                return cell
+            return value
+
+        return convert
 
     def append(self, values: Sequence) -> None:
-        out = []
-        for column, value in zip(self.columns, values, strict=True):
-            out.append(self._cell(column, value))
-        self.sheet.append(out)
+        converted = [convert(value) for convert, value in zip(self._converters, values)]
+        try:
+            self.sheet.append(converted)
+        except IllegalCharacterError:
+            # Rare: control characters XML cannot hold. openpyxl checks every string anyway,
+            # so the row is cleaned only when it refuses one (cells are built before writing).
+            self.sheet.append([safe_text(v) if isinstance(v, str) else v for v in converted])
         self.rows += 1
-
-    def _cell(self, column: Column, value):
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return inert_text_cell(self.sheet, value)
-        if isinstance(value, datetime):
-            value = value.replace(tzinfo=None)
-        fmt = self._formats.get(column.kind)
-        if fmt is None and not isinstance(value, date):
-            return value  # plain numbers and booleans need no styling
-        cell = WriteOnlyCell(self.sheet, value=value)
-        cell.number_format = fmt or DATE_FORMAT
-        return cell
 
     def close(self) -> None:
         last = get_column_letter(len(self.columns))

@@ -107,13 +107,22 @@ def lxml_installed() -> bool:
     return True
 
 
-def measured(script: Path, *args: str, lxml: bool = False) -> dict:
-    """Run `script --run ...` in a fresh process; it prints one JSON line of its measurements.
+REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 
-    openpyxl picks its XML writer at import from OPENPYXL_LXML, so each writer gets its own run.
+
+def measured(script: Path, *args: str, lxml: bool = False, repeat: int = REPEAT) -> dict:
+    """Run `script --run ...` in fresh processes; the fastest of `repeat` runs is kept.
+
+    The machine is shared, so the best run is the least disturbed one; peak memory is the
+    largest seen. openpyxl picks its XML writer at import from OPENPYXL_LXML, so each writer
+    gets its own process.
     """
-    result = _python(str(script), "--run", *args, env={"OPENPYXL_LXML": str(lxml)})
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    runs = []
+    for _ in range(repeat):
+        result = _python(str(script), "--run", *args, env={"OPENPYXL_LXML": str(lxml)})
+        runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    best = min(runs, key=lambda r: r["seconds"])
+    return {**best, "peak_mb": max(r["peak_mb"] for r in runs), "runs": len(runs)}
 
 
 class Meter:

@@ -199,11 +199,13 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
                 "school_id": fields["school_id"], "gender": fields["gender"] or "",
                 "role": fields["role"] or Teacher.Role.SUBJECT_TEACHER,
                 "hire_date": fields["hire_date"],
-                "display": {"row": row, "employee_no": number, "name": fields["name"],
-                            "school_code": school_codes[fields["school_id"]],
-                            "role": ROLE_DISPLAY[fields["role"] or Teacher.Role.SUBJECT_TEACHER],
-                            "hire_date": fields["hire_date"]},
             })
+            if len(plan.creates) <= PREVIEW_SAMPLE:  # only the sample is shown; keep memory flat
+                plan.creates[-1]["display"] = {
+                    "row": row, "employee_no": number, "name": fields["name"],
+                    "school_code": school_codes[fields["school_id"]],
+                    "role": ROLE_DISPLAY[fields["role"] or Teacher.Role.SUBJECT_TEACHER],
+                    "hire_date": fields["hire_date"]}
             continue
         _no, pk, name, gender, school_id, role, hire_date, is_active, current_code = current
         if school_id not in in_scope_ids:
@@ -245,8 +247,16 @@ def teachers_commit(*, path, user, progress=None) -> dict:
     plan = teachers_plan(path=path, user=user, progress=progress)
     if plan.errors:
         raise ImportHasErrors(plan)
+    created = updated = 0
     with transaction.atomic():
-        created, updated = teacher_bulk_write(creates=plan.creates, updates=plan.updates)
+        # One transaction, written in slices so that a city's roster never sits in memory as
+        # 200,000 model instances at once.
+        for start in range(0, max(len(plan.creates), len(plan.updates)), CHUNK):
+            done_created, done_updated = teacher_bulk_write(
+                creates=plan.creates[start:start + CHUNK], updates=plan.updates[start:start + CHUNK])
+            created, updated = created + done_created, updated + done_updated
+            if progress:
+                progress(min(plan.rows, start + CHUNK))
     return {"created": created, "updated": updated, "unchanged": plan.unchanged, "rows": plan.rows}
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -63,6 +62,8 @@ class SheetWriter:
         def convert(value):
             cls = value.__class__
             if cls is str:
+                if not value.isprintable():  # C-fast test; rare strings get the regex clean-up
+                    value = safe_text(value)
                 return inert_text_cell(sheet, value) if value[:1] in TRIGGER_SET else value
             if value is None:
                 return None
@@ -78,13 +79,7 @@ class SheetWriter:
         return convert
 
     def append(self, values: Sequence) -> None:
-        converted = [convert(value) for convert, value in zip(self._converters, values)]
-        try:
-            self.sheet.append(converted)
-        except IllegalCharacterError:
-            # Rare: control characters XML cannot hold. openpyxl checks every string anyway,
-            # so the row is cleaned only when it refuses one (cells are built before writing).
-            self.sheet.append([safe_text(v) if isinstance(v, str) else v for v in converted])
+        self.sheet.append([convert(value) for convert, value in zip(self._converters, values)])
         self.rows += 1
 
     def close(self) -> None:

@@ -15,6 +15,8 @@ from .models import Job
 from .selectors import DESK_ROLES, job_get_for_user, job_list_for_user
 from .services import JobError, job_commit_request, job_export_create, job_import_create
 from .sheets.columns import SPECS
+from .sheets.errors import SheetRefused
+from .sheets.reading import MB, max_bytes
 from .sheets.templates import template_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,6 +49,11 @@ def desk(request):
 @staff_required(IMPORT_ROLES)
 def import_new(request):
     """Upload a sheet: it is checked at once, then previewed by a background job."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > max_bytes() + 64 * 1024:
+        # Refused before Django reads the body to disk.
+        messages.error(request, SheetRefused(f"文件超过 {max_bytes() // MB} MB 上限",
+                                             f"the file is larger than the {max_bytes() // MB} MB limit").message)
+        return redirect("hr:import_new")
     form = ImportForm(request.POST or None, request.FILES or None,
                       initial={"sheet": request.GET.get("sheet", "teachers")})
     if request.method == "POST" and form.is_valid():

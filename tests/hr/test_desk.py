@@ -93,3 +93,17 @@ def test_a_template_with_its_example_row_previews_cleanly_but_for_the_example_sc
     plan = teachers_plan(path=path, user=hr_x)
     assert plan.rows == 1 and [e.row for e in plan.errors] == [2]
     assert "school" in plan.errors[0].reason
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(client, hr_x, settings):
+    settings.HR_IMPORT_MAX_BYTES = 1000
+    client.force_login(hr_x)
+    response = client.post(reverse("hr:import_new"), data=b"x" * 200_000,
+                           content_type="multipart/form-data; boundary=zzz", follow=True)
+    assert "limit" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_the_admin_menu_links_the_desk(client, hr_x):
+    client.force_login(hr_x)
+    assert reverse("hr:desk") in client.get("/admin/").content.decode()

@@ -146,7 +146,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
     plan = Plan(kind="teachers")
     schools = _scope_schools(user)
     school_codes = {pk: code for code, (pk, _name) in schools.items()}
-    parsed = []  # (row, employee_no, fields, layout-keys present)
+    parsed = []  # (row number, employee_no, fields) of rows that read cleanly
     first_seen: dict[str, int] = {}
     other_codes: dict[str, bool] = {}  # codes outside the scope: known elsewhere or unknown
     with open_sheet(path, TEACHERS) as (layout, rows):

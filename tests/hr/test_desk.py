@@ -107,3 +107,9 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(client, hr_x, set
 def test_the_admin_menu_links_the_desk(client, hr_x):
     client.force_login(hr_x)
     assert reverse("hr:desk") in client.get("/admin/").content.decode()
+
+
+def test_the_desk_speaks_chinese_by_default(client, hr_x):
+    client.force_login(hr_x)
+    page = client.get(reverse("hr:desk")).content.decode()
+    assert "人事工作台" in page and "从 Excel 导入" in page and "导出为 Excel" in page

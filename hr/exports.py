@@ -5,6 +5,8 @@ their columns and call the selectors those apps expose (`certificate_roster_rows
 those apps land on this branch they report themselves unavailable.
 """
 
+import importlib
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -87,6 +89,27 @@ TEACHER_COLUMNS = (
 )
 
 
+def certificate_roster_rows(*, user, organisation: Organisation | None = None, level=None,
+                            status=None, role=None, expiring_before=None, **_ignored):
+    """The certificate roster from certification's selector, in the roster's column order."""
+    try:
+        from certification.selectors import certificate_roster_rows as selector
+    except ImportError:
+        raise ExportNotAvailable(bilingual("持证名册导出尚未开放",
+                                           "the certificate roster export is not available yet")) from None
+    kwargs = {"user": user, "level": level, "status": status, "role": role,
+              "expiring_before": expiring_before}
+    if organisation is not None:
+        if "organisation" not in inspect.signature(selector).parameters:
+            raise ExportNotAvailable(bilingual("该导出暂不支持按单位筛选",
+                                               "this export cannot be narrowed to one organisation yet"))
+        kwargs["organisation"] = organisation
+    return 0, iter(selector(**kwargs))
+
+
+certificate_roster_rows.needs = ("certification.selectors", "certificate_roster_rows")
+
+
 def _pending(kind: str):
     def rows(**_kwargs):
         raise ExportNotAvailable(bilingual("该导出尚未开放", f"the {kind} export is not available yet"))
@@ -104,7 +127,7 @@ EXPORTS: dict[str, ExportKind] = {
          Column("证书编号/cert_no", 20), Column("发证日期/issued_on", 14, "date"),
          Column("有效期至/expires_on", 14, "date"), Column("状态/status", 10),
          Column("本周期学时/hours_this_cycle", 14, "number")),
-        _pending("roster"), filters=("level", "status", "role", "expiring_before")),
+        certificate_roster_rows, filters=("level", "status", "role", "expiring_before")),
     "holding": ExportKind("holding", "持证率", "Holding rate", (), _pending("holding")),
     "hours": ExportKind("hours", "培训学时", "Training hours", (), _pending("hours")),
     "workload": ExportKind("workload", "工作量", "Workload", (), _pending("workload")),
@@ -116,7 +139,16 @@ EXPORTS: dict[str, ExportKind] = {
 def export_available(key: str) -> bool:
     """Whether an export kind exists and its data's app is installed."""
     kind = EXPORTS.get(key)
-    return kind is not None and not getattr(kind.rows, "pending", False)
+    if kind is None or getattr(kind.rows, "pending", False):
+        return False
+    needs = getattr(kind.rows, "needs", None)
+    if needs:
+        try:
+            module = importlib.import_module(needs[0])
+        except ImportError:
+            return False
+        return hasattr(module, needs[1])
+    return True
 
 
 def register_export(kind: ExportKind) -> None:

@@ -240,11 +240,13 @@ def _plain(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
-def teachers_commit(*, path, user, progress=None) -> dict:
+def teachers_commit(*, path, user, progress=None, plan: Plan | None = None) -> dict:
     """Write a roster: everything or nothing, in one transaction, through people.services."""
     from people.services import teacher_bulk_write
 
-    plan = teachers_plan(path=path, user=user, progress=progress)
+    # A plan made moments ago in the same process (the command line) is reused; a job
+    # re-reads the stored file, since the database may have moved on since its preview.
+    plan = plan or teachers_plan(path=path, user=user, progress=progress)
     if plan.errors:
         raise ImportHasErrors(plan)
     created = updated = 0
@@ -329,13 +331,15 @@ def certificates_plan(*, path, user, progress=None) -> Plan:
     return plan
 
 
-def certificates_commit(*, path, user, progress=None) -> dict:
+def certificates_commit(*, path, user, progress=None, plan: Plan | None = None) -> dict:
     """Record imported certificates through certification.services, all or nothing."""
     try:
         from certification.services import certificate_record_imported
     except ImportError:
         raise ImportNotAvailable(bilingual("证书导入尚未开放", "certificate import is not available yet")) from None
-    plan = certificates_plan(path=path, user=user, progress=progress)
+    # A plan made moments ago in the same process (the command line) is reused; a job
+    # re-reads the stored file, since the database may have moved on since its preview.
+    plan = plan or certificates_plan(path=path, user=user, progress=progress)
     if plan.errors:
         raise ImportHasErrors(plan)
     created = 0
@@ -399,13 +403,15 @@ def training_plan(*, path, user, progress=None) -> Plan:
     return plan
 
 
-def training_commit(*, path, user, progress=None) -> dict:
+def training_commit(*, path, user, progress=None, plan: Plan | None = None) -> dict:
     """Record offline training hours in the ledger through certification.services, all or nothing."""
     try:
         from certification.services import training_entry_record
     except ImportError:
         raise ImportNotAvailable(bilingual("培训学时导入尚未开放", "training import is not available yet")) from None
-    plan = training_plan(path=path, user=user, progress=progress)
+    # A plan made moments ago in the same process (the command line) is reused; a job
+    # re-reads the stored file, since the database may have moved on since its preview.
+    plan = plan or training_plan(path=path, user=user, progress=progress)
     if plan.errors:
         raise ImportHasErrors(plan)
     created = 0

@@ -43,7 +43,7 @@ class Command(BaseCommand):
             self.stdout.write("Preview only: run again with --commit to write.")
             return
         try:
-            result = importer.commit(path=file, user=actor)
+            result = importer.commit(path=file, user=actor, plan=plan)
         except ImportNotAvailable as exc:
             raise CommandError(str(exc)) from None
         except ImportHasErrors:

@@ -164,9 +164,8 @@ def job_run_preview(*, job_id) -> None:
     def run():
         if job.requester is None:
             raise JobError(bilingual("上传者已不存在", "the uploader no longer exists"))
-        with job.source_file.open("rb"):
-            path = job.source_file.path
-        plan = IMPORTERS[job.sheet].plan(path=path, user=job.requester, progress=_progress(job))
+        plan = IMPORTERS[job.sheet].plan(path=job.source_file.path, user=job.requester,
+                                         progress=_progress(job))
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.PREVIEW_READY, preview=plan.as_preview(),
             progress_done=plan.rows, progress_total=plan.rows, finished_at=timezone.now())

@@ -86,6 +86,7 @@ def parse_gender(value) -> str:
 # Role labels as schools write them, and the codes; the model's choices are the targets.
 ROLE_LABELS = {
     "任课教师": "subject_teacher", "学科教师": "subject_teacher", "教师": "subject_teacher",
+    "任课老师": "subject_teacher", "老师": "subject_teacher", "班主任老师": "head_teacher",
     "班主任": "head_teacher",
     "专职心理教师": "full_time_counsellor", "专职心理健康教师": "full_time_counsellor",
     "兼职心理教师": "part_time_counsellor", "兼职心理健康教师": "part_time_counsellor",

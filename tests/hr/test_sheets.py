@@ -52,6 +52,7 @@ def test_genders(value, code):
     ("任课教师", "subject_teacher"), ("班主任", "head_teacher"),
     ("专职心理教师", "full_time_counsellor"), ("兼职心理教师", "part_time_counsellor"),
     ("分管校长", "school_leader"), ("学校领导", "school_leader"), ("head_teacher", "head_teacher"),
+    ("任课老师", "subject_teacher"), ("Head teacher", "head_teacher"),
     (" 班 主 任 ", "head_teacher"),
 ])
 def test_roles(value, code):

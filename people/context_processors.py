@@ -1,8 +1,12 @@
+from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from .selectors import user_has_staff_role
 
 
 def staff(request):
-    """`is_staff_member` for templates: whether to show the staff desk in the navigation."""
-    return {"is_staff_member": SimpleLazyObject(lambda: user_has_staff_role(request.user))}
+    """Template flags: whether to show the staff desk, and whether self-signup is open."""
+    return {
+        "is_staff_member": SimpleLazyObject(lambda: user_has_staff_role(request.user)),
+        "ACCOUNT_SIGNUP_OPEN": getattr(settings, "ACCOUNT_SIGNUP_OPEN", False),
+    }

@@ -26,7 +26,6 @@ class Organisation(MP_Node):
         help_text=_("Boarding schools keep the counselling room open longer each day."),
     )
 
-    node_order_by = ["code"]
 
     class Meta:
         verbose_name = _("organisation")

@@ -34,7 +34,7 @@ def teacher_create(*, employee_no: str, name: str, school: Organisation, role: s
                    gender: str = "", hire_date: date | None = None, email: str = "",
                    password: str | None = None) -> Teacher:
     """Create a teacher and the account they log in with (username = employee number)."""
-    user = User(username=employee_no, email=email or "")
+    user = User(username=employee_no, email=(email or "").strip().lower())
     if password:
         user.set_password(password)
     else:

@@ -3,6 +3,7 @@
 from django.contrib.admin.utils import unquote
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from .models import Organisation, Teacher
@@ -61,6 +62,20 @@ class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
     copy_view_enabled = False
 
 
+class TeacherForm(WagtailAdminModelForm):
+    """Teacher form whose school choices are the schools in the editor's scope."""
+
+    class Meta:
+        model = Teacher
+        fields = ["name", "gender", "school", "role", "hire_date", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = organisation_scope(self.for_user).filter(
+            kind=Organisation.Kind.SCHOOL
+        )
+
+
 class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Teacher
     scope_field = "school"
@@ -71,7 +86,10 @@ class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     list_filter = ["role", "is_active", "gender"]
     search_fields = ["name", "employee_no"]
     inspect_view_enabled = True
-    form_fields = ["name", "gender", "school", "role", "hire_date", "is_active"]
+    form_fields = TeacherForm.Meta.fields
+
+    def get_form_class(self, for_update=False):
+        return TeacherForm
     copy_view_enabled = False
 
 

@@ -19,3 +19,13 @@ def teacher_a(tree):
 def teacher_b(tree):
     """A subject teacher of school B (district Y)."""
     return factories.TeacherFactory(school=tree["school_b"])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: rate-limit counters must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -48,7 +48,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    email = factory.LazyAttribute(lambda o: f"{o.username}@example.test")
+    email = factory.LazyAttribute(lambda o: f"{o.username.lower()}@example.test")
     password = factory.PostGenerationMethodCall("set_password", "pass-1234")
 
     @factory.post_generation

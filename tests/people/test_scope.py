@@ -78,3 +78,20 @@ def test_teacher_reaches_no_staff_page(client, teacher_a):
     assert response.status_code in (302, 403)
     response = client.get("/admin/")
     assert response.status_code in (302, 403)
+
+
+def test_hr_cannot_move_a_teacher_to_a_school_outside_scope(client, tree, teacher_a):
+    from wagtail.test.utils.form_data import nested_form_data
+
+    hr = factories.district_hr(tree["district_x"])
+    client.force_login(hr)
+    data = nested_form_data({"name": teacher_a.name, "gender": "F", "role": teacher_a.role,
+                             "hire_date": "2015-09-01", "is_active": "on"})
+    response = client.post(reverse("teachers:edit", args=[teacher_a.pk]),
+                           {**data, "school": tree["school_b"].pk})
+    teacher_a.refresh_from_db()
+    assert teacher_a.school == tree["school_a"]
+    assert response.status_code == 200  # the form comes back with the error
+    client.post(reverse("teachers:edit", args=[teacher_a.pk]), {**data, "school": tree["school_a2"].pk})
+    teacher_a.refresh_from_db()
+    assert teacher_a.school == tree["school_a2"]

@@ -1,5 +1,5 @@
-"""Shared plumbing of the HR benchmarks: a cached SQLite database of N teachers, measured runs
-in fresh subprocesses, and bench/results/latest.json."""
+"""Shared plumbing of the HR benchmarks: a cached SQLite database built by `seed_demo --teachers N`,
+measured runs in fresh subprocesses, and bench/results/latest.json."""
 
 import json
 import os
@@ -14,7 +14,6 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 CACHE = BENCH / ".cache"
 RESULTS = BENCH / "results" / "latest.json"
-DISTRICTS, SCHOOLS_PER_DISTRICT = 10, 20
 
 
 def django_setup(db: Path) -> None:
@@ -35,7 +34,7 @@ def _python(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def base_db() -> Path:
-    """A migrated database holding a city of 10 districts and 200 schools (built once, cached)."""
+    """A migrated database with the demo city's organisations and accounts (built once, cached)."""
     CACHE.mkdir(exist_ok=True)
     path = CACHE / "base.sqlite3"
     if not path.exists():
@@ -47,7 +46,7 @@ def base_db() -> Path:
 
 
 def teachers_db(rows: int) -> Path:
-    """The base database plus `rows` teachers spread over its schools (built once, cached)."""
+    """The base database plus `seed_demo --teachers rows` (built once, cached)."""
     path = CACHE / f"teachers-{rows}.sqlite3"
     if not path.exists():
         temp = CACHE / f"teachers-{rows}.building.sqlite3"
@@ -57,45 +56,24 @@ def teachers_db(rows: int) -> Path:
     return path
 
 
+CITY_CODE = "SF"  # the demo city's code (people.demo)
+
+
 def _build_base(db: Path) -> None:
     django_setup(db)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from people.services import organisation_create
-
     call_command("migrate", verbosity=0)
-    city = organisation_create(code="BC", name="基准市", kind="city")
-    for d in range(DISTRICTS):
-        city.refresh_from_db()
-        district = organisation_create(code=f"BD{d:02d}", name=f"第{d}区", kind="district", parent=city)
-        for s in range(SCHOOLS_PER_DISTRICT):
-            district.refresh_from_db()
-            organisation_create(code=f"BS{d:02d}{s:02d}", name=f"第{d}区第{s}学校", kind="school",
-                                parent=district)
+    call_command("seed_demo", teachers=0, people_only=True, stdout=open(os.devnull, "w"))
     get_user_model().objects.create_superuser("bench", "bench@example.test", "bench-pass")
 
 
 def _add_teachers(db: Path, rows: int) -> None:
     django_setup(db)
-    from datetime import date
+    from django.core.management import call_command
 
-    from django.contrib.auth import get_user_model
-
-    from people.models import Organisation, Teacher
-
-    User = get_user_model()
-    schools = list(Organisation.objects.filter(kind="school").values_list("id", flat=True))
-    roles = [r for r, _ in Teacher.Role.choices]
-    batch = 5000
-    for start in range(0, rows, batch):
-        numbers = [f"T{i:07d}" for i in range(start, min(rows, start + batch))]
-        users = User.objects.bulk_create([User(username=n, password="!") for n in numbers])
-        Teacher.objects.bulk_create([
-            Teacher(user_id=u.pk, employee_no=n, name=f"教师{n[1:]}", gender="MF"[i % 2],
-                    school_id=schools[i % len(schools)], role=roles[i % len(roles)],
-                    hire_date=date(2000 + i % 24, 1 + i % 12, 1 + i % 28))
-            for i, (u, n) in enumerate(zip(users, numbers, strict=True), start=start)])
+    call_command("seed_demo", teachers=rows, people_only=True, stdout=open(os.devnull, "w"))
 
 
 def lxml_installed() -> bool:

@@ -29,7 +29,8 @@ def run(method: str, rows: int) -> dict:
     from people.models import Organisation, Teacher
 
     user = get_user_model().objects.get(username="bench")
-    city = Organisation.objects.get(code="BC")
+    city = Organisation.objects.get(code=common.CITY_CODE)
+    expected = Teacher.objects.filter(school__path__startswith=city.path).count()
     out = Path(tempfile.mkdtemp()) / "out.xlsx"
     with common.Meter() as meter:
         if method == "hr_export":
@@ -44,7 +45,7 @@ def run(method: str, rows: int) -> dict:
                 sheet.append(row)
                 count += 1
             workbook.save(out)
-    assert count == rows, (count, rows)
+    assert count == expected >= rows, (count, expected, rows)
     return meter.result(file_mb=round(out.stat().st_size / 1024 / 1024, 2))
 
 

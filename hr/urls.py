@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "hr"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.desk, name="desk"),
+    path("import/", views.import_new, name="import_new"),
+    path("export/", views.export_new, name="export_new"),
+    path("jobs/status/", views.jobs_status, name="jobs_status"),
+    path("jobs/<uuid:job_id>/", views.job_detail, name="job"),
+    path("jobs/<uuid:job_id>/confirm/", views.job_confirm, name="job_confirm"),
+    path("jobs/<uuid:job_id>/status/", views.job_status, name="job_status"),
+    path("jobs/<uuid:job_id>/download/", views.job_download, name="job_download"),
+    path("templates/<slug:sheet>.xlsx", views.template_download, name="template"),
+]

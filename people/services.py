@@ -61,3 +61,37 @@ def staff_role_revoke(*, user, role: str, organisation: Organisation) -> None:
     StaffRole.objects.filter(user=user, role=role, organisation=organisation).delete()
     if not StaffRole.objects.filter(user=user, role=role).exists():
         user.groups.remove(*Group.objects.filter(name=ROLE_GROUPS[role]))
+
+
+# Fields an import may set on an existing teacher.
+TEACHER_IMPORT_FIELDS = ("name", "gender", "school", "role", "hire_date", "is_active")
+
+
+@transaction.atomic
+def teacher_bulk_write(*, creates: list[dict], updates: list[dict],
+                       batch_size: int = 2000) -> tuple[int, int]:
+    """Create and update many teachers in one transaction (roster imports); returns the counts.
+
+    `creates` carry employee_no, name, school_id, role, gender, hire_date; their accounts get
+    unusable passwords (set on first login through password reset). `updates` carry `pk` and
+    every field of TEACHER_IMPORT_FIELDS (school as school_id).
+    """
+    import secrets
+
+    users = [User(username=row["employee_no"], password="!" + secrets.token_urlsafe(16))
+             for row in creates]
+    User.objects.bulk_create(users, batch_size=batch_size)
+    teachers = [
+        Teacher(user_id=user.pk, employee_no=row["employee_no"], name=row["name"],
+                school_id=row["school_id"], role=row["role"], gender=row.get("gender", ""),
+                hire_date=row.get("hire_date"), is_active=True)
+        for user, row in zip(users, creates, strict=True)
+    ]
+    Teacher.objects.bulk_create(teachers, batch_size=batch_size)
+    changed = [
+        Teacher(pk=row["pk"], name=row["name"], gender=row["gender"], school_id=row["school_id"],
+                role=row["role"], hire_date=row["hire_date"], is_active=row["is_active"])
+        for row in updates
+    ]
+    Teacher.objects.bulk_update(changed, TEACHER_IMPORT_FIELDS, batch_size=500)
+    return len(teachers), len(changed)

@@ -274,7 +274,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "courses.send_overdue_reminders",
         "schedule": 60 * 60 * 6,  # the task itself sends at most one round a day per assignment
     },
+    "hr-purge-job-files": {"task": "hr.tasks.jobs_purge", "schedule": 3600.0},
 }
+
+# --- HR desk (Excel imports and exports)
+HR_IMPORT_MAX_BYTES = env.int("DJANGO_HR_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+HR_IMPORT_MAX_ROWS = env.int("DJANGO_HR_IMPORT_MAX_ROWS", default=200_000)
+HR_FILE_RETENTION_DAYS = env.int("DJANGO_HR_FILE_RETENTION_DAYS", default=7)
 
 LOGGING = {
     "version": 1,

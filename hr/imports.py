@@ -1,0 +1,456 @@
+"""Imports: parse and validate each row of a sheet into a plan, preview it, then commit it.
+
+`hr` parses and validates; the owning app writes (people for teachers, certification for
+certificates and training hours). A plan is computed afresh at commit time from the stored
+file, so what is written is exactly what the file says now.
+"""
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from people.models import Organisation, StaffRole, Teacher
+from people.selectors import organisation_scope
+
+from .sheets.columns import CERTIFICATES, SPECS, TEACHERS, TRAINING, SheetSpec
+from .sheets.errors import CellError, RowError, SheetRefused, bilingual
+from .sheets.normalise import (ROLE_DISPLAY, clean_code, clean_text, parse_date, parse_gender,
+                               parse_hours, parse_level, parse_role)
+from .sheets.reading import SheetLayout, open_sheet
+
+IMPORT_ROLES = StaffRole.HR_ROLES
+PREVIEW_ERRORS = 500
+PREVIEW_SAMPLE = 20
+CHUNK = 5000
+
+
+class ImportHasErrors(Exception):
+    """A commit was asked for a file whose rows still have errors: nothing is written."""
+
+
+class ImportNotAvailable(Exception):
+    """The app that would write these rows is not installed yet."""
+
+
+@dataclass
+class Plan:
+    """What an import would do: rows to create, to update (with their changes), unchanged, errors."""
+
+    kind: str
+    rows: int = 0
+    creates: list[dict] = field(default_factory=list)
+    updates: list[dict] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    header_row: int = 0
+
+    @property
+    def error_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+    def counts(self) -> dict:
+        return {"rows": self.rows, "create": len(self.creates), "update": len(self.updates),
+                "unchanged": self.unchanged, "errors": len(self.errors),
+                "error_rows": self.error_rows}
+
+    def as_preview(self) -> dict:
+        """The JSON kept on the job: counts, the first errors, and a sample of each change."""
+        return {
+            "counts": self.counts(),
+            "header_row": self.header_row,
+            "errors": [e.as_dict() for e in self.errors[:PREVIEW_ERRORS]],
+            "creates": [_jsonable(row.get("display", row)) for row in self.creates[:PREVIEW_SAMPLE]],
+            "updates": [{"row": row["row"], "employee_no": row["employee_no"], "name": row["name"],
+                         "changes": row["changes"]} for row in self.updates[:PREVIEW_SAMPLE]],
+        }
+
+
+def _jsonable(row: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, date) else v if isinstance(v, int | str | None)
+                else str(v)) for k, v in row.items()}
+
+
+class RowReader:
+    """Collects errors of one row while its cells are converted."""
+
+    def __init__(self, number: int, values: dict, layout: SheetLayout, errors: list[RowError]):
+        self.number, self.values, self.layout, self.errors = number, values, layout, errors
+        self.ok = True
+
+    def get(self, key: str, convert: Callable, *, required: bool = False, max_length: int = 0):
+        raw = self.values.get(key)
+        if raw is None or (isinstance(raw, str) and not clean_text(raw)):
+            if required:
+                self.fail(key, raw, bilingual("必填项为空", "required value is empty"))
+            return None
+        try:
+            value = convert(raw)
+        except CellError as exc:
+            self.fail(key, raw, exc.reason)
+            return None
+        if required and value in ("", None):
+            self.fail(key, raw, bilingual("必填项为空", "required value is empty"))
+            return None
+        if max_length and isinstance(value, str) and len(value) > max_length:
+            self.fail(key, raw, bilingual(f"超过 {max_length} 个字", f"longer than {max_length} characters"))
+            return None
+        return value
+
+    def fail(self, key: str, raw, reason: str) -> None:
+        self.ok = False
+        column = self.layout.column_name(key) if key in self.layout.index else key
+        self.errors.append(RowError(self.number, column, "" if raw is None else str(raw)[:100], reason))
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _scope_schools(user) -> dict[str, tuple[int, str]]:
+    """School code -> (id, name) for the schools an HR user may import into."""
+    return {code: (pk, name) for code, pk, name in organisation_scope(user, roles=IMPORT_ROLES)
+            .filter(kind=Organisation.Kind.SCHOOL).values_list("code", "id", "name")}
+
+
+def _teachers_by_number(numbers: list[str]) -> dict[str, tuple]:
+    """Existing teachers for these employee numbers: one query per 5,000 numbers, not per row."""
+    found = {}
+    for chunk in _chunks(numbers):
+        for row in Teacher.objects.filter(employee_no__in=chunk).values_list(
+                "employee_no", "pk", "name", "gender", "school_id", "role", "hire_date",
+                "is_active", "school__code"):
+            found[row[0]] = row
+    return found
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _not_future(value: date) -> date:
+    if value > _today():
+        raise CellError("日期晚于今天", "date is in the future")
+    return value
+
+
+# ---------------------------------------------------------------- teachers roster
+
+def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) -> Plan:
+    """Read a teachers roster and work out what it would create, change, leave, or refuse."""
+    plan = Plan(kind="teachers")
+    schools = _scope_schools(user)
+    school_codes = {pk: code for code, (pk, _name) in schools.items()}
+    parsed = []  # (row number, employee_no, fields) of rows that read cleanly
+    first_seen: dict[str, int] = {}
+    other_codes: dict[str, bool] = {}  # codes outside the scope: known elsewhere or unknown
+    with open_sheet(path, TEACHERS) as (layout, rows):
+        plan.header_row = layout.header_row
+        for sheet_row in rows:
+            plan.rows += 1
+            plan.errors.extend(sheet_row.formula_errors)
+            r = RowReader(sheet_row.number, sheet_row.values, layout, plan.errors)
+            r.ok = not sheet_row.formula_errors
+            number = r.get("employee_no", clean_code, required=True, max_length=32)
+            name = r.get("name", clean_text, required=True, max_length=60)
+            code = r.get("school_code", clean_code, required=True)
+            gender = r.get("gender", parse_gender)
+            role = r.get("role", parse_role)
+            hire_date = r.get("hire_date", lambda v: _not_future(parse_date(v)))
+            school = schools.get(code) if code else None
+            if code and school is None:
+                if code not in other_codes:
+                    other_codes[code] = Organisation.objects.filter(code=code).exists()
+                known = other_codes[code]
+                r.fail("school_code", code, bilingual("该学校不在您的管理范围内", "school outside your scope")
+                       if known else bilingual("学校代码不存在", "no school has this code"))
+            if number and number in first_seen:
+                r.fail("employee_no", number, bilingual(f"工号与第 {first_seen[number]} 行重复",
+                                                        f"same employee number as row {first_seen[number]}"))
+            elif number:
+                first_seen[number] = sheet_row.number
+            if r.ok:
+                parsed.append((sheet_row.number, number, {
+                    "name": name, "school_id": school[0], "gender": gender, "role": role,
+                    "hire_date": hire_date}))
+            if progress and plan.rows % CHUNK == 0:
+                progress(plan.rows)
+    existing = _teachers_by_number([number for _row, number, _f in parsed])
+    in_scope_ids = set(school_codes)
+    new_numbers = [number for _row, number, _f in parsed if number not in existing]
+    taken = set()
+    User = get_user_model()
+    for chunk in _chunks(new_numbers):
+        taken.update(User.objects.filter(username__in=chunk).values_list("username", flat=True))
+    for row, number, fields in parsed:
+        current = existing.get(number)
+        if current is None:
+            if number in taken:
+                plan.errors.append(RowError(row, layout.column_name("employee_no"), number, bilingual(
+                    "已有同名账号（非教师），请联系管理员", "an account with this username exists")))
+                continue
+            plan.creates.append({
+                "row": row, "employee_no": number, "name": fields["name"],
+                "school_id": fields["school_id"], "gender": fields["gender"] or "",
+                "role": fields["role"] or Teacher.Role.SUBJECT_TEACHER,
+                "hire_date": fields["hire_date"],
+            })
+            if len(plan.creates) <= PREVIEW_SAMPLE:  # only the sample is shown; keep memory flat
+                plan.creates[-1]["display"] = {
+                    "row": row, "employee_no": number, "name": fields["name"],
+                    "school_code": school_codes[fields["school_id"]],
+                    "role": ROLE_DISPLAY[fields["role"] or Teacher.Role.SUBJECT_TEACHER],
+                    "hire_date": fields["hire_date"]}
+            continue
+        _no, pk, name, gender, school_id, role, hire_date, is_active, current_code = current
+        if school_id not in in_scope_ids:
+            plan.errors.append(RowError(row, layout.column_name("employee_no"), number, bilingual(
+                "该工号的教师属于您管理范围以外的学校", "this teacher belongs to a school outside your scope")))
+            continue
+        # A column left out of the file, or a blank optional cell, leaves the value as it is.
+        new = {"name": fields["name"], "school_id": fields["school_id"],
+               "gender": fields["gender"] if fields["gender"] else gender,
+               "role": fields["role"] or role,
+               "hire_date": fields["hire_date"] if fields["hire_date"] else hire_date,
+               "is_active": True}
+        old = {"name": name, "school_id": school_id, "gender": gender, "role": role,
+               "hire_date": hire_date, "is_active": is_active}
+        changes = {}
+        for key, value in new.items():
+            if old[key] != value:
+                label = "school_code" if key == "school_id" else key
+                before, after = old[key], value
+                if key == "school_id":
+                    before, after = current_code, school_codes[value]
+                changes[label] = [_plain(before), _plain(after)]
+        if changes:
+            plan.updates.append({"row": row, "pk": pk, "employee_no": number, "changes": changes, **new})
+        else:
+            plan.unchanged += 1
+    plan.errors.sort(key=lambda e: e.row)
+    return plan
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def teachers_commit(*, path, user, progress=None, plan: Plan | None = None) -> dict:
+    """Write a roster: everything or nothing, in one transaction, through people.services."""
+    from people.services import teacher_bulk_write
+
+    # A plan made moments ago in the same process (the command line) is reused; a job
+    # re-reads the stored file, since the database may have moved on since its preview.
+    plan = plan or teachers_plan(path=path, user=user, progress=progress)
+    if plan.errors:
+        raise ImportHasErrors(plan)
+    created = updated = 0
+    with transaction.atomic():
+        # One transaction, written in slices so that a city's roster never sits in memory as
+        # 200,000 model instances at once.
+        for start in range(0, max(len(plan.creates), len(plan.updates)), CHUNK):
+            done_created, done_updated = teacher_bulk_write(
+                creates=plan.creates[start:start + CHUNK], updates=plan.updates[start:start + CHUNK])
+            created, updated = created + done_created, updated + done_updated
+            if progress:
+                progress(min(plan.rows, start + CHUNK))
+    return {"created": created, "updated": updated, "unchanged": plan.unchanged, "rows": plan.rows}
+
+
+# ---------------------------------------------------------------- certificates held
+
+def _teacher_rows(parsed: list, plan: Plan, layout: SheetLayout, user) -> dict[str, tuple]:
+    """Look up the teachers of parsed rows in one pass; rows of unknown or out-of-scope teachers fail."""
+    existing = _teachers_by_number(sorted({number for _row, number, _f in parsed}))
+    in_scope = set(organisation_scope(user, roles=IMPORT_ROLES)
+                   .filter(kind=Organisation.Kind.SCHOOL).values_list("id", flat=True))
+    kept = {}
+    for row, number, fields in parsed:
+        current = existing.get(number)
+        if current is None:
+            plan.errors.append(RowError(row, layout.column_name("employee_no"), number,
+                                        bilingual("没有这个工号的教师", "no teacher has this employee number")))
+        elif current[4] not in in_scope:
+            plan.errors.append(RowError(row, layout.column_name("employee_no"), number, bilingual(
+                "该工号的教师属于您管理范围以外的学校", "this teacher belongs to a school outside your scope")))
+        elif fields.get("name") and fields["name"] != current[2]:
+            plan.errors.append(RowError(row, layout.column_name("name"), fields["name"], bilingual(
+                f"姓名与工号不符（系统中为 {current[2]}）", "name does not match the employee number")))
+        else:
+            kept[row] = current
+    return kept
+
+
+def certificates_plan(*, path, user, progress=None) -> Plan:
+    """Read a sheet of certificates held from elsewhere and check each row."""
+    plan = Plan(kind="certificates")
+    parsed, first_seen = [], {}
+    with open_sheet(path, CERTIFICATES) as (layout, rows):
+        plan.header_row = layout.header_row
+        for sheet_row in rows:
+            plan.rows += 1
+            plan.errors.extend(sheet_row.formula_errors)
+            r = RowReader(sheet_row.number, sheet_row.values, layout, plan.errors)
+            r.ok = not sheet_row.formula_errors
+            number = r.get("employee_no", clean_code, required=True, max_length=32)
+            name = r.get("name", clean_text)
+            level = r.get("level", parse_level, required=True)
+            cert_no = r.get("cert_no", clean_code, required=True, max_length=64)
+            issued_on = r.get("issued_on", lambda v: _not_future(parse_date(v)), required=True)
+            expires_on = r.get("expires_on", parse_date)
+            authority = r.get("authority", clean_text, max_length=120)
+            if issued_on and expires_on and expires_on <= issued_on:
+                r.fail("expires_on", expires_on, bilingual("有效期应晚于发证日期", "expiry must be after the issue date"))
+            if cert_no and cert_no in first_seen:
+                r.fail("cert_no", cert_no, bilingual(f"证书编号与第 {first_seen[cert_no]} 行重复",
+                                                     f"same certificate number as row {first_seen[cert_no]}"))
+            elif cert_no:
+                first_seen[cert_no] = sheet_row.number
+            if r.ok:
+                parsed.append((sheet_row.number, number, {
+                    "name": name, "level_code": level, "number": cert_no, "issued_on": issued_on,
+                    "expires_on": expires_on, "authority": authority or ""}))
+            if progress and plan.rows % CHUNK == 0:
+                progress(plan.rows)
+    teachers = _teacher_rows(parsed, plan, layout, user)
+    for row, employee_no, fields in parsed:
+        if row in teachers:
+            plan.creates.append({"row": row, "employee_no": employee_no, "teacher_id": teachers[row][1],
+                                 **{k: v for k, v in fields.items() if k != "name"},
+                                 "display": {"row": row, "employee_no": employee_no,
+                                             "name": teachers[row][2], "level": fields["level_code"],
+                                             "cert_no": fields["number"],
+                                             "issued_on": fields["issued_on"],
+                                             "expires_on": fields["expires_on"]}})
+    plan.errors.sort(key=lambda e: e.row)
+    return plan
+
+
+def certificates_commit(*, path, user, progress=None, plan: Plan | None = None) -> dict:
+    """Record imported certificates through certification.services, all or nothing."""
+    try:
+        from certification.services import certificate_record_imported
+    except ImportError:
+        raise ImportNotAvailable(bilingual("证书导入尚未开放", "certificate import is not available yet")) from None
+    # A plan made moments ago in the same process (the command line) is reused; a job
+    # re-reads the stored file, since the database may have moved on since its preview.
+    plan = plan or certificates_plan(path=path, user=user, progress=progress)
+    if plan.errors:
+        raise ImportHasErrors(plan)
+    created = 0
+    teachers = Teacher.objects.in_bulk([row["teacher_id"] for row in plan.creates])
+    with transaction.atomic():
+        for row in plan.creates:
+            _cert, is_new = certificate_record_imported(
+                teacher=teachers[row["teacher_id"]], level_code=row["level_code"], number=row["number"],
+                issued_on=row["issued_on"], expires_on=row["expires_on"], authority=row["authority"],
+                recorded_by=user)
+            created += is_new
+    return {"created": created, "unchanged": len(plan.creates) - created, "rows": plan.rows}
+
+
+# ---------------------------------------------------------------- offline training hours
+
+def training_reference(employee_no: str, when: date, title: str, hours) -> str:
+    """A stable reference for a training row without one, so importing it twice records it once."""
+    digest = hashlib.sha1(f"{employee_no}|{when.isoformat()}|{title}|{hours}".encode()).hexdigest()
+    return f"sheet:{digest[:20]}"
+
+
+def training_plan(*, path, user, progress=None) -> Plan:
+    """Read a sheet of offline training hours and check each row."""
+    plan = Plan(kind="training")
+    parsed, first_seen = [], {}
+    with open_sheet(path, TRAINING) as (layout, rows):
+        plan.header_row = layout.header_row
+        for sheet_row in rows:
+            plan.rows += 1
+            plan.errors.extend(sheet_row.formula_errors)
+            r = RowReader(sheet_row.number, sheet_row.values, layout, plan.errors)
+            r.ok = not sheet_row.formula_errors
+            number = r.get("employee_no", clean_code, required=True, max_length=32)
+            name = r.get("name", clean_text)
+            hours = r.get("hours", parse_hours, required=True)
+            when = r.get("date", lambda v: _not_future(parse_date(v)), required=True)
+            title = r.get("title", clean_text, required=True, max_length=200)
+            reference = r.get("reference", clean_code, max_length=64)
+            if r.ok:
+                reference = reference or training_reference(number, when, title, hours)
+                if reference in first_seen:
+                    r.fail("title", title, bilingual(f"与第 {first_seen[reference]} 行重复",
+                                                     f"same record as row {first_seen[reference]}"))
+                else:
+                    first_seen[reference] = sheet_row.number
+            if r.ok:
+                parsed.append((sheet_row.number, number, {
+                    "name": name, "hours": hours, "date": when, "title": title, "reference": reference}))
+            if progress and plan.rows % CHUNK == 0:
+                progress(plan.rows)
+    teachers = _teacher_rows(parsed, plan, layout, user)
+    for row, employee_no, fields in parsed:
+        if row in teachers:
+            plan.creates.append({"row": row, "employee_no": employee_no, "teacher_id": teachers[row][1],
+                                 **{k: v for k, v in fields.items() if k != "name"},
+                                 "display": {"row": row, "employee_no": employee_no,
+                                             "name": teachers[row][2], "hours": str(fields["hours"]),
+                                             "date": fields["date"], "title": fields["title"]}})
+    plan.errors.sort(key=lambda e: e.row)
+    return plan
+
+
+def training_commit(*, path, user, progress=None, plan: Plan | None = None) -> dict:
+    """Record offline training hours in the ledger through certification.services, all or nothing."""
+    try:
+        from certification.services import training_entry_record
+    except ImportError:
+        raise ImportNotAvailable(bilingual("培训学时导入尚未开放", "training import is not available yet")) from None
+    # A plan made moments ago in the same process (the command line) is reused; a job
+    # re-reads the stored file, since the database may have moved on since its preview.
+    plan = plan or training_plan(path=path, user=user, progress=progress)
+    if plan.errors:
+        raise ImportHasErrors(plan)
+    created = 0
+    teachers = Teacher.objects.in_bulk([row["teacher_id"] for row in plan.creates])
+    with transaction.atomic():
+        for row in plan.creates:
+            _entry, is_new = training_entry_record(
+                teacher=teachers[row["teacher_id"]], hours=row["hours"], date=row["date"],
+                title=row["title"], source="import", reference=row["reference"], recorded_by=user)
+            created += is_new
+    return {"created": created, "unchanged": len(plan.creates) - created, "rows": plan.rows}
+
+
+@dataclass(frozen=True)
+class Importer:
+    spec: SheetSpec
+    plan: Callable[..., Plan]
+    commit: Callable[..., dict]
+
+
+IMPORTERS = {
+    "teachers": Importer(TEACHERS, teachers_plan, teachers_commit),
+    "certificates": Importer(CERTIFICATES, certificates_plan, certificates_commit),
+    "training": Importer(TRAINING, training_plan, training_commit),
+}
+assert set(IMPORTERS) == set(SPECS)
+
+
+def import_available(kind: str) -> bool:
+    """Whether the app that writes this kind of row is installed (certification lands later)."""
+    if kind == "teachers":
+        return True
+    try:
+        from certification import services
+    except ImportError:
+        return False
+    name = "certificate_record_imported" if kind == "certificates" else "training_entry_record"
+    return hasattr(services, name)
+
+
+__all__ = ["IMPORTERS", "IMPORT_ROLES", "ImportHasErrors", "ImportNotAvailable", "Plan",
+           "SheetRefused", "import_available"]

@@ -1,0 +1,52 @@
+"""Preview (and with --commit, write) an HR import from the shell, with the desk's own services."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from hr.imports import IMPORTERS, ImportHasErrors, ImportNotAvailable
+from hr.sheets.errors import SheetRefused
+
+from ._operator import operator
+
+
+class Command(BaseCommand):
+    help = ("Preview an Excel import (counts and each error as 'row N, column: reason'); "
+            "write it only with --commit. Exits non-zero when the file has errors.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=sorted(IMPORTERS))
+        parser.add_argument("file")
+        parser.add_argument("--commit", action="store_true", help="write the rows (all or nothing)")
+        parser.add_argument("--user", help="act as this user (their scope applies); "
+                                           "default: the first superuser")
+
+    def handle(self, *args, kind, file, commit, user, **options):
+        importer = IMPORTERS[kind]
+        actor = operator(user)
+        try:
+            plan = importer.plan(path=file, user=actor)
+        except SheetRefused as exc:
+            raise CommandError(exc.message) from None
+        except FileNotFoundError:
+            raise CommandError(f"No such file: {file}") from None
+        counts = plan.counts()
+        self.stdout.write(f"{kind}: {counts['rows']} rows (header on row {plan.header_row}): "
+                          f"{counts['create']} to create, {counts['update']} to update, "
+                          f"{counts['unchanged']} unchanged, {counts['errors']} errors")
+        for change in plan.updates[:20]:
+            self.stdout.write(f"  update row {change['row']} {change['employee_no']}: " + ", ".join(
+                f"{field} {old} -> {new}" for field, (old, new) in change["changes"].items()))
+        for error in plan.errors:
+            self.stdout.write(f"  {error.line()}  [{error.value}]")
+        if plan.errors:
+            raise CommandError(f"{len(plan.errors)} errors: nothing written.")
+        if not commit:
+            self.stdout.write("Preview only: run again with --commit to write.")
+            return
+        try:
+            result = importer.commit(path=file, user=actor, plan=plan)
+        except ImportNotAvailable as exc:
+            raise CommandError(str(exc)) from None
+        except ImportHasErrors:
+            raise CommandError("The file changed and now has errors: nothing written.") from None
+        self.stdout.write(self.style.SUCCESS(
+            "Written: " + ", ".join(f"{k} {v}" for k, v in result.items())))

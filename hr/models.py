@@ -1,0 +1,130 @@
+"""The HR desk's one model: a job that imports or exports a sheet in the background."""
+
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import Storage, storages
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PrivateStorage(Storage):
+    """STORAGES["private"], looked up at each call so that a changed setting is honoured."""
+
+    def _target(self) -> Storage:
+        return storages["private"]
+
+    def _open(self, name, mode="rb"):
+        return self._target()._open(name, mode)
+
+    def _save(self, name, content):
+        return self._target()._save(name, content)
+
+    def get_available_name(self, name, max_length=None):
+        return self._target().get_available_name(name, max_length=max_length)
+
+    def delete(self, name):
+        return self._target().delete(name)
+
+    def exists(self, name):
+        return self._target().exists(name)
+
+    def path(self, name):
+        return self._target().path(name)
+
+    def size(self, name):
+        return self._target().size(name)
+
+    def listdir(self, path):
+        return self._target().listdir(path)
+
+    def url(self, name):
+        raise ValueError("Private files have no URL: stream them through a scope-checking view.")
+
+
+_private_storage = PrivateStorage()
+
+
+def private_storage() -> Storage:
+    """Job files are never served by the web server: only scope-checking views stream them."""
+    return _private_storage
+
+
+def job_source_path(job, filename: str) -> str:
+    return f"hr/jobs/{job.id}/source.xlsx"
+
+
+class Job(models.Model):
+    """One import (upload, preview, commit) or export (query, write, download) of a sheet."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", _("Import")
+        EXPORT = "export", _("Export")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        PREVIEW_READY = "preview_ready", _("Preview ready")
+        COMMITTING = "committing", _("Writing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING, Status.COMMITTING)
+
+    # The public id: job URLs carry it, so no sequence number can be guessed or walked.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    sheet = models.CharField(_("sheet"), max_length=32)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.QUEUED)
+    progress_done = models.PositiveIntegerField(_("rows done"), default=0)
+    progress_total = models.PositiveIntegerField(_("rows in total"), default=0)
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, related_name="hr_jobs", verbose_name=_("requester"))
+    # The requester's scope when the job was made (space-separated tree paths of its roots):
+    # who else may see the job is decided against this snapshot, not today's roles.
+    scope = models.TextField(_("scope"), blank=True)
+    organisation = models.ForeignKey("people.Organisation", on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name=_("organisation"))
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    source_name = models.CharField(_("uploaded file name"), max_length=255, blank=True)
+    source_file = models.FileField(_("uploaded file"), storage=private_storage,
+                                   upload_to=job_source_path, blank=True, max_length=255)
+    result_file = models.FileField(_("result file"), storage=private_storage, blank=True,
+                                   max_length=255)
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("files kept until"), db_index=True)
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["requester", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.sheet} · {self.get_status_display()}"
+
+    @property
+    def scope_paths(self) -> list[str]:
+        return self.scope.split()
+
+    @property
+    def percent(self) -> int:
+        if not self.progress_total:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def has_download(self) -> bool:
+        """Only a finished job offers its file; a failed or running one never does."""
+        return self.status == self.Status.DONE and bool(self.result_file)

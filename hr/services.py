@@ -1,0 +1,240 @@
+"""Writes of the HR desk: create jobs, run their steps, fail them cleanly, purge old files."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import OperationalError, transaction
+from django.utils import timezone
+
+from people.models import Organisation
+
+from .exports import EXPORTS, ExportNotAvailable
+from .imports import IMPORT_ROLES, IMPORTERS, ImportHasErrors, ImportNotAvailable
+from .models import Job, private_storage
+from .selectors import DESK_ROLES, jobs_expired, scope_roots
+from .sheets.errors import SheetRefused, bilingual
+from .sheets.writing import write_table
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+# A job still running this long after it started lost its worker for good.
+STALLED_AFTER = timedelta(hours=2)
+
+
+class JobError(Exception):
+    """A job cannot be created or moved on as asked; the message is for the user."""
+
+
+def retention_days() -> int:
+    return getattr(settings, "HR_FILE_RETENTION_DAYS", 7)
+
+
+def _expiry():
+    return timezone.now() + timedelta(days=retention_days())
+
+
+@transaction.atomic
+def job_import_create(*, requester, sheet: str, upload: UploadedFile) -> Job:
+    """Store an uploaded sheet privately and queue its preview."""
+    from . import tasks
+
+    if sheet not in IMPORTERS:
+        raise JobError(bilingual("未知的导入类型", "unknown import kind"))
+    roots = scope_roots(requester, roles=IMPORT_ROLES)
+    if not roots:
+        raise JobError(bilingual("您没有导入权限", "you may not import"))
+    job = Job(kind=Job.Kind.IMPORT, sheet=sheet, requester=requester, scope=" ".join(roots),
+              source_name=(upload.name or "")[:255], expires_at=_expiry())
+    job.source_file.save("source.xlsx", upload, save=False)
+    job.save()
+    transaction.on_commit(lambda: tasks.job_preview.delay(str(job.pk)))
+    return job
+
+
+@transaction.atomic
+def job_commit_request(*, job: Job, user) -> Job:
+    """Confirm a previewed import: it is written by a task, all rows or none."""
+    from . import tasks
+
+    job = Job.objects.select_for_update().get(pk=job.pk)
+    if job.kind != Job.Kind.IMPORT or job.status != Job.Status.PREVIEW_READY:
+        raise JobError(bilingual("此任务不能确认导入", "this job cannot be confirmed"))
+    if job.requester_id != user.pk:
+        raise JobError(bilingual("只有上传者可以确认导入", "only the uploader can confirm"))
+    if job.preview.get("counts", {}).get("errors"):
+        raise JobError(bilingual("文件有错误，请修改后重新上传", "the file has errors: fix them and upload again"))
+    job.status = Job.Status.COMMITTING
+    job.attempts = 0
+    job.progress_done = 0
+    job.save(update_fields=["status", "attempts", "progress_done"])
+    transaction.on_commit(lambda: tasks.job_commit.delay(str(job.pk)))
+    return job
+
+
+@transaction.atomic
+def job_export_create(*, requester, sheet: str, organisation: Organisation | None = None,
+                      params: dict | None = None) -> Job:
+    """Queue an export of the requester's scope, or of one organisation inside it."""
+    from . import tasks
+
+    if sheet not in EXPORTS:
+        raise JobError(bilingual("未知的导出类型", "unknown export kind"))
+    roots = scope_roots(requester, roles=DESK_ROLES)
+    if organisation is not None:
+        if not any(organisation.path.startswith(root) for root in roots):
+            raise JobError(bilingual("该单位不在您的管理范围内", "organisation outside your scope"))
+        roots = [organisation.path]
+    if not roots:
+        raise JobError(bilingual("您没有导出权限", "you may not export"))
+    job = Job.objects.create(kind=Job.Kind.EXPORT, sheet=sheet, requester=requester,
+                             scope=" ".join(roots), organisation=organisation,
+                             params=params or {}, expires_at=_expiry())
+    transaction.on_commit(lambda: tasks.job_export.delay(str(job.pk)))
+    return job
+
+
+def _claim(job_id, *, expect: tuple[str, ...], status: str) -> Job | None:
+    """Mark a job as taken by this worker, or None when another run already settled it."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status not in expect:
+            return None
+        job.attempts += 1
+        if job.attempts > MAX_ATTEMPTS:
+            job.status = Job.Status.FAILED
+            job.error = bilingual(f"重试 {MAX_ATTEMPTS} 次后仍未完成", f"gave up after {MAX_ATTEMPTS} attempts")
+            job.finished_at = timezone.now()
+            job.save()
+            return None
+        job.status = status
+        job.started_at = job.started_at or timezone.now()
+        job.save(update_fields=["attempts", "status", "started_at"])
+        return job
+
+
+def _progress(job: Job):
+    def report(done: int) -> None:
+        Job.objects.filter(pk=job.pk).update(progress_done=done)
+    return report
+
+
+def job_fail(*, job_id, reason: str) -> None:
+    """End a job as failed with its reason; any result file is removed, so nothing is offered."""
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None:
+        return
+    if job.result_file:
+        job.result_file.delete(save=False)
+    job.status = Job.Status.FAILED
+    job.error = reason[:2000]
+    job.finished_at = timezone.now()
+    job.save()
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, SheetRefused):
+        return exc.message
+    if isinstance(exc, ImportHasErrors):
+        count = len(exc.args[0].errors)
+        return bilingual(f"文件有 {count} 处错误，未写入任何数据", f"the file has {count} errors: nothing was written")
+    if isinstance(exc, ImportNotAvailable | ExportNotAvailable | JobError):
+        return str(exc)
+    return bilingual("任务出错，未生成文件", "the job failed and produced no file") + f": {type(exc).__name__}: {exc}"
+
+
+def _guarded(job_id, run) -> None:
+    """Run a step; an expected refusal or an unexpected crash both end the job failed."""
+    try:
+        run()
+    except OperationalError:
+        raise  # the database was busy or gone: the task retries
+    except Exception as exc:
+        log.exception("HR job %s failed", job_id)
+        job_fail(job_id=job_id, reason=_reason(exc))
+
+
+def job_run_preview(*, job_id) -> None:
+    """Parse an uploaded sheet and keep its preview on the job (writes no data)."""
+    job = _claim(job_id, expect=(Job.Status.QUEUED, Job.Status.RUNNING), status=Job.Status.RUNNING)
+    if job is None:
+        return
+
+    def run():
+        if job.requester is None:
+            raise JobError(bilingual("上传者已不存在", "the uploader no longer exists"))
+        plan = IMPORTERS[job.sheet].plan(path=job.source_file.path, user=job.requester,
+                                         progress=_progress(job))
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.PREVIEW_READY, preview=plan.as_preview(),
+            progress_done=plan.rows, progress_total=plan.rows, finished_at=timezone.now())
+
+    _guarded(job.pk, run)
+
+
+def job_run_commit(*, job_id) -> None:
+    """Write a confirmed import in one transaction; a crash rolls it all back."""
+    job = _claim(job_id, expect=(Job.Status.COMMITTING,), status=Job.Status.COMMITTING)
+    if job is None:
+        return
+
+    def run():
+        result = IMPORTERS[job.sheet].commit(path=job.source_file.path, user=job.requester,
+                                             progress=_progress(job))
+        preview = dict(job.preview, result=result)
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.DONE, preview=preview, progress_done=result["rows"],
+            progress_total=result["rows"], finished_at=timezone.now())
+
+    _guarded(job.pk, run)
+
+
+def export_file_name(job: Job) -> str:
+    return f"hr/jobs/{job.pk}/{job.sheet}.xlsx"
+
+
+def job_run_export(*, job_id) -> None:
+    """Write an export to a private file (atomically) and offer it only once it is complete."""
+    job = _claim(job_id, expect=(Job.Status.QUEUED, Job.Status.RUNNING), status=Job.Status.RUNNING)
+    if job is None:
+        return
+
+    def run():
+        if job.requester is None:
+            raise JobError(bilingual("申请人已不存在", "the requester no longer exists"))
+        kind = EXPORTS[job.sheet]
+        total, rows = kind.rows(user=job.requester, organisation=job.organisation, **job.params)
+        Job.objects.filter(pk=job.pk).update(progress_total=total)
+        name = export_file_name(job)
+        count = write_table(private_storage().path(name), title=kind.title_zh, columns=kind.columns,
+                            rows=rows, progress=_progress(job))
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.DONE, result_file=name, progress_done=count,
+            progress_total=count, finished_at=timezone.now())
+
+    _guarded(job.pk, run)
+
+
+def export_run_to_path(*, user, sheet: str, path, organisation: Organisation | None = None,
+                       params: dict | None = None) -> int:
+    """Write an export straight to a path (command line and benchmarks), same code as jobs."""
+    kind = EXPORTS[sheet]
+    _total, rows = kind.rows(user=user, organisation=organisation, **(params or {}))
+    return write_table(path, title=kind.title_zh, columns=kind.columns, rows=rows)
+
+
+def jobs_purge_expired(*, now=None) -> int:
+    """Delete job files past retention, and fail jobs whose worker vanished; returns files removed."""
+    now = now or timezone.now()
+    removed = 0
+    for job in jobs_expired(now=now):
+        for field in (job.source_file, job.result_file):
+            if field:
+                field.delete(save=False)
+                removed += 1
+        job.save(update_fields=["source_file", "result_file"])
+    stalled = Job.objects.filter(status__in=Job.ACTIVE, started_at__lt=now - STALLED_AFTER)
+    for job in stalled:
+        job_fail(job_id=job.pk, reason=bilingual("任务中断（处理进程停止）", "the worker stopped mid-job"))
+    return removed

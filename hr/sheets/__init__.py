@@ -1,0 +1,1 @@
+"""The openpyxl plumbing of the HR desk: columns, value normalisation, safe reading, safe writing."""

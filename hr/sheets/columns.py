@@ -1,0 +1,84 @@
+"""Which columns each sheet has, and the names (Chinese or English) their headers go by."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# key -> (Chinese header used in templates, English header, other spellings seen in the wild)
+HEADERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "employee_no": ("工号", "employee_no", ("教师工号", "职工号", "employee no", "employee number")),
+    "name": ("姓名", "name", ("教师姓名",)),
+    "gender": ("性别", "gender", ("sex",)),
+    "school_code": ("学校代码", "school_code", ("学校编码", "单位代码", "school code")),
+    "school": ("学校", "school", ("学校名称", "单位", "单位名称", "school name")),
+    "role": ("岗位", "role", ("职务", "岗位类别")),
+    "hire_date": ("入职日期", "hire_date", ("入职时间", "参加工作时间", "hire date")),
+    "level": ("证书等级", "level", ("等级", "certificate level")),
+    "cert_no": ("证书编号", "cert_no", ("证书号", "certificate number", "certificate no")),
+    "issued_on": ("发证日期", "issued_on", ("发证时间", "issued", "issued on")),
+    "expires_on": ("有效期至", "expires_on", ("有效期", "到期日期", "expires", "expires on")),
+    "authority": ("发证机关", "authority", ("发证单位", "issuing authority")),
+    "hours": ("学时", "hours", ("培训学时", "training hours")),
+    "date": ("培训日期", "date", ("培训时间", "training date")),
+    "title": ("培训名称", "title", ("培训项目", "培训内容", "training title")),
+    "reference": ("记录编号", "reference", ("编号", "ref")),
+}
+
+_BRACKETS = re.compile(r"\(.*?\)|\[.*?\]")
+
+
+def header_key(text) -> str:
+    """How a header cell is compared: NFKC, lower case, no spaces, no "*" or bracketed hints."""
+    if text is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text)).lower()
+    text = _BRACKETS.sub("", text)
+    return re.sub(r"[\s*:：_]", "", text)
+
+
+ALIASES: dict[str, str] = {}
+for _key, (_zh, _en, _others) in HEADERS.items():
+    for _name in (_zh, _en, *_others):
+        ALIASES[header_key(_name)] = _key
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """The columns of one kind of import: those it needs and those it reads when present."""
+
+    kind: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    title_zh: str
+    title_en: str
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+TEACHERS = SheetSpec(
+    kind="teachers",
+    required=("employee_no", "name", "school_code"),
+    optional=("gender", "school", "role", "hire_date"),
+    title_zh="教师名册", title_en="Teachers roster",
+)
+CERTIFICATES = SheetSpec(
+    kind="certificates",
+    required=("employee_no", "level", "cert_no", "issued_on"),
+    optional=("name", "expires_on", "authority"),
+    title_zh="持证记录", title_en="Certificates held",
+)
+TRAINING = SheetSpec(
+    kind="training",
+    required=("employee_no", "hours", "date", "title"),
+    optional=("name", "reference"),
+    title_zh="线下培训学时", title_en="Offline training hours",
+)
+SPECS = {spec.kind: spec for spec in (TEACHERS, CERTIFICATES, TRAINING)}
+
+
+def header_label(key: str) -> str:
+    """The header a template writes for a column: 中文/english."""
+    zh, en, _ = HEADERS[key]
+    return f"{zh}/{en}"

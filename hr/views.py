@@ -1,0 +1,145 @@
+"""The HR desk: upload, preview, confirm, follow progress, download; exports the same way."""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from people.access import staff_required
+
+from .exports import EXPORTS
+from .forms import EXPORT_LABELS, IMPORT_CHOICES, ExportForm, ImportForm
+from .imports import IMPORT_ROLES
+from .models import Job
+from .selectors import DESK_ROLES, job_get_for_user, job_list_for_user
+from .services import JobError, job_commit_request, job_export_create, job_import_create
+from .sheets.columns import SPECS
+from .sheets.errors import SheetRefused
+from .sheets.reading import MB, max_bytes
+from .sheets.templates import template_workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHEET_LABELS = dict(IMPORT_CHOICES) | EXPORT_LABELS
+
+
+def _job_json(job: Job) -> dict:
+    return {
+        "id": str(job.pk), "status": job.status, "status_label": str(job.get_status_display()),
+        "done": job.progress_done, "total": job.progress_total, "percent": job.percent,
+        "active": job.is_active, "error": job.error,
+        "url": reverse("hr:job", args=[job.pk]),
+        "download": reverse("hr:job_download", args=[job.pk]) if job.has_download else None,
+    }
+
+
+@staff_required(DESK_ROLES)
+def desk(request):
+    """The HR home: jobs with their progress, and where to start an import or an export."""
+    jobs = job_list_for_user(request.user)
+    can_import = request.user.is_superuser or bool(
+        request.user.staff_roles.filter(role__in=IMPORT_ROLES).exists())
+    return render(request, "hr/desk.html", {
+        "jobs": jobs, "export_form": ExportForm(user=request.user), "can_import": can_import,
+        "import_kinds": IMPORT_CHOICES, "labels": SHEET_LABELS,
+        "any_active": any(job.is_active for job in jobs),
+    })
+
+
+@staff_required(IMPORT_ROLES)
+def import_new(request):
+    """Upload a sheet: it is checked at once, then previewed by a background job."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > max_bytes() + 64 * 1024:
+        # Refused before Django reads the body to disk.
+        messages.error(request, SheetRefused(f"文件超过 {max_bytes() // MB} MB 上限",
+                                             f"the file is larger than the {max_bytes() // MB} MB limit").message)
+        return redirect("hr:import_new")
+    form = ImportForm(request.POST or None, request.FILES or None,
+                      initial={"sheet": request.GET.get("sheet", "teachers")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = job_import_create(requester=request.user, sheet=form.cleaned_data["sheet"],
+                                    upload=form.cleaned_data["file"])
+        except JobError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("hr:job", job.pk)
+    return render(request, "hr/import_form.html", {"form": form})
+
+
+@staff_required(DESK_ROLES)
+def export_new(request):
+    """Ask for an export of the scope (or one organisation in it); it is written by a job."""
+    form = ExportForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = job_export_create(requester=request.user, sheet=form.cleaned_data["sheet"],
+                                    organisation=form.cleaned_data["organisation"])
+        except JobError as exc:
+            messages.error(request, str(exc))
+            return redirect("hr:desk")
+        return redirect("hr:job", job.pk)
+    return render(request, "hr/export_form.html", {"form": form})
+
+
+@staff_required(DESK_ROLES)
+def job_detail(request, job_id):
+    """One job: its progress, its preview (counts, errors, samples), its result or its reason."""
+    job = job_get_for_user(request.user, job_id)
+    preview = job.preview or {}
+    return render(request, "hr/job_detail.html", {
+        "job": job, "preview": preview, "counts": preview.get("counts", {}),
+        "result": preview.get("result"), "label": SHEET_LABELS.get(job.sheet, job.sheet),
+        "can_confirm": (job.status == Job.Status.PREVIEW_READY and job.requester_id == request.user.pk
+                        and not preview.get("counts", {}).get("errors")),
+    })
+
+
+@require_POST
+@staff_required(IMPORT_ROLES)
+def job_confirm(request, job_id):
+    """Confirm a clean preview: the import is written, all rows or none."""
+    job = job_get_for_user(request.user, job_id)
+    try:
+        job_commit_request(job=job, user=request.user)
+    except JobError as exc:
+        messages.error(request, str(exc))
+    return redirect("hr:job", job.pk)
+
+
+@staff_required(DESK_ROLES)
+def job_status(request, job_id):
+    """A job's progress as JSON, for the page's poller."""
+    return JsonResponse(_job_json(job_get_for_user(request.user, job_id)))
+
+
+@staff_required(DESK_ROLES)
+def jobs_status(request):
+    """Progress of the user's visible jobs as JSON, for the desk's poller."""
+    return JsonResponse({"jobs": [_job_json(job) for job in job_list_for_user(request.user)]})
+
+
+@staff_required(DESK_ROLES)
+def job_download(request, job_id):
+    """Stream a finished job's file to its requester or staff whose scope covers the job's."""
+    job = job_get_for_user(request.user, job_id)
+    if not job.has_download:
+        raise Http404
+    stamp = (job.finished_at or job.created_at).strftime("%Y%m%d-%H%M")
+    kind = EXPORTS.get(job.sheet)
+    title = kind.title_zh if kind else job.sheet
+    return FileResponse(job.result_file.open("rb"), as_attachment=True,
+                        filename=f"{title}-{stamp}.xlsx", content_type=XLSX)
+
+
+@staff_required(DESK_ROLES)
+def template_download(request, sheet):
+    """The blank template of an import, with headers, an example row and drop-down lists."""
+    if sheet not in SPECS:
+        raise Http404
+    response = HttpResponse(template_workbook(sheet), content_type=XLSX)
+    spec = SPECS[sheet]
+    from django.utils.http import content_disposition_header
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{spec.title_zh}模板-{spec.kind}.xlsx")
+    return response

@@ -1,0 +1,115 @@
+"""The HR desk pages: who gets in, uploading, previewing, confirming, templates."""
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from hr.models import Job
+from people.models import Teacher
+from tests.factories import TeacherFactory, school_admin
+
+from .builders import roster
+
+
+def test_desk_needs_an_admin_role(client, tree, teacher_a, hr_x):
+    assert client.get(reverse("hr:desk")).status_code == 302  # to the login page
+    client.force_login(teacher_a.user)
+    assert client.get(reverse("hr:desk")).status_code == 403
+    client.force_login(school_admin(tree["school_a"]))
+    assert client.get(reverse("hr:desk")).status_code == 200
+    assert client.get(reverse("hr:import_new")).status_code == 403  # imports are HR's
+    client.force_login(hr_x)
+    assert client.get(reverse("hr:desk")).status_code == 200
+
+
+def test_upload_preview_confirm_through_the_pages(client, hr_x, tree, tmp_path,
+                                                  django_capture_on_commit_callbacks):
+    path = roster(tmp_path / "r.xlsx", [
+        {"employee_no": "E1", "name": "甲", "school_code": tree["school_a"].code, "role": "班主任"}])
+    client.force_login(hr_x)
+    with django_capture_on_commit_callbacks(execute=True), path.open("rb") as handle:
+        response = client.post(reverse("hr:import_new"), {"sheet": "teachers", "file": handle})
+    job = Job.objects.get()
+    assert response.status_code == 302 and response.url == reverse("hr:job", args=[job.pk])
+    page = client.get(response.url).content.decode()
+    assert reverse("hr:job_confirm", args=[job.pk]) in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("hr:job_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE
+    assert Teacher.objects.get(employee_no="E1").role == "head_teacher"
+    status = client.get(reverse("hr:job_status", args=[job.pk])).json()
+    assert status["status"] == "done" and status["active"] is False
+
+
+def test_a_wrong_file_is_refused_on_the_form_and_makes_no_job(client, hr_x, tmp_path):
+    client.force_login(hr_x)
+    bad = tmp_path / "r.xlsx"
+    bad.write_text("工号,姓名\n")
+    with bad.open("rb") as handle:
+        response = client.post(reverse("hr:import_new"), {"sheet": "teachers", "file": handle})
+    assert response.status_code == 200
+    assert "not an Excel" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_preview_page_shows_row_column_value_reason(client, hr_x, tree, tmp_path,
+                                                    django_capture_on_commit_callbacks):
+    TeacherFactory(school=tree["school_a"], employee_no="E1", name="旧")
+    path = roster(tmp_path / "r.xlsx", [
+        {"employee_no": "E1", "name": "新", "school_code": tree["school_a"].code},
+        {"employee_no": "E2", "name": "乙", "school_code": tree["school_a"].code, "gender": "X"}])
+    client.force_login(hr_x)
+    with django_capture_on_commit_callbacks(execute=True), path.open("rb") as handle:
+        response = client.post(reverse("hr:import_new"), {"sheet": "teachers", "file": handle})
+    page = client.get(response.url).content.decode()
+    assert "gender must be" in page and ">3<" in page and "旧 → 新" in page
+    job = Job.objects.get()
+    assert reverse("hr:job_confirm", args=[job.pk]) not in page
+
+
+@pytest.mark.parametrize("sheet", ["teachers", "certificates", "training"])
+def test_templates_have_headers_example_lists_and_instructions(client, hr_x, sheet):
+    client.force_login(hr_x)
+    response = client.get(reverse("hr:template", args=[sheet]))
+    assert response.status_code == 200
+    from io import BytesIO
+    workbook = load_workbook(BytesIO(response.content))
+    data, notes = workbook.worksheets
+    assert "工号/employee_no" in [c.value for c in data[1]]
+    assert data.max_row == 2 and notes.max_row > 5
+    lists = [v.formula1 for v in data.data_validations.dataValidation]
+    if sheet == "teachers":
+        assert '"男,女"' in lists and any("班主任" in f for f in lists)
+    if sheet == "certificates":
+        assert '"C,B,A"' in lists
+
+
+def test_a_template_with_its_example_row_previews_cleanly_but_for_the_example_school(hr_x, client, tmp_path):
+    from hr.imports import teachers_plan
+    client.force_login(hr_x)
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(client.get(reverse("hr:template", args=["teachers"])).content)
+    plan = teachers_plan(path=path, user=hr_x)
+    assert plan.rows == 1 and [e.row for e in plan.errors] == [2]
+    assert "school" in plan.errors[0].reason
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(client, hr_x, settings):
+    settings.HR_IMPORT_MAX_BYTES = 1000
+    client.force_login(hr_x)
+    response = client.post(reverse("hr:import_new"), data=b"x" * 200_000,
+                           content_type="multipart/form-data; boundary=zzz", follow=True)
+    assert "limit" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_the_admin_menu_links_the_desk(client, hr_x):
+    client.force_login(hr_x)
+    assert reverse("hr:desk") in client.get("/admin/").content.decode()
+
+
+def test_the_desk_speaks_chinese_by_default(client, hr_x):
+    client.force_login(hr_x)
+    page = client.get(reverse("hr:desk")).content.decode()
+    assert "人事工作台" in page and "从 Excel 导入" in page and "导出为 Excel" in page

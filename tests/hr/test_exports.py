@@ -1,0 +1,154 @@
+"""Exports through jobs: the file HR opens, who may fetch it, and what a crash leaves behind."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from hr import exports
+from hr.exports import TEACHER_COLUMNS, ExportKind
+from hr.models import Job
+from hr.services import job_export_create, jobs_purge_expired
+from hr.sheets.writing import Column
+from people.models import Teacher
+from tests.factories import TeacherFactory
+
+
+@pytest.fixture
+def run_export(django_capture_on_commit_callbacks):
+    def run(user, sheet="teachers", organisation=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            job = job_export_create(requester=user, sheet=sheet, organisation=organisation)
+        job.refresh_from_db()
+        return job
+    return run
+
+
+def test_roster_export_opens_with_header_rows_dates_and_inert_text(hr_x, tree, run_export):
+    TeacherFactory(school=tree["school_a"], name='=HYPERLINK("http://x")', hire_date=date(2019, 9, 1))
+    for _ in range(4):
+        TeacherFactory(school=tree["school_a2"], gender="M", role="head_teacher")
+    TeacherFactory(school=tree["school_b"])  # district Y: not in the export
+    job = run_export(hr_x)
+    assert job.status == Job.Status.DONE and job.has_download
+    sheet = load_workbook(job.result_file.path).active
+    rows = list(sheet.iter_rows())
+    assert [c.value for c in rows[0]] == [c.title for c in TEACHER_COLUMNS]
+    in_scope = Teacher.objects.filter(school__path__startswith=tree["district_x"].path).count()
+    assert len(rows) - 1 == in_scope == 5 == job.progress_done
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:I{in_scope + 1}"
+    by_name = {row[1].value: row for row in rows[1:]}
+    hyperlink = by_name['=HYPERLINK("http://x")']
+    assert hyperlink[1].data_type == "s"  # stored as text, not a formula
+    hired = hyperlink[7]
+    assert hired.is_date and hired.value.date() == date(2019, 9, 1)
+    assert hyperlink[5].value == "甲区" and hyperlink[3].value == "甲一中"
+    assert {row[6].value for row in rows[1:]} == {"任课教师", "班主任"}
+
+
+def test_hr_of_another_district_cannot_see_or_download_the_job(client, hr_x, hr_y, tree, run_export):
+    TeacherFactory(school=tree["school_a"])
+    job = run_export(hr_x)
+    client.force_login(hr_y)
+    for name in ("hr:job", "hr:job_download", "hr:job_status"):
+        assert client.get(reverse(name, args=[job.pk])).status_code == 404
+    assert str(job.pk) not in client.get(reverse("hr:desk")).content.decode()
+    assert str(job.pk) not in client.get(reverse("hr:jobs_status")).content.decode()
+    client.force_login(hr_x)
+    response = client.get(reverse("hr:job_download", args=[job.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:2] == b"PK"
+    assert str(job.pk) in client.get(reverse("hr:desk")).content.decode()
+
+
+def test_city_hr_sees_a_district_job_but_a_school_admin_does_not(client, hr_x, tree, run_export):
+    from tests.factories import school_admin
+
+    from .builders import city_hr
+
+    job = run_export(hr_x)
+    client.force_login(city_hr(tree["city"]))
+    assert client.get(reverse("hr:job_download", args=[job.pk])).status_code == 200
+    client.force_login(school_admin(tree["school_a"]))
+    assert client.get(reverse("hr:job", args=[job.pk])).status_code == 404
+
+
+def test_a_job_whose_task_raises_midway_fails_with_its_reason_and_offers_nothing(
+        client, hr_x, tree, run_export, private_root):
+    def rows(**_kwargs):
+        def stream():
+            yield ("E1",)
+            raise RuntimeError("disk vanished")
+        return 2, stream()
+
+    exports.register_export(ExportKind("broken", "坏", "Broken", (Column("x"),), rows))
+    try:
+        job = run_export(hr_x, sheet="broken")
+    finally:
+        del exports.EXPORTS["broken"]
+    assert job.status == Job.Status.FAILED
+    assert "disk vanished" in job.error
+    assert not job.has_download and not job.result_file
+    assert not any(p.is_file() for p in private_root.rglob("*"))  # no half-written file anywhere
+    client.force_login(hr_x)
+    assert client.get(reverse("hr:job_download", args=[job.pk])).status_code == 404
+    page = client.get(reverse("hr:job", args=[job.pk])).content.decode()
+    assert "disk vanished" in page and reverse("hr:job_download", args=[job.pk]) not in page
+
+
+def test_files_past_retention_are_deleted(hr_x, tree, run_export):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = run_export(hr_x)
+    path = job.result_file.path
+    assert jobs_purge_expired(now=timezone.now()) == 0
+    assert jobs_purge_expired(now=timezone.now() + timedelta(days=8)) == 1
+    job.refresh_from_db()
+    assert not job.result_file and not job.has_download
+    import os
+    assert not os.path.exists(path)
+
+
+def test_an_export_outside_the_scope_is_refused(hr_x, tree):
+    from hr.services import JobError
+
+    with pytest.raises(JobError):
+        job_export_create(requester=hr_x, sheet="teachers", organisation=tree["school_b"])
+
+
+def test_pending_exports_fail_clearly(hr_x, run_export):
+    if exports.export_available("holding"):
+        pytest.skip("certification selectors are installed")
+    job = run_export(hr_x, sheet="holding")
+    assert job.status == Job.Status.FAILED and "not available yet" in job.error
+
+
+def test_the_certificate_roster_plugs_into_certifications_selector(hr_x, run_export, monkeypatch):
+    """The contract with certification: its selector's tuples become the roster sheet."""
+    import sys
+    import types
+
+    if "certification.selectors" in sys.modules or exports.export_available("roster"):
+        pytest.skip("the real certification selectors are installed")
+    assert not exports.export_available("roster")
+    seen = {}
+
+    def certificate_roster_rows(*, user, level=None, status=None, role=None, expiring_before=None):
+        seen["user"] = user
+        yield ("李梅", "E1", "甲一中", "甲区", "班主任", "C", "=cmd|' /C calc'!A0",
+               date(2023, 6, 19), date(2028, 6, 18), "有效", 12.5)
+
+    module = types.ModuleType("certification.selectors")
+    module.certificate_roster_rows = certificate_roster_rows
+    monkeypatch.setitem(sys.modules, "certification.selectors", module)
+    assert exports.export_available("roster")
+    job = run_export(hr_x, sheet="roster")
+    assert job.status == Job.Status.DONE, job.error
+    rows = list(load_workbook(job.result_file.path).active.iter_rows())
+    assert len(rows) == 2 and seen["user"] == hr_x
+    number, issued = rows[1][6], rows[1][7]
+    assert number.data_type == "s" and number.value.startswith("=")
+    assert issued.is_date and rows[1][10].number_format == "0.0"

@@ -12,10 +12,10 @@ from people.models import Organisation, Teacher
 
 from .eligibility import years_after
 from .models import (
-from .workload import demo as workload_demo
     Application, Certificate, CertificateEvent, CertificateLevel, RecognisedCredential,
     TeacherCredential, TrainingEntry,
 )
+from .workload import demo as workload_demo
 
 # Share of (non-new) teachers holding at least C, per district code suffix; the rest default.
 C_RATE = {"NS": 0.86, "CX": 1.00, "QJ": 0.70, "XY": 0.60, "PT": 0.85}

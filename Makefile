@@ -11,7 +11,7 @@ DATA := $(or $(DJANGO_DATA_DIR),data)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test data migrate seed serve messages clean-venv
+.PHONY: run test e2e bench install install-test data migrate seed serve messages clean-venv
 
 $(PYTHON):
 	$$(command -v $(PY) || command -v python3) -m venv $(VENV)
@@ -60,6 +60,19 @@ serve: install data
 
 test: install-test
 	$(PYTHON) -m pytest -m "not e2e"
+
+# Journeys in a real browser: Debian's Chromium (and a CJK font) driven by Playwright.
+# Never `playwright install`: it would download a browser build of its own.
+e2e: install-test
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+	  echo "Installing Debian's chromium and fonts-noto-cjk..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi
+	$(PYTHON) -m pytest -m e2e -p no:randomly
+
+# Benchmarks (never part of `make test`): figures into bench/results/latest.json.
+bench: install-test
+	$(PYTHON) bench/export_bench.py
+	$(PYTHON) bench/import_bench.py
 
 # Compiles every app's locale/ and LOCALE_PATHS (needs gettext's msgfmt).
 messages: install

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import OperationalError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from people.models import Organisation
@@ -139,6 +139,10 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, ImportHasErrors):
         count = len(exc.args[0].errors)
         return bilingual(f"文件有 {count} 处错误，未写入任何数据", f"the file has {count} errors: nothing was written")
+    if isinstance(exc, IntegrityError):
+        return bilingual("导入期间数据已被另一次导入修改，未写入任何数据，请重新上传预览",
+                         "another import changed the same rows meanwhile: nothing was written; "
+                         "upload the file again to preview it")
     if isinstance(exc, ImportNotAvailable | ExportNotAvailable | JobError):
         return str(exc)
     return bilingual("任务出错，未生成文件", "the job failed and produced no file") + f": {type(exc).__name__}: {exc}"
@@ -180,12 +184,22 @@ def job_run_commit(*, job_id) -> None:
         return
 
     def run():
-        result = IMPORTERS[job.sheet].commit(path=job.source_file.path, user=job.requester,
-                                             progress=_progress(job))
-        preview = dict(job.preview, result=result)
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.DONE, preview=preview, progress_done=result["rows"],
-            progress_total=result["rows"], finished_at=timezone.now())
+        # The job row stays locked while the rows are written and until DONE commits with
+        # them: a second delivery of the task (or a second worker) waits here, then finds
+        # the job DONE and writes nothing. A crash rolls back both, leaving it COMMITTING.
+        # The sheet is read again first (its progress shows), since the data may have moved
+        # on since the preview.
+        importer = IMPORTERS[job.sheet]
+        plan = importer.plan(path=job.source_file.path, user=job.requester, progress=_progress(job))
+        with transaction.atomic():
+            locked = Job.objects.select_for_update().filter(pk=job.pk).first()
+            if locked is None or locked.status != Job.Status.COMMITTING:
+                return
+            result = importer.commit(path=job.source_file.path, user=job.requester, plan=plan)
+            preview = dict(job.preview, result=result)
+            Job.objects.filter(pk=job.pk).update(
+                status=Job.Status.DONE, preview=preview, progress_done=result["rows"],
+                progress_total=result["rows"], finished_at=timezone.now())
 
     _guarded(job.pk, run)
 

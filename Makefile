@@ -11,7 +11,7 @@ DATA := $(or $(DJANGO_DATA_DIR),data)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test e2e bench install install-test data migrate seed serve messages clean-venv
+.PHONY: run test e2e bench load install install-test data migrate seed serve messages clean-venv
 
 $(PYTHON):
 	$$(command -v $(PY) || command -v python3) -m venv $(VENV)
@@ -73,6 +73,16 @@ e2e: install-test
 bench: install-test
 	$(PYTHON) bench/export_bench.py
 	$(PYTHON) bench/import_bench.py
+
+# Load test on loopback (never part of `make test`): its own PostgreSQL, a 100,000-teacher city,
+# gunicorn and a worker, then locust (in its own venv: it is a client, not part of the site).
+.venv-load/.installed: requirements-load.txt
+	$$(command -v $(PY) || command -v python3) -m venv .venv-load
+	.venv-load/bin/pip install --disable-pip-version-check -qq -r requirements-load.txt
+	touch $@
+
+load: install .venv-load/.installed
+	bench/load/run.sh
 
 # Compiles every app's locale/ and LOCALE_PATHS (needs gettext's msgfmt).
 messages: install

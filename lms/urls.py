@@ -6,7 +6,10 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from .views import healthz
+
 urlpatterns = [
+    path("healthz/", healthz, name="healthz"),
     # The admin's login is allauth's, so its rate limits and policies apply to staff too.
     path("admin/login/", allauth_views.login, name="wagtailadmin_login"),
     path("admin/", include(wagtailadmin_urls)),

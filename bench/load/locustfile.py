@@ -1,0 +1,86 @@
+"""Load on a seeded city: teachers watching the crisis course (a progress report every 10 s,
+as the player sends them), opening its pages and answering its quiz, while city HR asks for
+certificate-roster exports. `FloorUser` alone measures a minimal view on the same server.
+
+The plan (sessions and URLs) comes from prepare.py through LOAD_PLAN. Requests go over
+loopback as the TLS-terminating proxy would forward them (X-Forwarded-Proto: https), so the
+production settings (secure cookies, SSL redirect) apply unchanged.
+"""
+
+import itertools
+import json
+import os
+import random
+import secrets
+import string
+
+from locust import HttpUser, constant, task
+
+PLAN = json.loads(open(os.environ["LOAD_PLAN"], encoding="utf-8").read())
+_sessions = itertools.cycle(PLAN["teachers"])
+
+
+def headers_for(session_key: str) -> dict:
+    token = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+    return {
+        "Cookie": f"sessionid={session_key}; csrftoken={token}",
+        "X-CSRFToken": token,
+        "X-Forwarded-Proto": "https",
+        "Referer": os.environ.get("LOAD_ORIGIN", "https://127.0.0.1:8110") + "/",
+    }
+
+
+class TeacherUser(HttpUser):
+    weight = 100
+    wait_time = constant(10)
+
+    def on_start(self):
+        self.client.headers.update(headers_for(next(_sessions)))
+        self.lesson = 0
+        self.position = 0.0
+        self.client.get(PLAN["course_url"], name="course page")
+        self.client.get(PLAN["lessons"][0]["url"], name="lesson page")
+
+    @task
+    def watch(self):
+        lesson = PLAN["lessons"][self.lesson]
+        self.position = min(lesson["duration"], self.position + 10)
+        self.client.post(lesson["progress_url"], json={"position": self.position},
+                         name="progress report")
+        if self.position < lesson["duration"]:
+            return
+        self.lesson, self.position = self.lesson + 1, 0.0
+        if self.lesson < len(PLAN["lessons"]):
+            self.client.get(PLAN["lessons"][self.lesson]["url"], name="lesson page")
+            return
+        quiz = PLAN["quiz"]
+        if quiz:
+            self.client.get(quiz["url"], name="quiz page")
+            answers = {f"q{n}": str(random.randint(0, 1)) for n in range(quiz["questions"])}
+            self.client.post(quiz["submit_url"], data=answers, name="quiz submit")
+        self.client.get(PLAN["course_url"], name="course page")
+        self.lesson = 0
+
+
+class HRUser(HttpUser):
+    weight = 1
+    fixed_count = 1
+    wait_time = constant(30)
+
+    def on_start(self):
+        self.client.headers.update(headers_for(PLAN["hr"]))
+
+    @task
+    def export(self):
+        self.client.post(PLAN["export_url"], data={"sheet": "roster"}, name="hr export request")
+
+
+class FloorUser(HttpUser):
+    wait_time = constant(2)
+
+    def on_start(self):
+        self.client.headers.update({"X-Forwarded-Proto": "https"})
+
+    @task
+    def floor(self):
+        self.client.get(PLAN["floor_url"], name="floor (minimal view)")

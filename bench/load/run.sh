@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `make load`: a bounded load test on loopback. Its own PostgreSQL (port 5446), a city of
+# LOAD_TEACHERS teachers (seed_demo), gunicorn with the production settings (port 8110), a Celery
+# worker for the HR exports, then locust: LOAD_USERS teachers for LOAD_DURATION, and the floor
+# (a minimal view on the same server). Figures: bench/results/load.json and the printed table.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+exec </dev/null
+
+PY=.venv/bin/python
+LOCUST=.venv-load/bin/locust
+TEACHERS=${LOAD_TEACHERS:-100000}
+USERS=${LOAD_USERS:-200}
+DURATION=${LOAD_DURATION:-180s}
+FLOOR_DURATION=${LOAD_FLOOR_DURATION:-60s}
+PGPORT=${LOAD_PGPORT:-5446}
+WEBPORT=${LOAD_WEBPORT:-8110}
+PGBIN=/usr/lib/postgresql/15/bin
+WORK=$(mktemp -d /tmp/lms-load.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+
+cleanup() {
+    status=$?
+    set +e
+    for pid in "${PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null; done
+    sleep 1
+    su postgres -s /bin/sh -c "$PGBIN/pg_ctl -D $WORK/pg -m fast -w stop" >/dev/null 2>&1
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ ! -x "$PGBIN/initdb" ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+install -d -o postgres -g postgres -m 700 "$WORK/pg"
+su postgres -s /bin/sh -c "$PGBIN/initdb -D $WORK/pg -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null
+su postgres -s /bin/sh -c "$PGBIN/pg_ctl -D $WORK/pg -l $WORK/pg/server.log -w -t 30 -o '-c listen_addresses=127.0.0.1 -p $PGPORT -k $WORK/pg -c max_connections=200' start" >/dev/null
+psql -h 127.0.0.1 -p "$PGPORT" -U postgres -q -c "CREATE DATABASE lms"
+
+export DJANGO_SETTINGS_MODULE=lms.settings.production
+DJANGO_SECRET_KEY=$($PY -c "import secrets; print(secrets.token_urlsafe(64))")
+export DJANGO_SECRET_KEY
+export DJANGO_ALLOWED_HOSTS=127.0.0.1
+export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/lms"
+export DJANGO_DATA_DIR="$WORK/data" DJANGO_STATIC_ROOT="$WORK/static"
+export CELERY_BROKER_URL="filesystem://"
+export DJANGO_LOG_LEVEL=WARNING
+export DJANGO_EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
+mkdir -p "$WORK/data/broker/queue" "$WORK/data/broker/processed" "$WORK/data/broker/control" "$WORK/data/private" "$WORK/data/media"
+
+echo "== migrate, collectstatic, seed_demo --teachers $TEACHERS"
+$PY manage.py migrate --noinput -v0
+$PY manage.py collectstatic --noinput -v0
+start=$(date +%s)
+$PY manage.py seed_demo --teachers "$TEACHERS" >/dev/null
+seed_seconds=$(( $(date +%s) - start ))
+echo "seeded in ${seed_seconds}s"
+$PY bench/load/prepare.py "$WORK/plan.json" --teachers "$USERS"
+
+WORKERS=$(( 2 * $(nproc) + 1 ))
+set -m
+.venv/bin/gunicorn lms.wsgi -w "$WORKERS" -b "127.0.0.1:$WEBPORT" --log-level warning \
+    --error-logfile "$WORK/gunicorn.log" & PIDS+=($!)
+.venv/bin/celery -A lms worker --pool=solo -l warning >"$WORK/worker.log" 2>&1 & PIDS+=($!)
+set +m
+for _ in $(seq 1 100); do
+    curl -fsS -H "X-Forwarded-Proto: https" "http://127.0.0.1:$WEBPORT/healthz/" >/dev/null 2>&1 && break
+    sleep 0.2
+done
+
+export LOAD_PLAN="$WORK/plan.json" LOAD_ORIGIN="https://127.0.0.1:$WEBPORT"
+echo "== $USERS teachers and city HR exports for $DURATION"
+$LOCUST -f bench/load/locustfile.py --headless -u "$((USERS + 1))" -r 20 -t "$DURATION" \
+    --host "http://127.0.0.1:$WEBPORT" --csv "$WORK/load" --only-summary --stop-timeout 15 \
+    TeacherUser HRUser || true
+echo "== the floor: a minimal view, $USERS users for $FLOOR_DURATION"
+$LOCUST -f bench/load/locustfile.py --headless -u "$USERS" -r 50 -t "$FLOOR_DURATION" \
+    --host "http://127.0.0.1:$WEBPORT" --csv "$WORK/floor" --only-summary FloorUser || true
+
+exports_done=$($PY manage.py shell -c "from hr.models import Job; print(Job.objects.filter(status='done').count(), 'of', Job.objects.count())" 2>/dev/null | tail -1)
+meta=$(printf '{"teachers": %s, "users": %s, "duration": "%s", "gunicorn_workers": %s, "cpus": %s, "seed_seconds": %s, "exports_done_of_requested": "%s"}' \
+    "$TEACHERS" "$USERS" "$DURATION" "$WORKERS" "$(nproc)" "$seed_seconds" "$exports_done")
+$PY bench/load/summarise.py "$WORK/load_stats.csv" "$WORK/floor_stats.csv" --out bench/results/load.json --meta "$meta"
+if [ -s "$WORK/gunicorn.log" ]; then echo "== gunicorn errors (last lines)"; tail -20 "$WORK/gunicorn.log"; fi

@@ -1,0 +1,61 @@
+"""Turn locust's CSV stats into the figures of docs/load.md and bench/results/load.json."""
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+
+def rows(path: Path) -> dict[str, dict]:
+    out = {}
+    with path.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            out[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "rps": round(float(row["Requests/s"]), 1),
+                "p50_ms": float(row["50%"]),
+                "p95_ms": float(row["95%"]),
+                "p99_ms": float(row["99%"]),
+            }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("load_csv", type=Path)
+    parser.add_argument("floor_csv", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--meta", default="{}")
+    args = parser.parse_args()
+    load, floor = rows(args.load_csv), rows(args.floor_csv)
+    base = floor["floor (minimal view)"]
+    course = load.get("course page", {})
+    progress = load.get("progress report", {})
+    total = load.get("Aggregated", {})
+    result = {
+        **json.loads(args.meta),
+        "endpoints": {k: v for k, v in load.items()},
+        "floor": base,
+        "ratios": {
+            "course_page_p50_to_floor": round(course["p50_ms"] / max(base["p50_ms"], 1), 2),
+            "course_page_p95_to_floor": round(course["p95_ms"] / max(base["p95_ms"], 1), 2),
+        },
+        "targets": {
+            "zero_errors": total.get("failures", 1) == 0,
+            "progress_p95_under_150ms": progress.get("p95_ms", 1e9) < 150,
+            "course_page_within_3x_floor": course["p95_ms"] <= 3 * max(base["p95_ms"], 1),
+        },
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    print(f"{'endpoint':28} {'requests':>8} {'fail':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}")
+    for name, r in [*load.items(), ("floor (separate run)", base)]:
+        print(f"{name:28} {r['requests']:>8} {r['failures']:>5} {r['rps']:>7} "
+              f"{r['p50_ms']:>6.0f} {r['p95_ms']:>6.0f} {r['p99_ms']:>6.0f}")
+    print("ratios:", result["ratios"])
+    print("targets:", result["targets"])
+
+
+if __name__ == "__main__":
+    main()

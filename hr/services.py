@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from people.models import Organisation
 
-from .exports import EXPORTS, ExportNotAvailable
-from .imports import IMPORT_ROLES, IMPORTERS, ImportHasErrors, ImportNotAvailable
+from .exports import EXPORTS
+from .imports import IMPORT_ROLES, IMPORTERS, ImportHasErrors
 from .models import Job, private_storage
 from .selectors import DESK_ROLES, jobs_expired, scope_roots
 from .sheets.errors import SheetRefused, bilingual
@@ -139,7 +139,7 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, ImportHasErrors):
         count = len(exc.args[0].errors)
         return bilingual(f"文件有 {count} 处错误，未写入任何数据", f"the file has {count} errors: nothing was written")
-    if isinstance(exc, ImportNotAvailable | ExportNotAvailable | JobError):
+    if isinstance(exc, JobError):
         return str(exc)
     return bilingual("任务出错，未生成文件", "the job failed and produced no file") + f": {type(exc).__name__}: {exc}"
 
@@ -207,7 +207,7 @@ def job_run_export(*, job_id) -> None:
         total, rows = kind.rows(user=job.requester, organisation=job.organisation, **job.params)
         Job.objects.filter(pk=job.pk).update(progress_total=total)
         name = export_file_name(job)
-        count = write_table(private_storage().path(name), title=kind.title_zh, columns=kind.columns,
+        count = write_table(private_storage().path(name), title=kind.title_zh, columns=kind.get_columns(),
                             rows=rows, progress=_progress(job))
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.DONE, result_file=name, progress_done=count,
@@ -221,7 +221,7 @@ def export_run_to_path(*, user, sheet: str, path, organisation: Organisation | N
     """Write an export straight to a path (command line and benchmarks), same code as jobs."""
     kind = EXPORTS[sheet]
     _total, rows = kind.rows(user=user, organisation=organisation, **(params or {}))
-    return write_table(path, title=kind.title_zh, columns=kind.columns, rows=rows)
+    return write_table(path, title=kind.title_zh, columns=kind.get_columns(), rows=rows)
 
 
 def jobs_purge_expired(*, now=None) -> int:

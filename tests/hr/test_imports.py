@@ -86,7 +86,7 @@ def test_reimporting_the_same_file_is_a_no_op(run_import, confirm, hr_x, messy_r
     assert again.preview["counts"]["unchanged"] == 5
     assert again.preview["counts"]["create"] == again.preview["counts"]["update"] == 0
     confirm(again, hr_x)
-    assert again.preview["result"] == {"created": 0, "updated": 0, "unchanged": 5, "rows": 5}
+    assert again.preview["result"] == {"invited": 0, "created": 0, "updated": 0, "unchanged": 5, "rows": 5}
     after = list(Teacher.objects.values_list("pk", "employee_no", "name", "gender", "school", "role",
                                              "hire_date").order_by("pk"))
     assert after == before
@@ -190,18 +190,6 @@ def test_certificate_and_training_rows_are_parsed_and_checked(hr_x, tree, tmp_pa
     plan = training_plan(path=training, user=hr_x)
     assert len(plan.creates) == 1 and plan.creates[0]["reference"].startswith("sheet:")
     assert {e.row: e.reason for e in plan.errors}.keys() == {3, 4}
-
-
-def test_certificate_commit_says_not_available_until_certification_lands(hr_x, tree, tmp_path):
-    from hr.imports import ImportNotAvailable, import_available
-
-    if import_available("certificates"):
-        pytest.skip("certification services are installed")
-    TeacherFactory(school=tree["school_a"], employee_no="E1")
-    path = xlsx(tmp_path / "c.xlsx", [["工号", "证书等级", "证书编号", "发证日期"], ["E1", "C", "N1", "2023-01-01"]])
-    from hr.imports import certificates_commit
-    with pytest.raises(ImportNotAvailable, match="not available yet"):
-        certificates_commit(path=path, user=hr_x)
 
 
 def test_a_100_row_roster_previews_with_few_queries(hr_x, tree, tmp_path, django_assert_max_num_queries):

@@ -202,3 +202,54 @@ def test_a_100_row_roster_previews_with_few_queries(hr_x, tree, tmp_path, django
     with django_assert_max_num_queries(12):
         teachers_commit(path=path, user=hr_x)
     assert Teacher.objects.count() == 100
+
+
+def test_new_teachers_with_an_email_are_invited_once_the_roster_is_written(
+        run_import, confirm, hr_x, tree, tmp_path, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    TeacherFactory(school=tree["school_a"], employee_no="E0", name="老教师")
+    path = xlsx(tmp_path / "r.xlsx", [
+        ["工号", "姓名", "学校代码", "邮箱"],
+        ["E0", "老教师", tree["school_a"].code, "old@example.com"],   # existing: not invited
+        ["E1", "李梅", tree["school_a"].code, " LiMei@Example.com "],
+        ["E2", "王强", tree["school_a"].code, None],                 # no address: no mail
+    ])
+    job = run_import(hr_x, path)
+    assert job.preview["counts"]["create"] == 2 and not job.preview["errors"]
+    # The commit's own transaction decides: nothing is sent until it has committed.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        result = teachers_commit(path=path, user=hr_x)
+    assert result["invited"] == 1 and mail.outbox == []
+    for callback in callbacks:
+        callback()
+    assert [m.to for m in mail.outbox] == [["limei@example.com"]]
+    assert "/password/reset/key/" in mail.outbox[0].body
+    assert Teacher.objects.get(employee_no="E1").user.email == "limei@example.com"
+    assert Teacher.objects.get(employee_no="E2").user.email == ""
+
+
+def test_a_bad_email_is_a_row_error_and_nobody_is_invited(run_import, hr_x, tree, tmp_path):
+    from django.core import mail
+
+    path = xlsx(tmp_path / "r.xlsx", [
+        ["employee_no", "name", "school_code", "email"],
+        ["E1", "李梅", tree["school_a"].code, "limei@example.com"],
+        ["E2", "王强", tree["school_a"].code, "not-an-address"],
+    ])
+    job = run_import(hr_x, path)
+    assert [(e["row"], e["reason"]) for e in job.preview["errors"]] == [
+        (3, "邮箱格式不正确 (not a valid e-mail address)")]
+    with pytest.raises(ImportHasErrors):
+        teachers_commit(path=path, user=hr_x)
+    assert mail.outbox == [] and not Teacher.objects.exists()
+
+
+def test_a_confirmed_job_invites_through_the_task(run_import, confirm, hr_x, tree, tmp_path):
+    from django.core import mail
+
+    path = xlsx(tmp_path / "r.xlsx", [["工号", "姓名", "学校代码", "电子邮箱"],
+                                      ["E1", "李梅", tree["school_a"].code, "limei@example.com"]])
+    job = confirm(run_import(hr_x, path), hr_x)
+    assert job.status == Job.Status.DONE and job.preview["result"]["invited"] == 1
+    assert [m.to for m in mail.outbox] == [["limei@example.com"]]

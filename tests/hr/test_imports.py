@@ -245,7 +245,7 @@ def test_a_bad_email_is_a_row_error_and_nobody_is_invited(run_import, hr_x, tree
     assert mail.outbox == [] and not Teacher.objects.exists()
 
 
-def test_a_confirmed_job_invites_through_the_task(run_import, confirm, hr_x, tree, tmp_path):
+def test_a_confirmed_job_invites_through_the_task(run_import, confirm, hr_x, tree, tmp_path, client):
     from django.core import mail
 
     path = xlsx(tmp_path / "r.xlsx", [["工号", "姓名", "学校代码", "电子邮箱"],
@@ -253,3 +253,6 @@ def test_a_confirmed_job_invites_through_the_task(run_import, confirm, hr_x, tre
     job = confirm(run_import(hr_x, path), hr_x)
     assert job.status == Job.Status.DONE and job.preview["result"]["invited"] == 1
     assert [m.to for m in mail.outbox] == [["limei@example.com"]]
+    client.force_login(hr_x)
+    page = client.get(f"/hr/jobs/{job.pk}/").content.decode()
+    assert "正在向 1 位新教师发送设置密码的邀请邮件" in page

@@ -56,6 +56,18 @@ def teachers_db(rows: int) -> Path:
     return path
 
 
+def certificates_db(rows: int) -> Path:
+    """`teachers_db(rows)` plus one certificate and one training entry per teacher (cached), so
+    the certificate roster has as many rows as the city has teachers."""
+    path = CACHE / f"certificates-{rows}.sqlite3"
+    if not path.exists():
+        temp = CACHE / f"certificates-{rows}.building.sqlite3"
+        shutil.copy(teachers_db(rows), temp)
+        _python(str(BENCH / "common.py"), "add-certificates", str(temp))
+        temp.rename(path)
+    return path
+
+
 CITY_CODE = "SF"  # the demo city's code (people.demo)
 
 
@@ -74,6 +86,35 @@ def _add_teachers(db: Path, rows: int) -> None:
     from django.core.management import call_command
 
     call_command("seed_demo", teachers=rows, people_only=True, stdout=open(os.devnull, "w"))
+
+
+def _add_certificates(db: Path) -> None:
+    django_setup(db)
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from django.db import transaction
+
+    from certification.models import Certificate, CertificateLevel, TrainingEntry
+    from certification.selectors import expiry_date_for
+    from people.models import Teacher
+
+    levels = {lv.code: lv for lv in CertificateLevel.objects.all()}
+    by_role = {"full_time_counsellor": "A", "part_time_counsellor": "B", "school_leader": "B"}
+    today = date.today()
+    certs, entries = [], []
+    for pk, number, role in Teacher.objects.values_list("pk", "employee_no", "role").iterator(chunk_size=5000):
+        level = levels[by_role.get(role, "C")]
+        issued = today - timedelta(days=30 + pk % 1700)
+        certs.append(Certificate(number=f"B-{number}", level=level, teacher_id=pk, issued_on=issued,
+                                 expires_on=expiry_date_for(level, issued),
+                                 status=Certificate.Status.ACTIVE, authority="示范市教育局"))
+        entries.append(TrainingEntry(teacher_id=pk, source=TrainingEntry.Source.OFFLINE,
+                                     hours=Decimal("6"), date=today - timedelta(days=pk % 300),
+                                     title="心理危机识别与干预", reference=f"bench:{number}"))
+    with transaction.atomic():
+        Certificate.objects.bulk_create(certs, batch_size=2000)
+        TrainingEntry.objects.bulk_create(entries, batch_size=2000)
 
 
 def lxml_installed() -> bool:
@@ -137,3 +178,5 @@ if __name__ == "__main__":
         _build_base(Path(sys.argv[2]))
     elif sys.argv[1] == "add-teachers":
         _add_teachers(Path(sys.argv[2]), int(sys.argv[3]))
+    elif sys.argv[1] == "add-certificates":
+        _add_certificates(Path(sys.argv[2]))

@@ -1,15 +1,23 @@
 """Exports: each kind names its columns and streams its rows from a scoped query.
 
-The roster of teachers works now. The certification and course exports are declared with
-their columns and call the selectors those apps expose (`certificate_roster_rows`, …); until
-those apps land on this branch they report themselves unavailable.
+Rows come from the owning app's selectors (people, certification, courses), always through
+the requester's scope (`organisation_scope`), optionally narrowed to one organisation inside
+it, and shaped here into cells: labels in Chinese with English, dates as dates, rates as
+fractions that the writer formats as percentages.
 """
 
-import importlib
-import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
+from django.utils import timezone
+
+from certification.models import Certificate, CertificateLevel, WorkloadActivityType
+from certification.selectors import (certificate_roster_list, holding_rates, training_hours_list,
+                                     training_hours_rows)
+from certification.workload.selectors import (workload_term_containing, workload_term_get,
+                                              workload_term_recent, workload_term_report)
+from courses.selectors import assignment_completion_by_school
 from people.models import Organisation, Teacher
 from people.selectors import organisation_scope
 
@@ -21,10 +29,6 @@ from .sheets.writing import Column
 GENDER_DISPLAY = {"M": "男", "F": "女", "": None}
 
 
-class ExportNotAvailable(Exception):
-    """The app that owns this export's data is not installed yet."""
-
-
 @dataclass(frozen=True)
 class ExportKind:
     """One kind of export: its sheet title, columns, and a function giving (total, rows)."""
@@ -32,13 +36,17 @@ class ExportKind:
     key: str
     title_zh: str
     title_en: str
-    columns: tuple[Column, ...]
+    columns: tuple[Column, ...] | Callable[[], tuple[Column, ...]]
     rows: Callable[..., tuple[int, Iterator[tuple]]]
     filters: tuple[str, ...] = field(default=())
 
     @property
     def title(self) -> str:
         return f"{self.title_zh} {self.title_en}"
+
+    def get_columns(self) -> tuple[Column, ...]:
+        """The header of the sheet; some kinds have a column per certificate level or activity."""
+        return self.columns() if callable(self.columns) else self.columns
 
 
 def _district_names(scope: list[Organisation]) -> Callable[[str], str | None]:
@@ -60,7 +68,7 @@ def _district_names(scope: list[Organisation]) -> Callable[[str], str | None]:
     return district
 
 
-def teachers_rows(*, user, organisation: Organisation | None = None, **_filters):
+def teachers_rows(*, user, organisation: Organisation | None = None, role=None, **_filters):
     """The teachers roster of the requester's scope (or one organisation inside it), streamed."""
     scope = organisation_scope(user, roles=DESK_ROLES)
     if organisation is not None:
@@ -68,7 +76,10 @@ def teachers_rows(*, user, organisation: Organisation | None = None, **_filters)
     # Districts lie above the scope too (a school admin's school still has a district).
     orgs = list(Organisation.objects.filter(kind=Organisation.Kind.DISTRICT).only("path", "name", "kind"))
     district = _district_names(orgs)
-    teachers = (Teacher.objects.filter(school__in=scope)
+    teachers = Teacher.objects.filter(school__in=scope)
+    if role:
+        teachers = teachers.filter(role=role)
+    teachers = (teachers
                 .order_by("school__path", "employee_no")
                 .values_list("employee_no", "name", "gender", "school__name", "school__code",
                              "school__path", "role", "hire_date", "is_active"))
@@ -89,68 +100,230 @@ TEACHER_COLUMNS = (
 )
 
 
-def certificate_roster_rows(*, user, organisation: Organisation | None = None, level=None,
-                            status=None, role=None, expiring_before=None, **_ignored):
-    """The certificate roster from certification's selector, in the roster's column order."""
-    try:
-        from certification.selectors import certificate_roster_rows as selector
-    except ImportError:
-        raise ExportNotAvailable(bilingual("持证名册导出尚未开放",
-                                           "the certificate roster export is not available yet")) from None
-    kwargs = {"user": user, "level": level, "status": status, "role": role,
-              "expiring_before": expiring_before}
-    if organisation is not None:
-        if "organisation" not in inspect.signature(selector).parameters:
-            raise ExportNotAvailable(bilingual("该导出暂不支持按单位筛选",
-                                               "this export cannot be narrowed to one organisation yet"))
-        kwargs["organisation"] = organisation
-    return 0, iter(selector(**kwargs))
-
-
-certificate_roster_rows.needs = ("certification.selectors", "certificate_roster_rows")
-
-
-def _pending(kind: str):
-    def rows(**_kwargs):
-        raise ExportNotAvailable(bilingual("该导出尚未开放", f"the {kind} export is not available yet"))
-    rows.pending = True
-    return rows
-
-
-EXPORTS: dict[str, ExportKind] = {
-    "teachers": ExportKind("teachers", "教师名册", "Teachers roster", TEACHER_COLUMNS, teachers_rows),
-    # Declared for certification and courses: columns fixed here, rows from their selectors.
-    "roster": ExportKind(
-        "roster", "持证名册", "Certificate roster",
-        (Column("姓名/name", 12), Column("工号/employee_no", 14), Column("学校/school", 24),
-         Column("区县/district", 14), Column("岗位/role", 14), Column("证书等级/level", 10),
-         Column("证书编号/cert_no", 20), Column("发证日期/issued_on", 14, "date"),
-         Column("有效期至/expires_on", 14, "date"), Column("状态/status", 10),
-         Column("本周期学时/hours_this_cycle", 14, "number")),
-        certificate_roster_rows, filters=("level", "status", "role", "expiring_before")),
-    "holding": ExportKind("holding", "持证率", "Holding rate", (), _pending("holding")),
-    "hours": ExportKind("hours", "培训学时", "Training hours", (), _pending("hours")),
-    "workload": ExportKind("workload", "工作量", "Workload", (), _pending("workload")),
-    "assignments": ExportKind("assignments", "培训完成率", "Assignment completion", (),
-                              _pending("assignments")),
+STATUS_DISPLAY = {
+    Certificate.Status.ACTIVE: "有效/valid",
+    Certificate.Status.EXPIRED: "已过期/expired",
+    Certificate.Status.REVOKED: "已撤销/revoked",
+    Certificate.Status.SUPERSEDED: "已换发/superseded",
 }
 
 
-def export_available(key: str) -> bool:
-    """Whether an export kind exists and its data's app is installed."""
-    kind = EXPORTS.get(key)
-    if kind is None or getattr(kind.rows, "pending", False):
-        return False
-    needs = getattr(kind.rows, "needs", None)
-    if needs:
-        try:
-            module = importlib.import_module(needs[0])
-        except ImportError:
-            return False
-        return hasattr(module, needs[1])
-    return True
+def _day(value) -> date | None:
+    """A date filter as the job keeps it (ISO text) or as the command line gives it."""
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _within(user, organisation: Organisation | None) -> list[Organisation]:
+    """The tops of the requester's scope, or the one organisation inside it that was chosen."""
+    scope = organisation_scope(user, roles=DESK_ROLES)
+    if organisation is not None:
+        scope = scope.filter(path__startswith=organisation.path)
+    tops: list[Organisation] = []
+    for node in scope.order_by("path"):
+        if not any(node.path.startswith(top.path) for top in tops):
+            tops.append(node)
+    return tops
+
+
+# ---------------------------------------------------------------- certificate roster
+
+ROSTER_COLUMNS = (
+    Column("姓名/name", 12), Column("工号/employee_no", 14), Column("学校/school", 24),
+    Column("区县/district", 14), Column("岗位/role", 14), Column("证书等级/level", 10),
+    Column("证书编号/cert_no", 20), Column("发证日期/issued_on", 14, "date"),
+    Column("有效期至/expires_on", 14, "date"), Column("状态/status", 14),
+    Column("本周期学时/hours_this_cycle", 14, "number"),
+)
+
+
+def certificate_roster_rows(*, user, organisation: Organisation | None = None, level=None,
+                            status=None, role=None, expiring_before=None, **_ignored):
+    """The certificate roster of the scope, filtered, with roles and statuses as labels."""
+    query = certificate_roster_list(user=user, organisation=organisation, level=level or None,
+                                    status=status or None, role=role or None,
+                                    expiring_before=_day(expiring_before))
+
+    def rows():
+        for (name, number, school, district, role_code, level_code, cert_no, issued, expires,
+             status_code, hours) in query.iterator(chunk_size=2000):
+            yield (name, number, school, district, ROLE_DISPLAY.get(role_code, role_code),
+                   level_code, cert_no, issued, expires, STATUS_DISPLAY.get(status_code, status_code),
+                   hours)
+
+    return query.count(), rows()
+
+
+# ---------------------------------------------------------------- holding rates
+
+def _levels() -> list[str]:
+    return list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
+
+
+def holding_columns() -> tuple[Column, ...]:
+    per_level = []
+    for code in _levels():
+        per_level += [Column(f"{code}证及以上人数/{code}_or_above", 12, "int"),
+                      Column(f"{code}证持证率/{code}_rate", 12, "percent")]
+    return (Column("类别/kind", 16), Column("区县/district", 14), Column("学校/school", 24),
+            Column("教师数/teachers", 10, "int"), Column("新教师(不计)/new_teachers", 12, "int"),
+            Column("计入人数/counted", 10, "int"), *per_level)
+
+
+HOLDING_KIND = {"school": "学校/school", "district": "区县小计/district subtotal",
+                "total": "合计/total"}
+
+
+def holding_rows(*, user, organisation: Organisation | None = None, on=None, **_ignored):
+    """Holding rates per school, a subtotal after each district's schools, and a total per top
+    of the scope, from certification's one rule (`holding_rates`)."""
+    on = _day(on) or timezone.localdate()
+    levels = _levels()
+    tops = _within(user, organisation)
+
+    def line(kind, district, name, row):
+        cells = []
+        for code in levels:
+            cells += [row.holders[code], row.rate(code)]
+        return (HOLDING_KIND[kind], district, name, row.teachers, row.new_teachers, row.counted, *cells)
+
+    # One aggregate query per top of the scope; the sheet has one line per school, so it is
+    # small enough to build in memory.
+    lines = []
+    for top in tops:
+        rows = holding_rates(top, on=on)
+        open_district = None
+        for row in rows:
+            org = row.organisation
+            if open_district is not None and not org.path.startswith(open_district.organisation.path):
+                lines.append(line("district", open_district.organisation.name, "", open_district))
+                open_district = None
+            if org.kind == Organisation.Kind.DISTRICT and row.depth:
+                open_district = row
+            elif org.kind == Organisation.Kind.SCHOOL and (row.depth or len(rows) == 1):
+                district = open_district.organisation.name if open_district else (
+                    top.name if top.kind == Organisation.Kind.DISTRICT else "")
+                lines.append(line("school", district, org.name, row))
+        if open_district is not None:
+            lines.append(line("district", open_district.organisation.name, "", open_district))
+        lines.append(line("total", "", top.name, rows[0]))
+    return len(lines), iter(lines)
+
+
+# ---------------------------------------------------------------- training hours
+
+HOURS_COLUMNS = (
+    Column("工号/employee_no", 14), Column("姓名/name", 12), Column("学校/school", 24),
+    Column("区县/district", 14), Column("岗位/role", 14),
+    Column("周期开始/cycle_start", 14, "date"), Column("周期结束/cycle_end", 14, "date"),
+    Column("本周期学时/hours", 12, "number"), Column("周期目标/target", 10, "number"),
+    Column("完成比例/share", 10, "percent"), Column("最近培训/last_training", 14, "date"),
+)
+
+
+def hours_rows(*, user, organisation: Organisation | None = None, role=None, **_ignored):
+    """Training hours per active teacher in the current cycle, from certification's selector."""
+    total = training_hours_list(user=user, organisation=organisation, role=role or None).count()
+
+    def stream():
+        for row in training_hours_rows(user=user, organisation=organisation, role=role or None):
+            yield (*row[:4], ROLE_DISPLAY.get(row[4], row[4]), *row[5:])
+
+    return total, stream()
+
+
+# ---------------------------------------------------------------- counsellor workload
+
+def _workload_terms(term=None) -> list:
+    if term:
+        found = workload_term_get(term)
+        if found is None:
+            from .services import JobError
+
+            raise JobError(bilingual(f"没有学期 {term}", f"no such term: {term}"))
+        return [found]
+    today = timezone.localdate()
+    current = workload_term_containing(today)
+    return [current] if current else workload_term_recent(today=today, count=1)
+
+
+def _activity_types() -> list:
+    return list(WorkloadActivityType.objects.order_by("pk").values_list("code", "name"))
+
+
+def workload_columns() -> tuple[Column, ...]:
+    return (Column("学期/term", 18), Column("工号/employee_no", 14), Column("姓名/name", 12),
+            Column("学校/school", 24), Column("岗位/role", 14),
+            *[Column(f"{name}/{code}", 12, "number") for code, name in _activity_types()],
+            Column("合计/total", 10, "number"), Column("与班主任工作量之比/vs_head_teacher", 14, "percent"),
+            Column("心理辅导室值班小时/room_duty_hours", 14, "number"))
+
+
+def workload_rows(*, user, organisation: Organisation | None = None, term=None, **_ignored):
+    """Approved workload credit per counsellor and term, from certification's term report."""
+    codes = [code for code, _name in _activity_types()]
+    reports = [(t, workload_term_report(user=user, term_start=t.start, term_end=t.end,
+                                        organisation=organisation)) for t in _workload_terms(term)]
+    total = sum(len(report.counsellors) for _t, report in reports)
+
+    def stream():
+        for term_, report in reports:
+            for row in report.counsellors:
+                teacher = row.teacher
+                yield (f"{term_.year} {term_.label}", teacher.employee_no, teacher.name,
+                       teacher.school.name, ROLE_DISPLAY.get(teacher.role, teacher.role),
+                       *[row.by_type.get(code, 0) for code in codes], row.total, row.ratio,
+                       row.duty_hours)
+
+    return total, stream()
+
+
+# ---------------------------------------------------------------- assignment completion
+
+ASSIGNMENT_COLUMNS = (
+    Column("区县/district", 14), Column("学校/school", 24), Column("学校代码/school_code", 14),
+    Column("应完成人次/assigned", 12, "int"), Column("已完成/completed", 10, "int"),
+    Column("未完成/outstanding", 10, "int"), Column("完成率/completion_rate", 12, "percent"),
+)
+
+
+def assignments_rows(*, user, organisation: Organisation | None = None, assignment=None, **_ignored):
+    """Completion of assigned training per school of the scope, from courses' selector."""
+    chosen = None
+    if assignment:
+        from courses.models import Assignment
+
+        chosen = Assignment.objects.filter(pk=assignment).first()
+    rows = assignment_completion_by_school(user=user, assignment=chosen)
+    if organisation is not None:
+        rows = [r for r in rows if r.school.path.startswith(organisation.path)]
+    district = _district_names(list(Organisation.objects.filter(kind=Organisation.Kind.DISTRICT)
+                                    .only("path", "name", "kind")))
+
+    def stream():
+        for r in rows:
+            yield (district(r.school.path), r.school.name, r.school.code, r.assigned, r.completed,
+                   r.outstanding, (r.completed / r.assigned) if r.assigned else None)
+
+    return len(rows), stream()
+
+
+EXPORTS: dict[str, ExportKind] = {
+    "teachers": ExportKind("teachers", "教师名册", "Teachers roster", TEACHER_COLUMNS, teachers_rows,
+                           filters=("role",)),
+    "roster": ExportKind("roster", "持证名册", "Certificate roster", ROSTER_COLUMNS,
+                         certificate_roster_rows, filters=("level", "status", "role", "expiring_before")),
+    "holding": ExportKind("holding", "持证率", "Holding rate", holding_columns, holding_rows),
+    "hours": ExportKind("hours", "培训学时", "Training hours", HOURS_COLUMNS, hours_rows,
+                        filters=("role",)),
+    "workload": ExportKind("workload", "工作量", "Workload", workload_columns, workload_rows,
+                           filters=("term",)),
+    "assignments": ExportKind("assignments", "培训完成率", "Assignment completion",
+                              ASSIGNMENT_COLUMNS, assignments_rows),
+}
 
 
 def register_export(kind: ExportKind) -> None:
-    """Add (or replace) an export kind; certification and courses exports plug in here."""
+    """Add (or replace) an export kind."""
     EXPORTS[kind.key] = kind

@@ -3,13 +3,15 @@
 import tempfile
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from people.models import Organisation
+from certification.models import Certificate, CertificateLevel
+from certification.workload.selectors import workload_term_recent
+from people.models import Organisation, Teacher
 from people.selectors import organisation_scope
 
-from .exports import EXPORTS, export_available
-from .imports import import_available
+from .exports import EXPORTS
 from .selectors import DESK_ROLES
 from .sheets.errors import SheetRefused
 from .sheets.reading import check_file
@@ -36,7 +38,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sheet"].choices = [(k, v) for k, v in IMPORT_CHOICES if import_available(k)]
+        self.fields["sheet"].choices = IMPORT_CHOICES
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -60,10 +62,32 @@ class ExportForm(forms.Form):
     sheet = forms.ChoiceField(label=_("Export"), choices=())
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none(),
                                           required=False, empty_label=_("My whole scope"))
+    level = forms.ChoiceField(label=_("Certificate level (roster)"), required=False, choices=())
+    status = forms.ChoiceField(label=_("Certificate status (roster)"), required=False,
+                               choices=[("", _("Any status")), *Certificate.Status.choices])
+    role = forms.ChoiceField(label=_("Role (roster, teachers, hours)"), required=False,
+                             choices=[("", _("Any role")), *Teacher.Role.choices])
+    expiring_before = forms.DateField(label=_("Expiring before (roster)"), required=False,
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+    term = forms.ChoiceField(label=_("Term (workload)"), required=False, choices=())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sheet"].choices = [(k, EXPORT_LABELS[k]) for k in EXPORTS
-                                        if export_available(k) and k in EXPORT_LABELS]
+                                        if k in EXPORT_LABELS]
         self.fields["organisation"].queryset = (organisation_scope(user, roles=DESK_ROLES)
                                                 .order_by("path"))
+        self.fields["level"].choices = [("", _("Any level"))] + [
+            (code, code) for code in CertificateLevel.objects.order_by("rank").values_list("code", flat=True)]
+        self.fields["term"].choices = [("", _("Current term"))] + [
+            (t.slug, str(t)) for t in workload_term_recent(today=timezone.localdate(), count=6)]
+
+    def params(self) -> dict:
+        """The filters that apply to the chosen export, as the job keeps them (JSON)."""
+        applies = EXPORTS[self.cleaned_data["sheet"]].filters
+        params = {}
+        for key in applies:
+            value = self.cleaned_data.get(key)
+            if value:
+                params[key] = value.isoformat() if hasattr(value, "isoformat") else value
+        return params

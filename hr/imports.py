@@ -11,11 +11,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from certification.models import Certificate, CertificateLevel, TrainingEntry
+from certification.services import certificate_record_imported, training_entry_record
 from people.models import Organisation, StaffRole, Teacher
 from people.selectors import organisation_scope
+from people.services import teacher_bulk_write
+from people.tasks import send_account_invitations
 
 from .sheets.columns import CERTIFICATES, SPECS, TEACHERS, TRAINING, SheetSpec
 from .sheets.errors import CellError, RowError, SheetRefused, bilingual
@@ -31,10 +37,6 @@ CHUNK = 5000
 
 class ImportHasErrors(Exception):
     """A commit was asked for a file whose rows still have errors: nothing is written."""
-
-
-class ImportNotAvailable(Exception):
-    """The app that would write these rows is not installed yet."""
 
 
 @dataclass
@@ -133,6 +135,15 @@ def _today() -> date:
     return timezone.localdate()
 
 
+def _email(value) -> str:
+    text = clean_text(value).lower()
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise CellError("邮箱格式不正确", "not a valid e-mail address") from None
+    return text
+
+
 def _not_future(value: date) -> date:
     if value > _today():
         raise CellError("日期晚于今天", "date is in the future")
@@ -162,6 +173,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
             gender = r.get("gender", parse_gender)
             role = r.get("role", parse_role)
             hire_date = r.get("hire_date", lambda v: _not_future(parse_date(v)))
+            email = r.get("email", _email, max_length=254)
             school = schools.get(code) if code else None
             if code and school is None:
                 if code not in other_codes:
@@ -177,7 +189,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
             if r.ok:
                 parsed.append((sheet_row.number, number, {
                     "name": name, "school_id": school[0], "gender": gender, "role": role,
-                    "hire_date": hire_date}))
+                    "hire_date": hire_date, "email": email or ""}))
             if progress and plan.rows % CHUNK == 0:
                 progress(plan.rows)
     existing = _teachers_by_number([number for _row, number, _f in parsed])
@@ -198,14 +210,14 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
                 "row": row, "employee_no": number, "name": fields["name"],
                 "school_id": fields["school_id"], "gender": fields["gender"] or "",
                 "role": fields["role"] or Teacher.Role.SUBJECT_TEACHER,
-                "hire_date": fields["hire_date"],
+                "hire_date": fields["hire_date"], "email": fields["email"],
             })
             if len(plan.creates) <= PREVIEW_SAMPLE:  # only the sample is shown; keep memory flat
                 plan.creates[-1]["display"] = {
                     "row": row, "employee_no": number, "name": fields["name"],
                     "school_code": school_codes[fields["school_id"]],
                     "role": ROLE_DISPLAY[fields["role"] or Teacher.Role.SUBJECT_TEACHER],
-                    "hire_date": fields["hire_date"]}
+                    "hire_date": fields["hire_date"], "email": fields["email"]}
             continue
         _no, pk, name, gender, school_id, role, hire_date, is_active, current_code = current
         if school_id not in in_scope_ids:
@@ -213,6 +225,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
                 "该工号的教师属于您管理范围以外的学校", "this teacher belongs to a school outside your scope")))
             continue
         # A column left out of the file, or a blank optional cell, leaves the value as it is.
+        # The e-mail column serves new accounts; an existing account keeps its own address.
         new = {"name": fields["name"], "school_id": fields["school_id"],
                "gender": fields["gender"] if fields["gender"] else gender,
                "role": fields["role"] or role,
@@ -236,14 +249,36 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
     return plan
 
 
+def _set_new_account_emails(creates: list[dict]) -> list[int]:
+    """Give the accounts just created for new teachers the file's e-mail; returns their user ids."""
+    User = get_user_model()
+    wanted = {row["employee_no"]: row["email"] for row in creates if row.get("email")}
+    ids = []
+    numbers = list(wanted)
+    for chunk in _chunks(numbers):
+        users = list(User.objects.filter(username__in=chunk).only("pk", "username", "email"))
+        for user in users:
+            user.email = wanted[user.username]
+            ids.append(user.pk)
+        User.objects.bulk_update(users, ["email"], batch_size=500)
+    return ids
+
+
+def _queue_invitations(user_ids: list[int], size: int = 500) -> None:
+    for start in range(0, len(user_ids), size):
+        send_account_invitations.delay(user_ids[start:start + size])
+
+
 def _plain(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
 def teachers_commit(*, path, user, progress=None, plan: Plan | None = None) -> dict:
-    """Write a roster: everything or nothing, in one transaction, through people.services."""
-    from people.services import teacher_bulk_write
+    """Write a roster: everything or nothing, in one transaction, through people.services.
 
+    New teachers with an e-mail address are sent an account invitation once the transaction
+    has committed (never for a roster that rolled back).
+    """
     # A plan made moments ago in the same process (the command line) is reused; a job
     # re-reads the stored file, since the database may have moved on since its preview.
     plan = plan or teachers_plan(path=path, user=user, progress=progress)
@@ -259,7 +294,11 @@ def teachers_commit(*, path, user, progress=None, plan: Plan | None = None) -> d
             created, updated = created + done_created, updated + done_updated
             if progress:
                 progress(min(plan.rows, start + CHUNK))
-    return {"created": created, "updated": updated, "unchanged": plan.unchanged, "rows": plan.rows}
+        invited = _set_new_account_emails(plan.creates)
+        if invited:
+            # Only once the roster is really written: a rolled-back import invites nobody.
+            transaction.on_commit(lambda: _queue_invitations(invited))
+    return {"invited": len(invited), "created": created, "updated": updated, "unchanged": plan.unchanged, "rows": plan.rows}
 
 
 # ---------------------------------------------------------------- certificates held
@@ -317,26 +356,39 @@ def certificates_plan(*, path, user, progress=None) -> Plan:
                     "expires_on": expires_on, "authority": authority or ""}))
             if progress and plan.rows % CHUNK == 0:
                 progress(plan.rows)
+    levels = set(CertificateLevel.objects.values_list("code", flat=True))
+    known = {}  # certificate number -> teacher id, for numbers already recorded
+    for chunk in _chunks([fields["number"] for _row, _no, fields in parsed]):
+        known.update(Certificate.objects.filter(number__in=chunk).values_list("number", "teacher_id"))
     teachers = _teacher_rows(parsed, plan, layout, user)
     for row, employee_no, fields in parsed:
-        if row in teachers:
-            plan.creates.append({"row": row, "employee_no": employee_no, "teacher_id": teachers[row][1],
-                                 **{k: v for k, v in fields.items() if k != "name"},
-                                 "display": {"row": row, "employee_no": employee_no,
-                                             "name": teachers[row][2], "level": fields["level_code"],
-                                             "cert_no": fields["number"],
-                                             "issued_on": fields["issued_on"],
-                                             "expires_on": fields["expires_on"]}})
+        if row not in teachers:
+            continue
+        if fields["level_code"] not in levels:
+            plan.errors.append(RowError(row, layout.column_name("level"), fields["level_code"], bilingual(
+                "系统中没有这个证书等级", "no such certificate level here")))
+            continue
+        holder = known.get(fields["number"])
+        if holder is not None:
+            if holder == teachers[row][1]:
+                plan.unchanged += 1  # recorded by an earlier import: importing again is a no-op
+            else:
+                plan.errors.append(RowError(row, layout.column_name("cert_no"), fields["number"], bilingual(
+                    "该证书编号已属于另一位教师", "this certificate number belongs to another teacher")))
+            continue
+        plan.creates.append({"row": row, "employee_no": employee_no, "teacher_id": teachers[row][1],
+                             **{k: v for k, v in fields.items() if k != "name"},
+                             "display": {"row": row, "employee_no": employee_no,
+                                         "name": teachers[row][2], "level": fields["level_code"],
+                                         "cert_no": fields["number"],
+                                         "issued_on": fields["issued_on"],
+                                         "expires_on": fields["expires_on"]}})
     plan.errors.sort(key=lambda e: e.row)
     return plan
 
 
 def certificates_commit(*, path, user, progress=None, plan: Plan | None = None) -> dict:
     """Record imported certificates through certification.services, all or nothing."""
-    try:
-        from certification.services import certificate_record_imported
-    except ImportError:
-        raise ImportNotAvailable(bilingual("证书导入尚未开放", "certificate import is not available yet")) from None
     # A plan made moments ago in the same process (the command line) is reused; a job
     # re-reads the stored file, since the database may have moved on since its preview.
     plan = plan or certificates_plan(path=path, user=user, progress=progress)
@@ -351,7 +403,8 @@ def certificates_commit(*, path, user, progress=None, plan: Plan | None = None) 
                 issued_on=row["issued_on"], expires_on=row["expires_on"], authority=row["authority"],
                 recorded_by=user)
             created += is_new
-    return {"created": created, "unchanged": len(plan.creates) - created, "rows": plan.rows}
+    return {"created": created, "unchanged": plan.unchanged + len(plan.creates) - created,
+            "rows": plan.rows}
 
 
 # ---------------------------------------------------------------- offline training hours
@@ -391,24 +444,28 @@ def training_plan(*, path, user, progress=None) -> Plan:
                     "name": name, "hours": hours, "date": when, "title": title, "reference": reference}))
             if progress and plan.rows % CHUNK == 0:
                 progress(plan.rows)
+    recorded = set()  # references already in the ledger from an earlier import
+    for chunk in _chunks([fields["reference"] for _row, _no, fields in parsed]):
+        recorded.update(TrainingEntry.objects.filter(source=TrainingEntry.Source.IMPORT, reference__in=chunk)
+                        .values_list("reference", flat=True))
     teachers = _teacher_rows(parsed, plan, layout, user)
     for row, employee_no, fields in parsed:
-        if row in teachers:
-            plan.creates.append({"row": row, "employee_no": employee_no, "teacher_id": teachers[row][1],
-                                 **{k: v for k, v in fields.items() if k != "name"},
-                                 "display": {"row": row, "employee_no": employee_no,
-                                             "name": teachers[row][2], "hours": str(fields["hours"]),
-                                             "date": fields["date"], "title": fields["title"]}})
+        if row not in teachers:
+            continue
+        if fields["reference"] in recorded:
+            plan.unchanged += 1
+            continue
+        plan.creates.append({"row": row, "employee_no": employee_no, "teacher_id": teachers[row][1],
+                             **{k: v for k, v in fields.items() if k != "name"},
+                             "display": {"row": row, "employee_no": employee_no,
+                                         "name": teachers[row][2], "hours": str(fields["hours"]),
+                                         "date": fields["date"], "title": fields["title"]}})
     plan.errors.sort(key=lambda e: e.row)
     return plan
 
 
 def training_commit(*, path, user, progress=None, plan: Plan | None = None) -> dict:
     """Record offline training hours in the ledger through certification.services, all or nothing."""
-    try:
-        from certification.services import training_entry_record
-    except ImportError:
-        raise ImportNotAvailable(bilingual("培训学时导入尚未开放", "training import is not available yet")) from None
     # A plan made moments ago in the same process (the command line) is reused; a job
     # re-reads the stored file, since the database may have moved on since its preview.
     plan = plan or training_plan(path=path, user=user, progress=progress)
@@ -420,9 +477,10 @@ def training_commit(*, path, user, progress=None, plan: Plan | None = None) -> d
         for row in plan.creates:
             _entry, is_new = training_entry_record(
                 teacher=teachers[row["teacher_id"]], hours=row["hours"], date=row["date"],
-                title=row["title"], source="import", reference=row["reference"], recorded_by=user)
+                title=row["title"], source=TrainingEntry.Source.IMPORT, reference=row["reference"], recorded_by=user)
             created += is_new
-    return {"created": created, "unchanged": len(plan.creates) - created, "rows": plan.rows}
+    return {"created": created, "unchanged": plan.unchanged + len(plan.creates) - created,
+            "rows": plan.rows}
 
 
 @dataclass(frozen=True)
@@ -440,17 +498,4 @@ IMPORTERS = {
 assert set(IMPORTERS) == set(SPECS)
 
 
-def import_available(kind: str) -> bool:
-    """Whether the app that writes this kind of row is installed (certification lands later)."""
-    if kind == "teachers":
-        return True
-    try:
-        from certification import services
-    except ImportError:
-        return False
-    name = "certificate_record_imported" if kind == "certificates" else "training_entry_record"
-    return hasattr(services, name)
-
-
-__all__ = ["IMPORTERS", "IMPORT_ROLES", "ImportHasErrors", "ImportNotAvailable", "Plan",
-           "SheetRefused", "import_available"]
+__all__ = ["IMPORTERS", "IMPORT_ROLES", "ImportHasErrors", "Plan", "SheetRefused"]

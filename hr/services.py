@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from people.models import Organisation
 
-from .exports import EXPORTS, ExportNotAvailable
-from .imports import IMPORT_ROLES, IMPORTERS, ImportHasErrors, ImportNotAvailable
+from .exports import EXPORTS
+from .imports import IMPORT_ROLES, IMPORTERS, ImportHasErrors
 from .models import Job, private_storage
 from .selectors import DESK_ROLES, jobs_expired, scope_roots
 from .sheets.errors import SheetRefused, bilingual
@@ -143,7 +143,7 @@ def _reason(exc: Exception) -> str:
         return bilingual("导入期间数据已被另一次导入修改，未写入任何数据，请重新上传预览",
                          "another import changed the same rows meanwhile: nothing was written; "
                          "upload the file again to preview it")
-    if isinstance(exc, ImportNotAvailable | ExportNotAvailable | JobError):
+    if isinstance(exc, JobError):
         return str(exc)
     return bilingual("任务出错，未生成文件", "the job failed and produced no file") + f": {type(exc).__name__}: {exc}"
 
@@ -221,7 +221,7 @@ def job_run_export(*, job_id) -> None:
         total, rows = kind.rows(user=job.requester, organisation=job.organisation, **job.params)
         Job.objects.filter(pk=job.pk).update(progress_total=total)
         name = export_file_name(job)
-        count = write_table(private_storage().path(name), title=kind.title_zh, columns=kind.columns,
+        count = write_table(private_storage().path(name), title=kind.title_zh, columns=kind.get_columns(),
                             rows=rows, progress=_progress(job))
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.DONE, result_file=name, progress_done=count,
@@ -235,7 +235,7 @@ def export_run_to_path(*, user, sheet: str, path, organisation: Organisation | N
     """Write an export straight to a path (command line and benchmarks), same code as jobs."""
     kind = EXPORTS[sheet]
     _total, rows = kind.rows(user=user, organisation=organisation, **(params or {}))
-    return write_table(path, title=kind.title_zh, columns=kind.columns, rows=rows)
+    return write_table(path, title=kind.title_zh, columns=kind.get_columns(), rows=rows)
 
 
 def jobs_purge_expired(*, now=None) -> int:

@@ -74,7 +74,8 @@ def export_new(request):
     if request.method == "POST" and form.is_valid():
         try:
             job = job_export_create(requester=request.user, sheet=form.cleaned_data["sheet"],
-                                    organisation=form.cleaned_data["organisation"])
+                                    organisation=form.cleaned_data["organisation"],
+                                    params=form.params())
         except JobError as exc:
             messages.error(request, str(exc))
             return redirect("hr:desk")

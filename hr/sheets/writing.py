@@ -4,7 +4,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -57,7 +57,15 @@ class SheetWriter:
     def _converter(self, kind: str):
         """The per-value function of a column kind; plain values pass straight to openpyxl."""
         sheet = self.sheet
-        fmt = {"percent": PERCENT_FORMAT, "number": NUMBER_FORMAT}.get(kind)
+        fmt = {"percent": PERCENT_FORMAT, "number": NUMBER_FORMAT, "date": DATE_FORMAT}.get(kind)
+        # One styled cell per formatted column, reused for every row: a write-only sheet
+        # serialises each row as it is appended, so the cell is free again by the next row.
+        # This saves openpyxl a style lookup per cell (dates included) and makes the export
+        # cheaper than a bare loop that lets openpyxl style each date itself.
+        styled = None
+        if fmt is not None:
+            styled = WriteOnlyCell(sheet)
+            styled.number_format = fmt
 
         def convert(value):
             cls = value.__class__
@@ -68,12 +76,12 @@ class SheetWriter:
             if value is None:
                 return None
             if cls is datetime:
-                # A date column shows dates; openpyxl gives a plain date its yyyy-mm-dd format.
+                # A date column shows dates; a date-time elsewhere loses only its time zone.
                 value = value.date() if kind == "date" else value.replace(tzinfo=None)
-            if fmt is not None and cls is not bool:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = fmt
-                return cell
+                cls = value.__class__
+            if styled is not None and cls is not bool and (kind != "date" or cls is date):
+                styled.value = value
+                return styled
             return value
 
         return convert

@@ -40,16 +40,6 @@ def test_import_sheet_refuses_a_bad_file(hr_x, tmp_path):
         call_command("import_sheet", "teachers", str(path), "--user", hr_x.username)
 
 
-def test_certificate_import_commit_is_not_available_yet(hr_x, tree, tmp_path):
-    from hr.imports import import_available
-    if import_available("certificates"):
-        pytest.skip("certification services are installed")
-    TeacherFactory(school=tree["school_a"], employee_no="E1")
-    path = xlsx(tmp_path / "c.xlsx", [["工号", "证书等级", "证书编号", "发证日期"], ["E1", "C证", "N1", "2023-01-01"]])
-    with pytest.raises(CommandError, match="not available yet"):
-        call_command("import_sheet", "certificates", str(path), "--commit", "--user", hr_x.username)
-
-
 def test_export_sheet_writes_the_organisations_roster(hr_x, tree, tmp_path, capsys):
     TeacherFactory(school=tree["school_a"])
     TeacherFactory(school=tree["school_a2"])
@@ -61,11 +51,3 @@ def test_export_sheet_writes_the_organisations_roster(hr_x, tree, tmp_path, caps
     with pytest.raises(CommandError, match="outside"):
         call_command("export_sheet", "teachers", "--org", tree["school_b"].code, "--out", str(out),
                      "--user", hr_x.username)
-
-
-def test_export_sheet_says_which_kinds_are_not_available_yet(hr_x, tree, tmp_path):
-    from hr.exports import export_available
-    if export_available("holding"):
-        pytest.skip("certification selectors are installed")
-    with pytest.raises(CommandError, match="not available yet"):
-        call_command("export_sheet", "holding", "--org", tree["city"].code, "--out", str(tmp_path / "h.xlsx"))

@@ -117,38 +117,3 @@ def test_an_export_outside_the_scope_is_refused(hr_x, tree):
 
     with pytest.raises(JobError):
         job_export_create(requester=hr_x, sheet="teachers", organisation=tree["school_b"])
-
-
-def test_pending_exports_fail_clearly(hr_x, run_export):
-    if exports.export_available("holding"):
-        pytest.skip("certification selectors are installed")
-    job = run_export(hr_x, sheet="holding")
-    assert job.status == Job.Status.FAILED and "not available yet" in job.error
-
-
-def test_the_certificate_roster_plugs_into_certifications_selector(hr_x, run_export, monkeypatch):
-    """The contract with certification: its selector's tuples become the roster sheet."""
-    import sys
-    import types
-
-    if "certification.selectors" in sys.modules or exports.export_available("roster"):
-        pytest.skip("the real certification selectors are installed")
-    assert not exports.export_available("roster")
-    seen = {}
-
-    def certificate_roster_rows(*, user, level=None, status=None, role=None, expiring_before=None):
-        seen["user"] = user
-        yield ("李梅", "E1", "甲一中", "甲区", "班主任", "C", "=cmd|' /C calc'!A0",
-               date(2023, 6, 19), date(2028, 6, 18), "有效", 12.5)
-
-    module = types.ModuleType("certification.selectors")
-    module.certificate_roster_rows = certificate_roster_rows
-    monkeypatch.setitem(sys.modules, "certification.selectors", module)
-    assert exports.export_available("roster")
-    job = run_export(hr_x, sheet="roster")
-    assert job.status == Job.Status.DONE, job.error
-    rows = list(load_workbook(job.result_file.path).active.iter_rows())
-    assert len(rows) == 2 and seen["user"] == hr_x
-    number, issued = rows[1][6], rows[1][7]
-    assert number.data_type == "s" and number.value.startswith("=")
-    assert issued.is_date and rows[1][10].number_format == "0.0"

@@ -86,7 +86,7 @@ def test_reimporting_the_same_file_is_a_no_op(run_import, confirm, hr_x, messy_r
     assert again.preview["counts"]["unchanged"] == 5
     assert again.preview["counts"]["create"] == again.preview["counts"]["update"] == 0
     confirm(again, hr_x)
-    assert again.preview["result"] == {"created": 0, "updated": 0, "unchanged": 5, "rows": 5}
+    assert again.preview["result"] == {"invited": 0, "created": 0, "updated": 0, "unchanged": 5, "rows": 5}
     after = list(Teacher.objects.values_list("pk", "employee_no", "name", "gender", "school", "role",
                                              "hire_date").order_by("pk"))
     assert after == before
@@ -192,18 +192,6 @@ def test_certificate_and_training_rows_are_parsed_and_checked(hr_x, tree, tmp_pa
     assert {e.row: e.reason for e in plan.errors}.keys() == {3, 4}
 
 
-def test_certificate_commit_says_not_available_until_certification_lands(hr_x, tree, tmp_path):
-    from hr.imports import ImportNotAvailable, import_available
-
-    if import_available("certificates"):
-        pytest.skip("certification services are installed")
-    TeacherFactory(school=tree["school_a"], employee_no="E1")
-    path = xlsx(tmp_path / "c.xlsx", [["工号", "证书等级", "证书编号", "发证日期"], ["E1", "C", "N1", "2023-01-01"]])
-    from hr.imports import certificates_commit
-    with pytest.raises(ImportNotAvailable, match="not available yet"):
-        certificates_commit(path=path, user=hr_x)
-
-
 def test_a_100_row_roster_previews_with_few_queries(hr_x, tree, tmp_path, django_assert_max_num_queries):
     path = roster(tmp_path / "r.xlsx", [
         {"employee_no": f"E{i:04d}", "name": f"教师{i}", "school_code": tree["school_a"].code}
@@ -214,3 +202,57 @@ def test_a_100_row_roster_previews_with_few_queries(hr_x, tree, tmp_path, django
     with django_assert_max_num_queries(12):
         teachers_commit(path=path, user=hr_x)
     assert Teacher.objects.count() == 100
+
+
+def test_new_teachers_with_an_email_are_invited_once_the_roster_is_written(
+        run_import, confirm, hr_x, tree, tmp_path, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    TeacherFactory(school=tree["school_a"], employee_no="E0", name="老教师")
+    path = xlsx(tmp_path / "r.xlsx", [
+        ["工号", "姓名", "学校代码", "邮箱"],
+        ["E0", "老教师", tree["school_a"].code, "old@example.com"],   # existing: not invited
+        ["E1", "李梅", tree["school_a"].code, " LiMei@Example.com "],
+        ["E2", "王强", tree["school_a"].code, None],                 # no address: no mail
+    ])
+    job = run_import(hr_x, path)
+    assert job.preview["counts"]["create"] == 2 and not job.preview["errors"]
+    # The commit's own transaction decides: nothing is sent until it has committed.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        result = teachers_commit(path=path, user=hr_x)
+    assert result["invited"] == 1 and mail.outbox == []
+    for callback in callbacks:
+        callback()
+    assert [m.to for m in mail.outbox] == [["limei@example.com"]]
+    assert "/password/reset/key/" in mail.outbox[0].body
+    assert Teacher.objects.get(employee_no="E1").user.email == "limei@example.com"
+    assert Teacher.objects.get(employee_no="E2").user.email == ""
+
+
+def test_a_bad_email_is_a_row_error_and_nobody_is_invited(run_import, hr_x, tree, tmp_path):
+    from django.core import mail
+
+    path = xlsx(tmp_path / "r.xlsx", [
+        ["employee_no", "name", "school_code", "email"],
+        ["E1", "李梅", tree["school_a"].code, "limei@example.com"],
+        ["E2", "王强", tree["school_a"].code, "not-an-address"],
+    ])
+    job = run_import(hr_x, path)
+    assert [(e["row"], e["reason"]) for e in job.preview["errors"]] == [
+        (3, "邮箱格式不正确 (not a valid e-mail address)")]
+    with pytest.raises(ImportHasErrors):
+        teachers_commit(path=path, user=hr_x)
+    assert mail.outbox == [] and not Teacher.objects.exists()
+
+
+def test_a_confirmed_job_invites_through_the_task(run_import, confirm, hr_x, tree, tmp_path, client):
+    from django.core import mail
+
+    path = xlsx(tmp_path / "r.xlsx", [["工号", "姓名", "学校代码", "电子邮箱"],
+                                      ["E1", "李梅", tree["school_a"].code, "limei@example.com"]])
+    job = confirm(run_import(hr_x, path), hr_x)
+    assert job.status == Job.Status.DONE and job.preview["result"]["invited"] == 1
+    assert [m.to for m in mail.outbox] == [["limei@example.com"]]
+    client.force_login(hr_x)
+    page = client.get(f"/hr/jobs/{job.pk}/").content.decode()
+    assert "正在向 1 位新教师发送设置密码的邀请邮件" in page

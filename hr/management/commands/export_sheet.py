@@ -4,8 +4,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hr.exports import EXPORTS, ExportNotAvailable, export_available
-from hr.services import export_run_to_path
+from hr.exports import EXPORTS
+from hr.services import JobError, export_run_to_path
 from people.models import Organisation
 from people.selectors import user_is_staff_in_scope
 
@@ -21,11 +21,18 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="the .xlsx file to write")
         parser.add_argument("--user", help="act as this user (their scope applies); "
                                            "default: the first superuser")
+        parser.add_argument("--level", help="roster: only this certificate level (A, B, C)")
+        parser.add_argument("--status", help="roster: active, expired, revoked or superseded")
+        parser.add_argument("--role", help="roster, teachers, hours: only this role code")
+        parser.add_argument("--expiring-before", help="roster: expiring before this date (YYYY-MM-DD)")
+        parser.add_argument("--term", help="workload: the term, e.g. 2024-autumn (default: the current one)")
 
     def handle(self, *args, kind, org, out, user, **options):
-        if not export_available(kind):
-            raise CommandError(f"The {kind} export is not available yet "
-                               "(its app's selectors are not installed).")
+        params = {key: options[key] for key in ("level", "status", "role", "expiring_before", "term")
+                  if options.get(key)}
+        unused = set(params) - set(EXPORTS[kind].filters)
+        if unused:
+            raise CommandError(f"The {kind} export has no filter {', '.join(sorted(unused))}.")
         actor = operator(user)
         try:
             organisation = Organisation.objects.get(code=org)
@@ -35,8 +42,9 @@ class Command(BaseCommand):
             raise CommandError(f"{org} is outside {actor.get_username()}'s scope.")
         started = time.perf_counter()
         try:
-            count = export_run_to_path(user=actor, sheet=kind, path=out, organisation=organisation)
-        except ExportNotAvailable as exc:
+            count = export_run_to_path(user=actor, sheet=kind, path=out, organisation=organisation,
+                                       params=params)
+        except (JobError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(
             f"{kind}: {count} rows written to {out} in {time.perf_counter() - started:.1f} s"))

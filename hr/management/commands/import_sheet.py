@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hr.imports import IMPORTERS, ImportHasErrors, ImportNotAvailable
+from hr.imports import IMPORTERS, ImportHasErrors
 from hr.sheets.errors import SheetRefused
 
 from ._operator import operator
@@ -44,8 +44,6 @@ class Command(BaseCommand):
             return
         try:
             result = importer.commit(path=file, user=actor, plan=plan)
-        except ImportNotAvailable as exc:
-            raise CommandError(str(exc)) from None
         except ImportHasErrors:
             raise CommandError("The file changed and now has errors: nothing written.") from None
         self.stdout.write(self.style.SUCCESS(

@@ -1,0 +1,317 @@
+"""Every URL of the site and the admin, walked from the URL resolver, as each kind of user of
+school A / district X, with its parameters pointing at the records of school B / district Y.
+
+Nothing of B or Y may come back: no page showing their people, no file, no PDF, no export, no
+job, no progress, no application, and no write to their records. A new URL is covered as soon
+as it exists; one whose parameters this test cannot fill fails it until they are added below.
+"""
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from wagtail.models import Page
+
+from certification.models import Certificate, WorkloadEntry
+from certification.services import application_submit
+from courses import services as learning
+from courses.models import LessonPage, QuizPage
+from hr import services as hr_services
+from hr.models import Job
+from people.models import StaffRole
+from tests.certification.builders import certificate, hours, level
+from tests.courses import builders as course_builders
+from tests.factories import TeacherFactory, UserFactory, district_hr, school_admin, staff
+from tests.workload import builders as workload_builders
+
+# What belongs to school B / district Y and must never reach A or X.
+SECRETS = ("乙校保密教师", "B-SECRET-0001", "SECRETCERT-B-0001", "secret-b@school-b.example.cn",
+           "乙校辅导保密记录", "乙校保密心理教师", "B-SECRET-0002")
+
+# Apps whose URLs carry personal data: their parameters must be mapped explicitly.
+OUR_APPS = ("people", "courses", "certification", "hr", "cms", "lms")
+OUR_ADMIN_NAMESPACES = {"organisations", "teachers", "workload_activity_types",
+                        "certificate_levels", "role_requirements", "recognised_credentials",
+                        "assignments", "audit_events"}
+
+ROLES = ("anonymous", "teacher", "counsellor", "trainer", "school_admin", "hr")
+
+
+@pytest.fixture
+def world(tree, settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES, "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}}}
+    a, b = tree["school_a"], tree["school_b"]
+    # School A / district X: the people whose view we take.
+    teacher_a = TeacherFactory(school=a)
+    counsellor_a = workload_builders.counsellor(a)
+    users = {
+        "anonymous": None,
+        "teacher": teacher_a.user,
+        "counsellor": counsellor_a.user,
+        "trainer": staff(StaffRole.Role.TRAINER, tree["district_x"]),
+        "school_admin": school_admin(a),
+        "hr": district_hr(tree["district_x"]),
+    }
+    # School B / district Y: what they must not reach.
+    user_b = UserFactory(email="secret-b@school-b.example.cn")
+    teacher_b = TeacherFactory(school=b, name="乙校保密教师", employee_no="B-SECRET-0001", user=user_b)
+    counsellor_b = workload_builders.counsellor(b, name="乙校保密心理教师", employee_no="B-SECRET-0002")
+    hours(teacher_b, Decimal("40"), date.today())
+    cert_b = certificate(teacher_b, "C")
+    Certificate.objects.filter(pk=cert_b.pk).update(number="SECRETCERT-B-0001")
+    cert_b.refresh_from_db()
+    app_b = application_submit(teacher=teacher_b, level=level("B"), submitted_by=teacher_b.user)
+    entry_b = workload_builders.entry(counsellor_b, note="乙校辅导保密记录", submit=True)
+    course = course_builders.course(lessons=1, quiz=True, duration=60)
+    lesson = LessonPage.objects.child_of(course).first()
+    quiz = QuizPage.objects.child_of(course).first()
+    learning.enrolment_create(user=teacher_b.user, course=course)
+    learning.lesson_progress_report(user=teacher_b.user, lesson=lesson, position=0)
+    hr_y = district_hr(tree["district_y"])
+    assignment_y = learning.assignment_create(course=course, organisation=tree["district_y"],
+                                              deadline=date.today() + timedelta(days=30),
+                                              created_by=hr_y)
+    job_y = hr_services.job_export_create(requester=hr_y, sheet="roster")
+    hr_services.job_run_export(job_id=job_y.pk)
+    job_y.refresh_from_db()
+    assert job_y.has_download
+    # A's own records, for the positive controls.
+    hours(teacher_a, Decimal("40"), date.today())
+    cert_a = certificate(teacher_a, "C")
+    entry_a = workload_builders.entry(counsellor_a, note="甲校辅导", submit=True)
+    job_x = hr_services.job_export_create(requester=users["hr"], sheet="roster")
+    hr_services.job_run_export(job_id=job_x.pk)
+    return {
+        "users": users, "tree": tree, "teacher_a": teacher_a, "counsellor_a": counsellor_a,
+        "cert_a": cert_a, "entry_a": entry_a, "job_x": job_x,
+        "teacher_b": teacher_b, "user_b": user_b, "cert_b": cert_b, "app_b": app_b,
+        "entry_b": entry_b, "job_y": job_y, "assignment_y": assignment_y, "course": course,
+        "lesson": lesson, "quiz": quiz, "home": Page.objects.get(depth=2),
+    }
+
+
+# ------------------------------------------------------------------ the URL walk
+
+def url_patterns():
+    """(route, full name, namespace, module of the view) for every pattern."""
+    found = []
+
+    def walk(resolver, prefix, namespace):
+        for p in resolver.url_patterns:
+            if isinstance(p, URLResolver):
+                ns = namespace
+                if p.namespace:
+                    ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
+                walk(p, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern):
+                name = f"{namespace}:{p.name}" if namespace and p.name else (p.name or "")
+                module = getattr(p.callback, "__module__", "") or ""
+                found.append((prefix + str(p.pattern), name, namespace or "", module))
+
+    walk(get_resolver(), "", "")
+    return found
+
+
+# Routes written as regular expressions, with a path that matches them.
+REGEX_ROUTES = {
+    "documents/^(\\d+)/(.*)$": "documents/1/x.pdf",
+    "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": "accounts/confirm-email/x/",
+    "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": "accounts/password/reset/key/1-x/",
+    "^((?:[\\w\\-]+/)*)$": "",
+    "admin/api/main/^pages/": "admin/api/main/pages/",
+    "admin/api/main/^pages/<int:pk>/": "admin/api/main/pages/{home}/",
+    "admin/api/main/^pages/find/": "admin/api/main/pages/find/?html_path=/",
+    "admin/api/main/^pages/<int:pk>/action/<str:action_name>/": "admin/api/main/pages/{home}/action/copy/",
+    "admin/api/main/^documents/": "admin/api/main/documents/",
+    "admin/api/main/^documents/<int:pk>/": "admin/api/main/documents/1/",
+    "admin/api/main/^documents/find/": "admin/api/main/documents/find/",
+    "admin/api/main/^images/": "admin/api/main/images/",
+    "admin/api/main/^images/<int:pk>/": "admin/api/main/images/1/",
+    "admin/api/main/^images/find/": "admin/api/main/images/find/",
+    "admin/pages/^(?P<pk>\\d+)/revisions/compare/(?P<revision_id_a>live|earliest|\\d+)\\.\\.\\.(?P<revision_id_b>live|latest|\\d+)/$":
+        "admin/pages/{home}/revisions/compare/earliest...live/",
+    "admin/media/^(?P<media_type>audio|video|media)/add/$": "admin/media/video/add/",
+    "admin/media/chooser/(?P<media_type>audio|video)/": "admin/media/chooser/video/",
+    "admin/media/^(?P<media_type>audio|video)/chooser/upload/$": "admin/media/video/chooser/upload/",
+    "admin/^.*/$": "admin/no-such-page/",
+}
+
+
+def _ours(name: str, namespace: str, module: str) -> bool:
+    top = namespace.split(":")[-1] if namespace else ""
+    return module.split(".")[0] in OUR_APPS or top in OUR_ADMIN_NAMESPACES or \
+        name.split(":")[0] in ("courses", "certification", "hr", "people", "cms")
+
+
+def fill(param: str, name: str, namespace: str, world) -> str | None:
+    """The value pointing at B / Y for a parameter; None when this test does not know it."""
+    top = namespace.split(":")[-1] if namespace else ""
+    w = world
+    specific = {
+        ("pk", "certification:certificate_pdf"): w["cert_b"].pk,
+        ("pk", "certification:certificate_revoke"): w["cert_b"].pk,
+        ("pk", "certification:teacher_record"): w["teacher_b"].pk,
+        ("pk", "certification:training_correct"): w["teacher_b"].pk,
+        ("pk", "certification:application_review"): w["app_b"].pk,
+    }
+    if (param, name) in specific:
+        return str(specific[(param, name)])
+    if param == "pk" and name.startswith("certification:workload_"):
+        return str(w["entry_b"].pk)
+    if param == "pk" and top == "teachers":
+        return str(w["teacher_b"].pk)
+    if param == "pk" and top == "organisations":
+        return str(w["tree"]["school_b"].pk)
+    if param == "pk" and top in ("wagtailusers_users",):
+        return str(w["user_b"].pk)
+    generic = {
+        "job_id": str(w["job_y"].pk), "assignment_id": w["assignment_y"].pk,
+        "course_id": w["course"].pk, "lesson_id": w["lesson"].pk, "quiz_id": w["quiz"].pk,
+        "session_id": w["course"].pk, "code": w["cert_b"].verification_code, "sheet": "teachers",
+        "user_id": w["user_b"].pk,
+    }
+    if param in generic:
+        return str(generic[param])
+    if _ours(name, namespace, ""):
+        if param == "pk" and top in OUR_ADMIN_NAMESPACES:
+            return "1"  # configuration records (levels, activity types): no personal data
+        return None
+    # Wagtail's own admin: pages, images, documents, workflows... none holds B's people, but the
+    # page is requested all the same so a leak through one of them would show.
+    page_like = ("page_id", "parent_page_id", "page_to_move_id", "destination_id", "page_pk")
+    if param in page_like:
+        return str(w["home"].pk)
+    if param in ("app_label", "content_type_app_name"):
+        return "people"
+    if param in ("model_name", "content_type_model_name"):
+        return "teacher"
+    if param in ("object_id", "pk", "id"):
+        return str(w["teacher_b"].pk)
+    return "1"
+
+
+def build_urls(world):
+    urls, unknown = [], []
+    for route, name, namespace, module in url_patterns():
+        if route in REGEX_ROUTES:
+            path = REGEX_ROUTES[route].format(home=world["home"].pk)
+            urls.append(("/" + path, name, namespace, module))
+            continue
+        if "^" in route or "(?P" in route:
+            unknown.append(f"{route} (regex: add it to REGEX_ROUTES)")
+            continue
+        path = route
+        for conv, param in re.findall(r"<(?:(\w+):)?(\w+)>", route):
+            value = fill(param, name, namespace, world)
+            if value is None:
+                unknown.append(f"{route} ({name}): parameter {param}")
+                break
+            path = re.sub(rf"<(?:\w+:)?{param}>", value, path, count=1)
+        else:
+            urls.append(("/" + path, name, namespace, module))
+    return urls, unknown
+
+
+def body_of(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+FILE_TYPES = ("application/pdf", "application/vnd.openxmlformats", "application/octet-stream",
+              "application/zip")
+
+
+# Public by design: whoever holds a certificate's verification code (printed on it as a QR code,
+# 22 random characters) sees its number and level, with the holder's name masked.
+PUBLIC_WITH_CODE = {"certification:verify": ("SECRETCERT-B-0001",)}
+# Files that are the same for everyone and hold no records (the blank import templates).
+BLANK_FILES = {"hr:template"}
+# Wagtail's own page that raises on purpose, to test error reporting.
+SKIPPED = {"/admin/failwhale/"}
+
+
+def leaks(response, name: str = "") -> list[str]:
+    """What of B / Y a response carries."""
+    if response.status_code != 200:
+        return []
+    kind = response.get("Content-Type", "")
+    body = body_of(response)
+    allowed = PUBLIC_WITH_CODE.get(name, ())
+    found = [s for s in SECRETS if s.encode() in body and s not in allowed]
+    if name not in BLANK_FILES and (any(kind.startswith(t) for t in FILE_TYPES)
+                                    or response.get("Content-Disposition")):
+        # A file answered for B's certificate or Y's job is a leak whatever it contains.
+        found.append(f"a file ({kind})")
+    return found
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_url_leaks_school_b_or_district_y(client, world, role):
+    urls, unknown = build_urls(world)
+    assert not unknown, "URLs this matrix cannot fill (map their parameters in fill()):\n" + \
+        "\n".join(unknown)
+    user = world["users"][role]
+    problems = []
+    for path, name, _ns, _module in urls:
+        if path in SKIPPED:
+            continue
+        for method in ("get", "post"):
+            if method == "post" and not _ours(name, _ns, _module):
+                continue  # writes are tried on our apps' URLs, where B's records live
+            if user is not None:
+                client.force_login(user)  # again: a logout URL on the way must not end the walk
+            response = getattr(client, method)(path)
+            if response.status_code >= 500:
+                problems.append(f"{method.upper()} {path} ({name}): {response.status_code}")
+            found = leaks(response, name)
+            if found:
+                problems.append(f"{method.upper()} {path} ({name}) as {role}: {', '.join(found)}")
+    assert not problems, "\n".join(problems)
+    # And nothing of B / Y was changed by the writes.
+    cert_b, entry_b, app_b, job_y = (world[k] for k in ("cert_b", "entry_b", "app_b", "job_y"))
+    assert Certificate.objects.get(pk=cert_b.pk).status == cert_b.status
+    assert WorkloadEntry.objects.get(pk=entry_b.pk).status == entry_b.status
+    app_b.refresh_from_db()
+    assert app_b.status == "pending"
+    assert Job.objects.get(pk=job_y.pk).has_download
+
+
+def test_the_matrix_walks_the_whole_site_and_admin(world):
+    urls, _unknown = build_urls(world)
+    names = {name for _p, name, _n, _m in urls}
+    # The walk reaches every app and the admin, so a narrowed resolver would be noticed.
+    for expected in ("certification:certificate_pdf", "hr:job_download", "courses:lesson_progress",
+                     "certification:workload_entry_decide", "teachers:edit", "organisations:edit",
+                     "wagtailadmin_home", "wagtailusers_users:edit"):
+        assert expected in names
+    assert len(urls) > 300
+
+
+# ------------------------------------------------------------------ positive controls
+
+def test_each_role_reaches_its_own_records(client, world):
+    """The same walk would pass if every page refused everyone: these must answer."""
+    from django.urls import reverse
+
+    w = world
+    checks = [
+        ("teacher", reverse("certification:certificate_pdf", args=[w["cert_a"].pk]), b"%PDF"),
+        ("teacher", reverse("certification:my_certificates"), w["cert_a"].number.encode()),
+        ("counsellor", reverse("certification:workload_entry", args=[w["entry_a"].pk]),
+         "甲校辅导".encode()),
+        ("school_admin", reverse("certification:workload_queue"), w["counsellor_a"].name.encode()),
+        ("school_admin", "/admin/teachers/", w["teacher_a"].employee_no.encode()),
+        ("hr", reverse("certification:teacher_record", args=[w["teacher_a"].pk]),
+         w["teacher_a"].name.encode()),
+        ("hr", reverse("hr:job_download", args=[w["job_x"].pk]), b"PK"),
+    ]
+    for role, path, expected in checks:
+        client.force_login(w["users"][role])
+        response = client.get(path)
+        assert response.status_code == 200, (role, path, response.status_code)
+        assert expected in body_of(response), (role, path)

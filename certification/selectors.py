@@ -136,9 +136,11 @@ def certificate_list_for_teacher(teacher: Teacher) -> QuerySet[Certificate]:
     return Certificate.objects.filter(teacher=teacher).select_related("level")
 
 
-def certificate_get_for_user(user, pk: int) -> Certificate | None:
-    """A certificate if the user holds it or is HR / school admin over the holder's school."""
-    cert = Certificate.objects.select_related("level", "teacher__school").filter(pk=pk).first()
+def certificate_get_for_user(user, code: str) -> Certificate | None:
+    """A certificate (named by its random verification code, never a guessable number) if the
+    user holds it or is HR / school admin over the holder's school."""
+    cert = (Certificate.objects.select_related("level", "teacher__school")
+            .filter(verification_code=code).first())
     if cert is None:
         return None
     if cert.teacher.user_id == user.pk:

@@ -8,7 +8,7 @@ app_name = "certification"
 urlpatterns: list = [
     path("certificates/", views.my_certificates, name="my_certificates"),
     path("certificates/apply/", views.apply, name="apply"),
-    path("certificates/<int:pk>/pdf/", views.certificate_download, name="certificate_pdf"),
+    path("certificates/<str:code>/pdf/", views.certificate_download, name="certificate_pdf"),
     path("certificates/<int:pk>/revoke/", views.certificate_revoke, name="certificate_revoke"),
     path("certificates/teachers/<int:pk>/", views.teacher_record, name="teacher_record"),
     path("certificates/teachers/<int:pk>/correct/", views.training_correct,

@@ -83,8 +83,8 @@ def apply(request):
 
 
 @login_required
-def certificate_download(request, pk: int):
-    cert = selectors.certificate_get_for_user(request.user, pk)
+def certificate_download(request, code: str):
+    cert = selectors.certificate_get_for_user(request.user, code)
     if cert is None:
         raise Http404
     verify_url = request.build_absolute_uri(

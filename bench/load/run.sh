@@ -73,7 +73,7 @@ done
 
 export LOAD_PLAN="$WORK/plan.json" LOAD_ORIGIN="https://127.0.0.1:$WEBPORT"
 echo "== $USERS teachers and city HR exports for $DURATION"
-$LOCUST -f bench/load/locustfile.py --headless -u "$((USERS + 1))" -r 20 -t "$DURATION" \
+$LOCUST -f bench/load/locustfile.py --headless -u "$((USERS + 1))" -r "${LOAD_SPAWN_RATE:-5}" -t "$DURATION" \
     --host "http://127.0.0.1:$WEBPORT" --csv "$WORK/load" --only-summary --stop-timeout 15 \
     TeacherUser HRUser || true
 echo "== the floor: a minimal view, $USERS users for $FLOOR_DURATION"

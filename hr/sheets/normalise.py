@@ -27,7 +27,11 @@ def clean_text(value) -> str:
         return value.isoformat()
     text = unicodedata.normalize("NFKC", str(value))
     # NFKC leaves the ideographic space alone in some inputs and never removes zero-width ones.
-    text = text.replace("\u3000", " ").replace("\u200b", "").replace("\ufeff", "")
+    text = text.replace("\u3000", " ")
+    # Control characters and invisible format characters (zero-width spaces, byte-order marks,
+    # right-to-left overrides that make "gpj.exe" read as "exe.jpg") never belong in a name,
+    # a title or a code: they are dropped, so what is stored is what everyone sees.
+    text = "".join(ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch) not in ("Cc", "Cf"))
     return _SPACES.sub(" ", text).strip()
 
 

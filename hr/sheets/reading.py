@@ -6,7 +6,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from xml.etree.ElementTree import ParseError
+
+import openpyxl
+from defusedxml import DefusedXmlException
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -135,6 +140,26 @@ def _find_layout(rows: list[tuple], spec: SheetSpec) -> SheetLayout:
                        f"no header row (e.g. 工号/employee_no, 姓名/name) in the first {HEADER_SEARCH_ROWS} rows")
 
 
+# openpyxl parses with defusedxml when it is installed (a pinned requirement): entity expansion
+# ("billion laughs") and external entities raise instead of being expanded or fetched.
+if not openpyxl.DEFUSEDXML:
+    raise ImproperlyConfigured("defusedxml must be installed: openpyxl would expand XML entities")
+
+UNSAFE_XML = (DefusedXmlException, ParseError)
+
+
+def _refuse_unsafe_xml() -> SheetRefused:
+    return SheetRefused("文件含有不安全或损坏的 XML 内容，未读取", "the file holds unsafe or broken XML: not read")
+
+
+def _guarded(rows: Iterator) -> Iterator:
+    """Rows of a read-only sheet, which parses lazily: unsafe XML deep inside is refused too."""
+    try:
+        yield from rows
+    except UNSAFE_XML:
+        raise _refuse_unsafe_xml() from None
+
+
 @contextmanager
 def open_sheet(path: str | Path, spec: SheetSpec) -> Iterator[tuple[SheetLayout, Iterator[SheetRow]]]:
     """Check the file, find the header row and yield its layout and a stream of data rows.
@@ -145,14 +170,26 @@ def open_sheet(path: str | Path, spec: SheetSpec) -> Iterator[tuple[SheetLayout,
     check_file(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds on a broken package
+    except UNSAFE_XML:
+        raise _refuse_unsafe_xml() from None
+    except Exception as exc:
+        cause = exc
+        while cause is not None:  # openpyxl wraps the parser's error in its own
+            if isinstance(cause, UNSAFE_XML):
+                raise _refuse_unsafe_xml() from None
+            cause = cause.__cause__ or cause.__context__  # openpyxl raises many kinds on a broken package
         raise SheetRefused("文件无法作为 Excel 工作簿打开", f"the file cannot be opened as a workbook: {exc}") from None
     try:
         sheet = workbook.worksheets[0]
         limit = max_rows()
         if sheet.max_row and sheet.max_row > limit + HEADER_SEARCH_ROWS:
             raise SheetRefused(f"行数超过 {limit} 行上限", f"more than {limit} rows")
-        row_iter = sheet.iter_rows()
+        # The dimension a file declares may be wrong (other tools write A1:F2 for a thousand
+        # rows); read-only mode would stop there and drop rows silently. Read every row and
+        # count them while streaming instead.
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
+        row_iter = _guarded(sheet.iter_rows())
         head = []
         for cells in row_iter:
             head.append(cells)

@@ -16,7 +16,7 @@ from .builders import certificate, hours, level
 
 
 def pdf_of(client, cert):
-    response = client.get(reverse("certification:certificate_pdf", args=[cert.pk]))
+    response = client.get(reverse("certification:certificate_pdf", args=[cert.verification_code]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     return PdfReader(io.BytesIO(b"".join(response.streaming_content)
                                 if response.streaming else response.content))
@@ -30,7 +30,7 @@ def test_pdf_reads_back_with_chinese_name_number_and_verification_link(client, t
     # pypdf interleaves NULs when reading fpdf2's two-byte ToUnicode map; the text is intact.
     text = reader.pages[0].extract_text().replace("\x00", "")
     if shutil.which("pdftotext"):
-        response = client.get(reverse("certification:certificate_pdf", args=[cert.pk]))
+        response = client.get(reverse("certification:certificate_pdf", args=[cert.verification_code]))
         poppler = subprocess.run(["pdftotext", "-", "-"], input=response.content,
                                  capture_output=True, check=True).stdout.decode()
         assert "张晓明" in poppler and cert.number in poppler
@@ -76,8 +76,8 @@ def test_teacher_cannot_see_another_teachers_pdf_hours_or_record(client, teacher
     mine, theirs = certificate(teacher_a, "C"), certificate(teacher_b, "C")
     hours(teacher_b, 17, date(2024, 3, 3))
     client.force_login(teacher_a.user)
-    assert client.get(reverse("certification:certificate_pdf", args=[theirs.pk])).status_code == 404
-    assert client.get(reverse("certification:certificate_pdf", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("certification:certificate_pdf", args=[theirs.verification_code])).status_code == 404
+    assert client.get(reverse("certification:certificate_pdf", args=[mine.verification_code])).status_code == 200
     assert client.get(reverse("certification:teacher_record",
                               args=[teacher_b.pk])).status_code == 403
     page = client.get(reverse("certification:my_certificates")).content.decode()
@@ -92,7 +92,7 @@ def test_apply_posts_only_for_self(client, teacher_a, teacher_b):
 
 def test_staff_in_scope_get_pdf_others_404(client, tree, teacher_a):
     cert = certificate(teacher_a, "C")
-    url = reverse("certification:certificate_pdf", args=[cert.pk])
+    url = reverse("certification:certificate_pdf", args=[cert.verification_code])
     client.force_login(school_admin(tree["school_a"]))
     assert client.get(url).status_code == 200
     client.force_login(school_admin(tree["school_a2"]))

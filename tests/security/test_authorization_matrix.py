@@ -152,7 +152,6 @@ def fill(param: str, name: str, namespace: str, world) -> str | None:
     top = namespace.split(":")[-1] if namespace else ""
     w = world
     specific = {
-        ("pk", "certification:certificate_pdf"): w["cert_b"].pk,
         ("pk", "certification:certificate_revoke"): w["cert_b"].pk,
         ("pk", "certification:teacher_record"): w["teacher_b"].pk,
         ("pk", "certification:training_correct"): w["teacher_b"].pk,
@@ -300,7 +299,8 @@ def test_each_role_reaches_its_own_records(client, world):
 
     w = world
     checks = [
-        ("teacher", reverse("certification:certificate_pdf", args=[w["cert_a"].pk]), b"%PDF"),
+        ("teacher", reverse("certification:certificate_pdf", args=[w["cert_a"].verification_code]),
+         b"%PDF"),
         ("teacher", reverse("certification:my_certificates"), w["cert_a"].number.encode()),
         ("counsellor", reverse("certification:workload_entry", args=[w["entry_a"].pk]),
          "甲校辅导".encode()),
@@ -315,3 +315,12 @@ def test_each_role_reaches_its_own_records(client, world):
         response = client.get(path)
         assert response.status_code == 200, (role, path, response.status_code)
         assert expected in body_of(response), (role, path)
+
+
+def test_file_urls_carry_no_guessable_ids(world):
+    """Certificates and export files are named by random tokens, never by counting ids."""
+    urls = {name: route for route, name, _n, _m in url_patterns()}
+    for name in ("certification:certificate_pdf", "hr:job_download", "hr:job"):
+        assert "<int:" not in urls[name], name
+    code = world["cert_b"].verification_code
+    assert len(code) >= 22 and not code.isdigit()

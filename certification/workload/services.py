@@ -27,7 +27,7 @@ from people.selectors import organisation_scope, teacher_for_user
 # --- The privacy rule for notes ---------------------------------------------------------------
 
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+_ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 # A name list: three or more items of 2-4 CJK characters, each starting with a common surname,
 # separated by 、，, or spaces. Topic lists ("学业压力、人际关系、情绪困扰") and class lists
 # ("高一、高二、高三") pass: their items do not look like names.

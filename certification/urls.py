@@ -17,6 +17,7 @@ urlpatterns: list = [
     path("certificates/applications/<int:pk>/", views.application_review,
          name="application_review"),
     path("certificates/rates/", views.holding_rates, name="holding_rates"),
+    path("certificates/dashboard/", views.dashboard, name="dashboard"),
     path("verify/", views.verify_search, name="verify_search"),
     path("verify/<str:code>/", views.verify, name="verify"),
 ]

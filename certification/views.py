@@ -297,3 +297,57 @@ def verify_search(request):
             return render(request, "certification/verify.html", context, status=404)
         context.update(_verify_context(cert))
     return render(request, "certification/verify.html", context)
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+
+
+def _bars(items, *, target=None) -> dict:
+    """An accessible horizontal bar chart: items are (label, value 0-100 or None, text)."""
+    rows, y = [], 6
+    for label, value, text in items:
+        rows.append({"label": label, "y": y, "y_text": y + 12, "text": text,
+                     "width": round(2.2 * (value or 0), 1)})
+        y += 22
+    return {"bars": rows, "height": y + 4,
+            "target_x": None if target is None else round(130 + 2.2 * target, 1),
+            "target": target}
+
+
+@staff_required(selectors.ROSTER_ROLES)
+def dashboard(request):
+    """Holding rates, assignment completion, expiring certificates and hours pace of the scope,
+    from the selectors the Excel sheets use, so the pictures and the files agree."""
+    from courses.selectors import assignment_completion_by_school
+
+    on = timezone.localdate()
+    codes = [lv.code for lv in CertificateLevel.objects.order_by("rank")]
+    schools = selectors.holding_by_school(user=request.user, on=on)
+    holding = []
+    for code in codes:
+        ranked = sorted(schools, key=lambda s: (-(s.rates[code] or 0), s.school.path))
+        holding.append({"code": code, "target": selectors.HOLDING_TARGETS.get(code),
+                        "chart": _bars([(s.school.name, s.rates[code],
+                                         "—" if s.rates[code] is None else f"{s.rates[code]}%")
+                                        for s in ranked],
+                                       target=selectors.HOLDING_TARGETS.get(code)),
+                        "rows": ranked})
+    completion = sorted(assignment_completion_by_school(user=request.user),
+                        key=lambda r: (-r.rate, r.school.path))
+    expiring = selectors.certificates_expiring_by_month(user=request.user, on=on)
+    peak = max([n for _m, n in expiring] or [0]) or 1
+    pace = selectors.hours_pace_distribution(user=request.user, on=on)
+    pace_total = (pace["on_pace"] + pace["behind"] + pace["far_behind"]) or 1
+    pace_rows = [(_("On pace"), pace["on_pace"]), (_("Behind"), pace["behind"]),
+                 (_("Far behind"), pace["far_behind"])]
+    return render(request, "certification/dashboard.html", {
+        "on": on, "codes": codes, "holding": holding,
+        "completion": completion,
+        "completion_chart": _bars([(r.school.name, float(r.rate), f"{r.rate}%")
+                                   for r in completion]),
+        "expiring": expiring,
+        "expiring_chart": _bars([(m.strftime("%Y-%m"), 100 * n / peak, str(n))
+                                 for m, n in expiring]),
+        "pace": pace, "pace_rows": pace_rows,
+        "pace_chart": _bars([(label, 100 * n / pace_total, str(n)) for label, n in pace_rows]),
+    })

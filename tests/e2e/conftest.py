@@ -72,3 +72,47 @@ def shot(page):
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{page.viewport_name}.png"), full_page=True)
 
     return take
+
+
+def log_in(page, username: str, password: str | None = None) -> None:
+    """Log in through the site's own form, in Chinese, as a user would."""
+    from people import demo
+
+    page.goto("/accounts/login/")
+    page.get_by_label("工号或邮箱").fill(username)
+    page.get_by_label("密码").fill(password or demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/")
+
+
+@pytest.fixture
+def migrated_data():
+    """What the data migrations wrote (levels, activity types, Wagtail's root page, site and
+    collection): an earlier browser test's flush may have taken it, so put it back."""
+    from certification.defaults import seed_defaults
+    from certification.workload.defaults import ensure_default_activity_types
+
+    seed_defaults()
+    ensure_default_activity_types()
+    _wagtail_tree()
+
+
+def _wagtail_tree() -> None:
+    """Wagtail's locale, root page and root collection, and the site's home page (as migrated)."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.conf import settings
+    from wagtail.models import Collection, Locale, Page, Site
+
+    from cms.models import HomePage
+
+    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+    if not Collection.objects.filter(depth=1).exists():
+        Collection.add_root(name="Root")
+    if not Page.objects.filter(depth=1).exists():
+        Page.add_root(title="Root", slug="root", locale=Locale.objects.first())
+    import_module("cms.migrations.0002_create_homepage").create_homepage(apps, None)
+    if not Site.objects.filter(is_default_site=True).exists():
+        Site.objects.create(hostname="localhost", root_page=HomePage.objects.first(),
+                            is_default_site=True, site_name="心育研修")

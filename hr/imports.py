@@ -23,7 +23,7 @@ from people.selectors import organisation_scope
 from people.services import teacher_bulk_write
 from people.tasks import send_account_invitations
 
-from .sheets.columns import CERTIFICATES, SPECS, TEACHERS, TRAINING, SheetSpec
+from .sheets.columns import CERTIFICATES, HEADERS, SPECS, TEACHERS, TRAINING, SheetSpec
 from .sheets.errors import CellError, RowError, SheetRefused, bilingual
 from .sheets.normalise import (ROLE_DISPLAY, clean_code, clean_text, parse_date, parse_gender,
                                parse_hours, parse_level, parse_role)
@@ -68,8 +68,25 @@ class Plan:
             "errors": [e.as_dict() for e in self.errors[:PREVIEW_ERRORS]],
             "creates": [_jsonable(row.get("display", row)) for row in self.creates[:PREVIEW_SAMPLE]],
             "updates": [{"row": row["row"], "employee_no": row["employee_no"], "name": row["name"],
-                         "changes": row["changes"]} for row in self.updates[:PREVIEW_SAMPLE]],
+                         "changes": _changes_display(row["changes"])}
+                        for row in self.updates[:PREVIEW_SAMPLE]],
         }
+
+
+_GENDER_DISPLAY = {"M": "男", "F": "女", "": None}
+_ACTIVE_DISPLAY = {True: "在职", False: "离职"}
+
+
+def _changes_display(changes: dict) -> dict:
+    """Changes as HR read them: the sheet's own header ("岗位") and the sheet's words for a value
+    ("兼职心理教师", "女"), never field names or stored codes."""
+    shown = {}
+    for key, (before, after) in changes.items():
+        values = (ROLE_DISPLAY if key == "role" else _GENDER_DISPLAY if key == "gender"
+                  else _ACTIVE_DISPLAY if key == "is_active" else {})
+        label = HEADERS[key][0] if key in HEADERS else "在职状态" if key == "is_active" else key
+        shown[label] = [values.get(before, before), values.get(after, after)]
+    return shown
 
 
 def _jsonable(row: dict) -> dict:

@@ -119,10 +119,11 @@ def test_changed_rows_preview_what_changes_and_commit_updates(run_import, confir
     job = run_import(hr_x, path)
     assert job.preview["counts"]["update"] == 1
     changes = job.preview["updates"][0]["changes"]
-    assert changes["name"] == ["旧名", "新名"]
-    assert changes["school_code"] == [tree["school_a"].code, tree["school_a2"].code]
-    assert changes["role"] == ["subject_teacher", "head_teacher"]
-    assert "hire_date" not in changes  # a column left out keeps its value
+    # Shown with the sheet's own headers and words, not field names or stored codes.
+    assert changes["姓名"] == ["旧名", "新名"]
+    assert changes["学校代码"] == [tree["school_a"].code, tree["school_a2"].code]
+    assert changes["岗位"] == ["任课教师", "班主任"]
+    assert "入职日期" not in changes  # a column left out keeps its value
     confirm(job, hr_x)
     teacher.refresh_from_db()
     assert (teacher.name, teacher.school, teacher.role, teacher.hire_date) == (

@@ -1,0 +1,137 @@
+"""District HR at the desk: a roster sheet uploaded, previewed and written; a certificate roster
+exported, downloaded and opened; a C application approved and its PDF downloaded and read."""
+
+import io
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from pypdf import PdfReader
+
+from certification import demo as certification_demo
+from certification import services
+from certification.models import Application, Certificate, CertificateLevel, TrainingEntry
+from hr.models import Job
+from people import demo
+from people.models import Teacher
+from tests.factories import TeacherFactory
+
+from .conftest import DESKTOP, log_in
+
+
+@pytest.fixture
+def viewport():
+    """HR works at a desk with spreadsheets: this journey runs at desktop width."""
+    return "desktop", DESKTOP
+
+
+def _roster(path, school, existing: Teacher):
+    """The sheet as HR keep it: a title row, then the header on row 3, Chinese headers."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["南沙区2026年秋季教师花名册"])
+    sheet.append([])
+    sheet.append(["工号", "姓名", "性别", "学校代码", "岗位", "入职日期"])
+    sheet.append(["N2026001", "黄思远", "男", school.code, "任课教师", "2026年9月1日"])
+    sheet.append(["N2026002", "梁雅婷", "女", school.code, "班主任", date(2026, 9, 1)])
+    # The existing teacher becomes a part-time counsellor: one row to update.
+    sheet.append([existing.employee_no, existing.name, existing.get_gender_display() or "女",
+                  school.code, "兼职心理教师", existing.hire_date])
+    book.save(path)
+
+
+def _applicant(city) -> Teacher:
+    """A teacher of the demo school with 24 hours and no certificate, who has applied for C."""
+    teacher = TeacherFactory(school=city.demo_school, name="郑可欣", employee_no="N2025088")
+    TrainingEntry.objects.create(teacher=teacher, source=TrainingEntry.Source.OFFLINE,
+                                 hours=Decimal("24"), date=date.today() - timedelta(days=30),
+                                 title="心理危机识别与干预工作坊", reference="e2e:offline:applicant")
+    services.application_submit(teacher=teacher, level=CertificateLevel.objects.get(code="C"),
+                                submitted_by=teacher.user)
+    return teacher
+
+
+def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, migrated_data, tmp_path):
+    city = demo.seed(teachers=30)
+    certification_demo.seed(city=city)
+    hr = city.accounts["district_hr"]
+    existing = (Teacher.objects.filter(school=city.demo_school, role=Teacher.Role.SUBJECT_TEACHER)
+                .exclude(user__in=city.accounts.values()).order_by("pk").first())
+    applicant = _applicant(city)
+    sheet = tmp_path / "花名册.xlsx"
+    _roster(sheet, city.demo_school, existing)
+
+    log_in(page, hr.username)
+    page.goto("/hr/")
+    assert page.get_by_role("heading", name="人事工作台").is_visible()
+    page.get_by_role("link", name="上传表格").first.click()
+    page.get_by_label("表格内容").select_option(label="教师名册")
+    page.get_by_label("Excel 文件（.xlsx）").set_input_files(str(sheet))
+    shot("hr-upload")
+    page.get_by_role("button", name="上传并预览").click()
+    page.wait_for_selector("text=预览")
+    counts = {row.locator("th").inner_text(): row.locator("td").inner_text()
+              for row in page.locator("section.card", has_text="预览").locator("tr").all()}
+    assert counts["读取行数"] == "3" and counts["新增"] == "2" and counts["更新"] == "1" \
+        and counts["错误"] == "0", counts
+    main = page.inner_text("main")
+    assert "黄思远" in main and f"岗位: 任课教师 → 兼职心理教师" in main, main
+    # Nothing is written before the confirmation.
+    assert not Teacher.objects.filter(employee_no__in=["N2026001", "N2026002"]).exists()
+    shot("hr-import-preview")
+    page.get_by_role("button", name="确认写入").click()
+    assert page.get_by_text(re.compile(r"已写入：新增 2，更新 1")).is_visible()
+    shot("hr-import-written")
+    assert Teacher.objects.get(employee_no="N2026001").school == city.demo_school
+    existing.refresh_from_db()
+    assert existing.role == Teacher.Role.PART_TIME_COUNSELLOR
+
+    # The certificate roster of the whole district, exported, downloaded and opened.
+    page.goto("/hr/")
+    page.get_by_role("combobox", name=re.compile(r"^导出")).select_option(label="持证名册")
+    page.get_by_role("button", name="开始导出").click()
+    page.wait_for_url(re.compile(r"/hr/jobs/"))
+    bar = page.get_by_role("progressbar")
+    assert bar.is_visible()
+    download_link = page.get_by_role("link", name="下载")
+    download_link.wait_for(timeout=60_000)
+    assert bar.get_attribute("aria-valuenow") == "100"
+    shot("hr-export-done")
+    with page.expect_download() as info:
+        download_link.click()
+    book = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()), read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    number_col = next(i for i, h in enumerate(header) if "证书编号" in str(h))
+    numbers = {row[number_col] for row in body}
+    in_scope = set(Certificate.objects.filter(
+        teacher__school__path__startswith=city.demo_district.path).values_list("number", flat=True))
+    # Exactly the district's certificates: none missing, none from another district.
+    assert numbers == in_scope and len(numbers) > 0
+    job = Job.objects.get(requester=hr, kind=Job.Kind.EXPORT)
+    assert job.status == Job.Status.DONE
+
+    # The pending C application: approved, the certificate issued, its PDF read back.
+    page.goto("/certificates/applications/")
+    row = page.locator("tr", has_text=applicant.name)
+    assert "C" in row.inner_text()
+    row.get_by_role("link", name="审核").click()
+    assert page.get_by_role("heading", name=re.compile(f"{applicant.name}.*C")).is_visible()
+    shot("hr-application-review")
+    page.get_by_label("通过").check()
+    page.get_by_role("button", name="提交审核结果").click()
+    message = page.get_by_text(re.compile(r"已通过：颁发证书")).inner_text()
+    cert = Certificate.objects.get(teacher=applicant, level__code="C")
+    assert cert.number in message
+    assert Application.objects.get(teacher=applicant, level__code="C").status == "approved"
+    page.goto(f"/certificates/teachers/{applicant.pk}/")
+    shot("hr-teacher-record")
+    # The PDF opens inline in the browser's viewer; the same link, fetched with HR's session,
+    # gives the bytes to read back.
+    href = page.locator("tr", has_text=cert.number).get_by_role("link", name="PDF").get_attribute("href")
+    response = page.request.get(href)
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages).replace("\x00", "")
+    assert cert.number in text and applicant.name in text

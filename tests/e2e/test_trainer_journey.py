@@ -1,0 +1,90 @@
+"""A trainer adds a lesson with an uploaded video in the Wagtail admin and submits it for
+review; she has no way to publish it. A reviewer approves it and teachers see it live."""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from courses import demo as courses_demo
+from courses.models import CoursePage, LessonPage
+from people import demo
+
+from .conftest import DESKTOP, log_in
+
+VIDEO = Path(courses_demo.__file__).parent / "demo_media" / "lesson.mp4"
+TITLE = "第5讲 危机后的班级心理辅导"
+
+
+@pytest.fixture
+def viewport():
+    """Trainers and reviewers work in the admin at a desk."""
+    return "desktop", DESKTOP
+
+
+def test_trainer_submits_a_lesson_a_reviewer_puts_it_live(page, shot, migrated_data):
+    city = demo.seed(teachers=5)
+    courses_demo.seed(city=city, stdout=open("/dev/null", "w"))
+    course = CoursePage.objects.get(slug="crisis-intervention")
+
+    # The trainer uploads the lecture's video to the media library.
+    log_in(page, city.accounts["trainer"].username)
+    page.goto("/admin/")
+    page.get_by_role("link", name="媒体").first.click()
+    page.get_by_role("link", name="添加视频").click()
+    page.get_by_role("textbox", name="名称").fill("危机识别第5讲")
+    page.get_by_label("文件").set_input_files(str(VIDEO))
+    page.get_by_role("spinbutton", name="持续时间").fill("30")
+    page.get_by_role("button", name="上传").click()
+    expect(page.locator("#media-results, .listing").get_by_text("危机识别第5讲").first).to_be_visible()
+
+    # A lesson under the crisis course, with that video chosen.
+    page.goto(f"/admin/pages/{course.pk}/add_subpage/")
+    page.get_by_role("link", name="课时", exact=True).click()
+    page.get_by_role("textbox", name="名称").fill(TITLE)
+    page.get_by_role("button", name="Choose video").click()
+    page.get_by_role("link", name="危机识别第5讲").click()
+    page.get_by_role("spinbutton", name="时长（秒）").fill("30")
+    page.get_by_role("button", name="更多动作").click()
+    footer = page.locator("footer").inner_text()
+    # Trainers save drafts and submit; there is no publish action for them.
+    assert "发布" not in footer and "提交给学习内容审核" in footer, footer
+    shot("trainer-lesson-editor")
+    page.get_by_role("button", name=re.compile("^提交给学习内容审核")).click()
+    page.wait_for_url(re.compile(r"/admin/pages/\d+/"))
+    lesson = LessonPage.objects.get(title=TITLE)
+    assert not lesson.live and lesson.video.title == "危机识别第5讲"
+    assert lesson.current_workflow_state.status == "in_progress"
+    # Not live: the public URL is a 404 and the course page does not list it.
+    assert page.request.get(lesson.url).status == 404
+    page.goto(course.url)
+    assert page.get_by_role("link", name=TITLE).count() == 0
+
+    # The reviewer finds it waiting on the admin dashboard and approves it.
+    page.context.clear_cookies()
+    log_in(page, city.accounts["reviewer"].username)
+    page.goto("/admin/")
+    waiting = page.locator("tr", has_text=TITLE)
+    expect(waiting).to_be_visible()
+    shot("reviewer-dashboard")
+    waiting.get_by_role("button", name="动作").click()
+    page.get_by_role("button", name="通过", exact=True).click()
+    page.wait_for_load_state()
+    lesson.refresh_from_db()
+    for _ in range(50):
+        if lesson.live:
+            break
+        page.wait_for_timeout(100)
+        lesson.refresh_from_db()
+    assert lesson.live and lesson.current_workflow_state is None
+
+    # A teacher sees the new lesson in the course, with its video.
+    page.context.clear_cookies()
+    log_in(page, city.accounts["teacher"].username)
+    page.goto(course.url)
+    page.get_by_role("link", name=TITLE).click()
+    assert page.get_by_role("heading", name=TITLE).is_visible()
+    page.wait_for_function("() => document.querySelector('video.player').readyState >= 1")
+    assert round(page.locator("video.player").evaluate("v => v.duration")) == 30
+    shot("trainer-lesson-live")

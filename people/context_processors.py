@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from .models import StaffRole
+from .models import StaffRole, Teacher
 from .selectors import staff_roles_for_user
 
 
 def staff(request):
-    """Template flags: whether to show the staff desk and the dashboard, and whether self-signup
-    is open. The user's roles are read once, and only when a template asks."""
+    """Template flags: whether to show the staff desk, the dashboard and the workload pages, and
+    whether self-signup is open. The user's roles are read once, and only when a template asks."""
     user = request.user
 
     def roles() -> set[str]:
@@ -24,8 +24,15 @@ def staff(request):
     def is_admin() -> bool:
         return bool(getattr(user, "is_superuser", False) or roles() & set(StaffRole.ADMIN_ROLES))
 
+    def is_counsellor() -> bool:
+        return bool(getattr(user, "is_authenticated", False) and Teacher.objects.filter(
+            user=user, role__in=Teacher.COUNSELLOR_ROLES, is_active=True).exists())
+
     return {
         "is_staff_member": SimpleLazyObject(is_staff),
+        # Counsellors log workload; school admins approve it.
+        "is_counsellor": SimpleLazyObject(is_counsellor),
+        "reviews_workload": SimpleLazyObject(lambda: StaffRole.Role.SCHOOL_ADMIN in roles()),
         # School admins and HR: the people whose scope has rates and rosters to look at.
         "is_admin_staff": SimpleLazyObject(is_admin),
         "ACCOUNT_SIGNUP_OPEN": getattr(settings, "ACCOUNT_SIGNUP_OPEN", False),

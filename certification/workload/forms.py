@@ -65,8 +65,9 @@ class WeekRowForm(_EntryFields):
                                   empty_value=None)
     field_order = ["date", "activity_type", "quantity", "group_size", "note"]
 
-    def __init__(self, *args, week_days=(), activity_types=(), **kwargs):
+    def __init__(self, *args, week_days=(), activity_types=(), row=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.row = row
         self.fields["date"].choices = [
             (d.isoformat(), date_format(d, "m-d D")) for d in week_days
         ]
@@ -77,6 +78,11 @@ class WeekRowForm(_EntryFields):
             choices=[("", "—")] + [(pk, t.name) for pk, t in by_pk.items()],
         )
         self.fields["note"].help_text = ""
+        if row is not None:
+            # The grid shows no label beside each cell: screen readers get "第 3 行 活动".
+            for field in self.fields.values():
+                field.widget.attrs["aria-label"] = _("Row %(row)s: %(field)s") % {
+                    "row": row, "field": field.label}
 
     def is_blank(self) -> bool:
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
@@ -90,7 +96,7 @@ class BaseWeekFormSet(forms.BaseFormSet):
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {"week_days": self.week_days, "activity_types": self.activity_types}
+        return {"week_days": self.week_days, "activity_types": self.activity_types, "row": index + 1}
 
     def clean(self):
         """Name the first bad row, the way the user counts them ("第 7 行：…")."""

@@ -95,6 +95,21 @@ def migrated_data():
     seed_defaults()
     ensure_default_activity_types()
     _wagtail_tree()
+    _staff_groups()
+
+
+def _staff_groups() -> None:
+    """The staff groups with their admin access, as people's migration made them."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    admin_type, _ = ContentType.objects.get_or_create(app_label="wagtailadmin", model="admin")
+    Permission.objects.get_or_create(content_type=admin_type, codename="access_admin",
+                                     defaults={"name": "Can access Wagtail admin"})
+    import_module("people.migrations.0002_staff_groups").create_groups(apps, None)
 
 
 def _wagtail_tree() -> None:

@@ -48,7 +48,7 @@ def test_school_admin_reads_the_charts_and_approves_a_week(page, shot):
     assert school in row.inner_text() and re.search(r"\d+(\.\d)?%|—", row.inner_text())
     shot("dashboard-school-admin")
 
-    page.goto("/workload/review/")
+    page.get_by_role("link", name="待审核工作量").first.click()
     weeks = page.get_by_role("button", name=re.compile("通过本周全部"))
     before_weeks, before_pending = weeks.count(), pending.count()
     weeks.first.click()

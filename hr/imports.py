@@ -24,7 +24,7 @@ from people.services import teacher_bulk_write
 from people.tasks import send_account_invitations
 
 from .sheets.columns import CERTIFICATES, HEADERS, SPECS, TEACHERS, TRAINING, SheetSpec
-from .sheets.errors import CellError, RowError, SheetRefused, bilingual
+from .sheets.errors import CellError, ErrorLog, RowError, SheetRefused, bilingual
 from .sheets.normalise import (ROLE_DISPLAY, clean_code, clean_text, parse_date, parse_gender,
                                parse_hours, parse_level, parse_role)
 from .sheets.reading import SheetLayout, open_sheet
@@ -48,16 +48,16 @@ class Plan:
     creates: list[dict] = field(default_factory=list)
     updates: list[dict] = field(default_factory=list)
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: ErrorLog = field(default_factory=lambda: ErrorLog(keep=PREVIEW_ERRORS * 2))
     header_row: int = 0
 
     @property
     def error_rows(self) -> int:
-        return len({e.row for e in self.errors})
+        return len(self.errors.rows)
 
     def counts(self) -> dict:
         return {"rows": self.rows, "create": len(self.creates), "update": len(self.updates),
-                "unchanged": self.unchanged, "errors": len(self.errors),
+                "unchanged": self.unchanged, "errors": self.errors.total,
                 "error_rows": self.error_rows}
 
     def as_preview(self) -> dict:

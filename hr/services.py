@@ -137,7 +137,7 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, SheetRefused):
         return exc.message
     if isinstance(exc, ImportHasErrors):
-        count = len(exc.args[0].errors)
+        count = exc.args[0].errors.total
         return bilingual(f"文件有 {count} 处错误，未写入任何数据", f"the file has {count} errors: nothing was written")
     if isinstance(exc, IntegrityError):
         return bilingual("导入期间数据已被另一次导入修改，未写入任何数据，请重新上传预览",

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from .models import StaffRole, Teacher
-from .selectors import staff_roles_for_user
+from .selectors import staff_roles_for_user, teacher_for_user
 
 
 def staff(request):
@@ -25,8 +25,9 @@ def staff(request):
         return bool(getattr(user, "is_superuser", False) or roles() & set(StaffRole.ADMIN_ROLES))
 
     def is_counsellor() -> bool:
-        return bool(getattr(user, "is_authenticated", False) and Teacher.objects.filter(
-            user=user, role__in=Teacher.COUNSELLOR_ROLES, is_active=True).exists())
+        # The profile the view already loaded, if it did (user.teacher is cached on the user).
+        teacher = teacher_for_user(user)
+        return bool(teacher and teacher.is_active and teacher.role in Teacher.COUNSELLOR_ROLES)
 
     return {
         "is_staff_member": SimpleLazyObject(is_staff),

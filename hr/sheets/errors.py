@@ -40,3 +40,30 @@ class RowError:
         """`row N, column: reason`, the form the command line prints."""
         where = f"row {self.row}" if self.row else "file"
         return f"{where}, {self.column or '-'}: {self.reason}"
+
+
+class ErrorLog(list):
+    """The row errors of one file: every error is counted, only the first `keep` are kept.
+
+    A file of 200,000 bad rows would otherwise hold 200,000 messages in memory to show the
+    first 500. The kept errors are the first found; `total` and `rows` count them all.
+    """
+
+    def __init__(self, keep: int = 1000):
+        super().__init__()
+        self.keep = keep
+        self.total = 0
+        self.rows: set[int] = set()
+
+    def append(self, error: RowError) -> None:
+        self.total += 1
+        self.rows.add(error.row)
+        if len(self) < self.keep:
+            super().append(error)
+
+    def extend(self, errors) -> None:
+        for error in errors:
+            self.append(error)
+
+    def __bool__(self) -> bool:
+        return self.total > 0

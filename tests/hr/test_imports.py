@@ -257,3 +257,21 @@ def test_a_confirmed_job_invites_through_the_task(run_import, confirm, hr_x, tre
     client.force_login(hr_x)
     page = client.get(f"/hr/jobs/{job.pk}/").content.decode()
     assert "正在向 1 位新教师发送设置密码的邀请邮件" in page
+
+
+def test_a_file_of_many_bad_rows_counts_every_error_and_keeps_only_the_first(
+        run_import, client, hr_x, tmp_path, tree):
+    # 1,500 rows with an unknown school code: 1,500 errors, more than the preview shows.
+    path = roster(tmp_path / "bad.xlsx", [
+        {"employee_no": f"B{n:05d}", "name": f"教师{n}", "school_code": "NO-SUCH-SCHOOL"}
+        for n in range(1500)])
+    plan = teachers_plan(path=path, user=hr_x)
+    assert plan.counts()["errors"] == 1500 and plan.counts()["error_rows"] == 1500
+    assert len(plan.errors) == 1000  # kept in memory: the first thousand
+    job = run_import(hr_x, path)
+    assert job.preview["counts"]["errors"] == 1500 and len(job.preview["errors"]) == 500
+    assert [e["row"] for e in job.preview["errors"][:2]] == [2, 3]
+    client.force_login(hr_x)
+    page = client.get(f"/hr/jobs/{job.pk}/").content.decode()
+    assert "1500" in page and "前 500 条" in page
+    assert not Teacher.objects.filter(employee_no__startswith="B0").exists()

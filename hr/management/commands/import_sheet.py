@@ -38,7 +38,9 @@ class Command(BaseCommand):
         for error in plan.errors:
             self.stdout.write(f"  {error.line()}  [{error.value}]")
         if plan.errors:
-            raise CommandError(f"{len(plan.errors)} errors: nothing written.")
+            if plan.errors.total > len(plan.errors):
+                self.stdout.write(f"  ... and {plan.errors.total - len(plan.errors)} more")
+            raise CommandError(f"{plan.errors.total} errors: nothing written.")
         if not commit:
             self.stdout.write("Preview only: run again with --commit to write.")
             return

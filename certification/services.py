@@ -15,8 +15,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from people.models import Organisation, StaffRole, Teacher
+from people.models import AuditEntry, Organisation, StaffRole, Teacher
 from people.selectors import organisation_scope
+from people.services import audit_record
 
 from .eligibility import LevelRule, eligibility, years_after
 from .models import (
@@ -61,10 +62,14 @@ def training_entry_correct(*, teacher: Teacher, hours: Decimal, date: date, reas
     """Add a correction (positive or negative hours) with its reason; nothing is edited."""
     if not reason or not reason.strip():
         raise ValidationError(_("A correction needs a reason."))
-    return TrainingEntry.objects.create(
+    entry = TrainingEntry.objects.create(
         teacher=teacher, hours=Decimal(str(hours)), date=date, reason=reason.strip(),
         title=(title or _("Correction"))[:200], source=TrainingEntry.Source.CORRECTION,
         reference=f"correction:{uuid.uuid4().hex}", recorded_by=recorded_by)
+    audit_record(actor=recorded_by, action=AuditEntry.Action.HOURS_CORRECT,
+                 organisation=teacher.school, target=teacher.employee_no,
+                 detail=f"{entry.hours:+} · {entry.reason}")
+    return entry
 
 
 def exam_pass_record(*, teacher: Teacher, course, passed_on: date,
@@ -135,6 +140,9 @@ def application_approve(*, application: Application, decided_by,
     app.decided_by = decided_by
     app.decided_at = timezone.now()
     app.save()
+    audit_record(actor=decided_by, action=AuditEntry.Action.CERTIFICATE_ISSUE,
+                 organisation=app.teacher.school, target=cert.number,
+                 detail=f"{app.teacher.employee_no} · {level.code}")
     return cert
 
 
@@ -155,6 +163,9 @@ def application_reject(*, application: Application, decided_by, reason: str) -> 
     app.decided_by = decided_by
     app.decided_at = timezone.now()
     app.save()
+    audit_record(actor=decided_by, action=AuditEntry.Action.APPLICATION_REJECT,
+                 organisation=app.teacher.school, target=app.teacher.employee_no,
+                 detail=f"{app.level.code} · {app.reason}")
     return app
 
 
@@ -262,6 +273,8 @@ def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str) -> 
     cert.save(update_fields=["status"])
     CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.REVOKED,
                                     actor=revoked_by, note=reason.strip())
+    audit_record(actor=revoked_by, action=AuditEntry.Action.CERTIFICATE_REVOKE,
+                 organisation=cert.teacher.school, target=cert.number, detail=reason.strip())
     return cert
 
 

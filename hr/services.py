@@ -8,7 +8,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
-from people.models import Organisation
+from people.models import AuditEntry, Organisation
+from people.services import audit_record
 
 from .exports import EXPORTS
 from .imports import IMPORT_ROLES, IMPORTERS, ImportHasErrors
@@ -91,8 +92,16 @@ def job_export_create(*, requester, sheet: str, organisation: Organisation | Non
     job = Job.objects.create(kind=Job.Kind.EXPORT, sheet=sheet, requester=requester,
                              scope=" ".join(roots), organisation=organisation,
                              params=params or {}, expires_at=_expiry())
+    audit_record(actor=requester, action=AuditEntry.Action.EXPORT,
+                 organisation=organisation or _scope_root(job), target=sheet,
+                 detail=" ".join(f"{k}={v}" for k, v in sorted((params or {}).items()) if v))
     transaction.on_commit(lambda: tasks.job_export.delay(str(job.pk)))
     return job
+
+
+def _scope_root(job: Job) -> Organisation:
+    """The organisation a job's audit entry belongs to: the top of its scope."""
+    return Organisation.objects.get(path=job.scope.split()[0])
 
 
 def _claim(job_id, *, expect: tuple[str, ...], status: str) -> Job | None:
@@ -196,6 +205,11 @@ def job_run_commit(*, job_id) -> None:
             if locked is None or locked.status != Job.Status.COMMITTING:
                 return
             result = importer.commit(path=job.source_file.path, user=job.requester, plan=plan)
+            audit_record(actor=job.requester, action=AuditEntry.Action.IMPORT,
+                         organisation=_scope_root(job), target=job.sheet,
+                         detail=f"{job.source_name} · {result.get('rows', 0)} 行 rows · "
+                                f"新增 created {result.get('created', 0)} · "
+                                f"更新 updated {result.get('updated', 0)}")
             preview = dict(job.preview, result=result)
             Job.objects.filter(pk=job.pk).update(
                 status=Job.Status.DONE, preview=preview, progress_done=result["rows"],

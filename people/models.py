@@ -110,3 +110,44 @@ class StaffRole(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()} · {self.organisation}"
+
+
+class AuditEntry(models.Model):
+    """One staff action on people, certificates, imports, exports or workload: who, when, what.
+
+    Append-only. It names the organisation the action concerns (a teacher's school, an
+    export's scope) so HR read only the entries inside their subtree, and it keeps personal
+    data to a minimum: an employee number or certificate number, never a name or an ID number.
+    """
+
+    class Action(models.TextChoices):
+        TEACHER_CHANGE = "teacher.change", _("Teacher record changed")
+        IMPORT = "import", _("Sheet imported")
+        EXPORT = "export", _("Sheet exported")
+        CERTIFICATE_ISSUE = "certificate.issue", _("Certificate issued")
+        CERTIFICATE_REVOKE = "certificate.revoke", _("Certificate revoked")
+        APPLICATION_REJECT = "application.reject", _("Application rejected")
+        HOURS_CORRECT = "hours.correct", _("Hours corrected")
+        WORKLOAD_APPROVE = "workload.approve", _("Workload approved")
+        WORKLOAD_RETURN = "workload.return", _("Workload returned")
+        DATA_EXPORT = "personal_data.export", _("Personal data exported")
+        DATA_ERASE = "personal_data.erase", _("Personal data erased")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              related_name="+", verbose_name=_("by"))
+    actor_name = models.CharField(_("by (as it was)"), max_length=150)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("organisation"))
+    target = models.CharField(_("record"), max_length=120, blank=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["organisation", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target}"

@@ -70,3 +70,19 @@ def teacher_for_user(user) -> Teacher | None:
 def organisation_ancestors(organisation: Organisation) -> list[Organisation]:
     """The chain from the root down to the organisation, for breadcrumbs and sheet columns."""
     return list(organisation.get_ancestors()) + [organisation]
+
+
+def audit_entries_in_scope(user, *, action: str = "", since=None, until=None):
+    """The audit log entries about organisations in this user's HR scope, newest first."""
+    from .models import AuditEntry
+
+    qs = AuditEntry.objects.filter(
+        organisation__in=organisation_scope(user, roles=StaffRole.HR_ROLES)
+    ).select_related("organisation")
+    if action:
+        qs = qs.filter(action=action)
+    if since:
+        qs = qs.filter(at__date__gte=since)
+    if until:
+        qs = qs.filter(at__date__lte=until)
+    return qs

@@ -95,3 +95,15 @@ def teacher_bulk_write(*, creates: list[dict], updates: list[dict],
     ]
     Teacher.objects.bulk_update(changed, TEACHER_IMPORT_FIELDS, batch_size=500)
     return len(teachers), len(changed)
+
+
+def audit_record(*, actor, action: str, organisation: Organisation, target: str = "",
+                 detail: str = "") -> None:
+    """Append one staff action to the audit log (in the caller's transaction, so an action
+    that rolls back leaves no entry). `target` is a number, never a name."""
+    from .models import AuditEntry
+
+    AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=(getattr(actor, "username", "") or "system")[:150], action=action,
+        organisation=organisation, target=str(target)[:120], detail=str(detail)[:300])

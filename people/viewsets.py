@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from .models import Organisation, Teacher
+from .models import AuditEntry, Organisation, Teacher
 from .selectors import organisation_scope
+from .services import audit_record
 
 
 class ScopedViewSetMixin:
@@ -74,6 +75,15 @@ class TeacherForm(WagtailAdminModelForm):
         self.fields["school"].queryset = organisation_scope(self.for_user).filter(
             kind=Organisation.Kind.SCHOOL
         )
+
+    def save(self, commit=True):
+        teacher = super().save(commit=commit)
+        if commit and self.changed_data:
+            # Which fields changed, not their values: the log holds no more personal data.
+            audit_record(actor=self.for_user, action=AuditEntry.Action.TEACHER_CHANGE,
+                         organisation=teacher.school, target=teacher.employee_no,
+                         detail=", ".join(self.changed_data))
+        return teacher
 
 
 class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):

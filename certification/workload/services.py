@@ -21,8 +21,9 @@ from certification.models import (
     WorkloadEntry,
     WorkloadEntryLocked,
 )
-from people.models import StaffRole, Teacher
+from people.models import AuditEntry, StaffRole, Teacher
 from people.selectors import organisation_scope, teacher_for_user
+from people.services import audit_record
 
 # --- The privacy rule for notes ---------------------------------------------------------------
 
@@ -313,6 +314,9 @@ def workload_entry_approve(*, entry: WorkloadEntry, by) -> WorkloadEntry:
     entry.return_reason = ""
     entry.save(update_fields=["credit", "status", "return_reason", "updated_at"])
     _record(entry, WorkloadDecision.Action.APPROVED, by)
+    audit_record(actor=by, action=AuditEntry.Action.WORKLOAD_APPROVE,
+                 organisation=entry.teacher.school, target=entry.teacher.employee_no,
+                 detail=f"{entry.date:%Y-%m-%d} · {entry.activity_type.name} × {entry.quantity:g}")
     return entry
 
 
@@ -328,6 +332,9 @@ def workload_entry_return(*, entry: WorkloadEntry, by, reason: str) -> WorkloadE
     entry.return_reason = reason[:200]
     entry.save(update_fields=["status", "return_reason", "updated_at"])
     _record(entry, WorkloadDecision.Action.RETURNED, by, reason[:200])
+    audit_record(actor=by, action=AuditEntry.Action.WORKLOAD_RETURN,
+                 organisation=entry.teacher.school, target=entry.teacher.employee_no,
+                 detail=f"{entry.date:%Y-%m-%d} · {reason[:200]}")
     return entry
 
 
@@ -359,4 +366,8 @@ def workload_week_approve(*, teacher: Teacher, week_start: date, by) -> int:
     WorkloadDecision.objects.bulk_create([
         WorkloadDecision(entry=e, action=WorkloadDecision.Action.APPROVED, by=by) for e in pending
     ])
+    if pending:
+        audit_record(actor=by, action=AuditEntry.Action.WORKLOAD_APPROVE,
+                     organisation=teacher.school, target=teacher.employee_no,
+                     detail=f"{week_start:%Y-%m-%d} 一周 {len(pending)} 条 / week of {len(pending)}")
     return len(pending)

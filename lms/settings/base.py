@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     # Accounts
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.socialaccount",
     # Django
     "django.contrib.auth",
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "people.middleware.StaffTwoStepMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -226,6 +228,15 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
 }
 ACCOUNT_FORMS = {"login": "people.forms.LoginForm"}
+# Two-step verification (allauth.mfa): an authenticator app's codes, with recovery codes.
+# HR and school admins see other people's records, so where STAFF_MFA_REQUIRED is on (the
+# production default) they must set it up before any other page; teachers may opt in.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "心育研修"
+# Accounts come from HR, never from self-signup, so an e-mail HR typed need not be verified.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+STAFF_MFA_REQUIRED = env.bool("DJANGO_STAFF_MFA_REQUIRED", default=False)
+STAFF_MFA_ROLES = ["school_admin", "district_hr", "city_hr"]
 SOCIALACCOUNT_ENABLED = bool(SOCIAL_PROVIDERS)
 SOCIALACCOUNT_PROVIDERS = {
     "weixin": {

@@ -27,4 +27,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # beside the editor. The CSP's frame-ancestors 'self' says the same; no other site may frame us.
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
 
+# HR and school admins must use two-step verification here unless explicitly switched off.
+STAFF_MFA_REQUIRED = env.bool("DJANGO_STAFF_MFA_REQUIRED", default=True)
+
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

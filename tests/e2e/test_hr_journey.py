@@ -135,3 +135,12 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages).replace("\x00", "")
     assert cert.number in text and applicant.name in text
+
+    # Everything HR did is in the audit log, newest first, with numbers and no names.
+    page.goto("/hr/")
+    page.get_by_role("link", name="操作日志").click()
+    rows = page.locator("#audit tbody tr")
+    actions = [rows.nth(i).locator("td").nth(2).inner_text() for i in range(rows.count())]
+    assert actions == ["颁发证书", "表格导出", "表格导入"], actions
+    assert cert.number in rows.first.inner_text() and applicant.name not in page.inner_text("main")
+    shot("hr-audit-log")

@@ -14,4 +14,6 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/status/", views.job_status, name="job_status"),
     path("jobs/<uuid:job_id>/download/", views.job_download, name="job_download"),
     path("templates/<slug:sheet>.xlsx", views.template_download, name="template"),
+    path("teachers/<int:pk>/personal-data.json", views.teacher_data_export, name="teacher_data_export"),
+    path("teachers/<int:pk>/erase/", views.teacher_erase, name="teacher_erase"),
 ]

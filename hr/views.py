@@ -1,12 +1,21 @@
 """The HR desk: upload, preview, confirm, follow progress, download; exports the same way."""
 
+import json
+
+from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from people.access import staff_required
+from people.models import StaffRole, Teacher
+from people.selectors import organisation_scope
+
+from . import privacy
 
 from .exports import EXPORTS
 from .forms import EXPORT_LABELS, IMPORT_CHOICES, ExportForm, ImportForm
@@ -144,3 +153,56 @@ def template_download(request, sheet):
     response["Content-Disposition"] = content_disposition_header(
         True, f"{spec.title_zh}模板-{spec.kind}.xlsx")
     return response
+
+
+# --- Personal data of one teacher (PIPL) --------------------------------------------------------
+
+class EraseForm(forms.Form):
+    confirm = forms.CharField(label=_("Type the teacher's employee number to confirm"), max_length=32)
+    reason = forms.CharField(label=_("Reason (e.g. the request's reference)"), max_length=300,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, teacher, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.teacher = teacher
+
+    def clean_confirm(self):
+        value = self.cleaned_data["confirm"].strip()
+        if value != self.teacher.employee_no:
+            raise forms.ValidationError(_("That is not this teacher's employee number."))
+        return value
+
+
+def _teacher_in_hr_scope(request, pk: int) -> Teacher:
+    return get_object_or_404(Teacher.objects.select_related("school", "user"), pk=pk,
+                             school__in=organisation_scope(request.user, roles=StaffRole.HR_ROLES))
+
+
+@staff_required(StaffRole.HR_ROLES)
+def teacher_data_export(request, pk: int):
+    """Everything held about one teacher, as a JSON file for their request."""
+    teacher = _teacher_in_hr_scope(request, pk)
+    data = privacy.personal_data_export(teacher=teacher, by=request.user)
+    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="personal-data-{teacher.employee_no}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_required(StaffRole.HR_ROLES)
+def teacher_erase(request, pk: int):
+    """Confirm, then erase one teacher's personal data (certificate history kept, anonymised)."""
+    teacher = _teacher_in_hr_scope(request, pk)
+    form = EraseForm(request.POST or None, teacher=teacher)
+    if request.method == "POST" and form.is_valid():
+        try:
+            erased = privacy.personal_data_erase(teacher=teacher, by=request.user,
+                                                 reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Personal data erased. The record now shows as %(name)s.")
+                             % {"name": erased.name})
+            return redirect("certification:teacher_record", erased.pk)
+    return render(request, "hr/erase_confirm.html", {"teacher": teacher, "form": form})

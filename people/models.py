@@ -50,6 +50,8 @@ class Teacher(models.Model):
         SCHOOL_LEADER = "school_leader", _("School leader")
 
     COUNSELLOR_ROLES = (Role.FULL_TIME_COUNSELLOR, Role.PART_TIME_COUNSELLOR)
+    # The name an erased profile carries (hr.privacy): "已删除" and a random token.
+    ERASED_PREFIX = "已删除"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teacher",
@@ -79,6 +81,11 @@ class Teacher(models.Model):
     @property
     def is_counsellor(self) -> bool:
         return self.role in self.COUNSELLOR_ROLES
+
+    @property
+    def is_erased(self) -> bool:
+        """Whether this profile's personal data was erased on request."""
+        return self.name.startswith(self.ERASED_PREFIX)
 
 
 class StaffRole(models.Model):

@@ -156,6 +156,8 @@ def fill(param: str, name: str, namespace: str, world) -> str | None:
         ("pk", "certification:teacher_record"): w["teacher_b"].pk,
         ("pk", "certification:training_correct"): w["teacher_b"].pk,
         ("pk", "certification:application_review"): w["app_b"].pk,
+        ("pk", "hr:teacher_data_export"): w["teacher_b"].pk,
+        ("pk", "hr:teacher_erase"): w["teacher_b"].pk,
     }
     if (param, name) in specific:
         return str(specific[(param, name)])

@@ -1,0 +1,139 @@
+"""One teacher's personal data (PIPL): everything held about them as one file, and erasure.
+
+Erasure removes what identifies the person and keeps what the bureau must still count: the
+certificate history (numbers, levels, dates, events) and the hours ledger stay, attached to an
+anonymised profile, so past holding rates and issued numbers do not change. Certificates still
+active are revoked, since no one can present them any more.
+"""
+
+import secrets
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from certification.models import (
+    Application, Certificate, CertificateEvent, TeacherCredential, TrainingEntry, WorkloadEntry,
+)
+from courses.models import CourseCompletion, Enrolment, LessonProgress, LiveAttendance, QuizAttempt
+from people.models import AuditEntry, StaffRole, Teacher
+from people.selectors import organisation_scope
+from people.services import audit_record
+
+ERASED_PREFIX = Teacher.ERASED_PREFIX
+
+
+def _plain(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _rows(queryset, *fields) -> list[dict]:
+    return [{k: _plain(v) for k, v in row.items()} for row in queryset.values(*fields)]
+
+
+def _check_scope(teacher: Teacher, user) -> None:
+    if not organisation_scope(user, roles=StaffRole.HR_ROLES).filter(pk=teacher.school_id).exists():
+        raise PermissionDenied(_("This teacher is outside your scope."))
+
+
+def personal_data_export(*, teacher: Teacher, by) -> dict:
+    """Everything the platform holds about one teacher, for a request under PIPL art. 45."""
+    _check_scope(teacher, by)
+    user = teacher.user
+    data = {
+        "exported_at": _plain(datetime.now().astimezone()),
+        "profile": {
+            "employee_no": teacher.employee_no, "name": teacher.name,
+            "gender": teacher.get_gender_display(), "school": teacher.school.name,
+            "school_code": teacher.school.code, "role": teacher.get_role_display(),
+            "hire_date": _plain(teacher.hire_date), "active": teacher.is_active,
+            "email": user.email, "username": user.username,
+            "last_login": _plain(user.last_login), "date_joined": _plain(user.date_joined),
+        },
+        "training_hours": _rows(TrainingEntry.objects.filter(teacher=teacher).order_by("date", "pk"),
+                                "date", "hours", "title", "source", "reference", "reason"),
+        "certificates": _rows(Certificate.objects.filter(teacher=teacher).order_by("issued_on"),
+                              "number", "level__code", "issued_on", "expires_on", "status",
+                              "authority", "source"),
+        "certificate_events": _rows(CertificateEvent.objects.filter(certificate__teacher=teacher)
+                                    .order_by("at"), "certificate__number", "kind", "at", "note"),
+        "applications": _rows(Application.objects.filter(teacher=teacher).order_by("created_at"),
+                              "level__code", "status", "created_at", "decided_at", "reason"),
+        "credentials": _rows(TeacherCredential.objects.filter(teacher=teacher),
+                             "credential__name", "number", "obtained_on"),
+        "courses": {
+            "enrolments": _rows(Enrolment.objects.filter(user=user), "course__title",
+                                "enrolled_at", "completed_at"),
+            "lessons": _rows(LessonProgress.objects.filter(user=user), "lesson__title",
+                             "credited_seconds", "last_position", "completed_at"),
+            "quiz_attempts": _rows(QuizAttempt.objects.filter(user=user), "quiz__title",
+                                   "score", "passed", "submitted_at"),
+            "completions": _rows(CourseCompletion.objects.filter(user=user), "course__title",
+                                 "hours", "completed_at"),
+            "live_attendance": _rows(LiveAttendance.objects.filter(user=user), "session__title",
+                                     "attended_at"),
+        },
+        "workload": _rows(WorkloadEntry.objects.filter(teacher=teacher).order_by("date"),
+                          "date", "activity_type__name", "quantity", "group_size", "note",
+                          "status", "credit"),
+    }
+    audit_record(actor=by, action=AuditEntry.Action.DATA_EXPORT, organisation=teacher.school,
+                 target=teacher.employee_no)
+    return data
+
+
+@transaction.atomic
+def personal_data_erase(*, teacher: Teacher, by, reason: str) -> Teacher:
+    """Erase what identifies one teacher; keep certificate history and hours, anonymised."""
+    if not (reason or "").strip():
+        raise ValidationError(_("Say why the data is erased (e.g. the request's reference)."))
+    teacher = Teacher.objects.select_for_update().select_related("user", "school").get(pk=teacher.pk)
+    _check_scope(teacher, by)
+    if teacher.is_erased:
+        raise ValidationError(_("This teacher's personal data has already been erased."))
+    token = secrets.token_hex(4)
+    user = teacher.user
+
+    for cert in Certificate.objects.select_for_update().filter(
+            teacher=teacher, status=Certificate.Status.ACTIVE):
+        cert.status = Certificate.Status.REVOKED
+        cert.save(update_fields=["status"])
+        CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.REVOKED,
+                                        actor=by, note="个人信息已删除 (personal data erased)")
+    # Learning traces and free text that could identify the person go; counts stay.
+    LessonProgress.objects.filter(user=user).delete()
+    QuizAttempt.objects.filter(user=user).delete()
+    LiveAttendance.objects.filter(user=user).delete()
+    TeacherCredential.objects.filter(teacher=teacher).delete()
+    WorkloadEntry.objects.filter(teacher=teacher).update(note="")
+    Application.objects.filter(teacher=teacher).update(reason="")
+
+    teacher.name = f"{ERASED_PREFIX}{token}"
+    teacher.employee_no = f"X{token}{teacher.pk}"
+    teacher.gender = ""
+    teacher.hire_date = None
+    teacher.is_active = False
+    teacher.save()
+
+    user.username = f"erased-{token}-{user.pk}"
+    user.email = ""
+    user.first_name = user.last_name = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    # The password hash changed, so every session of this user is no longer valid.
+
+    audit_record(actor=by, action=AuditEntry.Action.DATA_ERASE, organisation=teacher.school,
+                 target=teacher.employee_no, detail=reason.strip())
+    return teacher

@@ -87,8 +87,9 @@ def course_outline(*, course: CoursePage, user) -> CourseOutline:
     progress, enrolment, completion, passed = {}, None, None, False
     if course.pk is None:  # a preview of a page not yet saved
         return CourseOutline(course, [], None, False, None, None)
-    lessons = list(LessonPage.objects.child_of(course).live().order_by("path"))
-    quiz = QuizPage.objects.child_of(course).live().order_by("path").first()
+    # The outline shows titles, durations and links: the bodies and questions are not loaded.
+    lessons = list(LessonPage.objects.child_of(course).live().order_by("path").defer_streamfields())
+    quiz = QuizPage.objects.child_of(course).live().order_by("path").defer_streamfields().first()
     if user.is_authenticated:
         progress = {p.lesson_id: p for p in LessonProgress.objects.filter(
             user=user, lesson_id__in=[lesson.pk for lesson in lessons])}

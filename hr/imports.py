@@ -67,6 +67,9 @@ class Plan:
             "header_row": self.header_row,
             "errors": [e.as_dict() for e in self.errors[:PREVIEW_ERRORS]],
             "creates": [_jsonable(row.get("display", row)) for row in self.creates[:PREVIEW_SAMPLE]],
+            # The same sample under the sheet's own headers ("行", "工号", "姓名", …).
+            "create_headers": [_header(key) for key in
+                               (self.creates[0].get("display", self.creates[0]) if self.creates else {})],
             "updates": [{"row": row["row"], "employee_no": row["employee_no"], "name": row["name"],
                          "changes": _changes_display(row["changes"])}
                         for row in self.updates[:PREVIEW_SAMPLE]],
@@ -77,6 +80,10 @@ _GENDER_DISPLAY = {"M": "男", "F": "女", "": None}
 _ACTIVE_DISPLAY = {True: "在职", False: "离职"}
 
 
+def _header(key: str) -> str:
+    return "行" if key == "row" else HEADERS[key][0] if key in HEADERS else key
+
+
 def _changes_display(changes: dict) -> dict:
     """Changes as HR read them: the sheet's own header ("岗位") and the sheet's words for a value
     ("兼职心理教师", "女"), never field names or stored codes."""
@@ -84,7 +91,7 @@ def _changes_display(changes: dict) -> dict:
     for key, (before, after) in changes.items():
         values = (ROLE_DISPLAY if key == "role" else _GENDER_DISPLAY if key == "gender"
                   else _ACTIVE_DISPLAY if key == "is_active" else {})
-        label = HEADERS[key][0] if key in HEADERS else "在职状态" if key == "is_active" else key
+        label = "在职状态" if key == "is_active" else _header(key)
         shown[label] = [values.get(before, before), values.get(after, after)]
     return shown
 

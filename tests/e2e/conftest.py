@@ -68,8 +68,8 @@ def shot(page):
     """Save a screenshot named <journey>-<step>-<phone|desktop>.png for the guides."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(name: str):
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{page.viewport_name}.png"), full_page=True)
+    def take(name: str, *, full_page: bool = True):
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{page.viewport_name}.png"), full_page=full_page)
 
     return take
 

@@ -46,7 +46,9 @@ def test_counsellor_logs_a_week_and_submits_it(page, shot, migrated_data):
     assert not WorkloadEntry.objects.filter(teacher__user=counsellor, note__contains="午间值班").exists()
     # What was typed is still there to correct.
     assert page.get_by_label("第 3 行：说明").input_value() == "午间值班"
-    shot("counsellor-week-refused")
+    # The week grid is 40 rows long on a phone: the picture shows the screen the user sees.
+    alert.scroll_into_view_if_needed()
+    shot("counsellor-week-refused", full_page=False)
 
     page.get_by_label("第 2 行：说明").fill("学业压力咨询")
     page.get_by_role("button", name="全部提交审核").click()
@@ -55,7 +57,8 @@ def test_counsellor_logs_a_week_and_submits_it(page, shot, migrated_data):
     entries = WorkloadEntry.objects.filter(teacher__user=counsellor, note__in=[
         "七年级心理课：情绪管理", "学业压力咨询", "午间值班"])
     assert entries.count() == 3 and {e.status for e in entries} == {"submitted"}
-    shot("counsellor-week-submitted")
+    logged.scroll_into_view_if_needed()
+    shot("counsellor-week-submitted", full_page=False)
 
     page.get_by_role("link", name="我的工作量").first.click()
     table = page.locator("table.stack").inner_text()

@@ -50,7 +50,9 @@ def test_trainer_submits_a_lesson_a_reviewer_puts_it_live(page, shot, migrated_d
     footer = page.locator("footer").inner_text()
     # Trainers save drafts and submit; there is no publish action for them.
     assert "发布" not in footer and "提交给学习内容审核" in footer, footer
-    shot("trainer-lesson-editor")
+    expect(page.get_by_role("button", name=re.compile("^提交给学习内容审核"))).to_be_visible()
+    page.wait_for_timeout(400)  # let the menu finish opening before the picture
+    shot("trainer-lesson-editor", full_page=False)
     page.get_by_role("button", name=re.compile("^提交给学习内容审核")).click()
     page.wait_for_url(re.compile(r"/admin/pages/\d+/"))
     lesson = LessonPage.objects.get(title=TITLE)

@@ -1,5 +1,5 @@
-"""A counsellor logs a week of work on her phone: a note with a phone number is refused with the
-row named and nothing saved; corrected, the whole week goes to the school admin at once."""
+"""A counsellor logs a week of work, on a phone and at a desk: a note with a phone number is
+refused with the row named and nothing saved; corrected, the whole week goes for approval."""
 
 import re
 
@@ -8,15 +8,7 @@ from playwright.sync_api import expect
 from certification.models import WorkloadEntry
 from people import demo
 
-from .conftest import PHONE, log_in
-
-import pytest
-
-
-@pytest.fixture
-def viewport():
-    """Counsellors log between sessions, on their phones."""
-    return "phone", PHONE
+from .conftest import log_in
 
 
 def _fill(page, row: int, activity: str, quantity: str, note: str = "", group: str = ""):

@@ -6,7 +6,6 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
@@ -18,13 +17,7 @@ from people import demo
 from people.models import Teacher
 from tests.factories import TeacherFactory
 
-from .conftest import DESKTOP, log_in
-
-
-@pytest.fixture
-def viewport():
-    """HR works at a desk with spreadsheets: this journey runs at desktop width."""
-    return "desktop", DESKTOP
+from .conftest import log_in
 
 
 def _roster(path, school, existing: Teacher):

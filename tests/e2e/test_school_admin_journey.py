@@ -1,21 +1,11 @@
-"""A school admin opens the dashboard on a phone, reads the school's charts, and approves a
-counsellor's week of workload."""
+"""A school admin, on a phone and at a desk, reads the school's charts on the dashboard and
+approves a counsellor's week of workload."""
 
 import re
-
-import pytest
 
 from certification import demo as certification_demo
 from certification.models import WorkloadEntry
 from people import demo
-
-from .conftest import PHONE
-
-
-@pytest.fixture
-def viewport():
-    """School admins read the dashboard on their phones: this journey runs at phone width."""
-    return "phone", PHONE
 
 
 def test_school_admin_reads_the_charts_and_approves_a_week(page, shot):

@@ -1,22 +1,49 @@
+import time
+
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from .models import StaffRole, Teacher
 from .selectors import staff_roles_for_user, teacher_for_user
 
+# The navigation flags are kept in the session for this long, so pages do not read the user's
+# roles and profile every time. They only choose which links to show: every view checks the
+# user's roles itself, so a role granted or removed shows in the menu within this time.
+NAV_FLAGS_SECONDS = 600
+
+
+def _nav_flags(request) -> dict:
+    user = request.user
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return {"roles": [], "counsellor": False}
+    session = getattr(request, "session", None)
+    cached = session.get("nav_flags") if session is not None else None
+    if cached and cached.get("uid") == user.pk and time.time() - cached.get("at", 0) < NAV_FLAGS_SECONDS:
+        return cached
+    teacher = teacher_for_user(user)
+    flags = {
+        "uid": user.pk, "at": time.time(),
+        "roles": sorted(set(staff_roles_for_user(user).values_list("role", flat=True))),
+        "counsellor": bool(teacher and teacher.is_active and teacher.role in Teacher.COUNSELLOR_ROLES),
+    }
+    if session is not None:
+        session["nav_flags"] = flags
+    return flags
+
 
 def staff(request):
     """Template flags: whether to show the staff desk, the dashboard and the workload pages, and
-    whether self-signup is open. The user's roles are read once, and only when a template asks."""
+    whether self-signup is open. Read once per request, only when a template asks, and kept in
+    the session for NAV_FLAGS_SECONDS."""
     user = request.user
 
+    def flags() -> dict:
+        if not hasattr(request, "_nav_flags"):
+            request._nav_flags = _nav_flags(request)
+        return request._nav_flags
+
     def roles() -> set[str]:
-        if not hasattr(request, "_staff_roles"):
-            if not getattr(user, "is_authenticated", False) or not user.is_active:
-                request._staff_roles = set()
-            else:
-                request._staff_roles = set(staff_roles_for_user(user).values_list("role", flat=True))
-        return request._staff_roles
+        return set(flags()["roles"])
 
     def is_staff() -> bool:
         return bool(getattr(user, "is_superuser", False) or roles())
@@ -24,15 +51,10 @@ def staff(request):
     def is_admin() -> bool:
         return bool(getattr(user, "is_superuser", False) or roles() & set(StaffRole.ADMIN_ROLES))
 
-    def is_counsellor() -> bool:
-        # The profile the view already loaded, if it did (user.teacher is cached on the user).
-        teacher = teacher_for_user(user)
-        return bool(teacher and teacher.is_active and teacher.role in Teacher.COUNSELLOR_ROLES)
-
     return {
         "is_staff_member": SimpleLazyObject(is_staff),
         # Counsellors log workload; school admins approve it.
-        "is_counsellor": SimpleLazyObject(is_counsellor),
+        "is_counsellor": SimpleLazyObject(lambda: flags()["counsellor"]),
         "reviews_workload": SimpleLazyObject(lambda: StaffRole.Role.SCHOOL_ADMIN in roles()),
         # School admins and HR: the people whose scope has rates and rosters to look at.
         "is_admin_staff": SimpleLazyObject(is_admin),

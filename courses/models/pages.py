@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -109,6 +110,17 @@ class CourseIndexPage(Page):
             category=category, audience=audience, query=query,
         )
         return context
+
+    def route(self, request, path_components):
+        """Every child is a course: fetch it as one directly, in one query instead of Wagtail's
+        generic page followed by its specific page."""
+        if not path_components:
+            return super().route(request, path_components)
+        course = CoursePage.objects.child_of(self).filter(slug=path_components[0]).first()
+        if course is None:
+            raise Http404
+        course._cached_parent_obj = self
+        return course.route(request, path_components[1:])
 
 
 class CoursePage(LoginRequiredMixin, Page):

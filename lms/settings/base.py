@@ -207,6 +207,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Cache (allauth's rate limits count in it)
 CACHES = {"default": env.cache("DJANGO_CACHE_URL", default=f"filecache://{DATA_DIR}/cache")}
+# Sessions live in the database and are read through the cache: no query per page on a hit.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Accounts (django-allauth). Accounts come from HR; self-signup is off unless switched on.
 SITE_ID = 1

@@ -207,8 +207,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Cache (allauth's rate limits count in it)
 CACHES = {"default": env.cache("DJANGO_CACHE_URL", default=f"filecache://{DATA_DIR}/cache")}
-# Sessions live in the database and are read through the cache: no query per page on a hit.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database; with a shared in-memory cache (Redis) they are read through it,
+# with no query per page. A file cache is not used for them: it culls a third of its entries
+# whenever it is full, which costs more than the query it saves.
+SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db"
+                  if "redis" in CACHES["default"]["BACKEND"].lower()
+                  else "django.contrib.sessions.backends.db")
 
 # --- Accounts (django-allauth). Accounts come from HR; self-signup is off unless switched on.
 SITE_ID = 1

@@ -6,3 +6,10 @@ class PeopleConfig(AppConfig):
     name = "people"
     verbose_name = _("People and organisations")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .context_processors import store_nav_flags
+
+        user_logged_in.connect(store_nav_flags, dispatch_uid="people.store_nav_flags")

@@ -12,6 +12,21 @@ from .selectors import staff_roles_for_user, teacher_for_user
 NAV_FLAGS_SECONDS = 600
 
 
+def _compute(user) -> dict:
+    teacher = teacher_for_user(user)
+    return {
+        "uid": user.pk, "at": time.time(),
+        "roles": sorted(set(staff_roles_for_user(user).values_list("role", flat=True))),
+        "counsellor": bool(teacher and teacher.is_active and teacher.role in Teacher.COUNSELLOR_ROLES),
+    }
+
+
+def store_nav_flags(sender, request, user, **kwargs) -> None:
+    """At log-in, while the session is being written anyway: so pages after it write nothing."""
+    if request is not None and hasattr(request, "session") and user is not None and user.is_active:
+        request.session["nav_flags"] = _compute(user)
+
+
 def _nav_flags(request) -> dict:
     user = request.user
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -20,12 +35,7 @@ def _nav_flags(request) -> dict:
     cached = session.get("nav_flags") if session is not None else None
     if cached and cached.get("uid") == user.pk and time.time() - cached.get("at", 0) < NAV_FLAGS_SECONDS:
         return cached
-    teacher = teacher_for_user(user)
-    flags = {
-        "uid": user.pk, "at": time.time(),
-        "roles": sorted(set(staff_roles_for_user(user).values_list("role", flat=True))),
-        "counsellor": bool(teacher and teacher.is_active and teacher.role in Teacher.COUNSELLOR_ROLES),
-    }
+    flags = _compute(user)
     if session is not None:
         session["nav_flags"] = flags
     return flags

@@ -23,10 +23,9 @@ from people.selectors import organisation_scope
 
 from .selectors import DESK_ROLES
 from .sheets.errors import bilingual
-from .sheets.normalise import ROLE_DISPLAY
+from .sheets.normalise import GENDER_DISPLAY, ROLE_DISPLAY
 from .sheets.writing import Column
 
-GENDER_DISPLAY = {"M": "男", "F": "女", "": None}
 
 
 @dataclass(frozen=True)

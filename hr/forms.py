@@ -91,3 +91,19 @@ class ExportForm(forms.Form):
             if value:
                 params[key] = value.isoformat() if hasattr(value, "isoformat") else value
         return params
+
+
+class EraseForm(forms.Form):
+    confirm = forms.CharField(label=_("Type the teacher's employee number to confirm"), max_length=32)
+    reason = forms.CharField(label=_("Reason (e.g. the request's reference)"), max_length=300,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, teacher, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.teacher = teacher
+
+    def clean_confirm(self):
+        value = self.cleaned_data["confirm"].strip()
+        if value != self.teacher.employee_no:
+            raise forms.ValidationError(_("That is not this teacher's employee number."))
+        return value

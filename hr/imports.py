@@ -25,7 +25,7 @@ from people.tasks import send_account_invitations
 
 from .sheets.columns import CERTIFICATES, HEADERS, SPECS, TEACHERS, TRAINING, SheetSpec
 from .sheets.errors import CellError, ErrorLog, RowError, SheetRefused, bilingual
-from .sheets.normalise import (ROLE_DISPLAY, clean_code, clean_text, parse_date, parse_gender,
+from .sheets.normalise import (GENDER_DISPLAY, ROLE_DISPLAY, clean_code, clean_text, parse_date, parse_gender,
                                parse_hours, parse_level, parse_role)
 from .sheets.reading import SheetLayout, open_sheet
 
@@ -76,7 +76,6 @@ class Plan:
         }
 
 
-_GENDER_DISPLAY = {"M": "男", "F": "女", "": None}
 _ACTIVE_DISPLAY = {True: "在职", False: "离职"}
 
 
@@ -89,7 +88,7 @@ def _changes_display(changes: dict) -> dict:
     ("兼职心理教师", "女"), never field names or stored codes."""
     shown = {}
     for key, (before, after) in changes.items():
-        values = (ROLE_DISPLAY if key == "role" else _GENDER_DISPLAY if key == "gender"
+        values = (ROLE_DISPLAY if key == "role" else GENDER_DISPLAY if key == "gender"
                   else _ACTIVE_DISPLAY if key == "is_active" else {})
         label = "在职状态" if key == "is_active" else _header(key)
         shown[label] = [values.get(before, before), values.get(after, after)]

@@ -19,10 +19,8 @@ from certification.models import (
 )
 from courses.models import CourseCompletion, Enrolment, LessonProgress, LiveAttendance, QuizAttempt
 from people.models import AuditEntry, StaffRole, Teacher
-from people.selectors import organisation_scope
+from people.selectors import user_is_staff_in_scope
 from people.services import audit_record
-
-ERASED_PREFIX = Teacher.ERASED_PREFIX
 
 
 def _plain(value):
@@ -38,7 +36,7 @@ def _rows(queryset, *fields) -> list[dict]:
 
 
 def _check_scope(teacher: Teacher, user) -> None:
-    if not organisation_scope(user, roles=StaffRole.HR_ROLES).filter(pk=teacher.school_id).exists():
+    if not user_is_staff_in_scope(user, teacher.school, roles=StaffRole.HR_ROLES):
         raise PermissionDenied(_("This teacher is outside your scope."))
 
 
@@ -114,7 +112,7 @@ def personal_data_erase(*, teacher: Teacher, by, reason: str) -> Teacher:
     WorkloadEntry.objects.filter(teacher=teacher).update(note="")
     Application.objects.filter(teacher=teacher).update(reason="")
 
-    teacher.name = f"{ERASED_PREFIX}{token}"
+    teacher.name = f"{Teacher.ERASED_PREFIX}{token}"
     teacher.employee_no = f"X{token}{teacher.pk}"
     teacher.gender = ""
     teacher.hire_date = None

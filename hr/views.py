@@ -2,7 +2,6 @@
 
 import json
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -13,12 +12,12 @@ from django.views.decorators.http import require_POST
 
 from people.access import staff_required
 from people.models import StaffRole, Teacher
-from people.selectors import organisation_scope
+from people.selectors import teacher_list_in_scope
 
 from . import privacy
 
 from .exports import EXPORTS
-from .forms import EXPORT_LABELS, IMPORT_CHOICES, ExportForm, ImportForm
+from .forms import EXPORT_LABELS, IMPORT_CHOICES, EraseForm, ExportForm, ImportForm
 from .imports import IMPORT_ROLES
 from .models import Job
 from .selectors import DESK_ROLES, job_get_for_user, job_list_for_user
@@ -157,25 +156,8 @@ def template_download(request, sheet):
 
 # --- Personal data of one teacher (PIPL) --------------------------------------------------------
 
-class EraseForm(forms.Form):
-    confirm = forms.CharField(label=_("Type the teacher's employee number to confirm"), max_length=32)
-    reason = forms.CharField(label=_("Reason (e.g. the request's reference)"), max_length=300,
-                             widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, teacher, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.teacher = teacher
-
-    def clean_confirm(self):
-        value = self.cleaned_data["confirm"].strip()
-        if value != self.teacher.employee_no:
-            raise forms.ValidationError(_("That is not this teacher's employee number."))
-        return value
-
-
 def _teacher_in_hr_scope(request, pk: int) -> Teacher:
-    return get_object_or_404(Teacher.objects.select_related("school", "user"), pk=pk,
-                             school__in=organisation_scope(request.user, roles=StaffRole.HR_ROLES))
+    return get_object_or_404(teacher_list_in_scope(request.user, roles=StaffRole.HR_ROLES), pk=pk)
 
 
 @staff_required(StaffRole.HR_ROLES)

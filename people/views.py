@@ -1,22 +1,12 @@
 """Staff pages of the people app: the audit log for HR."""
 
-from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 
 from .access import staff_required
-from .models import AuditEntry, StaffRole
+from .forms import AuditFilterForm
+from .models import StaffRole
 from .selectors import audit_entries_in_scope
-
-
-class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(label=_("Action"), required=False,
-                               choices=[("", _("All actions"))] + list(AuditEntry.Action.choices))
-    since = forms.DateField(label=_("From"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
 
 
 @staff_required(StaffRole.HR_ROLES)

@@ -49,7 +49,7 @@ class ErrorLog(list):
     first 500. The kept errors are the first found; `total` and `rows` count them all.
     """
 
-    def __init__(self, keep: int = 1000):
+    def __init__(self, keep: int):
         super().__init__()
         self.keep = keep
         self.total = 0

@@ -242,7 +242,6 @@ MFA_TOTP_ISSUER = "心育研修"
 # Accounts come from HR, never from self-signup, so an e-mail HR typed need not be verified.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 STAFF_MFA_REQUIRED = env.bool("DJANGO_STAFF_MFA_REQUIRED", default=False)
-STAFF_MFA_ROLES = ["school_admin", "district_hr", "city_hr"]
 SOCIALACCOUNT_ENABLED = bool(SOCIAL_PROVIDERS)
 SOCIALACCOUNT_PROVIDERS = {
     "weixin": {

@@ -65,13 +65,14 @@ def page(browser, viewport, live_server):
 
 @pytest.fixture
 def shot(page):
-    """Save a screenshot named <journey>-<step>-<phone|desktop>.png for the guides."""
+    """Save screenshots of this test's page for the guides."""
+    return lambda name, *, full_page=True: screenshot(page, name, full_page=full_page)
+
+
+def screenshot(page, name: str, *, full_page: bool = True) -> None:
+    """Save <journey>-<step>-<phone|desktop>.png under docs/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-
-    def take(name: str, *, full_page: bool = True):
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{page.viewport_name}.png"), full_page=full_page)
-
-    return take
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{page.viewport_name}.png"), full_page=full_page)
 
 
 def log_in(page, username: str, password: str | None = None) -> None:

@@ -12,7 +12,7 @@ from courses.models import ParentLessonPage
 from people import demo
 from tests.factories import TeacherFactory
 
-from .conftest import log_in
+from .conftest import log_in, screenshot
 
 
 def test_parent_opens_a_parent_school_lesson_without_an_account(page, shot, migrated_data):
@@ -91,7 +91,7 @@ def test_anyone_verifies_a_certificate_from_its_qr_code(browser, viewport, live_
         # The holder's name is masked for strangers: the family name and the last character.
         assert "李*梅" in text and "李春梅" not in page.content()
         assert card.locator(".badge.ok").inner_text() == "有效"
-        page.screenshot(path=str(_screenshot("verify-certificate", name)), full_page=True)
+        screenshot(page, "verify-certificate")
 
         cert.status = Certificate.Status.REVOKED
         cert.save(update_fields=["status"])
@@ -99,10 +99,3 @@ def test_anyone_verifies_a_certificate_from_its_qr_code(browser, viewport, live_
         assert page.locator("section.card .badge.bad").inner_text() == "已撤销"
     finally:
         context.close()
-
-
-def _screenshot(step: str, viewport_name: str):
-    from .conftest import SCREENSHOTS
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS / f"{step}-{viewport_name}.png"

@@ -82,3 +82,19 @@ def test_the_reason_is_given_in_chinese(client, tree):
     login(client, hr.username)
     page = client.get("/hr/", follow=True).content.decode()
     assert "人事和学校管理员账号须启用两步验证" in page
+
+
+def test_a_teachers_pages_cost_one_query_more_at_most(client, teacher_a, settings,
+                                                     django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(teacher_a.user)
+    url = reverse("certification:my_certificates")
+    settings.STAFF_MFA_REQUIRED = False
+    client.get(url)
+    with CaptureQueriesContext(connection) as off:
+        client.get(url)
+    settings.STAFF_MFA_REQUIRED = True
+    with django_assert_max_num_queries(len(off) + 1):
+        assert client.get(url).status_code == 200

@@ -82,14 +82,27 @@ class CourseOutline:
         return sum(1 for row in self.lessons if row.completed)
 
 
+def course_structure(*, course: CoursePage) -> tuple[list[LessonPage], QuizPage | None]:
+    """A course's live lessons and quiz, in order, read once per page object.
+
+    The outline shows titles, durations and links: the bodies and questions are not loaded.
+    Routing reads them with the course (CoursePage.route), so a route served from the page cache
+    brings them along.
+    """
+    structure = getattr(course, "_structure", None)
+    if structure is None:
+        lessons = list(LessonPage.objects.child_of(course).live().order_by("path").defer_streamfields())
+        quiz = QuizPage.objects.child_of(course).live().order_by("path").defer_streamfields().first()
+        structure = course._structure = (lessons, quiz)
+    return structure
+
+
 def course_outline(*, course: CoursePage, user) -> CourseOutline:
     """A course's lessons with the user's progress, its quiz and the user's standing, in fixed queries."""
     progress, enrolment, completion, passed = {}, None, None, False
     if course.pk is None:  # a preview of a page not yet saved
         return CourseOutline(course, [], None, False, None, None)
-    # The outline shows titles, durations and links: the bodies and questions are not loaded.
-    lessons = list(LessonPage.objects.child_of(course).live().order_by("path").defer_streamfields())
-    quiz = QuizPage.objects.child_of(course).live().order_by("path").defer_streamfields().first()
+    lessons, quiz = course_structure(course=course)
     if user.is_authenticated:
         progress = {p.lesson_id: p for p in LessonProgress.objects.filter(
             user=user, lesson_id__in=[lesson.pk for lesson in lessons])}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make load`: a bounded load test on loopback. Its own PostgreSQL (port 5446), a city of
-# LOAD_TEACHERS teachers (seed_demo), gunicorn with the production settings (port 8110), a Celery
-# worker for the HR exports, then locust: LOAD_USERS teachers for LOAD_DURATION, and the floor
+# `make load`: a bounded load test on loopback. Its own PostgreSQL (port 5446) and Redis (port
+# 6396, the cache and the broker, as docs/deploy.md deploys them), a city of LOAD_TEACHERS
+# teachers (seed_demo), gunicorn with the production settings (port 8110), a Celery worker for
+# the HR exports, then locust: LOAD_USERS teachers for LOAD_DURATION, and the floor
 # (a minimal view on the same server). Figures: bench/results/load.json and the printed table.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,6 +16,7 @@ DURATION=${LOAD_DURATION:-180s}
 FLOOR_DURATION=${LOAD_FLOOR_DURATION:-60s}
 PGPORT=${LOAD_PGPORT:-5446}
 WEBPORT=${LOAD_WEBPORT:-8110}
+REDISPORT=${LOAD_REDISPORT:-6396}
 PGBIN=/usr/lib/postgresql/15/bin
 WORK=$(mktemp -d /tmp/lms-load.XXXXXX)
 chmod 755 "$WORK"
@@ -26,19 +28,23 @@ cleanup() {
     for pid in "${PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null; done
     sleep 1
     su postgres -s /bin/sh -c "$PGBIN/pg_ctl -D $WORK/pg -m fast -w stop" >/dev/null 2>&1
+    redis-cli -p "$REDISPORT" shutdown nosave >/dev/null 2>&1
     rm -rf "$WORK"
     exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ ! -x "$PGBIN/initdb" ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+if [ ! -x "$PGBIN/initdb" ] || ! command -v redis-server >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null
 fi
 install -d -o postgres -g postgres -m 700 "$WORK/pg"
 su postgres -s /bin/sh -c "$PGBIN/initdb -D $WORK/pg -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null
 su postgres -s /bin/sh -c "$PGBIN/pg_ctl -D $WORK/pg -l $WORK/pg/server.log -w -t 30 -o '-c listen_addresses=127.0.0.1 -p $PGPORT -k $WORK/pg -c max_connections=200' start" >/dev/null
 psql -h 127.0.0.1 -p "$PGPORT" -U postgres -q -c "CREATE DATABASE lms"
+redis-server --bind 127.0.0.1 --port "$REDISPORT" --daemonize yes --dir "$WORK" \
+    --pidfile "$WORK/redis.pid" --save "" --appendonly no >/dev/null
+for _ in $(seq 1 50); do redis-cli -p "$REDISPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
 export DJANGO_SETTINGS_MODULE=lms.settings.production
 # Locust logs in as HR with a password only: two-step verification is off for the load run.
@@ -48,10 +54,11 @@ export DJANGO_SECRET_KEY
 export DJANGO_ALLOWED_HOSTS=127.0.0.1
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/lms"
 export DJANGO_DATA_DIR="$WORK/data" DJANGO_STATIC_ROOT="$WORK/static"
-export CELERY_BROKER_URL="filesystem://"
+export CELERY_BROKER_URL="redis://127.0.0.1:$REDISPORT/0"
+export DJANGO_CACHE_URL="rediscache://127.0.0.1:$REDISPORT/1"
 export DJANGO_LOG_LEVEL=WARNING
 export DJANGO_EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
-mkdir -p "$WORK/data/broker/queue" "$WORK/data/broker/processed" "$WORK/data/broker/control" "$WORK/data/private" "$WORK/data/media"
+mkdir -p "$WORK/data/private" "$WORK/data/media"
 
 echo "== migrate, collectstatic, seed_demo --teachers $TEACHERS"
 $PY manage.py migrate --noinput -v0

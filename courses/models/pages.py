@@ -164,6 +164,15 @@ class CoursePage(LoginRequiredMixin, Page):
     class Meta:
         verbose_name = _("course")
 
+    def route(self, request, path_components):
+        if not path_components:
+            # Read with the page, so that a route kept in the page cache (cms.page_cache) holds
+            # the course's lessons and quiz too.
+            from ..selectors import course_structure
+
+            course_structure(course=self)
+        return super().route(request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         from ..selectors import course_outline
 
@@ -359,10 +368,12 @@ class ParentLessonPage(VideoFields, Page):
 
     def serve(self, request, *args, **kwargs):
         # One UPDATE ... SET view_count = view_count + 1: concurrent views never lose a count.
+        # The count shown is read back: this page object may come from the page cache.
         # Editors' previews are not views.
         if not getattr(request, "is_preview", False):
-            ParentLessonPage.objects.filter(pk=self.pk).update(view_count=F("view_count") + 1)
-            self.view_count += 1
+            views = ParentLessonPage.objects.filter(pk=self.pk)
+            views.update(view_count=F("view_count") + 1)
+            self.view_count = views.values_list("view_count", flat=True).get()
         return super().serve(request, *args, **kwargs)
 
 

@@ -47,6 +47,14 @@ def test_production_passes_the_deploy_checks_without_a_warning(tmp_path):
     assert shown.stdout.strip().splitlines()[-1] == "['security.W019']"
 
 
+def test_a_per_process_cache_is_flagged_by_the_deploy_checks(tmp_path):
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], tmp_path,
+                  **PRODUCTION, DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+                  DJANGO_CACHE_URL="locmemcache://")
+    assert result.returncode != 0
+    assert "cms.W001" in result.stderr + result.stdout
+
+
 def test_celery_redelivers_work_of_a_lost_worker_and_never_twice_in_time(tmp_path):
     # The production app's effective configuration, as a worker would load it.
     script = (

@@ -20,7 +20,7 @@ import uuid
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.http.request import split_domain_port
 from django.utils import translation
 from wagtail import views as wagtail_views
@@ -94,3 +94,5 @@ def connect_signals() -> None:
                             dispatch_uid=f"cms.page_cache.{model.__name__}.delete")
     m2m_changed.connect(_pages_changed_receiver, sender=PageViewRestriction.groups.through,
                         dispatch_uid="cms.page_cache.restriction_groups")
+    # Data migrations change pages through historical models, which are not Page subclasses.
+    post_migrate.connect(_pages_changed_receiver, dispatch_uid="cms.page_cache.migrated")

@@ -2,7 +2,7 @@
 
 Serving a page runs Wagtail's routing before any of the page's own work: the Site for the
 host, every page from the site root down to the requested one, then the view restrictions of
-its ancestors — seven queries and most of a course page's time. The published tree changes only
+its ancestors — seven queries and about a third of a course page's time. The published tree changes only
 when an editor saves, publishes, moves or deletes a page (or changes a site or a privacy
 setting), so what routing finds is kept in the cache under a version of the tree that each such
 change replaces: nothing is ever served from an older tree, and no entry needs deleting.
@@ -89,7 +89,8 @@ def connect_signals() -> None:
     post_delete.connect(_page_saved_or_deleted, dispatch_uid="cms.page_cache.page_deleted")
     post_page_move.connect(_pages_changed_receiver, dispatch_uid="cms.page_cache.page_moved")
     for model in (Site, PageViewRestriction):
-        post_save.connect(_pages_changed_receiver, sender=model, dispatch_uid=f"cms.page_cache.{model.__name__}.save")
+        post_save.connect(_pages_changed_receiver, sender=model,
+                          dispatch_uid=f"cms.page_cache.{model.__name__}.save")
         post_delete.connect(_pages_changed_receiver, sender=model,
                             dispatch_uid=f"cms.page_cache.{model.__name__}.delete")
     m2m_changed.connect(_pages_changed_receiver, sender=PageViewRestriction.groups.through,

@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -91,7 +92,7 @@ def certificate_download(request, code: str):
         reverse("certification:verify", args=[cert.verification_code]))
     response = HttpResponse(certificate_pdf(cert, verify_url=verify_url),
                             content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{cert.number}.pdf"'
+    response["Content-Disposition"] = content_disposition_header(False, f"{cert.number}.pdf")
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -23,9 +23,8 @@ from people.selectors import organisation_scope
 
 from .selectors import DESK_ROLES
 from .sheets.errors import bilingual
-from .sheets.normalise import GENDER_DISPLAY, ROLE_DISPLAY
+from .sheets.normalise import ACTIVE_DISPLAY, GENDER_DISPLAY, ROLE_DISPLAY
 from .sheets.writing import Column
-
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ def teachers_rows(*, user, organisation: Organisation | None = None, role=None, 
     def rows():
         for number, name, gender, school, code, path, role, hired, active in teachers.iterator(chunk_size=2000):
             yield (number, name, GENDER_DISPLAY.get(gender), school, code, district(path),
-                   ROLE_DISPLAY.get(role, role), hired, "是" if active else "否")
+                   ROLE_DISPLAY.get(role, role), hired, ACTIVE_DISPLAY[active])
 
     return total, rows()
 

@@ -25,8 +25,8 @@ from people.tasks import send_account_invitations
 
 from .sheets.columns import CERTIFICATES, HEADERS, SPECS, TEACHERS, TRAINING, SheetSpec
 from .sheets.errors import CellError, ErrorLog, RowError, SheetRefused, bilingual
-from .sheets.normalise import (GENDER_DISPLAY, ROLE_DISPLAY, clean_code, clean_text, parse_date, parse_gender,
-                               parse_hours, parse_level, parse_role)
+from .sheets.normalise import (ACTIVE_DISPLAY, GENDER_DISPLAY, ROLE_DISPLAY, clean_code, clean_text,
+                               parse_date, parse_gender, parse_hours, parse_level, parse_role)
 from .sheets.reading import SheetLayout, open_sheet
 
 IMPORT_ROLES = StaffRole.HR_ROLES
@@ -76,9 +76,6 @@ class Plan:
         }
 
 
-_ACTIVE_DISPLAY = {True: "在职", False: "离职"}
-
-
 def _header(key: str) -> str:
     return "行" if key == "row" else HEADERS[key][0] if key in HEADERS else key
 
@@ -89,8 +86,8 @@ def _changes_display(changes: dict) -> dict:
     shown = {}
     for key, (before, after) in changes.items():
         values = (ROLE_DISPLAY if key == "role" else GENDER_DISPLAY if key == "gender"
-                  else _ACTIVE_DISPLAY if key == "is_active" else {})
-        label = "在职状态" if key == "is_active" else _header(key)
+                  else ACTIVE_DISPLAY if key == "is_active" else {})
+        label = "在职" if key == "is_active" else _header(key)
         shown[label] = [values.get(before, before), values.get(after, after)]
     return shown
 

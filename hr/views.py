@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -148,7 +149,6 @@ def template_download(request, sheet):
         raise Http404
     response = HttpResponse(template_workbook(sheet), content_type=XLSX)
     spec = SPECS[sheet]
-    from django.utils.http import content_disposition_header
     response["Content-Disposition"] = content_disposition_header(
         True, f"{spec.title_zh}模板-{spec.kind}.xlsx")
     return response
@@ -167,7 +167,8 @@ def teacher_data_export(request, pk: int):
     data = privacy.personal_data_export(teacher=teacher, by=request.user)
     response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2),
                             content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="personal-data-{teacher.employee_no}.json"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"personal-data-{teacher.employee_no}.json")
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -103,6 +103,7 @@ ROLE_CODES = ("subject_teacher", "head_teacher", "full_time_counsellor",
               "part_time_counsellor", "school_leader")
 # The label each role is written with in templates and exports.
 GENDER_DISPLAY = {"M": "男", "F": "女", "": None}
+ACTIVE_DISPLAY = {True: "在职", False: "离职"}
 ROLE_DISPLAY = {"subject_teacher": "任课教师", "head_teacher": "班主任",
                 "full_time_counsellor": "专职心理教师", "part_time_counsellor": "兼职心理教师",
                 "school_leader": "学校领导"}

@@ -45,6 +45,7 @@ def test_roster_export_opens_with_header_rows_dates_and_inert_text(hr_x, tree, r
     assert hired.is_date and hired.value.date() == date(2019, 9, 1)
     assert hyperlink[5].value == "甲区" and hyperlink[3].value == "甲一中"
     assert {row[6].value for row in rows[1:]} == {"任课教师", "班主任"}
+    assert {row[8].value for row in rows[1:]} == {"在职"}  # the import preview's words
 
 
 def test_hr_of_another_district_cannot_see_or_download_the_job(client, hr_x, hr_y, tree, run_export):

@@ -1,0 +1,22 @@
+"""Reads about hours, eligibility, certificates and holding rates, shared by pages, sheets and
+tasks; one module per subject, every name importable from here."""
+
+from .certificates import (  # noqa: F401
+    application_get_for_reviewer, application_list_for_reviewer, certificate_events_for,
+    certificate_get_by_code, certificate_get_by_number, certificate_get_for_user,
+    certificate_list_for_teacher, expiry_date_for,
+)
+from .common import ROSTER_ROLES  # noqa: F401
+from .cycle import CycleStatus, cycle_policy_for, cycle_status, training_entry_list  # noqa: F401
+from .dashboard import (  # noqa: F401
+    HOLDING_TARGETS, SchoolRate, certificates_expiring_by_month, holding_by_school,
+    hours_pace_distribution,
+)
+from .holding import (  # noqa: F401
+    RateRow, _scope_tops, compliance_missing_level, held_rank_expression, holding_rate_rows,
+    holding_rates, new_teacher_since, required_rank_expression, schools_short_of_counsellors,
+)
+from .levels import eligibility_for_teacher, eligibility_records, level_list  # noqa: F401
+from .rosters import (  # noqa: F401
+    certificate_roster_list, certificate_roster_rows, training_hours_list, training_hours_rows,
+)

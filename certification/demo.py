@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from people.models import Organisation, Teacher
+from people.models import Teacher
 
 from .eligibility import years_after
 from .models import (
@@ -30,7 +30,7 @@ ONLINE = [("心理危机识别与干预（线上课程）", Decimal("6")), ("学
 
 
 def _district_key(path: str, districts: dict[str, str]) -> str:
-    return districts.get(path[: 2 * Organisation.steplen], "")
+    return next((key for top, key in districts.items() if path.startswith(top)), "")
 
 
 @transaction.atomic

@@ -19,7 +19,9 @@ from django.views.decorators.http import require_POST
 
 from people.access import staff_required
 from people.models import StaffRole, Teacher
-from people.selectors import organisation_scope, teacher_for_user, user_has_staff_role
+from people.selectors import (
+    organisation_scope, organisation_tops, teacher_for_user, user_has_staff_role,
+)
 
 from . import selectors, services
 from .forms import (
@@ -207,7 +209,7 @@ def holding_rates(request):
             if org is None:
                 raise Http404
     if org is None:
-        tops = selectors._scope_tops(scope)
+        tops = organisation_tops(scope)
         if not tops:
             raise Http404
         org = tops[0]

@@ -19,7 +19,7 @@ from certification.workload.selectors import (workload_term_containing, workload
                                               workload_term_recent, workload_term_report)
 from courses.selectors import assignment_completion_by_school
 from people.models import Organisation, Teacher
-from people.selectors import organisation_scope
+from people.selectors import district_names, organisation_scope, scope_tops
 
 from .selectors import DESK_ROLES
 from .sheets.errors import bilingual
@@ -47,33 +47,13 @@ class ExportKind:
         return self.columns() if callable(self.columns) else self.columns
 
 
-def _district_names(scope: list[Organisation]) -> Callable[[str], str | None]:
-    """school path -> name of its district, from the organisations already loaded."""
-    by_path = {o.path: o for o in scope}
-    cache: dict[str, str | None] = {}
-    steplen = Organisation.steplen
-
-    def district(path: str) -> str | None:
-        if path not in cache:
-            cache[path] = None
-            for end in range(steplen, len(path) + 1, steplen):
-                node = by_path.get(path[:end])
-                if node is not None and node.kind == Organisation.Kind.DISTRICT:
-                    cache[path] = node.name
-                    break
-        return cache[path]
-
-    return district
-
-
 def teachers_rows(*, user, organisation: Organisation | None = None, role=None, **_filters):
     """The teachers roster of the requester's scope (or one organisation inside it), streamed."""
     scope = organisation_scope(user, roles=DESK_ROLES)
     if organisation is not None:
         scope = scope.filter(path__startswith=organisation.path)
     # Districts lie above the scope too (a school admin's school still has a district).
-    orgs = list(Organisation.objects.filter(kind=Organisation.Kind.DISTRICT).only("path", "name", "kind"))
-    district = _district_names(orgs)
+    district = district_names()
     teachers = Teacher.objects.filter(school__in=scope)
     if role:
         teachers = teachers.filter(role=role)
@@ -115,14 +95,7 @@ def _day(value) -> date | None:
 
 def _within(user, organisation: Organisation | None) -> list[Organisation]:
     """The tops of the requester's scope, or the one organisation inside it that was chosen."""
-    scope = organisation_scope(user, roles=DESK_ROLES)
-    if organisation is not None:
-        scope = scope.filter(path__startswith=organisation.path)
-    tops: list[Organisation] = []
-    for node in scope.order_by("path"):
-        if not any(node.path.startswith(top.path) for top in tops):
-            tops.append(node)
-    return tops
+    return scope_tops(user, roles=DESK_ROLES, within=organisation)
 
 
 # ---------------------------------------------------------------- certificate roster
@@ -296,8 +269,7 @@ def assignments_rows(*, user, organisation: Organisation | None = None, assignme
     rows = assignment_completion_by_school(user=user, assignment=chosen)
     if organisation is not None:
         rows = [r for r in rows if r.school.path.startswith(organisation.path)]
-    district = _district_names(list(Organisation.objects.filter(kind=Organisation.Kind.DISTRICT)
-                                    .only("path", "name", "kind")))
+    district = district_names()
 
     def stream():
         for r in rows:

@@ -13,7 +13,7 @@ from .dashboard import (  # noqa: F401
     hours_pace_distribution,
 )
 from .holding import (  # noqa: F401
-    RateRow, _scope_tops, compliance_missing_level, held_rank_expression, holding_rate_rows,
+    RateRow, compliance_missing_level, held_rank_expression, holding_rate_rows,
     holding_rates, new_teacher_since, required_rank_expression, schools_short_of_counsellors,
 )
 from .levels import eligibility_for_teacher, eligibility_records, level_list  # noqa: F401

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import QuerySet, Sum
 
 from people.models import Organisation, Teacher
+from people.selectors import ancestor_paths
 
 from ..models import CyclePolicy, TrainingEntry
 
@@ -17,10 +18,7 @@ from ..models import CyclePolicy, TrainingEntry
 
 def cycle_policy_for(organisation: Organisation) -> CyclePolicy:
     """The policy of the nearest organisation up the tree that has one, else the defaults."""
-    paths = [organisation.path[:i] for i in range(organisation.steplen,
-                                                  len(organisation.path) + 1,
-                                                  organisation.steplen)]
-    policy = (CyclePolicy.objects.filter(organisation__path__in=paths)
+    policy = (CyclePolicy.objects.filter(organisation__path__in=ancestor_paths(organisation.path))
               .order_by("-organisation__depth").first())
     return policy or CyclePolicy(years=5, hours=Decimal("360"), start_year=2021)
 

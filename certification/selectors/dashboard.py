@@ -9,11 +9,11 @@ from decimal import Decimal
 from django.db.models import Count, Q
 
 from people.models import Organisation
-from people.selectors import organisation_scope
+from people.selectors import organisation_scope, scope_tops
 
 from ..models import Certificate, CertificateLevel
 from .common import ROSTER_ROLES
-from .holding import _scope_tops, holding_rates
+from .holding import holding_rates
 from .rosters import _cycle_of, training_hours_list
 
 
@@ -34,7 +34,7 @@ def holding_by_school(*, user, on: date) -> list[SchoolRate]:
     (the rule the holding-rate sheet uses), rounded to one decimal as the sheet shows it."""
     codes = list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
     out = []
-    for top in _scope_tops(organisation_scope(user, roles=ROSTER_ROLES)):
+    for top in scope_tops(user, roles=ROSTER_ROLES):
         for row in holding_rates(top, on=on):
             if row.organisation.kind == Organisation.Kind.SCHOOL:
                 out.append(SchoolRate(row.organisation, row.counted, {

@@ -11,7 +11,7 @@ from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce, Greatest
 
 from people.models import Organisation, Teacher
-from people.selectors import organisation_scope
+from people.selectors import scope_tops
 
 from ..models import Certificate, CertificateLevel, RoleRequirement, TeacherCredential
 from .common import ROSTER_ROLES
@@ -113,8 +113,7 @@ def holding_rate_rows(*, user, on: date) -> Iterator[tuple]:
     (kind, district, school, teachers, new teachers, counted, holders and rate per level...).
     """
     levels = list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
-    scope = organisation_scope(user, roles=ROSTER_ROLES)
-    tops = _scope_tops(scope)
+    tops = scope_tops(user, roles=ROSTER_ROLES)
     for top in tops:
         rows = holding_rates(top, on=on)
         district = ""
@@ -127,16 +126,6 @@ def holding_rate_rows(*, user, on: date) -> Iterator[tuple]:
                 yield (kind, district if org.kind != Organisation.Kind.CITY else "", org.name,
                        row.teachers, row.new_teachers, row.counted,
                        *[v for code in levels for v in (row.holders[code], row.rate(code))])
-
-
-def _scope_tops(scope: QuerySet[Organisation]) -> list[Organisation]:
-    """The highest nodes of a scope (the roots of its subtrees)."""
-    nodes = list(scope.order_by("path"))
-    tops: list[Organisation] = []
-    for node in nodes:
-        if not any(node.path.startswith(t.path) for t in tops):
-            tops.append(node)
-    return tops
 
 
 def compliance_missing_level(organisation: Organisation, *, on: date) -> QuerySet[Teacher]:

@@ -10,7 +10,7 @@ from django.db.models import DecimalField, Max, OuterRef, QuerySet, Subquery, Su
 from django.db.models.functions import Coalesce
 
 from people.models import Organisation, Teacher
-from people.selectors import organisation_scope
+from people.selectors import district_name_expression, organisation_scope
 
 from ..models import Certificate, CyclePolicy, TrainingEntry
 from .common import ROSTER_ROLES
@@ -36,10 +36,7 @@ def certificate_roster_rows(*, user, level: str | None = None, status: str | Non
                                      date__lte=on)
         .values("teacher").annotate(s=Sum("hours")).values("s"),
         output_field=DecimalField(max_digits=9, decimal_places=2))
-    district = Subquery(
-        Organisation.objects.filter(kind=Organisation.Kind.DISTRICT,
-                                    path=_district_path_expr())
-        .values("name")[:1])
+    district = district_name_expression("teacher__school__path")
     qs = Certificate.objects.filter(teacher__school__in=scope)
     if level:
         qs = qs.filter(level__code=level)
@@ -60,14 +57,6 @@ def certificate_roster_rows(*, user, level: str | None = None, status: str | Non
                 .iterator(chunk_size=2000))
 
 
-def _district_path_expr():
-    """The path prefix of the district above the certificate's school (city → district)."""
-    from django.db.models.functions import Substr
-
-    steplen = Organisation.steplen
-    return Substr(OuterRef("teacher__school__path"), 1, 2 * steplen)
-
-
 # --- HR export sheets: the roster and hours narrowed to one organisation of the scope --------
 
 def _export_scope(user, organisation: Organisation | None) -> QuerySet[Organisation]:
@@ -86,15 +75,6 @@ def _cycle_of(scope: QuerySet[Organisation], on: date) -> tuple[date, date, Deci
     start = date(on.year - (on.year - policy.start_year) % policy.years, 1, 1)
     end = date(start.year + policy.years, 1, 1) - timedelta(days=1)
     return start, end, policy.hours
-
-
-def _district_name(school_path_ref: str):
-    from django.db.models.functions import Substr
-
-    steplen = Organisation.steplen
-    return Subquery(Organisation.objects.filter(
-        kind=Organisation.Kind.DISTRICT, path=Substr(OuterRef(school_path_ref), 1, 2 * steplen))
-        .values("name")[:1])
 
 
 def certificate_roster_list(*, user, organisation: Organisation | None = None,
@@ -123,7 +103,7 @@ def certificate_roster_list(*, user, organisation: Organisation | None = None,
         qs = qs.filter(expires_on__lt=expiring_before)
     qs = qs.annotate(cycle_hours=Coalesce(hours, Value(Decimal("0")),
                                           output_field=DecimalField(max_digits=9, decimal_places=2)),
-                     district_name=_district_name("teacher__school__path"))
+                     district_name=district_name_expression("teacher__school__path"))
     return (qs.order_by("teacher__school__path", "teacher__employee_no", "level__rank")
             .values_list("teacher__name", "teacher__employee_no", "teacher__school__name",
                          "district_name", "teacher__role", "level__code", "number",
@@ -147,7 +127,7 @@ def training_hours_list(*, user, organisation: Organisation | None = None,
     return (qs.annotate(cycle_hours=Coalesce(hours, Value(Decimal("0")),
                                              output_field=DecimalField(max_digits=9,
                                                                        decimal_places=2)),
-                        last_date=last, district_name=_district_name("school__path"))
+                        last_date=last, district_name=district_name_expression("school__path"))
             .order_by("school__path", "employee_no")
             .values_list("employee_no", "name", "school__name", "district_name", "role",
                          "cycle_hours", "last_date"))

@@ -275,8 +275,9 @@ def mask_name(name: str) -> str:
 
 def _verify_context(cert: Certificate) -> dict:
     today = timezone.localdate()
-    valid = cert.status == Certificate.Status.ACTIVE and cert.issued_on <= today <= cert.expires_on
-    return {"cert": cert, "holder": mask_name(cert.teacher.name), "valid": valid}
+    status = cert.status_on(today)
+    return {"cert": cert, "holder": mask_name(cert.teacher.name), "valid": cert.is_valid_on(today),
+            "status_label": Certificate.Status(status).label if status else _("Not yet issued")}
 
 
 def verify(request, code: str):

@@ -110,11 +110,12 @@ ROSTER_COLUMNS = (
 
 
 def certificate_roster_rows(*, user, organisation: Organisation | None = None, level=None,
-                            status=None, role=None, expiring_before=None, **_ignored):
-    """The certificate roster of the scope, filtered, with roles and statuses as labels."""
+                            status=None, role=None, expiring_before=None, on=None, **_ignored):
+    """The certificate roster of the scope, filtered, with roles and statuses (as they stood
+    on `on`, today by default) as labels."""
     query = certificate_roster_list(user=user, organisation=organisation, level=level or None,
                                     status=status or None, role=role or None,
-                                    expiring_before=_day(expiring_before))
+                                    expiring_before=_day(expiring_before), on=_day(on))
 
     def rows():
         for (name, number, school, district, role_code, level_code, cert_no, issued, expires,

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from people.models import Organisation
+from people.models import Organisation, Teacher
 from people.selectors import organisation_scope, scope_tops
 
 from ..models import Certificate, CertificateLevel
 from .common import ROSTER_ROLES
 from .holding import holding_rates
-from .rosters import _cycle_of, training_hours_list
+from .cycle import pace_filters, with_cycle
 
 
 # --- Dashboard: the same rules as the sheets, shaped for charts ------------------------------
@@ -53,8 +52,8 @@ def certificates_expiring_by_month(*, user, on: date, months: int = 12) -> list[
         last = ends[-1]
         ends.append(date(last.year + (last.month == 12), last.month % 12 + 1, 1))
     counts = dict(
-        Certificate.objects.filter(
-            status=Certificate.Status.ACTIVE, expires_on__gte=first, expires_on__lt=ends[-1],
+        Certificate.objects.valid_on(on).filter(
+            expires_on__gte=first, expires_on__lt=ends[-1],
             teacher__school__in=organisation_scope(user, roles=ROSTER_ROLES))
         .annotate(month=TruncMonth("expires_on")).values("month")
         .annotate(n=Count("pk")).order_by().values_list("month", "n"))
@@ -62,15 +61,9 @@ def certificates_expiring_by_month(*, user, on: date, months: int = 12) -> list[
 
 
 def hours_pace_distribution(*, user, on: date) -> dict:
-    """Active teachers of the scope by pace in their continuing-education cycle: on pace (hours
-    at least the share of the target that the elapsed share of the cycle calls for), behind
-    (at least half of that) and far behind. One aggregate over `training_hours_list`."""
-    scope = organisation_scope(user, roles=ROSTER_ROLES)
-    start, end, target = _cycle_of(scope, on)
-    elapsed = Decimal((on - start).days + 1) / Decimal((end - start).days + 1)
-    due = (target * elapsed).quantize(Decimal("0.01"))
-    counts = training_hours_list(user=user, on=on).aggregate(
-        on_pace=Count("pk", filter=Q(cycle_hours__gte=due)),
-        behind=Count("pk", filter=Q(cycle_hours__lt=due, cycle_hours__gte=due / 2)),
-        far_behind=Count("pk", filter=Q(cycle_hours__lt=due / 2)))
-    return {**counts, "due": due, "target": target, "start": start, "end": end}
+    """Active teachers of the scope by pace in their own continuing-education cycle
+    (`pace_of`: on pace, behind, far behind), as one aggregate over `with_cycle`."""
+    teachers = Teacher.objects.filter(
+        school__in=organisation_scope(user, roles=ROSTER_ROLES), is_active=True)
+    return with_cycle(teachers, on=on).aggregate(
+        **{bucket: Count("pk", filter=q) for bucket, q in pace_filters().items()})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from people.models import Teacher
 
@@ -27,10 +27,12 @@ def eligibility_records(teacher: Teacher) -> Records:
         if source == TrainingEntry.Source.COURSE_COMPLETION and course_id:
             completed[course_id] = min(day, completed.get(course_id, day))
     held = [
-        HeldLevel(rank=rank, valid_from=issued, valid_until=expires,
-                  active=status == Certificate.Status.ACTIVE)
-        for rank, issued, expires, status in Certificate.objects.filter(teacher=teacher)
-        .values_list("level__rank", "issued_on", "expires_on", "status")
+        # Validity from dates only (Certificate.is_valid_on): a revoked or superseded
+        # certificate counted until the day before it ended.
+        HeldLevel(rank=rank, valid_from=issued,
+                  valid_until=expires if ended is None else min(expires, ended - timedelta(days=1)))
+        for rank, issued, expires, ended in Certificate.objects.filter(teacher=teacher)
+        .values_list("level__rank", "issued_on", "expires_on", "ended_on")
     ] + [
         HeldLevel(rank=rank, valid_from=obtained, valid_until=expires)
         for rank, obtained, expires in TeacherCredential.objects.filter(teacher=teacher)

@@ -12,25 +12,23 @@ from people.selectors import organisation_scope, scope_tops
 
 from ..models import Certificate, CertificateLevel
 from .common import ROSTER_ROLES
-from .holding import holding_rates
+from .holding import holding_rates, month_ends
 from .cycle import pace_filters, with_cycle
 
 
 # --- Dashboard: the same rules as the sheets, shaped for charts ------------------------------
-
-HOLDING_TARGETS = {"C": 80}  # percent: the seeds' "C证持证率达到80%"
-
 
 @dataclass
 class SchoolRate:
     school: Organisation
     counted: int
     rates: dict  # level code -> percent (one decimal) or None when nobody is counted
+    targets: dict  # level code -> the school's own target percent or None
 
 
 def holding_by_school(*, user, on: date) -> list[SchoolRate]:
-    """Per school of the user's scope, the holding rate of each level, from `holding_rates`
-    (the rule the holding-rate sheet uses), rounded to one decimal as the sheet shows it."""
+    """Per school of the user's scope, the holding rate of each level and the school's own
+    target, from `holding_rates` (the rule the holding-rate sheet uses), to one decimal."""
     codes = list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
     out = []
     for top in scope_tops(user, roles=ROSTER_ROLES):
@@ -38,8 +36,13 @@ def holding_by_school(*, user, on: date) -> list[SchoolRate]:
             if row.organisation.kind == Organisation.Kind.SCHOOL:
                 out.append(SchoolRate(row.organisation, row.counted, {
                     code: None if row.rate(code) is None else round(row.rate(code) * 100, 1)
-                    for code in codes}))
+                    for code in codes}, dict(row.targets)))
     return out
+
+
+def hours_pace_trend(*, user, on: date, months: int = 24) -> list[tuple[date, dict]]:
+    """The pace distribution at each month end over `months` months (one query a month)."""
+    return [(d, hours_pace_distribution(user=user, on=d)) for d in month_ends(on, months)]
 
 
 def certificates_expiring_by_month(*, user, on: date, months: int = 12) -> list[tuple[date, int]]:

@@ -121,6 +121,13 @@ def holding_targets() -> dict[str, dict[str, Decimal]]:
     return out
 
 
+def plain_percent(value: Decimal | None) -> int | Decimal | None:
+    """80.0 → 80, 82.5 → 82.5: a target as people write it."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else value
+
+
 def holding_target_for(organisation: Organisation, code: str,
                        targets: dict[str, dict[str, Decimal]] | None = None) -> Decimal | None:
     """The holding target (percent) of a level that applies to an organisation, if any."""
@@ -192,7 +199,7 @@ def holding_rates(organisation: Organisation, *, on: date) -> list[RateRow]:
                  .order_by("path"))
     rows = {n.path: RateRow(organisation=n, depth=n.depth - organisation.depth,
                             holders={code: 0 for code, _ in levels},
-                            targets={code: holding_target_for(n, code, targets)
+                            targets={code: plain_percent(holding_target_for(n, code, targets))
                                      for code, _ in levels}) for n in nodes}
     for node in nodes:
         agg = per_school.get(node.pk)
@@ -250,3 +257,32 @@ def schools_short_of_counsellors(organisation: Organisation) -> list[tuple[Organ
                .order_by("path"))
     return [(s, s.student_count // per, s.counsellors) for s in schools
             if s.counsellors < s.student_count // per]
+
+
+# --- How rates moved: month by month ---------------------------------------------------------
+
+def month_ends(on: date, months: int = 24) -> list[date]:
+    """The last day of each of the `months` months up to `on` (the last one is `on` itself)."""
+    ends = [(on - relativedelta(months=i)) + relativedelta(day=31) for i in range(months - 1, 0, -1)]
+    return [*ends, on]
+
+
+def holding_trend(schools: QuerySet[Organisation], *, on: date,
+                  months: int = 24) -> list[tuple[date, int, dict]]:
+    """Holding rate per level at each month end over `months` months, for teachers of
+    `schools`: (month end, counted, {level code: rate or None}). One aggregate query per level,
+    each counting every month at once; the same rule as `holding_rates` on each date."""
+    days = month_ends(on, months)
+    teachers = Teacher.objects.filter(school__in=schools)
+    counted_on = {d: in_post_q(d) & ~is_new_teacher_q(d) for d in days}
+    counted = teachers.aggregate(**{f"n{i}": Count("pk", distinct=True, filter=counted_on[d])
+                                    for i, d in enumerate(days)})
+    rates: dict[date, dict] = {d: {} for d in days}
+    for code, rank in CertificateLevel.objects.order_by("rank").values_list("code", "rank"):
+        held = teachers.aggregate(**{
+            f"h{i}": Count("pk", distinct=True, filter=counted_on[d] & holds_level_q(d, rank))
+            for i, d in enumerate(days)})
+        for i, d in enumerate(days):
+            n = counted[f"n{i}"]
+            rates[d][code] = held[f"h{i}"] / n if n else None
+    return [(d, counted[f"n{i}"], rates[d]) for i, d in enumerate(days)]

@@ -9,8 +9,8 @@ from wagtail.admin.views.generic.models import InspectView
 from people.viewsets import ScopedViewSetMixin
 
 from .models import (
-    Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy,
-    RecognisedCredential, RoleRequirement,
+    Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy, HoldingTarget,
+    NewTeacherPeriod, RecognisedCredential, RoleRequirement,
 )
 from .selectors import ROSTER_ROLES
 
@@ -54,6 +54,25 @@ class CyclePolicyViewSet(ModelViewSet):
     menu_label = _("Continuing-education cycles")
     list_display = ["organisation", "years", "hours", "yearly_minimum", "start_year"]
     form_fields = ["organisation", "years", "hours", "yearly_minimum", "start_year"]
+    copy_view_enabled = False
+
+
+class HoldingTargetViewSet(ModelViewSet):
+    model = HoldingTarget
+    icon = "pick"
+    menu_label = _("Holding targets")
+    list_display = ["organisation", "level", "percent"]
+    list_filter = ["level"]
+    form_fields = ["organisation", "level", "percent"]
+    copy_view_enabled = False
+
+
+class NewTeacherPeriodViewSet(ModelViewSet):
+    model = NewTeacherPeriod
+    icon = "time"
+    menu_label = _("New-teacher periods")
+    list_display = ["organisation", "months"]
+    form_fields = ["organisation", "months"]
     copy_view_enabled = False
 
 
@@ -131,4 +150,6 @@ class CertificationViewSetGroup(ModelViewSetGroup):
         RoleRequirementViewSet("role_requirements"),
         RecognisedCredentialViewSet("recognised_credentials"),
         CyclePolicyViewSet("cycle_policies"),
+        HoldingTargetViewSet("holding_targets"),
+        NewTeacherPeriodViewSet("new_teacher_periods"),
     )

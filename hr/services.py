@@ -236,7 +236,10 @@ def job_run_export(*, job_id) -> None:
         Job.objects.filter(pk=job.pk).update(progress_total=total)
         name = export_file_name(job)
         count = write_table(private_storage().path(name), title=kind.title_zh, columns=kind.get_columns(),
-                            rows=rows, progress=_progress(job))
+                            rows=rows, progress=_progress(job),
+                            more_sheets=kind.extra_sheets(user=job.requester,
+                                                          organisation=job.organisation,
+                                                          **job.params))
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.DONE, result_file=name, progress_done=count,
             progress_total=count, finished_at=timezone.now())
@@ -249,7 +252,9 @@ def export_run_to_path(*, user, sheet: str, path, organisation: Organisation | N
     """Write an export straight to a path (command line and benchmarks), same code as jobs."""
     kind = EXPORTS[sheet]
     _total, rows = kind.rows(user=user, organisation=organisation, **(params or {}))
-    return write_table(path, title=kind.title_zh, columns=kind.get_columns(), rows=rows)
+    return write_table(path, title=kind.title_zh, columns=kind.get_columns(), rows=rows,
+                       more_sheets=kind.extra_sheets(user=user, organisation=organisation,
+                                                     **(params or {})))
 
 
 def jobs_purge_expired(*, now=None) -> int:

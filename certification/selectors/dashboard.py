@@ -40,9 +40,11 @@ def holding_by_school(*, user, on: date) -> list[SchoolRate]:
     return out
 
 
-def hours_pace_trend(*, user, on: date, months: int = 24) -> list[tuple[date, dict]]:
+def hours_pace_trend(*, user, on: date, months: int = 24,
+                     organisation: Organisation | None = None) -> list[tuple[date, dict]]:
     """The pace distribution at each month end over `months` months (one query a month)."""
-    return [(d, hours_pace_distribution(user=user, on=d)) for d in month_ends(on, months)]
+    return [(d, hours_pace_distribution(user=user, on=d, organisation=organisation))
+            for d in month_ends(on, months)]
 
 
 def certificates_expiring_by_month(*, user, on: date, months: int = 12) -> list[tuple[date, int]]:
@@ -63,10 +65,13 @@ def certificates_expiring_by_month(*, user, on: date, months: int = 12) -> list[
     return [(m, counts.get(m, 0)) for m in ends[:-1]]
 
 
-def hours_pace_distribution(*, user, on: date) -> dict:
-    """Active teachers of the scope by pace in their own continuing-education cycle
-    (`pace_of`: on pace, behind, far behind), as one aggregate over `with_cycle`."""
-    teachers = Teacher.objects.filter(
-        school__in=organisation_scope(user, roles=ROSTER_ROLES), is_active=True)
+def hours_pace_distribution(*, user, on: date, organisation: Organisation | None = None) -> dict:
+    """Active teachers of the scope (or one organisation in it) by pace in their own
+    continuing-education cycle (`pace_of`: on pace, behind, far behind), as one aggregate over
+    `with_cycle`."""
+    scope = organisation_scope(user, roles=ROSTER_ROLES)
+    if organisation is not None:
+        scope = scope.filter(path__startswith=organisation.path)
+    teachers = Teacher.objects.filter(school__in=scope, is_active=True)
     return with_cycle(teachers, on=on).aggregate(
         **{bucket: Count("pk", filter=q) for bucket, q in pace_filters().items()})

@@ -96,23 +96,6 @@ def _grant(apps, group_name, models, actions) -> None:
 
 
 def _grant_permissions(apps) -> None:
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-
-    def perms(models, actions):
-        found = []
-        for model in models:
-            ct, _ = ContentType.objects.get_or_create(app_label="certification", model=model)
-            for action in actions:
-                perm, _ = Permission.objects.get_or_create(
-                    content_type=ct, codename=f"{action}_{model}",
-                    defaults={"name": f"Can {action} {model}"})
-                found.append(perm)
-        return found
-
-    city_hr, _ = Group.objects.get_or_create(name=CITY_HR_GROUP)
-    city_hr.permissions.add(*perms(RULE_MODELS, ["add", "change", "delete", "view"]))
+    _grant(apps, CITY_HR_GROUP, RULE_MODELS, ["add", "change", "delete", "view"])
     for name in VIEW_GROUPS:
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(*perms(VIEW_MODELS, ["view"]))
+        _grant(apps, name, VIEW_MODELS, ["view"])

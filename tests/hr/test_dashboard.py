@@ -161,3 +161,35 @@ def test_the_dashboard_reads_in_chinese_first(client, tree, city):
     client.force_login(city_hr(tree["city"]))
     page = client.get(reverse("certification:dashboard")).content.decode()
     assert "数据看板" in page and "各校 C 证持证率" in page and "目标 80%" in page
+
+
+def test_the_dashboard_on_a_past_date_with_its_trend(client, tree):
+    from tests.certification.builders import certificate as cert
+
+    teachers = [TeacherFactory(school=tree["school_a"], hire_date=OLD) for _ in range(2)]
+    cert(teachers[0], "C", issued_on=date(2019, 1, 1), expires_on=date(2023, 12, 31))
+    client.force_login(city_hr(tree["city"]))
+    response = client.get(reverse("certification:dashboard"), {"on": "2023-06-30"})
+    context = response.context
+    [c] = [lv for lv in context["holding"] if lv["code"] == "C"]
+    assert {s["school"].name: s["rate"] for s in c["rows"]}["甲一中"] == 50.0
+    table = context["trend_table"]
+    assert len(table) == 24 and table[-1]["day"] == date(2023, 6, 30)
+    assert table[-1]["rates"][0] == "50.0%" and table[-1]["on_pace"] == "0.0%"
+    page = response.content.decode()
+    assert "近 24 个月变化趋势" in page and 'id="trend-table"' in page and "<polyline" in page
+    assert 'type="date"' in page and 'value="2023-06-30"' in page
+    today = client.get(reverse("certification:dashboard")).context
+    [c] = [lv for lv in today["holding"] if lv["code"] == "C"]
+    assert {s["school"].name: s["rate"] for s in c["rows"]}["甲一中"] == 0.0
+
+
+def test_the_rates_page_shows_target_and_gap(client, tree):
+    from tests.certification.builders import certificate as cert
+
+    teachers = [TeacherFactory(school=tree["school_a"], hire_date=OLD) for _ in range(2)]
+    cert(teachers[0], "C", issued_on=date(2022, 1, 1))
+    client.force_login(city_hr(tree["city"]))
+    page = client.get(reverse("certification:holding_rates"),
+                      {"org": tree["district_x"].pk, "on": "2024-06-30"}).content.decode()
+    assert "C 证目标" in page and "C 证差距" in page and "80%" in page and "30.0%" in page

@@ -104,7 +104,7 @@ class CertificateViewSet(ScopedViewSetMixin, ModelViewSet):
     inspect_view_enabled = True
     inspect_view_class = CertificateInspectView
     inspect_view_fields = ["number", "teacher", "level", "issued_on", "expires_on",
-                           "renewed_on", "status", "source", "authority", "history"]
+                           "renewed_on", "ended_on", "status", "source", "authority", "history"]
     # Certificates change only through services (issue, renew, revoke, expire).
     form_fields = ["authority"]
     copy_view_enabled = False

@@ -124,14 +124,16 @@ def _per_policy(policies: dict[str, CyclePolicy], on: date, path_field: str, val
     return Case(*whens, default=default, output_field=output_field) if whens else default
 
 
-def with_cycle(queryset: QuerySet, *, on: date, teacher: str = "") -> QuerySet:
+def with_cycle(queryset: QuerySet, *, on: date, teacher: str = "",
+               policies: dict[str, CyclePolicy] | None = None) -> QuerySet:
     """Annotate each row with its teacher's cycle on `on`: cycle_start, cycle_end,
     cycle_target, cycle_due, cycle_hours (earned in the window up to `on`) and last_training.
 
     `teacher` is the path from the row to its teacher ("" when the rows are teachers,
     "teacher__" for certificates). Policies come as one CASE; hours as one subquery each.
     """
-    path, policies = f"{teacher}school__path", cycle_policies()
+    path = f"{teacher}school__path"
+    policies = cycle_policies() if policies is None else policies
     qs = queryset.annotate(
         cycle_start=_per_policy(policies, on, path, lambda c: c.start, DateField()),
         cycle_end=_per_policy(policies, on, path, lambda c: c.end, DateField()),

@@ -13,7 +13,7 @@ from people.selectors import organisation_scope, scope_tops
 from ..models import Certificate, CertificateLevel
 from .common import ROSTER_ROLES
 from .holding import holding_rates, month_ends
-from .cycle import pace_filters, with_cycle
+from .cycle import cycle_policies, pace_filters, with_cycle
 
 
 # --- Dashboard: the same rules as the sheets, shaped for charts ------------------------------
@@ -43,8 +43,8 @@ def holding_by_school(*, user, on: date) -> list[SchoolRate]:
 def hours_pace_trend(*, user, on: date, months: int = 24,
                      organisation: Organisation | None = None) -> list[tuple[date, dict]]:
     """The pace distribution at each month end over `months` months (one query a month)."""
-    return [(d, hours_pace_distribution(user=user, on=d, organisation=organisation))
-            for d in month_ends(on, months)]
+    teachers, policies = _active_teachers(user, organisation), cycle_policies()
+    return [(d, _pace_counts(teachers, on=d, policies=policies)) for d in month_ends(on, months)]
 
 
 def certificates_expiring_by_month(*, user, on: date, months: int = 12) -> list[tuple[date, int]]:
@@ -69,9 +69,16 @@ def hours_pace_distribution(*, user, on: date, organisation: Organisation | None
     """Active teachers of the scope (or one organisation in it) by pace in their own
     continuing-education cycle (`pace_of`: on pace, behind, far behind), as one aggregate over
     `with_cycle`."""
+    return _pace_counts(_active_teachers(user, organisation), on=on)
+
+
+def _active_teachers(user, organisation: Organisation | None):
     scope = organisation_scope(user, roles=ROSTER_ROLES)
     if organisation is not None:
         scope = scope.filter(path__startswith=organisation.path)
-    teachers = Teacher.objects.filter(school__in=scope, is_active=True)
-    return with_cycle(teachers, on=on).aggregate(
+    return Teacher.objects.filter(school__in=scope, is_active=True)
+
+
+def _pace_counts(teachers, *, on: date, policies=None) -> dict:
+    return with_cycle(teachers, on=on, policies=policies).aggregate(
         **{bucket: Count("pk", filter=q) for bucket, q in pace_filters().items()})

@@ -89,10 +89,11 @@ def new_teacher_since(on: date, months: int | None = None) -> date:
     return on - relativedelta(months=12 if months is None else months)
 
 
-def new_teacher_since_expression(on: date, path_field: str = "school__path"):
+def new_teacher_since_expression(on: date, path_field: str = "school__path",
+                                 periods: dict[str, int] | None = None):
     """The day after which a teacher counts as new on `on`, from the period nearest their school,
     as one CASE over the (few) organisations that set a period."""
-    periods = new_teacher_periods()
+    periods = new_teacher_periods() if periods is None else periods
     default = new_teacher_since(on, periods.get("", 12))
     whens = [When(**{f"{path_field}__startswith": path},
                   then=Value(new_teacher_since(on, months)))
@@ -102,9 +103,9 @@ def new_teacher_since_expression(on: date, path_field: str = "school__path"):
     return Case(*whens, default=Value(default), output_field=DateField())
 
 
-def is_new_teacher_q(on: date) -> Q:
+def is_new_teacher_q(on: date, periods: dict[str, int] | None = None) -> Q:
     """Teachers new on `on` (hired within the period that applies to their school)."""
-    return Q(hire_date__gt=new_teacher_since_expression(on))
+    return Q(hire_date__gt=new_teacher_since_expression(on, periods=periods))
 
 
 def in_post_q(on: date) -> Q:
@@ -274,7 +275,8 @@ def holding_trend(schools: QuerySet[Organisation], *, on: date,
     each counting every month at once; the same rule as `holding_rates` on each date."""
     days = month_ends(on, months)
     teachers = Teacher.objects.filter(school__in=schools)
-    counted_on = {d: in_post_q(d) & ~is_new_teacher_q(d) for d in days}
+    periods = new_teacher_periods()
+    counted_on = {d: in_post_q(d) & ~is_new_teacher_q(d, periods) for d in days}
     counted = teachers.aggregate(**{f"n{i}": Count("pk", distinct=True, filter=counted_on[d])
                                     for i, d in enumerate(days)})
     rates: dict[date, dict] = {d: {} for d in days}

@@ -366,44 +366,66 @@ def _trend_context(trend, pace_trend=None) -> dict:
             "trend_pace": pace_trend is not None}
 
 
+def _org_in_scope(request, scope, org_id):
+    """The organisation asked for (404 outside the scope) or the first top of the scope."""
+    if org_id:
+        org = scope.filter(pk=org_id).first()
+        if org is None:
+            raise Http404
+        return org
+    tops = organisation_tops(scope)
+    if not tops:
+        raise Http404
+    return tops[0]
+
+
 @staff_required(selectors.ROSTER_ROLES)
 def dashboard(request):
-    """Holding rates, assignment completion, expiring certificates and hours pace of the scope,
-    on a chosen date, from the selectors the Excel sheets use, so the pictures and the files
-    agree; with how holding and pace moved over 24 months."""
-    from courses.selectors import assignment_completion_by_school
-
-    form = DateForm(request.GET or None)
+    """Holding rates, assignment completion, expiring certificates and hours pace of one
+    organisation of the scope (the top by default), one bar per child (city → district →
+    township → school, each bar a link one level down), on a chosen date, from the selectors
+    the Excel sheets use, so the pictures and the files agree; with how holding and pace moved
+    over 24 months."""
+    form = RatesForm(request.GET or None)
     on = timezone.localdate()
-    if form.is_valid() and form.cleaned_data.get("on"):
-        on = form.cleaned_data["on"]
+    org_id = None
+    if form.is_valid():
+        on = form.cleaned_data.get("on") or on
+        org_id = form.cleaned_data.get("org")
+    scope = organisation_scope(request.user, roles=selectors.ROSTER_ROLES)
+    org = _org_in_scope(request, scope, org_id)
     codes = [lv.code for lv in CertificateLevel.objects.order_by("rank")]
-    schools = selectors.holding_by_school(user=request.user, on=on)
+    children = selectors.holding_by_child(org, on=on)
     holding = []
     for code in codes:
-        ranked = sorted(schools, key=lambda s: (-(s.rates[code] or 0), s.school.path))
+        ranked = sorted(children, key=lambda c: (-(c.rates[code] or 0), c.organisation.path))
         holding.append({"code": code,
-                        "chart": _bars([(s.school.name, s.rates[code],
-                                         "—" if s.rates[code] is None else f"{s.rates[code]}%",
-                                         s.targets.get(code)) for s in ranked]),
-                        "rows": [{"school": s.school, "counted": s.counted,
-                                  "rate": s.rates[code], "target": s.targets.get(code)}
-                                 for s in ranked]})
-    completion = sorted(assignment_completion_by_school(user=request.user),
-                        key=lambda r: (-r.rate, r.school.path))
-    expiring = selectors.certificates_expiring_by_month(user=request.user, on=on)
+                        "chart": _bars([(c.organisation.name, c.rates[code],
+                                         "—" if c.rates[code] is None else f"{c.rates[code]}%",
+                                         c.targets.get(code)) for c in ranked]),
+                        "rows": [{"org": c.organisation, "counted": c.counted, "drill": c.drill,
+                                  "rate": c.rates[code], "target": c.targets.get(code)}
+                                 for c in ranked]})
+    completion = sorted(selectors.completion_by_child(org, user=request.user),
+                        key=lambda r: (-r["rate"], r["organisation"].path))
+    expiring = selectors.certificates_expiring_by_month(user=request.user, on=on, organisation=org)
     peak = max([n for _m, n in expiring] or [0]) or 1
-    pace = selectors.hours_pace_distribution(user=request.user, on=on)
+    pace = selectors.hours_pace_distribution(user=request.user, on=on, organisation=org)
     pace_total = (pace["on_pace"] + pace["behind"] + pace["far_behind"]) or 1
     pace_rows = [(_("On pace"), pace["on_pace"]), (_("Behind"), pace["behind"]),
                  (_("Far behind"), pace["far_behind"])]
-    scope = organisation_scope(request.user, roles=selectors.ROSTER_ROLES)
-    trend = _trend_context(selectors.holding_trend(scope, on=on),
-                           selectors.hours_pace_trend(user=request.user, on=on))
+    trend = _trend_context(
+        selectors.holding_trend(scope.filter(path__startswith=org.path), on=on),
+        selectors.hours_pace_trend(user=request.user, on=on, organisation=org))
+    ancestor_paths_ = [org.path[:i] for i in range(org.steplen, len(org.path), org.steplen)]
     return render(request, "certification/dashboard.html", {
-        "on": on, "form": form, "codes": codes, "holding": holding,
+        "on": on, "form": form, "org": org, "codes": codes, "holding": holding,
+        "child_kind": (children[0].organisation.kind
+                       if children and children[0].organisation.pk != org.pk else ""),
+        "ancestors": list(scope.filter(path__in=ancestor_paths_).order_by("path")),
+        "drill": [c.organisation for c in children if c.drill],
         "completion": completion,
-        "completion_chart": _bars([(r.school.name, float(r.rate), f"{r.rate}%")
+        "completion_chart": _bars([(r["organisation"].name, r["rate"], f"{r['rate']}%")
                                    for r in completion]),
         "expiring": expiring,
         "expiring_chart": _bars([(m.strftime("%Y-%m"), 100 * n / peak, str(n))

@@ -12,7 +12,8 @@ from .cycle import (  # noqa: F401
     training_entry_list, with_cycle,
 )
 from .dashboard import (  # noqa: F401
-    SchoolRate, certificates_expiring_by_month, holding_by_school, hours_pace_distribution,
+    ChildRate, SchoolRate, certificates_expiring_by_month, completion_by_child,
+    holding_by_child, holding_by_school, hours_pace_distribution,
     hours_pace_trend,
 )
 from .holding import (  # noqa: F401

@@ -40,6 +40,54 @@ def holding_by_school(*, user, on: date) -> list[SchoolRate]:
     return out
 
 
+@dataclass
+class ChildRate:
+    """One organisation one level below the one looked at (or that one itself when it has
+    none): its holding figures per level and, for the drill-down, whether it has children."""
+    organisation: Organisation
+    counted: int
+    rates: dict  # level code -> percent (one decimal) or None when nobody is counted
+    targets: dict  # level code -> the organisation's own target percent or None
+    drill: bool
+
+
+def holding_by_child(organisation: Organisation, *, on: date) -> list[ChildRate]:
+    """The holding rate of each level for each child of `organisation` (districts of a city,
+    townships of a district, schools of a township), from `holding_rates`: one pass over the
+    subtree whatever its size, a row per child on the page."""
+    codes = list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
+    rows = holding_rates(organisation, on=on)
+    parents = {r.organisation.path[:-r.organisation.steplen] for r in rows if r.depth >= 2}
+    children = [r for r in rows if r.depth == 1] or rows[:1]
+    return [ChildRate(r.organisation, r.counted, {
+        code: None if r.rate(code) is None else round(r.rate(code) * 100, 1) for code in codes},
+        dict(r.targets), r.depth == 1 and r.organisation.path in parents) for r in children]
+
+
+def completion_by_child(organisation: Organisation, *, user) -> list[dict]:
+    """Assigned training completed per child of `organisation`, rolled up from the per-school
+    figures of `assignment_completion_by_school` (the assignments sheet's rule)."""
+    from courses.selectors import assignment_completion_by_school
+
+    children = list(Organisation.objects.filter(path__startswith=organisation.path,
+                                                depth=organisation.depth + 1).order_by("path"))
+    if not children:
+        children = [organisation]
+    width = len(children[0].path)
+    totals = {c.path: {"organisation": c, "assigned": 0, "completed": 0} for c in children}
+    for row in assignment_completion_by_school(user=user):
+        total = totals.get(row.school.path[:width])
+        if total is not None and row.school.path.startswith(organisation.path):
+            total["assigned"] += row.assigned
+            total["completed"] += row.completed
+    out = []
+    for total in totals.values():
+        if total["assigned"]:
+            total["rate"] = round(100 * total["completed"] / total["assigned"], 1)
+            out.append(total)
+    return out
+
+
 def hours_pace_trend(*, user, on: date, months: int = 24,
                      organisation: Organisation | None = None) -> list[tuple[date, dict]]:
     """The pace distribution at each month end over `months` months (one query a month)."""
@@ -47,8 +95,10 @@ def hours_pace_trend(*, user, on: date, months: int = 24,
     return [(d, _pace_counts(teachers, on=d, policies=policies)) for d in month_ends(on, months)]
 
 
-def certificates_expiring_by_month(*, user, on: date, months: int = 12) -> list[tuple[date, int]]:
-    """Active certificates of the scope expiring in each of the next `months` months."""
+def certificates_expiring_by_month(*, user, on: date, months: int = 12,
+                                   organisation: Organisation | None = None) -> list[tuple[date, int]]:
+    """Active certificates of the scope (or one organisation in it) expiring in each of the next
+    `months` months."""
     from django.db.models.functions import TruncMonth
 
     first = on.replace(day=1)
@@ -59,7 +109,7 @@ def certificates_expiring_by_month(*, user, on: date, months: int = 12) -> list[
     counts = dict(
         Certificate.objects.valid_on(on).filter(
             expires_on__gte=first, expires_on__lt=ends[-1],
-            teacher__school__in=organisation_scope(user, roles=ROSTER_ROLES))
+            teacher__school__in=_scope(user, organisation))
         .annotate(month=TruncMonth("expires_on")).values("month")
         .annotate(n=Count("pk")).order_by().values_list("month", "n"))
     return [(m, counts.get(m, 0)) for m in ends[:-1]]
@@ -72,11 +122,15 @@ def hours_pace_distribution(*, user, on: date, organisation: Organisation | None
     return _pace_counts(_active_teachers(user, organisation), on=on)
 
 
-def _active_teachers(user, organisation: Organisation | None):
+def _scope(user, organisation: Organisation | None):
     scope = organisation_scope(user, roles=ROSTER_ROLES)
     if organisation is not None:
         scope = scope.filter(path__startswith=organisation.path)
-    return Teacher.objects.filter(school__in=scope, is_active=True)
+    return scope
+
+
+def _active_teachers(user, organisation: Organisation | None):
+    return Teacher.objects.filter(school__in=_scope(user, organisation), is_active=True)
 
 
 def _pace_counts(teachers, *, on: date, policies=None) -> dict:

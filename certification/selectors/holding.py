@@ -11,7 +11,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import (
-    Case, Count, DateField, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When,
+    Case, Count, DateField, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When,
 )
 from django.db.models.functions import Coalesce, Greatest
 
@@ -236,12 +236,25 @@ def holding_rate_rows(*, user, on: date) -> Iterator[tuple]:
                        *[v for code in levels for v in (row.holders[code], row.rate(code))])
 
 
+def holds_rank_exists(on: date, rank: int):
+    """Whether the teacher holds a level of `rank` or above on `on`, as EXISTS conditions (a
+    certificate or a recognised credential): the databases run them as anti/semi-joins on the
+    teacher's index, where a MAX subquery per teacher is evaluated row by row."""
+    return (Exists(Certificate.objects.valid_on(on).filter(
+                teacher=OuterRef("pk"), level__rank__gte=rank))
+            | Exists(TeacherCredential.objects.filter(
+                _credential_valid_q(on), teacher=OuterRef("pk"),
+                credential__level__rank__gte=rank)))
+
+
 def compliance_missing_level(organisation: Organisation, *, on: date) -> QuerySet[Teacher]:
-    """Active teachers under `organisation` who lack the level their role requires on `on`."""
+    """Active teachers under `organisation` who lack the level their role requires on `on`:
+    for each role with a requirement, its teachers holding no level of that rank or above."""
+    lacking = Q(pk__in=[])
+    for role, rank in RoleRequirement.objects.values_list("role", "level__rank"):
+        lacking |= Q(role=role) & ~holds_rank_exists(on, rank)
     return (Teacher.objects.filter(in_post_q(on), school__path__startswith=organisation.path)
-            .annotate(held_rank=held_rank_expression(on), required_rank=required_rank_expression())
-            .filter(held_rank__lt=F("required_rank"))
-            .select_related("school").order_by("school__path", "employee_no"))
+            .filter(lacking).select_related("school").order_by("school__path", "employee_no"))
 
 
 def schools_short_of_counsellors(organisation: Organisation) -> list[tuple[Organisation, int, int]]:

@@ -43,22 +43,43 @@ def sheet_rows(path: Path, first_header: str) -> tuple[list, list[tuple]]:
 def test_holding_chart_equals_the_holding_sheet(client, tree, city, tmp_path):
     hr = city_hr(tree["city"])
     client.force_login(hr)
-    response = client.get(reverse("certification:dashboard"))
-    assert response.status_code == 200
-    [c] = [lv for lv in response.context["holding"] if lv["code"] == "C"]
-    chart = {s["school"].name: s["rate"] for s in c["rows"]}
-
     path = tmp_path / "holding.xlsx"
     export_run_to_path(user=hr, sheet="holding", path=path)
     header, rows = sheet_rows(path, "类别/kind")
     school_col, rate_col = header.index("学校/school"), header.index("C证持证率/C_rate")
     sheet = {r[school_col]: None if r[rate_col] is None else round(r[rate_col] * 100, 1)
              for r in rows if r[0] == "学校/school"}
+    # The city's page: one bar per district, each a link one level down.
+    response = client.get(reverse("certification:dashboard"))
+    [c] = [lv for lv in response.context["holding"] if lv["code"] == "C"]
+    assert {s["org"].name: s["rate"] for s in c["rows"]} == {"甲区": 50.0, "乙区": 100.0}
+    page = response.content.decode()
+    assert f'?org={tree["district_x"].pk}&' in page and "各区（县）C 证持证率" in page
+    assert "甲一中" not in page
+    # Down to the townships: one bar per school, as the sheet has them.
+    chart = {}
+    for town in ("town_x", "town_y"):
+        response = client.get(reverse("certification:dashboard"), {"org": tree[town].pk})
+        [c] = [lv for lv in response.context["holding"] if lv["code"] == "C"]
+        chart.update({s["org"].name: s["rate"] for s in c["rows"]})
+        assert all(not s["drill"] for s in c["rows"])
     assert chart == sheet == {"甲一中": 75.0, "甲二小": 25.0, "乙一中": 100.0, "乙二小": None}
     # Sorted for reading, with each school's own target drawn (the seeds' 80% everywhere).
-    assert [s["school"].name for s in c["rows"]] == ["乙一中", "甲一中", "甲二小", "乙二小"]
+    assert [s["org"].name for s in c["rows"]] == ["乙一中", "乙二小"]
     assert {s["target"] for s in c["rows"]} == {80}
-    assert response.content.decode().count('class="target-line"') == 4
+    assert response.content.decode().count('class="target-line"') == 2
+    page = response.content.decode()
+    assert "示范市" in page and "乙区" in page and "各校 C 证持证率" in page
+
+
+def test_the_drill_down_keeps_to_the_scope(client, tree, city):
+    client.force_login(staff("district_hr", tree["district_x"]))
+    response = client.get(reverse("certification:dashboard"))
+    assert response.context["org"] == tree["district_x"]
+    assert client.get(reverse("certification:dashboard"),
+                      {"org": tree["town_y"].pk}).status_code == 404
+    assert client.get(reverse("certification:dashboard"),
+                      {"org": tree["city"].pk}).status_code == 404
 
 
 def test_completion_chart_equals_the_assignments_sheet(client, tree, city, tmp_path):
@@ -71,8 +92,14 @@ def test_completion_chart_equals_the_assignments_sheet(client, tree, city, tmp_p
     done = city["school_a"][0].user
     Enrolment.objects.filter(user=done).update(completed_at=timezone.now())
     client.force_login(hr)
-    chart = {r.school.name: (r.assigned, r.completed, float(r.rate))
-             for r in client.get(reverse("certification:dashboard")).context["completion"]}
+    chart = {}
+    for town in ("town_x", "town_y"):
+        chart.update({r["organisation"].name: (r["assigned"], r["completed"], r["rate"])
+                      for r in client.get(reverse("certification:dashboard"),
+                                          {"org": tree[town].pk}).context["completion"]})
+    districts = {r["organisation"].name: (r["assigned"], r["completed"], r["rate"])
+                 for r in client.get(reverse("certification:dashboard")).context["completion"]}
+    assert districts == {"甲区": (8, 1, 12.5), "乙区": (2, 0, 0.0)}
     path = tmp_path / "assignments.xlsx"
     export_run_to_path(user=hr, sheet="assignments", path=path)
     header, rows = sheet_rows(path, "区县/district")
@@ -127,6 +154,8 @@ def test_each_viewer_sees_only_their_scope(client, tree, city):
     assert "甲一中" in page and "甲二小" not in page and "乙一中" not in page
     client.force_login(staff("district_hr", tree["district_x"]))
     page = client.get(reverse("certification:dashboard")).content.decode()
+    assert "甲镇" in page and "乙镇" not in page and "乙一中" not in page
+    page = client.get(reverse("certification:dashboard"), {"org": tree["town_x"].pk}).content.decode()
     assert "甲二小" in page and "乙一中" not in page
     client.force_login(city["school_a"][0].user)
     assert client.get(reverse("certification:dashboard")).status_code in (302, 403)
@@ -160,7 +189,8 @@ def test_the_page_speaks_chinese_and_each_chart_has_a_table(client, tree, city):
 def test_the_dashboard_reads_in_chinese_first(client, tree, city):
     client.force_login(city_hr(tree["city"]))
     page = client.get(reverse("certification:dashboard")).content.decode()
-    assert "数据看板" in page and "各校 C 证持证率" in page and "目标 80%" in page
+    assert "数据看板" in page and "各区（县）C 证持证率" in page and "目标 80%" in page
+    assert "下一级：" in page
 
 
 def test_the_dashboard_on_a_past_date_with_its_trend(client, tree):
@@ -169,19 +199,20 @@ def test_the_dashboard_on_a_past_date_with_its_trend(client, tree):
     teachers = [TeacherFactory(school=tree["school_a"], hire_date=OLD) for _ in range(2)]
     cert(teachers[0], "C", issued_on=date(2019, 1, 1), expires_on=date(2023, 12, 31))
     client.force_login(city_hr(tree["city"]))
-    response = client.get(reverse("certification:dashboard"), {"on": "2023-06-30"})
+    response = client.get(reverse("certification:dashboard"),
+                          {"on": "2023-06-30", "org": tree["town_x"].pk})
     context = response.context
     [c] = [lv for lv in context["holding"] if lv["code"] == "C"]
-    assert {s["school"].name: s["rate"] for s in c["rows"]}["甲一中"] == 50.0
+    assert {s["org"].name: s["rate"] for s in c["rows"]}["甲一中"] == 50.0
     table = context["trend_table"]
     assert len(table) == 24 and table[-1]["day"] == date(2023, 6, 30)
     assert table[-1]["rates"][0] == "50.0%" and table[-1]["on_pace"] == "0.0%"
     page = response.content.decode()
     assert "近 24 个月变化趋势" in page and 'id="trend-table"' in page and "<polyline" in page
     assert 'type="date"' in page and 'value="2023-06-30"' in page
-    today = client.get(reverse("certification:dashboard")).context
+    today = client.get(reverse("certification:dashboard"), {"org": tree["town_x"].pk}).context
     [c] = [lv for lv in today["holding"] if lv["code"] == "C"]
-    assert {s["school"].name: s["rate"] for s in c["rows"]}["甲一中"] == 0.0
+    assert {s["org"].name: s["rate"] for s in c["rows"]}["甲一中"] == 0.0
 
 
 def test_the_rates_page_shows_target_and_gap(client, tree):

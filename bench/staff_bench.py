@@ -1,0 +1,136 @@
+"""Staff figures at city scale: the pages city HR, district HR and a school admin open, and
+`holding_rates` alone, on a city built by the full `seed_demo --teachers N` (certificates,
+ledger, assignments), through Django's test client.
+
+    python bench/staff_bench.py 600 10000          # build (cached) and measure, print a table
+    python bench/staff_bench.py --run DB           # one measurement run (JSON on the last line)
+
+Each page: one warm request, then the median of BENCH_STAFF_REPEAT (2) requests; queries and
+HTML size of the last. Results merge into bench/results/latest.json as `staff:<page>` entries.
+DATABASE_URL=postgres://... with --run measures a PostgreSQL database seeded the same way.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+REPEAT = int(os.environ.get("BENCH_STAFF_REPEAT", "2"))
+
+
+def staff_db(teachers: int) -> Path:
+    """A migrated database with the full demo seeded at `teachers` teachers (built once, cached)."""
+    common.CACHE.mkdir(exist_ok=True)
+    path = common.CACHE / f"staff-{teachers}.sqlite3"
+    if not path.exists():
+        temp = common.CACHE / f"staff-{teachers}.building.sqlite3"
+        temp.unlink(missing_ok=True)
+        subprocess.run([sys.executable, __file__, "--build", str(temp), str(teachers)],
+                       cwd=common.ROOT, check=True)
+        temp.rename(path)
+    return path
+
+
+def _build(db: Path, teachers: int) -> None:
+    common.django_setup(db)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", teachers=teachers, stdout=open(os.devnull, "w"))
+
+
+PAGES = [
+    # name, username, url
+    ("dashboard city HR", "cityhr", "/certificates/dashboard/"),
+    ("rates city HR", "cityhr", "/certificates/rates/"),
+    ("dashboard district HR", "districthr", "/certificates/dashboard/"),
+    ("rates district HR", "districthr", "/certificates/rates/"),
+    ("dashboard school admin", "D0003", "/certificates/dashboard/"),
+]
+
+
+def _timed(fn):
+    fn()  # warm
+    times = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), out
+
+
+def _run(db: str) -> None:
+    if "://" in db:
+        os.environ["DATABASE_URL"] = db
+        os.environ["DJANGO_SETTINGS_MODULE"] = "lms.settings.test"
+        os.environ["DJANGO_DATA_DIR"] = str(common.CACHE / "data")
+        sys.path.insert(0, str(common.ROOT))
+        import django
+
+        django.setup()
+    else:
+        common.django_setup(Path(db))
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from certification import selectors
+    from people.models import Organisation, Teacher
+
+    out = {"teachers": Teacher.objects.count(),
+           "schools": Organisation.objects.filter(kind="school").count(), "pages": {}}
+    users = {u.username: u for u in get_user_model().objects.filter(
+        username__in={p[1] for p in PAGES})}
+    for name, username, url in PAGES:
+        client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        client.force_login(users[username])
+
+        def get():
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            return len(queries), len(response.content)
+
+        seconds, (queries, size) = _timed(get)
+        out["pages"][name] = {"seconds": round(seconds, 3), "queries": queries, "kb": round(size / 1024, 1)}
+    city = Organisation.objects.get(depth=1) if Organisation.objects.filter(depth=1).count() == 1 \
+        else Organisation.objects.filter(kind="city").first()
+    on = timezone.localdate()
+    seconds, _ = _timed(lambda: selectors.holding_rates(city, on=on))
+    out["pages"]["holding_rates(city)"] = {"seconds": round(seconds, 3)}
+    seconds, _ = _timed(lambda: selectors.hours_pace_distribution(user=users["cityhr"], on=on))
+    out["pages"]["hours_pace_distribution(city)"] = {"seconds": round(seconds, 3)}
+    print(json.dumps(out, ensure_ascii=False))
+
+
+def main(sizes: list[int]) -> None:
+    entries = []
+    for teachers in sizes:
+        db = staff_db(teachers)
+        result = subprocess.run([sys.executable, __file__, "--run", str(db)], cwd=common.ROOT,
+                                check=True, capture_output=True, text=True)
+        measured = json.loads(result.stdout.strip().splitlines()[-1])
+        print(f"\n{teachers} teachers ({measured['teachers']} in the city, "
+              f"{measured['schools']} schools), SQLite:")
+        for page, m in measured["pages"].items():
+            extra = f", {m['queries']} queries, {m['kb']} KB" if "queries" in m else ""
+            print(f"  {page:<32} {m['seconds'] * 1000:>9.0f} ms{extra}")
+            entries.append({"name": f"staff:{page}", "rows": teachers, **m})
+    common.save(entries)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--build":
+        _build(Path(sys.argv[2]), int(sys.argv[3]))
+    elif sys.argv[1] == "--run":
+        _run(sys.argv[2])
+    else:
+        main([int(a) for a in sys.argv[1:]] or [10000, 100000])

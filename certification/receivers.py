@@ -41,3 +41,59 @@ def record_exam_pass(sender, *, user, course, quiz, score, passed_at, attempt, *
         return
     exam_pass_record(teacher=teacher, course=course, passed_on=timezone.localdate(passed_at),
                      score=score)
+
+
+# --- Stored per-school figures: dropped from the first day a change touches ---------------
+
+from django.db.models.signals import post_delete, post_save, pre_save  # noqa: E402
+
+from people.models import Organisation, Teacher  # noqa: E402
+
+from .models import (  # noqa: E402
+    Certificate, CertificateLevel, CyclePolicy, NewTeacherPeriod, TeacherCredential,
+)
+from .selectors.figures import figures_forget  # noqa: E402
+
+
+def _forget_for_teacher(teacher_id, since):
+    school_id = Teacher.objects.filter(pk=teacher_id).values_list("school_id", flat=True).first()
+    if school_id is not None:
+        figures_forget(school_ids=[school_id], since=since)
+
+
+@receiver([post_save, post_delete], sender=Certificate, dispatch_uid="figures.certificate")
+def _certificate_changed(sender, instance, **kw):
+    days = [d for d in (instance.issued_on, instance.ended_on) if d]
+    _forget_for_teacher(instance.teacher_id, min(days) if days else None)
+
+
+@receiver([post_save, post_delete], sender=TeacherCredential, dispatch_uid="figures.credential")
+def _credential_changed(sender, instance, **kw):
+    _forget_for_teacher(instance.teacher_id, instance.obtained_on)
+
+
+@receiver([post_save, post_delete], sender=TrainingEntry, dispatch_uid="figures.entry")
+def _entry_changed(sender, instance, **kw):
+    _forget_for_teacher(instance.teacher_id, instance.date)
+
+
+@receiver(pre_save, sender=Teacher, dispatch_uid="figures.teacher_before")
+def _teacher_before(sender, instance, **kw):
+    instance._figures_old_school = (
+        Teacher.objects.filter(pk=instance.pk).values_list("school_id", flat=True).first()
+        if instance.pk else None)
+
+
+@receiver([post_save, post_delete], sender=Teacher, dispatch_uid="figures.teacher")
+def _teacher_changed(sender, instance, **kw):
+    # Whether a teacher is active is read as it is now for every day: all days go.
+    schools = {instance.school_id, getattr(instance, "_figures_old_school", None)} - {None}
+    figures_forget(school_ids=schools)
+
+
+@receiver([post_save, post_delete], sender=CyclePolicy, dispatch_uid="figures.policy")
+@receiver([post_save, post_delete], sender=NewTeacherPeriod, dispatch_uid="figures.period")
+@receiver([post_save, post_delete], sender=CertificateLevel, dispatch_uid="figures.level")
+@receiver([post_save, post_delete], sender=Organisation, dispatch_uid="figures.organisation")
+def _rules_changed(sender, **kw):
+    figures_forget()

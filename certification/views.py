@@ -213,7 +213,7 @@ def holding_rates(request):
         if not tops:
             raise Http404
         org = tops[0]
-    rows = selectors.holding_rates(org, on=on)
+    rows = selectors.stored_holding_rates(org, on=on)
     codes = [lv.code for lv in CertificateLevel.objects.order_by("rank")]
     missing = selectors.compliance_missing_level(org, on=on)
     chart_rows = [r for r in rows if r.depth == 1] or rows[:1]
@@ -235,7 +235,6 @@ def holding_rates(request):
                          "target": r.targets.get(c),
                          "gap": None if r.gap(c) is None else f"{r.gap(c) * 100:.1f}%"}
                         for c in codes]} for r in rows if r.depth <= 1]
-    schools = scope.filter(path__startswith=org.path)
     return render(request, "certification/holding_rates.html", {
         "org": org, "on": on, "form": form, "rows": rows, "codes": codes, "table": table,
         "total": rows[0] if rows else None, "chart_bars": bars, "chart_height": y + 6,
@@ -245,7 +244,7 @@ def holding_rates(request):
         "ancestors": [a for a in org.get_ancestors() if scope.filter(pk=a.pk).exists()],
         "requirements": {r.role: r.level.code for r in
                          RoleRequirement.objects.select_related("level")},
-        **_trend_context(selectors.holding_trend(schools, on=on)),
+        **_trend_context(selectors.stored_trends(org, on=on)[0]),
     })
 
 
@@ -410,13 +409,11 @@ def dashboard(request):
                         key=lambda r: (-r["rate"], r["organisation"].path))
     expiring = selectors.certificates_expiring_by_month(user=request.user, on=on, organisation=org)
     peak = max([n for _m, n in expiring] or [0]) or 1
-    pace = selectors.hours_pace_distribution(user=request.user, on=on, organisation=org)
+    pace = selectors.stored_pace(org, on=on)
     pace_total = (pace["on_pace"] + pace["behind"] + pace["far_behind"]) or 1
     pace_rows = [(_("On pace"), pace["on_pace"]), (_("Behind"), pace["behind"]),
                  (_("Far behind"), pace["far_behind"])]
-    trend = _trend_context(
-        selectors.holding_trend(scope.filter(path__startswith=org.path), on=on),
-        selectors.hours_pace_trend(user=request.user, on=on, organisation=org))
+    trend = _trend_context(*selectors.stored_trends(org, on=on))
     ancestor_paths_ = [org.path[:i] for i in range(org.steplen, len(org.path), org.steplen)]
     return render(request, "certification/dashboard.html", {
         "on": on, "form": form, "org": org, "codes": codes, "holding": holding,

@@ -26,3 +26,7 @@ from .levels import eligibility_for_teacher, eligibility_records, level_list  # 
 from .rosters import (  # noqa: F401
     certificate_roster_list, training_hours_list, training_hours_rows,
 )
+from .figures import (  # noqa: F401,E402
+    figures_forget, figures_rebuild, school_figures, stored_holding_rates, stored_pace,
+    stored_trends,
+)

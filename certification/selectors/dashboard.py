@@ -54,9 +54,11 @@ class ChildRate:
 def holding_by_child(organisation: Organisation, *, on: date) -> list[ChildRate]:
     """The holding rate of each level for each child of `organisation` (districts of a city,
     townships of a district, schools of a township), from `holding_rates`: one pass over the
-    subtree whatever its size, a row per child on the page."""
+    subtree's stored figures (`stored_holding_rates`, the rule's rows), a row per child."""
+    from .figures import stored_holding_rates
+
     codes = list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
-    rows = holding_rates(organisation, on=on)
+    rows = stored_holding_rates(organisation, on=on)
     parents = {r.organisation.path[:-r.organisation.steplen] for r in rows if r.depth >= 2}
     children = [r for r in rows if r.depth == 1] or rows[:1]
     return [ChildRate(r.organisation, r.counted, {

@@ -169,9 +169,10 @@ class RateRow:
         return None if rate is None or target is None else target - rate
 
 
-def holding_aggregates(on: date, levels: list[tuple[str, int]]) -> dict:
+def holding_aggregates(on: date, levels: list[tuple[str, int]],
+                       periods: dict[str, int] | None = None) -> dict:
     """Teachers, new teachers and holders of each level on `on`, as aggregates over teachers."""
-    is_new = is_new_teacher_q(on)
+    is_new = is_new_teacher_q(on, periods)
     aggregates = {"teachers": Count("pk", distinct=True),
                   "new_teachers": Count("pk", distinct=True, filter=is_new)}
     for code, rank in levels:
@@ -195,6 +196,13 @@ def holding_rates(organisation: Organisation, *, on: date) -> list[RateRow]:
         Teacher.objects.filter(in_post_q(on), school__path__startswith=organisation.path)
         .values("school").annotate(**holding_aggregates(on, levels)).order_by()
     }
+    return roll_up(organisation, per_school, levels)
+
+
+def roll_up(organisation: Organisation, per_school: dict, levels: list[tuple[str, int]]
+            ) -> list[RateRow]:
+    """Rows of the subtree from per-school figures ({school id: {"teachers", "new_teachers",
+    "h_<code>"}}): each school's figures added to itself and every ancestor in the subtree."""
     targets = holding_targets()
     nodes = list(Organisation.objects.filter(path__startswith=organisation.path)
                  .order_by("path"))
@@ -206,7 +214,6 @@ def holding_rates(organisation: Organisation, *, on: date) -> list[RateRow]:
         agg = per_school.get(node.pk)
         if not agg:
             continue
-        # Add the school's figures to itself and every ancestor inside the subtree.
         for i in range(len(organisation.path), len(node.path) + 1, node.steplen):
             row = rows[node.path[:i]]
             row.teachers += agg["teachers"]

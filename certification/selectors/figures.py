@@ -1,0 +1,128 @@
+"""Stored per-school figures (`SchoolFigure`): the one rule's answer for a school on a day,
+computed once, read by the dashboard and the rates page in a query whatever the city's size.
+
+Reading fills what is missing: for each day asked, the schools without a row are computed
+together with the rule (`holding_aggregates` grouped by school, `with_cycle` pace buckets
+grouped by school) and stored. Changes drop rows (`figures_forget`, called from the receivers
+and after bulk writes); `figures_rebuild` recomputes the last 24 month ends and today.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count
+
+from people.models import Organisation, Teacher
+
+from ..models import CertificateLevel, SchoolFigure
+from .cycle import cycle_policies, pace_filters, with_cycle
+from .holding import (
+    RateRow, holding_aggregates, in_post_q, month_ends, new_teacher_periods, roll_up,
+)
+
+PACE = ("on_pace", "behind", "far_behind")
+
+
+def _levels() -> list[tuple[str, int]]:
+    return list(CertificateLevel.objects.order_by("rank").values_list("code", "rank"))
+
+
+def _compute(school_ids: list[int], day: date, levels, periods, policies) -> list[SchoolFigure]:
+    """The rule for these schools on `day`: one holding aggregate and one pace aggregate, each
+    grouped by school."""
+    figures = {pk: SchoolFigure(school_id=pk, day=day, holders={c: 0 for c, _ in levels},
+                                pace={b: 0 for b in PACE}) for pk in school_ids}
+    for row in (Teacher.objects.filter(in_post_q(day), school_id__in=school_ids)
+                .values("school").annotate(**holding_aggregates(day, levels, periods))
+                .order_by()):
+        f = figures[row["school"]]
+        f.teachers, f.new_teachers = row["teachers"], row["new_teachers"]
+        f.holders = {code: row[f"h_{code}"] for code, _ in levels}
+    active = Teacher.objects.filter(school_id__in=school_ids, is_active=True)
+    for row in (with_cycle(active, on=day, policies=policies).values("school")
+                .annotate(**{b: Count("pk", filter=q) for b, q in pace_filters().items()})
+                .order_by()):
+        figures[row["school"]].pace = {b: row[b] for b in PACE}
+    return list(figures.values())
+
+
+def school_figures(organisation: Organisation, days: list[date]) -> dict[date, dict[int, SchoolFigure]]:
+    """{day: {school id: figure}} for every school under `organisation` (itself if a school),
+    computing and storing what is missing."""
+    schools = list(Organisation.objects.filter(path__startswith=organisation.path,
+                                               kind=Organisation.Kind.SCHOOL)
+                   .values_list("pk", flat=True))
+    out: dict[date, dict[int, SchoolFigure]] = {d: {} for d in days}
+    for f in SchoolFigure.objects.filter(day__in=days,
+                                         school__path__startswith=organisation.path):
+        out[f.day][f.school_id] = f
+    missing = {d: [pk for pk in schools if pk not in out[d]] for d in days}
+    if any(missing.values()):
+        levels, periods, policies = _levels(), new_teacher_periods(), cycle_policies()
+        for d, ids in missing.items():
+            for i in range(0, len(ids), 500):
+                computed = _compute(ids[i:i + 500], d, levels, periods, policies)
+                SchoolFigure.objects.bulk_create(computed, ignore_conflicts=True)
+                out[d].update({f.school_id: f for f in computed})
+    return out
+
+
+def stored_holding_rates(organisation: Organisation, *, on: date) -> list[RateRow]:
+    """`holding_rates(organisation, on=on)` from the stored figures (the same rows)."""
+    levels = _levels()
+    per_school = {pk: {"teachers": f.teachers, "new_teachers": f.new_teachers,
+                       **{f"h_{code}": f.holders.get(code, 0) for code, _ in levels}}
+                  for pk, f in school_figures(organisation, [on])[on].items()}
+    return roll_up(organisation, per_school, levels)
+
+
+def stored_pace(organisation: Organisation, *, on: date) -> dict:
+    """`hours_pace_distribution` for the subtree from the stored figures."""
+    return _pace_sum(school_figures(organisation, [on])[on].values())
+
+
+def _pace_sum(figures) -> dict:
+    total = {b: 0 for b in PACE}
+    for f in figures:
+        for b in PACE:
+            total[b] += f.pace.get(b, 0)
+    return total
+
+
+def stored_trends(organisation: Organisation, *, on: date, months: int = 24):
+    """(`holding_trend`, `hours_pace_trend`) for the subtree from the stored figures: one read
+    of every school's figures at each month end."""
+    days = month_ends(on, months)
+    codes = [code for code, _ in _levels()]
+    figures = school_figures(organisation, days)
+    holding, pace = [], []
+    for d in days:
+        rows = figures[d].values()
+        counted = sum(f.teachers - f.new_teachers for f in rows)
+        held = {c: sum(f.holders.get(c, 0) for f in rows) for c in codes}
+        holding.append((d, counted, {c: held[c] / counted if counted else None for c in codes}))
+        pace.append((d, _pace_sum(rows)))
+    return holding, pace
+
+
+def figures_forget(*, school_ids=None, since: date | None = None) -> int:
+    """Drop stored figures of these schools (all schools when None) from `since` on (every day
+    when None); they are computed again when next read."""
+    rows = SchoolFigure.objects.all()
+    if school_ids is not None:
+        rows = rows.filter(school_id__in=list(school_ids))
+    if since is not None:
+        rows = rows.filter(day__gte=since)
+    return rows.delete()[0]
+
+
+def figures_rebuild(*, on: date, months: int = 24) -> int:
+    """Drop every stored figure and compute the last `months` month ends up to `on` for every
+    school (the nightly job, and `manage.py rebuild_figures` after a bulk import)."""
+    figures_forget()
+    days = month_ends(on, months)
+    total = 0
+    for top in Organisation.get_root_nodes():
+        total += sum(len(v) for v in school_figures(top, days).values())
+    return total

@@ -35,7 +35,15 @@ def _district_key(path: str, districts: dict[str, str]) -> str:
 
 @transaction.atomic
 def seed(*, city, stdout=None, today: date | None = None) -> None:
-    """Add hours, certificates, credentials and applications to the demo city (once)."""
+    """Add hours, certificates, credentials and applications to the demo city (once); the
+    stored staff figures are dropped after the bulk writes (computed again when read)."""
+    from .selectors import figures_forget
+
+    _seed(city=city, stdout=stdout, today=today)
+    figures_forget()
+
+
+def _seed(*, city, stdout=None, today: date | None = None) -> None:
     today = today or date.today()
     workload_demo.seed(city=city, stdout=stdout)
     levels = {lv.code: lv for lv in CertificateLevel.objects.all()}

@@ -52,13 +52,15 @@ from people.models import Organisation, Teacher  # noqa: E402
 from .models import (  # noqa: E402
     Certificate, CertificateLevel, CyclePolicy, NewTeacherPeriod, TeacherCredential,
 )
-from .selectors.figures import figures_forget  # noqa: E402
+from .selectors.figures import figures_forget, figures_note  # noqa: E402
 
 
 def _forget_for_teacher(teacher_id, since):
-    school_id = Teacher.objects.filter(pk=teacher_id).values_list("school_id", flat=True).first()
-    if school_id is not None:
-        figures_forget(school_ids=[school_id], since=since)
+    """Drop the stored figures of the teacher's school from `since` on (one query), or note it
+    when a bulk write defers the forgetting to its end (`figures_deferred`)."""
+    if not figures_note(teacher_id, since):
+        figures_forget(school_ids=Teacher.objects.filter(pk=teacher_id).values("school_id"),
+                       since=since)
 
 
 @receiver([post_save, post_delete], sender=Certificate, dispatch_uid="figures.certificate")

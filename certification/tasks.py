@@ -25,3 +25,11 @@ def expiry_reminders() -> int:
 def pace_reminders() -> int:
     """E-mail teachers behind their continuing-education pace (at most monthly)."""
     return services.pace_reminders_send(on=timezone.localdate())
+
+
+@shared_task(name="certification.figures_rebuild")
+def figures_rebuild() -> int:
+    """Recompute the stored per-school figures of the last 24 month ends and today."""
+    from .selectors import figures_rebuild as rebuild
+
+    return rebuild(on=timezone.localdate())

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from certification.models import Certificate, CertificateLevel, TrainingEntry
+from certification.selectors import figures_deferred, figures_forget
 from certification.services import certificate_record_imported, training_entry_record
 from people.models import Organisation, StaffRole, Teacher
 from people.selectors import organisation_scope
@@ -314,6 +315,9 @@ def teachers_commit(*, path, user, progress=None, plan: Plan | None = None) -> d
             created, updated = created + done_created, updated + done_updated
             if progress:
                 progress(min(plan.rows, start + CHUNK))
+        # Teachers written in bulk send no signals: the stored staff figures are computed
+        # again as they are next read.
+        figures_forget()
         invited = _set_new_account_emails(plan.creates)
         if invited:
             # Only once the roster is really written: a rolled-back import invites nobody.
@@ -416,7 +420,7 @@ def certificates_commit(*, path, user, progress=None, plan: Plan | None = None) 
         raise ImportHasErrors(plan)
     created = 0
     teachers = Teacher.objects.in_bulk([row["teacher_id"] for row in plan.creates])
-    with transaction.atomic():
+    with transaction.atomic(), figures_deferred():
         for row in plan.creates:
             _cert, is_new = certificate_record_imported(
                 teacher=teachers[row["teacher_id"]], level_code=row["level_code"], number=row["number"],
@@ -493,7 +497,7 @@ def training_commit(*, path, user, progress=None, plan: Plan | None = None) -> d
         raise ImportHasErrors(plan)
     created = 0
     teachers = Teacher.objects.in_bulk([row["teacher_id"] for row in plan.creates])
-    with transaction.atomic():
+    with transaction.atomic(), figures_deferred():
         for row in plan.creates:
             _entry, is_new = training_entry_record(
                 teacher=teachers[row["teacher_id"]], hours=row["hours"], date=row["date"],

@@ -9,6 +9,8 @@ and after bulk writes); `figures_rebuild` recomputes the last 24 month ends and 
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from datetime import date
 
 from django.db.models import Count
@@ -107,11 +109,11 @@ def stored_trends(organisation: Organisation, *, on: date, months: int = 24):
 
 
 def figures_forget(*, school_ids=None, since: date | None = None) -> int:
-    """Drop stored figures of these schools (all schools when None) from `since` on (every day
-    when None); they are computed again when next read."""
+    """Drop stored figures of these schools (ids or a values() queryset; all schools when None)
+    from `since` on (every day when None); they are computed again when next read."""
     rows = SchoolFigure.objects.all()
     if school_ids is not None:
-        rows = rows.filter(school_id__in=list(school_ids))
+        rows = rows.filter(school_id__in=school_ids)
     if since is not None:
         rows = rows.filter(day__gte=since)
     return rows.delete()[0]
@@ -126,3 +128,43 @@ def figures_rebuild(*, on: date, months: int = 24) -> int:
     for top in Organisation.get_root_nodes():
         total += sum(len(v) for v in school_figures(top, days).values())
     return total
+
+
+_deferred = threading.local()
+
+
+def figures_note(teacher_id, since) -> bool:
+    """Inside `figures_deferred`, note a teacher whose school's figures change from `since`
+    (True); outside it, False (the caller forgets at once)."""
+    pending = getattr(_deferred, "teachers", None)
+    if pending is None:
+        return False
+    if teacher_id in pending:
+        old = pending[teacher_id]
+        since = None if since is None or old is None else min(since, old)
+    pending[teacher_id] = since
+    return True
+
+
+@contextmanager
+def figures_deferred():
+    """For bulk writes (imports): the per-row forgetting of the receivers is gathered and done
+    at the end, one delete per distinct first day instead of one per row."""
+    if getattr(_deferred, "teachers", None) is not None:
+        yield
+        return
+    _deferred.teachers = {}
+    try:
+        yield
+    finally:
+        pending, _deferred.teachers = _deferred.teachers, None
+        schools: dict[int, date | None] = {}
+        for pk, school_id in Teacher.objects.filter(pk__in=list(pending)).values_list(
+                "pk", "school_id"):
+            since, old = pending[pk], schools.get(school_id, pending[pk])
+            schools[school_id] = None if since is None or old is None else min(since, old)
+        by_since: dict[date | None, list[int]] = {}
+        for school_id, since in schools.items():
+            by_since.setdefault(since, []).append(school_id)
+        for since, ids in by_since.items():
+            figures_forget(school_ids=ids, since=since)

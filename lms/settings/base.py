@@ -304,6 +304,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certification.certificates_daily",
         "schedule": crontab(hour=1, minute=10),
     },
+    "certification-figures-rebuild": {
+        "task": "certification.figures_rebuild",
+        "schedule": crontab(hour=1, minute=40),  # after the daily renewals and expiries
+    },
     "certification-expiry-reminders": {
         "task": "certification.expiry_reminders",
         "schedule": crontab(hour=8, minute=0),

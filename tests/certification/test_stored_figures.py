@@ -1,0 +1,142 @@
+"""The stored per-school figures give the numbers of the one rule, on every date, after each
+kind of change (imports, approvals, expiries and renewals, erasures, a moved teacher), without
+anyone rebuilding them; and the staff pages cost the same queries for 50 schools as for 500."""
+
+from datetime import date, timedelta
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from django.core.management import call_command
+from django.db import transaction
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from certification.models import SchoolFigure, TrainingEntry
+from certification.selectors import (
+    figures_deferred, holding_rates, holding_trend, hours_pace_distribution, hours_pace_trend,
+    month_ends, stored_holding_rates, stored_pace, stored_trends,
+)
+from certification.services import (
+    certificate_issue, certificate_record_imported, certificates_expire, certificates_renew_due,
+    training_entry_record,
+)
+from hr.privacy import personal_data_erase
+from people.models import Organisation
+from tests import factories
+from tests.hr.builders import city_hr
+
+from .builders import level
+from .test_one_truth import CITY, DAYS, build
+
+TODAY = date(2026, 12, 1)
+
+
+def rows(rate_rows):
+    return [(r.organisation.pk, r.teachers, r.new_teachers, dict(r.holders)) for r in rate_rows]
+
+
+def assert_stored_equals_rule(city, hr, days):
+    schools = Organisation.objects.filter(path__startswith=city.path, kind="school")
+    for on in days:
+        assert rows(stored_holding_rates(city, on=on)) == rows(holding_rates(city, on=on)), on
+        assert stored_pace(city, on=on) == hours_pace_distribution(user=hr, on=on), on
+    holding, pace = stored_trends(city, on=days[-1], months=3)
+    assert holding == holding_trend(schools, on=days[-1], months=3)
+    assert pace == hours_pace_trend(user=hr, on=days[-1], months=3)
+
+
+@pytest.mark.django_db
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(spec=CITY, later=st.lists(DAYS, min_size=1, max_size=2), when=DAYS)
+def test_stored_figures_equal_the_rule_after_every_kind_of_change(spec, later, when):
+    with transaction.atomic():
+        nodes, hr, teachers = build(spec)
+        city = nodes[0]
+        days = sorted({*spec["dates"], *later, TODAY})
+        # Read once: every figure is stored from here on.
+        assert_stored_equals_rule(city, hr, days)
+        assert SchoolFigure.objects.exists()
+
+        # An import of certificates and of hours, written as the desk's imports write them.
+        with figures_deferred():
+            for i, t in enumerate(teachers):
+                certificate_record_imported(teacher=t, level_code="B", number=f"IMP-{t.pk}",
+                                            issued_on=when, expires_on=when + relativedelta(years=3),
+                                            authority="外市", recorded_by=hr)
+                training_entry_record(teacher=t, hours=30, date=when, title="线下培训",
+                                      source=TrainingEntry.Source.IMPORT, reference=f"imp:{i}",
+                                      recorded_by=hr)
+        assert_stored_equals_rule(city, hr, days)
+
+        # An approval (the certificate it issues), then the daily jobs.
+        certificate_issue(teacher=teachers[0], level=level("C"), issued_on=when, issued_by=hr)
+        assert_stored_equals_rule(city, hr, days)
+        certificates_renew_due(on=TODAY)
+        certificates_expire(on=TODAY)
+        assert_stored_equals_rule(city, hr, days)
+
+        # An erasure (revokes), and a teacher moved to another school.
+        personal_data_erase(teacher=teachers[-1], by=hr, reason="申请编号 1")
+        moved = teachers[0]
+        moved.school = nodes[5] if moved.school_id != nodes[5].pk else nodes[3]
+        moved.save()
+        assert_stored_equals_rule(city, hr, days)
+        transaction.set_rollback(True)
+
+
+def test_a_rebuild_after_a_write_behind_the_services_back(db):
+    city = factories.org("重建市", "city")
+    school = factories.org("重建一校", "school", factories.org("重建区", "district", city))
+    teacher = factories.TeacherFactory(school=school, hire_date=date(2015, 1, 1))
+    hr = city_hr(city)
+    on = date.today()
+    assert stored_holding_rates(city, on=on)[0].holders["C"] == 0
+    # Straight into the database (a bulk load), no signal: stale until rebuilt.
+    from certification.models import Certificate
+
+    Certificate.objects.bulk_create([Certificate(
+        number="BULK-1", level=level("C"), teacher=teacher, issued_on=on - timedelta(days=10),
+        expires_on=on + timedelta(days=300))])
+    assert stored_holding_rates(city, on=on)[0].holders["C"] == 0
+    call_command("rebuild_figures", stdout=open("/dev/null", "w"))
+    assert stored_holding_rates(city, on=on)[0].holders["C"] == 1
+    assert rows(stored_holding_rates(city, on=on)) == rows(holding_rates(city, on=on))
+    assert SchoolFigure.objects.filter(day__in=month_ends(on)).count() == 24
+    assert stored_pace(city, on=on) == hours_pace_distribution(user=hr, on=on)
+
+
+def grow_city(city, schools: int):
+    """Two districts, a township each, `schools` schools with two teachers each."""
+    districts = [factories.org(f"区{d}", "district", city) for d in range(2)]
+    towns = [factories.org(f"镇{d}", "township", dist) for d, dist in enumerate(districts)]
+    have = Organisation.objects.filter(path__startswith=city.path, kind="school").count()
+    for i in range(have, schools):
+        school = factories.org(f"校{i}", "school", towns[i % 2])
+        for _ in range(2):
+            factories.TeacherFactory(school=school, hire_date=date(2015, 1, 1))
+
+
+def queries(client, url, params=None):
+    client.get(url, params or {})  # the first view stores what it computed
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params or {}).status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("page", ["certification:dashboard", "certification:holding_rates"])
+def test_staff_pages_cost_the_same_queries_for_50_and_500_schools(client, db, page):
+    small, large = factories.org("小市", "city"), factories.org("大市", "city")
+    grow_city(small, 50)
+    grow_city(large, 500)
+    counts = {}
+    for city in (small, large):
+        client.force_login(city_hr(city))
+        url = reverse(page)
+        counts[city.name] = (queries(client, url),
+                             queries(client, url, {"org": Organisation.objects.get(
+                                 path__startswith=city.path, name="区0").pk}))
+    assert counts["小市"] == counts["大市"]

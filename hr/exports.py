@@ -13,13 +13,13 @@ from datetime import date
 from django.utils import timezone
 
 from certification.models import Certificate, CertificateLevel, WorkloadActivityType
-from certification.selectors import (certificate_roster_list, holding_rates, holding_trend,
-                                     hours_pace_trend, training_hours_list, training_hours_rows)
+from certification.selectors import (certificate_roster_list, holding_rates, stored_trends,
+                                     training_hours_list, training_hours_rows)
 from certification.workload.selectors import (workload_term_containing, workload_term_get,
                                               workload_term_recent, workload_term_report)
 from courses.selectors import assignment_completion_by_school
 from people.models import Organisation, Teacher
-from people.selectors import district_names, organisation_scope, scope_tops
+from people.selectors import district_names, organisation_scope, organisation_tops, scope_tops
 
 from .selectors import DESK_ROLES
 from .sheets.errors import bilingual
@@ -208,10 +208,12 @@ def holding_trend_sheet(*, user, organisation: Organisation | None = None, on=No
     if organisation is not None:
         scope = scope.filter(path__startswith=organisation.path)
     levels = _levels()
-    pace = dict(hours_pace_trend(user=user, on=on, months=TREND_MONTHS, organisation=organisation))
+    # The stored per-school figures (the same rule as holding_trend / hours_pace_trend).
+    holding, pace = stored_trends(organisation_tops(scope), on=on, months=TREND_MONTHS)
+    pace = dict(pace)
 
     def rows():
-        for day, counted, rates in holding_trend(scope, on=on, months=TREND_MONTHS):
+        for day, counted, rates in holding:
             p = pace[day]
             total = p["on_pace"] + p["behind"] + p["far_behind"]
             yield (day, counted, *[rates[code] for code in levels],

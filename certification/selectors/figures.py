@@ -92,15 +92,20 @@ def _pace_sum(figures) -> dict:
     return total
 
 
-def stored_trends(organisation: Organisation, *, on: date, months: int = 24):
-    """(`holding_trend`, `hours_pace_trend`) for the subtree from the stored figures: one read
-    of every school's figures at each month end."""
+def stored_trends(organisation: Organisation | list[Organisation], *, on: date,
+                  months: int = 24):
+    """(`holding_trend`, `hours_pace_trend`) for the subtree (or several, e.g. a user's scope
+    tops) from the stored figures: one read of every school's figures at each month end."""
     days = month_ends(on, months)
     codes = [code for code, _ in _levels()]
-    figures = school_figures(organisation, days)
+    tops = organisation if isinstance(organisation, list) else [organisation]
+    figures = {d: [] for d in days}
+    for top in tops:
+        for d, by_school in school_figures(top, days).items():
+            figures[d].extend(by_school.values())
     holding, pace = [], []
     for d in days:
-        rows = figures[d].values()
+        rows = figures[d]
         counted = sum(f.teachers - f.new_teachers for f in rows)
         held = {c: sum(f.holders.get(c, 0) for f in rows) for c in codes}
         holding.append((d, counted, {c: held[c] / counted if counted else None for c in codes}))

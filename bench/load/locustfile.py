@@ -1,6 +1,7 @@
 """Load on a seeded city: teachers watching the crisis course (a progress report every 10 s,
 as the player sends them), opening its pages and answering its quiz, while city HR asks for
-certificate-roster exports. `FloorUser` alone measures a minimal view on the same server.
+certificate-roster exports and city and district HR open the dashboard, the rates page and the
+holding sheet. `FloorUser` alone measures a minimal view on the same server.
 
 The plan (sessions and URLs) comes from prepare.py through LOAD_PLAN. Requests go over
 loopback as the TLS-terminating proxy would forward them (X-Forwarded-Proto: https), so the
@@ -73,6 +74,37 @@ class HRUser(HttpUser):
     @task
     def export(self):
         self.client.post(PLAN["export_url"], data={"sheet": "roster"}, name="hr export request")
+
+
+class _StaffFigures(HttpUser):
+    """A bureau's HR officer: the dashboard, the rates page, now and then the holding sheet."""
+    abstract = True
+    weight = 1
+    fixed_count = 1
+    wait_time = constant(10)
+    session = ""
+    label = ""
+
+    def on_start(self):
+        self.client.headers.update(headers_for(PLAN[self.session]))
+        self.turn = 0
+
+    @task
+    def figures(self):
+        self.client.get(PLAN["dashboard_url"], name=f"{self.label} dashboard")
+        self.client.get(PLAN["rates_url"], name=f"{self.label} rates page")
+        if self.turn % 3 == 0:
+            self.client.post(PLAN["export_url"], data={"sheet": "holding"},
+                             name=f"{self.label} holding sheet request")
+        self.turn += 1
+
+
+class CityHRFigures(_StaffFigures):
+    session, label = "hr", "city HR"
+
+
+class DistrictHRFigures(_StaffFigures):
+    session, label = "district_hr", "district HR"
 
 
 class FloorUser(HttpUser):

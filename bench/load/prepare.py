@@ -66,6 +66,10 @@ def main() -> None:
                  "questions": len(quiz.questions)} if quiz else None,
         "teachers": [session_for(t.user) for t in teachers],
         "hr": session_for(hr),
+        "district_hr": session_for(StaffRole.objects.filter(role=StaffRole.Role.DISTRICT_HR)
+                                   .select_related("user").first().user),
+        "dashboard_url": reverse("certification:dashboard"),
+        "rates_url": reverse("certification:holding_rates"),
         "export_url": reverse("hr:export_new"),
         "floor_url": reverse("healthz"),
     }

@@ -67,6 +67,8 @@ start=$(date +%s)
 $PY manage.py seed_demo --teachers "$TEACHERS" >/dev/null
 seed_seconds=$(( $(date +%s) - start ))
 echo "seeded in ${seed_seconds}s"
+# After a bulk load, as deployed: the stored staff figures (24 month ends and today).
+$PY manage.py rebuild_figures
 $PY bench/load/prepare.py "$WORK/plan.json" --teachers "$USERS"
 
 WORKERS=$(( 2 * $(nproc) + 1 ))
@@ -81,10 +83,10 @@ for _ in $(seq 1 100); do
 done
 
 export LOAD_PLAN="$WORK/plan.json" LOAD_ORIGIN="https://127.0.0.1:$WEBPORT"
-echo "== $USERS teachers and city HR exports for $DURATION"
-$LOCUST -f bench/load/locustfile.py --headless -u "$((USERS + 1))" -r "${LOAD_SPAWN_RATE:-5}" -t "$DURATION" \
+echo "== $USERS teachers, city HR exports, city and district HR figures for $DURATION"
+$LOCUST -f bench/load/locustfile.py --headless -u "$((USERS + 3))" -r "${LOAD_SPAWN_RATE:-5}" -t "$DURATION" \
     --host "http://127.0.0.1:$WEBPORT" --csv "$WORK/load" --only-summary --stop-timeout 15 \
-    TeacherUser HRUser || true
+    TeacherUser HRUser CityHRFigures DistrictHRFigures || true
 echo "== the floor: a minimal view, $USERS users for $FLOOR_DURATION"
 $LOCUST -f bench/load/locustfile.py --headless -u "$USERS" -r 50 -t "$FLOOR_DURATION" \
     --host "http://127.0.0.1:$WEBPORT" --csv "$WORK/floor" --only-summary FloorUser || true

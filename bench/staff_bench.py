@@ -88,7 +88,9 @@ def _run(db: str) -> None:
     from people.models import Organisation, Teacher
 
     call_command("migrate", verbosity=0)  # a cached database from an older branch
-    selectors.figures_forget()
+    stored = hasattr(selectors, "figures_forget")  # False: measuring the code before them
+    if stored:
+        selectors.figures_forget()
 
     out = {"teachers": Teacher.objects.count(),
            "schools": Organisation.objects.filter(kind="school").count(), "pages": {}}
@@ -98,7 +100,7 @@ def _run(db: str) -> None:
     for name, username, url in PAGES:
         client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
         client.force_login(users[username])
-        if name == "dashboard city HR":
+        if name == "dashboard city HR" and stored:
             # The first view with no figures stored computes the 24 month ends and today.
             started = time.perf_counter()
             assert client.get(url).status_code == 200
@@ -125,9 +127,10 @@ def _run(db: str) -> None:
         seconds, _ = _timed(lambda: export_run_to_path(
             user=users["cityhr"], sheet="holding", path=Path(tmp) / "holding.xlsx"))
     out["pages"]["holding sheet (city)"] = {"seconds": round(seconds, 3)}
-    started = time.perf_counter()
-    selectors.figures_rebuild(on=on)
-    out["pages"]["rebuild_figures"] = {"seconds": round(time.perf_counter() - started, 3)}
+    if stored:
+        started = time.perf_counter()
+        selectors.figures_rebuild(on=on)
+        out["pages"]["rebuild_figures"] = {"seconds": round(time.perf_counter() - started, 3)}
     print(json.dumps(out, ensure_ascii=False))
 
 

@@ -196,23 +196,29 @@ def application_review(request, pk: int):
 
 # --- Holding rates ---------------------------------------------------------------------------
 
+def _org_in_scope(request, scope, org_id):
+    """The organisation asked for (404 outside the scope) or the first top of the scope."""
+    if org_id:
+        org = scope.filter(pk=org_id).first()
+        if org is None:
+            raise Http404
+        return org
+    tops = organisation_tops(scope)
+    if not tops:
+        raise Http404
+    return tops[0]
+
+
 @staff_required(selectors.ROSTER_ROLES)
 def holding_rates(request):
     scope = organisation_scope(request.user, roles=selectors.ROSTER_ROLES)
     form = RatesForm(request.GET or None)
     on = timezone.localdate()
-    org = None
+    org_id = None
     if form.is_valid():
         on = form.cleaned_data.get("on") or on
-        if form.cleaned_data.get("org"):
-            org = scope.filter(pk=form.cleaned_data["org"]).first()
-            if org is None:
-                raise Http404
-    if org is None:
-        tops = organisation_tops(scope)
-        if not tops:
-            raise Http404
-        org = tops[0]
+        org_id = form.cleaned_data.get("org")
+    org = _org_in_scope(request, scope, org_id)
     rows = selectors.stored_holding_rates(org, on=on)
     codes = [lv.code for lv in CertificateLevel.objects.order_by("rank")]
     missing = selectors.compliance_missing_level(org, on=on)
@@ -241,7 +247,8 @@ def holding_rates(request):
         "missing": missing[:50], "missing_count": missing.count(),
         "short": selectors.schools_short_of_counsellors(org),
         "per_counsellor": getattr(settings, "STUDENTS_PER_FULL_TIME_COUNSELLOR", 1000),
-        "ancestors": [a for a in org.get_ancestors() if scope.filter(pk=a.pk).exists()],
+        "ancestors": list(scope.filter(path__in=[org.path[:i] for i in range(
+            org.steplen, len(org.path), org.steplen)]).order_by("path")),
         "requirements": {r.role: r.level.code for r in
                          RoleRequirement.objects.select_related("level")},
         **_trend_context(selectors.stored_trends(org, on=on)[0]),
@@ -363,19 +370,6 @@ def _trend_context(trend, pace_trend=None) -> dict:
         series[_("Teachers on pace")] = shares
     return {"trend_chart": _lines(days, series), "trend_table": table, "trend_codes": codes,
             "trend_pace": pace_trend is not None}
-
-
-def _org_in_scope(request, scope, org_id):
-    """The organisation asked for (404 outside the scope) or the first top of the scope."""
-    if org_id:
-        org = scope.filter(pk=org_id).first()
-        if org is None:
-            raise Http404
-        return org
-    tops = organisation_tops(scope)
-    if not tops:
-        raise Http404
-    return tops[0]
 
 
 @staff_required(selectors.ROSTER_ROLES)

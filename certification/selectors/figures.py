@@ -13,7 +13,9 @@ import threading
 from contextlib import contextmanager
 from datetime import date
 
-from django.db.models import Count
+from django.db.models import Count, F, IntegerField, Q, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from people.models import Organisation, Teacher
 
@@ -92,24 +94,46 @@ def _pace_sum(figures) -> dict:
     return total
 
 
+def _day_sums(tops: list[Organisation], days: list[date], codes: list[str]) -> dict[date, dict]:
+    """Per day, the stored figures summed over the schools of `tops` in the database (JSON
+    keys read there): {day: {"schools", "counted", "h_<code>"..., pace buckets...}}."""
+    under = Q()
+    for top in tops:
+        under |= Q(school__path__startswith=top.path)
+    sums = {"schools": Count("pk"), "counted": Sum(F("teachers") - F("new_teachers"))}
+    for code in codes:
+        sums[f"h_{code}"] = Sum(Cast(KT(f"holders__{code}"), IntegerField()))
+    for bucket in PACE:
+        sums[bucket] = Sum(Cast(KT(f"pace__{bucket}"), IntegerField()))
+    return {row["day"]: row for row in SchoolFigure.objects.filter(under, day__in=days)
+            .values("day").annotate(**sums).order_by()}
+
+
 def stored_trends(organisation: Organisation | list[Organisation], *, on: date,
                   months: int = 24):
     """(`holding_trend`, `hours_pace_trend`) for the subtree (or several, e.g. a user's scope
-    tops) from the stored figures: one read of every school's figures at each month end."""
+    tops) from the stored figures: one aggregate over the month ends' stored rows, after
+    computing any that are missing."""
     days = month_ends(on, months)
     codes = [code for code, _ in _levels()]
     tops = organisation if isinstance(organisation, list) else [organisation]
-    figures = {d: [] for d in days}
+    under = Q()
     for top in tops:
-        for d, by_school in school_figures(top, days).items():
-            figures[d].extend(by_school.values())
+        under |= Q(path__startswith=top.path)
+    schools = Organisation.objects.filter(under, kind=Organisation.Kind.SCHOOL).count()
+    sums = _day_sums(tops, days, codes)
+    short = [d for d in days if sums.get(d, {}).get("schools", 0) < schools]
+    if short:
+        for top in tops:
+            school_figures(top, short)
+        sums = _day_sums(tops, days, codes)
     holding, pace = [], []
     for d in days:
-        rows = figures[d]
-        counted = sum(f.teachers - f.new_teachers for f in rows)
-        held = {c: sum(f.holders.get(c, 0) for f in rows) for c in codes}
-        holding.append((d, counted, {c: held[c] / counted if counted else None for c in codes}))
-        pace.append((d, _pace_sum(rows)))
+        row = sums.get(d) or {}
+        counted = row.get("counted") or 0
+        holding.append((d, counted, {c: (row.get(f"h_{c}") or 0) / counted if counted else None
+                                     for c in codes}))
+        pace.append((d, {b: row.get(b) or 0 for b in PACE}))
     return holding, pace
 
 

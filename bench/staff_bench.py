@@ -89,8 +89,13 @@ def _run(db: str) -> None:
 
     call_command("migrate", verbosity=0)  # a cached database from an older branch
     stored = hasattr(selectors, "figures_forget")  # False: measuring the code before them
+    cold = os.environ.get("BENCH_STAFF_COLD", "1") == "1"
     if stored:
         selectors.figures_forget()
+        if not cold:  # as deployed after a bulk load: `manage.py rebuild_figures` first
+            started = time.perf_counter()
+            selectors.figures_rebuild(on=timezone.localdate())
+            out_rebuild = round(time.perf_counter() - started, 3)
 
     out = {"teachers": Teacher.objects.count(),
            "schools": Organisation.objects.filter(kind="school").count(), "pages": {}}
@@ -100,7 +105,7 @@ def _run(db: str) -> None:
     for name, username, url in PAGES:
         client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
         client.force_login(users[username])
-        if name == "dashboard city HR" and stored:
+        if name == "dashboard city HR" and stored and cold:
             # The first view with no figures stored computes the 24 month ends and today.
             started = time.perf_counter()
             assert client.get(url).status_code == 200
@@ -127,10 +132,12 @@ def _run(db: str) -> None:
         seconds, _ = _timed(lambda: export_run_to_path(
             user=users["cityhr"], sheet="holding", path=Path(tmp) / "holding.xlsx"))
     out["pages"]["holding sheet (city)"] = {"seconds": round(seconds, 3)}
-    if stored:
+    if stored and cold:
         started = time.perf_counter()
         selectors.figures_rebuild(on=on)
-        out["pages"]["rebuild_figures"] = {"seconds": round(time.perf_counter() - started, 3)}
+        out_rebuild = round(time.perf_counter() - started, 3)
+    if stored:
+        out["pages"]["rebuild_figures"] = {"seconds": out_rebuild}
     print(json.dumps(out, ensure_ascii=False))
 
 

@@ -315,9 +315,11 @@ def teachers_commit(*, path, user, progress=None, plan: Plan | None = None) -> d
             created, updated = created + done_created, updated + done_updated
             if progress:
                 progress(min(plan.rows, start + CHUNK))
-        # Teachers written in bulk send no signals: the stored staff figures are computed
-        # again as they are next read.
+        # Teachers written in bulk send no signals: the stored staff figures are dropped and
+        # the worker computes them again once the roster is in (a page read first computes
+        # what it needs itself).
         figures_forget()
+        transaction.on_commit(_rebuild_figures)
         invited = _set_new_account_emails(plan.creates)
         if invited:
             # Only once the roster is really written: a rolled-back import invites nobody.
@@ -429,6 +431,12 @@ def certificates_commit(*, path, user, progress=None, plan: Plan | None = None) 
             created += is_new
     return {"created": created, "unchanged": plan.unchanged + len(plan.creates) - created,
             "rows": plan.rows}
+
+
+def _rebuild_figures():
+    from certification.tasks import figures_rebuild
+
+    figures_rebuild.delay()
 
 
 # ---------------------------------------------------------------- offline training hours

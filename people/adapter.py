@@ -61,4 +61,8 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_user_by_phone(self, phone: str):
         from django.contrib.auth import get_user_model
 
-        return (get_user_model().objects.filter(login_phone__number=phone, is_active=True).first())
+        from .phones import phone_normalise
+
+        # The password log-in form passes the number as typed (13800138000), not as stored.
+        number = phone_normalise(phone) or phone
+        return get_user_model().objects.filter(login_phone__number=number, is_active=True).first()

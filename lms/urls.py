@@ -18,6 +18,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/activate/", people_views.activate, name="account_activate"),
+    path("accounts/password/new/", people_views.password_new_after_code,
+         name="account_password_new_by_code"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("people/", include("people.urls")),

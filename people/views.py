@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -73,3 +74,50 @@ def activate(request):
             # allauth's own log-in flow: its stages (two-step verification) and signals apply.
             return perform_login(request, user, redirect_url=settings.LOGIN_REDIRECT_URL)
     return render(request, "people/activate.html", {"form": form})
+
+
+# A code log-in this recent lets the user choose a new password without the old one.
+RESET_BY_CODE_SECONDS = 10 * 60
+
+
+@login_required
+def password_new_after_code(request):
+    """Password reset by phone: after logging in with a text-message code (allauth's log-in by
+    code, sent here as its `next`), choose a new password without giving the old one."""
+    import time
+
+    from allauth.account.internal.flows.login import get_authentication_records
+    from allauth.account.internal.flows.password_change import finalize_password_change
+    from django.contrib.auth.forms import SetPasswordForm
+
+    records = get_authentication_records(request, request.user)
+    fresh = bool(records) and records[-1].get("method") == "code" and (
+        time.time() - records[-1].get("at", 0) < RESET_BY_CODE_SECONDS)
+    if not fresh:
+        messages.info(request, _("Log in with a code sent to your phone first, then choose your new password."))
+        return redirect(f"{reverse('account_request_login_code')}?next={reverse('account_password_new_by_code')}")
+    form = SetPasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        finalize_password_change(request, request.user)
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "people/password_new.html", {"form": form})
+
+
+@login_required
+def account(request):
+    """The teacher's own account: 工号, the log-in phone (shown to its owner only), and links to
+    allauth's pages for e-mail addresses, password, WeChat and two-step verification."""
+    from allauth.account.models import EmailAddress
+
+    from .phones import phone_display
+    from .selectors import teacher_for_user
+
+    phone = getattr(getattr(request.user, "login_phone", None), "number", "")
+    return render(request, "people/account.html", {
+        "teacher": teacher_for_user(request.user),
+        "phone": phone_display(phone) if phone else "",
+        "emails": EmailAddress.objects.filter(user=request.user).values_list("email", flat=True)
+        or ([request.user.email] if request.user.email else []),
+        "weixin": "allauth.socialaccount.providers.weixin" in settings.INSTALLED_APPS,
+    })

@@ -55,6 +55,18 @@ class ConsoleBackend:
         log.warning("SMS to %s: %s", phone, text)
 
 
+def aliyun_signature(params: dict, *, secret: str) -> str:
+    """Aliyun's RPC signature (version 1.0, HMAC-SHA1) of a GET request's parameters."""
+
+    def quote(s: str) -> str:
+        return urllib.parse.quote(s, safe="~")
+
+    canonical = "&".join(f"{quote(k)}={quote(v)}" for k, v in sorted(params.items()))
+    to_sign = f"GET&%2F&{quote(canonical)}"
+    digest = hmac.new(f"{secret}&".encode(), to_sign.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
 class AliyunBackend:
     """Aliyun SMS (dysmsapi SendSms, RPC signature v1) over HTTPS, with no SDK.
 
@@ -87,14 +99,7 @@ class AliyunBackend:
                                         ensure_ascii=False),
             "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "Version": "2017-05-25",
         }
-
-        def quote(s: str) -> str:
-            return urllib.parse.quote(s, safe="~")
-
-        canonical = "&".join(f"{quote(k)}={quote(v)}" for k, v in sorted(params.items()))
-        to_sign = f"GET&%2F&{quote(canonical)}"
-        digest = hmac.new(f"{self.secret}&".encode(), to_sign.encode(), hashlib.sha1).digest()
-        params["Signature"] = base64.b64encode(digest).decode()
+        params["Signature"] = aliyun_signature(params, secret=self.secret)
         return params
 
     def send(self, *, phone: str, text: str, code: str | None = None, template: str = "") -> None:

@@ -404,8 +404,6 @@ def certificates_plan(*, path, user, progress=None) -> Plan:
                                                      f"same certificate number as row {first_seen[cert_no]}"))
             elif cert_no:
                 first_seen[cert_no] = sheet_row.number
-            if r.ok and phone:
-                plan.phones[number] = phone
             if r.ok:
                 parsed.append((sheet_row.number, number, {
                     "name": name, "level_code": level, "number": cert_no, "issued_on": issued_on,
@@ -495,8 +493,6 @@ def training_plan(*, path, user, progress=None) -> Plan:
                                                      f"same record as row {first_seen[reference]}"))
                 else:
                     first_seen[reference] = sheet_row.number
-            if r.ok and phone:
-                plan.phones[number] = phone
             if r.ok:
                 parsed.append((sheet_row.number, number, {
                     "name": name, "hours": hours, "date": when, "title": title, "reference": reference}))

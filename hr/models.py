@@ -50,8 +50,13 @@ def private_storage() -> Storage:
     return _private_storage
 
 
+SOURCE_SUFFIXES = (".xlsx", ".xls", ".xlsb", ".ods", ".et", ".csv", ".tsv")
+
+
 def job_source_path(job, filename: str) -> str:
-    return f"hr/jobs/{job.id}/source.xlsx"
+    """The stored upload keeps its extension: it says how the user meant the file to be read."""
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return f"hr/jobs/{job.id}/source{suffix if suffix in SOURCE_SUFFIXES else '.xlsx'}"
 
 
 class Job(models.Model):

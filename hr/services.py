@@ -48,7 +48,7 @@ def job_import_create(*, requester, sheet: str, upload: UploadedFile) -> Job:
         raise JobError(bilingual("您没有导入权限", "you may not import"))
     job = Job(kind=Job.Kind.IMPORT, sheet=sheet, requester=requester, scope=" ".join(roots),
               source_name=(upload.name or "")[:255], expires_at=_expiry())
-    job.source_file.save("source.xlsx", upload, save=False)
+    job.source_file.save(upload.name or "source.xlsx", upload, save=False)
     job.save()
     transaction.on_commit(lambda: tasks.job_preview.delay(str(job.pk)))
     return job

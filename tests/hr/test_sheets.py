@@ -142,11 +142,27 @@ def test_missing_required_column_is_named(tmp_path):
             pass
 
 
-def test_a_formula_in_a_data_cell_is_an_error_naming_the_cell(tmp_path):
-    path = xlsx(tmp_path / "f.xlsx", [["工号", "姓名", "学校代码"], ["E1", "=A1&\"x\"", "S1"]])
+def test_a_formula_cell_reads_as_the_result_saved_with_the_file(tmp_path):
+    """What HR sees in Excel is what is imported: the cached result of a formula. A formula
+    saved without a result (a program that never calculates wrote it) reads as empty."""
+    import xlsxwriter
+
+    path = tmp_path / "f.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["工号", "姓名", "学校代码"])
+    sheet.write_row(1, 0, ["E1"])
+    sheet.write_formula(1, 1, '="王"&"芳"', None, "王芳")
+    sheet.write_row(1, 2, ["S1"])
+    workbook.close()
     with open_sheet(path, TEACHERS) as (_layout, rows):
         row = next(rows)
-    assert row.formula_errors and "B2" in row.formula_errors[0].reason
+    assert row.values["name"] == "王芳" and not row.formula_errors
+
+    uncalculated = xlsx(tmp_path / "u.xlsx", [["工号", "姓名", "学校代码"], ["E1", "=A1&\"x\"", "S1"]])
+    with open_sheet(uncalculated, TEACHERS) as (_layout, rows):
+        row = next(rows)
+    assert row.values == {"employee_no": "E1", "name": None, "school_code": "S1"}
 
 
 def test_written_sheet_has_frozen_header_filter_dates_formats_and_inert_text(tmp_path):

@@ -93,6 +93,8 @@ class Job(models.Model):
                                      null=True, blank=True, related_name="+",
                                      verbose_name=_("organisation"))
     params = models.JSONField(_("parameters"), default=dict, blank=True)
+    # The language the job was asked in: its file's headers and labels are written in it.
+    language = models.CharField(_("language"), max_length=16, blank=True)
     source_name = models.CharField(_("uploaded file name"), max_length=255, blank=True)
     source_file = models.FileField(_("uploaded file"), storage=private_storage,
                                    upload_to=job_source_path, blank=True, max_length=255)

@@ -95,7 +95,7 @@ class _ColumnWriter:
         self.letter = get_column_letter(position)
         self.kind = column.kind
         self.style = KIND_STYLE.get(column.kind, 0)
-        self.width = max(display_width(column.title) + 3, column.width)  # room for the filter button
+        self.width = max(display_width(str(column.title)) + 3, column.width)  # room for the filter button
 
     def cell(self, value, row: str) -> str:
         cls = value.__class__
@@ -142,12 +142,12 @@ class SheetWriter:
     """Streams rows of cells into a temporary file; `finish` assembles the .xlsx around them."""
 
     def __init__(self, rows_file, title: str, columns: Sequence[Column]):
-        self.title = title
+        self.title = str(title)
         self.columns = list(columns)
         self.writers = [_ColumnWriter(position, column) for position, column in enumerate(self.columns, 1)]
         self.out = rows_file
         self.rows = 0
-        header = "".join(_text_cell(w.letter + "1", column.title, HEADER)
+        header = "".join(_text_cell(w.letter + "1", str(column.title), HEADER)
                          for w, column in zip(self.writers, self.columns))
         self.out.write(f'<row r="1">{header}</row>')
 

@@ -242,3 +242,18 @@ def test_an_xlsb_is_refused_with_advice_until_its_records_can_be_counted(tmp_pat
         package.writestr("xl/workbook.bin", b"\0" * 10)
     with pytest.raises(SheetRefused, match=r"save as \.xlsx"):
         check_file(path)
+
+
+@pytest.mark.parametrize(("build", "name", "ok"), [
+    (lambda p, b: as_xls(p / "x.xls", b), "名册.xls", True),
+    (lambda p, b: as_csv(p / "x.csv", b, encoding="gbk"), "名册.csv", True),
+    (lambda p, b: as_ods(p / "x.ods", b), "名册.ods", True),
+    (lambda p, b: as_csv(p / "x.csv", b, encoding="gbk"), "名册.xlsx", False),
+])
+def test_the_desk_upload_form_checks_the_file_under_its_uploaded_name(tmp_path, tree, build, name, ok):
+    from hr.forms import ImportForm
+
+    path = build(tmp_path, rows(tree))
+    form = ImportForm(data={"sheet": "teachers"},
+                      files={"file": SimpleUploadedFile(name, path.read_bytes())})
+    assert form.is_valid() is ok, form.errors

@@ -192,3 +192,26 @@ def test_a_write_that_crashes_leaves_no_file(tmp_path):
     with pytest.raises(RuntimeError):
         write_table(tmp_path / "x.xlsx", title="t", columns=[Column("a")], rows=rows())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_written_sheet_reads_back_the_same_in_calamine_with_widths_fitted_and_only_triggers_quoted(tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    path = tmp_path / "x.xlsx"
+    long_name = "华东师范大学附属第二实验学校心理健康教育中心"
+    write_table(path, title="名册", columns=[Column("姓名"), Column("学校"), Column("日期", kind="date"),
+                                           Column("学时", kind="number")],
+                rows=iter([("李梅", long_name, date(2024, 1, 2), Decimal("12.5")),
+                           ("=1+1", "a & <b>", None, 3),
+                           (" 前后有空格 ", "x", datetime(2024, 1, 2, 8, 30), None)]))
+    sheet = load_workbook(path).active
+    assert sheet.cell(2, 1).quotePrefix is False  # ordinary text is not marked
+    assert sheet.cell(3, 1).quotePrefix and sheet.cell(3, 1).data_type == "s"
+    assert sheet.cell(3, 2).value == "a & <b>" and sheet.cell(4, 1).value == " 前后有空格 "
+    widths = {k: v.width for k, v in sheet.column_dimensions.items()}
+    assert widths["B"] >= 2 * len(long_name) > widths["A"] >= 6  # CJK characters count twice
+    assert sheet.cell(2, 4).number_format == "0.0" and sheet.cell(2, 4).value == 12.5
+    rows = list(CalamineWorkbook.from_path(path).get_sheet_by_index(0).iter_rows())
+    assert rows[0] == ["姓名", "学校", "日期", "学时"]
+    assert rows[1] == ["李梅", long_name, date(2024, 1, 2), 12.5]
+    assert rows[2][:2] == ["=1+1", "a & <b>"]

@@ -50,8 +50,13 @@ def private_storage() -> Storage:
     return _private_storage
 
 
+SOURCE_SUFFIXES = (".xlsx", ".xls", ".xlsb", ".ods", ".et", ".csv", ".tsv")
+
+
 def job_source_path(job, filename: str) -> str:
-    return f"hr/jobs/{job.id}/source.xlsx"
+    """The stored upload keeps its extension: it says how the user meant the file to be read."""
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return f"hr/jobs/{job.id}/source{suffix if suffix in SOURCE_SUFFIXES else '.xlsx'}"
 
 
 class Job(models.Model):
@@ -88,6 +93,8 @@ class Job(models.Model):
                                      null=True, blank=True, related_name="+",
                                      verbose_name=_("organisation"))
     params = models.JSONField(_("parameters"), default=dict, blank=True)
+    # The language the job was asked in: its file's headers and labels are written in it.
+    language = models.CharField(_("language"), max_length=16, blank=True)
     source_name = models.CharField(_("uploaded file name"), max_length=255, blank=True)
     source_file = models.FileField(_("uploaded file"), storage=private_storage,
                                    upload_to=job_source_path, blank=True, max_length=255)

@@ -2,11 +2,13 @@
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -137,9 +139,11 @@ def job_download(request, job_id):
     job = job_get_for_user(request.user, job_id)
     if not job.has_download:
         raise Http404
-    stamp = (job.finished_at or job.created_at).strftime("%Y%m%d-%H%M")
+    # Local time (Asia/Shanghai), and the title in the language the file was written in.
+    stamp = timezone.localtime(job.finished_at or job.created_at).strftime("%Y%m%d-%H%M")
     kind = EXPORTS.get(job.sheet)
-    title = kind.title_zh if kind else job.sheet
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        title = kind.title if kind else job.sheet
     if request.GET.get("part") == "attachment":
         # The activation slips: the PDF written beside the sheet from the same rows.
         if kind is None or kind.attachment is None:

@@ -169,6 +169,17 @@ def application_reject(*, application: Application, decided_by, reason: str) -> 
     return app
 
 
+@transaction.atomic
+def application_reasons_erase(*, teacher: Teacher, by) -> int:
+    """Blank the free text of a teacher's applications (personal-data erasure), audited."""
+    count = Application.objects.filter(teacher=teacher).exclude(reason="").update(reason="")
+    if count:
+        audit_record(actor=by, action=AuditEntry.Action.TEXT_ERASE,
+                     organisation=teacher.school, target=teacher.employee_no,
+                     detail=f"application reasons: {count}")
+    return count
+
+
 # --- Certificates ------------------------------------------------------------------------------
 
 

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from certification.models import (
     Application, Certificate, CertificateEvent, TeacherCredential, TrainingEntry, WorkloadEntry,
 )
+from certification.services import application_reasons_erase, certificate_revoke
+from certification.workload.services import workload_notes_erase
 from courses.models import CourseCompletion, Enrolment, LessonProgress, LiveAttendance, QuizAttempt
 from people.models import AuditEntry, StaffRole, Teacher
 from people.selectors import user_is_staff_in_scope
@@ -98,19 +100,16 @@ def personal_data_erase(*, teacher: Teacher, by, reason: str) -> Teacher:
     token = secrets.token_hex(4)
     user = teacher.user
 
-    for cert in Certificate.objects.select_for_update().filter(
-            teacher=teacher, status=Certificate.Status.ACTIVE):
-        cert.status = Certificate.Status.REVOKED
-        cert.save(update_fields=["status"])
-        CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.REVOKED,
-                                        actor=by, note="个人信息已删除 (personal data erased)")
+    # Through certification's services, so each revocation and blanking writes its event and
+    # audit row like any other.
+    for cert in Certificate.objects.filter(teacher=teacher, status=Certificate.Status.ACTIVE):
+        certificate_revoke(certificate=cert, revoked_by=by,
+                           reason="个人信息已删除 (personal data erased)")
     # Learning traces and free text that could identify the person go; counts stay.
     LessonProgress.objects.filter(user=user).delete()
     QuizAttempt.objects.filter(user=user).delete()
     LiveAttendance.objects.filter(user=user).delete()
     TeacherCredential.objects.filter(teacher=teacher).delete()
-    WorkloadEntry.objects.filter(teacher=teacher).update(note="")
-    Application.objects.filter(teacher=teacher).update(reason="")
 
     teacher.name = f"{Teacher.ERASED_PREFIX}{token}"
     teacher.employee_no = f"X{token}{teacher.pk}"
@@ -118,6 +117,9 @@ def personal_data_erase(*, teacher: Teacher, by, reason: str) -> Teacher:
     teacher.hire_date = None
     teacher.is_active = False
     teacher.save()
+    # After the number is anonymised, so that their audit rows name the anonymised one.
+    workload_notes_erase(teacher=teacher, by=by)
+    application_reasons_erase(teacher=teacher, by=by)
 
     user.username = f"erased-{token}-{user.pk}"
     user.email = ""

@@ -139,6 +139,7 @@ class AuditEntry(models.Model):
         WORKLOAD_RETURN = "workload.return", _("Workload returned")
         DATA_EXPORT = "personal_data.export", _("Personal data exported")
         DATA_ERASE = "personal_data.erase", _("Personal data erased")
+        TEXT_ERASE = "free_text.erase", _("Free text erased")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,

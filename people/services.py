@@ -63,6 +63,36 @@ def staff_role_revoke(*, user, role: str, organisation: Organisation) -> None:
         user.groups.remove(*Group.objects.filter(name=ROLE_GROUPS[role]))
 
 
+@transaction.atomic
+def teacher_update(*, teacher: Teacher, by, changed: list[str]) -> Teacher:
+    """Save an edited teacher (admin form) and log which fields changed, never their values."""
+    from .models import AuditEntry
+
+    teacher.save()
+    if changed:
+        audit_record(actor=by, action=AuditEntry.Action.TEACHER_CHANGE,
+                     organisation=teacher.school, target=teacher.employee_no,
+                     detail=", ".join(changed))
+    return teacher
+
+
+def user_emails_set(*, emails: dict[str, str], batch_size: int = 500) -> list[int]:
+    """Set the e-mail of accounts by username (a roster's new teachers); returns their ids."""
+    ids = []
+    usernames = list(emails)
+    if not usernames:
+        return ids
+    with transaction.atomic():
+        for start in range(0, len(usernames), batch_size):
+            users = list(User.objects.filter(username__in=usernames[start:start + batch_size])
+                         .only("pk", "username", "email"))
+            for user in users:
+                user.email = emails[user.username]
+                ids.append(user.pk)
+            User.objects.bulk_update(users, ["email"], batch_size=batch_size)
+    return ids
+
+
 # Fields an import may set on an existing teacher.
 TEACHER_IMPORT_FIELDS = ("name", "gender", "school", "role", "hire_date", "is_active")
 

@@ -24,6 +24,7 @@ from .models import (
     Application, Certificate, CertificateEvent, CertificateLevel, CertificateNumberCounter,
     ExamPass, Reminder, TrainingEntry,
 )
+from .records import certificate_events_append, training_entries_append
 from .selectors import cycle_status, eligibility_records, expiry_date_for
 
 # --- Ledger -------------------------------------------------------------------------------
@@ -47,9 +48,10 @@ def training_entry_record(*, teacher: Teacher, hours: Decimal, date: date, title
         return existing, False
     try:
         with transaction.atomic():
-            entry = TrainingEntry.objects.create(
+            entry = TrainingEntry(
                 teacher=teacher, hours=hours, date=date, title=title[:200], source=source,
                 reference=reference, recorded_by=recorded_by, course=course)
+            training_entries_append([entry])
     except IntegrityError:
         # Another process credited the same reference a moment ago.
         return TrainingEntry.objects.get(source=source, reference=reference), False
@@ -62,10 +64,11 @@ def training_entry_correct(*, teacher: Teacher, hours: Decimal, date: date, reas
     """Add a correction (positive or negative hours) with its reason; nothing is edited."""
     if not reason or not reason.strip():
         raise ValidationError(_("A correction needs a reason."))
-    entry = TrainingEntry.objects.create(
+    entry = TrainingEntry(
         teacher=teacher, hours=Decimal(str(hours)), date=date, reason=reason.strip(),
         title=(title or _("Correction"))[:200], source=TrainingEntry.Source.CORRECTION,
         reference=f"correction:{uuid.uuid4().hex}", recorded_by=recorded_by)
+    training_entries_append([entry])
     audit_record(actor=recorded_by, action=AuditEntry.Action.HOURS_CORRECT,
                  organisation=teacher.school, target=teacher.employee_no,
                  detail=f"{entry.hours:+} · {entry.reason}")
@@ -82,6 +85,14 @@ def exam_pass_record(*, teacher: Teacher, course, passed_on: date,
                 defaults={"passed_on": passed_on, "score": score})
     except IntegrityError:
         return ExamPass.objects.get(teacher=teacher, course=course), False
+
+
+def certificate_event_record(*, certificate: Certificate, kind: str, actor=None,
+                             note: str = "") -> CertificateEvent:
+    """Append one event to a certificate's history, sealed onto its holder's chain."""
+    event = CertificateEvent(certificate=certificate, kind=kind, actor=actor, note=note)
+    certificate_events_append([event])
+    return event
 
 
 # --- Applications ---------------------------------------------------------------------------
@@ -225,14 +236,14 @@ def certificate_issue(*, teacher: Teacher, level: CertificateLevel, issued_on: d
         number=number, level=level, teacher=teacher, issued_on=issued_on,
         expires_on=expiry_date_for(level, issued_on), authority=certificate_authority(teacher),
         source=Certificate.Source.ISSUED)
-    CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.ISSUED,
+    certificate_event_record(certificate=cert, kind=CertificateEvent.Kind.ISSUED,
                                     actor=issued_by)
     for old in (Certificate.objects.select_for_update()
                 .filter(teacher=teacher, level=level, status=Certificate.Status.ACTIVE)
                 .exclude(pk=cert.pk)):
         old.status = Certificate.Status.SUPERSEDED
         old.save(update_fields=["status"])
-        CertificateEvent.objects.create(certificate=old, kind=CertificateEvent.Kind.SUPERSEDED,
+        certificate_event_record(certificate=old, kind=CertificateEvent.Kind.SUPERSEDED,
                                         actor=issued_by, note=cert.number)
     return cert
 
@@ -263,7 +274,7 @@ def certificate_record_imported(*, teacher: Teacher, level_code: str, number: st
         number=number, level=level, teacher=teacher, issued_on=issued_on,
         expires_on=expires_on, authority=authority or certificate_authority(teacher),
         status=status, source=Certificate.Source.IMPORTED)
-    CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.IMPORTED,
+    certificate_event_record(certificate=cert, kind=CertificateEvent.Kind.IMPORTED,
                                     actor=recorded_by)
     return cert, True
 
@@ -282,7 +293,7 @@ def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str) -> 
         return cert
     cert.status = Certificate.Status.REVOKED
     cert.save(update_fields=["status"])
-    CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.REVOKED,
+    certificate_event_record(certificate=cert, kind=CertificateEvent.Kind.REVOKED,
                                     actor=revoked_by, note=reason.strip())
     audit_record(actor=revoked_by, action=AuditEntry.Action.CERTIFICATE_REVOKE,
                  organisation=cert.teacher.school, target=cert.number, detail=reason.strip())
@@ -309,7 +320,7 @@ def certificate_renew(*, certificate: Certificate, on: date, renewed_by=None) ->
     cert.expires_on = years_after(old, cert.level.validity_years)
     cert.renewed_on = on
     cert.save(update_fields=["expires_on", "renewed_on"])
-    CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.RENEWED,
+    certificate_event_record(certificate=cert, kind=CertificateEvent.Kind.RENEWED,
                                     actor=renewed_by,
                                     note=f"{old.isoformat()} → {cert.expires_on.isoformat()}")
     return True
@@ -331,9 +342,13 @@ def certificates_expire(*, on: date) -> int:
     if not cert_ids:
         return 0
     Certificate.objects.filter(pk__in=cert_ids).update(status=Certificate.Status.EXPIRED)
-    CertificateEvent.objects.bulk_create(
-        [CertificateEvent(certificate_id=pk, kind=CertificateEvent.Kind.EXPIRED)
-         for pk in cert_ids])
+    holders = dict(Certificate.objects.filter(pk__in=cert_ids).values_list("pk", "teacher_id"))
+    events = []
+    for pk in cert_ids:
+        event = CertificateEvent(certificate_id=pk, kind=CertificateEvent.Kind.EXPIRED)
+        event.chain_teacher_id = holders[pk]
+        events.append(event)
+    certificate_events_append(events)
     return len(cert_ids)
 
 

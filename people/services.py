@@ -130,10 +130,15 @@ def teacher_bulk_write(*, creates: list[dict], updates: list[dict],
 def audit_record(*, actor, action: str, organisation: Organisation, target: str = "",
                  detail: str = "") -> None:
     """Append one staff action to the audit log (in the caller's transaction, so an action
-    that rolls back leaves no entry). `target` is a number, never a name."""
+    that rolls back leaves no entry), sealed onto its organisation's chain. `target` is a
+    number, never a name."""
+    from . import chain
     from .models import AuditEntry
 
-    AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=(getattr(actor, "username", "") or "system")[:150], action=action,
         organisation=organisation, target=str(target)[:120], detail=str(detail)[:300])
+    with transaction.atomic(savepoint=False):
+        chain.chain_append([entry], key_of=chain.audit_key, content_of=chain.audit_content)
+        entry.save(force_insert=True)

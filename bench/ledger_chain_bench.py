@@ -36,15 +36,20 @@ def setup():
 
 
 def plain_record(*, teacher, n):
-    """The ledger write as it was before the chain: one insert in one transaction."""
+    """The ledger write as the service did it before the chain: the idempotency look-up, then
+    one insert in its own transaction."""
     from django.db import transaction
 
     from certification.models import TrainingEntry
 
+    reference = f"bench-plain:{teacher.pk}:{n}"
+    if TrainingEntry.objects.filter(source=TrainingEntry.Source.OFFLINE,
+                                    reference=reference).first():
+        return
     with transaction.atomic():
         TrainingEntry(teacher=teacher, hours=Decimal("1.5"), date=date(2025, 3, 1),
                       title="bench", source=TrainingEntry.Source.OFFLINE,
-                      reference=f"bench-plain:{teacher.pk}:{n}").save()
+                      reference=reference).save()
 
 
 def chained_record(*, teacher, n):
@@ -56,9 +61,14 @@ def chained_record(*, teacher, n):
                           reference=f"bench-chain:{teacher.pk}:{n}")
 
 
+_runs = iter(range(1_000_000))
+
+
 def run(write, teachers_of_writer) -> float:
     """Writes per second of WRITERS threads writing PER_WRITER entries each."""
     from django.db import connection
+
+    tag = f"{time.time_ns()}-{next(_runs)}"
 
     barrier = threading.Barrier(WRITERS + 1)
     errors = []
@@ -68,7 +78,7 @@ def run(write, teachers_of_writer) -> float:
         try:
             barrier.wait()
             for n in range(PER_WRITER):
-                write(teacher=teachers[n % len(teachers)], n=f"{i}:{n}")
+                write(teacher=teachers[n % len(teachers)], n=f"{tag}:{i}:{n}")
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
         finally:

@@ -54,24 +54,39 @@ def _head_model():
     return ChainHead
 
 
-def head_lock(key: str, *, head_model=None):
-    """The chain's head row, locked until the transaction ends (created on first use).
+def _reserve(ChainHead, key: str, count: int):
+    """Advance the head by `count` positions and return (last position, previous digest).
 
-    The UPDATE comes first: it takes the row lock on PostgreSQL and the write lock on SQLite
+    One UPDATE … RETURNING: it takes the row lock (PostgreSQL) or the write lock (SQLite)
     before anything is read, so two writers of one chain queue instead of both reading the
-    same head. Other chains' heads are other rows and are not touched.
+    same head; other chains' heads are other rows and are not touched.
     """
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(ChainHead._meta.db_table)} SET {quote('seq')} = {quote('seq')} + %s "
+            f"WHERE {quote('key')} = %s RETURNING {quote('seq')}, {quote('digest')}",
+            [count, key])
+        return cursor.fetchone()
+
+
+def head_advance(key: str, count: int = 1, *, head_model=None) -> tuple[int, str]:
+    """Reserve `count` positions on a chain, locked until the transaction ends (the head is
+    created on first use); returns the first position and the digest before it."""
     ChainHead = head_model or _head_model()
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Chains are appended inside the writing service's transaction.")
-    if not ChainHead.objects.filter(key=key).update(seq=F("seq")):
+    got = _reserve(ChainHead, key, count)
+    if got is None:
         try:
             with transaction.atomic():
                 ChainHead.objects.create(key=key)
         except IntegrityError:
             pass  # another writer created it a moment ago
-        ChainHead.objects.filter(key=key).update(seq=F("seq"))
-    return ChainHead.objects.select_for_update().get(key=key)
+        got = _reserve(ChainHead, key, count)
+    last, digest = got
+    return last - count + 1, digest or GENESIS
 
 
 def chain_append(rows: list, *, key_of: Callable, content_of: Callable, head_model=None) -> None:
@@ -79,21 +94,20 @@ def chain_append(rows: list, *, key_of: Callable, content_of: Callable, head_mod
 
     Heads are locked in key order, so two writers touching several chains cannot deadlock.
     """
+    ChainHead = head_model or _head_model()
     by_key: dict[str, list] = {}
     for row in rows:
         by_key.setdefault(key_of(row), []).append(row)
-    heads = []
+    ends = []
     for key in sorted(by_key):
-        head = head_lock(key, head_model=head_model)
-        prev = head.digest or GENESIS
+        seq, prev = head_advance(key, len(by_key[key]), head_model=ChainHead)
         for row in by_key[key]:
-            head.seq += 1
-            row.chain_seq, row.prev_digest = head.seq, prev
+            row.chain_seq, row.prev_digest = seq, prev
             row.digest = prev = seal(prev, content_of(row))
-        head.digest = prev
-        heads.append(head)
-    for head in heads:
-        head.save(update_fields=["seq", "digest"])
+            seq += 1
+        ends.append((key, prev))
+    for key, digest in ends:
+        ChainHead.objects.filter(key=key).update(digest=digest)
 
 
 # --- Verification -----------------------------------------------------------------------------

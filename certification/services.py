@@ -22,7 +22,7 @@ from people.services import audit_record
 from .eligibility import LevelRule, eligibility, years_after
 from .models import (
     Application, Certificate, CertificateEvent, CertificateLevel, CertificateNumberCounter,
-    ExamPass, Reminder, TrainingEntry,
+    ExamPass, Reminder, TeacherCredential, TrainingEntry,
 )
 from .records import certificate_events_append, training_entries_append
 from .selectors import cycle_status, eligibility_records, expiry_date_for
@@ -189,6 +189,12 @@ def application_reasons_erase(*, teacher: Teacher, by) -> int:
                      organisation=teacher.school, target=teacher.employee_no,
                      detail=f"application reasons: {count}")
     return count
+
+
+@transaction.atomic
+def teacher_credentials_erase(*, teacher: Teacher) -> int:
+    """Remove the outside credentials recorded for a teacher (personal-data erasure)."""
+    return TeacherCredential.objects.filter(teacher=teacher).delete()[0]
 
 
 # --- Certificates ------------------------------------------------------------------------------

@@ -76,6 +76,34 @@ def teacher_update(*, teacher: Teacher, by, changed: list[str]) -> Teacher:
     return teacher
 
 
+@transaction.atomic
+def teacher_anonymise(*, teacher: Teacher) -> Teacher:
+    """Replace what identifies a teacher and their account (personal-data erasure); the
+    account can no longer log in, and its sessions end with the password hash."""
+    import secrets
+
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    token = secrets.token_hex(4)
+    teacher.name = f"{Teacher.ERASED_PREFIX}{token}"
+    teacher.employee_no = f"X{token}{teacher.pk}"
+    teacher.gender = ""
+    teacher.hire_date = None
+    teacher.is_active = False
+    teacher.save()
+    user = teacher.user
+    user.username = f"erased-{token}-{user.pk}"
+    user.email = ""
+    user.first_name = user.last_name = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    return teacher
+
+
 def user_emails_set(*, emails: dict[str, str], batch_size: int = 500) -> list[int]:
     """Set the e-mail of accounts by username (a roster's new teachers); returns their ids."""
     ids = []

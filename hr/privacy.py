@@ -22,7 +22,7 @@ from certification.services import (
 from certification.workload.services import workload_notes_erase
 from courses.models import CourseCompletion, Enrolment, LessonProgress, LiveAttendance, QuizAttempt
 from courses.services import learning_traces_erase
-from people.models import AuditEntry, StaffRole, Teacher
+from people.models import AuditEntry, LoginPhone, StaffRole, Teacher
 from people.selectors import user_is_staff_in_scope
 from people.services import audit_record, teacher_anonymise
 
@@ -56,6 +56,7 @@ def personal_data_export(*, teacher: Teacher, by) -> dict:
             "school_code": teacher.school.code, "role": teacher.get_role_display(),
             "hire_date": _plain(teacher.hire_date), "active": teacher.is_active,
             "email": user.email, "username": user.username,
+            "login_phone": LoginPhone.objects.filter(user=user).values_list("number", flat=True).first(),
             "last_login": _plain(user.last_login), "date_joined": _plain(user.date_joined),
         },
         "training_hours": _rows(TrainingEntry.objects.filter(teacher=teacher).order_by("date", "pk"),

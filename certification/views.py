@@ -26,6 +26,7 @@ from people.selectors import (
 from . import selectors, services
 from .forms import (
     ApplyForm, CorrectionForm, DateForm, DecisionForm, RatesForm, RevokeForm, VerifySearchForm,
+    VerifyUploadForm,
 )
 from .models import Application, Certificate, CertificateLevel, RoleRequirement
 from .pdf import certificate_pdf
@@ -284,13 +285,71 @@ def _verify_context(cert: Certificate) -> dict:
             "status_label": Certificate.Status(status).label if status else _("Not yet issued")}
 
 
+def _signing_context() -> dict:
+    """The signing certificate's fingerprint, so a reader can check it in Adobe Reader or WPS."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .signing import signing_fingerprint
+
+    try:
+        return {"signing_fingerprint": signing_fingerprint()}
+    except (ImproperlyConfigured, OSError):
+        return {}
+
+
+def _upload_form(data=None, files=None) -> VerifyUploadForm:
+    return VerifyUploadForm(data, files, max_bytes=settings.CERTIFICATE_UPLOAD_MAX_BYTES)
+
+
+def _render_verify(request, context: dict, status: int = 200):
+    context.setdefault("upload_form", _upload_form())
+    return render(request, "certification/verify.html",
+                  {**_signing_context(), **context}, status=status)
+
+
 def verify(request, code: str):
     if _rate_limited(request):
         return _too_many(request)
     cert = selectors.certificate_get_by_code(code)
     if cert is None:
-        return render(request, "certification/verify.html", {"not_found": True}, status=404)
-    return render(request, "certification/verify.html", _verify_context(cert))
+        return _render_verify(request, {"not_found": True}, status=404)
+    return _render_verify(request, _verify_context(cert))
+
+
+@require_POST
+def verify_upload(request):
+    """Check an uploaded certificate PDF: its signature, then its data against the record."""
+    from .pdf import certificate_record_data
+    from .signing import pdf_signature_check
+
+    if _rate_limited(request):
+        return _too_many(request)
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.CERTIFICATE_UPLOAD_MAX_BYTES + 64 * 1024:
+        # Refused before Django reads the body.
+        return _render_verify(request, {"upload_refused": _("The file is too large.")},
+                              status=413)
+    form = _upload_form(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_verify(request, {"upload_form": form}, status=400)
+    check = pdf_signature_check(form.cleaned_data["pdf"].read())
+    if not check.signature_ok:
+        return _render_verify(request, {"upload_form": form, "upload_check": check,
+                                        "upload_refused": _(
+            "This file is not a genuine certificate of this platform: its signature is "
+            "missing, broken or not ours. The file was changed after it was issued, or "
+            "was never issued here.")}, status=422)
+    cert = selectors.certificate_get_by_number(str(check.data.get("number", "")))
+    if cert is None:
+        return _render_verify(request, {"upload_check": check, "not_found": True}, status=404)
+    mismatched = [key for key, value in certificate_record_data(cert).items()
+                  if check.data.get(key) != value]
+    context = {"upload_check": check, "upload_ok": not mismatched,
+               "upload_mismatched": mismatched, **_verify_context(cert)}
+    if mismatched:
+        context["upload_refused"] = _(
+            "The signature is ours, but the file does not match the record (it was issued "
+            "before the record changed). Rely on the record shown below.")
+    return _render_verify(request, context)
 
 
 def verify_search(request):
@@ -302,9 +361,9 @@ def verify_search(request):
         cert = selectors.certificate_get_by_number(form.cleaned_data["number"])
         if cert is None:
             context["not_found"] = True
-            return render(request, "certification/verify.html", context, status=404)
+            return _render_verify(request, context, status=404)
         context.update(_verify_context(cert))
-    return render(request, "certification/verify.html", context)
+    return _render_verify(request, context)
 
 
 # --- Dashboard --------------------------------------------------------------------------------

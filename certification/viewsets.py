@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.views.generic.models import InspectView
 
-from people.viewsets import ScopedViewSetMixin
+from people.viewsets import HistoryViewSetMixin, ScopedViewSetMixin
 
 from .models import (
     Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy, HoldingTarget,
@@ -92,7 +92,7 @@ class CertificateInspectView(InspectView):
              for e in events))) if events else "—"
 
 
-class CertificateViewSet(ScopedViewSetMixin, ModelViewSet):
+class CertificateViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = Certificate
     scope_field = "teacher__school"
     scope_roles = ROSTER_ROLES
@@ -106,11 +106,9 @@ class CertificateViewSet(ScopedViewSetMixin, ModelViewSet):
     inspect_view_fields = ["number", "teacher", "level", "issued_on", "expires_on",
                            "renewed_on", "ended_on", "status", "source", "authority", "history"]
     # Certificates change only through services (issue, renew, revoke, expire).
-    form_fields = ["authority"]
-    copy_view_enabled = False
 
 
-class CertificateEventViewSet(ScopedViewSetMixin, ModelViewSet):
+class CertificateEventViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = CertificateEvent
     scope_field = "certificate__teacher__school"
     scope_roles = ROSTER_ROLES
@@ -119,12 +117,10 @@ class CertificateEventViewSet(ScopedViewSetMixin, ModelViewSet):
     list_display = ["certificate", "kind", "actor", "at", "note"]
     list_filter = ["kind"]
     search_fields = ["certificate__number", "note"]
-    inspect_view_enabled = True
-    form_fields = ["note"]
-    copy_view_enabled = False
+    # An event is history: a correction is a new event written by a service.
 
 
-class ApplicationViewSet(ScopedViewSetMixin, ModelViewSet):
+class ApplicationViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = Application
     scope_field = "teacher__school"
     scope_roles = ROSTER_ROLES
@@ -133,9 +129,7 @@ class ApplicationViewSet(ScopedViewSetMixin, ModelViewSet):
     list_display = ["teacher", "level", "status", "created_at", "decided_by"]
     list_filter = ["status", "level"]
     search_fields = ["teacher__name", "teacher__employee_no"]
-    inspect_view_enabled = True
-    form_fields = ["reason"]
-    copy_view_enabled = False
+    # Decided through the HR desk (application_approve / application_reject).
 
 
 class CertificationViewSetGroup(ModelViewSetGroup):

@@ -300,3 +300,14 @@ def learning_publishing_setup() -> Workflow:
         GroupCollectionPermission.objects.get_or_create(group=trainers, collection=root,
                                                         permission=permission)
     return workflow
+
+
+@transaction.atomic
+def learning_traces_erase(*, user) -> None:
+    """Remove a user's lesson progress, quiz attempts and live attendance (personal-data
+    erasure); completions stay, since the hours ledger counts them."""
+    from .models import LessonProgress, LiveAttendance, QuizAttempt
+
+    LessonProgress.objects.filter(user=user).delete()
+    QuizAttempt.objects.filter(user=user).delete()
+    LiveAttendance.objects.filter(user=user).delete()

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from people.viewsets import ScopedViewSetMixin
+from people.viewsets import HistoryViewSetMixin, ScopedViewSetMixin
 
 from .models import CourseCompletion, Enrolment
 
@@ -27,7 +27,7 @@ class EnrolmentViewSet(ScopedViewSetMixin, ModelViewSet):
                                                 "assignment__organisation")
 
 
-class CourseCompletionViewSet(ScopedViewSetMixin, ModelViewSet):
+class CourseCompletionViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = CourseCompletion
     scope_field = "user__teacher__school"
     icon = "tick"
@@ -37,9 +37,7 @@ class CourseCompletionViewSet(ScopedViewSetMixin, ModelViewSet):
     list_filter = ["course", "completed_at"]
     search_fields = ["user__username", "user__teacher__name"]
     list_export = ["user", "course", "hours", "completed_at"]
-    form_fields = ["hours"]
-    inspect_view_enabled = True
-    copy_view_enabled = False
+    # A completion credited the ledger; its hours change only by a ledger correction.
 
     def get_queryset(self, request):
         return CourseCompletion.objects.select_related("user", "course")

@@ -21,7 +21,7 @@ from certification.services import certificate_record_imported, training_entry_r
 from people.models import LoginPhone, Organisation, StaffRole, Teacher
 from people.selectors import organisation_scope
 from people.phones import phone_normalise
-from people.services import login_phones_write, teacher_bulk_write
+from people.services import login_phones_write, teacher_bulk_write, user_emails_set
 from people.tasks import send_account_invitations
 
 from .sheets.columns import CERTIFICATES, HEADERS, SPECS, TEACHERS, TRAINING, SheetSpec
@@ -303,17 +303,8 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
 
 def _set_new_account_emails(creates: list[dict]) -> list[int]:
     """Give the accounts just created for new teachers the file's e-mail; returns their user ids."""
-    User = get_user_model()
-    wanted = {row["employee_no"]: row["email"] for row in creates if row.get("email")}
-    ids = []
-    numbers = list(wanted)
-    for chunk in _chunks(numbers):
-        users = list(User.objects.filter(username__in=chunk).only("pk", "username", "email"))
-        for user in users:
-            user.email = wanted[user.username]
-            ids.append(user.pk)
-        User.objects.bulk_update(users, ["email"], batch_size=500)
-    return ids
+    return user_emails_set(emails={row["employee_no"]: row["email"]
+                                   for row in creates if row.get("email")})
 
 
 def _queue_invitations(user_ids: list[int], size: int = 500) -> None:

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 
 from people.access import staff_required
 from people.models import StaffRole, Teacher
-from people.selectors import teacher_list_in_scope
+from certification.records import records_alert_latest
+from people.selectors import teacher_list_in_scope, user_has_staff_role
 
 from . import privacy
 
@@ -51,7 +52,13 @@ def desk(request):
     jobs = job_list_for_user(request.user)
     can_import = request.user.is_superuser or bool(
         request.user.staff_roles.filter(role__in=IMPORT_ROLES).exists())
+    # City HR answer for the whole city's records: the chains' alert is theirs.
+    records_alert = None
+    if request.user.is_superuser or user_has_staff_role(request.user,
+                                                        roles=(StaffRole.Role.CITY_HR,)):
+        records_alert = records_alert_latest()
     return render(request, "hr/desk.html", {
+        "records_alert": records_alert,
         "jobs": jobs, "export_form": ExportForm(user=request.user), "can_import": can_import,
         "import_kinds": IMPORT_CHOICES, "labels": SHEET_LABELS,
         "any_active": any(job.is_active for job in jobs),

@@ -286,6 +286,22 @@ def workload_entry_bulk_create(*, by, rows: Sequence[Mapping], submit: bool = Fa
 # --- Approval ---------------------------------------------------------------------------------
 
 
+@transaction.atomic
+def workload_notes_erase(*, teacher: Teacher, by) -> int:
+    """Blank a counsellor's notes, approved ones included (personal-data erasure), audited.
+
+    The one change an approved entry accepts: the law requires the text to go, and the counts
+    and credit it was approved for stay.
+    """
+    count = (WorkloadEntry.objects.filter(teacher=teacher).exclude(note="")
+             .update(note=""))
+    if count:
+        audit_record(actor=by, action=AuditEntry.Action.TEXT_ERASE,
+                     organisation=teacher.school, target=teacher.employee_no,
+                     detail=f"workload notes: {count}")
+    return count
+
+
 def workload_user_may_approve(*, user, teacher: Teacher) -> bool:
     """Whether `user` is a school admin over the counsellor's school (never for their own work)."""
     if teacher.user_id == getattr(user, "pk", None):

@@ -349,7 +349,29 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60 * 60 * 6,  # the task itself sends at most one round a day per assignment
     },
     "hr-purge-job-files": {"task": "hr.tasks.jobs_purge", "schedule": 3600.0},
+    "certification-records-verify": {
+        "task": "certification.records_verify",
+        "schedule": crontab(hour=2, minute=40),
+    },
 }
+
+# --- Tamper-evident records and signed certificates
+# The key sealing the hash chains (HMAC); defaults to one derived from DJANGO_SECRET_KEY. Set
+# it on its own so that rotating the secret key does not break every chain.
+RECORDS_CHAIN_KEY = env.str("DJANGO_RECORDS_CHAIN_KEY", default="")
+# The issuing authority's signing key and certificate (PEM paths) for certificate PDFs; see
+# docs/deploy.md. Without them a self-signed pair is made in PRIVATE_ROOT/signing/ where
+# allowed (the demo; production refuses).
+CERTIFICATE_SIGNING_KEY = env.str("DJANGO_CERTIFICATE_SIGNING_KEY", default="")
+CERTIFICATE_SIGNING_CERT = env.str("DJANGO_CERTIFICATE_SIGNING_CERT", default="")
+CERTIFICATE_SIGNING_KEY_PASSPHRASE = env.str("DJANGO_CERTIFICATE_SIGNING_KEY_PASSPHRASE",
+                                             default="")
+# Certificates of earlier keys: PDFs they signed still verify after a rotation.
+CERTIFICATE_SIGNING_PREVIOUS_CERTS = env.list("DJANGO_CERTIFICATE_SIGNING_PREVIOUS_CERTS",
+                                              default=[])
+CERTIFICATE_SIGNING_SELF_SIGNED = env.bool("DJANGO_CERTIFICATE_SIGNING_SELF_SIGNED", default=True)
+# The largest PDF the public verification page accepts for a signature check.
+CERTIFICATE_UPLOAD_MAX_BYTES = env.int("DJANGO_CERTIFICATE_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 
 # --- HR desk (Excel imports and exports)
 HR_IMPORT_MAX_BYTES = env.int("DJANGO_HR_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)

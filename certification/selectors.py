@@ -13,7 +13,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 
-from people.models import Organisation, StaffRole, Teacher
+from people import purposes
+from people.models import Organisation, Teacher
 from people.selectors import organisation_scope
 
 from .eligibility import Eligibility, HeldLevel, LevelRule, Records, eligibility, years_after
@@ -22,7 +23,7 @@ from .models import (
     RoleRequirement, TeacherCredential, TrainingEntry,
 )
 
-ROSTER_ROLES = (*StaffRole.HR_ROLES, StaffRole.Role.SCHOOL_ADMIN)
+ROSTER_ROLES = purposes.CERTIFICATE_ROSTER
 
 
 # --- Levels and eligibility -------------------------------------------------------------
@@ -170,7 +171,7 @@ def certificate_events_for(certificate: Certificate) -> QuerySet[CertificateEven
 def application_list_for_reviewer(user, *, status: str | None = None) -> QuerySet[Application]:
     """Applications of teachers in the user's HR scope."""
     qs = Application.objects.filter(
-        teacher__school__in=organisation_scope(user, roles=StaffRole.HR_ROLES)
+        teacher__school__in=organisation_scope(user, roles=purposes.CERTIFICATE_REVIEW)
     ).select_related("teacher__school", "level", "decided_by", "certificate")
     if status:
         qs = qs.filter(status=status)

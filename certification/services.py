@@ -15,7 +15,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from people.models import AuditEntry, Organisation, StaffRole, Teacher
+from people import purposes
+from people.models import AuditEntry, Organisation, Teacher
 from people.selectors import organisation_scope
 from people.services import audit_record
 
@@ -110,7 +111,7 @@ def application_submit(*, teacher: Teacher, level: CertificateLevel, submitted_b
 
 
 def _reviewable(application: Application, user) -> None:
-    if not organisation_scope(user, roles=StaffRole.HR_ROLES).filter(
+    if not organisation_scope(user, roles=purposes.CERTIFICATE_REVIEW).filter(
             pk=application.teacher.school_id).exists():
         raise PermissionDenied(_("This application is outside your scope."))
 
@@ -264,7 +265,7 @@ def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str) -> 
         raise ValidationError(_("A revocation needs a reason."))
     cert = Certificate.objects.select_for_update().select_related("teacher").get(
         pk=certificate.pk)
-    if not organisation_scope(revoked_by, roles=StaffRole.HR_ROLES).filter(
+    if not organisation_scope(revoked_by, roles=purposes.CERTIFICATE_REVIEW).filter(
             pk=cert.teacher.school_id).exists():
         raise PermissionDenied(_("This certificate is outside your scope."))
     if cert.status == Certificate.Status.REVOKED:

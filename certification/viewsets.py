@@ -6,13 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.views.generic.models import InspectView
 
+from people import purposes
 from people.viewsets import ScopedViewSetMixin
 
 from .models import (
     Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy,
     RecognisedCredential, RoleRequirement,
 )
-from .selectors import ROSTER_ROLES
 
 # The rule viewsets rely on model permissions: the City HR group holds add/change/delete on
 # them (granted by the defaults migration); other groups hold none, so they cannot edit.
@@ -76,7 +76,7 @@ class CertificateInspectView(InspectView):
 class CertificateViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Certificate
     scope_field = "teacher__school"
-    scope_roles = ROSTER_ROLES
+    scope_roles = purposes.CERTIFICATE_ROSTER
     icon = "doc-full-inverse"
     menu_label = _("Certificates")
     list_display = ["number", "teacher", "level", "issued_on", "expires_on", "status", "source"]
@@ -94,7 +94,7 @@ class CertificateViewSet(ScopedViewSetMixin, ModelViewSet):
 class CertificateEventViewSet(ScopedViewSetMixin, ModelViewSet):
     model = CertificateEvent
     scope_field = "certificate__teacher__school"
-    scope_roles = ROSTER_ROLES
+    scope_roles = purposes.CERTIFICATE_ROSTER
     icon = "history"
     menu_label = _("Certificate history")
     list_display = ["certificate", "kind", "actor", "at", "note"]
@@ -108,7 +108,7 @@ class CertificateEventViewSet(ScopedViewSetMixin, ModelViewSet):
 class ApplicationViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Application
     scope_field = "teacher__school"
-    scope_roles = ROSTER_ROLES
+    scope_roles = purposes.CERTIFICATE_ROSTER
     icon = "form"
     menu_label = _("Applications")
     list_display = ["teacher", "level", "status", "created_at", "decided_by"]

@@ -18,7 +18,8 @@ from certification.models import (
     Application, Certificate, CertificateEvent, TeacherCredential, TrainingEntry, WorkloadEntry,
 )
 from courses.models import CourseCompletion, Enrolment, LessonProgress, LiveAttendance, QuizAttempt
-from people.models import AuditEntry, StaffRole, Teacher
+from people import purposes
+from people.models import AuditEntry, Teacher
 from people.selectors import user_is_staff_in_scope
 from people.services import audit_record
 
@@ -36,7 +37,7 @@ def _rows(queryset, *fields) -> list[dict]:
 
 
 def _check_scope(teacher: Teacher, user) -> None:
-    if not user_is_staff_in_scope(user, teacher.school, roles=StaffRole.HR_ROLES):
+    if not user_is_staff_in_scope(user, teacher.school, roles=purposes.PRIVACY):
         raise PermissionDenied(_("This teacher is outside your scope."))
 
 

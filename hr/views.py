@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from people.access import staff_required
-from people.models import StaffRole, Teacher
+from people import purposes
+from people.models import Teacher
 from people.selectors import teacher_list_in_scope
 
 from . import privacy
@@ -157,10 +158,10 @@ def template_download(request, sheet):
 # --- Personal data of one teacher (PIPL) --------------------------------------------------------
 
 def _teacher_in_hr_scope(request, pk: int) -> Teacher:
-    return get_object_or_404(teacher_list_in_scope(request.user, roles=StaffRole.HR_ROLES), pk=pk)
+    return get_object_or_404(teacher_list_in_scope(request.user, roles=purposes.PRIVACY), pk=pk)
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.PRIVACY)
 def teacher_data_export(request, pk: int):
     """Everything held about one teacher, as a JSON file for their request."""
     teacher = _teacher_in_hr_scope(request, pk)
@@ -173,7 +174,7 @@ def teacher_data_export(request, pk: int):
     return response
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.PRIVACY)
 def teacher_erase(request, pk: int):
     """Confirm, then erase one teacher's personal data (certificate history kept, anonymised)."""
     teacher = _teacher_in_hr_scope(request, pk)

@@ -9,9 +9,12 @@ from django.core.exceptions import PermissionDenied
 from .selectors import user_has_staff_role
 
 
-def staff_required(roles: Iterable[str] | None = None):
-    """View decorator: anonymous users go to the login page, users without the role get 403."""
-    roles = tuple(roles) if roles is not None else None
+def staff_required(roles: Iterable[str]):
+    """View decorator: anonymous users go to the login page, users without the role get 403.
+
+    `roles` are those of the view's purpose (people.purposes).
+    """
+    roles = tuple(roles)
 
     def decorator(view):
         @wraps(view)
@@ -28,9 +31,9 @@ def staff_required(roles: Iterable[str] | None = None):
 
 
 class StaffRequiredMixin:
-    """Class-based view form of `staff_required`; set `staff_roles` to narrow it."""
+    """Class-based view form of `staff_required`; `staff_roles` names the view's purpose."""
 
-    staff_roles: Iterable[str] | None = None
+    staff_roles: Iterable[str]
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:

@@ -5,11 +5,11 @@ from django.shortcuts import render
 
 from .access import staff_required
 from .forms import AuditFilterForm
-from .models import StaffRole
+from . import purposes
 from .selectors import audit_entries_in_scope
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.AUDIT_LOG)
 def audit_log(request):
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from . import purposes
 from .models import AuditEntry, Organisation, Teacher
 from .selectors import organisation_scope
 from .services import audit_record
@@ -16,11 +17,13 @@ class ScopedViewSetMixin:
     objects inside the requester's scope; others are 404.
 
     Subclasses name the lookup from their model to an Organisation in `scope_field`
-    ("" for Organisation itself, "school" for Teacher, "teacher__school" for a certificate).
+    ("" for Organisation itself, "school" for Teacher, "teacher__school" for a certificate)
+    and the purpose the screens serve in `scope_roles` (people.purposes): only the bindings
+    of those roles count, so a second role of the user never widens the listing.
     """
 
     scope_field = ""
-    scope_roles = None
+    scope_roles: purposes.Purpose
 
     def scope_queryset(self, request, queryset):
         orgs = organisation_scope(request.user, roles=self.scope_roles)
@@ -51,6 +54,7 @@ class ScopedViewSetMixin:
 
 class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Organisation
+    scope_roles = purposes.TEACHER_ADMIN
     icon = "site"
     menu_label = _("Organisations")
     add_to_admin_menu = False
@@ -72,7 +76,8 @@ class TeacherForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = organisation_scope(self.for_user).filter(
+        self.fields["school"].queryset = organisation_scope(
+            self.for_user, roles=purposes.TEACHER_ADMIN).filter(
             kind=Organisation.Kind.SCHOOL
         )
 
@@ -89,6 +94,7 @@ class TeacherForm(WagtailAdminModelForm):
 class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Teacher
     scope_field = "school"
+    scope_roles = purposes.TEACHER_ADMIN
     icon = "user"
     menu_label = _("Teachers")
     add_to_admin_menu = False

@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from hr.exports import EXPORTS
+from hr.selectors import DESK_ROLES
 from hr.services import JobError, export_run_to_path
 from people.models import Organisation
 from people.selectors import user_is_staff_in_scope
@@ -38,7 +39,7 @@ class Command(BaseCommand):
             organisation = Organisation.objects.get(code=org)
         except Organisation.DoesNotExist:
             raise CommandError(f"No organisation with code {org!r}.") from None
-        if not user_is_staff_in_scope(actor, organisation):
+        if not user_is_staff_in_scope(actor, organisation, roles=DESK_ROLES):
             raise CommandError(f"{org} is outside {actor.get_username()}'s scope.")
         started = time.perf_counter()
         try:

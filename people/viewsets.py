@@ -39,7 +39,12 @@ class ScopedViewSetMixin:
 
         class Scoped(view_class):
             def get_base_queryset(self):
-                return viewset.scope_queryset(self.request, super().get_base_queryset())
+                queryset = super().get_base_queryset()
+                if not issubclass(queryset.model, viewset.model):
+                    # The history view lists log entries of one object, which get_object
+                    # has already found inside the scope.
+                    return queryset
+                return viewset.scope_queryset(self.request, queryset)
 
             def get_object(self, queryset=None):
                 # Every single-object view resolves its object through the scoped queryset.

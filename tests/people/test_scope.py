@@ -97,3 +97,11 @@ def test_hr_cannot_move_a_teacher_to_a_school_outside_scope(client, tree, teache
     client.post(reverse("teachers:edit", args=[teacher_a.pk]), {**data, "school": tree["school_a2"].pk})
     teacher_a.refresh_from_db()
     assert teacher_a.school == tree["school_a2"]
+
+
+def test_history_of_a_teacher_in_scope_opens(client, tree, teacher_a, teacher_b):
+    """The history view lists log entries: the scope applies to its teacher, not to them."""
+    hr = factories.district_hr(tree["district_x"])
+    client.force_login(hr)
+    assert client.get(reverse("teachers:history", args=[teacher_a.pk])).status_code == 200
+    assert client.get(reverse("teachers:history", args=[teacher_b.pk])).status_code == 404

@@ -17,8 +17,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from people.access import staff_required
 from people import purposes
+from people.access import client_ip, staff_required
 from people.models import Teacher
 from people.selectors import organisation_scope, teacher_for_user, user_has_staff_role
 
@@ -249,7 +249,7 @@ def holding_rates(request):
 def _rate_limited(request) -> bool:
     """True when this IP asked more than CERTIFICATE_VERIFY_RATE times this minute."""
     limit = getattr(settings, "CERTIFICATE_VERIFY_RATE", 30)
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_ip(request)
     key = f"cert-verify:{ip}:{int(timezone.now().timestamp() // 60)}"
     if cache.add(key, 1, timeout=90):
         return False

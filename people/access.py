@@ -9,6 +9,21 @@ from django.core.exceptions import PermissionDenied
 from .selectors import user_has_staff_role
 
 
+def client_ip(request) -> str:
+    """The client's address, as allauth's log-in limits count it: REMOTE_ADDR, or behind
+    ALLAUTH_TRUSTED_PROXY_COUNT proxies of ours the address the nearest one saw. Everything
+    that counts requests by address uses this one function."""
+    from allauth.account.adapter import get_adapter
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except (PermissionDenied, ImproperlyConfigured):
+        # No address, or fewer proxies on the way than configured (a request that did not
+        # come through them): count it under one shared key rather than under no key.
+        return "unknown"
+
+
 def staff_required(roles: Iterable[str]):
     """View decorator: anonymous users go to the login page, users without the role get 403.
 

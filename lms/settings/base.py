@@ -234,6 +234,12 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
 }
 ACCOUNT_FORMS = {"login": "people.forms.LoginForm"}
+# The client's address behind proxies we run (docs/deploy.md: nginx appends the address it saw
+# to X-Forwarded-For): allauth takes the entry this many hops from the right, so a client's own
+# X-Forwarded-For entries count for nothing. 0 (the default) trusts no header: REMOTE_ADDR.
+# Log-in limits and /verify/'s quota both count by this address (people.access.client_ip).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("DJANGO_TRUSTED_CLIENT_IP_HEADER", default="") or None
 # Two-step verification (allauth.mfa): an authenticator app's codes, with recovery codes.
 # HR and school admins see other people's records, so where STAFF_MFA_REQUIRED is on (the
 # production default) they must set it up before any other page; teachers may opt in.

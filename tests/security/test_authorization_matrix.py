@@ -23,6 +23,7 @@ from hr.models import Job
 from people.models import StaffRole
 from tests.certification.builders import certificate, hours, level
 from tests.courses import builders as course_builders
+from people.services import staff_role_grant
 from tests.factories import TeacherFactory, UserFactory, district_hr, school_admin, staff
 from tests.workload import builders as workload_builders
 
@@ -326,3 +327,171 @@ def test_file_urls_carry_no_guessable_ids(world):
         assert "<int:" not in urls[name], name
     code = world["cert_b"].verification_code
     assert len(code) >= 22 and not code.isdigit()
+
+
+# ------------------------------------------------------------------ users holding several roles
+#
+# Each user below holds two or three roles at different nodes. For every URL of the walk (GET)
+# and every export, what they see of the marked records of the four schools must be no more
+# than the union of what each of their roles alone shows them: the same user is walked with
+# all their bindings, then with each binding alone (the others revoked).
+
+SCHOOLS = ("school_a", "school_a2", "school_b", "school_b2")
+MULTI = {
+    "school_admin+city_trainer": [("school_admin", "school_a"), ("trainer", "city")],
+    "district_hr+city_trainer": [("district_hr", "district_x"), ("trainer", "city")],
+    "counsellor+school_admin": [("counsellor", "school_a"), ("school_admin", "school_a2")],
+    "reviewer+district_hr": [("reviewer", "city"), ("district_hr", "district_y")],
+    "school_admin+district_hr+city_trainer": [("school_admin", "school_a"),
+                                              ("district_hr", "district_y"), ("trainer", "city")],
+}
+MARKER_PARTS = ("T", "N", "CERT", "NOTE", "C", "CN")
+
+
+def markers_for(key: str) -> list[str]:
+    return [f"MK{key[-2:].upper().replace('_', '')}{part}" for part in MARKER_PARTS]
+
+
+ALL_MARKERS = [m for key in SCHOOLS for m in markers_for(key)]
+
+
+@pytest.fixture
+def marked(world):
+    """Records of each of the four schools carrying markers: a teacher (name, number), a
+    certificate, a counsellor and a submitted workload note, an enrolment in a city-wide
+    assignment; a city-wide export job."""
+    tree = world["tree"]
+    course = world["course"]
+    city_hr = staff(StaffRole.Role.CITY_HR, tree["city"])
+    for key in SCHOOLS:
+        t, n, cert_no, note, c, cn = markers_for(key)
+        teacher = TeacherFactory(school=tree[key], name=t, employee_no=n)
+        Certificate.objects.filter(pk=certificate(teacher, "C").pk).update(number=cert_no)
+        hours(teacher, Decimal("12"), date.today())
+        counsellor = workload_builders.counsellor(tree[key], name=c, employee_no=cn)
+        workload_builders.entry(counsellor, note=note, submit=True)
+    assignment = learning.assignment_create(course=course, organisation=tree["city"],
+                                            deadline=date.today() + timedelta(days=20),
+                                            created_by=city_hr)
+    job = hr_services.job_export_create(requester=city_hr, sheet="teachers")
+    hr_services.job_run_export(job_id=job.pk)
+    users = {}
+    for name, bindings in MULTI.items():
+        user = None
+        for role, node in bindings:
+            if role == "counsellor":
+                user = workload_builders.counsellor(tree[node], name=f"{name}教师").user
+                workload_builders.entry(user.teacher, note="兼任者自己的记录", submit=True)
+        user = user or UserFactory()
+        for role, node in bindings:
+            if role != "counsellor":
+                staff_role_grant(user=user, role=role, organisation=tree[node])
+        users[name] = user
+    return {**world, "multi": users, "city_assignment": assignment, "city_job": job}
+
+
+def _seen(client, user, urls) -> dict[str, set[str]]:
+    """Per URL, the markers (and whether a file) the user gets by GET."""
+    seen = {}
+    for path, name, _ns, _module in urls:
+        if path in SKIPPED:
+            continue
+        client.force_login(user)
+        response = client.get(path)
+        found = set()
+        if response.status_code == 200:
+            body = body_of(response)
+            kind = response.get("Content-Type", "")
+            if kind.startswith("application/vnd.openxmlformats"):
+                body += _xlsx_text(body).encode()
+            found = {m for m in ALL_MARKERS if m.encode() in body}
+            if name not in BLANK_FILES and (any(kind.startswith(t) for t in FILE_TYPES)
+                                            or response.get("Content-Disposition")):
+                found.add("a file")
+        seen[path] = found
+    return seen
+
+
+def _xlsx_text(data: bytes) -> str:
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data), read_only=True).active
+    return " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
+
+
+def _exports_seen(user) -> dict[str, set[str]]:
+    from hr.exports import EXPORTS
+    from hr.services import JobError
+
+    seen = {}
+    for sheet in sorted(EXPORTS):
+        try:
+            job = hr_services.job_export_create(requester=user, sheet=sheet)
+        except JobError:
+            seen[sheet] = set()
+            continue
+        hr_services.job_run_export(job_id=job.pk)
+        job.refresh_from_db()
+        assert job.status == Job.Status.DONE, (sheet, job.error)
+        with job.result_file.open("rb") as f:
+            text = _xlsx_text(f.read())
+        seen[sheet] = {m for m in ALL_MARKERS if m in text}
+    return seen
+
+
+def _alone(user, keep, bindings, tree):
+    """Revoke every staff binding of `user` but `keep` (None: keep all)."""
+    from people.services import staff_role_revoke
+
+    for role, node in bindings:
+        if role == "counsellor":
+            continue
+        if keep is None or (role, node) == keep:
+            staff_role_grant(user=user, role=role, organisation=tree[node])
+        else:
+            staff_role_revoke(user=user, role=role, organisation=tree[node])
+
+
+def _fill_multi(world):
+    """The walk's URLs, with assignment and job pointing at the city-wide ones."""
+    urls, unknown = build_urls({**world, "assignment_y": world["city_assignment"],
+                                "job_y": world["city_job"]})
+    assert not unknown
+    return urls
+
+
+MATRIX_COUNTS: dict[str, tuple[int, int]] = {}
+
+
+@pytest.mark.parametrize("name", list(MULTI))
+def test_a_second_role_never_widens_the_first(client, marked, name):
+    tree = marked["tree"]
+    user, bindings = marked["multi"][name], MULTI[name]
+    urls = _fill_multi(marked)
+    together = _seen(client, user, urls)
+    exports_together = _exports_seen(user)
+    alone_union: dict[str, set[str]] = {path: set() for path in together}
+    exports_union: dict[str, set[str]] = {sheet: set() for sheet in exports_together}
+    for binding in bindings:
+        if binding[0] == "counsellor":
+            _alone(user, ("none", "none"), bindings, tree)  # the teacher with no staff role
+        else:
+            _alone(user, binding, bindings, tree)
+        for path, found in _seen(client, user, urls).items():
+            alone_union[path] |= found
+        for sheet, found in _exports_seen(user).items():
+            exports_union[sheet] |= found
+    _alone(user, None, bindings, tree)
+    wider = [f"GET {path}: {sorted(found - alone_union[path])}"
+             for path, found in together.items() if found - alone_union[path]]
+    wider += [f"export {sheet}: {sorted(found - exports_union[sheet])}"
+              for sheet, found in exports_together.items() if found - exports_union[sheet]]
+    MATRIX_COUNTS[name] = (len(together) + len(exports_together), len(together) +
+                           len(exports_together) - len(wider))
+    print(f"\nMATRIX multi-role {name}: attempts {MATRIX_COUNTS[name][0]}, "
+          f"held {MATRIX_COUNTS[name][1]}")
+    assert not wider, f"{name} sees more than its roles alone would:\n" + "\n".join(wider)
+    # Positive control: the walk saw something, or the property would hold vacuously.
+    assert any(together.values()), name

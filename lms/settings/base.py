@@ -64,6 +64,8 @@ INSTALLED_APPS += [f"allauth.socialaccount.providers.{name}" for name in SOCIAL_
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "lms.middleware.ContentSecurityPolicyMiddleware",
+    # Uploads served here get their own CSP, nosniff and (but for video, audio, images) a download.
+    "cms.middleware.UploadHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -272,9 +274,19 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILEMBEDS_FINDERS = [{"class": "wagtail.embeds.finders.oembed"}]
 WAGTAIL_ALLOW_UNICODE_SLUGS = True
+# Uploads are allow-listed by extension and by their first bytes (cms/uploads.py): none can
+# become a page of the site. Documents are always downloads, never shown inline.
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "pptx", "xlsx", "txt"]
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.uploads.SafeDocumentForm"
+WAGTAILDOCS_INLINE_CONTENT_TYPES = []
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAIL_USER_EDIT_FORM = None
-WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
+WAGTAILMEDIA = {
+    "MEDIA_MODEL": "wagtailmedia.Media",
+    "MEDIA_FORM_BASE": "cms.uploads.SafeMediaForm",
+    "AUDIO_EXTENSIONS": ["mp3", "m4a", "aac", "ogg", "oga", "wav", "flac"],
+    "VIDEO_EXTENSIONS": ["mp4", "m4v", "mov", "webm", "ogv"],
+}
 
 # --- Celery. Unset broker: kombu's filesystem transport under DATA_DIR, so a real worker
 # runs with no server to install. Set CELERY_BROKER_URL (e.g. redis://) at scale.

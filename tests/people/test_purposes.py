@@ -11,7 +11,7 @@ from people import purposes
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("people", "courses", "certification", "hr", "cms", "lms")
 SCOPE_CALLS = {"organisation_scope", "teacher_list_in_scope", "user_is_staff_in_scope",
-               "user_has_staff_role", "staff_roles_for_user", "scope_roots",
+               "user_has_staff_role", "staff_roles_for_user", "scope_roots", "scope_tops",
                "assignment_list_for_staff", "assignment_completion_by_school",
                "assignment_outstanding_list"}
 # A function handing on the roles it was given (its caller named the purpose).

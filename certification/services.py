@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from people.models import AuditEntry, Notice, Organisation, StaffRole, Teacher
+from people import purposes
+from people.models import AuditEntry, Notice, Organisation, Teacher
 from people.selectors import organisation_scope
 from people.services import audit_record, notice_send
 
@@ -122,7 +123,7 @@ def application_submit(*, teacher: Teacher, level: CertificateLevel, submitted_b
 
 
 def _reviewable(application: Application, user) -> None:
-    if not organisation_scope(user, roles=StaffRole.HR_ROLES).filter(
+    if not organisation_scope(user, roles=purposes.CERTIFICATE_REVIEW).filter(
             pk=application.teacher.school_id).exists():
         raise PermissionDenied(_("This application is outside your scope."))
 
@@ -307,7 +308,7 @@ def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str,
         raise ValidationError(_("A revocation needs a reason."))
     cert = Certificate.objects.select_for_update().select_related("teacher").get(
         pk=certificate.pk)
-    if not organisation_scope(revoked_by, roles=StaffRole.HR_ROLES).filter(
+    if not organisation_scope(revoked_by, roles=purposes.CERTIFICATE_REVIEW).filter(
             pk=cert.teacher.school_id).exists():
         raise PermissionDenied(_("This certificate is outside your scope."))
     if cert.status == Certificate.Status.REVOKED:

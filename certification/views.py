@@ -17,8 +17,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from people.access import staff_required
-from people.models import StaffRole, Teacher
+from people import purposes
+from people.access import client_ip, staff_required
+from people.models import Teacher
 from people.selectors import (
     organisation_scope, organisation_tops, teacher_for_user, user_has_staff_role,
 )
@@ -46,7 +47,7 @@ def _level_summaries(teacher: Teacher, on: date):
 def my_certificates(request):
     teacher = teacher_for_user(request.user)
     staff_links = {
-        "can_review": user_has_staff_role(request.user, roles=StaffRole.HR_ROLES),
+        "can_review": user_has_staff_role(request.user, roles=purposes.CERTIFICATE_REVIEW),
         "can_see_rates": user_has_staff_role(request.user, roles=selectors.ROSTER_ROLES),
     }
     if teacher is None:
@@ -110,7 +111,7 @@ def teacher_record(request, pk: int):
     today = timezone.localdate()
     certificates = list(selectors.certificate_list_for_teacher(teacher)
                         .prefetch_related("events__actor"))
-    can_revoke = organisation_scope(request.user, roles=StaffRole.HR_ROLES).filter(
+    can_revoke = organisation_scope(request.user, roles=purposes.CERTIFICATE_REVIEW).filter(
         pk=teacher.school_id).exists()
     return render(request, "certification/teacher_record.html", {
         "teacher": teacher, "certificates": certificates,
@@ -122,11 +123,11 @@ def teacher_record(request, pk: int):
     })
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.CERTIFICATE_REVIEW)
 @require_POST
 def training_correct(request, pk: int):
     teacher = get_object_or_404(
-        Teacher, pk=pk, school__in=organisation_scope(request.user, roles=StaffRole.HR_ROLES))
+        Teacher, pk=pk, school__in=organisation_scope(request.user, roles=purposes.CERTIFICATE_REVIEW))
     form = CorrectionForm(request.POST)
     if form.is_valid():
         services.training_entry_correct(
@@ -138,12 +139,12 @@ def training_correct(request, pk: int):
     return redirect("certification:teacher_record", pk=teacher.pk)
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.CERTIFICATE_REVIEW)
 @require_POST
 def certificate_revoke(request, pk: int):
     cert = get_object_or_404(
         Certificate, pk=pk,
-        teacher__school__in=organisation_scope(request.user, roles=StaffRole.HR_ROLES))
+        teacher__school__in=organisation_scope(request.user, roles=purposes.CERTIFICATE_REVIEW))
     form = RevokeForm(request.POST)
     if form.is_valid():
         services.certificate_revoke(certificate=cert, revoked_by=request.user,
@@ -154,7 +155,7 @@ def certificate_revoke(request, pk: int):
     return redirect("certification:teacher_record", pk=cert.teacher_id)
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.CERTIFICATE_REVIEW)
 def application_list(request):
     status = request.GET.get("status", Application.Status.PENDING)
     if status not in Application.Status.values:
@@ -165,7 +166,7 @@ def application_list(request):
     })
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.CERTIFICATE_REVIEW)
 def application_review(request, pk: int):
     application = selectors.application_get_for_reviewer(request.user, pk)
     if application is None:
@@ -255,7 +256,7 @@ def holding_rates(request):
 def _rate_limited(request) -> bool:
     """True when this IP asked more than CERTIFICATE_VERIFY_RATE times this minute."""
     limit = getattr(settings, "CERTIFICATE_VERIFY_RATE", 30)
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_ip(request)
     key = f"cert-verify:{ip}:{int(timezone.now().timestamp() // 60)}"
     if cache.add(key, 1, timeout=90):
         return False
@@ -425,7 +426,7 @@ def _trend_context(trend, pace_trend=None) -> dict:
             "trend_pace": pace_trend is not None}
 
 
-@staff_required(selectors.ROSTER_ROLES)
+@staff_required(purposes.DASHBOARD)
 def dashboard(request):
     """Holding rates, assignment completion, expiring certificates and hours pace of the scope,
     on a chosen date, from the selectors the Excel sheets use, so the pictures and the files
@@ -448,7 +449,8 @@ def dashboard(request):
                         "rows": [{"school": s.school, "counted": s.counted,
                                   "rate": s.rates[code], "target": s.targets.get(code)}
                                  for s in ranked]})
-    completion = sorted(assignment_completion_by_school(user=request.user),
+    completion = sorted(assignment_completion_by_school(user=request.user,
+                                                        roles=purposes.DASHBOARD),
                         key=lambda r: (-r.rate, r.school.path))
     expiring = selectors.certificates_expiring_by_month(user=request.user, on=on)
     peak = max([n for _m, n in expiring] or [0]) or 1

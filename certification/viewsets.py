@@ -6,13 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.views.generic.models import InspectView
 
+from people import purposes
 from people.viewsets import HistoryViewSetMixin, ScopedViewSetMixin
 
 from .models import (
     Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy, HoldingTarget,
     NewTeacherPeriod, RecognisedCredential, RoleRequirement,
 )
-from .selectors import ROSTER_ROLES
 
 # The rule viewsets rely on model permissions: the City HR group holds add/change/delete on
 # them (granted by the defaults migration); other groups hold none, so they cannot edit.
@@ -95,7 +95,7 @@ class CertificateInspectView(InspectView):
 class CertificateViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = Certificate
     scope_field = "teacher__school"
-    scope_roles = ROSTER_ROLES
+    scope_roles = purposes.CERTIFICATE_ROSTER
     icon = "doc-full-inverse"
     menu_label = _("Certificates")
     list_display = ["number", "teacher", "level", "issued_on", "expires_on", "status", "source"]
@@ -111,7 +111,7 @@ class CertificateViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
 class CertificateEventViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = CertificateEvent
     scope_field = "certificate__teacher__school"
-    scope_roles = ROSTER_ROLES
+    scope_roles = purposes.CERTIFICATE_ROSTER
     icon = "history"
     menu_label = _("Certificate history")
     list_display = ["certificate", "kind", "actor", "at", "note"]
@@ -123,7 +123,7 @@ class CertificateEventViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelView
 class ApplicationViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = Application
     scope_field = "teacher__school"
-    scope_roles = ROSTER_ROLES
+    scope_roles = purposes.CERTIFICATE_ROSTER
     icon = "form"
     menu_label = _("Applications")
     list_display = ["teacher", "level", "status", "created_at", "decided_by"]

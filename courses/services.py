@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import GroupPagePermission, Page, Task, Workflow, WorkflowPage, WorkflowTask
 
-from people.models import Organisation, StaffRole, Teacher
+from people import purposes
+from people.models import Organisation, Teacher
 from people.models import Notice
 from people.selectors import user_is_staff_in_scope
 from people.services import notices_send_many
@@ -182,14 +183,11 @@ def live_attendance_check_in(*, user, session: LiveSessionPage,
     return attendance
 
 
-ASSIGNING_ROLES = (StaffRole.Role.SCHOOL_ADMIN, *StaffRole.HR_ROLES)
-
-
 @transaction.atomic
 def assignment_create(*, course: CoursePage, organisation: Organisation, deadline: date,
                       created_by, roles: Sequence[str] = ()) -> Assignment:
     """Assign a course to every active teacher of a subtree (optionally some roles), in bulk."""
-    if not user_is_staff_in_scope(created_by, organisation, roles=ASSIGNING_ROLES):
+    if not user_is_staff_in_scope(created_by, organisation, roles=purposes.ASSIGNMENTS):
         raise PermissionDenied(_("This organisation is outside your scope."))
     unknown = set(roles) - set(Teacher.Role.values)
     if unknown:

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from people import purposes
 from people.viewsets import HistoryViewSetMixin, ScopedViewSetMixin
 
 from .models import CourseCompletion, Enrolment
@@ -11,6 +12,7 @@ from .models import CourseCompletion, Enrolment
 class EnrolmentViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Enrolment
     scope_field = "user__teacher__school"
+    scope_roles = purposes.LEARNING_RECORDS
     icon = "list-ul"
     menu_label = _("Enrolments")
     add_to_admin_menu = False
@@ -30,6 +32,7 @@ class EnrolmentViewSet(ScopedViewSetMixin, ModelViewSet):
 class CourseCompletionViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = CourseCompletion
     scope_field = "user__teacher__school"
+    scope_roles = purposes.LEARNING_RECORDS
     icon = "tick"
     menu_label = _("Course completions")
     add_to_admin_menu = False

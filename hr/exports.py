@@ -1,7 +1,7 @@
 """Exports: each kind names its columns and streams its rows from a scoped query.
 
 Rows come from the owning app's selectors (people, certification, courses), always through
-the requester's scope (`organisation_scope`), optionally narrowed to one organisation inside
+the requester's scope for the HR desk's purpose (`organisation_scope(roles=DESK_ROLES)`), optionally narrowed to one organisation inside
 it, and shaped here into cells: headers and labels in the language the export was asked in
 (the job keeps it; the task writes under it), one language per sheet, dates as dates, rates as
 fractions that the writer formats as percentages.
@@ -322,7 +322,7 @@ def assignments_rows(*, user, organisation: Organisation | None = None, assignme
         from courses.models import Assignment
 
         chosen = Assignment.objects.filter(pk=assignment).first()
-    rows = assignment_completion_by_school(user=user, assignment=chosen)
+    rows = assignment_completion_by_school(user=user, roles=DESK_ROLES, assignment=chosen)
     if organisation is not None:
         rows = [r for r in rows if r.school.path.startswith(organisation.path)]
     district = district_names()

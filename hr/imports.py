@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from certification.models import Certificate, CertificateLevel, TrainingEntry
 from certification.services import certificate_record_imported, training_entry_record
-from people.models import LoginPhone, Organisation, StaffRole, Teacher
+from people import purposes
+from people.models import LoginPhone, Organisation, Teacher
 from people.selectors import organisation_scope
 from people.phones import phone_normalise
 from people.services import login_phones_write, teacher_bulk_write, user_emails_set
@@ -30,7 +31,7 @@ from .sheets.normalise import (ACTIVE_DISPLAY, GENDER_DISPLAY, ROLE_DISPLAY, cle
                                parse_date, parse_gender, parse_hours, parse_level, parse_role)
 from .sheets.reading import SheetLayout, open_sheet
 
-IMPORT_ROLES = StaffRole.HR_ROLES
+IMPORT_ROLES = purposes.HR_IMPORT
 PREVIEW_ERRORS = 500
 PREVIEW_SAMPLE = 20
 CHUNK = 5000

@@ -86,9 +86,14 @@ class Job(models.Model):
     progress_total = models.PositiveIntegerField(_("rows in total"), default=0)
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                   null=True, related_name="hr_jobs", verbose_name=_("requester"))
-    # The requester's scope when the job was made (space-separated tree paths of its roots):
-    # who else may see the job is decided against this snapshot, not today's roles.
+    # The requester's scope when the job was made (space-separated tree paths of its roots),
+    # for the purpose it was asked under (a key of people.purposes) and the requester's roles
+    # that granted it: the file holds this scope and no more, and who else may see the job is
+    # decided against this snapshot under the same purpose, not today's roles.
     scope = models.TextField(_("scope"), blank=True)
+    purpose = models.CharField(_("purpose"), max_length=32, default="hr_desk")
+    requested_as = models.CharField(_("requested as"), max_length=128, blank=True,
+                                    help_text=_("The requester's roles that granted the purpose."))
     organisation = models.ForeignKey("people.Organisation", on_delete=models.SET_NULL,
                                      null=True, blank=True, related_name="+",
                                      verbose_name=_("organisation"))

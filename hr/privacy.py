@@ -22,7 +22,8 @@ from certification.services import (
 from certification.workload.services import workload_notes_erase
 from courses.models import CourseCompletion, Enrolment, LessonProgress, LiveAttendance, QuizAttempt
 from courses.services import learning_traces_erase
-from people.models import AuditEntry, LoginPhone, StaffRole, Teacher
+from people import purposes
+from people.models import AuditEntry, LoginPhone, Teacher
 from people.selectors import user_is_staff_in_scope
 from people.services import audit_record, teacher_anonymise
 
@@ -40,7 +41,7 @@ def _rows(queryset, *fields) -> list[dict]:
 
 
 def _check_scope(teacher: Teacher, user) -> None:
-    if not user_is_staff_in_scope(user, teacher.school, roles=StaffRole.HR_ROLES):
+    if not user_is_staff_in_scope(user, teacher.school, roles=purposes.PRIVACY):
         raise PermissionDenied(_("This teacher is outside your scope."))
 
 

@@ -8,7 +8,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone, translation
 
+from people import purposes
 from people.models import AuditEntry, Organisation
+from people.selectors import staff_roles_for_user
 from people.services import audit_record
 
 from .exports import EXPORTS
@@ -47,6 +49,7 @@ def job_import_create(*, requester, sheet: str, upload: UploadedFile) -> Job:
     if not roots:
         raise JobError(bilingual("您没有导入权限", "you may not import"))
     job = Job(kind=Job.Kind.IMPORT, sheet=sheet, requester=requester, scope=" ".join(roots),
+              purpose=IMPORT_ROLES.key, requested_as=_requested_as(requester, IMPORT_ROLES),
               source_name=(upload.name or "")[:255], expires_at=_expiry())
     job.source_file.save(upload.name or "source.xlsx", upload, save=False)
     job.save()
@@ -92,6 +95,7 @@ def job_export_create(*, requester, sheet: str, organisation: Organisation | Non
         raise JobError(bilingual("您没有导出权限", "you may not export"))
     job = Job.objects.create(kind=Job.Kind.EXPORT, sheet=sheet, requester=requester,
                              scope=" ".join(roots), organisation=organisation,
+                             purpose=DESK_ROLES.key, requested_as=_requested_as(requester, DESK_ROLES),
                              params=params or {}, expires_at=_expiry(),
                              language=export_language(language))
     audit_record(actor=requester, action=AuditEntry.Action.EXPORT,
@@ -99,6 +103,27 @@ def job_export_create(*, requester, sheet: str, organisation: Organisation | Non
                  detail=" ".join(f"{k}={v}" for k, v in sorted((params or {}).items()) if v))
     transaction.on_commit(lambda: tasks.job_export.delay(str(job.pk)))
     return job
+
+
+def _requested_as(user, purpose) -> str:
+    """The user's roles that grant the purpose, as the job keeps them."""
+    if user.is_superuser:
+        return "superuser"
+    return " ".join(sorted(set(staff_roles_for_user(user, roles=purpose).values_list("role", flat=True))))
+
+
+def _scope_unchanged(job: Job) -> None:
+    """Refuse to write a file wider (or other) than the scope the job was asked for: the
+    requester's roles for the job's purpose may have changed since."""
+    purpose = purposes.purpose_get(job.purpose)
+    roots = scope_roots(job.requester, roles=purpose) if purpose else []
+    if job.organisation is not None:
+        held = any(job.organisation.path.startswith(root) for root in roots)
+    else:
+        held = roots == job.scope_paths
+    if not held:
+        raise JobError(bilingual("申请后您的管理范围已变化，请重新导出",
+                                 "your scope changed since the export was asked for: ask again"))
 
 
 def _scope_root(job: Job) -> Organisation:
@@ -259,6 +284,7 @@ def job_run_export(*, job_id) -> None:
         if job.requester is None:
             raise JobError(bilingual("申请人已不存在", "the requester no longer exists"))
         kind = EXPORTS[job.sheet]
+        _scope_unchanged(job)
         # Headers, labels and the sheet's title in the language the export was asked in.
         with translation.override(job.language or settings.LANGUAGE_CODE):
             total, rows = kind.rows(user=job.requester, organisation=job.organisation, **job.params)

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from people.access import staff_required
-from people.models import StaffRole, Teacher
 from certification.records import records_alert_latest
+from people import purposes
+from people.models import Teacher
 from people.selectors import teacher_list_in_scope, user_has_staff_role
 
 from . import privacy
@@ -55,7 +56,7 @@ def desk(request):
     # City HR answer for the whole city's records: the chains' alert is theirs.
     records_alert = None
     if request.user.is_superuser or user_has_staff_role(request.user,
-                                                        roles=(StaffRole.Role.CITY_HR,)):
+                                                        roles=purposes.RECORDS_INTEGRITY):
         records_alert = records_alert_latest()
     return render(request, "hr/desk.html", {
         "records_alert": records_alert,
@@ -181,10 +182,10 @@ def template_download(request, sheet):
 # --- Personal data of one teacher (PIPL) --------------------------------------------------------
 
 def _teacher_in_hr_scope(request, pk: int) -> Teacher:
-    return get_object_or_404(teacher_list_in_scope(request.user, roles=StaffRole.HR_ROLES), pk=pk)
+    return get_object_or_404(teacher_list_in_scope(request.user, roles=purposes.PRIVACY), pk=pk)
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.PRIVACY)
 def teacher_data_export(request, pk: int):
     """Everything held about one teacher, as a JSON file for their request."""
     teacher = _teacher_in_hr_scope(request, pk)
@@ -197,7 +198,7 @@ def teacher_data_export(request, pk: int):
     return response
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.PRIVACY)
 def teacher_erase(request, pk: int):
     """Confirm, then erase one teacher's personal data (certificate history kept, anonymised)."""
     teacher = _teacher_in_hr_scope(request, pk)

@@ -11,6 +11,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from . import purposes
 from .models import Organisation, Teacher
 from .selectors import organisation_scope
 from .services import teacher_update
@@ -72,11 +73,13 @@ class ScopedViewSetMixin:
     objects inside the requester's scope; others are 404.
 
     Subclasses name the lookup from their model to an Organisation in `scope_field`
-    ("" for Organisation itself, "school" for Teacher, "teacher__school" for a certificate).
+    ("" for Organisation itself, "school" for Teacher, "teacher__school" for a certificate)
+    and the purpose the screens serve in `scope_roles` (people.purposes): only the bindings
+    of those roles count, so a second role of the user never widens the listing.
     """
 
     scope_field = ""
-    scope_roles = None
+    scope_roles: purposes.Purpose
 
     def scope_queryset(self, request, queryset):
         orgs = organisation_scope(request.user, roles=self.scope_roles)
@@ -92,7 +95,12 @@ class ScopedViewSetMixin:
 
         class Scoped(view_class):
             def get_base_queryset(self):
-                return viewset.scope_queryset(self.request, super().get_base_queryset())
+                queryset = super().get_base_queryset()
+                if not issubclass(queryset.model, viewset.model):
+                    # The history view lists log entries of one object, which get_object
+                    # has already found inside the scope.
+                    return queryset
+                return viewset.scope_queryset(self.request, queryset)
 
             def get_object(self, queryset=None):
                 # Every single-object view resolves its object through the scoped queryset.
@@ -107,6 +115,7 @@ class ScopedViewSetMixin:
 
 class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Organisation
+    scope_roles = purposes.TEACHER_ADMIN
     icon = "site"
     menu_label = _("Organisations")
     add_to_admin_menu = False
@@ -128,7 +137,8 @@ class TeacherForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = organisation_scope(self.for_user).filter(
+        self.fields["school"].queryset = organisation_scope(
+            self.for_user, roles=purposes.TEACHER_ADMIN).filter(
             kind=Organisation.Kind.SCHOOL
         )
 
@@ -145,6 +155,7 @@ class TeacherForm(WagtailAdminModelForm):
 class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Teacher
     scope_field = "school"
+    scope_roles = purposes.TEACHER_ADMIN
     icon = "user"
     menu_label = _("Teachers")
     add_to_admin_menu = False

@@ -21,7 +21,8 @@ from certification.models import (
     WorkloadEntry,
     WorkloadEntryLocked,
 )
-from people.models import AuditEntry, Notice, StaffRole, Teacher
+from people import purposes
+from people.models import AuditEntry, Notice, Teacher
 from people.selectors import organisation_scope, teacher_for_user
 from people.services import audit_record, notice_send
 
@@ -306,7 +307,7 @@ def workload_user_may_approve(*, user, teacher: Teacher) -> bool:
     """Whether `user` is a school admin over the counsellor's school (never for their own work)."""
     if teacher.user_id == getattr(user, "pk", None):
         return False
-    return organisation_scope(user, roles=[StaffRole.Role.SCHOOL_ADMIN]).filter(
+    return organisation_scope(user, roles=purposes.WORKLOAD_APPROVAL).filter(
         pk=teacher.school_id).exists()
 
 

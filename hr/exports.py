@@ -1,8 +1,9 @@
 """Exports: each kind names its columns and streams its rows from a scoped query.
 
 Rows come from the owning app's selectors (people, certification, courses), always through
-the requester's scope (`organisation_scope`), optionally narrowed to one organisation inside
-it, and shaped here into cells: labels in Chinese with English, dates as dates, rates as
+the requester's scope for the HR desk's purpose (`organisation_scope(roles=DESK_ROLES)`), optionally narrowed to one organisation inside
+it, and shaped here into cells: headers and labels in the language the export was asked in
+(the job keeps it; the task writes under it), one language per sheet, dates as dates, rates as
 fractions that the writer formats as percentages.
 """
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _
 
 from certification.models import Certificate, CertificateLevel, WorkloadActivityType
 from certification.selectors import (certificate_roster_list, holding_rates, stored_trends,
@@ -19,12 +21,22 @@ from certification.workload.selectors import (workload_term_containing, workload
                                               workload_term_recent, workload_term_report)
 from courses.selectors import assignment_completion_by_school
 from people.models import Organisation, Teacher
-from people.selectors import district_names, organisation_scope, organisation_tops, scope_tops
+from people.selectors import (district_names, organisation_scope, organisation_tops, scope_tops,
+                              teachers_to_activate)
+from people.services import activation_code_display, activation_codes_issue
 
 from .selectors import DESK_ROLES
 from .sheets.errors import bilingual
-from .sheets.normalise import ACTIVE_DISPLAY, GENDER_DISPLAY, ROLE_DISPLAY
 from .sheets.writing import Column
+
+
+def _labels(choices) -> dict:
+    """Stored code -> its label in the active language (read when the rows are written)."""
+    return {code: str(label) for code, label in choices}
+
+
+def _active_labels() -> dict:
+    return {True: gettext("Employed"), False: gettext("Has left")}
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,9 @@ class ExportKind:
     columns: tuple[Column, ...] | Callable[[], tuple[Column, ...]]
     rows: Callable[..., tuple[int, Iterator[tuple]]]
     filters: tuple[str, ...] = field(default=())
+    # A second file made from the same rows (the activation slips' PDF): rows -> bytes.
+    attachment: Callable[[list[tuple]], bytes] | None = None
+    attachment_ext: str = "pdf"
     # Further sheets of the same workbook: (title, columns, rows) for the same arguments.
     more_sheets: Callable[..., list[tuple[str, tuple[Column, ...], Iterator[tuple]]]] | None = None
 
@@ -46,7 +61,8 @@ class ExportKind:
 
     @property
     def title(self) -> str:
-        return f"{self.title_zh} {self.title_en}"
+        """The sheet's title in the active language."""
+        return gettext(self.title_en)
 
     def get_columns(self) -> tuple[Column, ...]:
         """The header of the sheet; some kinds have a column per certificate level or activity."""
@@ -70,26 +86,20 @@ def teachers_rows(*, user, organisation: Organisation | None = None, role=None, 
     total = teachers.count()
 
     def rows():
+        genders, roles, actives = _labels(Teacher.Gender.choices), _labels(Teacher.Role.choices), _active_labels()
         for number, name, gender, school, code, path, role, hired, active in teachers.iterator(chunk_size=2000):
-            yield (number, name, GENDER_DISPLAY.get(gender), school, code, district(path),
-                   ROLE_DISPLAY.get(role, role), hired, ACTIVE_DISPLAY[active])
+            yield (number, name, genders.get(gender), school, code, district(path),
+                   roles.get(role, role), hired, actives[active])
 
     return total, rows()
 
 
+# Headers re-import: each one's Chinese and English are names the import knows (hr.sheets.columns).
 TEACHER_COLUMNS = (
-    Column("工号/employee_no", 14), Column("姓名/name", 12), Column("性别/gender", 8),
-    Column("学校/school", 24), Column("学校代码/school_code", 14), Column("区县/district", 14),
-    Column("岗位/role", 14), Column("入职日期/hire_date", 14, "date"), Column("在职/active", 8),
+    Column(_("Employee number")), Column(_("Name")), Column(_("Gender")),
+    Column(_("School")), Column(_("School code")), Column(_("District")),
+    Column(_("Role")), Column(_("Hire date"), kind="date"), Column(_("Employment status")),
 )
-
-
-STATUS_DISPLAY = {
-    Certificate.Status.ACTIVE: "有效/valid",
-    Certificate.Status.EXPIRED: "已过期/expired",
-    Certificate.Status.REVOKED: "已撤销/revoked",
-    Certificate.Status.SUPERSEDED: "已换发/superseded",
-}
 
 
 def _day(value) -> date | None:
@@ -107,11 +117,11 @@ def _within(user, organisation: Organisation | None) -> list[Organisation]:
 # ---------------------------------------------------------------- certificate roster
 
 ROSTER_COLUMNS = (
-    Column("姓名/name", 12), Column("工号/employee_no", 14), Column("学校/school", 24),
-    Column("区县/district", 14), Column("岗位/role", 14), Column("证书等级/level", 10),
-    Column("证书编号/cert_no", 20), Column("发证日期/issued_on", 14, "date"),
-    Column("有效期至/expires_on", 14, "date"), Column("状态/status", 14),
-    Column("本周期学时/hours_this_cycle", 14, "number"),
+    Column(_("Name")), Column(_("Employee number")), Column(_("School")),
+    Column(_("District")), Column(_("Role")), Column(_("Certificate level")),
+    Column(_("Certificate number")), Column(_("Issued on"), kind="date"),
+    Column(_("Expires on"), kind="date"), Column(_("Status")),
+    Column(_("Hours this cycle"), kind="number"),
 )
 
 
@@ -124,10 +134,11 @@ def certificate_roster_rows(*, user, organisation: Organisation | None = None, l
                                     expiring_before=_day(expiring_before), on=_day(on))
 
     def rows():
+        roles, statuses = _labels(Teacher.Role.choices), _labels(Certificate.Status.choices)
         for (name, number, school, district, role_code, level_code, cert_no, issued, expires,
              status_code, hours) in query.iterator(chunk_size=2000):
-            yield (name, number, school, district, ROLE_DISPLAY.get(role_code, role_code),
-                   level_code, cert_no, issued, expires, STATUS_DISPLAY.get(status_code, status_code),
+            yield (name, number, school, district, roles.get(role_code, role_code),
+                   level_code, cert_no, issued, expires, statuses.get(status_code, status_code),
                    hours)
 
     return query.count(), rows()
@@ -142,17 +153,16 @@ def _levels() -> list[str]:
 def holding_columns() -> tuple[Column, ...]:
     per_level = []
     for code in _levels():
-        per_level += [Column(f"{code}证及以上人数/{code}_or_above", 12, "int"),
-                      Column(f"{code}证持证率/{code}_rate", 12, "percent"),
-                      Column(f"{code}证目标/{code}_target", 10, "percent"),
-                      Column(f"{code}证差距/{code}_gap", 10, "percent")]
-    return (Column("类别/kind", 16), Column("区县/district", 14), Column("学校/school", 24),
-            Column("教师数/teachers", 10, "int"), Column("新教师(不计)/new_teachers", 12, "int"),
-            Column("计入人数/counted", 10, "int"), *per_level)
+        per_level += [Column(gettext("%(level)s or above") % {"level": code}, kind="int"),
+                      Column(gettext("%(level)s holding rate") % {"level": code}, kind="percent"),
+                      Column(gettext("%(level)s target") % {"level": code}, kind="percent"),
+                      Column(gettext("%(level)s gap") % {"level": code}, kind="percent")]
+    return (Column(_("Kind")), Column(_("District")), Column(_("School")),
+            Column(_("Number of teachers"), kind="int"), Column(_("New teachers (not counted)"), kind="int"),
+            Column(_("Counted"), kind="int"), *per_level)
 
 
-HOLDING_KIND = {"school": "学校/school", "district": "区县小计/district subtotal",
-                "total": "合计/total"}
+HOLDING_KIND = {"school": _("School"), "district": _("District subtotal"), "total": _("Total")}
 
 
 def holding_rows(*, user, organisation: Organisation | None = None, on=None, **_ignored):
@@ -166,7 +176,7 @@ def holding_rows(*, user, organisation: Organisation | None = None, on=None, **_
         cells = []
         for code in levels:
             cells += [row.holders[code], row.rate(code), row.target(code), row.gap(code)]
-        return (HOLDING_KIND[kind], district, name, row.teachers, row.new_teachers, row.counted, *cells)
+        return (str(HOLDING_KIND[kind]), district, name, row.teachers, row.new_teachers, row.counted, *cells)
 
     # One aggregate query per top of the scope; the sheet has one line per school, so it is
     # small enough to build in memory.
@@ -195,9 +205,10 @@ TREND_MONTHS = 24
 
 
 def holding_trend_columns() -> tuple[Column, ...]:
-    return (Column("月末/month_end", 14, "date"), Column("计入人数/counted", 10, "int"),
-            *[Column(f"{code}证持证率/{code}_rate", 12, "percent") for code in _levels()],
-            Column("学时进度达标比例/on_pace_share", 14, "percent"))
+    return (Column(_("Month end"), kind="date"), Column(_("Counted"), kind="int"),
+            *[Column(gettext("%(level)s holding rate") % {"level": code}, kind="percent")
+              for code in _levels()],
+            Column(_("Share on pace"), kind="percent"))
 
 
 def holding_trend_sheet(*, user, organisation: Organisation | None = None, on=None, **_ignored):
@@ -219,17 +230,17 @@ def holding_trend_sheet(*, user, organisation: Organisation | None = None, on=No
             yield (day, counted, *[rates[code] for code in levels],
                    p["on_pace"] / total if total else None)
 
-    return [("持证率趋势", holding_trend_columns(), rows())]
+    return [(gettext("Holding rate trend"), holding_trend_columns(), rows())]
 
 
 # ---------------------------------------------------------------- training hours
 
 HOURS_COLUMNS = (
-    Column("工号/employee_no", 14), Column("姓名/name", 12), Column("学校/school", 24),
-    Column("区县/district", 14), Column("岗位/role", 14),
-    Column("周期开始/cycle_start", 14, "date"), Column("周期结束/cycle_end", 14, "date"),
-    Column("本周期学时/hours", 12, "number"), Column("周期目标/target", 10, "number"),
-    Column("完成比例/share", 10, "percent"), Column("最近培训/last_training", 14, "date"),
+    Column(_("Employee number")), Column(_("Name")), Column(_("School")),
+    Column(_("District")), Column(_("Role")),
+    Column(_("Cycle start"), kind="date"), Column(_("Cycle end"), kind="date"),
+    Column(_("Hours this cycle"), kind="number"), Column(_("Cycle target"), kind="number"),
+    Column(_("Share done"), kind="percent"), Column(_("Last training"), kind="date"),
 )
 
 
@@ -242,9 +253,10 @@ def hours_rows(*, user, organisation: Organisation | None = None, role=None, on=
                                 on=on).count()
 
     def stream():
+        roles = _labels(Teacher.Role.choices)
         for row in training_hours_rows(user=user, organisation=organisation, role=role or None,
                                        on=on):
-            yield (*row[:4], ROLE_DISPLAY.get(row[4], row[4]), *row[5:])
+            yield (*row[:4], roles.get(row[4], row[4]), *row[5:])
 
     return total, stream()
 
@@ -269,11 +281,11 @@ def _activity_types() -> list:
 
 
 def workload_columns() -> tuple[Column, ...]:
-    return (Column("学期/term", 18), Column("工号/employee_no", 14), Column("姓名/name", 12),
-            Column("学校/school", 24), Column("岗位/role", 14),
-            *[Column(f"{name}/{code}", 12, "number") for code, name in _activity_types()],
-            Column("合计/total", 10, "number"), Column("与班主任工作量之比/vs_head_teacher", 14, "percent"),
-            Column("心理辅导室值班小时/room_duty_hours", 14, "number"))
+    return (Column(_("Term")), Column(_("Employee number")), Column(_("Name")),
+            Column(_("School")), Column(_("Role")),
+            *[Column(name, kind="number") for _code, name in _activity_types()],
+            Column(_("Total"), kind="number"), Column(_("Against the head-teacher norm"), kind="percent"),
+            Column(_("Counselling-room duty hours"), kind="number"))
 
 
 def workload_rows(*, user, organisation: Organisation | None = None, term=None, **_ignored):
@@ -284,11 +296,12 @@ def workload_rows(*, user, organisation: Organisation | None = None, term=None, 
     total = sum(len(report.counsellors) for _t, report in reports)
 
     def stream():
+        roles = _labels(Teacher.Role.choices)
         for term_, report in reports:
             for row in report.counsellors:
                 teacher = row.teacher
                 yield (f"{term_.year} {term_.label}", teacher.employee_no, teacher.name,
-                       teacher.school.name, ROLE_DISPLAY.get(teacher.role, teacher.role),
+                       teacher.school.name, roles.get(teacher.role, teacher.role),
                        *[row.by_type.get(code, 0) for code in codes], row.total, row.ratio,
                        row.duty_hours)
 
@@ -298,9 +311,9 @@ def workload_rows(*, user, organisation: Organisation | None = None, term=None, 
 # ---------------------------------------------------------------- assignment completion
 
 ASSIGNMENT_COLUMNS = (
-    Column("区县/district", 14), Column("学校/school", 24), Column("学校代码/school_code", 14),
-    Column("应完成人次/assigned", 12, "int"), Column("已完成/completed", 10, "int"),
-    Column("未完成/outstanding", 10, "int"), Column("完成率/completion_rate", 12, "percent"),
+    Column(_("District")), Column(_("School")), Column(_("School code")),
+    Column(_("Assigned teachers"), kind="int"), Column(_("Completed"), kind="int"),
+    Column(_("Outstanding"), kind="int"), Column(_("Completion rate"), kind="percent"),
 )
 
 
@@ -311,7 +324,7 @@ def assignments_rows(*, user, organisation: Organisation | None = None, assignme
         from courses.models import Assignment
 
         chosen = Assignment.objects.filter(pk=assignment).first()
-    rows = assignment_completion_by_school(user=user, assignment=chosen)
+    rows = assignment_completion_by_school(user=user, roles=DESK_ROLES, assignment=chosen)
     if organisation is not None:
         rows = [r for r in rows if r.school.path.startswith(organisation.path)]
     district = district_names()
@@ -322,6 +335,36 @@ def assignments_rows(*, user, organisation: Organisation | None = None, assignme
                    r.outstanding, (r.completed / r.assigned) if r.assigned else None)
 
     return len(rows), stream()
+
+
+# ---------------------------------------------------------------- activation slips
+
+ACTIVATION_COLUMNS = (
+    Column(_("Employee number")), Column(_("Name")), Column(_("School")), Column(_("Activation code")),
+    Column(_("Expires on"), kind="date"),
+)
+
+
+def activation_rows(*, user, organisation: Organisation | None = None, **_ignored):
+    """New activation codes for the teachers of the scope (or one organisation in it) who have
+    never logged in, issued through people's service: the codes exist only in this sheet."""
+    rows = []
+    for top in _within(user, organisation):
+        teachers = list(teachers_to_activate(user, organisation=top, roles=DESK_ROLES)
+                        .select_related("school"))
+        if not teachers:
+            continue
+        for teacher, code, expires in activation_codes_issue(teachers=teachers, issued_by=user,
+                                                             organisation=top):
+            rows.append((teacher.employee_no, teacher.name, teacher.school.name,
+                         activation_code_display(code), timezone.localtime(expires).date()))
+    return len(rows), iter(rows)
+
+
+def _slips(rows: list[tuple]) -> bytes:
+    from .slips import slips_pdf
+
+    return slips_pdf(rows)
 
 
 EXPORTS: dict[str, ExportKind] = {
@@ -337,6 +380,8 @@ EXPORTS: dict[str, ExportKind] = {
                            filters=("term",)),
     "assignments": ExportKind("assignments", "培训完成率", "Assignment completion",
                               ASSIGNMENT_COLUMNS, assignments_rows),
+    "activation": ExportKind("activation", "激活码", "Activation codes", ACTIVATION_COLUMNS,
+                             activation_rows, attachment=_slips),
 }
 
 

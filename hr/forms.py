@@ -15,6 +15,7 @@ from .exports import EXPORTS
 from .selectors import DESK_ROLES
 from .sheets.errors import SheetRefused
 from .sheets.reading import check_file
+from .sheets.safety import SUFFIXES
 
 IMPORT_CHOICES = [
     ("teachers", _("Teachers roster")),
@@ -28,13 +29,14 @@ EXPORT_LABELS = {
     "hours": _("Training hours"),
     "workload": _("Counsellor workload"),
     "assignments": _("Assignment completion"),
+    "activation": _("Activation slips (teachers who have never logged in; new codes void earlier ones)"),
 }
 
 
 class ImportForm(forms.Form):
     sheet = forms.ChoiceField(label=_("What the sheet holds"), choices=())
-    file = forms.FileField(label=_("Excel file (.xlsx)"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    file = forms.FileField(label=_("Excel or CSV file (.xlsx, .xls, .ods, .et, .csv)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUFFIXES)}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,13 +47,13 @@ class ImportForm(forms.Form):
         # The cheap checks run here too, so a wrong file is refused at once, before any job.
         try:
             if hasattr(upload, "temporary_file_path"):
-                check_file(upload.temporary_file_path())
+                check_file(upload.temporary_file_path(), upload.name)
             else:
-                with tempfile.NamedTemporaryFile(suffix=".xlsx") as temp:
+                with tempfile.NamedTemporaryFile() as temp:
                     for chunk in upload.chunks():
                         temp.write(chunk)
                     temp.flush()
-                    check_file(temp.name)
+                    check_file(temp.name, upload.name)
         except SheetRefused as exc:
             raise forms.ValidationError(exc.message) from None
         upload.seek(0)

@@ -19,9 +19,11 @@ from django.utils import timezone
 from certification.models import Certificate, CertificateLevel, TrainingEntry
 from certification.selectors import figures_deferred, figures_forget
 from certification.services import certificate_record_imported, training_entry_record
-from people.models import Organisation, StaffRole, Teacher
+from people import purposes
+from people.models import LoginPhone, Organisation, Teacher
 from people.selectors import organisation_scope
-from people.services import teacher_bulk_write
+from people.phones import phone_normalise
+from people.services import login_phones_write, teacher_bulk_write, user_emails_set
 from people.tasks import send_account_invitations
 
 from .sheets.columns import CERTIFICATES, HEADERS, SPECS, TEACHERS, TRAINING, SheetSpec
@@ -30,7 +32,7 @@ from .sheets.normalise import (ACTIVE_DISPLAY, GENDER_DISPLAY, ROLE_DISPLAY, cle
                                parse_date, parse_gender, parse_hours, parse_level, parse_role)
 from .sheets.reading import SheetLayout, open_sheet
 
-IMPORT_ROLES = StaffRole.HR_ROLES
+IMPORT_ROLES = purposes.HR_IMPORT
 PREVIEW_ERRORS = 500
 PREVIEW_SAMPLE = 20
 CHUNK = 5000
@@ -51,6 +53,8 @@ class Plan:
     unchanged: int = 0
     errors: ErrorLog = field(default_factory=lambda: ErrorLog(keep=PREVIEW_ERRORS * 2))
     header_row: int = 0
+    # Rosters: employee number -> log-in mobile (written by people, never shown in a preview).
+    phones: dict[str, str] = field(default_factory=dict)
 
     @property
     def error_rows(self) -> int:
@@ -165,6 +169,25 @@ def _email(value) -> str:
     return text
 
 
+def _phone(value) -> str:
+    number = phone_normalise(value)
+    if number is None:
+        raise CellError("手机号格式不正确（应为11位中国大陆手机号）", "not a mainland mobile number")
+    return number
+
+
+def _check_phones(plan: Plan, layout: SheetLayout, rows: dict[str, int]) -> None:
+    """A log-in phone belongs to one account: refuse numbers another teacher already has."""
+    wanted_by = {phone: number for number, phone in plan.phones.items()}
+    for chunk in _chunks(list(wanted_by)):
+        for phone, owner in LoginPhone.objects.filter(number__in=chunk).values_list(
+                "number", "user__username"):
+            if wanted_by[phone] != owner:
+                plan.errors.append(RowError(rows[wanted_by[phone]], layout.column_name("phone"), "",
+                                            bilingual("该手机号已被其他教师使用",
+                                                      "another teacher logs in with this number")))
+
+
 def _not_future(value: date) -> date:
     if value > _today():
         raise CellError("日期晚于今天", "date is in the future")
@@ -181,6 +204,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
     parsed = []  # (row number, employee_no, fields) of rows that read cleanly
     first_seen: dict[str, int] = {}
     other_codes: dict[str, bool] = {}  # codes outside the scope: known elsewhere or unknown
+    phone_rows: dict[str, int] = {}  # mobile number -> the row it first appeared on
     with open_sheet(path, TEACHERS) as (layout, rows):
         plan.header_row = layout.header_row
         for sheet_row in rows:
@@ -195,6 +219,12 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
             role = r.get("role", parse_role)
             hire_date = r.get("hire_date", lambda v: _not_future(parse_date(v)))
             email = r.get("email", _email, max_length=254)
+            phone = r.get("phone", _phone)
+            if phone and phone in phone_rows:
+                r.fail("phone", "", bilingual(f"手机号与第 {phone_rows[phone]} 行重复",
+                                              f"same mobile number as row {phone_rows[phone]}"))
+            elif phone:
+                phone_rows[phone] = sheet_row.number
             school = schools.get(code) if code else None
             if code and school is None:
                 if code not in other_codes:
@@ -207,6 +237,8 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
                                                         f"same employee number as row {first_seen[number]}"))
             elif number:
                 first_seen[number] = sheet_row.number
+            if r.ok and phone:
+                plan.phones[number] = phone
             if r.ok:
                 parsed.append((sheet_row.number, number, {
                     "name": name, "school_id": school[0], "gender": gender, "role": role,
@@ -266,23 +298,15 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
             plan.updates.append({"row": row, "pk": pk, "employee_no": number, "changes": changes, **new})
         else:
             plan.unchanged += 1
+    _check_phones(plan, layout, first_seen)
     plan.errors.sort(key=lambda e: e.row)
     return plan
 
 
 def _set_new_account_emails(creates: list[dict]) -> list[int]:
     """Give the accounts just created for new teachers the file's e-mail; returns their user ids."""
-    User = get_user_model()
-    wanted = {row["employee_no"]: row["email"] for row in creates if row.get("email")}
-    ids = []
-    numbers = list(wanted)
-    for chunk in _chunks(numbers):
-        users = list(User.objects.filter(username__in=chunk).only("pk", "username", "email"))
-        for user in users:
-            user.email = wanted[user.username]
-            ids.append(user.pk)
-        User.objects.bulk_update(users, ["email"], batch_size=500)
-    return ids
+    return user_emails_set(emails={row["employee_no"]: row["email"]
+                                   for row in creates if row.get("email")})
 
 
 def _queue_invitations(user_ids: list[int], size: int = 500) -> None:
@@ -321,6 +345,8 @@ def teachers_commit(*, path, user, progress=None, plan: Plan | None = None) -> d
         figures_forget()
         transaction.on_commit(_rebuild_figures)
         invited = _set_new_account_emails(plan.creates)
+        if plan.phones:
+            login_phones_write(numbers=plan.phones)
         if invited:
             # Only once the roster is really written: a rolled-back import invites nobody.
             transaction.on_commit(lambda: _queue_invitations(invited))

@@ -2,27 +2,32 @@
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from people.access import staff_required
-from people.models import StaffRole, Teacher
-from people.selectors import teacher_list_in_scope
+from certification.records import records_alert_latest
+from people import purposes
+from people.models import Teacher
+from people.selectors import teacher_list_in_scope, user_has_staff_role
 
 from . import privacy
 
 from .exports import EXPORTS
 from .forms import EXPORT_LABELS, IMPORT_CHOICES, EraseForm, ExportForm, ImportForm
 from .imports import IMPORT_ROLES
-from .models import Job
+from .models import Job, private_storage
 from .selectors import DESK_ROLES, job_get_for_user, job_list_for_user
-from .services import JobError, job_commit_request, job_export_create, job_import_create
+from .services import (JobError, export_attachment_name, job_commit_request, job_export_create,
+                       job_import_create)
 from .sheets.columns import SPECS
 from .sheets.errors import SheetRefused
 from .sheets.reading import MB, max_bytes
@@ -48,7 +53,13 @@ def desk(request):
     jobs = job_list_for_user(request.user)
     can_import = request.user.is_superuser or bool(
         request.user.staff_roles.filter(role__in=IMPORT_ROLES).exists())
+    # City HR answer for the whole city's records: the chains' alert is theirs.
+    records_alert = None
+    if request.user.is_superuser or user_has_staff_role(request.user,
+                                                        roles=purposes.RECORDS_INTEGRITY):
+        records_alert = records_alert_latest()
     return render(request, "hr/desk.html", {
+        "records_alert": records_alert,
         "jobs": jobs, "export_form": ExportForm(user=request.user), "can_import": can_import,
         "import_kinds": IMPORT_CHOICES, "labels": SHEET_LABELS,
         "any_active": any(job.is_active for job in jobs),
@@ -100,6 +111,7 @@ def job_detail(request, job_id):
     return render(request, "hr/job_detail.html", {
         "job": job, "preview": preview, "counts": preview.get("counts", {}),
         "result": preview.get("result"), "label": SHEET_LABELS.get(job.sheet, job.sheet),
+        "has_attachment": bool(getattr(EXPORTS.get(job.sheet), "attachment", None)),
         "can_confirm": (job.status == Job.Status.PREVIEW_READY and job.requester_id == request.user.pk
                         and not preview.get("counts", {}).get("errors")),
     })
@@ -135,9 +147,22 @@ def job_download(request, job_id):
     job = job_get_for_user(request.user, job_id)
     if not job.has_download:
         raise Http404
-    stamp = (job.finished_at or job.created_at).strftime("%Y%m%d-%H%M")
+    # Local time (Asia/Shanghai), and the title in the language the file was written in.
+    stamp = timezone.localtime(job.finished_at or job.created_at).strftime("%Y%m%d-%H%M")
     kind = EXPORTS.get(job.sheet)
-    title = kind.title_zh if kind else job.sheet
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        title = kind.title if kind else job.sheet
+    if request.GET.get("part") == "attachment":
+        # The activation slips: the PDF written beside the sheet from the same rows.
+        if kind is None or kind.attachment is None:
+            raise Http404
+        storage = private_storage()
+        name = export_attachment_name(job)
+        if not storage.exists(name):
+            raise Http404
+        return FileResponse(storage.open(name, "rb"), as_attachment=True,
+                            filename=f"{title}-{stamp}.{kind.attachment_ext}",
+                            content_type="application/pdf")
     return FileResponse(job.result_file.open("rb"), as_attachment=True,
                         filename=f"{title}-{stamp}.xlsx", content_type=XLSX)
 
@@ -157,10 +182,10 @@ def template_download(request, sheet):
 # --- Personal data of one teacher (PIPL) --------------------------------------------------------
 
 def _teacher_in_hr_scope(request, pk: int) -> Teacher:
-    return get_object_or_404(teacher_list_in_scope(request.user, roles=StaffRole.HR_ROLES), pk=pk)
+    return get_object_or_404(teacher_list_in_scope(request.user, roles=purposes.PRIVACY), pk=pk)
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.PRIVACY)
 def teacher_data_export(request, pk: int):
     """Everything held about one teacher, as a JSON file for their request."""
     teacher = _teacher_in_hr_scope(request, pk)
@@ -173,7 +198,7 @@ def teacher_data_export(request, pk: int):
     return response
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.PRIVACY)
 def teacher_erase(request, pk: int):
     """Confirm, then erase one teacher's personal data (certificate history kept, anonymised)."""
     teacher = _teacher_in_hr_scope(request, pk)

@@ -66,7 +66,7 @@ def holding_by_child(organisation: Organisation, *, on: date) -> list[ChildRate]
         dict(r.targets), r.depth == 1 and r.organisation.path in parents) for r in children]
 
 
-def completion_by_child(organisation: Organisation, *, user) -> list[dict]:
+def completion_by_child(organisation: Organisation, *, user, roles) -> list[dict]:
     """Assigned training completed per child of `organisation`, rolled up from the per-school
     figures of `assignment_completion_by_school` (the assignments sheet's rule)."""
     from courses.selectors import assignment_completion_by_school
@@ -77,7 +77,7 @@ def completion_by_child(organisation: Organisation, *, user) -> list[dict]:
         children = [organisation]
     width = len(children[0].path)
     totals = {c.path: {"organisation": c, "assigned": 0, "completed": 0} for c in children}
-    for row in assignment_completion_by_school(user=user):
+    for row in assignment_completion_by_school(user=user, roles=roles):
         total = totals.get(row.school.path[:width])
         if total is not None and row.school.path.startswith(organisation.path):
             total["assigned"] += row.assigned

@@ -21,9 +21,10 @@ from certification.models import (
     WorkloadEntry,
     WorkloadEntryLocked,
 )
-from people.models import AuditEntry, StaffRole, Teacher
+from people import purposes
+from people.models import AuditEntry, Notice, Teacher
 from people.selectors import organisation_scope, teacher_for_user
-from people.services import audit_record
+from people.services import audit_record, notice_send
 
 # --- The privacy rule for notes ---------------------------------------------------------------
 
@@ -286,11 +287,27 @@ def workload_entry_bulk_create(*, by, rows: Sequence[Mapping], submit: bool = Fa
 # --- Approval ---------------------------------------------------------------------------------
 
 
+@transaction.atomic
+def workload_notes_erase(*, teacher: Teacher, by) -> int:
+    """Blank a counsellor's notes, approved ones included (personal-data erasure), audited.
+
+    The one change an approved entry accepts: the law requires the text to go, and the counts
+    and credit it was approved for stay.
+    """
+    count = (WorkloadEntry.objects.filter(teacher=teacher).exclude(note="")
+             .update(note=""))
+    if count:
+        audit_record(actor=by, action=AuditEntry.Action.TEXT_ERASE,
+                     organisation=teacher.school, target=teacher.employee_no,
+                     detail=f"workload notes: {count}")
+    return count
+
+
 def workload_user_may_approve(*, user, teacher: Teacher) -> bool:
     """Whether `user` is a school admin over the counsellor's school (never for their own work)."""
     if teacher.user_id == getattr(user, "pk", None):
         return False
-    return organisation_scope(user, roles=[StaffRole.Role.SCHOOL_ADMIN]).filter(
+    return organisation_scope(user, roles=purposes.WORKLOAD_APPROVAL).filter(
         pk=teacher.school_id).exists()
 
 
@@ -335,6 +352,16 @@ def workload_entry_return(*, entry: WorkloadEntry, by, reason: str) -> WorkloadE
     audit_record(actor=by, action=AuditEntry.Action.WORKLOAD_RETURN,
                  organisation=entry.teacher.school, target=entry.teacher.employee_no,
                  detail=f"{entry.date:%Y-%m-%d} · {reason[:200]}")
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        notice_send(user=entry.teacher.user, kind=Notice.Kind.WORKLOAD_RETURNED,
+                    title=_("Your workload entry of %(date)s was returned") % {
+                        "date": entry.date.isoformat()},
+                    body=_("Reason: %(reason)s") % {"reason": reason[:200]},
+                    url=reverse("certification:workload_my_entries"))
     return entry
 
 

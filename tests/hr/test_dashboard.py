@@ -45,10 +45,10 @@ def test_holding_chart_equals_the_holding_sheet(client, tree, city, tmp_path):
     client.force_login(hr)
     path = tmp_path / "holding.xlsx"
     export_run_to_path(user=hr, sheet="holding", path=path)
-    header, rows = sheet_rows(path, "类别/kind")
-    school_col, rate_col = header.index("学校/school"), header.index("C证持证率/C_rate")
+    header, rows = sheet_rows(path, "类别")
+    school_col, rate_col = header.index("学校"), header.index("C证持证率")
     sheet = {r[school_col]: None if r[rate_col] is None else round(r[rate_col] * 100, 1)
-             for r in rows if r[0] == "学校/school"}
+             for r in rows if r[0] == "学校"}
     # The city's page: one bar per district, each a link one level down.
     response = client.get(reverse("certification:dashboard"))
     [c] = [lv for lv in response.context["holding"] if lv["code"] == "C"]
@@ -102,11 +102,11 @@ def test_completion_chart_equals_the_assignments_sheet(client, tree, city, tmp_p
     assert districts == {"甲区": (8, 1, 12.5), "乙区": (2, 0, 0.0)}
     path = tmp_path / "assignments.xlsx"
     export_run_to_path(user=hr, sheet="assignments", path=path)
-    header, rows = sheet_rows(path, "区县/district")
-    i = {h: header.index(h) for h in ("学校/school", "应完成人次/assigned", "已完成/completed",
-                                      "完成率/completion_rate")}
-    sheet = {r[i["学校/school"]]: (r[i["应完成人次/assigned"]], r[i["已完成/completed"]],
-                                  round(r[i["完成率/completion_rate"]] * 100, 1)) for r in rows}
+    header, rows = sheet_rows(path, "区（县）")
+    i = {h: header.index(h) for h in ("学校", "应完成人次", "已完成",
+                                      "完成率")}
+    sheet = {r[i["学校"]]: (r[i["应完成人次"]], r[i["已完成"]],
+                                  round(r[i["完成率"]] * 100, 1)) for r in rows}
     assert chart == sheet
     assert chart["甲一中"] == (4, 1, 25.0)
 

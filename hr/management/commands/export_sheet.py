@@ -6,6 +6,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from hr.exports import EXPORTS
+from hr.selectors import DESK_ROLES
 from hr.services import JobError, export_run_to_path
 from people.models import Organisation
 from people.selectors import user_is_staff_in_scope
@@ -14,7 +15,8 @@ from ._operator import operator
 
 
 class Command(BaseCommand):
-    help = "Export an organisation's sheet (teachers, roster, holding, hours, workload, assignments) to .xlsx."
+    help = ("Export an organisation's sheet (teachers, roster, holding, hours, workload, assignments, "
+            "activation: new codes and a PDF of slips beside the .xlsx) to .xlsx.")
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(EXPORTS))
@@ -26,11 +28,12 @@ class Command(BaseCommand):
         parser.add_argument("--status", help="roster: active, expired, revoked or superseded")
         parser.add_argument("--role", help="roster, teachers, hours: only this role code")
         parser.add_argument("--expiring-before", help="roster: expiring before this date (YYYY-MM-DD)")
+        parser.add_argument("--language", help="headers and labels in this language: zh-hans (default) or en")
         parser.add_argument("--term", help="workload: the term, e.g. 2024-autumn (default: the current one)")
         parser.add_argument("--on", help="holding, hours: the figures as they stood on this date "
                                          "(YYYY-MM-DD; default today)")
 
-    def handle(self, *args, kind, org, out, user, **options):
+    def handle(self, *args, kind, org, out, user, language=None, **options):
         params = {key: options[key] for key in ("level", "status", "role", "expiring_before", "term",
                                                 "on")
                   if options.get(key)}
@@ -47,13 +50,17 @@ class Command(BaseCommand):
             organisation = Organisation.objects.get(code=org)
         except Organisation.DoesNotExist:
             raise CommandError(f"No organisation with code {org!r}.") from None
-        if not user_is_staff_in_scope(actor, organisation):
+        if not user_is_staff_in_scope(actor, organisation, roles=DESK_ROLES):
             raise CommandError(f"{org} is outside {actor.get_username()}'s scope.")
         started = time.perf_counter()
         try:
             count = export_run_to_path(user=actor, sheet=kind, path=out, organisation=organisation,
-                                       params=params)
+                                       params=params, language=language)
         except (JobError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(
             f"{kind}: {count} rows written to {out} in {time.perf_counter() - started:.1f} s"))
+        if EXPORTS[kind].attachment is not None:
+            from pathlib import Path
+
+            self.stdout.write(f"and {Path(out).with_suffix('.' + EXPORTS[kind].attachment_ext)}")

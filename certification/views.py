@@ -246,7 +246,7 @@ def holding_rates(request):
     return render(request, "certification/holding_rates.html", {
         "org": org, "on": on, "form": form, "rows": rows, "codes": codes, "table": table,
         "total": rows[0] if rows else None, "chart_bars": bars, "chart_height": y + 6,
-        "missing": missing[:50], "missing_count": missing.count(),
+        "missing": missing[:50], "missing_count": selectors.compliance_missing_count(org, on=on),
         "short": selectors.schools_short_of_counsellors(org),
         "per_counsellor": getattr(settings, "STUDENTS_PER_FULL_TIME_COUNSELLOR", 1000),
         "ancestors": list(scope.filter(path__in=[org.path[:i] for i in range(

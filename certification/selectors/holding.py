@@ -264,6 +264,14 @@ def compliance_missing_level(organisation: Organisation, *, on: date) -> QuerySe
             .filter(lacking).select_related("school").order_by("school__path", "employee_no"))
 
 
+def compliance_missing_count(organisation: Organisation, *, on: date) -> int:
+    """How many teachers `compliance_missing_level` lists: one count per required role, each an
+    anti-join (an OR of NOT EXISTS over roles is run row by row)."""
+    teachers = Teacher.objects.filter(in_post_q(on), school__path__startswith=organisation.path)
+    return sum(teachers.filter(role=role).filter(~holds_rank_exists(on, rank)).count()
+               for role, rank in RoleRequirement.objects.values_list("role", "level__rank"))
+
+
 def schools_short_of_counsellors(organisation: Organisation) -> list[tuple[Organisation, int, int]]:
     """Schools whose student count calls for more full-time counsellors than they have:
     (school, required, actual), one per STUDENTS_PER_FULL_TIME_COUNSELLOR students started.

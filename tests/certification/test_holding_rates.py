@@ -71,6 +71,9 @@ def test_compliance_lists_who_lacks_the_required_level(tree):
     # The new teacher holds C already, so is compliant (compliance does not exclude new teachers).
     assert missing == {people["t"][2], people["t"][3], people["u"][1],
                        people["u"][2]}
+    from certification.selectors import compliance_missing_count
+
+    assert compliance_missing_count(tree["city"], on=ON) == 4
 
 
 def test_schools_short_of_full_time_counsellors(tree, settings):

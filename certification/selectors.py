@@ -9,12 +9,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
-    Count, DecimalField, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value,
+    Count, DecimalField, ExpressionWrapper, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value,
 )
 from django.db.models.functions import Coalesce, Greatest
 
 from people.models import Organisation, StaffRole, Teacher
-from people.selectors import organisation_scope
+from people import staffing
+from people.selectors import organisation_scope, post_bit_expression, teacher_posts_q
 
 from .eligibility import Eligibility, HeldLevel, LevelRule, Records, eligibility, years_after
 from .models import (
@@ -208,9 +209,12 @@ def new_teacher_since(on: date) -> date:
 
 
 def required_rank_expression():
-    """The rank the teacher's role requires (0: none), as one expression."""
-    return Coalesce(Subquery(RoleRequirement.objects.filter(role=OuterRef("role"))
-                             .values("level__rank")[:1], output_field=IntegerField()), Value(0))
+    """The highest rank any of the teacher's posts requires (0: none), as one expression."""
+    return Coalesce(Subquery(
+        RoleRequirement.objects.alias(hit=ExpressionWrapper(
+            post_bit_expression("role").bitand(OuterRef("posts")), output_field=IntegerField()))
+        .filter(hit__gt=0).order_by("-level__rank").values("level__rank")[:1],
+        output_field=IntegerField()), Value(0))
 
 
 # --- Holding rates: the one rule ------------------------------------------------------------
@@ -312,20 +316,10 @@ def compliance_missing_level(organisation: Organisation, *, on: date) -> QuerySe
             .select_related("school").order_by("school__path", "employee_no"))
 
 
-def schools_short_of_counsellors(organisation: Organisation) -> list[tuple[Organisation, int, int]]:
-    """Schools whose student count calls for more full-time counsellors than they have:
-    (school, required, actual), one per STUDENTS_PER_FULL_TIME_COUNSELLOR students started.
-    """
-    per = getattr(settings, "STUDENTS_PER_FULL_TIME_COUNSELLOR", 1000)
-    schools = (Organisation.objects.filter(path__startswith=organisation.path,
-                                           kind=Organisation.Kind.SCHOOL,
-                                           student_count__gte=per)
-               .annotate(counsellors=Count("teachers", filter=Q(
-                   teachers__is_active=True,
-                   teachers__role=Teacher.Role.FULL_TIME_COUNSELLOR)))
-               .order_by("path"))
-    return [(s, s.student_count // per, s.counsellors) for s in schools
-            if s.counsellors < s.student_count // per]
+def schools_short_of_counsellors(organisation: Organisation, *, on: date | None = None):
+    """Schools under `organisation` with fewer full-time counsellors than the staffing rules
+    require (people.staffing owns the rule)."""
+    return staffing.schools_short_of_counsellors(organisation, on=on or date.today())
 
 
 # --- Rosters for HR exports ------------------------------------------------------------------
@@ -357,7 +351,7 @@ def certificate_roster_rows(*, user, level: str | None = None, status: str | Non
     if status:
         qs = qs.filter(status=status)
     if role:
-        qs = qs.filter(teacher__role=role)
+        qs = qs.filter(teacher_posts_q([role], prefix="teacher__"))
     if expiring_before:
         qs = qs.filter(expires_on__lt=expiring_before)
     qs = qs.annotate(cycle_hours=Coalesce(hours, Value(Decimal("0")),
@@ -434,7 +428,7 @@ def certificate_roster_list(*, user, organisation: Organisation | None = None,
     if status:
         qs = qs.filter(status=status)
     if role:
-        qs = qs.filter(teacher__role=role)
+        qs = qs.filter(teacher_posts_q([role], prefix="teacher__"))
     if expiring_before:
         qs = qs.filter(expires_on__lt=expiring_before)
     qs = qs.annotate(cycle_hours=Coalesce(hours, Value(Decimal("0")),
@@ -459,7 +453,7 @@ def training_hours_list(*, user, organisation: Organisation | None = None,
     last = Subquery(in_cycle.values("teacher").annotate(m=Max("date")).values("m"))
     qs = Teacher.objects.filter(school__in=scope, is_active=True)
     if role:
-        qs = qs.filter(role=role)
+        qs = qs.filter(teacher_posts_q([role]))
     return (qs.annotate(cycle_hours=Coalesce(hours, Value(Decimal("0")),
                                              output_field=DecimalField(max_digits=9,
                                                                        decimal_places=2)),

@@ -235,11 +235,9 @@ def holding_rates(request):
         "org": org, "on": on, "form": form, "rows": rows, "codes": codes, "table": table,
         "total": rows[0] if rows else None, "chart_bars": bars, "chart_height": y + 6,
         "missing": missing[:50], "missing_count": missing.count(),
-        "short": selectors.schools_short_of_counsellors(org),
-        "per_counsellor": getattr(settings, "STUDENTS_PER_FULL_TIME_COUNSELLOR", 1000),
+        "short": selectors.schools_short_of_counsellors(org, on=on),
         "ancestors": [a for a in org.get_ancestors() if scope.filter(pk=a.pk).exists()],
-        "requirements": {r.role: r.level.code for r in
-                         RoleRequirement.objects.select_related("level")},
+        "requirements": dict(CertificateLevel.objects.values_list("rank", "code")),
     })
 
 

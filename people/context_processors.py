@@ -17,7 +17,7 @@ def _compute(user) -> dict:
     return {
         "uid": user.pk, "at": time.time(),
         "roles": sorted(set(staff_roles_for_user(user).values_list("role", flat=True))),
-        "counsellor": bool(teacher and teacher.is_active and teacher.role in Teacher.COUNSELLOR_ROLES),
+        "counsellor": bool(teacher and teacher.is_active and teacher.is_counsellor),
     }
 
 

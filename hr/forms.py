@@ -35,6 +35,9 @@ class ImportForm(forms.Form):
     sheet = forms.ChoiceField(label=_("What the sheet holds"), choices=())
     file = forms.FileField(label=_("Excel file (.xlsx)"),
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    mark_left = forms.BooleanField(
+        label=_("Mark as left every teacher of these schools who is not in this file"),
+        required=False, help_text=_("Teachers roster only. The preview names them before anything is written."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

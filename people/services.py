@@ -195,3 +195,26 @@ def audit_record(*, actor, action: str, organisation: Organisation, target: str 
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=(getattr(actor, "username", "") or "system")[:150], action=action,
         organisation=organisation, target=str(target)[:120], detail=str(detail)[:300])
+
+
+@transaction.atomic
+def student_count_record(*, organisation: Organisation, on: date, count: int) -> None:
+    """Record a school's number of students on a day (the day's figure is replaced)."""
+    from .models import StudentCount
+
+    StudentCount.objects.update_or_create(organisation=organisation, on=on, defaults={"count": count})
+
+
+@transaction.atomic
+def organisations_remove(*, organisation_ids: list[int]) -> int:
+    """Remove organisations (and their subtrees) that have no teachers; returns how many."""
+    nodes = list(Organisation.objects.filter(pk__in=organisation_ids))
+    for node in nodes:
+        if Teacher.objects.filter(school__path__startswith=node.path).exists():
+            raise PermissionDenied(_("An organisation with teachers cannot be removed."))
+    count = len(nodes)
+    # Deepest first, so a parent never goes before its children are gone.
+    for node in sorted(nodes, key=lambda n: -n.depth):
+        if Organisation.objects.filter(pk=node.pk).exists():
+            Organisation.objects.filter(pk=node.pk).delete()
+    return count

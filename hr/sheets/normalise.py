@@ -238,3 +238,28 @@ def parse_count(value) -> int:
     if number < 0 or number > 100_000 or float(text) != number:
         raise CellError("应为 0 到 100000 之间的整数", "must be a whole number from 0 to 100000")
     return number
+
+
+STAFF_ROLE_LABELS = {"培训者": "trainer", "培训师": "trainer", "审核员": "reviewer",
+                     "学校管理员": "school_admin", "区人事": "district_hr", "区县人事": "district_hr",
+                     "市人事": "city_hr", "TRAINER": "trainer", "REVIEWER": "reviewer",
+                     "SCHOOL ADMIN": "school_admin", "DISTRICT HR": "district_hr", "CITY HR": "city_hr"}
+STAFF_ROLE_DISPLAY = {"trainer": "培训者", "reviewer": "审核员", "school_admin": "学校管理员",
+                      "district_hr": "区人事", "city_hr": "市人事"}
+
+
+def parse_staff_roles(value) -> list[str]:
+    """Staff roles from a 管理角色 cell: 学校管理员, 培训者, 审核员, 区人事, 市人事 (several allowed)."""
+    codes = []
+    for part in _LIST_SEPARATORS.split(clean_text(value)):
+        part = part.strip()
+        if not part:
+            continue
+        code = STAFF_ROLE_LABELS.get(part) or STAFF_ROLE_LABELS.get(part.upper()) or (
+            part.lower() if part.lower() in STAFF_ROLE_DISPLAY else None)
+        if code is None:
+            raise CellError(f"未知管理角色「{part}」：应为 学校管理员、培训者、审核员、区人事 或 市人事",
+                            f"unknown staff role '{part}'")
+        if code not in codes:
+            codes.append(code)
+    return codes

@@ -316,6 +316,12 @@ def compliance_missing_level(organisation: Organisation, *, on: date) -> QuerySe
             .select_related("school").order_by("school__path", "employee_no"))
 
 
+def staffing_in_scope(*, user, on: date) -> list:
+    """Every school of the user's scope with its counsellor staffing (people.staffing's rule)."""
+    scope = organisation_scope(user, roles=ROSTER_ROLES)
+    return [row for top in _scope_tops(scope) for row in staffing.staffing_rows(top, on=on)]
+
+
 def schools_short_of_counsellors(organisation: Organisation, *, on: date | None = None):
     """Schools under `organisation` with fewer full-time counsellors than the staffing rules
     require (people.staffing owns the rule)."""

@@ -339,8 +339,10 @@ def dashboard(request):
     pace_total = (pace["on_pace"] + pace["behind"] + pace["far_behind"]) or 1
     pace_rows = [(_("On pace"), pace["on_pace"]), (_("Behind"), pace["behind"]),
                  (_("Far behind"), pace["far_behind"])]
+    staffing = selectors.staffing_in_scope(user=request.user, on=on)
     return render(request, "certification/dashboard.html", {
-        "on": on, "codes": codes, "holding": holding,
+        "on": on, "codes": codes, "holding": holding, "staffing": staffing,
+        "staffing_gap": sum(r.gap for r in staffing),
         "completion": completion,
         "completion_chart": _bars([(r.school.name, float(r.rate), f"{r.rate}%")
                                    for r in completion]),

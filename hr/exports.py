@@ -18,12 +18,14 @@ from certification.selectors import (certificate_roster_list, holding_rates, tra
 from certification.workload.selectors import (workload_term_containing, workload_term_get,
                                               workload_term_recent, workload_term_report)
 from courses.selectors import assignment_completion_by_school
-from people.models import Organisation, Teacher
-from people.selectors import organisation_scope
+from people.models import Organisation, Teacher, flags_codes
+from people.selectors import organisation_scope, teacher_posts_q
+from people.staffing import staffing_rows
 
 from .selectors import DESK_ROLES
 from .sheets.errors import bilingual
-from .sheets.normalise import ACTIVE_DISPLAY, GENDER_DISPLAY, ROLE_DISPLAY
+from .sheets.normalise import (GENDER_DISPLAY, EMPLOYMENT_DISPLAY, ROLE_DISPLAY, STAGE_DISPLAY,
+                               posts_display)
 from .sheets.writing import Column
 
 
@@ -76,17 +78,19 @@ def teachers_rows(*, user, organisation: Organisation | None = None, role=None, 
     district = _district_names(orgs)
     teachers = Teacher.objects.filter(school__in=scope)
     if role:
-        teachers = teachers.filter(role=role)
+        teachers = teachers.filter(teacher_posts_q([role]))
     teachers = (teachers
                 .order_by("school__path", "employee_no")
                 .values_list("employee_no", "name", "gender", "school__name", "school__code",
-                             "school__path", "role", "hire_date", "is_active"))
+                             "school__path", "role", "posts", "hire_date", "status"))
     total = teachers.count()
 
     def rows():
-        for number, name, gender, school, code, path, role, hired, active in teachers.iterator(chunk_size=2000):
+        for number, name, gender, school, code, path, role, posts, hired, status in teachers.iterator(chunk_size=2000):
+            # The primary post first, as the roster's 岗位 cell takes them back.
+            codes = [role] + [c for c in flags_codes(Teacher.Role, posts) if c != role]
             yield (number, name, GENDER_DISPLAY.get(gender), school, code, district(path),
-                   ROLE_DISPLAY.get(role, role), hired, ACTIVE_DISPLAY[active])
+                   posts_display(codes), hired, EMPLOYMENT_DISPLAY.get(status, status))
 
     return total, rows()
 
@@ -94,7 +98,7 @@ def teachers_rows(*, user, organisation: Organisation | None = None, role=None, 
 TEACHER_COLUMNS = (
     Column("工号/employee_no", 14), Column("姓名/name", 12), Column("性别/gender", 8),
     Column("学校/school", 24), Column("学校代码/school_code", 14), Column("区县/district", 14),
-    Column("岗位/role", 14), Column("入职日期/hire_date", 14, "date"), Column("在职/active", 8),
+    Column("岗位/role", 14), Column("入职日期/hire_date", 14, "date"), Column("在职状态/status", 10),
 )
 
 
@@ -307,6 +311,41 @@ def assignments_rows(*, user, organisation: Organisation | None = None, assignme
     return len(rows), stream()
 
 
+# ---------------------------------------------------------------- counsellor staffing
+
+STAFFING_COLUMNS = (
+    Column("学校", 26), Column("学段", 16), Column("学生数", 10, "int"),
+    Column("专职心理教师", 12, "int"), Column("应配", 8, "int"), Column("缺口", 8, "int"),
+)
+
+
+def scope_tops(scope) -> list[Organisation]:
+    """The highest organisations of a scope (none lies under another)."""
+    tops: list[Organisation] = []
+    for node in scope.order_by("depth", "path"):
+        if not any(node.path.startswith(t.path) for t in tops):
+            tops.append(node)
+    return tops
+
+
+def staffing_sheet_rows(*, user, organisation: Organisation | None = None, on=None, **_ignored):
+    """Every school of the scope (or one organisation in it): stages, students on `on` (default
+    today), full-time counsellors, how many the staffing rules require, and the gap."""
+    on = on or timezone.localdate()
+    if isinstance(on, str):
+        on = date.fromisoformat(on)
+    scope = organisation_scope(user, roles=DESK_ROLES)
+    tops = [organisation] if organisation is not None else scope_tops(scope)
+    rows = [row for top in tops for row in staffing_rows(top, on=on)]
+
+    def stream():
+        for r in rows:
+            yield (r.school.name, "、".join(STAGE_DISPLAY[s] for s in r.stages), r.students,
+                   r.full_time, r.required, r.gap)
+
+    return len(rows), stream()
+
+
 EXPORTS: dict[str, ExportKind] = {
     "teachers": ExportKind("teachers", "教师名册", "Teachers roster", TEACHER_COLUMNS, teachers_rows,
                            filters=("role",)),
@@ -319,6 +358,8 @@ EXPORTS: dict[str, ExportKind] = {
                            filters=("term",)),
     "assignments": ExportKind("assignments", "培训完成率", "Assignment completion",
                               ASSIGNMENT_COLUMNS, assignments_rows),
+    "staffing": ExportKind("staffing", "心理教师配备", "Counsellor staffing", STAFFING_COLUMNS,
+                           staffing_sheet_rows, filters=("on",)),
 }
 
 

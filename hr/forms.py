@@ -20,6 +20,7 @@ IMPORT_CHOICES = [
     ("teachers", _("Teachers roster")),
     ("certificates", _("Certificates held")),
     ("training", _("Offline training hours")),
+    ("organisations", _("Organisations")),
 ]
 EXPORT_LABELS = {
     "teachers": _("Teachers roster"),
@@ -28,6 +29,7 @@ EXPORT_LABELS = {
     "hours": _("Training hours"),
     "workload": _("Counsellor workload"),
     "assignments": _("Assignment completion"),
+    "staffing": _("Counsellor staffing"),
 }
 
 
@@ -73,6 +75,8 @@ class ExportForm(forms.Form):
     expiring_before = forms.DateField(label=_("Expiring before (roster)"), required=False,
                                       widget=forms.DateInput(attrs={"type": "date"}))
     term = forms.ChoiceField(label=_("Term (workload)"), required=False, choices=())
+    on = forms.DateField(label=_("On the date (staffing; default today)"), required=False,
+                         widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -26,7 +26,7 @@ from people.tasks import send_account_invitations
 
 from .sheets.columns import CERTIFICATES, HEADERS, ORGANISATIONS, SPECS, TEACHERS, TRAINING, SheetSpec
 from .sheets.errors import CellError, ErrorLog, RowError, SheetRefused, bilingual
-from .sheets.normalise import (GENDER_DISPLAY, ROLE_DISPLAY, STAFF_ROLE_DISPLAY, STATUS_DISPLAY,
+from .sheets.normalise import (GENDER_DISPLAY, ROLE_DISPLAY, STAFF_ROLE_DISPLAY, EMPLOYMENT_DISPLAY,
                                clean_code, clean_text, parse_date, parse_gender, parse_hours,
                                parse_level, parse_posts, parse_staff_roles, parse_status,
                                posts_display)
@@ -109,7 +109,7 @@ def _changes_display(changes: dict) -> dict:
                                       posts_display(flags_codes(Teacher.Role, after))]
             continue
         values = (ROLE_DISPLAY if key == "role" else GENDER_DISPLAY if key == "gender"
-                  else STATUS_DISPLAY if key == "status" else {})
+                  else EMPLOYMENT_DISPLAY if key == "status" else {})
         label = "主岗位" if key == "role" else _header(key)
         shown[label] = [values.get(before, before), values.get(after, after)]
     return shown

@@ -169,7 +169,7 @@ def posts_display(codes) -> str:
 STATUS_LABELS = {"在职": "active", "离职": "left", "调出": "transferred", "退休": "retired",
                  "ACTIVE": "active", "LEFT": "left", "TRANSFERRED": "transferred",
                  "RETIRED": "retired", "IN POST": "active"}
-STATUS_DISPLAY = {"active": "在职", "left": "离职", "transferred": "调出", "retired": "退休"}
+EMPLOYMENT_DISPLAY = {"active": "在职", "left": "离职", "transferred": "调出", "retired": "退休"}
 
 
 def parse_status(value) -> str:

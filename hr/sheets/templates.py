@@ -9,7 +9,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .columns import SPECS, header_label
-from .normalise import LEVEL_CODES, STATUS_DISPLAY
+from .normalise import LEVEL_CODES, EMPLOYMENT_DISPLAY
 
 EXAMPLES = {
     "employee_no": "E2024001", "name": "李梅", "gender": "女", "school_code": "S0101",
@@ -23,7 +23,7 @@ EXAMPLES = {
 SAMPLE_ORGANISATIONS = Path(__file__).resolve().parent / "samples" / "organisations.xlsx"
 LISTS = {
     "gender": ["男", "女"],
-    "status": list(STATUS_DISPLAY.values()),
+    "status": list(EMPLOYMENT_DISPLAY.values()),
     "level": list(LEVEL_CODES),
 }
 NOTES = {

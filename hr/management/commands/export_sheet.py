@@ -25,10 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--status", help="roster: active, expired, revoked or superseded")
         parser.add_argument("--role", help="roster, teachers, hours: only this role code")
         parser.add_argument("--expiring-before", help="roster: expiring before this date (YYYY-MM-DD)")
+        parser.add_argument("--on", help="staffing: student counts on this date (YYYY-MM-DD; default today)")
         parser.add_argument("--term", help="workload: the term, e.g. 2024-autumn (default: the current one)")
 
     def handle(self, *args, kind, org, out, user, **options):
-        params = {key: options[key] for key in ("level", "status", "role", "expiring_before", "term")
+        params = {key: options[key] for key in ("level", "status", "role", "expiring_before", "term", "on")
                   if options.get(key)}
         unused = set(params) - set(EXPORTS[kind].filters)
         if unused:

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from .models import Organisation, StaffRole, Stage, StudentCount, Teacher, flags_mask
+from .models import Organisation, StaffingRule, StaffRole, Stage, StudentCount, Teacher, flags_mask
 from .services import organisation_create, staff_role_grant
 
 User = get_user_model()
@@ -172,6 +172,14 @@ def _account(key, username, email, name, teacher_role, staff_role, where, *, sch
     return user
 
 
+def demo_superuser():
+    """The demo's superuser `admin` (created once)."""
+    admin = User.objects.filter(username="admin").first()
+    if admin is None:
+        admin = User.objects.create_superuser("admin", "admin@demo.xinyu.local", DEMO_PASSWORD)
+    return admin
+
+
 def seed(*, teachers: int = 600, stdout=None, today: date | None = None) -> DemoCity:
     """Build (or find) the demo city with `teachers` generated teachers and the demo accounts."""
     today = today or date.today()
@@ -183,9 +191,11 @@ def seed(*, teachers: int = 600, stdout=None, today: date | None = None) -> Demo
         spec[0]: _account(*spec, school=demo_school, district=demo_district, city=city)
         for spec in DEMO_ACCOUNTS
     }
-    admin = User.objects.filter(username="admin").first()
-    if admin is None:
-        admin = User.objects.create_superuser("admin", "admin@demo.xinyu.local", DEMO_PASSWORD)
-    accounts["admin"] = admin
+    accounts["admin"] = demo_superuser()
+    # Xinyang's rule beside the defaults: at least one full-time counsellor per stage.
+    xinyang = next((d for d in districts if d.code.endswith("-XY")), None)
+    if xinyang is not None:
+        StaffingRule.objects.get_or_create(organisation=xinyang, stage="", min_students=0,
+                                           defaults={"full_time_required": 1, "per_stage": True})
     return DemoCity(city=city, districts=districts, schools=schools, demo_school=demo_school,
                     demo_district=demo_district, accounts=accounts, teachers_created=created)

@@ -162,3 +162,16 @@ def test_command_line_and_the_shipped_sample(tmp_path, db, django_user_model, ca
     with pytest.raises(CommandError):
         call_command("import_sheet", "organisations", str(bad))
     assert "row 2" in capsys.readouterr().out
+
+
+def test_seed_demo_builds_its_city_from_the_sample_sheet(db):
+    import io
+
+    out = io.StringIO()
+    call_command("seed_demo", "--teachers", "60", "--people-only", stdout=out)
+    assert "organisations.xlsx imported: 56 created" in out.getvalue()
+    assert Organisation.objects.filter(kind="school").count() == 40
+    assert StudentCount.objects.filter(on=date(2024, 9, 1)).count() == 40
+    again = io.StringIO()
+    call_command("seed_demo", "--teachers", "60", "--people-only", stdout=again)
+    assert "0 created, 0 updated, 56 unchanged" in again.getvalue()

@@ -609,7 +609,19 @@ class Importer:
     commit: Callable[..., dict]
 
 
-from .organisation_import import organisations_commit, organisations_plan  # noqa: E402
+def organisations_plan(**kwargs) -> Plan:
+    """The organisation sheet's plan (hr.organisation_import, which builds on this module)."""
+    from .organisation_import import organisations_plan as plan
+
+    return plan(**kwargs)
+
+
+def organisations_commit(**kwargs) -> dict:
+    """Write an organisation sheet (hr.organisation_import)."""
+    from .organisation_import import organisations_commit as commit
+
+    return commit(**kwargs)
+
 
 IMPORTERS = {
     "organisations": Importer(ORGANISATIONS, organisations_plan, organisations_commit),

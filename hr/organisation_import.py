@@ -295,12 +295,17 @@ def organisations_commit(*, path, user, progress=None, plan: Plan | None = None,
                     nodes.clear()  # paths under the moved node changed: read them again
             if row.get("count"):
                 on, count = row["count"]
-                student_count_record(organisation=node(code), on=on, count=count)
+                if code in pending:  # a new school's first count: written in bulk below
+                    new_counts.append(StudentCount(organisation=nodes[code], on=on, count=count))
+                else:
+                    student_count_record(organisation=node(code), on=on, count=count)
             done.add(code)
 
         nonlocal_counts = {"created": 0, "moved": 0}
+        new_counts: list[StudentCount] = []
         for code in order:
             place(code)
+        StudentCount.objects.bulk_create(new_counts, batch_size=2000)
         removed = organisations_remove(organisation_ids=[o["pk"] for o in plan.removals])
         created, moved = nonlocal_counts["created"], nonlocal_counts["moved"]
     return {"created": created, "updated": len(plan.updates), "moved": moved, "removed": removed,

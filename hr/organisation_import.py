@@ -15,8 +15,8 @@ from django.db.models import Count
 
 from people.models import AuditEntry, Organisation, StaffRole, Stage, StudentCount, Teacher, flags_codes, flags_mask
 from people.selectors import organisation_scope
-from people.services import (organisation_create, organisation_update, organisations_remove,
-                             student_count_record)
+from people.services import (organisation_create, organisation_update, organisations_bulk_add,
+                             organisations_remove, student_count_record)
 
 from .imports import CHUNK, PREVIEW_SAMPLE, ImportHasErrors, Plan, RowReader, _chunks, _not_future, _today
 from .sheets.columns import ORGANISATIONS
@@ -170,6 +170,12 @@ def _display(row: dict) -> dict:
             "students": row["students"]}
 
 
+def _parents_first(rows: list[dict]) -> list[dict]:
+    """Rows ordered so that a row's parent, when it is also a row, comes before it."""
+    by_code = {row["code"]: row for row in rows}
+    return [by_code[code] for code in _top_down(by_code)]
+
+
 def _refuse_cycles(rows: dict[str, dict], fail) -> None:
     """Rows whose chain of parents inside the file comes back to themselves."""
     state: dict[str, int] = {}  # 1: on the current chain, 2: known to reach outside the file
@@ -303,6 +309,16 @@ def organisations_commit(*, path, user, progress=None, plan: Plan | None = None,
 
         nonlocal_counts = {"created": 0, "moved": 0}
         new_counts: list[StudentCount] = []
+        moves = any("parent_code" in row["changes"] for row in plan.updates)
+        if not moves and plan.creates:
+            # Nothing moves, so new nodes' paths can be worked out at once: in bulk.
+            nodes.update(organisations_bulk_add(rows=_parents_first(plan.creates)))
+            for row in plan.creates:
+                if row.get("count"):
+                    new_counts.append(StudentCount(organisation=nodes[row["code"]], on=row["count"][0],
+                                                   count=row["count"][1]))
+                done.add(row["code"])
+            nonlocal_counts["created"] = len(plan.creates)
         for code in order:
             place(code)
         StudentCount.objects.bulk_create(new_counts, batch_size=2000)

@@ -59,6 +59,9 @@ def test_a_district_with_parents_after_children_and_aliases(tmp_path, hr_x, tree
     assert plan.counts()["create"] == 3
     result = organisations_commit(path=rows, user=hr_x, plan=plan)
     assert result["created"] == 3
+    # Written in bulk, the tree is the one treebeard itself would have built.
+    assert all(not problems for problems in Organisation.find_problems())
+    assert [c.code for c in dx.get_children()] == [tree["town_x"].code, "NEW-T"]
     new = Organisation.objects.get(code="NEW-S1")
     assert new.get_parent().code == "NEW-T" and new.get_parent().get_parent() == dx
     assert new.stage_list == ["junior", "senior"] and new.is_boarding
@@ -158,6 +161,9 @@ def test_command_line_and_the_shipped_sample(tmp_path, db, django_user_model, ca
     assert not Organisation.objects.exists()  # preview only
     call_command("import_sheet", "organisations", str(SAMPLE_ORGANISATIONS), "--commit")
     assert Organisation.objects.filter(kind="school").count() == 40
+    assert all(not problems for problems in Organisation.find_problems())
+    city = Organisation.objects.get(code="SF")
+    assert city.get_descendant_count() == 55 and city.numchild == 5
     bad = xlsx(tmp_path / "bad.xlsx", [HEADER, ["NOPE", "X1", "某校", "学校"] + [None] * 4])
     with pytest.raises(CommandError):
         call_command("import_sheet", "organisations", str(bad))

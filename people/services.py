@@ -164,6 +164,11 @@ def teacher_bulk_write(*, creates: list[dict], updates: list[dict],
     return len(teachers), len(changed)
 
 
+def teacher_logins_sync(*, teacher_ids: list[int]) -> None:
+    """Accounts follow their teacher: in post, they log in; otherwise not."""
+    _sync_logins(teacher_ids)
+
+
 def _sync_logins(teacher_ids: list[int]) -> None:
     """Accounts follow their teacher: in post, they log in; otherwise not."""
     for start in range(0, len(teacher_ids), 5000):

@@ -74,6 +74,7 @@ bench: install-test
 	$(PYTHON) bench/export_bench.py
 	$(PYTHON) bench/import_bench.py
 	$(PYTHON) bench/refusal_bench.py
+	$(PYTHON) bench/org_bench.py
 
 # Load test on loopback (never part of `make test`): its own PostgreSQL, a 100,000-teacher city,
 # gunicorn and a worker, then locust (in its own venv: it is a client, not part of the site).

@@ -242,11 +242,9 @@ def holding_rates(request):
         "org": org, "on": on, "form": form, "rows": rows, "codes": codes, "table": table,
         "total": rows[0] if rows else None, "chart_bars": bars, "chart_height": y + 6,
         "missing": missing[:50], "missing_count": missing.count(),
-        "short": selectors.schools_short_of_counsellors(org),
-        "per_counsellor": getattr(settings, "STUDENTS_PER_FULL_TIME_COUNSELLOR", 1000),
+        "short": selectors.schools_short_of_counsellors(org, on=on),
         "ancestors": [a for a in org.get_ancestors() if scope.filter(pk=a.pk).exists()],
-        "requirements": {r.role: r.level.code for r in
-                         RoleRequirement.objects.select_related("level")},
+        "requirements": dict(CertificateLevel.objects.values_list("rank", "code")),
         **_trend_context(selectors.holding_trend(schools, on=on)),
     })
 
@@ -461,8 +459,10 @@ def dashboard(request):
     scope = organisation_scope(request.user, roles=selectors.ROSTER_ROLES)
     trend = _trend_context(selectors.holding_trend(scope, on=on),
                            selectors.hours_pace_trend(user=request.user, on=on))
+    staffing = selectors.staffing_in_scope(user=request.user, on=on)
     return render(request, "certification/dashboard.html", {
-        "on": on, "form": form, "codes": codes, "holding": holding,
+        "on": on, "form": form, "codes": codes, "holding": holding, "staffing": staffing,
+        "staffing_gap": sum(r.gap for r in staffing),
         "completion": completion,
         "completion_chart": _bars([(r.school.name, float(r.rate), f"{r.rate}%")
                                    for r in completion]),

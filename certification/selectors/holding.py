@@ -11,12 +11,13 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import (
-    Case, Count, DateField, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When,
+    Case, Count, DateField, ExpressionWrapper, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When,
 )
 from django.db.models.functions import Coalesce, Greatest
 
 from people.models import Organisation, Teacher
-from people.selectors import ancestor_paths, scope_tops
+from people import staffing
+from people.selectors import ancestor_paths, post_bit_expression, scope_tops
 
 from ..models import (
     Certificate, CertificateLevel, HoldingTarget, NewTeacherPeriod, RoleRequirement,
@@ -57,9 +58,12 @@ def holds_level_q(on: date, rank: int) -> Q:
 
 
 def required_rank_expression():
-    """The rank the teacher's role requires (0: none), as one expression."""
-    return Coalesce(Subquery(RoleRequirement.objects.filter(role=OuterRef("role"))
-                             .values("level__rank")[:1], output_field=IntegerField()), Value(0))
+    """The highest rank any of the teacher's posts requires (0: none), as one expression."""
+    return Coalesce(Subquery(
+        RoleRequirement.objects.alias(hit=ExpressionWrapper(
+            post_bit_expression("role").bitand(OuterRef("posts")), output_field=IntegerField()))
+        .filter(hit__gt=0).order_by("-level__rank").values("level__rank")[:1],
+        output_field=IntegerField()), Value(0))
 
 
 # --- Targets and the new-teacher period: data per subtree, the nearest applies ---------------
@@ -244,20 +248,16 @@ def compliance_missing_level(organisation: Organisation, *, on: date) -> QuerySe
             .select_related("school").order_by("school__path", "employee_no"))
 
 
-def schools_short_of_counsellors(organisation: Organisation) -> list[tuple[Organisation, int, int]]:
-    """Schools whose student count calls for more full-time counsellors than they have:
-    (school, required, actual), one per STUDENTS_PER_FULL_TIME_COUNSELLOR students started.
-    """
-    per = getattr(settings, "STUDENTS_PER_FULL_TIME_COUNSELLOR", 1000)
-    schools = (Organisation.objects.filter(path__startswith=organisation.path,
-                                           kind=Organisation.Kind.SCHOOL,
-                                           student_count__gte=per)
-               .annotate(counsellors=Count("teachers", filter=Q(
-                   teachers__is_active=True,
-                   teachers__role=Teacher.Role.FULL_TIME_COUNSELLOR)))
-               .order_by("path"))
-    return [(s, s.student_count // per, s.counsellors) for s in schools
-            if s.counsellors < s.student_count // per]
+def schools_short_of_counsellors(organisation: Organisation, *, on: date | None = None):
+    """Schools under `organisation` with fewer full-time counsellors than the staffing rules
+    require (people.staffing owns the rule)."""
+    return staffing.schools_short_of_counsellors(organisation, on=on or date.today())
+
+
+def staffing_in_scope(*, user, on: date) -> list:
+    """Every school of the user's scope with its counsellor staffing (people.staffing's rule)."""
+    return [row for top in scope_tops(user, roles=ROSTER_ROLES)
+            for row in staffing.staffing_rows(top, on=on)]
 
 
 # --- How rates moved: month by month ---------------------------------------------------------

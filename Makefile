@@ -74,6 +74,7 @@ bench: install-test
 	$(PYTHON) bench/export_bench.py
 	$(PYTHON) bench/import_bench.py
 	$(PYTHON) bench/refusal_bench.py
+	$(PYTHON) bench/org_bench.py
 	$(PYTHON) bench/staff_bench.py 10000 100000
 
 # Load test on loopback (never part of `make test`): its own PostgreSQL, a 100,000-teacher city,

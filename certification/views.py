@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from people import purposes
+from people import staffing as people_staffing
 from people.access import client_ip, staff_required
 from people.models import Teacher
 from people.selectors import (
@@ -247,12 +248,10 @@ def holding_rates(request):
         "org": org, "on": on, "form": form, "rows": rows, "codes": codes, "table": table,
         "total": rows[0] if rows else None, "chart_bars": bars, "chart_height": y + 6,
         "missing": missing[:50], "missing_count": selectors.compliance_missing_count(org, on=on),
-        "short": selectors.schools_short_of_counsellors(org),
-        "per_counsellor": getattr(settings, "STUDENTS_PER_FULL_TIME_COUNSELLOR", 1000),
+        "short": selectors.schools_short_of_counsellors(org, on=on),
         "ancestors": list(scope.filter(path__in=[org.path[:i] for i in range(
             org.steplen, len(org.path), org.steplen)]).order_by("path")),
-        "requirements": {r.role: r.level.code for r in
-                         RoleRequirement.objects.select_related("level")},
+        "requirements": dict(CertificateLevel.objects.values_list("rank", "code")),
         **_trend_context(selectors.stored_trends(org, on=on)[0]),
     })
 
@@ -469,9 +468,15 @@ def dashboard(request):
     pace_rows = [(_("On pace"), pace["on_pace"]), (_("Behind"), pace["behind"]),
                  (_("Far behind"), pace["far_behind"])]
     trend = _trend_context(*selectors.stored_trends(org, on=on))
+    # Staffing of the shown organisation's schools (people.staffing's rule).
+    staffing = people_staffing.staffing_rows(org, on=on)
     ancestor_paths_ = [org.path[:i] for i in range(org.steplen, len(org.path), org.steplen)]
     return render(request, "certification/dashboard.html", {
         "on": on, "form": form, "org": org, "codes": codes, "holding": holding,
+        # Above a township only the schools short of counsellors are listed (the page stays
+        # small at a city's size); the total counts every school.
+        "staffing": staffing if org.kind in ("township", "school") else [r for r in staffing if r.gap],
+        "staffing_gap": sum(r.gap for r in staffing),
         "child_kind": (children[0].organisation.kind
                        if children and children[0].organisation.pk != org.pk else ""),
         "ancestors": list(scope.filter(path__in=ancestor_paths_).order_by("path")),

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from people.models import Organisation, Teacher
+from people.models import Organisation, Stage, Teacher
 from people.selectors import organisation_scope
 
 from .models import CoursePage
@@ -17,7 +17,18 @@ class AssignmentForm(forms.Form):
     roles = forms.MultipleChoiceField(
         choices=Teacher.Role.choices, required=False, label=_("Only these roles"),
         widget=forms.CheckboxSelectMultiple, help_text=_("Leave empty for every teacher."))
+    stages = forms.MultipleChoiceField(
+        choices=Stage.choices, required=False, label=_("Only schools of these stages"),
+        widget=forms.CheckboxSelectMultiple, help_text=_("Leave empty for every school."))
+    hired_after = forms.DateField(label=_("Hired after"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    hired_before = forms.DateField(label=_("Hired before"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
     deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    days_to_complete = forms.IntegerField(
+        label=_("Days to complete for newcomers"), required=False, min_value=1, max_value=365,
+        help_text=_("Teachers who join later are due this many days after joining; "
+                    "empty: the deadline."))
 
     def __init__(self, *args, user, scope_roles, **kwargs):
         super().__init__(*args, **kwargs)

@@ -134,7 +134,9 @@ class LearningRow:
 
     @property
     def deadline(self):
-        return self.enrolment.assignment.deadline if self.enrolment.assignment else None
+        if not self.enrolment.assignment:
+            return None
+        return self.enrolment.due_on or self.enrolment.assignment.deadline
 
     @property
     def overdue(self) -> bool:
@@ -212,7 +214,8 @@ def assignment_completion_by_school(*, user, roles,
     """
     from people.models import Organisation
 
-    enrolments = Enrolment.objects.filter(assignment__isnull=False,
+    # Only teachers in post count: a leaver is in no denominator.
+    enrolments = Enrolment.objects.filter(assignment__isnull=False, user__teacher__is_active=True,
                                           user__teacher__school__in=organisation_scope(user, roles=roles))
     if assignment is not None:
         enrolments = enrolments.filter(assignment=assignment)
@@ -229,6 +232,7 @@ def assignment_outstanding_list(*, user, roles, assignment: Assignment) -> Query
     """The assigned teachers in the user's scope (for the purpose of `roles`) who have not
     finished the course."""
     return (Enrolment.objects.filter(assignment=assignment, completed_at__isnull=True,
+                                     user__teacher__is_active=True,
                                      user__teacher__school__in=organisation_scope(user, roles=roles))
             .select_related("user__teacher__school")
             .order_by("user__teacher__school__path", "user__teacher__employee_no"))

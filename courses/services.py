@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,12 +11,14 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import GroupPagePermission, Page, Task, Workflow, WorkflowPage, WorkflowTask
 
 from people import purposes
-from people.models import Organisation, Teacher
+from people.audiences import posts_mask, stages_mask
+from people.models import Organisation, Stage, Teacher
 from people.models import Notice
 from people.selectors import user_is_staff_in_scope
 from people.services import notices_send_many
@@ -185,42 +187,81 @@ def live_attendance_check_in(*, user, session: LiveSessionPage,
 
 @transaction.atomic
 def assignment_create(*, course: CoursePage, organisation: Organisation, deadline: date,
-                      created_by, roles: Sequence[str] = ()) -> Assignment:
-    """Assign a course to every active teacher of a subtree (optionally some roles), in bulk."""
+                      created_by, roles: Sequence[str] = (), stages: Sequence[str] = (),
+                      hired_after: date | None = None, hired_before: date | None = None,
+                      days_to_complete: int | None = None) -> Assignment:
+    """Put a course on an audience (subtree, posts `roles`, stages, hire dates) and enrol
+    everyone in it now; later newcomers are enrolled by `assignment_audiences_enrol`."""
     if not user_is_staff_in_scope(created_by, organisation, roles=purposes.ASSIGNMENTS):
         raise PermissionDenied(_("This organisation is outside your scope."))
     unknown = set(roles) - set(Teacher.Role.values)
     if unknown:
         raise ValidationError(_("Unknown roles: %s") % ", ".join(sorted(unknown)))
+    if set(stages) - set(Stage.values):
+        raise ValidationError(_("Unknown stages: %s") % ", ".join(sorted(set(stages) - set(Stage.values))))
     if not course.live:
         raise ValidationError(_("This course is not published."))
-    assignment = Assignment.objects.create(course=course, organisation=organisation,
-                                           deadline=deadline, created_by=created_by,
-                                           roles=sorted(roles))
-    teachers = Teacher.objects.filter(is_active=True, school__path__startswith=organisation.path)
-    if roles:
-        teachers = teachers.filter(role__in=roles)
-    user_ids = list(teachers.values_list("user_id", flat=True))
+    assignment = Assignment.objects.create(
+        course=course, organisation=organisation, deadline=deadline, created_by=created_by,
+        posts=posts_mask(roles), stages=stages_mask(stages), hired_after=hired_after,
+        hired_before=hired_before, days_to_complete=days_to_complete)
+    _enrol_audience(assignment, newcomers=False)
+    return assignment
+
+
+def _enrol_audience(assignment: Assignment, *, newcomers: bool, today: date | None = None) -> int:
+    """Enrol the assignment's audience members who are not enrolled in its course yet, and
+    count the ones who had enrolled on their own; returns how many were newly enrolled."""
+    audience = assignment.audience()
+    enrolled = Enrolment.objects.filter(course=assignment.course_id).values("user_id")
+    user_ids = list(audience.exclude(user_id__in=enrolled).values_list("user_id", flat=True))
+    due_on = None
+    if newcomers and assignment.days_to_complete:
+        due_on = (today or timezone.localdate()) + timedelta(days=assignment.days_to_complete)
     now = timezone.now()
     Enrolment.objects.bulk_create(
-        [Enrolment(user_id=uid, course=course, assignment=assignment, enrolled_at=now)
-         for uid in user_ids],
+        [Enrolment(user_id=uid, course_id=assignment.course_id, assignment=assignment,
+                   enrolled_at=now, due_on=due_on) for uid in user_ids],
         batch_size=2000, ignore_conflicts=True,
     )
     # Teachers who had enrolled on their own now count towards the assignment too
     # (a subquery, not the id list: a city's list is longer than SQLite's parameter limit).
-    Enrolment.objects.filter(course=course, user_id__in=teachers.values("user_id"),
+    Enrolment.objects.filter(course=assignment.course_id, user_id__in=audience.values("user_id"),
                              assignment__isnull=True).update(assignment=assignment)
-    # Every assigned teacher hears of it in the site, addressed or not.
+    deadline = due_on or assignment.deadline
+    # Every newly assigned teacher hears of it in the site, addressed or not.
     with translation.override(settings.LANGUAGE_CODE):
         notices_send_many(
             user_ids=user_ids, kind=Notice.Kind.ASSIGNMENT_NEW,
             title=_("Assigned training: %(course)s, due %(deadline)s") % {
-                "course": course.title, "deadline": deadline.isoformat()},
+                "course": assignment.course.title, "deadline": deadline.isoformat()},
             body=_("Please complete “%(course)s” on the platform by %(deadline)s.") % {
-                "course": course.title, "deadline": deadline.isoformat()},
+                "course": assignment.course.title, "deadline": deadline.isoformat()},
             url=reverse("courses:my_learning"))
-    return assignment
+    return len(user_ids)
+
+
+def assignment_audiences_enrol(*, today: date | None = None) -> int:
+    """Enrol every teacher who has come to match a pending assignment's audience (a new hire,
+    a new post, a transfer in) since it was made. Idempotent: run on import and daily."""
+    today = today or timezone.localdate()
+    pending = Assignment.objects.filter(Q(deadline__gte=today) | Q(days_to_complete__isnull=False))
+    total = 0
+    for assignment in pending.select_related("organisation"):
+        with transaction.atomic():
+            total += _enrol_audience(assignment, newcomers=True, today=today)
+    return total
+
+
+def assignment_leavers_release(*, user_ids: Sequence[int]) -> int:
+    """Teachers no longer in post leave the assignments they have not finished (their progress
+    stays, as a course of their own); returns how many enrolments were released."""
+    released = 0
+    for start in range(0, len(user_ids), 5000):
+        released += Enrolment.objects.filter(
+            user_id__in=user_ids[start:start + 5000], assignment__isnull=False,
+            completed_at__isnull=True).update(assignment=None, due_on=None)
+    return released
 
 
 def assignment_reminders_send(*, today: date | None = None) -> int:

@@ -9,3 +9,9 @@ from . import services
 def send_overdue_reminders() -> int:
     """E-mail teachers whose assigned course is overdue (each assignment at most once a day)."""
     return services.assignment_reminders_send()
+
+
+@shared_task(name="courses.enrol_assignment_audiences")
+def enrol_assignment_audiences() -> int:
+    """Enrol teachers who have come to match a pending assignment's audience (idempotent)."""
+    return services.assignment_audiences_enrol()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _, pgettext_lazy
 
 from certification.models import Certificate, CertificateLevel, WorkloadActivityType
 from certification.selectors import (certificate_roster_list, holding_rates, stored_trends,
@@ -20,23 +20,22 @@ from certification.selectors import (certificate_roster_list, holding_rates, sto
 from certification.workload.selectors import (workload_term_containing, workload_term_get,
                                               workload_term_recent, workload_term_report)
 from courses.selectors import assignment_completion_by_school
-from people.models import Organisation, Teacher
+from people.models import Organisation, Stage, Teacher, flags_codes
 from people.selectors import (district_names, organisation_scope, organisation_tops, scope_tops,
+                              teacher_posts_q,
                               teachers_to_activate)
 from people.services import activation_code_display, activation_codes_issue
+from people.staffing import staffing_rows
 
 from .selectors import DESK_ROLES
 from .sheets.errors import bilingual
+from .sheets.normalise import posts_display
 from .sheets.writing import Column
 
 
 def _labels(choices) -> dict:
     """Stored code -> its label in the active language (read when the rows are written)."""
     return {code: str(label) for code, label in choices}
-
-
-def _active_labels() -> dict:
-    return {True: gettext("Employed"), False: gettext("Has left")}
 
 
 @dataclass(frozen=True)
@@ -78,18 +77,21 @@ def teachers_rows(*, user, organisation: Organisation | None = None, role=None, 
     district = district_names()
     teachers = Teacher.objects.filter(school__in=scope)
     if role:
-        teachers = teachers.filter(role=role)
+        teachers = teachers.filter(teacher_posts_q([role]))
     teachers = (teachers
                 .order_by("school__path", "employee_no")
                 .values_list("employee_no", "name", "gender", "school__name", "school__code",
-                             "school__path", "role", "hire_date", "is_active"))
+                             "school__path", "role", "posts", "hire_date", "status"))
     total = teachers.count()
 
     def rows():
-        genders, roles, actives = _labels(Teacher.Gender.choices), _labels(Teacher.Role.choices), _active_labels()
-        for number, name, gender, school, code, path, role, hired, active in teachers.iterator(chunk_size=2000):
+        genders, roles, statuses = (_labels(Teacher.Gender.choices), _labels(Teacher.Role.choices),
+                                    _labels(Teacher.Status.choices))
+        for number, name, gender, school, code, path, role, posts, hired, status in teachers.iterator(chunk_size=2000):
+            # The primary post first, as the roster's 岗位 cell takes them back.
+            codes = [role] + [c for c in flags_codes(Teacher.Role, posts) if c != role]
             yield (number, name, genders.get(gender), school, code, district(path),
-                   roles.get(role, role), hired, actives[active])
+                   posts_display(codes, labels=roles), hired, statuses.get(status, status))
 
     return total, rows()
 
@@ -337,6 +339,35 @@ def assignments_rows(*, user, organisation: Organisation | None = None, assignme
     return len(rows), stream()
 
 
+# ---------------------------------------------------------------- counsellor staffing
+
+STAFFING_COLUMNS = (
+    Column(pgettext_lazy("staffing sheet", "School")), Column(pgettext_lazy("staffing sheet", "Stages")),
+    Column(pgettext_lazy("staffing sheet", "Students"), kind="int"),
+    Column(pgettext_lazy("staffing sheet", "Full-time counsellors"), kind="int"),
+    Column(pgettext_lazy("staffing sheet", "Required"), kind="int"),
+    Column(pgettext_lazy("staffing sheet", "Gap"), kind="int"),
+)
+
+
+def staffing_sheet_rows(*, user, organisation: Organisation | None = None, on=None, **_ignored):
+    """Every school of the scope (or one organisation in it): stages, students on `on` (default
+    today), full-time counsellors, how many the staffing rules require, and the gap."""
+    on = on or timezone.localdate()
+    if isinstance(on, str):
+        on = date.fromisoformat(on)
+    tops = scope_tops(user, roles=DESK_ROLES, within=organisation)
+    rows = [row for top in tops for row in staffing_rows(top, on=on)]
+
+    def stream():
+        stages = _labels(Stage.choices)
+        for r in rows:
+            yield (r.school.name, "、".join(stages.get(s, s) for s in r.stages), r.students,
+                   r.full_time, r.required, r.gap)
+
+    return len(rows), stream()
+
+
 # ---------------------------------------------------------------- activation slips
 
 ACTIVATION_COLUMNS = (
@@ -380,6 +411,10 @@ EXPORTS: dict[str, ExportKind] = {
                            filters=("term",)),
     "assignments": ExportKind("assignments", "培训完成率", "Assignment completion",
                               ASSIGNMENT_COLUMNS, assignments_rows),
+    "staffing": ExportKind("staffing", "心理教师配备", "Counsellor staffing", STAFFING_COLUMNS,
+                           staffing_sheet_rows, filters=("on",)),
+
+
     "activation": ExportKind("activation", "激活码", "Activation codes", ACTIVATION_COLUMNS,
                              activation_rows, attachment=_slips),
 }

@@ -21,6 +21,7 @@ IMPORT_CHOICES = [
     ("teachers", _("Teachers roster")),
     ("certificates", _("Certificates held")),
     ("training", _("Offline training hours")),
+    ("organisations", _("Organisations")),
 ]
 EXPORT_LABELS = {
     "teachers": _("Teachers roster"),
@@ -29,6 +30,7 @@ EXPORT_LABELS = {
     "hours": _("Training hours"),
     "workload": _("Counsellor workload"),
     "assignments": _("Assignment completion"),
+    "staffing": _("Counsellor staffing"),
     "activation": _("Activation slips (teachers who have never logged in; new codes void earlier ones)"),
 }
 
@@ -37,6 +39,9 @@ class ImportForm(forms.Form):
     sheet = forms.ChoiceField(label=_("What the sheet holds"), choices=())
     file = forms.FileField(label=_("Excel or CSV file (.xlsx, .xls, .ods, .et, .csv)"),
                            widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUFFIXES)}))
+    mark_left = forms.BooleanField(
+        label=_("Mark as left every teacher of these schools who is not in this file"),
+        required=False, help_text=_("Teachers roster only. The preview names them before anything is written."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -19,22 +19,27 @@ from django.utils import timezone
 from certification.models import Certificate, CertificateLevel, TrainingEntry
 from certification.selectors import figures_deferred, figures_forget
 from certification.services import certificate_record_imported, training_entry_record
+from courses.services import assignment_audiences_enrol, assignment_leavers_release
 from people import purposes
-from people.models import LoginPhone, Organisation, Teacher
-from people.selectors import organisation_scope
+from people.models import LoginPhone, Organisation, StaffRole, Teacher, flags_codes, flags_mask
 from people.phones import phone_normalise
-from people.services import login_phones_write, teacher_bulk_write, user_emails_set
+from people.selectors import organisation_scope, staff_role_grantable
+from people.services import (login_phones_write, staff_role_grant, teacher_bulk_write,
+                             teachers_mark_left, user_emails_set)
 from people.tasks import send_account_invitations
 
-from .sheets.columns import CERTIFICATES, HEADERS, SPECS, TEACHERS, TRAINING, SheetSpec
+from .sheets.columns import CERTIFICATES, HEADERS, ORGANISATIONS, SPECS, TEACHERS, TRAINING, SheetSpec
 from .sheets.errors import CellError, ErrorLog, RowError, SheetRefused, bilingual
-from .sheets.normalise import (ACTIVE_DISPLAY, GENDER_DISPLAY, ROLE_DISPLAY, clean_code, clean_text,
-                               parse_date, parse_gender, parse_hours, parse_level, parse_role)
+from .sheets.normalise import (GENDER_DISPLAY, ROLE_DISPLAY, STAFF_ROLE_DISPLAY, EMPLOYMENT_DISPLAY,
+                               clean_code, clean_text, parse_date, parse_gender, parse_hours,
+                               parse_level, parse_posts, parse_staff_roles, parse_status,
+                               posts_display)
 from .sheets.reading import SheetLayout, open_sheet
 
 IMPORT_ROLES = purposes.HR_IMPORT
 PREVIEW_ERRORS = 500
 PREVIEW_SAMPLE = 20
+PREVIEW_LEAVERS = 2000
 CHUNK = 5000
 
 
@@ -53,6 +58,12 @@ class Plan:
     unchanged: int = 0
     errors: ErrorLog = field(default_factory=lambda: ErrorLog(keep=PREVIEW_ERRORS * 2))
     header_row: int = 0
+    # Roster: teachers of the file's schools absent from it, marked as left when asked to;
+    # staff roles the 管理角色 column grants (user id, role, organisation id, employee no).
+    leavers: list[dict] = field(default_factory=list)
+    grants: list[tuple] = field(default_factory=list)
+    # Organisations: those under the file's top rows that the file leaves out, to be removed.
+    removals: list[dict] = field(default_factory=list)
     # Rosters: employee number -> log-in mobile (written by people, never shown in a preview).
     phones: dict[str, str] = field(default_factory=dict)
 
@@ -61,9 +72,14 @@ class Plan:
         return len(self.errors.rows)
 
     def counts(self) -> dict:
-        return {"rows": self.rows, "create": len(self.creates), "update": len(self.updates),
-                "unchanged": self.unchanged, "errors": self.errors.total,
-                "error_rows": self.error_rows}
+        counts = {"rows": self.rows, "create": len(self.creates), "update": len(self.updates),
+                  "unchanged": self.unchanged, "errors": self.errors.total,
+                  "error_rows": self.error_rows}
+        # Counts of what only some imports do appear when there is something to count.
+        for key, items in (("leave", self.leavers), ("grant", self.grants), ("remove", self.removals)):
+            if items:
+                counts[key] = len(items)
+        return counts
 
     def as_preview(self) -> dict:
         """The JSON kept on the job: counts, the first errors, and a sample of each change."""
@@ -78,6 +94,10 @@ class Plan:
             "updates": [{"row": row["row"], "employee_no": row["employee_no"], "name": row["name"],
                          "changes": _changes_display(row["changes"])}
                         for row in self.updates[:PREVIEW_SAMPLE]],
+            # Every name HR is about to mark as left is shown before anything is written.
+            "leavers": [{"employee_no": t["employee_no"], "name": t["name"], "school": t["school"]}
+                        for t in self.leavers[:PREVIEW_LEAVERS]],
+            "removals": [{"code": o["code"], "name": o["name"]} for o in self.removals[:PREVIEW_LEAVERS]],
         }
 
 
@@ -90,9 +110,13 @@ def _changes_display(changes: dict) -> dict:
     ("兼职心理教师", "女"), never field names or stored codes."""
     shown = {}
     for key, (before, after) in changes.items():
+        if key == "posts":
+            shown[_header("role")] = [posts_display(flags_codes(Teacher.Role, before)),
+                                      posts_display(flags_codes(Teacher.Role, after))]
+            continue
         values = (ROLE_DISPLAY if key == "role" else GENDER_DISPLAY if key == "gender"
-                  else ACTIVE_DISPLAY if key == "is_active" else {})
-        label = "在职" if key == "is_active" else _header(key)
+                  else EMPLOYMENT_DISPLAY if key == "status" else {})
+        label = "主岗位" if key == "role" else _header(key)
         shown[label] = [values.get(before, before), values.get(after, after)]
     return shown
 
@@ -150,8 +174,8 @@ def _teachers_by_number(numbers: list[str]) -> dict[str, tuple]:
     found = {}
     for chunk in _chunks(numbers):
         for row in Teacher.objects.filter(employee_no__in=chunk).values_list(
-                "employee_no", "pk", "name", "gender", "school_id", "role", "hire_date",
-                "is_active", "school__code"):
+                "employee_no", "pk", "name", "gender", "school_id", "role", "posts", "hire_date",
+                "is_active", "status", "school__code"):
             found[row[0]] = row
     return found
 
@@ -196,14 +220,20 @@ def _not_future(value: date) -> date:
 
 # ---------------------------------------------------------------- teachers roster
 
-def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) -> Plan:
-    """Read a teachers roster and work out what it would create, change, leave, or refuse."""
+def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
+                  mark_left: bool = False, **_options) -> Plan:
+    """Read a teachers roster and work out what it would create, change, leave, or refuse.
+
+    With `mark_left`, every teacher in post at a school the file lists who is not in the file
+    is to be marked as left (named in the preview before anything is written).
+    """
     plan = Plan(kind="teachers")
     schools = _scope_schools(user)
     school_codes = {pk: code for code, (pk, _name) in schools.items()}
     parsed = []  # (row number, employee_no, fields) of rows that read cleanly
     first_seen: dict[str, int] = {}
     other_codes: dict[str, bool] = {}  # codes outside the scope: known elsewhere or unknown
+    staff_cells = []  # (row, employee_no, school id, role codes) of 管理角色 cells
     phone_rows: dict[str, int] = {}  # mobile number -> the row it first appeared on
     with open_sheet(path, TEACHERS) as (layout, rows):
         plan.header_row = layout.header_row
@@ -216,9 +246,11 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
             name = r.get("name", clean_text, required=True, max_length=60)
             code = r.get("school_code", clean_code, required=True)
             gender = r.get("gender", parse_gender)
-            role = r.get("role", parse_role)
+            posts = r.get("role", parse_posts)
             hire_date = r.get("hire_date", lambda v: _not_future(parse_date(v)))
             email = r.get("email", _email, max_length=254)
+            status = r.get("status", parse_status)
+            granted_roles = r.get("staff_role", parse_staff_roles)
             phone = r.get("phone", _phone)
             if phone and phone in phone_rows:
                 r.fail("phone", "", bilingual(f"手机号与第 {phone_rows[phone]} 行重复",
@@ -241,8 +273,10 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
                 plan.phones[number] = phone
             if r.ok:
                 parsed.append((sheet_row.number, number, {
-                    "name": name, "school_id": school[0], "gender": gender, "role": role,
-                    "hire_date": hire_date, "email": email or ""}))
+                    "name": name, "school_id": school[0], "gender": gender, "posts": posts,
+                    "hire_date": hire_date, "email": email or "", "status": status}))
+                if granted_roles:
+                    staff_cells.append((sheet_row.number, number, school[0], granted_roles))
             if progress and plan.rows % CHUNK == 0:
                 progress(plan.rows)
     existing = _teachers_by_number([number for _row, number, _f in parsed])
@@ -254,41 +288,50 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
         taken.update(User.objects.filter(username__in=chunk).values_list("username", flat=True))
     for row, number, fields in parsed:
         current = existing.get(number)
+        posts = fields["posts"]
+        status = fields["status"]
         if current is None:
             if number in taken:
                 plan.errors.append(RowError(row, layout.column_name("employee_no"), number, bilingual(
                     "已有同名账号（非教师），请联系管理员", "an account with this username exists")))
                 continue
+            role = posts[0] if posts else Teacher.Role.SUBJECT_TEACHER
             plan.creates.append({
                 "row": row, "employee_no": number, "name": fields["name"],
                 "school_id": fields["school_id"], "gender": fields["gender"] or "",
-                "role": fields["role"] or Teacher.Role.SUBJECT_TEACHER,
+                "role": role, "posts": flags_mask(Teacher.Role, posts or [role]),
+                "status": status or Teacher.Status.ACTIVE,
                 "hire_date": fields["hire_date"], "email": fields["email"],
             })
             if len(plan.creates) <= PREVIEW_SAMPLE:  # only the sample is shown; keep memory flat
                 plan.creates[-1]["display"] = {
                     "row": row, "employee_no": number, "name": fields["name"],
                     "school_code": school_codes[fields["school_id"]],
-                    "role": ROLE_DISPLAY[fields["role"] or Teacher.Role.SUBJECT_TEACHER],
+                    "role": posts_display(posts or [role]),
                     "hire_date": fields["hire_date"], "email": fields["email"]}
             continue
-        _no, pk, name, gender, school_id, role, hire_date, is_active, current_code = current
+        (_no, pk, name, gender, school_id, role, cur_posts, hire_date, is_active, cur_status,
+         current_code) = current
         if school_id not in in_scope_ids:
             plan.errors.append(RowError(row, layout.column_name("employee_no"), number, bilingual(
                 "该工号的教师属于您管理范围以外的学校", "this teacher belongs to a school outside your scope")))
             continue
-        # A column left out of the file, or a blank optional cell, leaves the value as it is.
+        # A column left out of the file, or a blank optional cell, leaves the value as it is;
+        # a roster without a 在职状态 column puts everyone listed in post, as it always did.
         # The e-mail column serves new accounts; an existing account keeps its own address.
+        status = status or Teacher.Status.ACTIVE
         new = {"name": fields["name"], "school_id": fields["school_id"],
                "gender": fields["gender"] if fields["gender"] else gender,
-               "role": fields["role"] or role,
+               "role": posts[0] if posts else role,
+               "posts": flags_mask(Teacher.Role, posts) if posts else cur_posts,
                "hire_date": fields["hire_date"] if fields["hire_date"] else hire_date,
-               "is_active": True}
+               "status": status, "is_active": status == Teacher.Status.ACTIVE}
         old = {"name": name, "school_id": school_id, "gender": gender, "role": role,
-               "hire_date": hire_date, "is_active": is_active}
+               "posts": cur_posts, "hire_date": hire_date, "status": cur_status,
+               "is_active": is_active}
         changes = {}
         for key, value in new.items():
-            if old[key] != value:
+            if old[key] != value and key != "is_active":  # status says it
                 label = "school_code" if key == "school_id" else key
                 before, after = old[key], value
                 if key == "school_id":
@@ -298,9 +341,48 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None) 
             plan.updates.append({"row": row, "pk": pk, "employee_no": number, "changes": changes, **new})
         else:
             plan.unchanged += 1
+    if staff_cells:
+        _plan_staff_roles(plan, staff_cells, layout, user, existing)
+    if mark_left:
+        _plan_leavers(plan, {fields["school_id"] for _r, _n, fields in parsed}, set(first_seen))
     _check_phones(plan, layout, first_seen)
     plan.errors.sort(key=lambda e: e.row)
     return plan
+
+
+def _plan_leavers(plan: Plan, school_ids: set[int], numbers: set[str]) -> None:
+    """Teachers in post at the file's schools whose employee number the file does not list."""
+    for start in range(0, len(school_ids), CHUNK):
+        chunk = sorted(school_ids)[start:start + CHUNK]
+        for pk, number, name, school in (Teacher.objects.filter(school_id__in=chunk, is_active=True)
+                                         .order_by("school__path", "employee_no")
+                                         .values_list("pk", "employee_no", "name", "school__name")):
+            if number not in numbers:
+                plan.leavers.append({"pk": pk, "employee_no": number, "name": name, "school": school})
+
+
+def _plan_staff_roles(plan: Plan, cells: list, layout: SheetLayout, user, existing: dict) -> None:
+    """The 管理角色 column: each role over the teacher's school (school admin), district (district
+    HR, trainer, reviewer) or city (city HR), when the importing user may grant it there."""
+    schools = Organisation.objects.in_bulk({school_id for _r, _n, school_id, _roles in cells})
+    ancestors: dict[int, dict[str, Organisation]] = {}
+    granted = set(StaffRole.objects.filter(user__username__in=[n for _r, n, _s, _x in cells])
+                  .values_list("user__username", "role", "organisation_id"))
+    for row, number, school_id, roles in cells:
+        school = schools[school_id]
+        if school_id not in ancestors:
+            ancestors[school_id] = {o.kind: o for o in school.get_ancestors()}
+        above = ancestors[school_id]
+        for role in roles:
+            where = (school if role == StaffRole.Role.SCHOOL_ADMIN
+                     else above.get(Organisation.Kind.CITY) if role == StaffRole.Role.CITY_HR
+                     else above.get(Organisation.Kind.DISTRICT))
+            if where is None or not staff_role_grantable(user, role=role, organisation=where):
+                plan.errors.append(RowError(row, layout.column_name("staff_role"), STAFF_ROLE_DISPLAY[role],
+                                            bilingual("您无权授予该管理角色", "you may not grant this staff role")))
+                continue
+            if (number, role, where.pk) not in granted:
+                plan.grants.append((number, role, where.pk))
 
 
 def _set_new_account_emails(creates: list[dict]) -> list[int]:
@@ -318,15 +400,17 @@ def _plain(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
-def teachers_commit(*, path, user, progress=None, plan: Plan | None = None) -> dict:
+def teachers_commit(*, path, user, progress=None, plan: Plan | None = None, **options) -> dict:
     """Write a roster: everything or nothing, in one transaction, through people.services.
 
-    New teachers with an e-mail address are sent an account invitation once the transaction
-    has committed (never for a roster that rolled back).
+    Teachers no longer in post (by their 在职状态, or absent from their school's file when
+    asked) lose their log-in and leave their unfinished assignments; teachers who now match an
+    assignment's audience are enrolled. New teachers with an e-mail address are sent an account
+    invitation once the transaction has committed (never for a roster that rolled back).
     """
     # A plan made moments ago in the same process (the command line) is reused; a job
     # re-reads the stored file, since the database may have moved on since its preview.
-    plan = plan or teachers_plan(path=path, user=user, progress=progress)
+    plan = plan or teachers_plan(path=path, user=user, progress=progress, **options)
     if plan.errors:
         raise ImportHasErrors(plan)
     created = updated = 0
@@ -339,6 +423,19 @@ def teachers_commit(*, path, user, progress=None, plan: Plan | None = None) -> d
             created, updated = created + done_created, updated + done_updated
             if progress:
                 progress(min(plan.rows, start + CHUNK))
+        left = teachers_mark_left(teacher_ids=[t["pk"] for t in plan.leavers]) if plan.leavers else 0
+        gone = [row["pk"] for row in plan.updates if not row["is_active"]] + [t["pk"] for t in plan.leavers]
+        released = 0
+        for chunk in _chunks(gone):
+            released += assignment_leavers_release(
+                user_ids=list(Teacher.objects.filter(pk__in=chunk).values_list("user_id", flat=True)))
+        if plan.grants:
+            by_name = {u.username: u for u in get_user_model().objects.filter(
+                username__in={number for number, _r, _o in plan.grants})}
+            orgs = Organisation.objects.in_bulk({org for _n, _r, org in plan.grants})
+            for number, role, org in plan.grants:
+                staff_role_grant(user=by_name[number], role=role, organisation=orgs[org], granted_by=user)
+        enrolled = assignment_audiences_enrol()
         # Teachers written in bulk send no signals: the stored staff figures are dropped and
         # the worker computes them again once the roster is in (a page read first computes
         # what it needs itself).
@@ -350,7 +447,10 @@ def teachers_commit(*, path, user, progress=None, plan: Plan | None = None) -> d
         if invited:
             # Only once the roster is really written: a rolled-back import invites nobody.
             transaction.on_commit(lambda: _queue_invitations(invited))
-    return {"invited": len(invited), "created": created, "updated": updated, "unchanged": plan.unchanged, "rows": plan.rows}
+    result = {"invited": len(invited), "created": created, "updated": updated,
+              "unchanged": plan.unchanged, "rows": plan.rows}
+    extras = {"left": left, "released": released, "granted": len(plan.grants), "enrolled": enrolled}
+    return result | {key: value for key, value in extras.items() if value}
 
 
 # ---------------------------------------------------------------- certificates held
@@ -377,7 +477,7 @@ def _teacher_rows(parsed: list, plan: Plan, layout: SheetLayout, user) -> dict[s
     return kept
 
 
-def certificates_plan(*, path, user, progress=None) -> Plan:
+def certificates_plan(*, path, user, progress=None, **_options) -> Plan:
     """Read a sheet of certificates held from elsewhere and check each row."""
     plan = Plan(kind="certificates")
     parsed, first_seen = [], {}
@@ -439,7 +539,7 @@ def certificates_plan(*, path, user, progress=None) -> Plan:
     return plan
 
 
-def certificates_commit(*, path, user, progress=None, plan: Plan | None = None) -> dict:
+def certificates_commit(*, path, user, progress=None, plan: Plan | None = None, **_options) -> dict:
     """Record imported certificates through certification.services, all or nothing."""
     # A plan made moments ago in the same process (the command line) is reused; a job
     # re-reads the stored file, since the database may have moved on since its preview.
@@ -473,7 +573,7 @@ def training_reference(employee_no: str, when: date, title: str, hours) -> str:
     return f"sheet:{digest[:20]}"
 
 
-def training_plan(*, path, user, progress=None) -> Plan:
+def training_plan(*, path, user, progress=None, **_options) -> Plan:
     """Read a sheet of offline training hours and check each row."""
     plan = Plan(kind="training")
     parsed, first_seen = [], {}
@@ -522,7 +622,7 @@ def training_plan(*, path, user, progress=None) -> Plan:
     return plan
 
 
-def training_commit(*, path, user, progress=None, plan: Plan | None = None) -> dict:
+def training_commit(*, path, user, progress=None, plan: Plan | None = None, **_options) -> dict:
     """Record offline training hours in the ledger through certification.services, all or nothing."""
     # A plan made moments ago in the same process (the command line) is reused; a job
     # re-reads the stored file, since the database may have moved on since its preview.
@@ -548,7 +648,22 @@ class Importer:
     commit: Callable[..., dict]
 
 
+def organisations_plan(**kwargs) -> Plan:
+    """The organisation sheet's plan (hr.organisation_import, which builds on this module)."""
+    from .organisation_import import organisations_plan as plan
+
+    return plan(**kwargs)
+
+
+def organisations_commit(**kwargs) -> dict:
+    """Write an organisation sheet (hr.organisation_import)."""
+    from .organisation_import import organisations_commit as commit
+
+    return commit(**kwargs)
+
+
 IMPORTERS = {
+    "organisations": Importer(ORGANISATIONS, organisations_plan, organisations_commit),
     "teachers": Importer(TEACHERS, teachers_plan, teachers_commit),
     "certificates": Importer(CERTIFICATES, certificates_plan, certificates_commit),
     "training": Importer(TRAINING, training_plan, training_commit),

@@ -39,8 +39,10 @@ def _expiry():
 
 
 @transaction.atomic
-def job_import_create(*, requester, sheet: str, upload: UploadedFile) -> Job:
-    """Store an uploaded sheet privately and queue its preview."""
+def job_import_create(*, requester, sheet: str, upload: UploadedFile,
+                      params: dict | None = None) -> Job:
+    """Store an uploaded sheet privately and queue its preview; `params` are the import's
+    options (e.g. mark_left for a roster), kept on the job for its preview and its commit."""
     from . import tasks
 
     if sheet not in IMPORTERS:
@@ -50,7 +52,7 @@ def job_import_create(*, requester, sheet: str, upload: UploadedFile) -> Job:
         raise JobError(bilingual("您没有导入权限", "you may not import"))
     job = Job(kind=Job.Kind.IMPORT, sheet=sheet, requester=requester, scope=" ".join(roots),
               purpose=IMPORT_ROLES.key, requested_as=_requested_as(requester, IMPORT_ROLES),
-              source_name=(upload.name or "")[:255], expires_at=_expiry())
+              source_name=(upload.name or "")[:255], expires_at=_expiry(), params=params or {})
     job.source_file.save(upload.name or "source.xlsx", upload, save=False)
     job.save()
     transaction.on_commit(lambda: tasks.job_preview.delay(str(job.pk)))
@@ -205,7 +207,7 @@ def job_run_preview(*, job_id) -> None:
         if job.requester is None:
             raise JobError(bilingual("上传者已不存在", "the uploader no longer exists"))
         plan = IMPORTERS[job.sheet].plan(path=job.source_file.path, user=job.requester,
-                                         progress=_progress(job))
+                                         progress=_progress(job), **job.params)
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.PREVIEW_READY, preview=plan.as_preview(),
             progress_done=plan.rows, progress_total=plan.rows, finished_at=timezone.now())
@@ -226,7 +228,8 @@ def job_run_commit(*, job_id) -> None:
         # The sheet is read again first (its progress shows), since the data may have moved
         # on since the preview.
         importer = IMPORTERS[job.sheet]
-        plan = importer.plan(path=job.source_file.path, user=job.requester, progress=_progress(job))
+        plan = importer.plan(path=job.source_file.path, user=job.requester, progress=_progress(job),
+                             **job.params)
         with transaction.atomic():
             locked = Job.objects.select_for_update().filter(pk=job.pk).first()
             if locked is None or locked.status != Job.Status.COMMITTING:

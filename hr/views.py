@@ -78,8 +78,10 @@ def import_new(request):
                       initial={"sheet": request.GET.get("sheet", "teachers")})
     if request.method == "POST" and form.is_valid():
         try:
-            job = job_import_create(requester=request.user, sheet=form.cleaned_data["sheet"],
-                                    upload=form.cleaned_data["file"])
+            sheet = form.cleaned_data["sheet"]
+            params = {"mark_left": True} if sheet == "teachers" and form.cleaned_data["mark_left"] else {}
+            job = job_import_create(requester=request.user, sheet=sheet,
+                                    upload=form.cleaned_data["file"], params=params)
         except JobError as exc:
             form.add_error(None, str(exc))
         else:

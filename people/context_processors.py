@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from . import purposes
-from .models import Teacher
+
 from .selectors import notice_unread_count, staff_roles_for_user, teacher_for_user
 
 # The navigation flags are kept in the session for this long, so pages do not read the user's
@@ -18,7 +18,7 @@ def _compute(user) -> dict:
     return {
         "uid": user.pk, "at": time.time(),
         "roles": sorted(set(staff_roles_for_user(user, roles=purposes.STAFF_MENU).values_list("role", flat=True))),
-        "counsellor": bool(teacher and teacher.is_active and teacher.role in Teacher.COUNSELLOR_ROLES),
+        "counsellor": bool(teacher and teacher.is_active and teacher.is_counsellor),
     }
 
 

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from .models import Organisation, StaffRole, Teacher
+from .models import Organisation, StaffingRule, StaffRole, Stage, StudentCount, Teacher, flags_mask
 from .services import organisation_create, staff_role_grant
 
 User = get_user_model()
@@ -29,6 +29,11 @@ DISTRICTS = [
 ]
 SCHOOL_KINDS = [("中学", 1400), ("实验小学", 1100), ("第二小学", 800), ("初级中学", 1250),
                 ("中心小学", 600), ("高级中学", 2100)]
+SCHOOL_STAGES = {"中学": [Stage.JUNIOR, Stage.SENIOR], "实验小学": [Stage.PRIMARY],
+                 "第二小学": [Stage.PRIMARY], "初级中学": [Stage.JUNIOR],
+                 "中心小学": [Stage.PRIMARY], "高级中学": [Stage.SENIOR]}
+# The day the demo's student counts were taken (the autumn term's census).
+COUNTED_ON = date(2024, 9, 1)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力斌宇浩凯俊峰晨欣怡佳琳雪梅丹婷慧颖倩蕾思睿哲博轩"
 # Role mix of a school's staff, by weight; counsellors are few, as in the seeds.
@@ -75,12 +80,14 @@ def _school_count(teachers: int) -> int:
 def _organisations(school_total: int) -> tuple[Organisation, list[Organisation], list[Organisation]]:
     existing = {o.code: o for o in Organisation.objects.all()}
 
-    def get_or_add(code, name, kind, parent, **fields):
+    def get_or_add(code, name, kind, parent, student_count=None, **fields):
         if code in existing:
             return existing[code]
         if parent is not None:
             parent.refresh_from_db()
         node = organisation_create(code=code, name=name, kind=kind, parent=parent, **fields)
+        if student_count is not None:
+            StudentCount.objects.create(organisation=node, on=COUNTED_ON, count=student_count)
         existing[code] = node
         return node
 
@@ -101,6 +108,7 @@ def _organisations(school_total: int) -> tuple[Organisation, list[Organisation],
                     f"{township.code}-{s_index:03d}", name, Organisation.Kind.SCHOOL, township,
                     student_count=students + 37 * s_index % 300,
                     is_boarding=kind_name == "高级中学",
+                    stages=flags_mask(Stage, SCHOOL_STAGES[kind_name]),
                 ))
     return city, districts, schools
 
@@ -141,6 +149,7 @@ def _bulk_teachers(schools: list[Organisation], total: int, today: date) -> int:
                 index = int(n[1:]) - 1
                 teachers.append(Teacher(
                     user_id=user_ids[n], employee_no=n, name=name, gender=gender, role=role,
+                    posts=flags_mask(Teacher.Role, [role]),
                     hire_date=hire_date, school=schools[index % len(schools)],
                 ))
             Teacher.objects.bulk_create(teachers, batch_size=2000)
@@ -165,6 +174,14 @@ def _account(key, username, email, name, teacher_role, staff_role, where, *, sch
     return user
 
 
+def demo_superuser():
+    """The demo's superuser `admin` (created once)."""
+    admin = User.objects.filter(username="admin").first()
+    if admin is None:
+        admin = User.objects.create_superuser("admin", "admin@demo.xinyu.local", DEMO_PASSWORD)
+    return admin
+
+
 def seed(*, teachers: int = 600, stdout=None, today: date | None = None) -> DemoCity:
     """Build (or find) the demo city with `teachers` generated teachers and the demo accounts."""
     today = today or date.today()
@@ -176,10 +193,12 @@ def seed(*, teachers: int = 600, stdout=None, today: date | None = None) -> Demo
         spec[0]: _account(*spec, school=demo_school, district=demo_district, city=city)
         for spec in DEMO_ACCOUNTS
     }
-    admin = User.objects.filter(username="admin").first()
-    if admin is None:
-        admin = User.objects.create_superuser("admin", "admin@demo.xinyu.local", DEMO_PASSWORD)
-    accounts["admin"] = admin
+    accounts["admin"] = demo_superuser()
+    # Xinyang's rule beside the defaults: at least one full-time counsellor per stage.
+    xinyang = next((d for d in districts if d.code.endswith("-XY")), None)
+    if xinyang is not None:
+        StaffingRule.objects.get_or_create(organisation=xinyang, stage="", min_students=0,
+                                           defaults={"full_time_required": 1, "per_stage": True})
     codes = _activation_codes(demo_school, issued_by=accounts["district_hr"])
     return DemoCity(city=city, districts=districts, schools=schools, demo_school=demo_school,
                     demo_district=demo_district, accounts=accounts, teachers_created=created,

@@ -3,8 +3,59 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.db.models import Lookup
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
+
+
+class FlagSetField(models.PositiveIntegerField):
+    """A set drawn from a fixed list of choices, stored as one integer of bits.
+
+    One column, no join: "holds any of these posts" is `posts__hasany=mask` on 100,000 rows.
+    Bit i is the i-th value of the choices class (see `flags_mask`); never reorder those values.
+    """
+
+
+@FlagSetField.register_lookup
+class HasAny(Lookup):
+    """`field__hasany=mask`: the set shares at least one member with the mask."""
+
+    lookup_name = "hasany"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"({lhs} & {rhs}) <> 0", [*lhs_params, *rhs_params]
+
+
+def flags_mask(choices, codes) -> int:
+    """The integer of a set of codes of a TextChoices class (unknown codes raise ValueError)."""
+    values = list(choices.values)
+    mask = 0
+    for code in codes:
+        mask |= 1 << values.index(code)
+    return mask
+
+
+def flags_codes(choices, mask: int) -> list[str]:
+    """The codes of a set, in the choices' own order."""
+    return [code for i, code in enumerate(choices.values) if mask & (1 << i)]
+
+
+class Stage(models.TextChoices):
+    """A school's stages (学段); a school may have several. Order fixed: bits of FlagSetField."""
+
+    PRIMARY = "primary", _("Primary")
+    JUNIOR = "junior", _("Junior secondary")
+    SENIOR = "senior", _("Senior secondary")
+    NINE_YEAR = "nine_year", _("Nine-year school")
+    COMPLETE = "complete", _("Complete secondary")
+    VOCATIONAL = "vocational", _("Vocational")
+    SPECIAL = "special", _("Special education")
+    KINDERGARTEN = "kindergarten", _("Kindergarten")
+
+
+SECONDARY_STAGES = (Stage.JUNIOR, Stage.SENIOR, Stage.COMPLETE, Stage.NINE_YEAR)
 
 
 class Organisation(MP_Node):
@@ -19,9 +70,7 @@ class Organisation(MP_Node):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    student_count = models.PositiveIntegerField(
-        _("student count"), default=0, help_text=_("Used for the counsellor staffing rule.")
-    )
+    stages = FlagSetField(_("stages"), default=0, blank=True)
     is_boarding = models.BooleanField(
         _("boarding school"), default=False,
         help_text=_("Boarding schools keep the counselling room open longer each day."),
@@ -34,6 +83,56 @@ class Organisation(MP_Node):
 
     def __str__(self):
         return self.name
+
+    @property
+    def stage_list(self) -> list[str]:
+        return flags_codes(Stage, self.stages)
+
+
+class StudentCount(models.Model):
+    """A school's number of students on a date; the latest on or before a day is that day's."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="student_counts", verbose_name=_("organisation"))
+    on = models.DateField(_("counted on"))
+    count = models.PositiveIntegerField(_("students"))
+
+    class Meta:
+        verbose_name = _("student count")
+        verbose_name_plural = _("student counts")
+        ordering = ["organisation", "-on"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "on"],
+                                               name="studentcount_one_per_day")]
+
+    def __str__(self):
+        return f"{self.organisation} {self.on:%Y-%m-%d}: {self.count}"
+
+
+class StaffingRule(models.Model):
+    """How many full-time counsellors a school needs, for an organisation's subtree.
+
+    The rules of the nearest organisation above a school (itself included) that has any apply;
+    where none has, `people.staffing.DEFAULT_RULES` do. A school needs the most any rule asks.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="staffing_rules", verbose_name=_("organisation"))
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True,
+                             help_text=_("Empty: schools of any stage."))
+    min_students = models.PositiveIntegerField(_("minimum students"), default=0)
+    full_time_required = models.PositiveSmallIntegerField(_("full-time counsellors required"),
+                                                          default=1)
+    per_stage = models.BooleanField(
+        _("per stage"), default=False,
+        help_text=_("Require this many for each stage the school has (e.g. one per stage)."))
+
+    class Meta:
+        verbose_name = _("staffing rule")
+        verbose_name_plural = _("staffing rules")
+        ordering = ["organisation__path", "stage", "min_students"]
+
+    def __str__(self):
+        return f"{self.organisation} · {self.get_stage_display() or '*'} ≥{self.min_students}: {self.full_time_required}"
 
 
 class Teacher(models.Model):
@@ -50,6 +149,12 @@ class Teacher(models.Model):
         PART_TIME_COUNSELLOR = "part_time_counsellor", _("Part-time counsellor")
         SCHOOL_LEADER = "school_leader", _("School leader")
 
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("In post")
+        LEFT = "left", _("Left")
+        TRANSFERRED = "transferred", _("Transferred out")
+        RETIRED = "retired", _("Retired")
+
     COUNSELLOR_ROLES = (Role.FULL_TIME_COUNSELLOR, Role.PART_TIME_COUNSELLOR)
     # The name an erased profile carries (hr.privacy): "已删除" and a random token.
     ERASED_PREFIX = "已删除"
@@ -65,23 +170,41 @@ class Teacher(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="teachers",
         limit_choices_to={"kind": Organisation.Kind.SCHOOL}, verbose_name=_("school"),
     )
-    role = models.CharField(_("role"), max_length=32, choices=Role.choices,
+    # The primary post (the first the roster lists); `posts` holds every post, this one included.
+    role = models.CharField(_("primary post"), max_length=32, choices=Role.choices,
                             default=Role.SUBJECT_TEACHER)
+    posts = FlagSetField(_("posts"), default=0)
     hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    # `is_active` is what every denominator reads; `status` says why a teacher is not.
     is_active = models.BooleanField(_("active"), default=True)
+    status = models.CharField(_("employment status"), max_length=16, choices=Status.choices,
+                              default=Status.ACTIVE)
 
     class Meta:
         verbose_name = _("teacher")
         verbose_name_plural = _("teachers")
         ordering = ["employee_no"]
-        indexes = [models.Index(fields=["school", "role", "is_active"])]
+        indexes = [models.Index(fields=["school", "is_active", "posts"])]
 
     def __str__(self):
         return f"{self.name} ({self.employee_no})"
 
+    def save(self, *args, **kwargs):
+        # Invariant: the primary post is one of the posts.
+        self.posts |= flags_mask(self.Role, [self.role])
+        super().save(*args, **kwargs)
+
+    @property
+    def post_list(self) -> list[str]:
+        return flags_codes(self.Role, self.posts | flags_mask(self.Role, [self.role]))
+
+    def get_posts_display(self) -> str:
+        labels = dict(self.Role.choices)
+        return "、".join(str(labels[code]) for code in self.post_list)
+
     @property
     def is_counsellor(self) -> bool:
-        return self.role in self.COUNSELLOR_ROLES
+        return bool(set(self.post_list) & set(self.COUNSELLOR_ROLES))
 
     @property
     def is_erased(self) -> bool:
@@ -141,6 +264,9 @@ class AuditEntry(models.Model):
         DATA_EXPORT = "personal_data.export", _("Personal data exported")
         DATA_ERASE = "personal_data.erase", _("Personal data erased")
         TEXT_ERASE = "free_text.erase", _("Free text erased")
+        ORGANISATION_CHANGE = "organisation.change", _("Organisation changed")
+        STAFF_ROLE_GRANT = "staff_role.grant", _("Staff role granted")
+        STAFF_ROLE_REVOKE = "staff_role.revoke", _("Staff role revoked")
         ACTIVATION_ISSUE = "activation.issue", _("Activation codes issued")
         ACTIVATION_USE = "activation.use", _("Account activated")
 
@@ -148,7 +274,7 @@ class AuditEntry(models.Model):
     at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                               related_name="+", verbose_name=_("by"))
-    actor_name = models.CharField(_("by (as it was)"), max_length=150)
+    actor_name = models.CharField(_("by"), max_length=150)
     action = models.CharField(_("action"), max_length=32, choices=Action.choices)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("organisation"))

@@ -60,6 +60,17 @@ HR_IMPORT = Purpose("hr_import", _("HR desk: imports"), HR)
 AUDIT_LOG = Purpose("audit_log", _("The audit log"), HR)
 PRIVACY = Purpose("privacy", _("A teacher's personal data: export and erasure"), HR)
 TWO_STEP = Purpose("two_step", _("Roles that must use two-step verification"), ADMIN)
+ORGANISATION_TREE = Purpose("organisation_tree",
+                            _("Adding, moving and removing organisations"), HR)
+STAFF_ROLES = Purpose("staff_roles", _("Staff roles: who holds which role where"), HR)
+GRANT_ANY_ROLE = Purpose("grant_any_role", _("Granting and revoking any staff role"),
+                         (Role.CITY_HR,))
+GRANT_SCHOOL_ADMIN = Purpose("grant_school_admin",
+                             _("Granting and revoking school admins of the district's schools"),
+                             (Role.DISTRICT_HR,))
+STAFFING_RULES = Purpose("staffing_rules", _("Counsellor staffing rules: reading"), HR)
+STAFFING_RULES_EDIT = Purpose("staffing_rules_edit", _("Counsellor staffing rules: editing"),
+                              (Role.CITY_HR,))
 RECORDS_INTEGRITY = Purpose("records_integrity",
                             _("Alerts of records changed behind the services' back"),
                             (Role.CITY_HR,))
@@ -68,7 +79,8 @@ STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     TEACHER_ADMIN, LEARNING_RECORDS, ASSIGNMENTS, DASHBOARD, CERTIFICATE_ROSTER,
     CERTIFICATE_REVIEW, WORKLOAD_APPROVAL, WORKLOAD_REPORT, HR_DESK, HR_IMPORT, AUDIT_LOG,
-    PRIVACY, TWO_STEP, RECORDS_INTEGRITY, STAFF_MENU,
+    PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_SCHOOL_ADMIN,
+    STAFFING_RULES, STAFFING_RULES_EDIT, RECORDS_INTEGRITY, STAFF_MENU,
 )}
 
 

@@ -95,6 +95,76 @@ def audit_entries_in_scope(user, *, action: str = "", since=None, until=None):
     return qs
 
 
+def teacher_posts_q(posts: Iterable[str], *, prefix: str = "") -> Q:
+    """Teachers holding any of these posts: the one way to ask "is a counsellor", "is a head
+    teacher" (from Certificate, pass prefix="teacher__")."""
+    from .models import flags_mask
+
+    return Q(**{f"{prefix}posts__hasany": flags_mask(Teacher.Role, posts)})
+
+
+def counsellor_q(*, prefix: str = "") -> Q:
+    """Teachers holding a full-time or part-time counsellor's post."""
+    return teacher_posts_q(Teacher.COUNSELLOR_ROLES, prefix=prefix)
+
+
+def student_count_expression(on, *, outer: str = "pk"):
+    """The latest student count of the organisation `outer` on or before `on` (NULL if none)."""
+    from django.db.models import IntegerField, OuterRef, Subquery
+
+    from .models import StudentCount
+
+    return Subquery(StudentCount.objects.filter(organisation=OuterRef(outer), on__lte=on)
+                    .order_by("-on").values("count")[:1], output_field=IntegerField())
+
+
+def post_bit_expression(field: str = "role"):
+    """A post code column (e.g. RoleRequirement.role) as its bit in Teacher.posts, so a table
+    keyed by post can be matched against a teacher's set: `.alias(b=...).filter(...)`."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    return Case(*[When(**{field: code}, then=Value(1 << i))
+                  for i, code in enumerate(Teacher.Role.values)],
+                default=Value(0), output_field=IntegerField())
+
+
+def staff_role_grantable(actor, *, role: str, organisation: Organisation) -> bool:
+    """Whether `actor` may grant or revoke `role` over `organisation`: city HR any role inside
+    their scope; district HR only school admins of schools in their district; superusers all."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    if actor.is_superuser:
+        return True
+    if user_is_staff_in_scope(actor, organisation, roles=purposes.GRANT_ANY_ROLE):
+        return True
+    return (role == StaffRole.Role.SCHOOL_ADMIN and organisation.kind == Organisation.Kind.SCHOOL
+            and user_is_staff_in_scope(actor, organisation, roles=purposes.GRANT_SCHOOL_ADMIN))
+
+
+def grantable_roles(actor) -> list[str]:
+    """The staff roles `actor` may grant somewhere."""
+    if getattr(actor, "is_superuser", False) or user_has_staff_role(actor, roles=purposes.GRANT_ANY_ROLE):
+        return list(StaffRole.Role.values)
+    if user_has_staff_role(actor, roles=purposes.GRANT_SCHOOL_ADMIN):
+        return [StaffRole.Role.SCHOOL_ADMIN]
+    return []
+
+
+def staff_user_find(actor, identifier: str):
+    """A user `actor` may give a role to, by username or employee number: a teacher of a school
+    in their HR scope or someone already holding a role there; None otherwise."""
+    from django.contrib.auth import get_user_model
+
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    scope = organisation_scope(actor, roles=purposes.STAFF_ROLES)
+    User = get_user_model()
+    return (User.objects.filter(Q(username=identifier) | Q(teacher__employee_no=identifier))
+            .filter(Q(teacher__school__in=scope) | Q(staff_roles__organisation__in=scope))
+            .distinct().first())
+
+
 def notice_list_for_user(user):
     """A user's notices, newest first."""
     from .models import Notice

@@ -1,5 +1,6 @@
 """Wagtail admin screens for organisations and teachers, each filtered to the user's scope."""
 
+from django import forms
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -7,14 +8,17 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import purposes
-from .models import Organisation, Teacher
-from .selectors import organisation_scope
-from .services import teacher_update
+from .models import (Organisation, StaffingRule, StaffRole, Stage, Teacher, flags_codes,
+                     flags_mask)
+from .selectors import grantable_roles, organisation_scope, staff_role_grantable, staff_user_find
+from .services import (organisation_create, organisation_update, staff_role_grant,
+                       staff_role_revoke, teacher_logins_sync, teacher_update)
 
 # Actions a history screen never offers, whoever asks (superusers included).
 WRITE_ACTIONS = frozenset({"add", "change", "delete"})
@@ -113,27 +117,104 @@ class ScopedViewSetMixin:
         return Scoped
 
 
+class FlagSetFormField(forms.MultipleChoiceField):
+    """Ticks for a FlagSetField: the form shows codes, the model keeps the integer."""
+
+    def __init__(self, *, choices_class, **kwargs):
+        self.choices_class = choices_class
+        super().__init__(choices=choices_class.choices, widget=forms.CheckboxSelectMultiple,
+                         required=False, **kwargs)
+
+    def prepare_value(self, value):
+        return flags_codes(self.choices_class, value) if isinstance(value, int) else value
+
+    def clean(self, value):
+        return flags_mask(self.choices_class, super().clean(value))
+
+    def has_changed(self, initial, data):
+        return super().has_changed(self.prepare_value(initial or 0), data)
+
+
+class OrganisationForm(WagtailAdminModelForm):
+    """An organisation and where it sits: its parent is chosen among the editor's HR scope."""
+
+    parent = forms.ModelChoiceField(Organisation.objects.none(), required=False,
+                                    label=_("Parent organisation"),
+                                    help_text=_("Empty only for a city at the top of the tree."))
+    stages = FlagSetFormField(choices_class=Stage, label=_("Stages"))
+
+    class Meta:
+        model = Organisation
+        fields = ["parent", "name", "code", "kind", "stages", "is_boarding"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = organisation_scope(self.for_user, roles=purposes.ORGANISATION_TREE).exclude(
+            kind=Organisation.Kind.SCHOOL).order_by("path")
+        if self.instance.pk:
+            # A node cannot move under itself or its own subtree.
+            scope = scope.exclude(path__startswith=self.instance.path)
+            self.initial["parent"] = self.instance.get_parent()
+        self.fields["parent"].queryset = scope
+        self.fields["parent"].required = not self.for_user.is_superuser
+
+    def clean_parent(self):
+        parent = self.cleaned_data.get("parent")
+        if self.instance.pk and parent is None and not self.instance.is_root():
+            raise forms.ValidationError(_("Choose the parent organisation."))
+        return parent
+
+    def save(self, commit=True):
+        """Placed in the tree by people.services: treebeard sets path and depth, never the form."""
+        data = {key: self.cleaned_data[key] for key in ("name", "code", "kind", "stages", "is_boarding")}
+        if self.instance.pk:
+            self.instance = organisation_update(organisation=self.instance, parent=self.cleaned_data["parent"],
+                                                actor=self.for_user, **data)
+        else:
+            self.instance = organisation_create(parent=self.cleaned_data["parent"], actor=self.for_user,
+                                                **data)
+        return self.instance
+
+
+class OrganisationCreateView(generic.CreateView):
+    def save_instance(self):
+        return self.form.save()
+
+
+class OrganisationEditView(generic.EditView):
+    def save_instance(self):
+        return self.form.save()
+
+
 class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Organisation
+    # School admins see their own school; adding and moving needs an HR scope (the form's parents).
     scope_roles = purposes.TEACHER_ADMIN
     icon = "site"
     menu_label = _("Organisations")
     add_to_admin_menu = False
-    list_display = ["name", "code", "kind", "student_count"]
+    list_display = ["name", "code", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
     ordering = ["path"]
     inspect_view_enabled = True
-    form_fields = ["name", "code", "kind", "student_count", "is_boarding"]
+    form_fields = OrganisationForm.Meta.fields
     copy_view_enabled = False
+    add_view_class = OrganisationCreateView
+    edit_view_class = OrganisationEditView
+
+    def get_form_class(self, for_update=False):
+        return OrganisationForm
 
 
 class TeacherForm(WagtailAdminModelForm):
     """Teacher form whose school choices are the schools in the editor's scope."""
 
+    posts = FlagSetFormField(choices_class=Teacher.Role, label=_("Posts"))
+
     class Meta:
         model = Teacher
-        fields = ["name", "gender", "school", "role", "hire_date", "is_active"]
+        fields = ["name", "gender", "school", "role", "posts", "hire_date", "status"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,12 +224,16 @@ class TeacherForm(WagtailAdminModelForm):
         )
 
     def save(self, commit=True):
+        # In post or not is what every rate reads; the account follows it (people.services).
+        self.instance.is_active = self.instance.status == Teacher.Status.ACTIVE
         teacher = super().save(commit=False)
         if commit:
             # The people service saves and writes the audit row in one transaction.
             teacher = teacher_update(teacher=teacher, by=self.for_user,
                                      changed=list(self.changed_data))
             self.save_m2m()
+            if "status" in self.changed_data:
+                teacher_logins_sync(teacher_ids=[teacher.pk])
         return teacher
 
 
@@ -159,8 +244,8 @@ class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     icon = "user"
     menu_label = _("Teachers")
     add_to_admin_menu = False
-    list_display = ["name", "employee_no", "school", "role", "hire_date", "is_active"]
-    list_filter = ["role", "is_active", "gender"]
+    list_display = ["name", "employee_no", "school", "get_posts_display", "hire_date", "status"]
+    list_filter = ["role", "status", "gender"]
     search_fields = ["name", "employee_no"]
     inspect_view_enabled = True
     form_fields = TeacherForm.Meta.fields
@@ -170,8 +255,125 @@ class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     copy_view_enabled = False
 
 
+class StaffRoleForm(WagtailAdminModelForm):
+    """Grant a staff role: the person by username or employee number, the role among those the
+    granting user may give, the organisation among their HR scope."""
+
+    person = forms.CharField(label=_("User (username or employee number)"), max_length=150)
+
+    class Meta:
+        model = StaffRole
+        fields = ["person", "role", "organisation"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["person"] = self.instance.user.get_username()
+        self.fields["role"].choices = [(code, label) for code, label in StaffRole.Role.choices
+                                       if code in grantable_roles(self.for_user)]
+        self.fields["organisation"].queryset = organisation_scope(
+            self.for_user, roles=purposes.STAFF_ROLES).order_by("path")
+
+    def clean_person(self):
+        user = staff_user_find(self.for_user, self.cleaned_data["person"])
+        if user is None:
+            raise forms.ValidationError(_("No user with this name or employee number in your scope."))
+        return user
+
+    def clean(self):
+        data = super().clean()
+        role, organisation = data.get("role"), data.get("organisation")
+        if role and organisation and not staff_role_grantable(self.for_user, role=role,
+                                                              organisation=organisation):
+            raise forms.ValidationError(_("You may not grant this role over this organisation."))
+        return data
+
+    def _post_clean(self):
+        # The binding is made by the service in save(), not by the model form.
+        pass
+
+    def save(self, commit=True):
+        old = self.instance
+        if old.pk and (old.user_id, old.role, old.organisation_id) != (
+                self.cleaned_data["person"].pk, self.cleaned_data["role"], self.cleaned_data["organisation"].pk):
+            staff_role_revoke(user=old.user, role=old.role, organisation=old.organisation,
+                              revoked_by=self.for_user)
+        self.instance = staff_role_grant(user=self.cleaned_data["person"], role=self.cleaned_data["role"],
+                                         organisation=self.cleaned_data["organisation"],
+                                         granted_by=self.for_user)
+        return self.instance
+
+
+class StaffRoleCreateView(generic.CreateView):
+    def save_instance(self):
+        return self.form.save()
+
+
+class StaffRoleEditView(generic.EditView):
+    def save_instance(self):
+        return self.form.save()
+
+
+class StaffRoleDeleteView(generic.DeleteView):
+    def delete_action(self):
+        staff_role_revoke(user=self.object.user, role=self.object.role,
+                          organisation=self.object.organisation, revoked_by=self.request.user)
+
+
+class StaffRoleViewSet(ScopedViewSetMixin, ModelViewSet):
+    """Who holds which staff role where; HR grant and revoke within their scope."""
+
+    model = StaffRole
+    scope_field = "organisation"
+    scope_roles = purposes.STAFF_ROLES
+    icon = "key"
+    menu_label = _("Staff roles")
+    add_to_admin_menu = False
+    list_display = ["user", "role", "organisation"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__teacher__employee_no"]
+    form_fields = StaffRoleForm.Meta.fields
+    copy_view_enabled = False
+    add_view_class = StaffRoleCreateView
+    edit_view_class = StaffRoleEditView
+    delete_view_class = StaffRoleDeleteView
+
+    def get_form_class(self, for_update=False):
+        return StaffRoleForm
+
+
+class StaffingRuleForm(WagtailAdminModelForm):
+    class Meta:
+        model = StaffingRule
+        fields = ["organisation", "stage", "min_students", "full_time_required", "per_stage"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisation_scope(
+            self.for_user, roles=purposes.STAFFING_RULES_EDIT).exclude(
+            kind=Organisation.Kind.SCHOOL).order_by("path")
+
+
+class StaffingRuleViewSet(ScopedViewSetMixin, ModelViewSet):
+    """Counsellor staffing rules per subtree; city HR edit them (the nearest rules apply)."""
+
+    model = StaffingRule
+    scope_field = "organisation"
+    scope_roles = purposes.STAFFING_RULES
+    icon = "list-ul"
+    menu_label = _("Staffing rules")
+    add_to_admin_menu = False
+    list_display = ["organisation", "stage", "min_students", "full_time_required", "per_stage"]
+    form_fields = StaffingRuleForm.Meta.fields
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return StaffingRuleForm
+
+
 class PeopleViewSetGroup(ModelViewSetGroup):
     menu_label = _("People")
     menu_icon = "group"
     menu_order = 200
-    items = (OrganisationViewSet("organisations"), TeacherViewSet("teachers"))
+    items = (OrganisationViewSet("organisations"), TeacherViewSet("teachers"),
+             StaffRoleViewSet("staff_roles"), StaffingRuleViewSet("staffing_rules"))

@@ -11,12 +11,14 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import (
-    Case, Count, DateField, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When,
+    Case, Count, DateField, ExpressionWrapper, F, IntegerField, Max, OuterRef, Q, QuerySet,
+    Subquery, Value, When,
 )
 from django.db.models.functions import Coalesce, Greatest
 
 from people.models import Organisation, Teacher
-from people.selectors import ancestor_paths, scope_tops
+from people import staffing
+from people.selectors import ancestor_paths, post_bit_expression, scope_tops
 
 from ..models import (
     Certificate, CertificateLevel, HoldingTarget, NewTeacherPeriod, RoleRequirement,
@@ -57,9 +59,12 @@ def holds_level_q(on: date, rank: int) -> Q:
 
 
 def required_rank_expression():
-    """The rank the teacher's role requires (0: none), as one expression."""
-    return Coalesce(Subquery(RoleRequirement.objects.filter(role=OuterRef("role"))
-                             .values("level__rank")[:1], output_field=IntegerField()), Value(0))
+    """The highest rank any of the teacher's posts requires (0: none), as one expression."""
+    return Coalesce(Subquery(
+        RoleRequirement.objects.alias(hit=ExpressionWrapper(
+            post_bit_expression("role").bitand(OuterRef("posts")), output_field=IntegerField()))
+        .filter(hit__gt=0).order_by("-level__rank").values("level__rank")[:1],
+        output_field=IntegerField()), Value(0))
 
 
 # --- Targets and the new-teacher period: data per subtree, the nearest applies ---------------
@@ -243,49 +248,29 @@ def holding_rate_rows(*, user, on: date) -> Iterator[tuple]:
                        *[v for code in levels for v in (row.holders[code], row.rate(code))])
 
 
-def holds_rank_exists(on: date, rank: int):
-    """Whether the teacher holds a level of `rank` or above on `on`, as EXISTS conditions (a
-    certificate or a recognised credential): the databases run them as anti/semi-joins on the
-    teacher's index, where a MAX subquery per teacher is evaluated row by row."""
-    return (Exists(Certificate.objects.valid_on(on).filter(
-                teacher=OuterRef("pk"), level__rank__gte=rank))
-            | Exists(TeacherCredential.objects.filter(
-                _credential_valid_q(on), teacher=OuterRef("pk"),
-                credential__level__rank__gte=rank)))
-
-
 def compliance_missing_level(organisation: Organisation, *, on: date) -> QuerySet[Teacher]:
-    """Active teachers under `organisation` who lack the level their role requires on `on`:
-    for each role with a requirement, its teachers holding no level of that rank or above."""
-    lacking = Q(pk__in=[])
-    for role, rank in RoleRequirement.objects.values_list("role", "level__rank"):
-        lacking |= Q(role=role) & ~holds_rank_exists(on, rank)
+    """Active teachers under `organisation` who lack the level their role requires on `on`."""
     return (Teacher.objects.filter(in_post_q(on), school__path__startswith=organisation.path)
-            .filter(lacking).select_related("school").order_by("school__path", "employee_no"))
+            .annotate(held_rank=held_rank_expression(on), required_rank=required_rank_expression())
+            .filter(held_rank__lt=F("required_rank"))
+            .select_related("school").order_by("school__path", "employee_no"))
 
 
 def compliance_missing_count(organisation: Organisation, *, on: date) -> int:
-    """How many teachers `compliance_missing_level` lists: one count per required role, each an
-    anti-join (an OR of NOT EXISTS over roles is run row by row)."""
-    teachers = Teacher.objects.filter(in_post_q(on), school__path__startswith=organisation.path)
-    return sum(teachers.filter(role=role).filter(~holds_rank_exists(on, rank)).count()
-               for role, rank in RoleRequirement.objects.values_list("role", "level__rank"))
+    """How many teachers `compliance_missing_level` lists."""
+    return compliance_missing_level(organisation, on=on).order_by().count()
 
 
-def schools_short_of_counsellors(organisation: Organisation) -> list[tuple[Organisation, int, int]]:
-    """Schools whose student count calls for more full-time counsellors than they have:
-    (school, required, actual), one per STUDENTS_PER_FULL_TIME_COUNSELLOR students started.
-    """
-    per = getattr(settings, "STUDENTS_PER_FULL_TIME_COUNSELLOR", 1000)
-    schools = (Organisation.objects.filter(path__startswith=organisation.path,
-                                           kind=Organisation.Kind.SCHOOL,
-                                           student_count__gte=per)
-               .annotate(counsellors=Count("teachers", filter=Q(
-                   teachers__is_active=True,
-                   teachers__role=Teacher.Role.FULL_TIME_COUNSELLOR)))
-               .order_by("path"))
-    return [(s, s.student_count // per, s.counsellors) for s in schools
-            if s.counsellors < s.student_count // per]
+def schools_short_of_counsellors(organisation: Organisation, *, on: date | None = None):
+    """Schools under `organisation` with fewer full-time counsellors than the staffing rules
+    require (people.staffing owns the rule)."""
+    return staffing.schools_short_of_counsellors(organisation, on=on or date.today())
+
+
+def staffing_in_scope(*, user, on: date) -> list:
+    """Every school of the user's scope with its counsellor staffing (people.staffing's rule)."""
+    return [row for top in scope_tops(user, roles=ROSTER_ROLES)
+            for row in staffing.staffing_rows(top, on=on)]
 
 
 # --- How rates moved: month by month ---------------------------------------------------------

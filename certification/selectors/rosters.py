@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from people.models import Organisation, Teacher
-from people.selectors import district_name_expression, organisation_scope
+from people.selectors import district_name_expression, organisation_scope, teacher_posts_q
 
 from ..models import Certificate
 from .common import ROSTER_ROLES
@@ -41,7 +41,7 @@ def certificate_roster_list(*, user, organisation: Organisation | None = None,
     if status:
         qs = qs.filter(status_then=status)
     if role:
-        qs = qs.filter(teacher__role=role)
+        qs = qs.filter(teacher_posts_q([role], prefix="teacher__"))
     if expiring_before:
         qs = qs.filter(expires_on__lt=expiring_before)
     qs = with_cycle(qs, on=on, teacher="teacher__").annotate(
@@ -60,7 +60,7 @@ def training_hours_list(*, user, organisation: Organisation | None = None,
     on = on or timezone.localdate()
     qs = Teacher.objects.filter(school__in=_export_scope(user, organisation), is_active=True)
     if role:
-        qs = qs.filter(role=role)
+        qs = qs.filter(teacher_posts_q([role]))
     return (with_cycle(qs, on=on)
             .annotate(district_name=district_name_expression("school__path"))
             .order_by("school__path", "employee_no")

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from certification.models import WorkloadActivityType, WorkloadDecision, WorkloadEntry
 from people.models import Teacher
+from people.selectors import counsellor_q
 
 from .defaults import ensure_default_activity_types, grant_activity_type_permissions
 from .selectors import workload_term_containing, workload_term_recent
@@ -71,7 +72,7 @@ def seed(*, city, stdout=None) -> None:
     school_admin = city.accounts["school_admin"]
     superuser = city.accounts["admin"]
     counsellors = list(
-        Teacher.objects.filter(role__in=Teacher.COUNSELLOR_ROLES, is_active=True,
+        Teacher.objects.filter(counsellor_q(), is_active=True,
                                school__path__startswith=city.demo_district.path)
         .exclude(workload_entries__isnull=False).select_related("school", "user")
     )

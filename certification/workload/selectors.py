@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from certification.models import WorkloadActivityType, WorkloadEntry
 from people import purposes
 from people.models import Organisation, Teacher
-from people.selectors import organisation_scope, teacher_for_user
+from people.selectors import counsellor_q, organisation_scope, teacher_for_user
 
 # --- Terms and norms (settings, with the seeds' defaults) --------------------------------------
 
@@ -221,7 +221,7 @@ class WorkloadTermReport:
 
 
 def _report_teachers(user, organisation: Organisation | None) -> QuerySet[Teacher]:
-    counsellors = Teacher.objects.filter(role__in=Teacher.COUNSELLOR_ROLES, is_active=True)
+    counsellors = Teacher.objects.filter(counsellor_q(), is_active=True)
     scope = organisation_scope(user, roles=purposes.WORKLOAD_REPORT)
     if organisation is not None:
         # Only what lies both in the user's scope and under the chosen organisation.

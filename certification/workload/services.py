@@ -140,7 +140,7 @@ def workload_credit(*, activity_type: WorkloadActivityType, quantity: Decimal) -
 
 def _counsellor_of(user) -> Teacher:
     teacher = teacher_for_user(user)
-    if teacher is None or not teacher.is_active or teacher.role not in Teacher.COUNSELLOR_ROLES:
+    if teacher is None or not teacher.is_active or not teacher.is_counsellor:
         raise PermissionDenied(_("Only full-time and part-time counsellors log workload."))
     return teacher
 

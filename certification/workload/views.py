@@ -31,7 +31,7 @@ def counsellor_required(view):
     @login_required
     def wrapped(request, *args, **kwargs):
         teacher = teacher_for_user(request.user)
-        if teacher is None or not teacher.is_active or teacher.role not in Teacher.COUNSELLOR_ROLES:
+        if teacher is None or not teacher.is_active or not teacher.is_counsellor:
             raise PermissionDenied
         request.counsellor = teacher
         return view(request, *args, **kwargs)
@@ -240,7 +240,7 @@ def week_approve(request):
 def report(request):
     user = request.user
     own = teacher_for_user(user)
-    is_counsellor = own is not None and own.role in Teacher.COUNSELLOR_ROLES
+    is_counsellor = own is not None and own.is_counsellor
     is_staff = user_has_staff_role(user, roles=purposes.WORKLOAD_REPORT)
     if not (is_counsellor or is_staff):
         raise PermissionDenied

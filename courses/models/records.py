@@ -5,23 +5,31 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from people.audiences import AudienceRule
+
 __all__ = ["Assignment", "Enrolment", "LessonProgress", "QuizAttempt", "CourseCompletion",
            "LiveAttendance"]
 
 USER = settings.AUTH_USER_MODEL
 
 
-class Assignment(models.Model):
-    """A course put on every active teacher of a subtree (optionally some roles), with a deadline."""
+class Assignment(AudienceRule):
+    """A course put on an audience (subtree, posts, stages, hired before/after) with a deadline.
+
+    The audience is a rule: a teacher who comes to match it later (a new hire, a new post) is
+    enrolled too, with `days_to_complete` from that day when the trainer chose it.
+    """
 
     course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT,
                                related_name="assignments", verbose_name=_("course"))
     organisation = models.ForeignKey("people.Organisation", on_delete=models.PROTECT,
                                      related_name="course_assignments",
                                      verbose_name=_("organisation"))
-    roles = models.JSONField(_("roles"), default=list, blank=True,
-                             help_text=_("Teacher roles assigned; empty means every role."))
     deadline = models.DateField(_("deadline"))
+    days_to_complete = models.PositiveSmallIntegerField(
+        _("days to complete for newcomers"), null=True, blank=True,
+        help_text=_("Teachers who join the audience later are due this many days after joining; "
+                    "empty: the deadline above."))
     created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+",
                                    verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -47,6 +55,8 @@ class Enrolment(models.Model):
     assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="enrolments", verbose_name=_("assignment"))
     enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
+    # A newcomer's own deadline (days_to_complete after joining); empty: the assignment's.
+    due_on = models.DateField(_("due on"), null=True, blank=True)
     # Stamped in the same transaction as the CourseCompletion row, so rates are one COUNT.
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 

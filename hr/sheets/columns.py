@@ -24,6 +24,17 @@ HEADERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "date": ("培训日期", "date", ("培训时间", "training date")),
     "title": ("培训名称", "title", ("培训项目", "培训内容", "training title")),
     "reference": ("记录编号", "reference", ("编号", "ref")),
+    "status": ("在职状态", "status", ("任职状态", "employment status")),
+    "staff_role": ("管理角色", "staff_role", ("管理权限", "staff role")),
+    # Organisation tree
+    "parent_code": ("上级代码", "parent_code", ("上级机构代码", "上级单位代码", "parent code")),
+    "org_code": ("机构代码", "org_code", ("代码", "organisation code")),
+    "org_name": ("机构名称", "org_name", ("名称", "organisation name")),
+    "org_kind": ("类型", "org_kind", ("机构类型", "kind")),
+    "stages": ("学段", "stages", ("stage",)),
+    "students": ("学生数", "students", ("在校生数", "学生人数", "student count")),
+    "boarding": ("寄宿制", "boarding", ("是否寄宿", "寄宿")),
+    "counted_on": ("统计日期", "counted_on", ("统计时间", "counted on")),
 }
 
 _BRACKETS = re.compile(r"\(.*?\)|\[.*?\]")
@@ -62,7 +73,7 @@ class SheetSpec:
 TEACHERS = SheetSpec(
     kind="teachers",
     required=("employee_no", "name", "school_code"),
-    optional=("gender", "school", "role", "hire_date", "email", "phone"),
+    optional=("gender", "school", "role", "hire_date", "email", "phone", "status", "staff_role"),
     title_zh="教师名册", title_en="Teachers roster",
 )
 CERTIFICATES = SheetSpec(
@@ -77,7 +88,16 @@ TRAINING = SheetSpec(
     optional=("name", "reference"),
     title_zh="线下培训学时", title_en="Offline training hours",
 )
-SPECS = {spec.kind: spec for spec in (TEACHERS, CERTIFICATES, TRAINING)}
+ORGANISATIONS = SheetSpec(
+    kind="organisations",
+    # 学校代码 and 学校名称 also name a school's code and name here (they are the roster's
+    # school_code and school columns); the importer takes whichever the file has.
+    required=("org_kind",),
+    optional=("parent_code", "org_code", "school_code", "org_name", "school", "stages",
+              "students", "boarding", "counted_on"),
+    title_zh="机构", title_en="Organisations",
+)
+SPECS = {spec.kind: spec for spec in (TEACHERS, CERTIFICATES, TRAINING, ORGANISATIONS)}
 
 
 def header_label(key: str) -> str:

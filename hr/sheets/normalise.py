@@ -134,3 +134,133 @@ def parse_hours(value) -> Decimal:
     if not hours.is_finite() or hours <= 0 or hours > MAX_HOURS:
         raise CellError("学时应大于 0 且不超过 200", "hours must be above 0 and at most 200")
     return hours.quantize(Decimal("0.1"))
+
+
+# ---------------------------------------------------------------- posts, status, organisations
+
+_LIST_SEPARATORS = re.compile(r"[、/,，;；]+")
+
+
+def parse_posts(value) -> list[str]:
+    """A teacher's posts from a 岗位 cell: one or several labels separated by 、 / or a comma,
+    first the primary post. An unknown label refuses the cell, naming it."""
+    codes = []
+    for part in _LIST_SEPARATORS.split(clean_text(value)):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            code = parse_role(part)
+        except CellError:
+            raise CellError(f"未知岗位「{part}」：岗位应为 任课教师、班主任、专职心理教师、兼职心理教师 或 学校领导",
+                            f"unknown post '{part}': one of the five posts") from None
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise CellError("岗位为空", "no post given")
+    return codes
+
+
+def posts_display(codes, *, labels: dict | None = None) -> str:
+    """Posts as the roster writes them: 班主任、兼职心理教师 (or in the labels given)."""
+    labels = ROLE_DISPLAY if labels is None else labels
+    return "、".join(labels.get(code, code) for code in codes)
+
+
+STATUS_LABELS = {"在职": "active", "离职": "left", "调出": "transferred", "退休": "retired",
+                 "ACTIVE": "active", "LEFT": "left", "TRANSFERRED": "transferred",
+                 "RETIRED": "retired", "IN POST": "active"}
+EMPLOYMENT_DISPLAY = {"active": "在职", "left": "离职", "transferred": "调出", "retired": "退休"}
+
+
+def parse_status(value) -> str:
+    """An employment status code from 在职 / 离职 / 调出 / 退休 (or the English words)."""
+    text = clean_text(value).replace(" ", "")
+    status = STATUS_LABELS.get(text) or STATUS_LABELS.get(clean_text(value).upper())
+    if status is None:
+        raise CellError("在职状态应为 在职、离职、调出 或 退休", "status must be 在职/离职/调出/退休")
+    return status
+
+
+ORG_KIND_LABELS = {"市": "city", "区县": "district", "区": "district", "县": "district",
+                   "镇街": "township", "镇": "township", "街道": "township", "学区": "township",
+                   "学校": "school", "CITY": "city", "DISTRICT": "district",
+                   "TOWNSHIP": "township", "SCHOOL": "school"}
+ORG_KIND_DISPLAY = {"city": "市", "district": "区县", "township": "镇街", "school": "学校"}
+
+
+def parse_org_kind(value) -> str:
+    """An organisation kind from 市 / 区县 / 镇街 / 学区 / 学校."""
+    text = clean_text(value)
+    kind = ORG_KIND_LABELS.get(text) or ORG_KIND_LABELS.get(text.upper())
+    if kind is None:
+        raise CellError("类型应为 市、区县、镇街（学区）或 学校", "kind must be 市/区县/镇街/学区/学校")
+    return kind
+
+
+STAGE_LABELS = {"小学": "primary", "初中": "junior", "高中": "senior", "九年一贯制": "nine_year",
+                "完全中学": "complete", "中职": "vocational", "特殊教育": "special",
+                "幼儿园": "kindergarten"}
+STAGE_DISPLAY = {code: label for label, code in STAGE_LABELS.items()}
+
+
+def parse_stages(value) -> list[str]:
+    """A school's stages: one or several of 小学、初中、高中、九年一贯制、完全中学、中职、特殊教育、幼儿园."""
+    codes = []
+    for part in _LIST_SEPARATORS.split(clean_text(value)):
+        part = part.strip()
+        if not part:
+            continue
+        code = STAGE_LABELS.get(part) or (part.lower() if part.lower() in STAGE_DISPLAY else None)
+        if code is None:
+            raise CellError(f"未知学段「{part}」", f"unknown stage '{part}'")
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def parse_yes_no(value) -> bool:
+    """是 / 否 (also Y/N, yes/no, 1/0)."""
+    text = clean_text(value).upper()
+    if text in ("是", "Y", "YES", "1", "TRUE"):
+        return True
+    if text in ("否", "N", "NO", "0", "FALSE"):
+        return False
+    raise CellError("应为 是 或 否", "must be 是 or 否")
+
+
+def parse_count(value) -> int:
+    """A whole number of students, 0 to 100,000."""
+    text = clean_code(value).replace("人", "")
+    try:
+        number = int(float(text))
+    except ValueError:
+        raise CellError("应为整数", "must be a whole number") from None
+    if number < 0 or number > 100_000 or float(text) != number:
+        raise CellError("应为 0 到 100000 之间的整数", "must be a whole number from 0 to 100000")
+    return number
+
+
+STAFF_ROLE_LABELS = {"培训者": "trainer", "培训师": "trainer", "审核员": "reviewer",
+                     "学校管理员": "school_admin", "区人事": "district_hr", "区县人事": "district_hr",
+                     "市人事": "city_hr", "TRAINER": "trainer", "REVIEWER": "reviewer",
+                     "SCHOOL ADMIN": "school_admin", "DISTRICT HR": "district_hr", "CITY HR": "city_hr"}
+STAFF_ROLE_DISPLAY = {"trainer": "培训者", "reviewer": "审核员", "school_admin": "学校管理员",
+                      "district_hr": "区人事", "city_hr": "市人事"}
+
+
+def parse_staff_roles(value) -> list[str]:
+    """Staff roles from a 管理角色 cell: 学校管理员, 培训者, 审核员, 区人事, 市人事 (several allowed)."""
+    codes = []
+    for part in _LIST_SEPARATORS.split(clean_text(value)):
+        part = part.strip()
+        if not part:
+            continue
+        code = STAFF_ROLE_LABELS.get(part) or STAFF_ROLE_LABELS.get(part.upper()) or (
+            part.lower() if part.lower() in STAFF_ROLE_DISPLAY else None)
+        if code is None:
+            raise CellError(f"未知管理角色「{part}」：应为 学校管理员、培训者、审核员、区人事 或 市人事",
+                            f"unknown staff role '{part}'")
+        if code not in codes:
+            codes.append(code)
+    return codes

@@ -1,6 +1,7 @@
 """Blank templates HR download and fill in: headers, an example row, drop-down lists, instructions."""
 
 from io import BytesIO
+from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -8,7 +9,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .columns import SPECS, header_label
-from .normalise import LEVEL_CODES, ROLE_DISPLAY
+from .normalise import LEVEL_CODES, EMPLOYMENT_DISPLAY
 
 EXAMPLES = {
     "employee_no": "E2024001", "name": "李梅", "gender": "女", "school_code": "S0101",
@@ -17,10 +18,12 @@ EXAMPLES = {
     "cert_no": "XY-2023-C-0001", "issued_on": "2023-06-19", "expires_on": "2028-06-18",
     "authority": "示范市教育局", "hours": 6, "date": "2024-03-02",
     "title": "心理危机识别与干预专题培训", "reference": "",
+    "status": "在职", "staff_role": "",
 }
+SAMPLE_ORGANISATIONS = Path(__file__).resolve().parent / "samples" / "organisations.xlsx"
 LISTS = {
     "gender": ["男", "女"],
-    "role": list(ROLE_DISPLAY.values()),
+    "status": list(EMPLOYMENT_DISPLAY.values()),
     "level": list(LEVEL_CODES),
 }
 NOTES = {
@@ -29,7 +32,12 @@ NOTES = {
     "gender": ("男 或 女", "男 (male) or 女 (female)"),
     "school_code": ("学校代码，须在您的管理范围内", "school code, inside your scope"),
     "school": ("学校名称，仅供核对", "school name, for checking only"),
-    "role": ("任课教师、班主任、专职心理教师、兼职心理教师、学校领导", "one of the five roles"),
+    "role": ("岗位：任课教师、班主任、专职心理教师、兼职心理教师、学校领导；可填多个，用 、 / 或逗号分隔，第一个为主岗位",
+             "posts: one or several of the five, separated by 、 / or a comma; the first is the main post"),
+    "status": ("在职状态：在职、离职、调出 或 退休（可空：在职）；离职、调出、退休的教师不能登录，不计入各项比率",
+               "在职/离职/调出/退休 (empty: in post); teachers not in post cannot log in and leave every rate"),
+    "staff_role": ("管理角色（可空）：学校管理员、培训者、审核员、区人事、市人事；只能授予您有权授予的角色",
+                   "staff role (optional): school admin, trainer, reviewer, district HR, city HR, as you may grant"),
     "hire_date": ("入职日期，如 2019-09-01、2019/9/1 或 2019年9月1日", "hire date, e.g. 2019-09-01"),
     "email": ("邮箱（可空）；新教师有邮箱时，导入后收到设置密码的邀请邮件",
               "e-mail (optional); a new teacher with one is e-mailed an invitation to set a password"),
@@ -50,6 +58,9 @@ NOTES = {
 
 def template_workbook(kind: str) -> bytes:
     """The .xlsx template of one import kind, as bytes."""
+    if kind == "organisations":
+        # The organisation template is the sample city the demo itself is built from.
+        return SAMPLE_ORGANISATIONS.read_bytes()
     spec = SPECS[kind]
     workbook = Workbook()
     sheet = workbook.active

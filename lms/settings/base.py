@@ -366,6 +366,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certification.pace_reminders",
         "schedule": crontab(hour=8, minute=30, day_of_month=1),
     },
+    "courses-assignment-audiences": {
+        "task": "courses.enrol_assignment_audiences",
+        "schedule": crontab(hour=1, minute=40),
+    },
     "courses-overdue-reminders": {
         "task": "courses.send_overdue_reminders",
         "schedule": 60 * 60 * 6,  # the task itself sends at most one round a day per assignment

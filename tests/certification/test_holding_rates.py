@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from certification.models import RecognisedCredential, TeacherCredential
 from certification.selectors import (
-    compliance_missing_level, holding_rate_rows, holding_rates, schools_short_of_counsellors,
+    compliance_missing_level, holding_rate_rows, holding_rates,
 )
 from people.models import Teacher
 from tests.factories import TeacherFactory, district_hr, school_admin
@@ -74,18 +74,6 @@ def test_compliance_lists_who_lacks_the_required_level(tree):
     from certification.selectors import compliance_missing_count
 
     assert compliance_missing_count(tree["city"], on=ON) == 4
-
-
-def test_schools_short_of_full_time_counsellors(tree, settings):
-    settings.STUDENTS_PER_FULL_TIME_COUNSELLOR = 1000
-    a, b = tree["school_a"], tree["school_b"]
-    a.student_count, b.student_count = 1500, 2100
-    a.save()
-    b.save()
-    TeacherFactory(school=a, role=Teacher.Role.FULL_TIME_COUNSELLOR)
-    TeacherFactory(school=b, role=Teacher.Role.FULL_TIME_COUNSELLOR)
-    assert [(s.name, req, have) for s, req, have in
-            schools_short_of_counsellors(tree["city"])] == [("乙一中", 2, 1)]
 
 
 def test_rows_for_hr_are_scoped_with_subtotals(tree):

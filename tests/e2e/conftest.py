@@ -111,6 +111,7 @@ def _staff_groups() -> None:
     Permission.objects.get_or_create(content_type=admin_type, codename="access_admin",
                                      defaults={"name": "Can access Wagtail admin"})
     import_module("people.migrations.0002_staff_groups").create_groups(apps, None)
+    import_module("people.migrations.0005_hr_manage_organisations_and_roles").grant(apps, None)
 
 
 def _wagtail_tree() -> None:

@@ -124,7 +124,7 @@ def test_an_export_outside_the_scope_is_refused(hr_x, tree):
     ("zh-hans", ["工号", "姓名", "性别", "学校", "学校代码", "区（县）", "岗位", "入职日期", "在职状态"],
      {"女", "班主任", "在职"}),
     ("en", ["Employee number", "Name", "Gender", "School", "School code", "District", "Role", "Hire date",
-            "Employment status"], {"Female", "Head teacher", "Employed"}),
+            "Employment status"], {"Female", "Head teacher", "In post"}),
 ])
 def test_an_export_speaks_only_the_language_it_was_asked_in(
         client, hr_x, tree, django_capture_on_commit_callbacks, language, header, values, settings):

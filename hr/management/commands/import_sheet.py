@@ -18,12 +18,16 @@ class Command(BaseCommand):
         parser.add_argument("--commit", action="store_true", help="write the rows (all or nothing)")
         parser.add_argument("--user", help="act as this user (their scope applies); "
                                            "default: the first superuser")
+        parser.add_argument("--mark-left", action="store_true",
+                            help="teachers: mark as left every teacher of the file's schools "
+                                 "who is not in the file")
 
-    def handle(self, *args, kind, file, commit, user, **options):
+    def handle(self, *args, kind, file, commit, user, mark_left=False, **options):
         importer = IMPORTERS[kind]
         actor = operator(user)
+        params = {"mark_left": True} if mark_left else {}
         try:
-            plan = importer.plan(path=file, user=actor)
+            plan = importer.plan(path=file, user=actor, **params)
         except SheetRefused as exc:
             raise CommandError(exc.message) from None
         except FileNotFoundError:
@@ -35,6 +39,10 @@ class Command(BaseCommand):
         for change in plan.updates[:20]:
             self.stdout.write(f"  update row {change['row']} {change['employee_no']}: " + ", ".join(
                 f"{field} {old} -> {new}" for field, (old, new) in change["changes"].items()))
+        if plan.leavers:
+            self.stdout.write(f"  {len(plan.leavers)} teachers will be marked as left:")
+            for t in plan.leavers:
+                self.stdout.write(f"    {t['employee_no']} {t['name']} ({t['school']})")
         for error in plan.errors:
             self.stdout.write(f"  {error.line()}  [{error.value}]")
         if plan.errors:
@@ -45,7 +53,7 @@ class Command(BaseCommand):
             self.stdout.write("Preview only: run again with --commit to write.")
             return
         try:
-            result = importer.commit(path=file, user=actor, plan=plan)
+            result = importer.commit(path=file, user=actor, plan=plan, **params)
         except ImportHasErrors:
             raise CommandError("The file changed and now has errors: nothing written.") from None
         self.stdout.write(self.style.SUCCESS(

@@ -21,6 +21,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, teachers, people_only, **options):
         started = time.monotonic()
+        if find_spec("hr.demo") and apps.is_installed("hr"):
+            # The tree comes through the organisation import, as a district's own would.
+            import_module("hr.demo").organisations_seed(stdout=self.stdout)
         city = demo.seed(teachers=teachers, stdout=self.stdout)
         self.stdout.write(
             f"people: {len(city.schools)} schools, {teachers} teachers "
@@ -30,8 +33,11 @@ class Command(BaseCommand):
             for config in apps.get_app_configs():
                 if config.name == "people" or not find_spec(f"{config.name}.demo"):
                     continue
+                module = import_module(f"{config.name}.demo")
+                if not hasattr(module, "seed"):
+                    continue
                 step = time.monotonic()
-                import_module(f"{config.name}.demo").seed(city=city, stdout=self.stdout)
+                module.seed(city=city, stdout=self.stdout)
                 self.stdout.write(f"{config.label}: done in {time.monotonic() - step:.1f} s")
         self.stdout.write(self.style.SUCCESS(f"Demo ready in {time.monotonic() - started:.1f} s."))
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")

@@ -1,8 +1,13 @@
 """Wagtail admin: the level rules (city HR edits them) and certificates with their history
 (HR and school admins see those of their scope)."""
 
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.widgets.button import Button
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.views.generic.models import InspectView
 
@@ -57,7 +62,24 @@ class CyclePolicyViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
-class CertificateInspectView(InspectView):
+def _local(moment) -> str:
+    """A stored instant as the site's local time (Asia/Shanghai), to the minute."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+class EmptyAsDashInspectView(InspectView):
+    """Empty fields read "—", never "None"; instants read in local time."""
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if value is None or value == "":
+            return "—"
+        if hasattr(value, "tzinfo") and hasattr(value, "hour"):
+            return _local(value)
+        return value
+
+
+class CertificateInspectView(EmptyAsDashInspectView):
     """The certificate's fields and, below them, its history (issued, renewed, revoked …)."""
 
     def get_field_label(self, field_name, field):
@@ -69,7 +91,7 @@ class CertificateInspectView(InspectView):
         events = self.object.events.select_related("actor")
         return format_html("<ul>{}</ul>", format_html_join(
             "", "<li>{} · {} · {} {}</li>",
-            ((e.at.strftime("%Y-%m-%d %H:%M"), e.get_kind_display(), e.actor or "—", e.note)
+            ((_local(e.at), e.get_kind_display(), e.actor or "—", e.note)
              for e in events))) if events else "—"
 
 
@@ -105,6 +127,36 @@ class CertificateEventViewSet(ScopedViewSetMixin, ModelViewSet):
     copy_view_enabled = False
 
 
+class ApplicationInspectView(EmptyAsDashInspectView):
+    """The application with its eligibility snapshot as the review page's requirement list, and
+    a link to the review page where HR decides."""
+
+    def get_field_label(self, field_name, field):
+        if field_name == "eligibility":
+            return _("Eligibility at the last decision")
+        return super().get_field_label(field_name, field)
+
+    def get_eligibility_display_value(self):
+        from .evidence import requirement_rows
+
+        snapshot = self.object.eligibility or {}
+        if not snapshot.get("requirements"):
+            return "—"
+        return render_to_string("certification/includes/requirement_list.html",
+                                {"requirement_rows": requirement_rows(snapshot)})
+
+    def get_decided_by_display_value(self):
+        user = self.object.decided_by
+        return (user.get_full_name() or user.get_username()) if user else "—"
+
+    @cached_property
+    def header_buttons(self):
+        return [Button(_("Review and decide") if self.object.status == "pending"
+                       else _("Review page"),
+                       url=reverse("certification:application_review", args=[self.object.pk]),
+                       icon_name="view", priority=5, attrs={"class": "button"})]
+
+
 class ApplicationViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Application
     scope_field = "teacher__school"
@@ -115,6 +167,9 @@ class ApplicationViewSet(ScopedViewSetMixin, ModelViewSet):
     list_filter = ["status", "level"]
     search_fields = ["teacher__name", "teacher__employee_no"]
     inspect_view_enabled = True
+    inspect_view_class = ApplicationInspectView
+    inspect_view_fields = ["teacher", "level", "status", "created_at", "decided_by",
+                           "decided_at", "reason", "certificate", "eligibility"]
     form_fields = ["reason"]
     copy_view_enabled = False
 

@@ -200,7 +200,9 @@ class Application(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.teacher} → {self.level.code} ({self.status})"
+        return _("%(teacher)s applies for %(level)s (%(status)s)") % {
+            "teacher": self.teacher.name, "level": self.level.code,
+            "status": self.get_status_display()}
 
 
 class CertificateEvent(models.Model):

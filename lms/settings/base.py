@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "people.context_processors.staff",
+                "certification.context_processors.reviews",
             ],
         },
     },

@@ -30,7 +30,10 @@ if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    from .media import serve_ranges
+
+    # Byte ranges, as nginx answers in production: browsers seek in videos with them.
+    urlpatterns += static(settings.MEDIA_URL, view=serve_ranges, document_root=settings.MEDIA_ROOT)
 
 # Wagtail's page serving comes last: it catches every remaining path. Its routing is read
 # through the page cache (cms.page_cache); Wagtail's other paths are its own.

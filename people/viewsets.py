@@ -3,7 +3,10 @@
 from django.contrib.admin.utils import unquote
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from .models import AuditEntry, Organisation, Teacher
@@ -86,13 +89,46 @@ class TeacherForm(WagtailAdminModelForm):
         return teacher
 
 
+ACTIVE_LABEL = pgettext_lazy("teacher status", "Status")
+NAME_LABEL = pgettext_lazy("person", "Name")
+IN_POST, LEFT = pgettext_lazy("teacher status", "In post"), pgettext_lazy("teacher status", "Left")
+
+
+def teacher_status(teacher: Teacher) -> str:
+    """在职 / 离职, as the list, its export and the sheets say it."""
+    return str(IN_POST if teacher.is_active else LEFT)
+
+
+class ActiveColumn(Column):
+    def get_value(self, instance):
+        return teacher_status(instance)
+
+
+def _status_value(value) -> str:
+    return str(IN_POST if value else LEFT)
+
+
+class TeacherIndexView(IndexView):
+    # The export writes labels, never True/False or an object's repr.
+    custom_field_preprocess = {
+        "is_active": {"csv": _status_value, "xlsx": _status_value},
+        "school": {"csv": str, "xlsx": str},
+    }
+
+
 class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Teacher
     scope_field = "school"
     icon = "user"
     menu_label = _("Teachers")
     add_to_admin_menu = False
-    list_display = ["name", "employee_no", "school", "role", "hire_date", "is_active"]
+    list_display = ["name", "employee_no", "school",
+                    "role", "hire_date", ActiveColumn("is_active", label=ACTIVE_LABEL)]
+    # The export carries the listed columns, as labels (its queryset is the scoped one).
+    list_export = ["name", "employee_no", "school", "get_role_display", "hire_date", "is_active"]
+    export_headings = {"name": NAME_LABEL, "get_role_display": _("role"),
+                       "is_active": ACTIVE_LABEL}
+    index_view_class = TeacherIndexView
     list_filter = ["role", "is_active", "gender"]
     search_fields = ["name", "employee_no"]
     inspect_view_enabled = True

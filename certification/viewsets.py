@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets.button import Button
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.views.generic.models import InspectView
@@ -23,6 +24,21 @@ from .selectors import ROSTER_ROLES
 # them (granted by the defaults migration); other groups hold none, so they cannot edit.
 
 
+class CertificateLevelForm(WagtailAdminModelForm):
+    """The level's required courses and exam are picked among course pages only (not the
+    root, sections or lessons)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from courses.models import CoursePage
+        from wagtail.models import Page
+
+        courses = Page.objects.type(CoursePage).order_by("path")
+        for name in ("required_courses", "exam_course"):
+            if name in self.fields:
+                self.fields[name].queryset = courses
+
+
 class CertificateLevelViewSet(ModelViewSet):
     model = CertificateLevel
     icon = "tasks"
@@ -33,6 +49,13 @@ class CertificateLevelViewSet(ModelViewSet):
                    "hours_window_years", "required_courses", "exam_course", "validity_years",
                    "renewal_hours"]
     copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        from django.forms.models import modelform_factory
+
+        return modelform_factory(self.model, form=CertificateLevelForm,
+                                 formfield_callback=self.formfield_for_dbfield,
+                                 fields=self.form_fields)
 
 
 class RoleRequirementViewSet(ModelViewSet):

@@ -62,6 +62,8 @@ class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
     search_fields = ["name", "code"]
     ordering = ["path"]
     inspect_view_enabled = True
+    # The tree's own columns (path, depth, numchild) are machinery, not what HR reads.
+    inspect_view_fields = ["name", "code", "kind", "student_count", "is_boarding"]
     form_fields = ["name", "code", "kind", "student_count", "is_boarding"]
     copy_view_enabled = False
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets.button import Button
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
@@ -99,6 +99,8 @@ class EmptyAsDashInspectView(InspectView):
             return "—"
         if hasattr(value, "tzinfo") and hasattr(value, "hour"):
             return _local(value)
+        if isinstance(value, bool):
+            return gettext("Yes") if value else gettext("No")
         return value
 
 

@@ -2,7 +2,7 @@
 
 from django.contrib.admin.utils import unquote
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
@@ -38,6 +38,16 @@ class ScopedViewSetMixin:
         viewset = self
 
         class Scoped(view_class):
+            def get_field_display_value(self, field_name, field):
+                # Inspect pages: "—" for an empty field and 是/否 for a yes-or-no one, never
+                # None, True or False.
+                value = super().get_field_display_value(field_name, field)
+                if value is None or value == "":
+                    return "—"
+                if isinstance(value, bool):
+                    return gettext("Yes") if value else gettext("No")
+                return value
+
             def get_base_queryset(self):
                 return viewset.scope_queryset(self.request, super().get_base_queryset())
 

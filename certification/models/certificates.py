@@ -230,7 +230,7 @@ class CertificateEvent(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self):
-        return f"{self.certificate_id} {self.kind}"
+        return f"{self.certificate.number} · {self.get_kind_display()}"
 
 
 class Reminder(models.Model):

@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone as dt_timezone
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override as translation_override
 
 from certification.models import Application, CertificateLevel
 from certification.services import application_reject, application_submit
@@ -124,3 +125,17 @@ def test_hr_menu_has_the_desk_and_the_review_queue_with_its_count(client, tree, 
     client.force_login(teacher_a.user)
     nav = client.get("/").content.decode().split('class="site-nav"')[1].split("</nav>")[0]
     assert "人事工作台" not in nav and "证书审核" not in nav
+
+
+def test_site_screens_have_a_favicon_no_userbar_and_an_iso_correction_date(client, tree, teacher_a):
+    from django.contrib.staticfiles import finders
+
+    hr = district_hr(tree["district_x"])
+    client.force_login(hr)
+    with translation_override("zh-hans"):
+        page = client.get(reverse("certification:teacher_record", args=[teacher_a.pk]))
+    html = page.content.decode()
+    assert 'rel="icon"' in html and finders.find("favicon.svg")
+    assert "wagtail-userbar" not in html and "w-userbar" not in html
+    today = timezone.localdate().isoformat()
+    assert re.search(rf'type="date"[^>]*value="{today}"|value="{today}"[^>]*type="date"', html)

@@ -34,8 +34,15 @@ def test_a_range_gets_206_with_those_bytes_only(tmp_path):
     assert past.status_code == 416 and past["Content-Range"] == "bytes */1024"
 
 
-def test_make_run_serves_media_through_it(tmp_path):
-    with override_settings(DEBUG=True, MEDIA_ROOT=tmp_path, ROOT_URLCONF="lms.urls"):
+def test_make_run_serves_media_through_it_without_debug_pages(tmp_path, monkeypatch):
+    monkeypatch.delenv("DJANGO_DEBUG", raising=False)
+    monkeypatch.delenv("DJANGO_SERVE_MEDIA", raising=False)
+    dev = importlib.import_module("lms.settings.dev")
+    dev = importlib.reload(dev)
+    # make run shows the site's own 404 and 500 pages, never Django's debug pages.
+    assert dev.DEBUG is False and dev.SERVE_MEDIA is True
+    with override_settings(DEBUG=False, SERVE_MEDIA=True, MEDIA_ROOT=tmp_path,
+                           ROOT_URLCONF="lms.urls"):
         import lms.urls
 
         urls = importlib.reload(lms.urls)
@@ -43,5 +50,19 @@ def test_make_run_serves_media_through_it(tmp_path):
             media = [p for p in urls.urlpatterns if "media" in str(getattr(p, "pattern", ""))]
             assert media and all(p.callback is serve_ranges for p in media)
         finally:
-            with override_settings(DEBUG=False):
+            with override_settings(DEBUG=False, SERVE_MEDIA=False):
                 importlib.reload(lms.urls)
+
+
+def test_an_out_of_scope_record_gets_the_sites_404_page(client, tree, teacher_b):
+    from certification.services import application_submit
+    from certification.models import CertificateLevel
+    from tests.factories import district_hr
+
+    app = application_submit(teacher=teacher_b, level=CertificateLevel.objects.get(code="C"),
+                             submitted_by=teacher_b.user)
+    client.force_login(district_hr(tree["district_x"]))
+    response = client.get(f"/certificates/applications/{app.pk}/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "site-header" in body and "URLconf" not in body

@@ -9,15 +9,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from people.models import AuditEntry, Organisation, StaffRole, Teacher
+from people.models import AuditEntry, Notice, Organisation, StaffRole, Teacher
 from people.selectors import organisation_scope
-from people.services import audit_record
+from people.services import audit_record, notice_send
 
 from .eligibility import LevelRule, eligibility, years_after
 from .models import (
@@ -148,6 +148,12 @@ def application_approve(*, application: Application, decided_by,
     audit_record(actor=decided_by, action=AuditEntry.Action.CERTIFICATE_ISSUE,
                  organisation=app.teacher.school, target=cert.number,
                  detail=f"{app.teacher.employee_no} · {level.code}")
+    with translation.override(settings.LANGUAGE_CODE):
+        notice_send(user=app.teacher.user, kind=Notice.Kind.APPLICATION_DECIDED,
+                    title=_("Your application for %(level)s was approved") % {"level": level.name},
+                    body=_("Certificate %(number)s was issued on %(date)s.") % {
+                        "number": cert.number, "date": on.isoformat()},
+                    url=reverse("certification:my_certificates"))
     return cert
 
 
@@ -171,6 +177,12 @@ def application_reject(*, application: Application, decided_by, reason: str) -> 
     audit_record(actor=decided_by, action=AuditEntry.Action.APPLICATION_REJECT,
                  organisation=app.teacher.school, target=app.teacher.employee_no,
                  detail=f"{app.level.code} · {app.reason}")
+    with translation.override(settings.LANGUAGE_CODE):
+        notice_send(user=app.teacher.user, kind=Notice.Kind.APPLICATION_DECIDED,
+                    title=_("Your application for %(level)s was not approved") % {
+                        "level": app.level.name},
+                    body=_("Reason: %(reason)s") % {"reason": app.reason},
+                    url=reverse("certification:my_certificates"))
     return app
 
 
@@ -331,20 +343,20 @@ def certificates_expire(*, on: date) -> int:
     return len(cert_ids)
 
 
-def _remind_once(*, key: str, teacher: Teacher, subject: str, body: str) -> bool:
-    if not teacher.user.email:
-        return False
+def _remind_once(*, key: str, teacher: Teacher, kind: str, subject: str, body: str) -> bool:
+    """A reminder as a notice (and e-mail where the kind's channels say so), once per key."""
     try:
         with transaction.atomic():
             Reminder.objects.create(key=key, teacher=teacher)
     except IntegrityError:
         return False
-    send_mail(subject, body, None, [teacher.user.email])
+    notice_send(user=teacher.user, kind=kind, title=subject, body=body,
+                url=reverse("certification:my_certificates"))
     return True
 
 
 def expiry_reminders_send(*, on: date) -> int:
-    """E-mail holders 90 and 30 days before expiry, once each (recorded in Reminder)."""
+    """Remind holders 90 and 30 days before expiry, once each (recorded in Reminder)."""
     sent = 0
     # Two windows, (30, 90] and (0, 30] days ahead; the key carries the expiry date so a
     # renewed certificate is reminded again before its new expiry.
@@ -355,7 +367,7 @@ def expiry_reminders_send(*, on: date) -> int:
                      .select_related("teacher__user", "level")):
             sent += _remind_once(
                 key=f"expiry{days}:{cert.pk}:{cert.expires_on.isoformat()}",
-                teacher=cert.teacher,
+                teacher=cert.teacher, kind=Notice.Kind.CERTIFICATE_EXPIRING,
                 subject=_("Your certificate %(number)s expires on %(date)s") % {
                     "number": cert.number, "date": cert.expires_on.isoformat()},
                 body=_("Your %(level)s certificate %(number)s expires on %(date)s. Earn "
@@ -366,15 +378,15 @@ def expiry_reminders_send(*, on: date) -> int:
 
 
 def pace_reminders_send(*, on: date) -> int:
-    """E-mail active teachers behind their cycle pace, at most once a month each."""
+    """Remind active teachers behind their cycle pace, at most once a month each."""
     sent = 0
-    for teacher in (Teacher.objects.filter(is_active=True).exclude(user__email="")
+    for teacher in (Teacher.objects.filter(is_active=True)
                     .select_related("user", "school").iterator(chunk_size=500)):
         status = cycle_status(teacher, on=on)
         if status.on_pace:
             continue
         sent += _remind_once(
-            key=f"pace:{teacher.pk}:{on:%Y-%m}", teacher=teacher,
+            key=f"pace:{teacher.pk}:{on:%Y-%m}", teacher=teacher, kind=Notice.Kind.PACE_BEHIND,
             subject=_("You are behind on your training hours"),
             body=_("You have %(earned)s of %(target)s hours in the cycle ending %(end)s; "
                    "by now %(expected)s were expected.") % {

@@ -19,7 +19,8 @@ from certification.workload.selectors import (workload_term_containing, workload
                                               workload_term_recent, workload_term_report)
 from courses.selectors import assignment_completion_by_school
 from people.models import Organisation, Teacher
-from people.selectors import organisation_scope
+from people.selectors import organisation_scope, teachers_to_activate
+from people.services import activation_code_display, activation_codes_issue
 
 from .selectors import DESK_ROLES
 from .sheets.errors import bilingual
@@ -37,6 +38,9 @@ class ExportKind:
     columns: tuple[Column, ...] | Callable[[], tuple[Column, ...]]
     rows: Callable[..., tuple[int, Iterator[tuple]]]
     filters: tuple[str, ...] = field(default=())
+    # A second file made from the same rows (the activation slips' PDF): rows -> bytes.
+    attachment: Callable[[list[tuple]], bytes] | None = None
+    attachment_ext: str = "pdf"
 
     @property
     def title(self) -> str:
@@ -307,6 +311,36 @@ def assignments_rows(*, user, organisation: Organisation | None = None, assignme
     return len(rows), stream()
 
 
+# ---------------------------------------------------------------- activation slips
+
+ACTIVATION_COLUMNS = (
+    Column("工号", 14), Column("姓名", 12), Column("学校", 24), Column("激活码", 14),
+    Column("有效期至", 14, "date"),
+)
+
+
+def activation_rows(*, user, organisation: Organisation | None = None, **_ignored):
+    """New activation codes for the teachers of the scope (or one organisation in it) who have
+    never logged in, issued through people's service: the codes exist only in this sheet."""
+    rows = []
+    for top in _within(user, organisation):
+        teachers = list(teachers_to_activate(user, organisation=top, roles=DESK_ROLES)
+                        .select_related("school"))
+        if not teachers:
+            continue
+        for teacher, code, expires in activation_codes_issue(teachers=teachers, issued_by=user,
+                                                             organisation=top):
+            rows.append((teacher.employee_no, teacher.name, teacher.school.name,
+                         activation_code_display(code), timezone.localtime(expires).date()))
+    return len(rows), iter(rows)
+
+
+def _slips(rows: list[tuple]) -> bytes:
+    from .slips import slips_pdf
+
+    return slips_pdf(rows)
+
+
 EXPORTS: dict[str, ExportKind] = {
     "teachers": ExportKind("teachers", "教师名册", "Teachers roster", TEACHER_COLUMNS, teachers_rows,
                            filters=("role",)),
@@ -319,6 +353,8 @@ EXPORTS: dict[str, ExportKind] = {
                            filters=("term",)),
     "assignments": ExportKind("assignments", "培训完成率", "Assignment completion",
                               ASSIGNMENT_COLUMNS, assignments_rows),
+    "activation": ExportKind("activation", "激活码", "Activation codes", ACTIVATION_COLUMNS,
+                             activation_rows, attachment=_slips),
 }
 
 

@@ -28,6 +28,7 @@ EXPORT_LABELS = {
     "hours": _("Training hours"),
     "workload": _("Counsellor workload"),
     "assignments": _("Assignment completion"),
+    "activation": _("Activation slips (teachers who have never logged in; new codes void earlier ones)"),
 }
 
 

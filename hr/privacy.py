@@ -18,7 +18,7 @@ from certification.models import (
     Application, Certificate, CertificateEvent, TeacherCredential, TrainingEntry, WorkloadEntry,
 )
 from courses.models import CourseCompletion, Enrolment, LessonProgress, LiveAttendance, QuizAttempt
-from people.models import AuditEntry, StaffRole, Teacher
+from people.models import ActivationCode, AuditEntry, LoginPhone, StaffRole, Teacher
 from people.selectors import user_is_staff_in_scope
 from people.services import audit_record
 
@@ -52,6 +52,7 @@ def personal_data_export(*, teacher: Teacher, by) -> dict:
             "school_code": teacher.school.code, "role": teacher.get_role_display(),
             "hire_date": _plain(teacher.hire_date), "active": teacher.is_active,
             "email": user.email, "username": user.username,
+            "login_phone": LoginPhone.objects.filter(user=user).values_list("number", flat=True).first(),
             "last_login": _plain(user.last_login), "date_joined": _plain(user.date_joined),
         },
         "training_hours": _rows(TrainingEntry.objects.filter(teacher=teacher).order_by("date", "pk"),
@@ -121,6 +122,8 @@ def personal_data_erase(*, teacher: Teacher, by, reason: str) -> Teacher:
 
     user.username = f"erased-{token}-{user.pk}"
     user.email = ""
+    LoginPhone.objects.filter(user=user).delete()
+    ActivationCode.objects.filter(teacher=teacher).delete()
     user.first_name = user.last_name = ""
     user.is_active = False
     user.set_unusable_password()

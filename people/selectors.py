@@ -86,3 +86,28 @@ def audit_entries_in_scope(user, *, action: str = "", since=None, until=None):
     if until:
         qs = qs.filter(at__date__lte=until)
     return qs
+
+
+def notice_list_for_user(user):
+    """A user's notices, newest first."""
+    from .models import Notice
+
+    return Notice.objects.filter(user=user)
+
+
+def notice_unread_count(user) -> int:
+    """How many of a user's notices are unread (the number on the bell)."""
+    from .models import Notice
+
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notice.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def teachers_to_activate(user, *, organisation: Organisation, roles: Iterable[str]) -> QuerySet[Teacher]:
+    """Active teachers of an organisation's subtree, within the user's scope under `roles`, who
+    have never logged in: the ones a school hands activation slips to."""
+    return (teacher_list_in_scope(user, roles=roles)
+            .filter(school__path__startswith=organisation.path, is_active=True,
+                    user__is_active=True, user__last_login__isnull=True)
+            .order_by("school__path", "employee_no"))

@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from hr.exports import EXPORTS
+from hr.selectors import DESK_ROLES
 from hr.services import JobError, export_run_to_path
 from people.models import Organisation
 from people.selectors import user_is_staff_in_scope
@@ -13,7 +14,8 @@ from ._operator import operator
 
 
 class Command(BaseCommand):
-    help = "Export an organisation's sheet (teachers, roster, holding, hours, workload, assignments) to .xlsx."
+    help = ("Export an organisation's sheet (teachers, roster, holding, hours, workload, assignments, "
+            "activation: new codes and a PDF of slips beside the .xlsx) to .xlsx.")
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(EXPORTS))
@@ -38,7 +40,7 @@ class Command(BaseCommand):
             organisation = Organisation.objects.get(code=org)
         except Organisation.DoesNotExist:
             raise CommandError(f"No organisation with code {org!r}.") from None
-        if not user_is_staff_in_scope(actor, organisation):
+        if not user_is_staff_in_scope(actor, organisation, roles=DESK_ROLES):
             raise CommandError(f"{org} is outside {actor.get_username()}'s scope.")
         started = time.perf_counter()
         try:
@@ -48,3 +50,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(
             f"{kind}: {count} rows written to {out} in {time.perf_counter() - started:.1f} s"))
+        if EXPORTS[kind].attachment is not None:
+            from pathlib import Path
+
+            self.stdout.write(f"and {Path(out).with_suffix('.' + EXPORTS[kind].attachment_ext)}")

@@ -39,7 +39,7 @@ def test_trainer_submits_a_lesson_a_reviewer_puts_it_live(page, shot, migrated_d
     page.goto(f"/admin/pages/{course.pk}/add_subpage/")
     page.get_by_role("link", name="课时", exact=True).click()
     page.get_by_role("textbox", name="名称").fill(TITLE)
-    page.get_by_role("button", name="Choose video").click()
+    page.get_by_role("button", name="选择视频").click()
     page.get_by_role("link", name="危机识别第5讲").click()
     page.get_by_role("spinbutton", name="时长（秒）").fill("30")
     page.get_by_role("button", name="更多动作").click()

@@ -29,7 +29,7 @@ def test_trainer_submits_a_lesson_a_reviewer_puts_it_live(page, shot, migrated_d
         page.get_by_role("button", name=re.compile("侧边栏|sidebar", re.I)).first.click()
     page.get_by_role("link", name="媒体").first.click()
     page.get_by_role("link", name="添加视频").click()
-    page.get_by_role("textbox", name="名称").fill("危机识别第5讲")
+    page.get_by_role("textbox", name="标题").fill("危机识别第5讲")
     page.get_by_label("文件").set_input_files(str(VIDEO))
     page.get_by_role("spinbutton", name="持续时间").fill("30")
     page.get_by_role("button", name="上传").click()
@@ -38,7 +38,7 @@ def test_trainer_submits_a_lesson_a_reviewer_puts_it_live(page, shot, migrated_d
     # A lesson under the crisis course, with that video chosen.
     page.goto(f"/admin/pages/{course.pk}/add_subpage/")
     page.get_by_role("link", name="课时", exact=True).click()
-    page.get_by_role("textbox", name="名称").fill(TITLE)
+    page.get_by_role("textbox", name="标题").fill(TITLE)
     page.get_by_role("button", name="选择视频").click()
     page.get_by_role("link", name="危机识别第5讲").click()
     page.get_by_role("spinbutton", name="时长（秒）").fill("30")

@@ -50,6 +50,7 @@ _TASK_HELP = {"Pages", "approved", "at", "be", "by", "in", "moderated", "of", "o
 KNOWN_GAPS: dict[str, set[str]] = {
     "/admin/": {"Search"},  # the home page's hidden submit button, hard-coded in its template
     "/admin/media/": {"Search"},
+    "/accounts/email/": {"Email"},  # allauth's e-mail page: a label its catalogue lacks
     "/admin/pages/": {"of"},
     "/admin/pages/N/": {"of"},
     "/admin/reports/workflow_tasks/": {"By"},

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from certification.models import (
     Application, Certificate, CertificateEvent, TeacherCredential, TrainingEntry, WorkloadEntry,
 )
+from certification.services import certificate_revoke
 from courses.models import CourseCompletion, Enrolment, LessonProgress, LiveAttendance, QuizAttempt
 from people.models import ActivationCode, AuditEntry, LoginPhone, StaffRole, Teacher
 from people.selectors import user_is_staff_in_scope
@@ -99,12 +100,9 @@ def personal_data_erase(*, teacher: Teacher, by, reason: str) -> Teacher:
     token = secrets.token_hex(4)
     user = teacher.user
 
-    for cert in Certificate.objects.select_for_update().filter(
-            teacher=teacher, status=Certificate.Status.ACTIVE):
-        cert.status = Certificate.Status.REVOKED
-        cert.save(update_fields=["status"])
-        CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.REVOKED,
-                                        actor=by, note="个人信息已删除 (personal data erased)")
+    for cert in Certificate.objects.filter(teacher=teacher, status=Certificate.Status.ACTIVE):
+        certificate_revoke(certificate=cert, revoked_by=by,
+                           reason="个人信息已删除 (personal data erased)")
     # Learning traces and free text that could identify the person go; counts stay.
     LessonProgress.objects.filter(user=user).delete()
     QuizAttempt.objects.filter(user=user).delete()

@@ -258,7 +258,10 @@ def job_run_export(*, job_id) -> None:
             rows = list(rows)
             _write_attachment(kind, rows, private_storage().path(export_attachment_name(job)))
         count = write_table(private_storage().path(name), title=kind.title_zh, columns=kind.get_columns(),
-                            rows=rows, progress=_progress(job))
+                            rows=rows, progress=_progress(job),
+                            more_sheets=kind.extra_sheets(user=job.requester,
+                                                          organisation=job.organisation,
+                                                          **job.params))
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.DONE, result_file=name, progress_done=count,
             progress_total=count, finished_at=timezone.now())
@@ -276,7 +279,9 @@ def export_run_to_path(*, user, sheet: str, path, organisation: Organisation | N
     if kind.attachment is not None:
         rows = list(rows)
         _write_attachment(kind, rows, Path(path).with_suffix(f".{kind.attachment_ext}"))
-    return write_table(path, title=kind.title_zh, columns=kind.get_columns(), rows=rows)
+    return write_table(path, title=kind.title_zh, columns=kind.get_columns(), rows=rows,
+                       more_sheets=kind.extra_sheets(user=user, organisation=organisation,
+                                                     **(params or {})))
 
 
 def jobs_purge_expired(*, now=None) -> int:

@@ -1,6 +1,7 @@
 """Write an HR export to a file from the shell, through the same code as the desk's jobs."""
 
 import time
+from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -28,10 +29,18 @@ class Command(BaseCommand):
         parser.add_argument("--role", help="roster, teachers, hours: only this role code")
         parser.add_argument("--expiring-before", help="roster: expiring before this date (YYYY-MM-DD)")
         parser.add_argument("--term", help="workload: the term, e.g. 2024-autumn (default: the current one)")
+        parser.add_argument("--on", help="holding, hours: the figures as they stood on this date "
+                                         "(YYYY-MM-DD; default today)")
 
     def handle(self, *args, kind, org, out, user, **options):
-        params = {key: options[key] for key in ("level", "status", "role", "expiring_before", "term")
+        params = {key: options[key] for key in ("level", "status", "role", "expiring_before", "term",
+                                                "on")
                   if options.get(key)}
+        if params.get("on"):
+            try:
+                date.fromisoformat(params["on"])
+            except ValueError:
+                raise CommandError(f"--on {params['on']!r} is not a date (YYYY-MM-DD).") from None
         unused = set(params) - set(EXPORTS[kind].filters)
         if unused:
             raise CommandError(f"The {kind} export has no filter {', '.join(sorted(unused))}.")

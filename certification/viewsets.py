@@ -8,6 +8,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.views.generic.models import InspectView
@@ -85,11 +86,19 @@ class CyclePolicyViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+class OrganisationOrAllColumn(Column):
+    """The organisation a rule applies to; "—" (everywhere) for the default row, never None."""
+
+    def get_value(self, instance):
+        return instance.organisation or "—"
+
+
 class HoldingTargetViewSet(ModelViewSet):
     model = HoldingTarget
     icon = "pick"
     menu_label = _("Holding targets")
-    list_display = ["organisation", "level", "percent"]
+    list_display = [OrganisationOrAllColumn("organisation", label=_("organisation")), "level",
+                    "percent"]
     list_filter = ["level"]
     form_fields = ["organisation", "level", "percent"]
     copy_view_enabled = False
@@ -99,7 +108,7 @@ class NewTeacherPeriodViewSet(ModelViewSet):
     model = NewTeacherPeriod
     icon = "time"
     menu_label = _("New-teacher periods")
-    list_display = ["organisation", "months"]
+    list_display = [OrganisationOrAllColumn("organisation", label=_("organisation")), "months"]
     form_fields = ["organisation", "months"]
     copy_view_enabled = False
 

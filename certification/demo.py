@@ -26,7 +26,10 @@ OFFLINE = [
     ("班主任心理辅导能力提升班", Decimal("16")),
     ("团体心理辅导体验营", Decimal("24")),
 ]
-ONLINE = [("心理危机识别与干预（线上课程）", Decimal("6")), ("学生心理健康知识（线上课程）", Decimal("4"))]
+# Online learning done before this platform, imported from the province's earlier platform:
+# not this site's courses, whose completions the ledger credits itself (once).
+ONLINE = [("省教师网络研修·心理健康教育专题（导入）", Decimal("6")),
+          ("省教师网络研修·学生心理健康知识（导入）", Decimal("4"))]
 
 
 def _district_key(path: str, districts: dict[str, str]) -> str:
@@ -69,7 +72,7 @@ def _seed(*, city, stdout=None, today: date | None = None) -> None:
                                          hours=hours, date=day, title=title,
                                          reference=f"demo:offline:{emp}:{i}"))
         title, hours = ONLINE[rng.randrange(len(ONLINE))]
-        entries.append(TrainingEntry(teacher_id=pk, source=TrainingEntry.Source.COURSE_COMPLETION,
+        entries.append(TrainingEntry(teacher_id=pk, source=TrainingEntry.Source.IMPORT,
                                      hours=hours, date=today - timedelta(days=rng.randint(5, 400)),
                                      title=title, reference=f"demo:completion:{emp}"))
         if emp in demo_accounts or is_new:

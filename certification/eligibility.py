@@ -110,6 +110,12 @@ class Eligibility:
     def missing(self) -> list[Requirement]:
         return [r for r in self.requirements if not r.met]
 
+    @property
+    def prerequisite_met(self) -> bool:
+        """Whether the lower certificate this level builds on is held (a teacher may apply
+        only then; hours and courses may still be completed while HR reviews)."""
+        return all(r.met for r in self.requirements if r.kind == "prerequisite")
+
     def as_json(self) -> dict:
         """The snapshot kept with an application's decision."""
         return {

@@ -61,5 +61,7 @@ class DateForm(forms.Form):
 class CorrectionForm(forms.Form):
     hours = forms.DecimalField(label=_("Hours (negative to deduct)"), max_digits=7,
                                decimal_places=2)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input takes ISO dates only, whatever the language's date format.
+    date = forms.DateField(label=_("Date"),
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))

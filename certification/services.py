@@ -104,8 +104,8 @@ def certificate_event_record(*, certificate: Certificate, kind: str, actor=None,
 def application_submit(*, teacher: Teacher, level: CertificateLevel, submitted_by) -> Application:
     """A teacher applies for a level for themselves; one pending application per level.
 
-    Applying while requirements are missing is allowed (the snapshot shows what is missing);
-    approval requires eligibility on the day of the decision.
+    The lower certificate the level builds on must be held; hours and courses may still be
+    missing (the snapshot shows what) and approval requires eligibility on the day of decision.
     """
     if teacher.user_id != submitted_by.pk:
         raise PermissionDenied(_("Teachers apply only for themselves."))
@@ -113,6 +113,11 @@ def application_submit(*, teacher: Teacher, level: CertificateLevel, submitted_b
                                   status=Application.Status.PENDING).exists():
         raise ValidationError(_("An application for this level is already pending."))
     result = eligibility(eligibility_records(teacher), LevelRule.of(level), timezone.localdate())
+    if result.already_held:
+        raise ValidationError(_("You already hold this level or a higher one."))
+    if not result.prerequisite_met:
+        raise ValidationError(_("Level %(code)s needs level %(prerequisite)s first.") % {
+            "code": level.code, "prerequisite": level.prerequisite.code})
     try:
         with transaction.atomic():
             return Application.objects.create(teacher=teacher, level=level,

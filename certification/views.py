@@ -26,6 +26,7 @@ from people.selectors import (
 )
 
 from . import selectors, services
+from .evidence import application_evidence, requirement_rows
 from .forms import (
     ApplyForm, CorrectionForm, DateForm, DecisionForm, RatesForm, RevokeForm, VerifySearchForm,
     VerifyUploadForm,
@@ -188,12 +189,14 @@ def application_review(request, pk: int):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     today = timezone.localdate()
-    current = dict(selectors.eligibility_for_teacher(
+    # Today's eligibility for the applied level, by the one rule (the level as the rule needs it).
+    [(_level, current)] = selectors.eligibility_for_teacher(
         application.teacher, on=today,
-        levels=[lv for lv in selectors.level_list() if lv.pk == application.level_id]))
+        levels=[lv for lv in selectors.level_list() if lv.pk == application.level_id])
     return render(request, "certification/application_review.html", {
-        "application": application, "form": form,
-        "current": next(iter(current.values()), None),
+        "application": application, "form": form, "current": current,
+        "requirement_rows": requirement_rows(current.as_json()),
+        "evidence": application_evidence(application, on=today),
     })
 
 

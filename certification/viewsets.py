@@ -1,8 +1,15 @@
 """Wagtail admin: the level rules (city HR edits them) and certificates with their history
 (HR and school admins see those of their scope)."""
 
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.widgets.button import Button
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.views.generic.models import InspectView
 
@@ -18,6 +25,21 @@ from .models import (
 # them (granted by the defaults migration); other groups hold none, so they cannot edit.
 
 
+class CertificateLevelForm(WagtailAdminModelForm):
+    """The level's required courses and exam are picked among course pages only (not the
+    root, sections or lessons)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from courses.models import CoursePage
+        from wagtail.models import Page
+
+        courses = Page.objects.type(CoursePage).order_by("path")
+        for name in ("required_courses", "exam_course"):
+            if name in self.fields:
+                self.fields[name].queryset = courses
+
+
 class CertificateLevelViewSet(ModelViewSet):
     model = CertificateLevel
     icon = "tasks"
@@ -28,6 +50,13 @@ class CertificateLevelViewSet(ModelViewSet):
                    "hours_window_years", "required_courses", "exam_course", "validity_years",
                    "renewal_hours"]
     copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        from django.forms.models import modelform_factory
+
+        return modelform_factory(self.model, form=CertificateLevelForm,
+                                 formfield_callback=self.formfield_for_dbfield,
+                                 fields=self.form_fields)
 
 
 class RoleRequirementViewSet(ModelViewSet):
@@ -57,11 +86,19 @@ class CyclePolicyViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+class OrganisationOrAllColumn(Column):
+    """The organisation a rule applies to; "—" (everywhere) for the default row, never None."""
+
+    def get_value(self, instance):
+        return instance.organisation or "—"
+
+
 class HoldingTargetViewSet(ModelViewSet):
     model = HoldingTarget
     icon = "pick"
     menu_label = _("Holding targets")
-    list_display = ["organisation", "level", "percent"]
+    list_display = [OrganisationOrAllColumn("organisation", label=_("organisation")), "level",
+                    "percent"]
     list_filter = ["level"]
     form_fields = ["organisation", "level", "percent"]
     copy_view_enabled = False
@@ -71,12 +108,31 @@ class NewTeacherPeriodViewSet(ModelViewSet):
     model = NewTeacherPeriod
     icon = "time"
     menu_label = _("New-teacher periods")
-    list_display = ["organisation", "months"]
+    list_display = [OrganisationOrAllColumn("organisation", label=_("organisation")), "months"]
     form_fields = ["organisation", "months"]
     copy_view_enabled = False
 
 
-class CertificateInspectView(InspectView):
+def _local(moment) -> str:
+    """A stored instant as the site's local time (Asia/Shanghai), to the minute."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+class EmptyAsDashInspectView(InspectView):
+    """Empty fields read "—", never "None"; instants read in local time."""
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if value is None or value == "":
+            return "—"
+        if hasattr(value, "tzinfo") and hasattr(value, "hour"):
+            return _local(value)
+        if isinstance(value, bool):
+            return gettext("Yes") if value else gettext("No")
+        return value
+
+
+class CertificateInspectView(EmptyAsDashInspectView):
     """The certificate's fields and, below them, its history (issued, renewed, revoked …)."""
 
     def get_field_label(self, field_name, field):
@@ -88,7 +144,7 @@ class CertificateInspectView(InspectView):
         events = self.object.events.select_related("actor")
         return format_html("<ul>{}</ul>", format_html_join(
             "", "<li>{} · {} · {} {}</li>",
-            ((e.at.strftime("%Y-%m-%d %H:%M"), e.get_kind_display(), e.actor or "—", e.note)
+            ((_local(e.at), e.get_kind_display(), e.actor or "—", e.note)
              for e in events))) if events else "—"
 
 
@@ -117,7 +173,39 @@ class CertificateEventViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelView
     list_display = ["certificate", "kind", "actor", "at", "note"]
     list_filter = ["kind"]
     search_fields = ["certificate__number", "note"]
+    # The chain's seal (position and digests) is for verify_records, not for reading.
+    inspect_view_fields = ["certificate", "kind", "actor", "at", "note"]
     # An event is history: a correction is a new event written by a service.
+
+
+class ApplicationInspectView(EmptyAsDashInspectView):
+    """The application with its eligibility snapshot as the review page's requirement list, and
+    a link to the review page where HR decides."""
+
+    def get_field_label(self, field_name, field):
+        if field_name == "eligibility":
+            return _("Eligibility at the last decision")
+        return super().get_field_label(field_name, field)
+
+    def get_eligibility_display_value(self):
+        from .evidence import requirement_rows
+
+        snapshot = self.object.eligibility or {}
+        if not snapshot.get("requirements"):
+            return "—"
+        return render_to_string("certification/includes/requirement_list.html",
+                                {"requirement_rows": requirement_rows(snapshot)})
+
+    def get_decided_by_display_value(self):
+        user = self.object.decided_by
+        return (user.get_full_name() or user.get_username()) if user else "—"
+
+    @cached_property
+    def header_buttons(self):
+        return [Button(_("Review and decide") if self.object.status == "pending"
+                       else _("Review page"),
+                       url=reverse("certification:application_review", args=[self.object.pk]),
+                       icon_name="view", priority=5, attrs={"class": "button"})]
 
 
 class ApplicationViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
@@ -130,6 +218,9 @@ class ApplicationViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     list_filter = ["status", "level"]
     search_fields = ["teacher__name", "teacher__employee_no"]
     # Decided through the HR desk (application_approve / application_reject).
+    inspect_view_class = ApplicationInspectView
+    inspect_view_fields = ["teacher", "level", "status", "created_at", "decided_by",
+                           "decided_at", "reason", "certificate", "eligibility"]
 
 
 class CertificationViewSetGroup(ModelViewSetGroup):

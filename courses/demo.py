@@ -133,7 +133,7 @@ def _content(stdout) -> CoursePage:
            duration_minutes=60, credit_hours=Decimal("1.0"), replay=_video("直播回放·暑假生活"))
     _child(live, LiveSessionPage, "crisis-live", title="学生心理危机识别与干预专题直播",
            summary="案例研讨：开学季的危机识别。", speaker="区心理中心",
-           starts_at=timezone.now().replace(hour=19, minute=0, second=0, microsecond=0) + timedelta(days=7),
+           starts_at=timezone.localtime().replace(hour=19, minute=0, second=0, microsecond=0) + timedelta(days=7),
            duration_minutes=90, stream_url="https://live.example.invalid/crisis")
     stdout.write("courses: sections, 2 courses, 3 micro-lectures, 1 parent lesson, 2 live sessions")
     return crisis

@@ -289,9 +289,11 @@ def assignment_reminders_send(*, today: date | None = None) -> int:
     return sent
 
 
-# Names staff read in the admin ("提交给…"): Chinese first, English beside it.
-REVIEW_WORKFLOW_NAME = "学习内容审核 / Learning content review"
-REVIEW_TASK_NAME = "审核员审批 / Reviewer approval"
+# Names staff read in the admin ("提交给…"): data, in the site's language (one per screen).
+REVIEW_WORKFLOW_NAME = "学习内容审核"
+REVIEW_TASK_NAME = "审核员审批"
+_EARLIER_WORKFLOW_NAMES = ["Learning content review", "学习内容审核 / Learning content review"]
+_EARLIER_TASK_NAMES = ["Reviewer approval", "审核员审批 / Reviewer approval"]
 
 
 @transaction.atomic
@@ -305,9 +307,9 @@ def learning_publishing_setup() -> Workflow:
 
     trainers, _c = Group.objects.get_or_create(name="Trainers")
     reviewers, _c = Group.objects.get_or_create(name="Reviewers")
-    # Sites set up before the names were bilingual keep their workflow, renamed.
-    Workflow.objects.filter(name="Learning content review").update(name=REVIEW_WORKFLOW_NAME)
-    Task.objects.filter(name="Reviewer approval").update(name=REVIEW_TASK_NAME)
+    # Sites set up under earlier names keep their workflow, renamed.
+    Workflow.objects.filter(name__in=_EARLIER_WORKFLOW_NAMES).update(name=REVIEW_WORKFLOW_NAME)
+    Task.objects.filter(name__in=_EARLIER_TASK_NAMES).update(name=REVIEW_TASK_NAME)
     workflow, _c = Workflow.objects.get_or_create(name=REVIEW_WORKFLOW_NAME)
     task = GroupApprovalTask.objects.filter(name=REVIEW_TASK_NAME).first()
     if task is None:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from people import purposes
 from people.models import AuditEntry, Organisation
@@ -237,9 +238,11 @@ def job_run_commit(*, job_id) -> None:
             result = importer.commit(path=job.source_file.path, user=job.requester, plan=plan)
             audit_record(actor=job.requester, action=AuditEntry.Action.IMPORT,
                          organisation=_scope_root(job), target=job.sheet,
-                         detail=f"{job.source_name} · {result.get('rows', 0)} 行 rows · "
-                                f"新增 created {result.get('created', 0)} · "
-                                f"更新 updated {result.get('updated', 0)}")
+                         detail=_("%(file)s · %(rows)s rows · %(created)s created · "
+                                  "%(updated)s updated") % {
+                             "file": job.source_name, "rows": result.get("rows", 0),
+                             "created": result.get("created", 0),
+                             "updated": result.get("updated", 0)})
             preview = dict(job.preview, result=result)
             Job.objects.filter(pk=job.pk).update(
                 status=Job.Status.DONE, preview=preview, progress_done=result["rows"],

@@ -30,11 +30,16 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
+    from .media import serve_ranges
+
+    # Byte ranges, as nginx answers in production: browsers seek in videos with them.
+    urlpatterns += [re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", serve_ranges,
+                            {"document_root": settings.MEDIA_ROOT})]
 
 # Wagtail's page serving comes last: it catches every remaining path. Its routing is read
 # through the page cache (cms.page_cache); Wagtail's other paths are its own.

@@ -42,6 +42,14 @@ def _nav_flags(request) -> dict:
     return flags
 
 
+def nav_roles(request) -> set[str]:
+    """The user's staff roles as the menu sees them (read once per request, kept in the session
+    for NAV_FLAGS_SECONDS); for other apps' menu entries."""
+    if not hasattr(request, "_nav_flags"):
+        request._nav_flags = _nav_flags(request)
+    return set(request._nav_flags["roles"])
+
+
 def staff(request):
     """Template flags: whether to show the staff desk, the dashboard and the workload pages, and
     whether self-signup is open. Read once per request, only when a template asks, and kept in
@@ -54,7 +62,7 @@ def staff(request):
         return request._nav_flags
 
     def roles() -> set[str]:
-        return set(flags()["roles"])
+        return nav_roles(request)
 
     def is_staff() -> bool:
         return bool(getattr(user, "is_superuser", False) or roles())
@@ -69,6 +77,8 @@ def staff(request):
         "reviews_workload": SimpleLazyObject(lambda: bool(roles() & set(purposes.WORKLOAD_APPROVAL))),
         # School admins and HR: the people whose scope has rates and rosters to look at.
         "is_admin_staff": SimpleLazyObject(is_admin),
+        # The HR desk (imports, exports) is for the same roles.
+        "has_hr_desk": SimpleLazyObject(is_admin),
         "ACCOUNT_SIGNUP_OPEN": getattr(settings, "ACCOUNT_SIGNUP_OPEN", False),
         # The number on the bell: read only when a page shows it.
         "unread_notice_count": SimpleLazyObject(lambda: notice_unread_count(user)),

@@ -202,6 +202,8 @@ class Teacher(models.Model):
         labels = dict(self.Role.choices)
         return "、".join(str(labels[code]) for code in self.post_list)
 
+    get_posts_display.short_description = _("posts")
+
     @property
     def is_counsellor(self) -> bool:
         return bool(set(self.post_list) & set(self.COUNSELLOR_ROLES))

@@ -6,9 +6,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -98,6 +100,16 @@ class ScopedViewSetMixin:
         viewset = self
 
         class Scoped(view_class):
+            def get_field_display_value(self, field_name, field):
+                # Inspect pages: "—" for an empty field and 是/否 for a yes-or-no one, never
+                # None, True or False.
+                value = super().get_field_display_value(field_name, field)
+                if value is None or value == "":
+                    return "—"
+                if isinstance(value, bool):
+                    return gettext("Yes") if value else gettext("No")
+                return value
+
             def get_base_queryset(self):
                 queryset = super().get_base_queryset()
                 if not issubclass(queryset.model, viewset.model):
@@ -198,6 +210,8 @@ class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
     search_fields = ["name", "code"]
     ordering = ["path"]
     inspect_view_enabled = True
+    # The tree's own columns (path, depth, numchild) are machinery, not what HR reads.
+    inspect_view_fields = ["name", "code", "kind", "stages", "is_boarding"]
     form_fields = OrganisationForm.Meta.fields
     copy_view_enabled = False
     add_view_class = OrganisationCreateView
@@ -237,6 +251,17 @@ class TeacherForm(WagtailAdminModelForm):
         return teacher
 
 
+ACTIVE_LABEL = pgettext_lazy("teacher status", "Status")
+NAME_LABEL = pgettext_lazy("person", "Name")
+
+
+class TeacherIndexView(IndexView):
+    # The export writes labels, never an object's repr.
+    custom_field_preprocess = {
+        "school": {"csv": str, "xlsx": str},
+    }
+
+
 class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Teacher
     scope_field = "school"
@@ -245,6 +270,12 @@ class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     menu_label = _("Teachers")
     add_to_admin_menu = False
     list_display = ["name", "employee_no", "school", "get_posts_display", "hire_date", "status"]
+    # The export carries the listed columns, as labels (its queryset is the scoped one).
+    list_export = ["name", "employee_no", "school", "get_posts_display", "hire_date",
+                   "get_status_display"]
+    export_headings = {"name": NAME_LABEL, "get_posts_display": _("posts"),
+                       "get_status_display": ACTIVE_LABEL}
+    index_view_class = TeacherIndexView
     list_filter = ["role", "status", "gender"]
     search_fields = ["name", "employee_no"]
     inspect_view_enabled = True

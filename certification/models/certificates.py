@@ -249,7 +249,9 @@ class Application(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.teacher} → {self.level.code} ({self.status})"
+        return _("%(teacher)s applies for %(level)s (%(status)s)") % {
+            "teacher": self.teacher.name, "level": self.level.code,
+            "status": self.get_status_display()}
 
 
 class CertificateEvent(models.Model):
@@ -281,7 +283,7 @@ class CertificateEvent(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self):
-        return f"{self.certificate_id} {self.kind}"
+        return f"{self.certificate.number} · {self.get_kind_display()}"
 
 
 class Reminder(models.Model):

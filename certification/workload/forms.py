@@ -96,7 +96,9 @@ class BaseWeekFormSet(forms.BaseFormSet):
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {"week_days": self.week_days, "activity_types": self.activity_types, "row": index + 1}
+        return {"week_days": self.week_days, "activity_types": self.activity_types,
+                # The empty row the page copies is numbered by its script.
+                "row": "__number__" if index is None else index + 1}
 
     def clean(self):
         """Name the first bad row, the way the user counts them ("第 7 行：…")."""
@@ -130,6 +132,9 @@ WeekFormSet = forms.formset_factory(
     WeekRowForm, formset=BaseWeekFormSet, extra=WEEK_GRID_ROWS, max_num=WEEK_GRID_ROWS,
     validate_max=True, absolute_max=WEEK_GRID_ROWS,
 )
+
+
+WEEK_GRID_FIRST_ROWS = 3  # rows shown at first; "add a row" adds more, up to WEEK_GRID_ROWS
 
 
 def week_initial(week_start: date, rows: int = WEEK_GRID_ROWS) -> list[dict]:

@@ -396,5 +396,6 @@ def workload_week_approve(*, teacher: Teacher, week_start: date, by) -> int:
     if pending:
         audit_record(actor=by, action=AuditEntry.Action.WORKLOAD_APPROVE,
                      organisation=teacher.school, target=teacher.employee_no,
-                     detail=f"{week_start:%Y-%m-%d} 一周 {len(pending)} 条 / week of {len(pending)}")
+                     detail=_("Week of %(week)s: %(count)s entries") % {
+                         "week": f"{week_start:%Y-%m-%d}", "count": len(pending)})
     return len(pending)

@@ -21,7 +21,7 @@ from people.models import Teacher
 from people.selectors import organisation_scope, teacher_for_user, user_has_staff_role
 
 from . import selectors, services
-from .forms import ReturnForm, WeekFormSet, WorkloadEntryForm, week_initial
+from .forms import WEEK_GRID_FIRST_ROWS, WEEK_GRID_ROWS, ReturnForm, WeekFormSet, WorkloadEntryForm
 
 
 def counsellor_required(view):
@@ -165,23 +165,44 @@ def _monday(value: str | None) -> date:
 
 @counsellor_required
 def week_grid(request):
+    """The week's entries first, then a few rows to log more (a row is added on demand)."""
     week_start = _monday(request.GET.get("week") or request.POST.get("week"))
     days = [week_start + timedelta(days=i) for i in range(7)]
-    initial = week_initial(week_start)
+    today = timezone.localdate()
+    try:
+        rows = int(request.GET.get("rows", WEEK_GRID_FIRST_ROWS))
+    except ValueError:
+        rows = WEEK_GRID_FIRST_ROWS
+    rows = min(max(rows, 1), WEEK_GRID_ROWS)
+    first_day = today if week_start <= today <= days[4] else week_start
+    initial = [{"date": first_day.isoformat()}] * rows
     formset = WeekFormSet(request.POST or None, initial=initial, week_days=days, prefix="rows")
+    formset.extra = 0  # only the rows asked for; the page adds more on demand
     if request.method == "POST" and formset.is_valid():
+        submit = "submit" in request.POST
         try:
             created = services.workload_entry_bulk_create(
-                by=request.user, rows=formset.rows, submit="submit" in request.POST)
+                by=request.user, rows=formset.rows, submit=submit)
         except ValidationError as exc:
             _say(request, exc)
         else:
-            messages.success(request, _("%(count)s entries saved.") % {"count": len(created)})
+            if submit:
+                messages.success(request, _(
+                    "%(count)s entries saved and submitted for approval: your school admin "
+                    "reviews them.") % {"count": len(created)})
+            else:
+                messages.warning(request, _(
+                    "%(count)s entries saved as drafts: the week is not submitted for approval "
+                    "yet.") % {"count": len(created)})
             return redirect(f"{request.path}?week={week_start.isoformat()}")
+    logged = list(selectors.workload_entry_list(teacher=request.counsellor, start=week_start,
+                                                end=days[-1]))
+    drafts = sum(1 for e in logged if e.status in WorkloadEntry.EDITABLE)
     return render(request, "certification/workload/week_grid.html", {
         "formset": formset, "week_start": week_start, "week_end": days[-1],
         "previous_week": week_start - timedelta(days=7), "next_week": week_start + timedelta(days=7),
-        "logged": selectors.workload_entry_list(teacher=request.counsellor, start=week_start, end=days[-1]),
+        "logged": logged, "drafts": drafts, "more_rows": min(len(formset.forms) + 3, WEEK_GRID_ROWS),
+        "max_rows": WEEK_GRID_ROWS,
     })
 
 

@@ -128,6 +128,9 @@ class CourseCompletion(models.Model):
         verbose_name_plural = _("course completions")
         constraints = [models.UniqueConstraint(fields=["user", "course"], name="completion_once")]
 
+    def __str__(self):
+        return f"{self.user} · {self.course.title}"
+
 
 class LiveAttendance(models.Model):
     """A teacher checked in to a live session while it ran; earns the session's hours."""

@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "people.context_processors.staff",
+                "certification.context_processors.reviews",
             ],
         },
     },
@@ -171,6 +172,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "static")))
 STATICFILES_DIRS = [LMS_DIR / "static"]
 MEDIA_URL = "/media/"
+# Django serves uploaded media itself (with byte ranges, lms.media) only where no web server
+# does: `make run`. In production nginx serves /media/.
+SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=False)
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(DATA_DIR / "media")))
 # Files that must never be served by the web server directly (exports, imports, PDFs):
 # they are streamed by views that check the requester's scope.

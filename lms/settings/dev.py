@@ -3,7 +3,11 @@
 from .base import *  # noqa: F403
 from .base import env, phone_login
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# The demo shows users what they would see in production (the site's 404 and 500 pages, not
+# Django's debug pages); DJANGO_DEBUG=true for development. Static files come from
+# `runserver --insecure` (Makefile) and media from lms.media.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-not-secret-3c9f1e0b7a")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 # Text messages are logged, not sent (people.sms.ConsoleBackend): phone log-in works locally.

@@ -36,6 +36,21 @@ def test_certificate_history_scoped_in_admin(client, tree, teacher_a, teacher_b)
     assert "证件造假" in events
 
 
+def test_required_course_picker_lists_only_course_pages(client, tree):
+    from courses.models import CoursePage
+    from tests.courses import builders as course_builders
+
+    course = course_builders.course(lessons=1, quiz=False)
+    lesson = course.get_children().first()
+    level = CertificateLevel.objects.get(code="B")
+    client.force_login(staff("city_hr", tree["city"]))
+    form = client.get(reverse("certificate_levels:edit", args=[level.pk])).context["form"]
+    offered = set(form.fields["required_courses"].queryset.values_list("pk", flat=True))
+    assert course.pk in offered and lesson.pk not in offered
+    assert offered == set(CoursePage.objects.values_list("pk", flat=True))
+    assert set(form.fields["exam_course"].queryset.values_list("pk", flat=True)) == offered
+
+
 def test_city_hr_sets_a_district_target_and_the_rates_follow(client, tree):
     from datetime import date
 

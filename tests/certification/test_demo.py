@@ -49,3 +49,27 @@ def test_demo_pages_have_something_true_to_show(client, db):
     client.force_login(User.objects.get(username="cityhr"))
     rates = client.get(reverse("certification:holding_rates"))
     assert rates.status_code == 200 and "南沙区" in rates.content.decode()
+
+
+def test_no_demo_teacher_has_the_crisis_course_twice_in_the_ledger(db):
+    from django.db.models import Count
+
+    call_command("seed_demo", "--teachers", "120", stdout=io.StringIO())
+    # Online learning of the crisis course: the site's own completion, at most once (the
+    # offline workshop of the same theme is another training).
+    crisis = (TrainingEntry.objects.filter(title__contains="危机识别").exclude(source="offline")
+              .values("teacher").annotate(n=Count("pk")).filter(n__gt=1))
+    assert not crisis.exists()
+    # A completion in the ledger is always of a course of this site.
+    assert not TrainingEntry.objects.filter(source="course_completion",
+                                            course__isnull=True).exists()
+
+
+def test_demo_live_session_is_in_the_evening_local_time(db):
+    from django.utils import timezone
+
+    from courses.models import LiveSessionPage
+
+    call_command("seed_demo", "--teachers", "20", stdout=io.StringIO())
+    upcoming = LiveSessionPage.objects.get(slug="crisis-live")
+    assert timezone.localtime(upcoming.starts_at).hour == 19

@@ -41,12 +41,21 @@ def test_approval_issues_a_numbered_certificate_once(tree, teacher_a, settings):
 
 
 def test_ineligible_application_is_kept_but_cannot_be_approved(tree, teacher_a):
+    from .builders import certificate
+
+    certificate(teacher_a, "C")  # B's lower certificate held; its hours are missing
     app = application_submit(teacher=teacher_a, level=level("B"), submitted_by=teacher_a.user)
     assert app.eligibility["eligible"] is False
     with pytest.raises(ValidationError):
         application_approve(application=app, decided_by=district_hr(tree["district_x"]))
     with pytest.raises(ValidationError):
         application_submit(teacher=teacher_a, level=level("B"), submitted_by=teacher_a.user)
+
+
+def test_no_application_without_the_lower_certificate(teacher_a):
+    with pytest.raises(ValidationError, match="须先持有 C 证"):
+        application_submit(teacher=teacher_a, level=level("B"), submitted_by=teacher_a.user)
+    assert not Application.objects.exists()
 
 
 def test_teacher_cannot_apply_for_another(teacher_a, teacher_b):

@@ -13,6 +13,18 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _media_with_ranges():
+    """The live server serves media as `make run` does (byte ranges), not Django's plain view."""
+    import django.test.testcases
+
+    from lms.media import serve_ranges
+
+    plain, django.test.testcases.serve = django.test.testcases.serve, serve_ranges
+    yield
+    django.test.testcases.serve = plain
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}

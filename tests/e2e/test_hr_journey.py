@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
@@ -112,11 +113,29 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     assert job.status == Job.Status.DONE
 
     # The pending C application: approved, the certificate issued, its PDF read back.
+    # The menu leads to the queue, with the number waiting.
+    nav = page.locator("nav.site-nav")
+    pending = Application.objects.filter(
+        status="pending", teacher__school__path__startswith=city.demo_district.path).count()
+    review_link = nav.get_by_role("link", name=re.compile("^证书审核"))
+    assert review_link.inner_text().split()[-1] == str(pending)
+    expect_nav_desk = nav.get_by_role("link", name="人事工作台")
+    assert expect_nav_desk.is_visible() or page.viewport_size["width"] < 600
     page.goto("/certificates/applications/")
     row = page.locator("tr", has_text=applicant.name)
     assert "C" in row.inner_text()
     row.get_by_role("link", name="审核").click()
     assert page.get_by_role("heading", name=re.compile(f"{applicant.name}.*C")).is_visible()
+    # What HR reads: each requirement with what she has, what C needs, and whether it is met.
+    rows = [r.inner_text().split("\t") for r in page.locator("#requirements tbody tr").all()]
+    rows = [[cell.strip() for cell in r] for r in rows]
+    assert ["近 5 年培训学时", "24 学时", "24 学时", "已符合"] in rows, rows
+    assert all(r[-1] == "已符合" for r in rows), rows
+    assert "合计 24" in " ".join(page.locator("#evidence").inner_text().split())
+    # Applied-at in Shanghai time, as the application's instant reads there.
+    applied = Application.objects.get(teacher=applicant, level__code="C").created_at
+    local = timezone.localtime(applied).strftime("%Y-%m-%d %H:%M")
+    assert local in page.locator("#history").inner_text()
     shot("hr-application-review")
     page.get_by_label("通过").check()
     page.get_by_role("button", name="提交审核结果").click()

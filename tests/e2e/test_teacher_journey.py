@@ -58,6 +58,12 @@ def test_teacher_learns_passes_the_quiz_and_applies_for_c(page, shot, migrated_d
         video = tab.locator("video.player")
         # Wait for metadata so the third lesson resumes at 12 s, where the teacher stopped.
         tab.wait_for_function("() => document.querySelector('video.player').readyState >= 1")
+        if tab is tabs[0]:
+            # The player stands where she stopped (12 s), not at 0:00.
+            tab.wait_for_function(
+                "() => document.querySelector('video.player').currentTime >= 11.5")
+            assert 11.5 <= video.evaluate("v => v.currentTime") < 13
+            shot("teacher-lesson-resumed")
         assert video.evaluate(PLAY) is True
     for tab in tabs:
         tab.wait_for_function(

@@ -46,12 +46,40 @@ def me(client, tree):
     return teacher
 
 
-def test_the_grid_page_prefills_the_weeks_dates(client, me):
+def test_the_grid_page_shows_a_few_rows_and_adds_more_on_demand(client, me):
     page = client.get(reverse("certification:workload_week"), {"week": "2024-03-06"})
     html = page.content.decode()
     assert page.status_code == 200
-    assert html.count('name="rows-') >= 40 * 5
-    assert 'value="2024-03-04" selected' in html and 'value="2024-03-08" selected' in html
+    rows = html.split("data-rows>")[1].split("</tbody>")[0]
+    assert rows.count("<tr") == 3  # not 40 empty cards on a phone
+    assert rows.count('value="2024-03-04" selected') == 3  # a past week: its Monday
+    # The script copies this empty row; without it, the link asks for more rows.
+    assert 'name="rows-__prefix__-activity_type"' in html.split("data-row-template")[1]
+    more = client.get(reverse("certification:workload_week"), {"week": "2024-03-06", "rows": "6"})
+    assert more.content.decode().split("data-rows>")[1].split("</tbody>")[0].count("<tr") == 6
+    capped = client.get(reverse("certification:workload_week"), {"week": "2024-03-06", "rows": "999"})
+    assert capped.content.decode().split("data-rows>")[1].split("</tbody>")[0].count("<tr") == 40
+
+
+def test_the_weeks_entries_come_first_and_saving_says_whether_submitted(client, me):
+    from tests.html_text import visible_text
+
+    counselling = activity("individual_counselling")
+    draft = {1: {"activity_type": counselling.pk, "quantity": "1", "note": "学业压力"}}
+    url = reverse("certification:workload_week")
+    with translation.override("zh-hans"):
+        page = client.post(url, grid_post(draft, submit=False), follow=True)
+    text = visible_text(page.content.decode())
+    assert "已保存 1 条为草稿：本周尚未提交审核。" in text
+    assert "1 条记录尚未提交审核。" in text
+    assert text.index("本周已登记") < text.index("继续登记")
+    assert "个体心理辅导" in text.split("本周已登记")[1].split("继续登记")[0]
+    with translation.override("zh-hans"):
+        page = client.post(url, grid_post({2: {"activity_type": counselling.pk, "quantity": "2", "note": "人际关系"}}),
+                           follow=True)
+    text = visible_text(page.content.decode())
+    assert "已保存 1 条并提交审核：由学校管理员审批。" in text
+    assert "1 条记录尚未提交审核。" in text  # the earlier draft still is not
 
 
 def test_thirty_entries_saved_in_one_submit(client, me, django_assert_max_num_queries):

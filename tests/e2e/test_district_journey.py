@@ -25,8 +25,9 @@ def _sheet(path, rows):
     return path
 
 
-def _dashboard_row(page, table: str, school: str) -> list[str] | None:
-    page.goto("/certificates/dashboard/")
+def _dashboard_row(page, table: str, school: str, *, township) -> list[str] | None:
+    # The township's page of the dashboard's drill-down lists each of its schools.
+    page.goto(f"/certificates/dashboard/?org={township.pk}")
     row = page.locator(f"#{table} tbody tr", has_text=school)
     if row.count() == 0:
         return None
@@ -37,7 +38,7 @@ def _upload(page, kind_label: str, path, *, mark_left: bool = False):
     page.goto("/hr/")
     page.get_by_role("link", name="上传表格").first.click()
     page.get_by_label("表格内容").select_option(label=kind_label)
-    page.get_by_label("Excel 文件（.xlsx）").set_input_files(str(path))
+    page.get_by_label("Excel 或 CSV 文件（.xlsx、.xls、.ods、.et、.csv）").set_input_files(str(path))
     if mark_left:
         page.get_by_label("将这些学校中不在本文件里的教师标记为离职").check()
     page.get_by_role("button", name="上传并预览").click()
@@ -53,8 +54,8 @@ def test_district_hr_brings_a_school_a_roster_with_leavers_and_its_admin(page, s
         TeacherFactory(school=school, name=name, hire_date=date(2012, 9, 1))
     township = school.get_parent()
     log_in(page, hr.username)
-    holding_before = _dashboard_row(page, "holding-table-C", school.name)
-    assert _dashboard_row(page, "staffing-table", NEW_SCHOOL[1]) is None
+    holding_before = _dashboard_row(page, "holding-table-C", school.name, township=township)
+    assert _dashboard_row(page, "staffing-table", NEW_SCHOOL[1], township=township) is None
 
     # 1. The organisation sheet: a new junior secondary school of 1,500 students.
     orgs = _sheet(tmp_path / "机构.xlsx", [
@@ -68,7 +69,7 @@ def test_district_hr_brings_a_school_a_roster_with_leavers_and_its_admin(page, s
     page.get_by_text(re.compile(r"已写入：新增 1")).wait_for()
     new_school = Organisation.objects.get(code=NEW_SCHOOL[0])
     assert new_school.get_parent() == township
-    staffing = _dashboard_row(page, "staffing-table", NEW_SCHOOL[1])
+    staffing = _dashboard_row(page, "staffing-table", NEW_SCHOOL[1], township=township)
     assert staffing == [NEW_SCHOOL[1], "初中", "1500", "0", "1", "1"], staffing
 
     # 2. The roster: the demo school's teachers but two, plus the new school's counsellor.
@@ -103,8 +104,8 @@ def test_district_hr_brings_a_school_a_roster_with_leavers_and_its_admin(page, s
                                     organisation=new_school).exists()
 
     # 4. The dashboard follows: the new school is staffed, and the leavers left the rate's count.
-    staffing = _dashboard_row(page, "staffing-table", NEW_SCHOOL[1])
+    staffing = _dashboard_row(page, "staffing-table", NEW_SCHOOL[1], township=township)
     assert staffing[3:] == ["1", "1", "0"], staffing
-    holding_after = _dashboard_row(page, "holding-table-C", school.name)
+    holding_after = _dashboard_row(page, "holding-table-C", school.name, township=township)
     assert int(holding_after[1]) < int(holding_before[1]), (holding_before, holding_after)
     shot("district-dashboard")

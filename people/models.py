@@ -265,6 +265,8 @@ class AuditEntry(models.Model):
         ORGANISATION_CHANGE = "organisation.change", _("Organisation changed")
         STAFF_ROLE_GRANT = "staff_role.grant", _("Staff role granted")
         STAFF_ROLE_REVOKE = "staff_role.revoke", _("Staff role revoked")
+        EVENT_ATTENDANCE = "event.attendance", _("Event attendance marked")
+        EVENT_CLOSE = "event.close", _("Event closed")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,

@@ -267,6 +267,9 @@ class AuditEntry(models.Model):
         STAFF_ROLE_REVOKE = "staff_role.revoke", _("Staff role revoked")
         EVENT_ATTENDANCE = "event.attendance", _("Event attendance marked")
         EVENT_CLOSE = "event.close", _("Event closed")
+        DECLARATION_CHECK = "declaration.check", _("Declared hours checked by the school")
+        DECLARATION_APPROVE = "declaration.approve", _("Declared hours approved")
+        DECLARATION_RETURN = "declaration.return", _("Declared hours returned")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,

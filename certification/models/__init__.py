@@ -3,3 +3,4 @@
 from .certificates import *  # noqa: F401,F403
 from .ledger import *  # noqa: F401,F403
 from .workload import *  # noqa: F401,F403
+from .declarations import *  # noqa: F401,F403

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('courses', '0004_assignment_audience'),
-        ('people', '0006_audit_event_actions'),
+        ('people', '0005_hr_manage_organisations_and_roles'),
         ('wagtailcore', '0098_apitoken'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

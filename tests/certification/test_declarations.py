@@ -124,3 +124,38 @@ def test_every_review_step_is_limited_to_its_role_and_scope(tree, who):
             svc.declaration_approve(declaration=d, decided_by=user)
     assert list(svc.declaration_queue(user=user)) == ([d] if who == "hr_as_checker" else [])
     assert not TrainingEntry.objects.exists()
+
+
+def test_the_pages_declare_with_a_photo_review_and_show_the_status(client, tree, private_root):
+    from django.urls import reverse
+
+    teacher = factories.TeacherFactory(school=tree["school_a"])
+    client.force_login(teacher.user)
+    form = {"title": "心理咨询师培训", "organiser": "市心理协会", "started_on": "2024-05-01",
+            "ended_on": "2024-05-02", "hours": "12", "category": "counselling"}
+    refused = client.post(reverse("certification:my_declarations"),
+                          {**form, "evidence": SimpleUploadedFile("x.png", b"GIF89a....")})
+    assert refused.status_code == 400 and "不是 PDF、JPEG 或 PNG" in refused.content.decode()
+    assert stored_files(private_root) == []
+    client.post(reverse("certification:my_declarations"),
+                {**form, "evidence": SimpleUploadedFile("证书照片.jpg", b"\xff\xd8\xff\xe0" + b"2" * 40)})
+    d = HourDeclaration.objects.get()
+    assert "待学校审核" in client.get(reverse("certification:my_declarations")).content.decode()
+    evidence = d.evidence.get()
+
+    outsider = factories.school_admin(tree["school_b"])
+    client.force_login(outsider)
+    assert client.get(reverse("certification:evidence_download", args=[evidence.pk])).status_code == 404
+    assert "心理咨询师培训" not in client.get(reverse("certification:declaration_queue")).content.decode()
+    assert client.post(reverse("certification:declaration_decide", args=[d.pk]),
+                       {"action": "check"}).status_code == 403
+    client.force_login(factories.school_admin(tree["school_a"]))
+    assert "心理咨询师培训" in client.get(reverse("certification:declaration_queue")).content.decode()
+    shown = client.get(reverse("certification:evidence_download", args=[evidence.pk]))
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
+    client.post(reverse("certification:declaration_decide", args=[d.pk]), {"action": "check"})
+    client.force_login(factories.district_hr(tree["district_x"]))
+    client.post(reverse("certification:declaration_decide", args=[d.pk]), {"action": "approve"})
+    assert TrainingEntry.objects.get(teacher=teacher).hours == Decimal("12.0")
+    client.force_login(teacher.user)
+    assert "已通过" in client.get(reverse("certification:my_declarations")).content.decode()

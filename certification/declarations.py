@@ -196,3 +196,43 @@ def declaration_visible_to_staff(*, user, declaration: HourDeclaration) -> bool:
     """Staff who check or decide for the teacher's school may see the declaration's evidence."""
     return user_is_staff_in_scope(user, declaration.teacher.school,
                                   roles=(*CHECK_ROLES, *DECIDE_ROLES))
+
+
+# --- Outside credentials recorded by HR ----------------------------------------------------
+
+
+@transaction.atomic
+def teacher_credential_record(*, teacher: Teacher, name: str, level_code: str = "", issuer: str = "",
+                              obtained_on: date, expires_on: date | None = None, recorded_by,
+                              evidence=None):
+    """HR records a teacher's outside qualification. A recognised credential counts toward
+    holding rates as its level (the existing TeacherCredential rule); an unknown name needs
+    its equivalent level (等级对应), which makes it recognised. Recording again updates it."""
+    from .models import CertificateLevel, RecognisedCredential, TeacherCredential
+
+    if not user_is_staff_in_scope(recorded_by, teacher.school, roles=StaffRole.HR_ROLES):
+        raise PermissionDenied
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(_("Enter the credential's name."))
+    if expires_on and expires_on < obtained_on:
+        raise ValidationError(_("The expiry date is before the issue date."))
+    credential = RecognisedCredential.objects.filter(name=name).first()
+    if credential is None:
+        level = CertificateLevel.objects.filter(code=(level_code or "").strip().upper()).first()
+        if level is None:
+            raise ValidationError(_("“%(name)s” is not a recognised credential: give its equivalent level.")
+                                  % {"name": name})
+        credential = RecognisedCredential.objects.create(name=name[:120], level=level)
+    checked = _checked_files([evidence]) if evidence else []
+    held, _created = TeacherCredential.objects.update_or_create(
+        teacher=teacher, credential=credential,
+        defaults={"issuer": issuer.strip()[:200], "obtained_on": obtained_on,
+                  "expires_on": expires_on, "recorded_by": recorded_by})
+    if checked:
+        upload, _type = checked[0]
+        held.evidence.save(upload.name, upload, save=True)
+    audit_record(actor=recorded_by, action=AuditEntry.Action.TEACHER_CHANGE,
+                 organisation=teacher.school, target=teacher.employee_no,
+                 detail=f"credential · {credential.name}")
+    return held

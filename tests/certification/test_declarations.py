@@ -159,3 +159,34 @@ def test_the_pages_declare_with_a_photo_review_and_show_the_status(client, tree,
     assert TrainingEntry.objects.get(teacher=teacher).hours == Decimal("12.0")
     client.force_login(teacher.user)
     assert "已通过" in client.get(reverse("certification:my_declarations")).content.decode()
+
+
+def test_hr_records_an_outside_credential_that_counts_toward_holding_rates(client, tree, private_root):
+    from django.urls import reverse
+
+    from certification.models import TeacherCredential
+    from certification.selectors import holding_rates
+
+    teacher = factories.TeacherFactory(school=tree["school_a"])
+    hr_x, hr_y = factories.district_hr(tree["district_x"]), factories.district_hr(tree["district_y"])
+    with pytest.raises(PermissionDenied):
+        svc.teacher_credential_record(teacher=teacher, name="省级B证", level_code="B",
+                                      obtained_on=date(2023, 1, 1), recorded_by=hr_y)
+    with pytest.raises(ValidationError, match="等级对应"):
+        svc.teacher_credential_record(teacher=teacher, name="某协会证书",
+                                      obtained_on=date(2023, 1, 1), recorded_by=hr_x)
+    with pytest.raises(ValidationError, match="不是 PDF"):
+        svc.teacher_credential_record(teacher=teacher, name="省级B证", level_code="B",
+                                      obtained_on=date(2023, 1, 1), recorded_by=hr_x,
+                                      evidence=SimpleUploadedFile("a.pdf", b"nope"))
+    assert not TeacherCredential.objects.exists() and stored_files(private_root) == []
+    held = svc.teacher_credential_record(
+        teacher=teacher, name="省级B证", level_code="B", issuer="省教育厅",
+        obtained_on=date(2023, 1, 1), expires_on=date(2028, 1, 1), recorded_by=hr_x,
+        evidence=SimpleUploadedFile("b.pdf", PDF))
+    assert held.evidence.name and len(stored_files(private_root)) == 1
+    rows = {r.organisation.name: r for r in holding_rates(tree["school_a"], on=date(2024, 6, 30))}
+    assert rows["甲一中"].holders["B"] == 1 and rows["甲一中"].holders["A"] == 0
+    client.force_login(hr_x)
+    page = client.get(reverse("certification:teacher_record", args=[teacher.pk])).content.decode()
+    assert "省级B证" in page and "等同 B 级" in page and "省教育厅" in page

@@ -19,7 +19,7 @@ from people.selectors import teacher_list_in_scope
 
 from courses.models import EVENT_ORGANISER_ROLES
 
-from . import event_sheets, privacy
+from . import credential_sheets, event_sheets, privacy
 
 from .exports import EXPORTS
 from .forms import EXPORT_LABELS, IMPORT_CHOICES, EraseForm, ExportForm, ImportForm
@@ -252,3 +252,35 @@ def event_attendance_import(request, event_id: int):
                 return redirect("courses:event_manage", event.pk)
     return render(request, "hr/event_attendance.html",
                   {"event": event, "errors": errors}, status=400 if errors else 200)
+
+
+def _saved_upload(upload, folder) -> Path:
+    path = Path(folder) / "upload.xlsx"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return path
+
+
+@staff_required(StaffRole.HR_ROLES)
+def credentials_import(request):
+    """Upload outside credentials (工号, 证书名称, 等级对应, 发证机构, 发证日期, 有效期至)."""
+    errors = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None or upload.size > max_bytes():
+            errors = [_("Choose a file.") if upload is None else _("The file is too large.")]
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                try:
+                    count, row_errors = credential_sheets.credentials_upload(
+                        path=_saved_upload(upload, folder), user=request.user)
+                except SheetRefused as error:
+                    errors = [error.message]
+                else:
+                    errors = [f"{e.row} · {e.column} · {e.value} · {e.reason}" for e in row_errors]
+            if not errors:
+                messages.success(request, _("%(count)s credentials recorded.") % {"count": count})
+                return redirect("hr:credentials_import")
+    return render(request, "hr/credentials_import.html", {"errors": errors},
+                  status=400 if errors else 200)

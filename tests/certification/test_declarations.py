@@ -190,3 +190,29 @@ def test_hr_records_an_outside_credential_that_counts_toward_holding_rates(clien
     client.force_login(hr_x)
     page = client.get(reverse("certification:teacher_record", args=[teacher.pk])).content.decode()
     assert "省级B证" in page and "等同 B 级" in page and "省教育厅" in page
+
+
+def test_hr_records_a_credential_in_the_admin_within_scope(client, tree, private_root):
+    from django.urls import reverse
+
+    from certification.models import RecognisedCredential, TeacherCredential
+
+    mine = factories.TeacherFactory(school=tree["school_a"])
+    theirs = factories.TeacherFactory(school=tree["school_b"])
+    credential = RecognisedCredential.objects.get(name="国家三级心理咨询师")
+    client.force_login(factories.district_hr(tree["district_x"]))
+    url = reverse("teacher_credentials:add")
+    form = {"credential": credential.pk, "issuer": "人社部", "obtained_on": "2015-05-01",
+            "expires_on": ""}
+    refused = client.post(url, {**form, "teacher": theirs.pk,
+                                "evidence": SimpleUploadedFile("a.pdf", PDF)})
+    assert refused.status_code == 200 and not TeacherCredential.objects.exists()
+    refused = client.post(url, {**form, "teacher": mine.pk,
+                                "evidence": SimpleUploadedFile("a.pdf", b"not a pdf")})
+    assert refused.status_code == 200 and not TeacherCredential.objects.exists()
+    assert stored_files(private_root) == []
+    saved = client.post(url, {**form, "teacher": mine.pk,
+                              "evidence": SimpleUploadedFile("a.pdf", PDF)})
+    assert saved.status_code == 302
+    assert TeacherCredential.objects.get().teacher == mine
+    assert len(stored_files(private_root)) == 1

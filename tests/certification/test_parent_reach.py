@@ -1,0 +1,45 @@
+"""Parent-school reach per school: a school's link counts lesson views for that school (also
+for lessons opened after landing on the section), and the term's rows flag schools with none."""
+
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from certification.models import WorkloadActivityType, WorkloadEntry
+from certification.reach import parent_school_reach_rows
+from certification.workload.selectors import workload_term_containing
+from courses.models import ParentLessonPage, ParentLessonSchoolView
+from tests import factories
+from tests.courses.builders import _child, sections
+
+pytestmark = pytest.mark.django_db
+
+
+def test_views_through_a_schools_link_count_for_that_school_and_the_term_flags_none(client, tree):
+    index = sections()["parents"]
+    lesson = _child(index, ParentLessonPage(title="如何与青春期孩子沟通", embed_url="https://v.example.invalid/1"))
+    a, b = tree["school_a"], tree["school_b"]
+    client.get(f"{lesson.url}?school={a.code}")
+    client.get(lesson.url)  # the cookie from A's link still names A
+    other = client.__class__()
+    other.get(f"{index.url}?school={b.code}")  # lands on the section from B's QR code
+    other.get(lesson.url)
+    client.__class__().get(lesson.url)  # no school: counted in the total only
+    counts = dict(ParentLessonSchoolView.objects.values_list("school__code", "views"))
+    assert counts == {a.code: 2, b.code: 1}
+    lesson.refresh_from_db()
+    assert lesson.view_count == 4
+
+    counsellor = factories.TeacherFactory(school=a, role="full_time_counsellor")
+    WorkloadEntry.objects.create(
+        teacher=counsellor, activity_type=WorkloadActivityType.objects.get(code="parent_session"),
+        date=timezone.localdate(), quantity=1, credit=1, status="approved")
+    term = workload_term_containing(timezone.localdate())
+    if term is None:
+        pytest.skip("today is between terms")
+    rows = {r.school.name: r for r in parent_school_reach_rows(
+        user=factories.district_hr(tree["district_x"]), term=term)}
+    assert set(rows) == {"甲一中", "甲二小"}
+    assert (rows["甲一中"].sessions, rows["甲一中"].views, rows["甲一中"].none_held) == (1, 2, False)
+    assert (rows["甲二小"].sessions, rows["甲二小"].none_held) == (0, True)

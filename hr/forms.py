@@ -30,6 +30,7 @@ EXPORT_LABELS = {
     "workload": _("Counsellor workload"),
     "assignments": _("Assignment completion"),
     "staffing": _("Counsellor staffing"),
+    "parent_reach": _("Parent-school reach per school"),
 }
 
 

@@ -43,3 +43,26 @@ def test_views_through_a_schools_link_count_for_that_school_and_the_term_flags_n
     assert set(rows) == {"甲一中", "甲二小"}
     assert (rows["甲一中"].sessions, rows["甲一中"].views, rows["甲一中"].none_held) == (1, 2, False)
     assert (rows["甲二小"].sessions, rows["甲二小"].none_held) == (0, True)
+
+
+def test_the_reach_export_lists_every_school_of_the_scope_per_term(tree, django_capture_on_commit_callbacks):
+    from openpyxl import load_workbook
+
+    from hr.models import Job
+    from hr.services import job_export_create
+
+    index = sections()["parents"]
+    lesson = _child(index, ParentLessonPage(title="亲子沟通", embed_url="https://v.example.invalid/2"))
+    from django.test import Client
+    Client().get(f"{lesson.url}?school={tree['school_a2'].code}")
+    hr = factories.district_hr(tree["district_x"])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_export_create(requester=hr, sheet="parent_reach", organisation=None, params={})
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE, job.error
+    rows = list(load_workbook(job.result_file.path).active.iter_rows(values_only=True))
+    assert rows[0][2:7] == ("学校/school", "学校代码/school_code", "家长学校活动场次/sessions_held",
+                            "家长课程观看次数/lesson_views", "本学期未开展/none_this_term")
+    by_school = {r[2]: r for r in rows[1:]}
+    assert set(by_school) == {"甲一中", "甲二小"}
+    assert by_school["甲二小"][4:7] == (0, 1, "是") and by_school["甲二小"][1] == "甲区"

@@ -43,3 +43,8 @@ def parent_school_reach_rows(*, user, term) -> list[ReachRow]:
         school_id__in=ids, day__range=(term.start, term.end))
         .values("school_id").annotate(n=Sum("views")).values_list("school_id", "n"))
     return [ReachRow(s, sessions.get(s.pk, 0), views.get(s.pk, 0) or 0) for s in schools]
+
+
+def parent_school_link(*, school: Organisation, base_url: str) -> str:
+    """The school's own parent-school link (its QR code encodes the same URL)."""
+    return f"{base_url}?school={school.code}"

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import declaration_views, views
+from . import declaration_views, reach_views, views
 from .workload.urls import urlpatterns as workload_urlpatterns
 
 app_name = "certification"
 
 urlpatterns: list = [
     path("certificates/", views.my_certificates, name="my_certificates"),
+    path("certificates/parent-reach/", reach_views.parent_reach, name="parent_reach"),
     path("hours/declarations/", declaration_views.my_declarations, name="my_declarations"),
     path("hours/declarations/<int:pk>/resubmit/", declaration_views.declaration_resubmit,
          name="declaration_resubmit"),

@@ -66,3 +66,15 @@ def test_the_reach_export_lists_every_school_of_the_scope_per_term(tree, django_
     by_school = {r[2]: r for r in rows[1:]}
     assert set(by_school) == {"甲一中", "甲二小"}
     assert by_school["甲二小"][4:7] == (0, 1, "是") and by_school["甲二小"][1] == "甲区"
+
+
+def test_the_reach_page_shows_each_school_its_link_and_flags_none(client, tree):
+    from django.urls import reverse
+
+    sections()
+    client.force_login(factories.school_admin(tree["school_a"]))
+    page = client.get(reverse("certification:parent_reach")).content.decode()
+    assert "甲一中" in page and "甲二小" not in page
+    assert f"?school={tree['school_a'].code}" in page and "本学期未开展" in page
+    client.force_login(factories.TeacherFactory(school=tree["school_a"]).user)
+    assert client.get(reverse("certification:parent_reach")).status_code == 403

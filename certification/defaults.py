@@ -57,24 +57,45 @@ def seed_defaults(apps=None) -> None:
     _grant_permissions(apps)
 
 
-def _grant_permissions(apps) -> None:
+# The seeds' "C证持证率达到80%", and a year as the new-teacher period.
+HOLDING_TARGETS = {"C": Decimal("80")}
+NEW_TEACHER_MONTHS = 12
+TARGET_MODELS = ["holdingtarget", "newteacherperiod"]
+
+
+def seed_holding_defaults(apps) -> None:
+    """Create the targets and new-teacher period that apply everywhere, once."""
+    from django.conf import settings
+
+    Level = apps.get_model("certification", "CertificateLevel")
+    Target = apps.get_model("certification", "HoldingTarget")
+    Period = apps.get_model("certification", "NewTeacherPeriod")
+    for code, percent in HOLDING_TARGETS.items():
+        level = Level.objects.filter(code=code).first()
+        if level and not Target.objects.filter(organisation=None, level=level).exists():
+            Target.objects.create(organisation=None, level=level, percent=percent)
+    if not Period.objects.filter(organisation=None).exists():
+        # A deployment that set the old setting keeps its value.
+        months = getattr(settings, "HOLDING_RATE_NEW_TEACHER_MONTHS", NEW_TEACHER_MONTHS)
+        Period.objects.create(organisation=None, months=months)
+    _grant(apps, CITY_HR_GROUP, TARGET_MODELS, ["add", "change", "delete", "view"])
+
+
+def _grant(apps, group_name, models, actions) -> None:
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     ContentType = apps.get_model("contenttypes", "ContentType")
+    group, _ = Group.objects.get_or_create(name=group_name)
+    for model in models:
+        ct, _ = ContentType.objects.get_or_create(app_label="certification", model=model)
+        for action in actions:
+            perm, _ = Permission.objects.get_or_create(
+                content_type=ct, codename=f"{action}_{model}",
+                defaults={"name": f"Can {action} {model}"})
+            group.permissions.add(perm)
 
-    def perms(models, actions):
-        found = []
-        for model in models:
-            ct, _ = ContentType.objects.get_or_create(app_label="certification", model=model)
-            for action in actions:
-                perm, _ = Permission.objects.get_or_create(
-                    content_type=ct, codename=f"{action}_{model}",
-                    defaults={"name": f"Can {action} {model}"})
-                found.append(perm)
-        return found
 
-    city_hr, _ = Group.objects.get_or_create(name=CITY_HR_GROUP)
-    city_hr.permissions.add(*perms(RULE_MODELS, ["add", "change", "delete", "view"]))
+def _grant_permissions(apps) -> None:
+    _grant(apps, CITY_HR_GROUP, RULE_MODELS, ["add", "change", "delete", "view"])
     for name in VIEW_GROUPS:
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(*perms(VIEW_MODELS, ["view"]))
+        _grant(apps, name, VIEW_MODELS, ["view"])

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from people.models import Organisation, Teacher
+from people.models import Teacher
 
 from .eligibility import years_after
 from .models import (
@@ -30,7 +30,7 @@ ONLINE = [("心理危机识别与干预（线上课程）", Decimal("6")), ("学
 
 
 def _district_key(path: str, districts: dict[str, str]) -> str:
-    return districts.get(path[: 2 * Organisation.steplen], "")
+    return next((key for top, key in districts.items() if path.startswith(top)), "")
 
 
 @transaction.atomic
@@ -77,12 +77,14 @@ def seed(*, city, stdout=None, today: date | None = None) -> None:
         level = levels[code]
         status = Certificate.Status.ACTIVE
         roll = rng.random()
+        ended = None
         if roll < 0.03 and key != "CX":  # 慈溪 reports every teacher certified
             status = Certificate.Status.REVOKED
+            ended = min(today, issued + timedelta(days=rng.randint(10, 400)))
         certs.append((code, Certificate(
             number=f"SF-{code}-{issued.year}-{emp}", level=level, teacher_id=pk,
             issued_on=issued, expires_on=years_after(issued, level.validity_years)
-            - timedelta(days=1), status=status, authority=AUTHORITY,
+            - timedelta(days=1), status=status, ended_on=ended, authority=AUTHORITY,
             source=Certificate.Source.ISSUED if roll < 0.9 else Certificate.Source.IMPORTED)))
         if code != "C":
             # Holders of B and A also show the C they started from.
@@ -98,7 +100,9 @@ def seed(*, city, stdout=None, today: date | None = None) -> None:
                 number=f"SF-C-{gone.year}-E{emp}", level=levels["C"], teacher_id=pk,
                 issued_on=gone, expires_on=years_after(gone, 5) - timedelta(days=1),
                 status=Certificate.Status.EXPIRED if roll > 0.985
-                else Certificate.Status.SUPERSEDED, authority=AUTHORITY)))
+                else Certificate.Status.SUPERSEDED,
+                ended_on=None if roll > 0.985 else gone + timedelta(days=900),
+                authority=AUTHORITY)))
         if role == Teacher.Role.FULL_TIME_COUNSELLOR and "国家二级心理咨询师" in credentials:
             credential_rows.append(TeacherCredential(
                 teacher_id=pk, credential=credentials["国家二级心理咨询师"],

@@ -9,22 +9,23 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from people.models import AuditEntry, Organisation, StaffRole, Teacher
+from people.models import AuditEntry, Notice, Organisation, StaffRole, Teacher
 from people.selectors import organisation_scope
-from people.services import audit_record
+from people.services import audit_record, notice_send
 
 from .eligibility import LevelRule, eligibility, years_after
 from .models import (
     Application, Certificate, CertificateEvent, CertificateLevel, CertificateNumberCounter,
     ExamPass, Reminder, TrainingEntry,
 )
-from .selectors import cycle_status, eligibility_records, expiry_date_for
+from .selectors import eligibility_records, expiry_date_for
+from .selectors.cycle import pace_filters, with_cycle
 
 # --- Ledger -------------------------------------------------------------------------------
 
@@ -143,6 +144,12 @@ def application_approve(*, application: Application, decided_by,
     audit_record(actor=decided_by, action=AuditEntry.Action.CERTIFICATE_ISSUE,
                  organisation=app.teacher.school, target=cert.number,
                  detail=f"{app.teacher.employee_no} · {level.code}")
+    with translation.override(settings.LANGUAGE_CODE):
+        notice_send(user=app.teacher.user, kind=Notice.Kind.APPLICATION_DECIDED,
+                    title=_("Your application for %(level)s was approved") % {"level": level.name},
+                    body=_("Certificate %(number)s was issued on %(date)s.") % {
+                        "number": cert.number, "date": on.isoformat()},
+                    url=reverse("certification:my_certificates"))
     return cert
 
 
@@ -166,6 +173,12 @@ def application_reject(*, application: Application, decided_by, reason: str) -> 
     audit_record(actor=decided_by, action=AuditEntry.Action.APPLICATION_REJECT,
                  organisation=app.teacher.school, target=app.teacher.employee_no,
                  detail=f"{app.level.code} · {app.reason}")
+    with translation.override(settings.LANGUAGE_CODE):
+        notice_send(user=app.teacher.user, kind=Notice.Kind.APPLICATION_DECIDED,
+                    title=_("Your application for %(level)s was not approved") % {
+                        "level": app.level.name},
+                    body=_("Reason: %(reason)s") % {"reason": app.reason},
+                    url=reverse("certification:my_certificates"))
     return app
 
 
@@ -220,7 +233,8 @@ def certificate_issue(*, teacher: Teacher, level: CertificateLevel, issued_on: d
                 .filter(teacher=teacher, level=level, status=Certificate.Status.ACTIVE)
                 .exclude(pk=cert.pk)):
         old.status = Certificate.Status.SUPERSEDED
-        old.save(update_fields=["status"])
+        old.ended_on = min(old.ended_on or issued_on, issued_on)
+        old.save(update_fields=["status", "ended_on"])
         CertificateEvent.objects.create(certificate=old, kind=CertificateEvent.Kind.SUPERSEDED,
                                         actor=issued_by, note=cert.number)
     return cert
@@ -258,8 +272,9 @@ def certificate_record_imported(*, teacher: Teacher, level_code: str, number: st
 
 
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str) -> Certificate:
-    """Revoke a certificate with a reason; HR in scope only."""
+def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str,
+                       on: date | None = None) -> Certificate:
+    """Revoke a certificate with a reason from `on` (today by default); HR in scope only."""
     if not reason or not reason.strip():
         raise ValidationError(_("A revocation needs a reason."))
     cert = Certificate.objects.select_for_update().select_related("teacher").get(
@@ -269,8 +284,10 @@ def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str) -> 
         raise PermissionDenied(_("This certificate is outside your scope."))
     if cert.status == Certificate.Status.REVOKED:
         return cert
+    on = on or timezone.localdate()
     cert.status = Certificate.Status.REVOKED
-    cert.save(update_fields=["status"])
+    cert.ended_on = min(cert.ended_on or on, on)
+    cert.save(update_fields=["status", "ended_on"])
     CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.REVOKED,
                                     actor=revoked_by, note=reason.strip())
     audit_record(actor=revoked_by, action=AuditEntry.Action.CERTIFICATE_REVOKE,
@@ -290,7 +307,7 @@ def renewal_hours_earned(certificate: Certificate, *, on: date) -> Decimal:
 def certificate_renew(*, certificate: Certificate, on: date, renewed_by=None) -> bool:
     """Extend an active certificate by its validity when the renewal hours are met."""
     cert = Certificate.objects.select_for_update().select_related("level").get(pk=certificate.pk)
-    if cert.status != Certificate.Status.ACTIVE or cert.expires_on < on:
+    if not cert.is_valid_on(on):
         return False
     if renewal_hours_earned(cert, on=on) < cert.level.renewal_hours:
         return False
@@ -306,8 +323,7 @@ def certificate_renew(*, certificate: Certificate, on: date, renewed_by=None) ->
 
 def certificates_renew_due(*, on: date, within_days: int = 90) -> int:
     """Renew every active certificate expiring within `within_days` whose hours are met."""
-    due = Certificate.objects.filter(status=Certificate.Status.ACTIVE, expires_on__gte=on,
-                                     expires_on__lte=on + timedelta(days=within_days))
+    due = Certificate.objects.valid_on(on).filter(expires_on__lte=on + timedelta(days=within_days))
     return sum(certificate_renew(certificate=c, on=on) for c in due.only("pk"))
 
 
@@ -326,31 +342,31 @@ def certificates_expire(*, on: date) -> int:
     return len(cert_ids)
 
 
-def _remind_once(*, key: str, teacher: Teacher, subject: str, body: str) -> bool:
-    if not teacher.user.email:
-        return False
+def _remind_once(*, key: str, teacher: Teacher, kind: str, subject: str, body: str) -> bool:
+    """A reminder as a notice (and e-mail where the kind's channels say so), once per key."""
     try:
         with transaction.atomic():
             Reminder.objects.create(key=key, teacher=teacher)
     except IntegrityError:
         return False
-    send_mail(subject, body, None, [teacher.user.email])
+    notice_send(user=teacher.user, kind=kind, title=subject, body=body,
+                url=reverse("certification:my_certificates"))
     return True
 
 
 def expiry_reminders_send(*, on: date) -> int:
-    """E-mail holders 90 and 30 days before expiry, once each (recorded in Reminder)."""
+    """Remind holders 90 and 30 days before expiry, once each (recorded in Reminder)."""
     sent = 0
     # Two windows, (30, 90] and (0, 30] days ahead; the key carries the expiry date so a
     # renewed certificate is reminded again before its new expiry.
     for days, after in ((90, 30), (30, 0)):
-        for cert in (Certificate.objects.filter(status=Certificate.Status.ACTIVE,
+        for cert in (Certificate.objects.valid_on(on).filter(
                                                 expires_on__gt=on + timedelta(days=after),
                                                 expires_on__lte=on + timedelta(days=days))
                      .select_related("teacher__user", "level")):
             sent += _remind_once(
                 key=f"expiry{days}:{cert.pk}:{cert.expires_on.isoformat()}",
-                teacher=cert.teacher,
+                teacher=cert.teacher, kind=Notice.Kind.CERTIFICATE_EXPIRING,
                 subject=_("Your certificate %(number)s expires on %(date)s") % {
                     "number": cert.number, "date": cert.expires_on.isoformat()},
                 body=_("Your %(level)s certificate %(number)s expires on %(date)s. Earn "
@@ -361,18 +377,17 @@ def expiry_reminders_send(*, on: date) -> int:
 
 
 def pace_reminders_send(*, on: date) -> int:
-    """E-mail active teachers behind their cycle pace, at most once a month each."""
+    """Remind active teachers behind their cycle pace, at most once a month each."""
     sent = 0
-    for teacher in (Teacher.objects.filter(is_active=True).exclude(user__email="")
-                    .select_related("user", "school").iterator(chunk_size=500)):
-        status = cycle_status(teacher, on=on)
-        if status.on_pace:
-            continue
+    on_pace = pace_filters()["on_pace"]
+    teachers = (with_cycle(Teacher.objects.filter(is_active=True), on=on)
+                .exclude(on_pace).select_related("user", "school"))
+    for teacher in teachers.iterator(chunk_size=500):
         sent += _remind_once(
-            key=f"pace:{teacher.pk}:{on:%Y-%m}", teacher=teacher,
+            key=f"pace:{teacher.pk}:{on:%Y-%m}", teacher=teacher, kind=Notice.Kind.PACE_BEHIND,
             subject=_("You are behind on your training hours"),
             body=_("You have %(earned)s of %(target)s hours in the cycle ending %(end)s; "
                    "by now %(expected)s were expected.") % {
-                "earned": status.earned, "target": status.target,
-                "end": status.end.isoformat(), "expected": status.expected})
+                "earned": teacher.cycle_hours, "target": teacher.cycle_target,
+                "end": teacher.cycle_end.isoformat(), "expected": teacher.cycle_due})
     return sent

@@ -19,11 +19,13 @@ from django.views.decorators.http import require_POST
 
 from people.access import staff_required
 from people.models import StaffRole, Teacher
-from people.selectors import organisation_scope, teacher_for_user, user_has_staff_role
+from people.selectors import (
+    organisation_scope, organisation_tops, teacher_for_user, user_has_staff_role,
+)
 
 from . import selectors, services
 from .forms import (
-    ApplyForm, CorrectionForm, DecisionForm, RatesForm, RevokeForm, VerifySearchForm,
+    ApplyForm, CorrectionForm, DateForm, DecisionForm, RatesForm, RevokeForm, VerifySearchForm,
 )
 from .models import Application, Certificate, CertificateLevel, RoleRequirement
 from .pdf import certificate_pdf
@@ -208,7 +210,7 @@ def holding_rates(request):
             if org is None:
                 raise Http404
     if org is None:
-        tops = selectors._scope_tops(scope)
+        tops = organisation_tops(scope)
         if not tops:
             raise Http404
         org = tops[0]
@@ -230,8 +232,11 @@ def holding_rates(request):
             y += 15
     # The table shows the organisation and its children; each child links one level down.
     table = [{"row": r, "indent": r.depth * 1.2,
-              "cells": [{"code": c, "holders": r.holders[c], "percent": r.percent(c)}
+              "cells": [{"code": c, "holders": r.holders[c], "percent": r.percent(c),
+                         "target": r.targets.get(c),
+                         "gap": None if r.gap(c) is None else f"{r.gap(c) * 100:.1f}%"}
                         for c in codes]} for r in rows if r.depth <= 1]
+    schools = scope.filter(path__startswith=org.path)
     return render(request, "certification/holding_rates.html", {
         "org": org, "on": on, "form": form, "rows": rows, "codes": codes, "table": table,
         "total": rows[0] if rows else None, "chart_bars": bars, "chart_height": y + 6,
@@ -239,6 +244,7 @@ def holding_rates(request):
         "short": selectors.schools_short_of_counsellors(org, on=on),
         "ancestors": [a for a in org.get_ancestors() if scope.filter(pk=a.pk).exists()],
         "requirements": dict(CertificateLevel.objects.values_list("rank", "code")),
+        **_trend_context(selectors.holding_trend(schools, on=on)),
     })
 
 
@@ -272,8 +278,9 @@ def mask_name(name: str) -> str:
 
 def _verify_context(cert: Certificate) -> dict:
     today = timezone.localdate()
-    valid = cert.status == Certificate.Status.ACTIVE and cert.issued_on <= today <= cert.expires_on
-    return {"cert": cert, "holder": mask_name(cert.teacher.name), "valid": valid}
+    status = cert.status_on(today)
+    return {"cert": cert, "holder": mask_name(cert.teacher.name), "valid": cert.is_valid_on(today),
+            "status_label": Certificate.Status(status).label if status else _("Not yet issued")}
 
 
 def verify(request, code: str):
@@ -303,35 +310,84 @@ def verify_search(request):
 
 
 def _bars(items, *, target=None) -> dict:
-    """An accessible horizontal bar chart: items are (label, value 0-100 or None, text)."""
+    """An accessible horizontal bar chart: items are (label, value 0-100 or None, text) or,
+    with a target per bar (each school's own), (label, value, text, target)."""
     rows, y = [], 6
-    for label, value, text in items:
+    for label, value, text, *own in items:
+        own_target = own[0] if own else None
         rows.append({"label": label, "y": y, "y_text": y + 12, "text": text,
-                     "width": round(2.2 * (value or 0), 1)})
+                     "width": round(2.2 * (value or 0), 1),
+                     "target_x": None if own_target is None else round(130 + 2.2 * float(own_target), 1),
+                     "target": own_target})
         y += 22
     return {"bars": rows, "height": y + 4,
             "target_x": None if target is None else round(130 + 2.2 * target, 1),
             "target": target}
 
 
+def _lines(days, series: dict[str, list]) -> dict:
+    """An accessible line chart of percentages (0-100 or None) over `days`, one line a series."""
+    width, height, left, top = 380, 150, 34, 8
+    step = (width - left - 8) / max(len(days) - 1, 1)
+    colours = ["#3b7d4f", "#2f6ea3", "#8a4fa8", "#a05a2c"]
+    lines = []
+    for i, (label, values) in enumerate(series.items()):
+        points = " ".join(f"{left + j * step:.1f},{top + (100 - v) * (height - 2 * top) / 100:.1f}"
+                          for j, v in enumerate(values) if v is not None)
+        lines.append({"label": label, "points": points, "colour": colours[i % len(colours)],
+                      "legend_y": top + 12 * i + 4})
+    ticks = [{"x": round(left + j * step, 1), "text": d.strftime("%Y-%m")}
+             for j, d in enumerate(days) if j % 6 == len(days) % 6 - 1 or j == len(days) - 1]
+    return {"lines": lines, "width": width + 60, "height": height + 16, "ticks": ticks,
+            "grid": [{"y": round(top + (100 - p) * (height - 2 * top) / 100, 1), "text": f"{p}%"}
+                     for p in (0, 50, 100)], "bottom": height}
+
+
+def _trend_context(trend, pace_trend=None) -> dict:
+    """The trend chart and its data table: holding rate per level (and share on pace)."""
+    days = [d for d, _n, _r in trend]
+    codes = list(trend[0][2]) if trend else []
+    series = {_("%(code)s holding rate") % {"code": code}:
+              [None if r[code] is None else round(r[code] * 100, 1) for _d, _n, r in trend]
+              for code in codes}
+    table = [{"day": d, "counted": n,
+              "rates": ["—" if r[c] is None else f"{r[c] * 100:.1f}%" for c in codes]}
+             for d, n, r in trend]
+    if pace_trend is not None:
+        shares = []
+        for (_d, pace), row in zip(pace_trend, table):
+            total = pace["on_pace"] + pace["behind"] + pace["far_behind"]
+            share = round(100 * pace["on_pace"] / total, 1) if total else None
+            shares.append(share)
+            row["on_pace"] = "—" if share is None else f"{share}%"
+        series[_("Teachers on pace")] = shares
+    return {"trend_chart": _lines(days, series), "trend_table": table, "trend_codes": codes,
+            "trend_pace": pace_trend is not None}
+
+
 @staff_required(selectors.ROSTER_ROLES)
 def dashboard(request):
     """Holding rates, assignment completion, expiring certificates and hours pace of the scope,
-    from the selectors the Excel sheets use, so the pictures and the files agree."""
+    on a chosen date, from the selectors the Excel sheets use, so the pictures and the files
+    agree; with how holding and pace moved over 24 months."""
     from courses.selectors import assignment_completion_by_school
 
+    form = DateForm(request.GET or None)
     on = timezone.localdate()
+    if form.is_valid() and form.cleaned_data.get("on"):
+        on = form.cleaned_data["on"]
     codes = [lv.code for lv in CertificateLevel.objects.order_by("rank")]
     schools = selectors.holding_by_school(user=request.user, on=on)
     holding = []
     for code in codes:
         ranked = sorted(schools, key=lambda s: (-(s.rates[code] or 0), s.school.path))
-        holding.append({"code": code, "target": selectors.HOLDING_TARGETS.get(code),
+        holding.append({"code": code,
                         "chart": _bars([(s.school.name, s.rates[code],
-                                         "—" if s.rates[code] is None else f"{s.rates[code]}%")
-                                        for s in ranked],
-                                       target=selectors.HOLDING_TARGETS.get(code)),
-                        "rows": ranked})
+                                         "—" if s.rates[code] is None else f"{s.rates[code]}%",
+                                         s.targets.get(code)) for s in ranked]),
+                        "rows": [{"school": s.school, "counted": s.counted,
+                                  "rate": s.rates[code], "target": s.targets.get(code)}
+                                 for s in ranked]})
     completion = sorted(assignment_completion_by_school(user=request.user),
                         key=lambda r: (-r.rate, r.school.path))
     expiring = selectors.certificates_expiring_by_month(user=request.user, on=on)
@@ -340,9 +396,12 @@ def dashboard(request):
     pace_total = (pace["on_pace"] + pace["behind"] + pace["far_behind"]) or 1
     pace_rows = [(_("On pace"), pace["on_pace"]), (_("Behind"), pace["behind"]),
                  (_("Far behind"), pace["far_behind"])]
+    scope = organisation_scope(request.user, roles=selectors.ROSTER_ROLES)
+    trend = _trend_context(selectors.holding_trend(scope, on=on),
+                           selectors.hours_pace_trend(user=request.user, on=on))
     staffing = selectors.staffing_in_scope(user=request.user, on=on)
     return render(request, "certification/dashboard.html", {
-        "on": on, "codes": codes, "holding": holding, "staffing": staffing,
+        "on": on, "form": form, "codes": codes, "holding": holding, "staffing": staffing,
         "staffing_gap": sum(r.gap for r in staffing),
         "completion": completion,
         "completion_chart": _bars([(r.school.name, float(r.rate), f"{r.rate}%")
@@ -352,4 +411,5 @@ def dashboard(request):
                                  for m, n in expiring]),
         "pace": pace, "pace_rows": pace_rows,
         "pace_chart": _bars([(label, 100 * n / pace_total, str(n)) for label, n in pace_rows]),
+        **trend,
     })

@@ -10,8 +10,8 @@ from wagtail.admin.views.generic.models import InspectView
 from people.viewsets import ScopedViewSetMixin
 
 from .models import (
-    Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy,
-    RecognisedCredential, RoleRequirement, TeacherCredential,
+    Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy, HoldingTarget,
+    NewTeacherPeriod, RecognisedCredential, RoleRequirement, TeacherCredential,
 )
 from .selectors import ROSTER_ROLES
 
@@ -102,6 +102,25 @@ class CyclePolicyViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+class HoldingTargetViewSet(ModelViewSet):
+    model = HoldingTarget
+    icon = "pick"
+    menu_label = _("Holding targets")
+    list_display = ["organisation", "level", "percent"]
+    list_filter = ["level"]
+    form_fields = ["organisation", "level", "percent"]
+    copy_view_enabled = False
+
+
+class NewTeacherPeriodViewSet(ModelViewSet):
+    model = NewTeacherPeriod
+    icon = "time"
+    menu_label = _("New-teacher periods")
+    list_display = ["organisation", "months"]
+    form_fields = ["organisation", "months"]
+    copy_view_enabled = False
+
+
 class CertificateInspectView(InspectView):
     """The certificate's fields and, below them, its history (issued, renewed, revoked …)."""
 
@@ -130,7 +149,7 @@ class CertificateViewSet(ScopedViewSetMixin, ModelViewSet):
     inspect_view_enabled = True
     inspect_view_class = CertificateInspectView
     inspect_view_fields = ["number", "teacher", "level", "issued_on", "expires_on",
-                           "renewed_on", "status", "source", "authority", "history"]
+                           "renewed_on", "ended_on", "status", "source", "authority", "history"]
     # Certificates change only through services (issue, renew, revoke, expire).
     form_fields = ["authority"]
     copy_view_enabled = False
@@ -177,4 +196,6 @@ class CertificationViewSetGroup(ModelViewSetGroup):
         RecognisedCredentialViewSet("recognised_credentials"),
         TeacherCredentialViewSet("teacher_credentials"),
         CyclePolicyViewSet("cycle_policies"),
+        HoldingTargetViewSet("holding_targets"),
+        NewTeacherPeriodViewSet("new_teacher_periods"),
     )

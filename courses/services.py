@@ -7,7 +7,9 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -16,7 +18,9 @@ from wagtail.models import GroupPagePermission, Page, Task, Workflow, WorkflowPa
 
 from people.audiences import posts_mask, stages_mask
 from people.models import Organisation, StaffRole, Stage, Teacher
+from people.models import Notice
 from people.selectors import user_is_staff_in_scope
+from people.services import notices_send_many
 
 from . import signals
 from .models import (
@@ -226,6 +230,16 @@ def _enrol_audience(assignment: Assignment, *, newcomers: bool, today: date | No
     # (a subquery, not the id list: a city's list is longer than SQLite's parameter limit).
     Enrolment.objects.filter(course=assignment.course_id, user_id__in=audience.values("user_id"),
                              assignment__isnull=True).update(assignment=assignment)
+    deadline = due_on or assignment.deadline
+    # Every newly assigned teacher hears of it in the site, addressed or not.
+    with translation.override(settings.LANGUAGE_CODE):
+        notices_send_many(
+            user_ids=user_ids, kind=Notice.Kind.ASSIGNMENT_NEW,
+            title=_("Assigned training: %(course)s, due %(deadline)s") % {
+                "course": assignment.course.title, "deadline": deadline.isoformat()},
+            body=_("Please complete “%(course)s” on the platform by %(deadline)s.") % {
+                "course": assignment.course.title, "deadline": deadline.isoformat()},
+            url=reverse("courses:my_learning"))
     return len(user_ids)
 
 
@@ -253,7 +267,8 @@ def assignment_leavers_release(*, user_ids: Sequence[int]) -> int:
 
 
 def assignment_reminders_send(*, today: date | None = None) -> int:
-    """E-mail the unfinished teachers of every overdue assignment, at most once a day each."""
+    """Remind the unfinished teachers of every overdue assignment (a notice, and e-mail where the
+    kind's channels say so), at most once a day each; returns the e-mails sent."""
     today = today or timezone.localdate()
     sent = 0
     overdue = Assignment.objects.filter(deadline__lt=today).exclude(reminded_on=today)
@@ -263,16 +278,16 @@ def assignment_reminders_send(*, today: date | None = None) -> int:
                    .update(reminded_on=today))
         if not claimed:
             continue
-        emails = list(assignment.enrolments.filter(completed_at__isnull=True, user__is_active=True)
-                      .exclude(user__email="").values_list("user__email", flat=True))
-        subject = _("Overdue training: %(course)s") % {"course": assignment.course.title}
-        body = _("The course “%(course)s” was due on %(deadline)s and you have not finished it "
-                 "yet. Please complete it on the platform as soon as possible.") % {
-            "course": assignment.course.title, "deadline": assignment.deadline.isoformat()}
-        with get_connection() as connection:
-            for email in emails:
-                EmailMessage(subject, body, to=[email], connection=connection).send()
-                sent += 1
+        user_ids = list(assignment.enrolments.filter(completed_at__isnull=True, user__is_active=True)
+                        .values_list("user_id", flat=True))
+        with translation.override(settings.LANGUAGE_CODE):
+            sent += notices_send_many(
+                user_ids=user_ids, kind=Notice.Kind.ASSIGNMENT_OVERDUE,
+                title=_("Overdue training: %(course)s") % {"course": assignment.course.title},
+                body=_("The course “%(course)s” was due on %(deadline)s and you have not finished it "
+                       "yet. Please complete it on the platform as soon as possible.") % {
+                    "course": assignment.course.title, "deadline": assignment.deadline.isoformat()},
+                url=reverse("courses:my_learning"))
     return sent
 
 

@@ -13,13 +13,15 @@ from datetime import date
 from django.utils import timezone
 
 from certification.models import Certificate, CertificateLevel, WorkloadActivityType
-from certification.selectors import (certificate_roster_list, holding_rates, training_hours_list,
-                                     training_hours_rows)
+from certification.selectors import (certificate_roster_list, holding_rates, holding_trend,
+                                     hours_pace_trend, training_hours_list, training_hours_rows)
 from certification.workload.selectors import (workload_term_containing, workload_term_get,
                                               workload_term_recent, workload_term_report)
 from courses.selectors import assignment_completion_by_school
 from people.models import Organisation, Teacher, flags_codes
-from people.selectors import organisation_scope, teacher_posts_q
+from people.selectors import (district_names, organisation_scope, scope_tops, teacher_posts_q,
+                              teachers_to_activate)
+from people.services import activation_code_display, activation_codes_issue
 from people.staffing import staffing_rows
 
 from .selectors import DESK_ROLES
@@ -39,6 +41,15 @@ class ExportKind:
     columns: tuple[Column, ...] | Callable[[], tuple[Column, ...]]
     rows: Callable[..., tuple[int, Iterator[tuple]]]
     filters: tuple[str, ...] = field(default=())
+    # A second file made from the same rows (the activation slips' PDF): rows -> bytes.
+    attachment: Callable[[list[tuple]], bytes] | None = None
+    attachment_ext: str = "pdf"
+    # Further sheets of the same workbook: (title, columns, rows) for the same arguments.
+    more_sheets: Callable[..., list[tuple[str, tuple[Column, ...], Iterator[tuple]]]] | None = None
+
+    def extra_sheets(self, **kwargs) -> list:
+        """The workbook's further sheets, if this kind has any."""
+        return self.more_sheets(**kwargs) if self.more_sheets else []
 
     @property
     def title(self) -> str:
@@ -49,33 +60,13 @@ class ExportKind:
         return self.columns() if callable(self.columns) else self.columns
 
 
-def _district_names(scope: list[Organisation]) -> Callable[[str], str | None]:
-    """school path -> name of its district, from the organisations already loaded."""
-    by_path = {o.path: o for o in scope}
-    cache: dict[str, str | None] = {}
-    steplen = Organisation.steplen
-
-    def district(path: str) -> str | None:
-        if path not in cache:
-            cache[path] = None
-            for end in range(steplen, len(path) + 1, steplen):
-                node = by_path.get(path[:end])
-                if node is not None and node.kind == Organisation.Kind.DISTRICT:
-                    cache[path] = node.name
-                    break
-        return cache[path]
-
-    return district
-
-
 def teachers_rows(*, user, organisation: Organisation | None = None, role=None, **_filters):
     """The teachers roster of the requester's scope (or one organisation inside it), streamed."""
     scope = organisation_scope(user, roles=DESK_ROLES)
     if organisation is not None:
         scope = scope.filter(path__startswith=organisation.path)
     # Districts lie above the scope too (a school admin's school still has a district).
-    orgs = list(Organisation.objects.filter(kind=Organisation.Kind.DISTRICT).only("path", "name", "kind"))
-    district = _district_names(orgs)
+    district = district_names()
     teachers = Teacher.objects.filter(school__in=scope)
     if role:
         teachers = teachers.filter(teacher_posts_q([role]))
@@ -119,14 +110,7 @@ def _day(value) -> date | None:
 
 def _within(user, organisation: Organisation | None) -> list[Organisation]:
     """The tops of the requester's scope, or the one organisation inside it that was chosen."""
-    scope = organisation_scope(user, roles=DESK_ROLES)
-    if organisation is not None:
-        scope = scope.filter(path__startswith=organisation.path)
-    tops: list[Organisation] = []
-    for node in scope.order_by("path"):
-        if not any(node.path.startswith(top.path) for top in tops):
-            tops.append(node)
-    return tops
+    return scope_tops(user, roles=DESK_ROLES, within=organisation)
 
 
 # ---------------------------------------------------------------- certificate roster
@@ -141,11 +125,12 @@ ROSTER_COLUMNS = (
 
 
 def certificate_roster_rows(*, user, organisation: Organisation | None = None, level=None,
-                            status=None, role=None, expiring_before=None, **_ignored):
-    """The certificate roster of the scope, filtered, with roles and statuses as labels."""
+                            status=None, role=None, expiring_before=None, on=None, **_ignored):
+    """The certificate roster of the scope, filtered, with roles and statuses (as they stood
+    on `on`, today by default) as labels."""
     query = certificate_roster_list(user=user, organisation=organisation, level=level or None,
                                     status=status or None, role=role or None,
-                                    expiring_before=_day(expiring_before))
+                                    expiring_before=_day(expiring_before), on=_day(on))
 
     def rows():
         for (name, number, school, district, role_code, level_code, cert_no, issued, expires,
@@ -167,7 +152,9 @@ def holding_columns() -> tuple[Column, ...]:
     per_level = []
     for code in _levels():
         per_level += [Column(f"{code}证及以上人数/{code}_or_above", 12, "int"),
-                      Column(f"{code}证持证率/{code}_rate", 12, "percent")]
+                      Column(f"{code}证持证率/{code}_rate", 12, "percent"),
+                      Column(f"{code}证目标/{code}_target", 10, "percent"),
+                      Column(f"{code}证差距/{code}_gap", 10, "percent")]
     return (Column("类别/kind", 16), Column("区县/district", 14), Column("学校/school", 24),
             Column("教师数/teachers", 10, "int"), Column("新教师(不计)/new_teachers", 12, "int"),
             Column("计入人数/counted", 10, "int"), *per_level)
@@ -187,7 +174,7 @@ def holding_rows(*, user, organisation: Organisation | None = None, on=None, **_
     def line(kind, district, name, row):
         cells = []
         for code in levels:
-            cells += [row.holders[code], row.rate(code)]
+            cells += [row.holders[code], row.rate(code), row.target(code), row.gap(code)]
         return (HOLDING_KIND[kind], district, name, row.teachers, row.new_teachers, row.counted, *cells)
 
     # One aggregate query per top of the scope; the sheet has one line per school, so it is
@@ -213,6 +200,35 @@ def holding_rows(*, user, organisation: Organisation | None = None, on=None, **_
     return len(lines), iter(lines)
 
 
+TREND_MONTHS = 24
+
+
+def holding_trend_columns() -> tuple[Column, ...]:
+    return (Column("月末/month_end", 14, "date"), Column("计入人数/counted", 10, "int"),
+            *[Column(f"{code}证持证率/{code}_rate", 12, "percent") for code in _levels()],
+            Column("学时进度达标比例/on_pace_share", 14, "percent"))
+
+
+def holding_trend_sheet(*, user, organisation: Organisation | None = None, on=None, **_ignored):
+    """The second sheet of the holding export: each month end of the last 24 months, the
+    holding rate per level and the share of teachers on pace, for the same scope."""
+    on = _day(on) or timezone.localdate()
+    scope = organisation_scope(user, roles=DESK_ROLES)
+    if organisation is not None:
+        scope = scope.filter(path__startswith=organisation.path)
+    levels = _levels()
+    pace = dict(hours_pace_trend(user=user, on=on, months=TREND_MONTHS, organisation=organisation))
+
+    def rows():
+        for day, counted, rates in holding_trend(scope, on=on, months=TREND_MONTHS):
+            p = pace[day]
+            total = p["on_pace"] + p["behind"] + p["far_behind"]
+            yield (day, counted, *[rates[code] for code in levels],
+                   p["on_pace"] / total if total else None)
+
+    return [("持证率趋势", holding_trend_columns(), rows())]
+
+
 # ---------------------------------------------------------------- training hours
 
 HOURS_COLUMNS = (
@@ -224,12 +240,17 @@ HOURS_COLUMNS = (
 )
 
 
-def hours_rows(*, user, organisation: Organisation | None = None, role=None, **_ignored):
-    """Training hours per active teacher in the current cycle, from certification's selector."""
-    total = training_hours_list(user=user, organisation=organisation, role=role or None).count()
+def hours_rows(*, user, organisation: Organisation | None = None, role=None, on=None,
+               **_ignored):
+    """Training hours per active teacher in their own cycle on `on` (today by default), from
+    certification's cycle module."""
+    on = _day(on)
+    total = training_hours_list(user=user, organisation=organisation, role=role or None,
+                                on=on).count()
 
     def stream():
-        for row in training_hours_rows(user=user, organisation=organisation, role=role or None):
+        for row in training_hours_rows(user=user, organisation=organisation, role=role or None,
+                                       on=on):
             yield (*row[:4], ROLE_DISPLAY.get(row[4], row[4]), *row[5:])
 
     return total, stream()
@@ -300,8 +321,7 @@ def assignments_rows(*, user, organisation: Organisation | None = None, assignme
     rows = assignment_completion_by_school(user=user, assignment=chosen)
     if organisation is not None:
         rows = [r for r in rows if r.school.path.startswith(organisation.path)]
-    district = _district_names(list(Organisation.objects.filter(kind=Organisation.Kind.DISTRICT)
-                                    .only("path", "name", "kind")))
+    district = district_names()
 
     def stream():
         for r in rows:
@@ -319,23 +339,13 @@ STAFFING_COLUMNS = (
 )
 
 
-def scope_tops(scope) -> list[Organisation]:
-    """The highest organisations of a scope (none lies under another)."""
-    tops: list[Organisation] = []
-    for node in scope.order_by("depth", "path"):
-        if not any(node.path.startswith(t.path) for t in tops):
-            tops.append(node)
-    return tops
-
-
 def staffing_sheet_rows(*, user, organisation: Organisation | None = None, on=None, **_ignored):
     """Every school of the scope (or one organisation in it): stages, students on `on` (default
     today), full-time counsellors, how many the staffing rules require, and the gap."""
     on = on or timezone.localdate()
     if isinstance(on, str):
         on = date.fromisoformat(on)
-    scope = organisation_scope(user, roles=DESK_ROLES)
-    tops = [organisation] if organisation is not None else scope_tops(scope)
+    tops = scope_tops(user, roles=DESK_ROLES, within=organisation)
     rows = [row for top in tops for row in staffing_rows(top, on=on)]
 
     def stream():
@@ -344,6 +354,36 @@ def staffing_sheet_rows(*, user, organisation: Organisation | None = None, on=No
                    r.full_time, r.required, r.gap)
 
     return len(rows), stream()
+
+
+# ---------------------------------------------------------------- activation slips
+
+ACTIVATION_COLUMNS = (
+    Column("工号", 14), Column("姓名", 12), Column("学校", 24), Column("激活码", 14),
+    Column("有效期至", 14, "date"),
+)
+
+
+def activation_rows(*, user, organisation: Organisation | None = None, **_ignored):
+    """New activation codes for the teachers of the scope (or one organisation in it) who have
+    never logged in, issued through people's service: the codes exist only in this sheet."""
+    rows = []
+    for top in _within(user, organisation):
+        teachers = list(teachers_to_activate(user, organisation=top, roles=DESK_ROLES)
+                        .select_related("school"))
+        if not teachers:
+            continue
+        for teacher, code, expires in activation_codes_issue(teachers=teachers, issued_by=user,
+                                                             organisation=top):
+            rows.append((teacher.employee_no, teacher.name, teacher.school.name,
+                         activation_code_display(code), timezone.localtime(expires).date()))
+    return len(rows), iter(rows)
+
+
+def _slips(rows: list[tuple]) -> bytes:
+    from .slips import slips_pdf
+
+    return slips_pdf(rows)
 
 
 # ---------------------------------------------------------------- parent-school reach per school
@@ -359,8 +399,7 @@ def parent_reach_rows(*, user, organisation: Organisation | None = None, term=No
     """Per school and term: parent-school sessions held and views through the school's link."""
     from certification.reach import parent_school_reach_rows
 
-    district = _district_names(list(Organisation.objects.filter(kind=Organisation.Kind.DISTRICT)
-                                    .only("path", "name", "kind")))
+    district = district_names()
     rows = [(t, r) for t in _workload_terms(term) for r in parent_school_reach_rows(user=user, term=t)
             if organisation is None or r.school.path.startswith(organisation.path)]
 
@@ -377,15 +416,18 @@ EXPORTS: dict[str, ExportKind] = {
                            filters=("role",)),
     "roster": ExportKind("roster", "持证名册", "Certificate roster", ROSTER_COLUMNS,
                          certificate_roster_rows, filters=("level", "status", "role", "expiring_before")),
-    "holding": ExportKind("holding", "持证率", "Holding rate", holding_columns, holding_rows),
+    "holding": ExportKind("holding", "持证率", "Holding rate", holding_columns, holding_rows,
+                          filters=("on",), more_sheets=holding_trend_sheet),
     "hours": ExportKind("hours", "培训学时", "Training hours", HOURS_COLUMNS, hours_rows,
-                        filters=("role",)),
+                        filters=("role", "on")),
     "workload": ExportKind("workload", "工作量", "Workload", workload_columns, workload_rows,
                            filters=("term",)),
     "assignments": ExportKind("assignments", "培训完成率", "Assignment completion",
                               ASSIGNMENT_COLUMNS, assignments_rows),
     "staffing": ExportKind("staffing", "心理教师配备", "Counsellor staffing", STAFFING_COLUMNS,
                            staffing_sheet_rows, filters=("on",)),
+    "activation": ExportKind("activation", "激活码", "Activation codes", ACTIVATION_COLUMNS,
+                             activation_rows, attachment=_slips),
     "parent_reach": ExportKind("parent_reach", "家长学校开展情况", "Parent-school reach",
                                REACH_COLUMNS, parent_reach_rows, filters=("term",)),
 }

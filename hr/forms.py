@@ -30,6 +30,7 @@ EXPORT_LABELS = {
     "workload": _("Counsellor workload"),
     "assignments": _("Assignment completion"),
     "staffing": _("Counsellor staffing"),
+    "activation": _("Activation slips (teachers who have never logged in; new codes void earlier ones)"),
     "parent_reach": _("Parent-school reach per school"),
 }
 
@@ -76,7 +77,7 @@ class ExportForm(forms.Form):
     expiring_before = forms.DateField(label=_("Expiring before (roster)"), required=False,
                                       widget=forms.DateInput(attrs={"type": "date"}))
     term = forms.ChoiceField(label=_("Term (workload)"), required=False, choices=())
-    on = forms.DateField(label=_("On the date (staffing; default today)"), required=False,
+    on = forms.DateField(label=_("On (holding, hours)"), required=False,
                          widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user, **kwargs):

@@ -19,9 +19,11 @@ from django.utils import timezone
 from certification.models import Certificate, CertificateLevel, TrainingEntry
 from certification.services import certificate_record_imported, training_entry_record
 from courses.services import assignment_audiences_enrol, assignment_leavers_release
-from people.models import Organisation, StaffRole, Teacher, flags_codes, flags_mask
+from people.models import LoginPhone, Organisation, StaffRole, Teacher, flags_codes, flags_mask
+from people.phones import phone_normalise
 from people.selectors import organisation_scope, staff_role_grantable
-from people.services import staff_role_grant, teacher_bulk_write, teachers_mark_left
+from people.services import (login_phones_write, staff_role_grant, teacher_bulk_write,
+                             teachers_mark_left)
 from people.tasks import send_account_invitations
 
 from .sheets.columns import CERTIFICATES, HEADERS, ORGANISATIONS, SPECS, TEACHERS, TRAINING, SheetSpec
@@ -60,6 +62,8 @@ class Plan:
     grants: list[tuple] = field(default_factory=list)
     # Organisations: those under the file's top rows that the file leaves out, to be removed.
     removals: list[dict] = field(default_factory=list)
+    # Rosters: employee number -> log-in mobile (written by people, never shown in a preview).
+    phones: dict[str, str] = field(default_factory=dict)
 
     @property
     def error_rows(self) -> int:
@@ -187,6 +191,25 @@ def _email(value) -> str:
     return text
 
 
+def _phone(value) -> str:
+    number = phone_normalise(value)
+    if number is None:
+        raise CellError("手机号格式不正确（应为11位中国大陆手机号）", "not a mainland mobile number")
+    return number
+
+
+def _check_phones(plan: Plan, layout: SheetLayout, rows: dict[str, int]) -> None:
+    """A log-in phone belongs to one account: refuse numbers another teacher already has."""
+    wanted_by = {phone: number for number, phone in plan.phones.items()}
+    for chunk in _chunks(list(wanted_by)):
+        for phone, owner in LoginPhone.objects.filter(number__in=chunk).values_list(
+                "number", "user__username"):
+            if wanted_by[phone] != owner:
+                plan.errors.append(RowError(rows[wanted_by[phone]], layout.column_name("phone"), "",
+                                            bilingual("该手机号已被其他教师使用",
+                                                      "another teacher logs in with this number")))
+
+
 def _not_future(value: date) -> date:
     if value > _today():
         raise CellError("日期晚于今天", "date is in the future")
@@ -209,6 +232,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
     first_seen: dict[str, int] = {}
     other_codes: dict[str, bool] = {}  # codes outside the scope: known elsewhere or unknown
     staff_cells = []  # (row, employee_no, school id, role codes) of 管理角色 cells
+    phone_rows: dict[str, int] = {}  # mobile number -> the row it first appeared on
     with open_sheet(path, TEACHERS) as (layout, rows):
         plan.header_row = layout.header_row
         for sheet_row in rows:
@@ -225,6 +249,12 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
             email = r.get("email", _email, max_length=254)
             status = r.get("status", parse_status)
             staff_roles = r.get("staff_role", parse_staff_roles)
+            phone = r.get("phone", _phone)
+            if phone and phone in phone_rows:
+                r.fail("phone", "", bilingual(f"手机号与第 {phone_rows[phone]} 行重复",
+                                              f"same mobile number as row {phone_rows[phone]}"))
+            elif phone:
+                phone_rows[phone] = sheet_row.number
             school = schools.get(code) if code else None
             if code and school is None:
                 if code not in other_codes:
@@ -237,6 +267,8 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
                                                         f"same employee number as row {first_seen[number]}"))
             elif number:
                 first_seen[number] = sheet_row.number
+            if r.ok and phone:
+                plan.phones[number] = phone
             if r.ok:
                 parsed.append((sheet_row.number, number, {
                     "name": name, "school_id": school[0], "gender": gender, "posts": posts,
@@ -311,6 +343,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
         _plan_staff_roles(plan, staff_cells, layout, user, existing)
     if mark_left:
         _plan_leavers(plan, {fields["school_id"] for _r, _n, fields in parsed}, set(first_seen))
+    _check_phones(plan, layout, first_seen)
     plan.errors.sort(key=lambda e: e.row)
     return plan
 
@@ -411,6 +444,8 @@ def teachers_commit(*, path, user, progress=None, plan: Plan | None = None, **op
                 staff_role_grant(user=by_name[number], role=role, organisation=orgs[org], granted_by=user)
         enrolled = assignment_audiences_enrol()
         invited = _set_new_account_emails(plan.creates)
+        if plan.phones:
+            login_phones_write(numbers=plan.phones)
         if invited:
             # Only once the roster is really written: a rolled-back import invites nobody.
             transaction.on_commit(lambda: _queue_invitations(invited))

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from certification.models import (
     Application, Certificate, CertificateEvent, TeacherCredential, TrainingEntry, WorkloadEntry,
 )
+from certification.services import certificate_revoke
 from courses.models import CourseCompletion, Enrolment, LessonProgress, LiveAttendance, QuizAttempt
-from people.models import AuditEntry, StaffRole, Teacher
+from people.models import ActivationCode, AuditEntry, LoginPhone, StaffRole, Teacher
 from people.selectors import user_is_staff_in_scope
 from people.services import audit_record
 
@@ -52,6 +53,7 @@ def personal_data_export(*, teacher: Teacher, by) -> dict:
             "school_code": teacher.school.code, "role": teacher.get_role_display(),
             "hire_date": _plain(teacher.hire_date), "active": teacher.is_active,
             "email": user.email, "username": user.username,
+            "login_phone": LoginPhone.objects.filter(user=user).values_list("number", flat=True).first(),
             "last_login": _plain(user.last_login), "date_joined": _plain(user.date_joined),
         },
         "training_hours": _rows(TrainingEntry.objects.filter(teacher=teacher).order_by("date", "pk"),
@@ -98,12 +100,9 @@ def personal_data_erase(*, teacher: Teacher, by, reason: str) -> Teacher:
     token = secrets.token_hex(4)
     user = teacher.user
 
-    for cert in Certificate.objects.select_for_update().filter(
-            teacher=teacher, status=Certificate.Status.ACTIVE):
-        cert.status = Certificate.Status.REVOKED
-        cert.save(update_fields=["status"])
-        CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.REVOKED,
-                                        actor=by, note="个人信息已删除 (personal data erased)")
+    for cert in Certificate.objects.filter(teacher=teacher, status=Certificate.Status.ACTIVE):
+        certificate_revoke(certificate=cert, revoked_by=by,
+                           reason="个人信息已删除 (personal data erased)")
     # Learning traces and free text that could identify the person go; counts stay.
     LessonProgress.objects.filter(user=user).delete()
     QuizAttempt.objects.filter(user=user).delete()
@@ -121,6 +120,8 @@ def personal_data_erase(*, teacher: Teacher, by, reason: str) -> Teacher:
 
     user.username = f"erased-{token}-{user.pk}"
     user.email = ""
+    LoginPhone.objects.filter(user=user).delete()
+    ActivationCode.objects.filter(teacher=teacher).delete()
     user.first_name = user.last_name = ""
     user.is_active = False
     user.set_unusable_password()

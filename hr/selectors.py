@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from people.models import Organisation, StaffRole
-from people.selectors import staff_roles_for_user
+from people.selectors import staff_roles_for_user, top_paths
 
 from .models import Job
 
@@ -23,11 +23,7 @@ def scope_roots(user, *, roles: Iterable[str] | None = DESK_ROLES) -> list[str]:
         paths = Organisation.get_root_nodes().values_list("path", flat=True)
     else:
         paths = staff_roles_for_user(user, roles=roles).values_list("organisation__path", flat=True)
-    roots: list[str] = []
-    for path in sorted(set(paths), key=len):
-        if not any(path.startswith(root) for root in roots):
-            roots.append(path)
-    return sorted(roots)
+    return top_paths(paths)
 
 
 def scope_covers(user_roots: list[str], job_paths: list[str]) -> bool:

@@ -225,6 +225,22 @@ def export_file_name(job: Job) -> str:
     return f"hr/jobs/{job.pk}/{job.sheet}.xlsx"
 
 
+def export_attachment_name(job: Job) -> str:
+    return f"hr/jobs/{job.pk}/{job.sheet}.{EXPORTS[job.sheet].attachment_ext}"
+
+
+def _write_attachment(kind, rows: list, path) -> None:
+    """Write an export's second file (slips) beside its sheet, whole or not at all."""
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(path.suffix + ".part")
+    temporary.write_bytes(kind.attachment(rows))
+    os.replace(temporary, path)
+
+
 def job_run_export(*, job_id) -> None:
     """Write an export to a private file (atomically) and offer it only once it is complete."""
     job = _claim(job_id, expect=(Job.Status.QUEUED, Job.Status.RUNNING), status=Job.Status.RUNNING)
@@ -238,8 +254,14 @@ def job_run_export(*, job_id) -> None:
         total, rows = kind.rows(user=job.requester, organisation=job.organisation, **job.params)
         Job.objects.filter(pk=job.pk).update(progress_total=total)
         name = export_file_name(job)
+        if kind.attachment is not None:
+            rows = list(rows)
+            _write_attachment(kind, rows, private_storage().path(export_attachment_name(job)))
         count = write_table(private_storage().path(name), title=kind.title_zh, columns=kind.get_columns(),
-                            rows=rows, progress=_progress(job))
+                            rows=rows, progress=_progress(job),
+                            more_sheets=kind.extra_sheets(user=job.requester,
+                                                          organisation=job.organisation,
+                                                          **job.params))
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.DONE, result_file=name, progress_done=count,
             progress_total=count, finished_at=timezone.now())
@@ -250,9 +272,16 @@ def job_run_export(*, job_id) -> None:
 def export_run_to_path(*, user, sheet: str, path, organisation: Organisation | None = None,
                        params: dict | None = None) -> int:
     """Write an export straight to a path (command line and benchmarks), same code as jobs."""
+    from pathlib import Path
+
     kind = EXPORTS[sheet]
     _total, rows = kind.rows(user=user, organisation=organisation, **(params or {}))
-    return write_table(path, title=kind.title_zh, columns=kind.get_columns(), rows=rows)
+    if kind.attachment is not None:
+        rows = list(rows)
+        _write_attachment(kind, rows, Path(path).with_suffix(f".{kind.attachment_ext}"))
+    return write_table(path, title=kind.title_zh, columns=kind.get_columns(), rows=rows,
+                       more_sheets=kind.extra_sheets(user=user, organisation=organisation,
+                                                     **(params or {})))
 
 
 def jobs_purge_expired(*, now=None) -> int:

@@ -24,9 +24,10 @@ from . import credential_sheets, event_sheets, privacy
 from .exports import EXPORTS
 from .forms import EXPORT_LABELS, IMPORT_CHOICES, EraseForm, ExportForm, ImportForm
 from .imports import IMPORT_ROLES
-from .models import Job
+from .models import Job, private_storage
 from .selectors import DESK_ROLES, job_get_for_user, job_list_for_user
-from .services import JobError, job_commit_request, job_export_create, job_import_create
+from .services import (JobError, export_attachment_name, job_commit_request, job_export_create,
+                       job_import_create)
 from .sheets.columns import SPECS
 from .sheets.errors import SheetRefused
 from .sheets.reading import MB, max_bytes
@@ -106,6 +107,7 @@ def job_detail(request, job_id):
     return render(request, "hr/job_detail.html", {
         "job": job, "preview": preview, "counts": preview.get("counts", {}),
         "result": preview.get("result"), "label": SHEET_LABELS.get(job.sheet, job.sheet),
+        "has_attachment": bool(getattr(EXPORTS.get(job.sheet), "attachment", None)),
         "can_confirm": (job.status == Job.Status.PREVIEW_READY and job.requester_id == request.user.pk
                         and not preview.get("counts", {}).get("errors")),
     })
@@ -144,6 +146,17 @@ def job_download(request, job_id):
     stamp = (job.finished_at or job.created_at).strftime("%Y%m%d-%H%M")
     kind = EXPORTS.get(job.sheet)
     title = kind.title_zh if kind else job.sheet
+    if request.GET.get("part") == "attachment":
+        # The activation slips: the PDF written beside the sheet from the same rows.
+        if kind is None or kind.attachment is None:
+            raise Http404
+        storage = private_storage()
+        name = export_attachment_name(job)
+        if not storage.exists(name):
+            raise Http404
+        return FileResponse(storage.open(name, "rb"), as_attachment=True,
+                            filename=f"{title}-{stamp}.{kind.attachment_ext}",
+                            content_type="application/pdf")
     return FileResponse(job.result_file.open("rb"), as_attachment=True,
                         filename=f"{title}-{stamp}.xlsx", content_type=XLSX)
 

@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import page_cache
+from people import views as people_views
 
 from .views import healthz
 
@@ -16,6 +17,9 @@ urlpatterns = [
     path("admin/login/", allauth_views.login, name="wagtailadmin_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("accounts/activate/", people_views.activate, name="account_activate"),
+    path("accounts/password/new/", people_views.password_new_after_code,
+         name="account_password_new_by_code"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("people/", include("people.urls")),

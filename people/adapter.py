@@ -26,3 +26,43 @@ class AccountAdapter(DefaultAccountAdapter):
         records = get_authentication_records(request, request.user)
         fresh = records and time.time() - records[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT
         return not fresh
+
+    # --- Phone log-in (allauth's phone support), where a text-message backend is configured.
+
+    def phone_form_field(self, **kwargs):
+        from .phones import MainlandPhoneField
+
+        return MainlandPhoneField(**kwargs)
+
+    def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
+        from django.utils.translation import gettext as _
+
+        from .sms import sms_send
+
+        sms_send(phone=phone, code=code,
+                 text=_("Your Xinyu Training code is %(code)s. Do not share it.") % {"code": code})
+
+    def get_phone(self, user):
+        from .models import LoginPhone
+
+        found = LoginPhone.objects.filter(user=user).values_list("number", "verified").first()
+        return tuple(found) if found else None
+
+    def set_phone(self, user, phone: str, verified: bool) -> None:
+        from .services import login_phone_set
+
+        login_phone_set(user=user, number=phone, verified=verified)
+
+    def set_phone_verified(self, user, phone: str) -> None:
+        from .models import LoginPhone
+
+        LoginPhone.objects.filter(user=user, number=phone).update(verified=True)
+
+    def get_user_by_phone(self, phone: str):
+        from django.contrib.auth import get_user_model
+
+        from .phones import phone_normalise
+
+        # The password log-in form passes the number as typed (13800138000), not as stored.
+        number = phone_normalise(phone) or phone
+        return get_user_model().objects.filter(login_phone__number=number, is_active=True).first()

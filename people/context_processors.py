@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from .models import StaffRole, Teacher
-from .selectors import staff_roles_for_user, teacher_for_user
+from .selectors import notice_unread_count, staff_roles_for_user, teacher_for_user
 
 # The navigation flags are kept in the session for this long, so pages do not read the user's
 # roles and profile every time. They only choose which links to show: every view checks the
@@ -69,4 +69,6 @@ def staff(request):
         # School admins and HR: the people whose scope has rates and rosters to look at.
         "is_admin_staff": SimpleLazyObject(is_admin),
         "ACCOUNT_SIGNUP_OPEN": getattr(settings, "ACCOUNT_SIGNUP_OPEN", False),
+        # The number on the bell: read only when a page shows it.
+        "unread_notice_count": SimpleLazyObject(lambda: notice_unread_count(user)),
     }

@@ -68,6 +68,8 @@ class DemoCity:
     demo_district: Organisation
     accounts: dict = field(default_factory=dict)
     teachers_created: int = 0
+    # (工号, 激活码) of generated teachers without e-mail who can activate at /accounts/activate/.
+    activation_codes: list = field(default_factory=list)
 
 
 def _school_count(teachers: int) -> int:
@@ -197,5 +199,37 @@ def seed(*, teachers: int = 600, stdout=None, today: date | None = None) -> Demo
     if xinyang is not None:
         StaffingRule.objects.get_or_create(organisation=xinyang, stage="", min_students=0,
                                            defaults={"full_time_required": 1, "per_stage": True})
+    codes = _activation_codes(demo_school, issued_by=accounts["district_hr"])
     return DemoCity(city=city, districts=districts, schools=schools, demo_school=demo_school,
-                    demo_district=demo_district, accounts=accounts, teachers_created=created)
+                    demo_district=demo_district, accounts=accounts, teachers_created=created,
+                    activation_codes=codes)
+
+
+DEMO_SLIPS = 6
+
+
+def _activation_codes(school: Organisation, *, issued_by) -> list[tuple[str, str]]:
+    """Codes for a few generated teachers of the demo school (no e-mail, never logged in), fixed
+    per 工号 so every run prints the same ones; issued again only when none is valid."""
+    import hashlib
+
+    from django.utils import timezone
+
+    from .models import ActivationCode
+    from .services import ACTIVATION_ALPHABET, activation_code_display, activation_codes_issue
+
+    def code_for(teacher) -> str:
+        digest = hashlib.sha256(f"xinyu-demo:{teacher.employee_no}".encode()).digest()
+        return "".join(ACTIVATION_ALPHABET[b % len(ACTIVATION_ALPHABET)] for b in digest[:8])
+
+    teachers = list(Teacher.objects.filter(school=school, employee_no__startswith="T",
+                                           user__email="", user__last_login__isnull=True)
+                    .order_by("employee_no")[:DEMO_SLIPS])
+    valid = set(ActivationCode.objects.filter(
+        teacher__in=teachers, used_at__isnull=True, voided_at__isnull=True,
+        expires_at__gt=timezone.now()).values_list("teacher_id", flat=True))
+    missing = [t for t in teachers if t.pk not in valid]
+    if missing:
+        activation_codes_issue(teachers=missing, issued_by=issued_by, organisation=school,
+                               code_for=code_for)
+    return [(t.employee_no, activation_code_display(code_for(t))) for t in teachers]

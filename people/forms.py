@@ -21,3 +21,56 @@ class AuditFilterForm(forms.Form):
                             widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ActivationForm(forms.Form):
+    """工号 + 激活码 from the slip, and the new password (under the site's password rules)."""
+
+    employee_no = forms.CharField(label=_("Employee number"), max_length=32,
+                                  widget=forms.TextInput(attrs={"autocomplete": "username",
+                                                                "autocapitalize": "characters"}))
+    code = forms.CharField(label=_("Activation code"), max_length=20,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
+                                                         "autocapitalize": "characters",
+                                                         "placeholder": "ABCD-EFGH"}))
+    password1 = forms.CharField(label=_("New password"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("New password (again)"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        self.user = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        from allauth.core import ratelimit
+        from django.contrib.auth import password_validation
+
+        from .services import activation_teacher
+
+        data = super().clean()
+        employee_no, code = data.get("employee_no", ""), data.get("code", "")
+        if not employee_no or not code:
+            return data
+        # Counted like failed log-ins: per address and per employee number (ACCOUNT_RATE_LIMITS).
+        if not ratelimit.consume(self.request, action="activate", key=employee_no.strip().lower()):
+            raise forms.ValidationError(_("Too many attempts. Please wait a few minutes and try again."),
+                                        code="rate_limited")
+        teacher = activation_teacher(employee_no=employee_no, code=code)
+        if teacher is None:
+            raise forms.ValidationError(ACTIVATION_REFUSED, code="refused")
+        self.user = teacher.user
+        password1, password2 = data.get("password1"), data.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif password1:
+            try:
+                password_validation.validate_password(password1, self.user)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+ACTIVATION_REFUSED = _("This employee number and activation code do not match a code that can "
+                       "still be used. Check both against your slip, or ask your school for a new one.")

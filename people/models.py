@@ -265,6 +265,8 @@ class AuditEntry(models.Model):
         ORGANISATION_CHANGE = "organisation.change", _("Organisation changed")
         STAFF_ROLE_GRANT = "staff_role.grant", _("Staff role granted")
         STAFF_ROLE_REVOKE = "staff_role.revoke", _("Staff role revoked")
+        ACTIVATION_ISSUE = "activation.issue", _("Activation codes issued")
+        ACTIVATION_USE = "activation.use", _("Account activated")
         EVENT_ATTENDANCE = "event.attendance", _("Event attendance marked")
         EVENT_CLOSE = "event.close", _("Event closed")
         DECLARATION_CHECK = "declaration.check", _("Declared hours checked by the school")
@@ -289,3 +291,78 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target}"
+
+
+class Notice(models.Model):
+    """A message to one user in the site (the bell): every reminder and decision lands here,
+    whatever other channel (e-mail, text message) also carries it."""
+
+    class Kind(models.TextChoices):
+        ASSIGNMENT_NEW = "assignment.new", _("Training assigned")
+        ASSIGNMENT_OVERDUE = "assignment.overdue", _("Training overdue")
+        APPLICATION_DECIDED = "application.decided", _("Application decided")
+        WORKLOAD_RETURNED = "workload.returned", _("Workload returned")
+        CERTIFICATE_EXPIRING = "certificate.expiring", _("Certificate expiring")
+        PACE_BEHIND = "pace.behind", _("Behind on training hours")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notices", verbose_name=_("user"))
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActivationCode(models.Model):
+    """A single-use code printed on a slip, with which a teacher sets their first password.
+
+    Only a keyed hash of the code is kept; the code itself exists on the slip alone."""
+
+    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="activation_codes",
+                                verbose_name=_("teacher"))
+    code_hash = models.CharField(_("code (hashed)"), max_length=128)
+    issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                  related_name="+", verbose_name=_("issued by"))
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("activation code")
+        verbose_name_plural = _("activation codes")
+        indexes = [models.Index(fields=["teacher", "used_at", "voided_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.teacher.employee_no} · {self.issued_at:%Y-%m-%d}"
+
+
+class LoginPhone(models.Model):
+    """A mobile number a user may log in with (by text-message code). Kept for log-in only:
+    never shown to other users, never exported except to its owner and HR's personal-data
+    download."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="login_phone", verbose_name=_("user"))
+    number = models.CharField(_("mobile number"), max_length=20, unique=True,
+                              help_text=_("E.164, e.g. +8613800138000."))
+    verified = models.BooleanField(_("verified"), default=False)
+
+    class Meta:
+        verbose_name = _("log-in phone")
+        verbose_name_plural = _("log-in phones")
+
+    def __str__(self) -> str:
+        return self.number

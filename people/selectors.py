@@ -1,6 +1,6 @@
 """Reads about people and organisations, and the one rule of staff scope."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db.models import Q, QuerySet
 
@@ -156,3 +156,94 @@ def staff_user_find(actor, identifier: str):
     return (User.objects.filter(Q(username=identifier) | Q(teacher__employee_no=identifier))
             .filter(Q(teacher__school__in=scope) | Q(staff_roles__organisation__in=scope))
             .distinct().first())
+
+
+def notice_list_for_user(user):
+    """A user's notices, newest first."""
+    from .models import Notice
+
+    return Notice.objects.filter(user=user)
+
+
+def notice_unread_count(user) -> int:
+    """How many of a user's notices are unread (the number on the bell)."""
+    from .models import Notice
+
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notice.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def teachers_to_activate(user, *, organisation: Organisation, roles: Iterable[str]) -> QuerySet[Teacher]:
+    """Active teachers of an organisation's subtree, within the user's scope under `roles`, who
+    have never logged in: the ones a school hands activation slips to."""
+    return (teacher_list_in_scope(user, roles=roles)
+            .filter(school__path__startswith=organisation.path, is_active=True,
+                    user__is_active=True, user__last_login__isnull=True)
+            .order_by("school__path", "employee_no"))
+
+
+# --- Tops and districts of a scope: the one place that walks the tree for them -------------
+
+def top_paths(paths: Iterable[str]) -> list[str]:
+    """The paths among `paths` that lie under no other one (the roots of their subtrees)."""
+    tops: list[str] = []
+    for path in sorted(set(paths), key=len):
+        if not any(path.startswith(top) for top in tops):
+            tops.append(path)
+    return sorted(tops)
+
+
+def organisation_tops(organisations: Iterable[Organisation]) -> list[Organisation]:
+    """The highest organisations among these (none inside another), in tree order."""
+    nodes = {o.path: o for o in organisations}
+    return [nodes[path] for path in top_paths(nodes)]
+
+
+def scope_tops(user, *, roles: Iterable[str] | None,
+               within: Organisation | None = None) -> list[Organisation]:
+    """The tops of the user's scope under `roles` (only what lies under `within`, if given)."""
+    scope = organisation_scope(user, roles=roles)
+    if within is not None:
+        scope = scope.filter(path__startswith=within.path)
+    return organisation_tops(scope)
+
+
+def district_of(organisation: Organisation) -> Organisation | None:
+    """The district an organisation lies in (itself if it is one), at whatever depth it sits."""
+    return (Organisation.objects.filter(kind=Organisation.Kind.DISTRICT,
+                                        path__in=ancestor_paths(organisation.path))
+            .order_by("-depth").first())
+
+
+def district_names() -> Callable[[str], str | None]:
+    """A lookup: organisation path -> name of the district it lies in, in one query."""
+    districts = dict(Organisation.objects.filter(kind=Organisation.Kind.DISTRICT)
+                     .values_list("path", "name"))
+    cache: dict[str, str | None] = {}
+
+    def lookup(path: str) -> str | None:
+        if path not in cache:
+            cache[path] = next((districts[p] for p in reversed(ancestor_paths(path))
+                                if p in districts), None)
+        return cache[path]
+
+    return lookup
+
+
+def district_name_expression(path_ref: str):
+    """The name of the district above the organisation whose path is the outer `path_ref`,
+    as a subquery: the deepest district whose path prefixes it, whatever its depth."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Length, Substr
+
+    return Subquery(
+        Organisation.objects.filter(kind=Organisation.Kind.DISTRICT,
+                                    path=Substr(OuterRef(path_ref), 1, Length("path")))
+        .order_by("-depth").values("name")[:1])
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """A path and the paths of its ancestors, root first."""
+    step = Organisation.steplen
+    return [path[:end] for end in range(step, len(path) + 1, step)]

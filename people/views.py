@@ -1,12 +1,20 @@
-"""Staff pages of the people app: the audit log for HR."""
+"""Pages of the people app: the audit log for HR, notices for everyone, account activation."""
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from .access import staff_required
-from .forms import AuditFilterForm
+from .forms import ACTIVATION_REFUSED, ActivationForm, AuditFilterForm
 from .models import StaffRole
-from .selectors import audit_entries_in_scope
+from .selectors import audit_entries_in_scope, notice_list_for_user
+from .services import ActivationRefused, activation_redeem, notice_open, notices_read_all
 
 
 @staff_required(StaffRole.HR_ROLES)
@@ -19,4 +27,97 @@ def audit_log(request):
     query.pop("page", None)
     return render(request, "people/audit_log.html", {
         "form": form, "page": page, "query": query.urlencode(),
+    })
+
+
+@login_required
+def notices(request):
+    """The user's notices, newest first; unread ones stand out."""
+    page = Paginator(notice_list_for_user(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "people/notices.html", {"page": page})
+
+
+@login_required
+def notice_detail(request, pk: int):
+    """Open a notice: it is marked read, then the page it is about opens (or the notice itself)."""
+    notice = get_object_or_404(notice_list_for_user(request.user), pk=pk)
+    notice_open(notice=notice)
+    if notice.url and url_has_allowed_host_and_scheme(notice.url, allowed_hosts={request.get_host()}):
+        return redirect(notice.url)
+    return render(request, "people/notice_detail.html", {"notice": notice})
+
+
+@require_POST
+@login_required
+def notices_mark_read(request):
+    notices_read_all(user=request.user)
+    return redirect("people:notices")
+
+
+def activate(request):
+    """A teacher's first log-in: 工号 and the code from the slip, and a new password."""
+    from allauth.account.utils import perform_login
+
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    initial = {"employee_no": request.GET.get("no", "")[:32]}
+    form = ActivationForm(request.POST or None, request=request, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = activation_redeem(employee_no=form.cleaned_data["employee_no"],
+                                     code=form.cleaned_data["code"],
+                                     password=form.cleaned_data["password1"])
+        except ActivationRefused:
+            form.add_error(None, ACTIVATION_REFUSED)
+        else:
+            messages.success(request, _("Your account is active. Welcome!"))
+            # allauth's own log-in flow: its stages (two-step verification) and signals apply.
+            return perform_login(request, user, redirect_url=settings.LOGIN_REDIRECT_URL)
+    return render(request, "people/activate.html", {"form": form})
+
+
+# A code log-in this recent lets the user choose a new password without the old one.
+RESET_BY_CODE_SECONDS = 10 * 60
+
+
+@login_required
+def password_new_after_code(request):
+    """Password reset by phone: after logging in with a text-message code (allauth's log-in by
+    code, sent here as its `next`), choose a new password without giving the old one."""
+    import time
+
+    from allauth.account.internal.flows.login import get_authentication_records
+    from allauth.account.internal.flows.password_change import finalize_password_change
+    from django.contrib.auth.forms import SetPasswordForm
+
+    records = get_authentication_records(request, request.user)
+    fresh = bool(records) and records[-1].get("method") == "code" and (
+        time.time() - records[-1].get("at", 0) < RESET_BY_CODE_SECONDS)
+    if not fresh:
+        messages.info(request, _("Log in with a code sent to your phone first, then choose your new password."))
+        return redirect(f"{reverse('account_request_login_code')}?next={reverse('account_password_new_by_code')}")
+    form = SetPasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        finalize_password_change(request, request.user)
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "people/password_new.html", {"form": form})
+
+
+@login_required
+def account(request):
+    """The teacher's own account: 工号, the log-in phone (shown to its owner only), and links to
+    allauth's pages for e-mail addresses, password, WeChat and two-step verification."""
+    from allauth.account.models import EmailAddress
+
+    from .phones import phone_display
+    from .selectors import teacher_for_user
+
+    phone = getattr(getattr(request.user, "login_phone", None), "number", "")
+    return render(request, "people/account.html", {
+        "teacher": teacher_for_user(request.user),
+        "phone": phone_display(phone) if phone else "",
+        "emails": EmailAddress.objects.filter(user=request.user).values_list("email", flat=True)
+        or ([request.user.email] if request.user.email else []),
+        "weixin": "allauth.socialaccount.providers.weixin" in settings.INSTALLED_APPS,
     })

@@ -8,10 +8,11 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from .models import AuditEntry, Organisation, StaffRole, Stage, Teacher, flags_codes, flags_mask
+from .models import (AuditEntry, Organisation, StaffingRule, StaffRole, Stage, Teacher, flags_codes,
+                     flags_mask)
 from .selectors import grantable_roles, organisation_scope, staff_role_grantable, staff_user_find
 from .services import (audit_record, organisation_create, organisation_update, staff_role_grant,
-                       staff_role_revoke)
+                       staff_role_revoke, teacher_logins_sync)
 
 
 class ScopedViewSetMixin:
@@ -39,7 +40,11 @@ class ScopedViewSetMixin:
 
         class Scoped(view_class):
             def get_base_queryset(self):
-                return viewset.scope_queryset(self.request, super().get_base_queryset())
+                queryset = super().get_base_queryset()
+                if queryset.model is not viewset.model:
+                    # The history view lists log entries: its object is scoped by get_object.
+                    return queryset
+                return viewset.scope_queryset(self.request, queryset)
 
             def get_object(self, queryset=None):
                 # Every single-object view resolves its object through the scoped queryset.
@@ -65,6 +70,9 @@ class FlagSetFormField(forms.MultipleChoiceField):
 
     def clean(self, value):
         return flags_mask(self.choices_class, super().clean(value))
+
+    def has_changed(self, initial, data):
+        return super().has_changed(self.prepare_value(initial or 0), data)
 
 
 class OrganisationForm(WagtailAdminModelForm):
@@ -142,9 +150,11 @@ class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
 class TeacherForm(WagtailAdminModelForm):
     """Teacher form whose school choices are the schools in the editor's scope."""
 
+    posts = FlagSetFormField(choices_class=Teacher.Role, label=_("Posts"))
+
     class Meta:
         model = Teacher
-        fields = ["name", "gender", "school", "role", "hire_date", "is_active"]
+        fields = ["name", "gender", "school", "role", "posts", "hire_date", "status"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,7 +163,11 @@ class TeacherForm(WagtailAdminModelForm):
         )
 
     def save(self, commit=True):
+        # In post or not is what every rate reads; the account follows it (people.services).
+        self.instance.is_active = self.instance.status == Teacher.Status.ACTIVE
         teacher = super().save(commit=commit)
+        if commit and "status" in self.changed_data:
+            teacher_logins_sync(teacher_ids=[teacher.pk])
         if commit and self.changed_data:
             # Which fields changed, not their values: the log holds no more personal data.
             audit_record(actor=self.for_user, action=AuditEntry.Action.TEACHER_CHANGE,
@@ -168,8 +182,8 @@ class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     icon = "user"
     menu_label = _("Teachers")
     add_to_admin_menu = False
-    list_display = ["name", "employee_no", "school", "role", "hire_date", "is_active"]
-    list_filter = ["role", "is_active", "gender"]
+    list_display = ["name", "employee_no", "school", "get_posts_display", "hire_date", "status"]
+    list_filter = ["role", "status", "gender"]
     search_fields = ["name", "employee_no"]
     inspect_view_enabled = True
     form_fields = TeacherForm.Meta.fields
@@ -266,9 +280,38 @@ class StaffRoleViewSet(ScopedViewSetMixin, ModelViewSet):
         return StaffRoleForm
 
 
+class StaffingRuleForm(WagtailAdminModelForm):
+    class Meta:
+        model = StaffingRule
+        fields = ["organisation", "stage", "min_students", "full_time_required", "per_stage"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisation_scope(
+            self.for_user, roles=[StaffRole.Role.CITY_HR]).exclude(
+            kind=Organisation.Kind.SCHOOL).order_by("path")
+
+
+class StaffingRuleViewSet(ScopedViewSetMixin, ModelViewSet):
+    """Counsellor staffing rules per subtree; city HR edit them (the nearest rules apply)."""
+
+    model = StaffingRule
+    scope_field = "organisation"
+    scope_roles = StaffRole.HR_ROLES
+    icon = "list-ul"
+    menu_label = _("Staffing rules")
+    add_to_admin_menu = False
+    list_display = ["organisation", "stage", "min_students", "full_time_required", "per_stage"]
+    form_fields = StaffingRuleForm.Meta.fields
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return StaffingRuleForm
+
+
 class PeopleViewSetGroup(ModelViewSetGroup):
     menu_label = _("People")
     menu_icon = "group"
     menu_order = 200
     items = (OrganisationViewSet("organisations"), TeacherViewSet("teachers"),
-             StaffRoleViewSet("staff_roles"))
+             StaffRoleViewSet("staff_roles"), StaffingRuleViewSet("staffing_rules"))

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('certification', '0003_workload_default_activity_types'),
-        ('people', '0007_hour_declarations'),
+        ('people', '0006_audit_event_and_declaration_actions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -2,5 +2,6 @@
 
 from .certificates import *  # noqa: F401,F403
 from .ledger import *  # noqa: F401,F403
+from .targets import *  # noqa: F401,F403
 from .workload import *  # noqa: F401,F403
 from .declarations import *  # noqa: F401,F403

@@ -120,6 +120,34 @@ def new_verification_code() -> str:
     return secrets.token_urlsafe(16)
 
 
+class CertificateQuerySet(models.QuerySet):
+    """Certificates, with the one rule of validity on a date as a filter."""
+
+    def valid_on(self, on):
+        """Certificates valid on `on`: issued by then, not yet expired, not yet revoked or
+        superseded. Read from dates only, never from today's status."""
+        return self.filter(issued_on__lte=on, expires_on__gte=on).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+
+    def with_status_on(self, on):
+        """Annotate `status_then`: the status as it stood on `on` ("" before issue), by the
+        rule of `Certificate.status_on`."""
+        from django.db.models import Case, F, Value, When
+
+        return self.annotate(status_then=Case(
+            When(issued_on__gt=on, then=Value("")),
+            When(ended_on__lte=on, status__in=["revoked", "superseded"], then=F("status")),
+            When(ended_on__lte=on, then=Value("revoked")),
+            When(expires_on__lt=on, then=Value("expired")),
+            default=Value("active"), output_field=models.CharField()))
+
+    @staticmethod
+    def valid_on_q(on, prefix: str = "") -> Q:
+        """The same rule as a Q, for filters through a relation (e.g. prefix "certificates__")."""
+        return (Q(**{f"{prefix}issued_on__lte": on, f"{prefix}expires_on__gte": on})
+                & (Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gt": on})))
+
+
 class Certificate(models.Model):
     """A certificate a teacher holds: issued here through an application, or imported."""
 
@@ -144,12 +172,18 @@ class Certificate(models.Model):
     renewed_on = models.DateField(_("last renewed on"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.ACTIVE)
+    # The day it stopped counting before its expiry: revoked or superseded (the date of that
+    # event). Written only by the services that write the event; validity reads it.
+    ended_on = models.DateField(_("revoked or superseded on"), null=True, blank=True,
+                                editable=False)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices,
                               default=Source.ISSUED)
     authority = models.CharField(_("issuing authority"), max_length=120)
     verification_code = models.CharField(_("verification code"), max_length=43, unique=True,
                                          default=new_verification_code, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CertificateQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("certificate")
@@ -162,6 +196,20 @@ class Certificate(models.Model):
 
     def __str__(self):
         return f"{self.number} ({self.level.code})"
+
+    def is_valid_on(self, on) -> bool:
+        """Whether the certificate was (or will be) valid on `on`: the rule of `valid_on`."""
+        return (self.issued_on <= on <= self.expires_on
+                and (self.ended_on is None or on < self.ended_on))
+
+    def status_on(self, on) -> str | None:
+        """The status as it stood on `on` (None before it was issued), from dates only."""
+        if on < self.issued_on:
+            return None
+        if self.ended_on is not None and on >= self.ended_on:
+            return self.status if self.status in (self.Status.REVOKED, self.Status.SUPERSEDED) \
+                else self.Status.REVOKED
+        return self.Status.ACTIVE if on <= self.expires_on else self.Status.EXPIRED
 
 
 class CertificateNumberCounter(models.Model):

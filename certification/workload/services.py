@@ -21,9 +21,9 @@ from certification.models import (
     WorkloadEntry,
     WorkloadEntryLocked,
 )
-from people.models import AuditEntry, StaffRole, Teacher
+from people.models import AuditEntry, Notice, StaffRole, Teacher
 from people.selectors import organisation_scope, teacher_for_user
-from people.services import audit_record
+from people.services import audit_record, notice_send
 
 # --- The privacy rule for notes ---------------------------------------------------------------
 
@@ -335,6 +335,16 @@ def workload_entry_return(*, entry: WorkloadEntry, by, reason: str) -> WorkloadE
     audit_record(actor=by, action=AuditEntry.Action.WORKLOAD_RETURN,
                  organisation=entry.teacher.school, target=entry.teacher.employee_no,
                  detail=f"{entry.date:%Y-%m-%d} · {reason[:200]}")
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        notice_send(user=entry.teacher.user, kind=Notice.Kind.WORKLOAD_RETURNED,
+                    title=_("Your workload entry of %(date)s was returned") % {
+                        "date": entry.date.isoformat()},
+                    body=_("Reason: %(reason)s") % {"reason": reason[:200]},
+                    url=reverse("certification:workload_my_entries"))
     return entry
 
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('courses', '0005_offline_events'),
-        ('people', '0007_hour_declarations'),
+        ('people', '0006_audit_event_and_declaration_actions'),
     ]
 
     operations = [

@@ -14,6 +14,7 @@ HEADERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "role": ("岗位", "role", ("职务", "岗位类别")),
     "hire_date": ("入职日期", "hire_date", ("入职时间", "参加工作时间", "hire date")),
     "email": ("邮箱", "email", ("电子邮箱", "电子邮件", "e-mail", "email address")),
+    "phone": ("手机号", "phone", ("手机", "手机号码", "移动电话", "mobile", "mobile phone")),
     "level": ("证书等级", "level", ("等级", "certificate level")),
     "cert_no": ("证书编号", "cert_no", ("证书号", "certificate number", "certificate no")),
     "issued_on": ("发证日期", "issued_on", ("发证时间", "issued", "issued on")),
@@ -79,7 +80,7 @@ class SheetSpec:
 TEACHERS = SheetSpec(
     kind="teachers",
     required=("employee_no", "name", "school_code"),
-    optional=("gender", "school", "role", "hire_date", "email", "status", "staff_role"),
+    optional=("gender", "school", "role", "hire_date", "email", "phone", "status", "staff_role"),
     title_zh="教师名册", title_en="Teachers roster",
 )
 CERTIFICATES = SheetSpec(

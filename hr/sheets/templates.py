@@ -14,7 +14,7 @@ from .normalise import LEVEL_CODES, EMPLOYMENT_DISPLAY
 EXAMPLES = {
     "employee_no": "E2024001", "name": "李梅", "gender": "女", "school_code": "S0101",
     "school": "示范市第一中学", "role": "班主任", "hire_date": "2019-09-01",
-    "email": "limei@example.com", "level": "C",
+    "email": "limei@example.com", "phone": "13800138000", "level": "C",
     "cert_no": "XY-2023-C-0001", "issued_on": "2023-06-19", "expires_on": "2028-06-18",
     "authority": "示范市教育局", "hours": 6, "date": "2024-03-02",
     "title": "心理危机识别与干预专题培训", "reference": "",
@@ -41,6 +41,8 @@ NOTES = {
     "hire_date": ("入职日期，如 2019-09-01、2019/9/1 或 2019年9月1日", "hire date, e.g. 2019-09-01"),
     "email": ("邮箱（可空）；新教师有邮箱时，导入后收到设置密码的邀请邮件",
               "e-mail (optional); a new teacher with one is e-mailed an invitation to set a password"),
+    "phone": ("手机号（可空）；11位中国大陆手机号，仅用于登录（短信验证码），不对他人显示",
+              "mobile (optional); a mainland number, used only to log in by text message"),
     "level": ("证书等级 A、B、C（可写 C证）", "certificate level A, B or C"),
     "cert_no": ("证书编号，唯一；重复导入不会重复记录", "certificate number, unique; importing twice records once"),
     "issued_on": ("发证日期", "date of issue"),

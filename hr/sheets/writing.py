@@ -153,8 +153,9 @@ def _discard(workbook: Workbook) -> None:
 
 def write_table(path: str | Path, *, title: str, columns: Sequence[Column],
                 rows: Iterable[Sequence], progress: Callable[[int], None] | None = None,
-                every: int = 5000) -> int:
-    """Write one sheet of `rows` (streamed) under a frozen, filtered header; returns the row count."""
+                every: int = 5000, more_sheets: Sequence[tuple] = ()) -> int:
+    """Write one sheet of `rows` (streamed) under a frozen, filtered header, then any further
+    (title, columns, rows) sheets; returns the first sheet's row count."""
     count = 0
 
     def build(workbook):
@@ -166,6 +167,11 @@ def write_table(path: str | Path, *, title: str, columns: Sequence[Column],
                 progress(writer.rows)
         writer.close()
         count = writer.rows
+        for extra_title, extra_columns, extra_rows in more_sheets:
+            extra = SheetWriter(workbook, extra_title, extra_columns)
+            for values in extra_rows:
+                extra.append(values)
+            extra.close()
 
     write_atomically(path, build)
     return count

@@ -221,7 +221,37 @@ LOGIN_REDIRECT_URL = "/"
 ACCOUNT_ADAPTER = "people.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_OPEN = env.bool("DJANGO_SIGNUP_OPEN", default=False)
 # Teachers' usernames are their employee numbers (工号), so "username" means 工号 here.
-ACCOUNT_LOGIN_METHODS = {"email", "username"}
+# Text messages (people.sms): a backend's dotted path, none by default. Where one is set,
+# allauth's phone support is on: log in by phone (password, or a one-time code by text).
+SMS_BACKEND = env.str("DJANGO_SMS_BACKEND", default="")
+
+
+def phone_login(sms_backend: str) -> tuple[set[str], bool]:
+    """ACCOUNT_LOGIN_METHODS and ACCOUNT_LOGIN_BY_CODE_ENABLED for a text-message backend."""
+    if not sms_backend:
+        return {"email", "username"}, False
+    return {"email", "username", "phone"}, True
+
+
+ACCOUNT_LOGIN_METHODS, ACCOUNT_LOGIN_BY_CODE_ENABLED = phone_login(SMS_BACKEND)
+# Aliyun SMS (SMS_BACKEND=people.sms.AliyunBackend): approved sign name and templates.
+SMS_ALIYUN_ACCESS_KEY_ID = env.str("DJANGO_SMS_ALIYUN_ACCESS_KEY_ID", default="")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env.str("DJANGO_SMS_ALIYUN_ACCESS_KEY_SECRET", default="")
+SMS_ALIYUN_SIGN_NAME = env.str("DJANGO_SMS_ALIYUN_SIGN_NAME", default="")
+SMS_ALIYUN_CODE_TEMPLATE = env.str("DJANGO_SMS_ALIYUN_CODE_TEMPLATE", default="")
+SMS_ALIYUN_NOTICE_TEMPLATE = env.str("DJANGO_SMS_ALIYUN_NOTICE_TEMPLATE", default="")
+# Activation slips: how long a printed code stays valid.
+ACTIVATION_CODE_DAYS = env.int("DJANGO_ACTIVATION_CODE_DAYS", default=30)
+# Notices always appear in the site (the bell); these channels carry a kind of notice as well.
+# Channels: "email" (to users with an address), "sms" (to log-in phones, with a backend).
+NOTICE_CHANNELS = env.json("DJANGO_NOTICE_CHANNELS", default={
+    "assignment.new": [],
+    "assignment.overdue": ["email"],
+    "application.decided": ["email"],
+    "workload.returned": ["email"],
+    "certificate.expiring": ["email"],
+    "pace.behind": ["email"],
+})
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = True
@@ -232,6 +262,8 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
+    # Activation slips (people.forms.ActivationForm): like failed log-ins, per address and 工号.
+    "activate": "10/m/ip,5/5m/key",
 }
 ACCOUNT_FORMS = {"login": "people.forms.LoginForm"}
 # Two-step verification (allauth.mfa): an authenticator app's codes, with recovery codes.

@@ -1,8 +1,11 @@
 """The embedded default: `make run` on a laptop. SQLite, console e-mail, filesystem broker."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, phone_login
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-not-secret-3c9f1e0b7a")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# Text messages are logged, not sent (people.sms.ConsoleBackend): phone log-in works locally.
+SMS_BACKEND = env.str("DJANGO_SMS_BACKEND", default="people.sms.ConsoleBackend")
+ACCOUNT_LOGIN_METHODS, ACCOUNT_LOGIN_BY_CODE_ENABLED = phone_login(SMS_BACKEND)

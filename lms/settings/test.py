@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, env, phone_login
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"
@@ -25,3 +25,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 CELERY_TASK_ALWAYS_EAGER = env.bool("DJANGO_CELERY_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Text messages are logged, not sent (people.sms.ConsoleBackend): phone log-in works locally.
+SMS_BACKEND = env.str("DJANGO_SMS_BACKEND", default="people.sms.ConsoleBackend")
+ACCOUNT_LOGIN_METHODS, ACCOUNT_LOGIN_BY_CODE_ENABLED = phone_login(SMS_BACKEND)

@@ -23,14 +23,17 @@ def level(code: str) -> CertificateLevel:
 
 
 def certificate(teacher, code: str, *, issued_on: date = date(2024, 1, 10),
-                expires_on: date | None = None, status: str = Certificate.Status.ACTIVE
-                ) -> Certificate:
-    """A certificate row written directly, for tests of reads (issuing has its own tests)."""
+                expires_on: date | None = None, status: str = Certificate.Status.ACTIVE,
+                ended_on: date | None = None) -> Certificate:
+    """A certificate row written directly, for tests of reads (issuing has its own tests).
+    A revoked or superseded one ends on `ended_on`, by default the day it was issued."""
     lv = level(code)
+    if status in (Certificate.Status.REVOKED, Certificate.Status.SUPERSEDED):
+        ended_on = ended_on or issued_on
     return Certificate.objects.create(
         number=f"T-{code}-{next(_n):05d}", level=lv, teacher=teacher, issued_on=issued_on,
         expires_on=expires_on or expiry_date_for(lv, issued_on), status=status,
-        authority="测试教育局")
+        ended_on=ended_on, authority="测试教育局")
 
 
 def hours(teacher, amount, on: date, source: str = "offline"):

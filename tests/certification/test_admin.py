@@ -34,3 +34,26 @@ def test_certificate_history_scoped_in_admin(client, tree, teacher_a, teacher_b)
     assert client.get(reverse("certificates:inspect", args=[theirs.pk])).status_code == 404
     events = client.get(reverse("certificate_events:index")).content.decode()
     assert "证件造假" in events
+
+
+def test_city_hr_sets_a_district_target_and_the_rates_follow(client, tree):
+    from datetime import date
+
+    from certification.models import HoldingTarget, NewTeacherPeriod
+    from certification.selectors import holding_rates
+
+    # The migration keeps today's values: C 80% and twelve months, everywhere.
+    assert HoldingTarget.objects.get(organisation=None).percent == 80
+    assert NewTeacherPeriod.objects.get(organisation=None).months == 12
+    client.force_login(district_hr(tree["district_x"]))
+    assert client.get(reverse("holding_targets:add")).status_code in (302, 403)
+    client.force_login(staff("city_hr", tree["city"]))
+    response = client.post(reverse("holding_targets:add"), {
+        "organisation": tree["district_x"].pk, "level": CertificateLevel.objects.get(code="C").pk,
+        "percent": "100"})
+    assert response.status_code == 302
+    assert client.post(reverse("new_teacher_periods:add"), {
+        "organisation": tree["district_y"].pk, "months": "6"}).status_code == 302
+    rows = {r.organisation.name: r for r in holding_rates(tree["city"], on=date(2024, 6, 30))}
+    assert rows["甲一中"].targets["C"] == 100 and rows["乙一中"].targets["C"] == 80
+    assert rows["示范市"].target("C") == 0.8

@@ -1,10 +1,15 @@
 from datetime import date
 from decimal import Decimal
 
-from certification.selectors import certificate_roster_rows
+from hr.exports import certificate_roster_rows
 from tests.factories import TeacherFactory, district_hr, school_admin
 
 from .builders import certificate, hours
+
+
+def roster(**kw):
+    _total, rows = certificate_roster_rows(**kw)
+    return list(rows)
 
 
 def test_roster_rows_scoped_with_cycle_hours_in_fixed_queries(tree, django_assert_num_queries):
@@ -18,13 +23,23 @@ def test_roster_rows_scoped_with_cycle_hours_in_fixed_queries(tree, django_asser
     hours(mine[0], 6, date(2024, 2, 5))
     hours(mine[0], 50, date(2020, 2, 5))  # the previous cycle
     hr = district_hr(tree["district_x"])
-    # Role bindings, top of scope, its cycle policy, then one streamed select.
+    # Role bindings, cycle policies, a count and one streamed select, whatever the size.
     with django_assert_num_queries(4):
-        rows = list(certificate_roster_rows(user=hr, on=date(2024, 6, 1)))
+        rows = roster(user=hr, on=date(2024, 6, 1))
     assert len(rows) == 4 and other.name not in {r[0] for r in rows}
     first = next(r for r in rows if r[0] == "甲0" and r[5] == "C")
     assert first[3] == "甲区" and first[2] == "甲一中" and first[10] == Decimal("16")
-    assert {r[9] for r in rows} == {"active", "revoked"}
-    only_b = list(certificate_roster_rows(user=hr, level="B", status="revoked"))
+    assert {r[9] for r in rows} == {"有效/valid", "已撤销/revoked"}
+    only_b = roster(user=hr, level="B", status="revoked")
     assert [r[0] for r in only_b] == ["甲0"]
-    assert list(certificate_roster_rows(user=school_admin(tree["school_a2"]))) == []
+    assert roster(user=school_admin(tree["school_a2"])) == []
+
+
+def test_roster_status_is_as_it_stood_on_the_date(tree):
+    teacher = TeacherFactory(school=tree["school_a"])
+    certificate(teacher, "C", issued_on=date(2019, 1, 1), expires_on=date(2023, 12, 31))
+    hr = district_hr(tree["district_x"])
+    # The nightly job never ran: the stored status is still "active", the dates say expired.
+    assert [r[9] for r in roster(user=hr, on=date(2024, 6, 1))] == ["已过期/expired"]
+    assert [r[9] for r in roster(user=hr, on=date(2023, 6, 1))] == ["有效/valid"]
+    assert roster(user=hr, status="active", on=date(2024, 6, 1)) == []

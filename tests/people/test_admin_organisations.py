@@ -91,3 +91,27 @@ def test_city_hr_grants_district_hr(client, tree, teacher_a):
         "person": teacher_a.employee_no, "role": "district_hr", "organisation": tree["district_x"].pk})
     assert response.status_code == 302
     assert StaffRole.objects.filter(user=teacher_a.user, role="district_hr").exists()
+
+
+def test_a_teacher_marked_retired_in_the_admin_loses_log_in(client, tree, teacher_a):
+    from people.models import Teacher
+
+    client.force_login(factories.district_hr(tree["district_x"]))
+    response = client.post(reverse("teachers:edit", args=[teacher_a.pk]), {
+        "name": teacher_a.name, "gender": "F", "school": teacher_a.school_id, "role": "head_teacher",
+        "posts": ["head_teacher", "part_time_counsellor"], "hire_date": "2015-09-01", "status": "retired"})
+    assert response.status_code == 302, response.content.decode()[:1000]
+    teacher = Teacher.objects.select_related("user").get(pk=teacher_a.pk)
+    assert (teacher.status, teacher.is_active, teacher.user.is_active) == ("retired", False, False)
+    assert teacher.post_list == ["head_teacher", "part_time_counsellor"]
+
+
+def test_city_hr_edits_staffing_rules_for_their_subtree(client, tree):
+    from people.models import StaffingRule
+
+    client.force_login(factories.staff(StaffRole.Role.CITY_HR, tree["city"]))
+    response = client.post(reverse("staffing_rules:add"), {
+        "organisation": tree["district_y"].pk, "stage": "", "min_students": 0,
+        "full_time_required": 1, "per_stage": "on"})
+    assert response.status_code == 302, response.content.decode()[:1000]
+    assert StaffingRule.objects.get().organisation == tree["district_y"]

@@ -95,8 +95,9 @@ def test_a_teacher_edited_in_the_admin_is_logged_with_the_fields_not_the_values(
     client.force_login(hr_x)
     response = client.post(reverse("teachers:edit", args=[teacher_a.pk]), {
         "name": teacher_a.name, "gender": "M", "school": teacher_a.school_id,
-        "role": "head_teacher", "hire_date": "2015-09-01", "is_active": "on"})
+        "role": "head_teacher", "posts": ["head_teacher"], "hire_date": "2015-09-01",
+        "status": "active"})
     assert response.status_code == 302, response.content.decode()[:500]
     entry = AuditEntry.objects.get(action="teacher.change")
     assert entry.target == teacher_a.employee_no and entry.actor == hr_x
-    assert set(entry.detail.split(", ")) == {"gender", "role"}
+    assert set(entry.detail.split(", ")) == {"gender", "role", "posts"}

@@ -86,7 +86,7 @@ def test_hr_cannot_move_a_teacher_to_a_school_outside_scope(client, tree, teache
     hr = factories.district_hr(tree["district_x"])
     client.force_login(hr)
     data = nested_form_data({"name": teacher_a.name, "gender": "F", "role": teacher_a.role,
-                             "hire_date": "2015-09-01", "is_active": "on"})
+                             "hire_date": "2015-09-01", "status": "active"})
     response = client.post(reverse("teachers:edit", args=[teacher_a.pk]),
                            {**data, "school": tree["school_b"].pk})
     teacher_a.refresh_from_db()

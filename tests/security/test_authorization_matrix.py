@@ -66,6 +66,11 @@ def world(tree, settings, tmp_path):
     cert_b.refresh_from_db()
     app_b = application_submit(teacher=teacher_b, level=level("B"), submitted_by=teacher_b.user)
     entry_b = workload_builders.entry(counsellor_b, note="乙校辅导保密记录", submit=True)
+    from people.models import Notice
+    from people.services import notice_send
+
+    notice_send(user=teacher_b.user, kind=Notice.Kind.PACE_BEHIND, title="乙校保密教师的通知")
+    notice_b = Notice.objects.get(user=teacher_b.user, title="乙校保密教师的通知")
     course = course_builders.course(lessons=1, quiz=True, duration=60)
     lesson = LessonPage.objects.child_of(course).first()
     quiz = QuizPage.objects.child_of(course).first()
@@ -89,7 +94,7 @@ def world(tree, settings, tmp_path):
         "users": users, "tree": tree, "teacher_a": teacher_a, "counsellor_a": counsellor_a,
         "cert_a": cert_a, "entry_a": entry_a, "job_x": job_x,
         "teacher_b": teacher_b, "user_b": user_b, "cert_b": cert_b, "app_b": app_b,
-        "entry_b": entry_b, "job_y": job_y, "assignment_y": assignment_y, "course": course,
+        "entry_b": entry_b, "notice_b": notice_b, "job_y": job_y, "assignment_y": assignment_y, "course": course,
         "lesson": lesson, "quiz": quiz, "home": Page.objects.get(depth=2),
     }
 
@@ -158,6 +163,7 @@ def fill(param: str, name: str, namespace: str, world) -> str | None:
         ("pk", "certification:application_review"): w["app_b"].pk,
         ("pk", "hr:teacher_data_export"): w["teacher_b"].pk,
         ("pk", "hr:teacher_erase"): w["teacher_b"].pk,
+        ("pk", "people:notice"): w["notice_b"].pk,
     }
     if (param, name) in specific:
         return str(specific[(param, name)])

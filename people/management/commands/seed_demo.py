@@ -43,3 +43,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
         for key, user in city.accounts.items():
             self.stdout.write(f"  {key:<13} {user.username:<12} {user.email}")
+        if city.activation_codes:
+            self.stdout.write("Teachers without e-mail, to activate at /accounts/activate/ (工号 激活码):")
+            for number, code in city.activation_codes:
+                self.stdout.write(f"  {number:<13} {code}")

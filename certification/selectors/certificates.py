@@ -1,0 +1,72 @@
+"""Reads of certificates, their history and applications."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import QuerySet
+
+from people.models import StaffRole, Teacher
+from people.selectors import organisation_scope
+
+from ..eligibility import years_after
+from ..models import Application, Certificate, CertificateEvent, CertificateLevel
+from .common import ROSTER_ROLES
+
+
+# --- Certificates and applications ---------------------------------------------------------
+
+def certificate_list_for_teacher(teacher: Teacher) -> QuerySet[Certificate]:
+    """The certificates a teacher holds or held."""
+    return Certificate.objects.filter(teacher=teacher).select_related("level")
+
+
+def certificate_get_for_user(user, code: str) -> Certificate | None:
+    """A certificate (named by its random verification code, never a guessable number) if the
+    user holds it or is HR / school admin over the holder's school."""
+    cert = (Certificate.objects.select_related("level", "teacher__school")
+            .filter(verification_code=code).first())
+    if cert is None:
+        return None
+    if cert.teacher.user_id == user.pk:
+        return cert
+    if organisation_scope(user, roles=ROSTER_ROLES).filter(pk=cert.teacher.school_id).exists():
+        return cert
+    return None
+
+
+def certificate_get_by_code(code: str) -> Certificate | None:
+    """The certificate a verification code names, for the public page."""
+    return (Certificate.objects.select_related("level", "teacher")
+            .filter(verification_code=code).first())
+
+
+def certificate_get_by_number(number: str) -> Certificate | None:
+    """The certificate with this number, for the public search."""
+    return (Certificate.objects.select_related("level", "teacher")
+            .filter(number=number.strip()).first())
+
+
+def certificate_events_for(certificate: Certificate) -> QuerySet[CertificateEvent]:
+    """A certificate's history, newest first."""
+    return certificate.events.select_related("actor")
+
+
+def application_list_for_reviewer(user, *, status: str | None = None) -> QuerySet[Application]:
+    """Applications of teachers in the user's HR scope."""
+    qs = Application.objects.filter(
+        teacher__school__in=organisation_scope(user, roles=StaffRole.HR_ROLES)
+    ).select_related("teacher__school", "level", "decided_by", "certificate")
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def application_get_for_reviewer(user, pk: int) -> Application | None:
+    """One application, if in the user's HR scope."""
+    return application_list_for_reviewer(user).filter(pk=pk).first()
+
+
+def expiry_date_for(level: CertificateLevel, issued_on: date) -> date:
+    """When a certificate of `level` issued on `issued_on` expires."""
+    return years_after(issued_on, level.validity_years) - timedelta(days=1)

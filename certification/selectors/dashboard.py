@@ -1,0 +1,84 @@
+"""The dashboard's figures: the same rules as the sheets, shaped for charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count
+
+from people.models import Organisation, Teacher
+from people.selectors import organisation_scope, scope_tops
+
+from ..models import Certificate, CertificateLevel
+from .common import ROSTER_ROLES
+from .holding import holding_rates, month_ends
+from .cycle import cycle_policies, pace_filters, with_cycle
+
+
+# --- Dashboard: the same rules as the sheets, shaped for charts ------------------------------
+
+@dataclass
+class SchoolRate:
+    school: Organisation
+    counted: int
+    rates: dict  # level code -> percent (one decimal) or None when nobody is counted
+    targets: dict  # level code -> the school's own target percent or None
+
+
+def holding_by_school(*, user, on: date) -> list[SchoolRate]:
+    """Per school of the user's scope, the holding rate of each level and the school's own
+    target, from `holding_rates` (the rule the holding-rate sheet uses), to one decimal."""
+    codes = list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
+    out = []
+    for top in scope_tops(user, roles=ROSTER_ROLES):
+        for row in holding_rates(top, on=on):
+            if row.organisation.kind == Organisation.Kind.SCHOOL:
+                out.append(SchoolRate(row.organisation, row.counted, {
+                    code: None if row.rate(code) is None else round(row.rate(code) * 100, 1)
+                    for code in codes}, dict(row.targets)))
+    return out
+
+
+def hours_pace_trend(*, user, on: date, months: int = 24,
+                     organisation: Organisation | None = None) -> list[tuple[date, dict]]:
+    """The pace distribution at each month end over `months` months (one query a month)."""
+    teachers, policies = _active_teachers(user, organisation), cycle_policies()
+    return [(d, _pace_counts(teachers, on=d, policies=policies)) for d in month_ends(on, months)]
+
+
+def certificates_expiring_by_month(*, user, on: date, months: int = 12) -> list[tuple[date, int]]:
+    """Active certificates of the scope expiring in each of the next `months` months."""
+    from django.db.models.functions import TruncMonth
+
+    first = on.replace(day=1)
+    ends = [first]
+    for _ in range(months):
+        last = ends[-1]
+        ends.append(date(last.year + (last.month == 12), last.month % 12 + 1, 1))
+    counts = dict(
+        Certificate.objects.valid_on(on).filter(
+            expires_on__gte=first, expires_on__lt=ends[-1],
+            teacher__school__in=organisation_scope(user, roles=ROSTER_ROLES))
+        .annotate(month=TruncMonth("expires_on")).values("month")
+        .annotate(n=Count("pk")).order_by().values_list("month", "n"))
+    return [(m, counts.get(m, 0)) for m in ends[:-1]]
+
+
+def hours_pace_distribution(*, user, on: date, organisation: Organisation | None = None) -> dict:
+    """Active teachers of the scope (or one organisation in it) by pace in their own
+    continuing-education cycle (`pace_of`: on pace, behind, far behind), as one aggregate over
+    `with_cycle`."""
+    return _pace_counts(_active_teachers(user, organisation), on=on)
+
+
+def _active_teachers(user, organisation: Organisation | None):
+    scope = organisation_scope(user, roles=ROSTER_ROLES)
+    if organisation is not None:
+        scope = scope.filter(path__startswith=organisation.path)
+    return Teacher.objects.filter(school__in=scope, is_active=True)
+
+
+def _pace_counts(teachers, *, on: date, policies=None) -> dict:
+    return with_cycle(teachers, on=on, policies=policies).aggregate(
+        **{bucket: Count("pk", filter=q) for bucket, q in pace_filters().items()})

@@ -1,0 +1,290 @@
+"""Who holds what on a date, holding rates and compliance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db.models import (
+    Case, Count, DateField, ExpressionWrapper, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When,
+)
+from django.db.models.functions import Coalesce, Greatest
+
+from people.models import Organisation, Teacher
+from people import staffing
+from people.selectors import ancestor_paths, post_bit_expression, scope_tops
+
+from ..models import (
+    Certificate, CertificateLevel, HoldingTarget, NewTeacherPeriod, RoleRequirement,
+    TeacherCredential,
+)
+from ..models.certificates import CertificateQuerySet
+from .common import ROSTER_ROLES
+
+
+# --- Who holds what on a date ---------------------------------------------------------------
+
+def held_rank_expression(on: date):
+    """The highest level rank a teacher validly holds on `on` (0: none), as one expression."""
+    cert_rank = Subquery(
+        Certificate.objects.valid_on(on).filter(teacher=OuterRef("pk"))
+        .values("teacher").annotate(m=Max("level__rank")).values("m"),
+        output_field=IntegerField())
+    cred_rank = Subquery(
+        TeacherCredential.objects.filter(_credential_valid_q(on), teacher=OuterRef("pk"))
+        .values("teacher").annotate(m=Max("credential__level__rank")).values("m"),
+        output_field=IntegerField())
+    return Greatest(Coalesce(cert_rank, Value(0)), Coalesce(cred_rank, Value(0)))
+
+
+def _credential_valid_q(on: date, prefix: str = "") -> Q:
+    """A recognised outside credential counts from when it was obtained until it expires."""
+    return Q(**{f"{prefix}obtained_on__lte": on}) & (
+        Q(**{f"{prefix}expires_on__isnull": True}) | Q(**{f"{prefix}expires_on__gte": on}))
+
+
+def holds_level_q(on: date, rank: int) -> Q:
+    """Teachers holding a level of `rank` or above on `on` (certificate or credential), as a
+    condition through the teacher's relations: one join each, no subquery per teacher."""
+    return ((CertificateQuerySet.valid_on_q(on, "certificates__")
+             & Q(certificates__level__rank__gte=rank))
+            | (_credential_valid_q(on, "credentials__")
+               & Q(credentials__credential__level__rank__gte=rank)))
+
+
+def required_rank_expression():
+    """The highest rank any of the teacher's posts requires (0: none), as one expression."""
+    return Coalesce(Subquery(
+        RoleRequirement.objects.alias(hit=ExpressionWrapper(
+            post_bit_expression("role").bitand(OuterRef("posts")), output_field=IntegerField()))
+        .filter(hit__gt=0).order_by("-level__rank").values("level__rank")[:1],
+        output_field=IntegerField()), Value(0))
+
+
+# --- Targets and the new-teacher period: data per subtree, the nearest applies ---------------
+
+def _nearest(rules: dict[str, object], path: str, default=None):
+    """The value of the rule nearest above `path` ("" keys the rule for everywhere)."""
+    for candidate in reversed(["", *ancestor_paths(path)]):
+        if candidate in rules:
+            return rules[candidate]
+    return default
+
+
+def new_teacher_periods() -> dict[str, int]:
+    """Months of the new-teacher period by organisation path ("" for everywhere)."""
+    return {path or "": months for path, months in
+            NewTeacherPeriod.objects.values_list("organisation__path", "months")}
+
+
+def new_teacher_months_for(organisation: Organisation) -> int:
+    """The new-teacher period (months) that applies to an organisation."""
+    return _nearest(new_teacher_periods(), organisation.path, 12)
+
+
+def new_teacher_since(on: date, months: int | None = None) -> date:
+    """Teachers hired after this date are new on `on` (exact months: 31 May - 3 months is
+    28 or 29 February)."""
+    return on - relativedelta(months=12 if months is None else months)
+
+
+def new_teacher_since_expression(on: date, path_field: str = "school__path",
+                                 periods: dict[str, int] | None = None):
+    """The day after which a teacher counts as new on `on`, from the period nearest their school,
+    as one CASE over the (few) organisations that set a period."""
+    periods = new_teacher_periods() if periods is None else periods
+    default = new_teacher_since(on, periods.get("", 12))
+    whens = [When(**{f"{path_field}__startswith": path},
+                  then=Value(new_teacher_since(on, months)))
+             for path, months in sorted(periods.items(), key=lambda kv: -len(kv[0])) if path]
+    if not whens:
+        return Value(default, output_field=DateField())
+    return Case(*whens, default=Value(default), output_field=DateField())
+
+
+def is_new_teacher_q(on: date, periods: dict[str, int] | None = None) -> Q:
+    """Teachers new on `on` (hired within the period that applies to their school)."""
+    return Q(hire_date__gt=new_teacher_since_expression(on, periods=periods))
+
+
+def in_post_q(on: date) -> Q:
+    """Active teachers already hired on `on` (no hire date: counted as long-serving)."""
+    return Q(is_active=True) & (Q(hire_date__isnull=True) | Q(hire_date__lte=on))
+
+
+def holding_targets() -> dict[str, dict[str, Decimal]]:
+    """Target percent by level code, then by organisation path ("" for everywhere)."""
+    out: dict[str, dict[str, Decimal]] = {}
+    for path, code, percent in HoldingTarget.objects.values_list(
+            "organisation__path", "level__code", "percent"):
+        out.setdefault(code, {})[path or ""] = percent
+    return out
+
+
+def plain_percent(value: Decimal | None) -> int | Decimal | None:
+    """80.0 → 80, 82.5 → 82.5: a target as people write it."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else value
+
+
+def holding_target_for(organisation: Organisation, code: str,
+                       targets: dict[str, dict[str, Decimal]] | None = None) -> Decimal | None:
+    """The holding target (percent) of a level that applies to an organisation, if any."""
+    targets = holding_targets() if targets is None else targets
+    return _nearest(targets.get(code, {}), organisation.path)
+
+
+# --- Holding rates: the one rule ------------------------------------------------------------
+
+@dataclass
+class RateRow:
+    organisation: Organisation
+    depth: int
+    teachers: int = 0
+    new_teachers: int = 0
+    holders: dict | None = None  # level code -> count
+    targets: dict | None = None  # level code -> target percent (Decimal) or None
+
+    @property
+    def counted(self) -> int:
+        return self.teachers - self.new_teachers
+
+    def rate(self, code: str) -> float | None:
+        return (self.holders[code] / self.counted) if self.counted else None
+
+    def percent(self, code: str) -> str:
+        r = self.rate(code)
+        return "—" if r is None else f"{r * 100:.1f}%"
+
+    def target(self, code: str) -> float | None:
+        """The target as a fraction (0.8), like `rate`."""
+        t = (self.targets or {}).get(code)
+        return None if t is None else float(t) / 100
+
+    def gap(self, code: str) -> float | None:
+        """How far the rate is below its target (negative: above it), as a fraction."""
+        rate, target = self.rate(code), self.target(code)
+        return None if rate is None or target is None else target - rate
+
+
+def holding_aggregates(on: date, levels: list[tuple[str, int]]) -> dict:
+    """Teachers, new teachers and holders of each level on `on`, as aggregates over teachers."""
+    is_new = is_new_teacher_q(on)
+    aggregates = {"teachers": Count("pk", distinct=True),
+                  "new_teachers": Count("pk", distinct=True, filter=is_new)}
+    for code, rank in levels:
+        aggregates[f"h_{code}"] = Count("pk", distinct=True,
+                                        filter=holds_level_q(on, rank) & ~is_new)
+    return aggregates
+
+
+def holding_rates(organisation: Organisation, *, on: date) -> list[RateRow]:
+    """Holding rates under `organisation` on `on`: one row per organisation of the subtree.
+
+    Teachers are active teachers of the subtree's schools hired by `on`; those within the
+    new-teacher period nearest their school are left out of both sides of the rate; a holder of
+    a level holds every lower one; a certificate counts on the days it was valid
+    (`Certificate.valid_on`), a recognised credential as its level. One aggregate query over
+    teachers joined once to their certificates, grouped by school, then a roll-up.
+    """
+    levels = list(CertificateLevel.objects.order_by("rank").values_list("code", "rank"))
+    per_school = {
+        row["school"]: row for row in
+        Teacher.objects.filter(in_post_q(on), school__path__startswith=organisation.path)
+        .values("school").annotate(**holding_aggregates(on, levels)).order_by()
+    }
+    targets = holding_targets()
+    nodes = list(Organisation.objects.filter(path__startswith=organisation.path)
+                 .order_by("path"))
+    rows = {n.path: RateRow(organisation=n, depth=n.depth - organisation.depth,
+                            holders={code: 0 for code, _ in levels},
+                            targets={code: plain_percent(holding_target_for(n, code, targets))
+                                     for code, _ in levels}) for n in nodes}
+    for node in nodes:
+        agg = per_school.get(node.pk)
+        if not agg:
+            continue
+        # Add the school's figures to itself and every ancestor inside the subtree.
+        for i in range(len(organisation.path), len(node.path) + 1, node.steplen):
+            row = rows[node.path[:i]]
+            row.teachers += agg["teachers"]
+            row.new_teachers += agg["new_teachers"]
+            for code, _ in levels:
+                row.holders[code] += agg[f"h_{code}"]
+    return [rows[n.path] for n in nodes]
+
+
+def holding_rate_rows(*, user, on: date) -> Iterator[tuple]:
+    """Per school with district subtotals and a total, for the user's scope, as plain tuples:
+    (kind, district, school, teachers, new teachers, counted, holders and rate per level...).
+    """
+    levels = list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
+    tops = scope_tops(user, roles=ROSTER_ROLES)
+    for top in tops:
+        rows = holding_rates(top, on=on)
+        district = ""
+        for row in rows:
+            org = row.organisation
+            if org.kind == Organisation.Kind.DISTRICT:
+                district = org.name
+            if org.kind in (Organisation.Kind.SCHOOL, Organisation.Kind.DISTRICT) or row.depth == 0:
+                kind = "total" if row.depth == 0 else org.kind
+                yield (kind, district if org.kind != Organisation.Kind.CITY else "", org.name,
+                       row.teachers, row.new_teachers, row.counted,
+                       *[v for code in levels for v in (row.holders[code], row.rate(code))])
+
+
+def compliance_missing_level(organisation: Organisation, *, on: date) -> QuerySet[Teacher]:
+    """Active teachers under `organisation` who lack the level their role requires on `on`."""
+    return (Teacher.objects.filter(in_post_q(on), school__path__startswith=organisation.path)
+            .annotate(held_rank=held_rank_expression(on), required_rank=required_rank_expression())
+            .filter(held_rank__lt=F("required_rank"))
+            .select_related("school").order_by("school__path", "employee_no"))
+
+
+def schools_short_of_counsellors(organisation: Organisation, *, on: date | None = None):
+    """Schools under `organisation` with fewer full-time counsellors than the staffing rules
+    require (people.staffing owns the rule)."""
+    return staffing.schools_short_of_counsellors(organisation, on=on or date.today())
+
+
+def staffing_in_scope(*, user, on: date) -> list:
+    """Every school of the user's scope with its counsellor staffing (people.staffing's rule)."""
+    return [row for top in scope_tops(user, roles=ROSTER_ROLES)
+            for row in staffing.staffing_rows(top, on=on)]
+
+
+# --- How rates moved: month by month ---------------------------------------------------------
+
+def month_ends(on: date, months: int = 24) -> list[date]:
+    """The last day of each of the `months` months up to `on` (the last one is `on` itself)."""
+    ends = [(on - relativedelta(months=i)) + relativedelta(day=31) for i in range(months - 1, 0, -1)]
+    return [*ends, on]
+
+
+def holding_trend(schools: QuerySet[Organisation], *, on: date,
+                  months: int = 24) -> list[tuple[date, int, dict]]:
+    """Holding rate per level at each month end over `months` months, for teachers of
+    `schools`: (month end, counted, {level code: rate or None}). One aggregate query per level,
+    each counting every month at once; the same rule as `holding_rates` on each date."""
+    days = month_ends(on, months)
+    teachers = Teacher.objects.filter(school__in=schools)
+    periods = new_teacher_periods()
+    counted_on = {d: in_post_q(d) & ~is_new_teacher_q(d, periods) for d in days}
+    counted = teachers.aggregate(**{f"n{i}": Count("pk", distinct=True, filter=counted_on[d])
+                                    for i, d in enumerate(days)})
+    rates: dict[date, dict] = {d: {} for d in days}
+    for code, rank in CertificateLevel.objects.order_by("rank").values_list("code", "rank"):
+        held = teachers.aggregate(**{
+            f"h{i}": Count("pk", distinct=True, filter=counted_on[d] & holds_level_q(d, rank))
+            for i, d in enumerate(days)})
+        for i, d in enumerate(days):
+            n = counted[f"n{i}"]
+            rates[d][code] = held[f"h{i}"] / n if n else None
+    return [(d, counted[f"n{i}"], rates[d]) for i, d in enumerate(days)]

@@ -1,0 +1,80 @@
+"""Rosters and hours for HR sheets, narrowed to the user's scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from people.models import Organisation, Teacher
+from people.selectors import district_name_expression, organisation_scope, teacher_posts_q
+
+from ..models import Certificate
+from .common import ROSTER_ROLES
+from .cycle import with_cycle
+
+
+# --- HR export sheets: the roster and hours narrowed to one organisation of the scope --------
+
+def _export_scope(user, organisation: Organisation | None) -> QuerySet[Organisation]:
+    """The user's roster scope, or only what lies both in it and under `organisation`."""
+    scope = organisation_scope(user, roles=ROSTER_ROLES)
+    if organisation is not None:
+        scope = scope.filter(path__startswith=organisation.path)
+    return scope
+
+
+def certificate_roster_list(*, user, organisation: Organisation | None = None,
+                            level: str | None = None, status: str | None = None,
+                            role: str | None = None, expiring_before: date | None = None,
+                            on: date | None = None) -> QuerySet:
+    """Certificates of the user's scope (or one organisation in it) as a values_list, in
+    certificate_roster_rows' column order, ready to count and to stream with .iterator().
+    """
+    on = on or timezone.localdate()
+    scope = _export_scope(user, organisation)
+    qs = Certificate.objects.filter(teacher__school__in=scope).with_status_on(on)
+    if level:
+        qs = qs.filter(level__code=level)
+    if status:
+        qs = qs.filter(status_then=status)
+    if role:
+        qs = qs.filter(teacher_posts_q([role], prefix="teacher__"))
+    if expiring_before:
+        qs = qs.filter(expires_on__lt=expiring_before)
+    qs = with_cycle(qs, on=on, teacher="teacher__").annotate(
+        district_name=district_name_expression("teacher__school__path"))
+    return (qs.order_by("teacher__school__path", "teacher__employee_no", "level__rank")
+            .values_list("teacher__name", "teacher__employee_no", "teacher__school__name",
+                         "district_name", "teacher__role", "level__code", "number",
+                         "issued_on", "expires_on", "status_then", "cycle_hours"))
+
+
+def training_hours_list(*, user, organisation: Organisation | None = None,
+                        role: str | None = None, on: date | None = None) -> QuerySet:
+    """Active teachers of the scope with their own cycle on `on` (`with_cycle`), as a
+    values_list: (employee no, name, school, district, role, cycle start, cycle end, hours,
+    target, hours due, last training date)."""
+    on = on or timezone.localdate()
+    qs = Teacher.objects.filter(school__in=_export_scope(user, organisation), is_active=True)
+    if role:
+        qs = qs.filter(teacher_posts_q([role]))
+    return (with_cycle(qs, on=on)
+            .annotate(district_name=district_name_expression("school__path"))
+            .order_by("school__path", "employee_no")
+            .values_list("employee_no", "name", "school__name", "district_name", "role",
+                         "cycle_start", "cycle_end", "cycle_hours", "cycle_target", "cycle_due",
+                         "last_training"))
+
+
+def training_hours_rows(*, user, organisation: Organisation | None = None,
+                        role: str | None = None, on: date | None = None) -> Iterator[tuple]:
+    """Training hours per teacher in their cycle, streamed: (employee no, name, school,
+    district, role, cycle start, cycle end, hours, target, share of target, last training)."""
+    for (number, name, school, district, role_code, start, end, hours, target, _due,
+         last) in training_hours_list(user=user, organisation=organisation, role=role,
+                                      on=on).iterator(chunk_size=2000):
+        share = float(hours / target) if target else None
+        yield (number, name, school, district, role_code, start, end, hours, target, share, last)

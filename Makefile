@@ -73,6 +73,7 @@ e2e: install-test
 bench: install-test
 	$(PYTHON) bench/export_bench.py
 	$(PYTHON) bench/import_bench.py
+	$(PYTHON) bench/refusal_bench.py
 	$(PYTHON) bench/org_bench.py
 
 # Load test on loopback (never part of `make test`): its own PostgreSQL, a 100,000-teacher city,

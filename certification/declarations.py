@@ -13,7 +13,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from people.models import AuditEntry, StaffRole, Teacher
+from people import purposes
+from people.models import AuditEntry, Teacher
 from people.selectors import organisation_scope, user_is_staff_in_scope
 from people.services import audit_record
 
@@ -24,8 +25,8 @@ Status = HourDeclaration.Status
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 MAX_EVIDENCE_FILES = 5
 # The roles of each step: the school checks, HR decides.
-CHECK_ROLES = (StaffRole.Role.SCHOOL_ADMIN,)
-DECIDE_ROLES = StaffRole.HR_ROLES
+CHECK_ROLES = purposes.DECLARATION_CHECK
+DECIDE_ROLES = purposes.DECLARATION_DECISION
 _SIGNATURES = (
     (b"%PDF-", "application/pdf"),
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -210,7 +211,7 @@ def teacher_credential_record(*, teacher: Teacher, name: str, level_code: str = 
     its equivalent level (等级对应), which makes it recognised. Recording again updates it."""
     from .models import CertificateLevel, RecognisedCredential, TeacherCredential
 
-    if not user_is_staff_in_scope(recorded_by, teacher.school, roles=StaffRole.HR_ROLES):
+    if not user_is_staff_in_scope(recorded_by, teacher.school, roles=purposes.OUTSIDE_CREDENTIALS):
         raise PermissionDenied
     name = (name or "").strip()
     if not name:

@@ -128,6 +128,10 @@ def seed(*, city, stdout=None, today: date | None = None) -> None:
     CertificateEvent.objects.bulk_create(events, batch_size=2000)
     TeacherCredential.objects.bulk_create(credential_rows, batch_size=2000, ignore_conflicts=True)
     _demo_accounts(city, levels, today)
+    # The rows above were bulk-inserted for speed; seal them onto their chains now.
+    from .records import records_backfill
+
+    records_backfill()
     if stdout is not None:
         stdout.write(f"certification: {len(entries)} hour entries, {len(fresh)} new certificates")
 

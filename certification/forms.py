@@ -27,6 +27,26 @@ class VerifySearchForm(forms.Form):
     number = forms.CharField(label=_("Certificate number"), max_length=64)
 
 
+class VerifyUploadForm(forms.Form):
+    pdf = forms.FileField(label=_("Certificate PDF"),
+                          widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
+
+    def __init__(self, *args, max_bytes: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+
+    def clean_pdf(self):
+        upload = self.cleaned_data["pdf"]
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(_("The file is larger than %(mb)s MB.")
+                                        % {"mb": self.max_bytes // (1024 * 1024)})
+        head = upload.read(5)
+        upload.seek(0)
+        if head != b"%PDF-":
+            raise forms.ValidationError(_("This is not a PDF file."))
+        return upload
+
+
 class RatesForm(forms.Form):
     org = forms.IntegerField(required=False, widget=forms.HiddenInput)
     on = forms.DateField(label=_("On"), required=False,

@@ -1,5 +1,5 @@
 """The printable A4 certificate: fpdf2 with an embedded CJK font subset and a QR code linking
-to the public verification page."""
+to the public verification page, signed (PAdES) with the issuing authority's key."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import segno
 from fpdf import FPDF
 
 from .models import Certificate
+from .signing import pdf_sign, record_subject
 
 # fontTools logs every subsetting step at INFO; one PDF would flood the log.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -18,12 +19,19 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 FONT = Path(__file__).resolve().parent / "fonts" / "NotoSansSC-GB2312.otf"
 
 
-def certificate_pdf(certificate: Certificate, *, verify_url: str) -> bytes:
-    """The certificate as PDF bytes (A4 landscape), with a QR code of `verify_url`."""
+def certificate_record_data(cert: Certificate) -> dict:
+    """What a certificate PDF states, as checked against the record when it is uploaded."""
+    return {"number": cert.number, "name": cert.teacher.name, "level": cert.level.code,
+            "issued_on": cert.issued_on.isoformat(), "expires_on": cert.expires_on.isoformat()}
+
+
+def certificate_pdf(certificate: Certificate, *, verify_url: str, sign: bool = True) -> bytes:
+    """The certificate as PDF bytes (A4 landscape), with a QR code of `verify_url`, signed."""
     cert = certificate
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_title(f"{cert.level.name} {cert.number}")
     pdf.set_author(cert.authority)
+    pdf.set_subject(record_subject(certificate_record_data(cert)))
     pdf.set_auto_page_break(False)
     pdf.add_font("cjk", fname=str(FONT))
     pdf.add_page()
@@ -81,4 +89,8 @@ def certificate_pdf(certificate: Certificate, *, verify_url: str) -> bytes:
     pdf.set_font("cjk", size=14)
     pdf.set_xy(40, h - 40)
     pdf.cell(w - 80, 10, cert.authority, align="R")
-    return bytes(pdf.output())
+    data = bytes(pdf.output())
+    if not sign:
+        return data
+    return pdf_sign(data, reason=f"{cert.authority} 颁发 · 证书编号 {cert.number}",
+                    location=cert.authority)

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from django.db.models import Count, Sum
 
 from courses.models import ParentLessonSchoolView
-from people.models import Organisation, StaffRole
+from people import purposes
+from people.models import Organisation
 from people.selectors import organisation_scope
 
 from .models import WorkloadEntry
 
 PARENT_SESSION_CODE = "parent_session"
-REACH_ROLES = StaffRole.ADMIN_ROLES
+REACH_ROLES = purposes.PARENT_REACH
 
 
 @dataclass

@@ -15,15 +15,17 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from people.models import AuditEntry, Notice, Organisation, StaffRole, Teacher
+from people import purposes
+from people.models import AuditEntry, Notice, Organisation, Teacher
 from people.selectors import organisation_scope
 from people.services import audit_record, notice_send
 
 from .eligibility import LevelRule, eligibility, years_after
 from .models import (
     Application, Certificate, CertificateEvent, CertificateLevel, CertificateNumberCounter,
-    ExamPass, Reminder, TrainingEntry,
+    ExamPass, Reminder, TeacherCredential, TrainingEntry,
 )
+from .records import certificate_events_append, training_entries_append
 from .selectors import eligibility_records, expiry_date_for
 from .selectors.cycle import pace_filters, with_cycle
 
@@ -48,9 +50,10 @@ def training_entry_record(*, teacher: Teacher, hours: Decimal, date: date, title
         return existing, False
     try:
         with transaction.atomic():
-            entry = TrainingEntry.objects.create(
+            entry = TrainingEntry(
                 teacher=teacher, hours=hours, date=date, title=title[:200], source=source,
                 reference=reference, recorded_by=recorded_by, course=course)
+            training_entries_append([entry])
     except IntegrityError:
         # Another process credited the same reference a moment ago.
         return TrainingEntry.objects.get(source=source, reference=reference), False
@@ -63,10 +66,11 @@ def training_entry_correct(*, teacher: Teacher, hours: Decimal, date: date, reas
     """Add a correction (positive or negative hours) with its reason; nothing is edited."""
     if not reason or not reason.strip():
         raise ValidationError(_("A correction needs a reason."))
-    entry = TrainingEntry.objects.create(
+    entry = TrainingEntry(
         teacher=teacher, hours=Decimal(str(hours)), date=date, reason=reason.strip(),
         title=(title or _("Correction"))[:200], source=TrainingEntry.Source.CORRECTION,
         reference=f"correction:{uuid.uuid4().hex}", recorded_by=recorded_by)
+    training_entries_append([entry])
     audit_record(actor=recorded_by, action=AuditEntry.Action.HOURS_CORRECT,
                  organisation=teacher.school, target=teacher.employee_no,
                  detail=f"{entry.hours:+} · {entry.reason}")
@@ -83,6 +87,14 @@ def exam_pass_record(*, teacher: Teacher, course, passed_on: date,
                 defaults={"passed_on": passed_on, "score": score})
     except IntegrityError:
         return ExamPass.objects.get(teacher=teacher, course=course), False
+
+
+def certificate_event_record(*, certificate: Certificate, kind: str, actor=None,
+                             note: str = "") -> CertificateEvent:
+    """Append one event to a certificate's history, sealed onto its holder's chain."""
+    event = CertificateEvent(certificate=certificate, kind=kind, actor=actor, note=note)
+    certificate_events_append([event])
+    return event
 
 
 # --- Applications ---------------------------------------------------------------------------
@@ -111,7 +123,7 @@ def application_submit(*, teacher: Teacher, level: CertificateLevel, submitted_b
 
 
 def _reviewable(application: Application, user) -> None:
-    if not organisation_scope(user, roles=StaffRole.HR_ROLES).filter(
+    if not organisation_scope(user, roles=purposes.CERTIFICATE_REVIEW).filter(
             pk=application.teacher.school_id).exists():
         raise PermissionDenied(_("This application is outside your scope."))
 
@@ -182,6 +194,23 @@ def application_reject(*, application: Application, decided_by, reason: str) -> 
     return app
 
 
+@transaction.atomic
+def application_reasons_erase(*, teacher: Teacher, by) -> int:
+    """Blank the free text of a teacher's applications (personal-data erasure), audited."""
+    count = Application.objects.filter(teacher=teacher).exclude(reason="").update(reason="")
+    if count:
+        audit_record(actor=by, action=AuditEntry.Action.TEXT_ERASE,
+                     organisation=teacher.school, target=teacher.employee_no,
+                     detail=f"application reasons: {count}")
+    return count
+
+
+@transaction.atomic
+def teacher_credentials_erase(*, teacher: Teacher) -> int:
+    """Remove the outside credentials recorded for a teacher (personal-data erasure)."""
+    return TeacherCredential.objects.filter(teacher=teacher).delete()[0]
+
+
 # --- Certificates ------------------------------------------------------------------------------
 
 
@@ -227,7 +256,7 @@ def certificate_issue(*, teacher: Teacher, level: CertificateLevel, issued_on: d
         number=number, level=level, teacher=teacher, issued_on=issued_on,
         expires_on=expiry_date_for(level, issued_on), authority=certificate_authority(teacher),
         source=Certificate.Source.ISSUED)
-    CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.ISSUED,
+    certificate_event_record(certificate=cert, kind=CertificateEvent.Kind.ISSUED,
                                     actor=issued_by)
     for old in (Certificate.objects.select_for_update()
                 .filter(teacher=teacher, level=level, status=Certificate.Status.ACTIVE)
@@ -235,7 +264,7 @@ def certificate_issue(*, teacher: Teacher, level: CertificateLevel, issued_on: d
         old.status = Certificate.Status.SUPERSEDED
         old.ended_on = min(old.ended_on or issued_on, issued_on)
         old.save(update_fields=["status", "ended_on"])
-        CertificateEvent.objects.create(certificate=old, kind=CertificateEvent.Kind.SUPERSEDED,
+        certificate_event_record(certificate=old, kind=CertificateEvent.Kind.SUPERSEDED,
                                         actor=issued_by, note=cert.number)
     return cert
 
@@ -266,7 +295,7 @@ def certificate_record_imported(*, teacher: Teacher, level_code: str, number: st
         number=number, level=level, teacher=teacher, issued_on=issued_on,
         expires_on=expires_on, authority=authority or certificate_authority(teacher),
         status=status, source=Certificate.Source.IMPORTED)
-    CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.IMPORTED,
+    certificate_event_record(certificate=cert, kind=CertificateEvent.Kind.IMPORTED,
                                     actor=recorded_by)
     return cert, True
 
@@ -279,7 +308,7 @@ def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str,
         raise ValidationError(_("A revocation needs a reason."))
     cert = Certificate.objects.select_for_update().select_related("teacher").get(
         pk=certificate.pk)
-    if not organisation_scope(revoked_by, roles=StaffRole.HR_ROLES).filter(
+    if not organisation_scope(revoked_by, roles=purposes.CERTIFICATE_REVIEW).filter(
             pk=cert.teacher.school_id).exists():
         raise PermissionDenied(_("This certificate is outside your scope."))
     if cert.status == Certificate.Status.REVOKED:
@@ -288,7 +317,7 @@ def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str,
     cert.status = Certificate.Status.REVOKED
     cert.ended_on = min(cert.ended_on or on, on)
     cert.save(update_fields=["status", "ended_on"])
-    CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.REVOKED,
+    certificate_event_record(certificate=cert, kind=CertificateEvent.Kind.REVOKED,
                                     actor=revoked_by, note=reason.strip())
     audit_record(actor=revoked_by, action=AuditEntry.Action.CERTIFICATE_REVOKE,
                  organisation=cert.teacher.school, target=cert.number, detail=reason.strip())
@@ -315,7 +344,7 @@ def certificate_renew(*, certificate: Certificate, on: date, renewed_by=None) ->
     cert.expires_on = years_after(old, cert.level.validity_years)
     cert.renewed_on = on
     cert.save(update_fields=["expires_on", "renewed_on"])
-    CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.RENEWED,
+    certificate_event_record(certificate=cert, kind=CertificateEvent.Kind.RENEWED,
                                     actor=renewed_by,
                                     note=f"{old.isoformat()} → {cert.expires_on.isoformat()}")
     return True
@@ -336,9 +365,13 @@ def certificates_expire(*, on: date) -> int:
     if not cert_ids:
         return 0
     Certificate.objects.filter(pk__in=cert_ids).update(status=Certificate.Status.EXPIRED)
-    CertificateEvent.objects.bulk_create(
-        [CertificateEvent(certificate_id=pk, kind=CertificateEvent.Kind.EXPIRED)
-         for pk in cert_ids])
+    holders = dict(Certificate.objects.filter(pk__in=cert_ids).values_list("pk", "teacher_id"))
+    events = []
+    for pk in cert_ids:
+        event = CertificateEvent(certificate_id=pk, kind=CertificateEvent.Kind.EXPIRED)
+        event.chain_teacher_id = holders[pk]
+        events.append(event)
+    certificate_events_append(events)
     return len(cert_ids)
 
 

@@ -27,6 +27,7 @@ urlpatterns: list = [
     path("certificates/rates/", views.holding_rates, name="holding_rates"),
     path("certificates/dashboard/", views.dashboard, name="dashboard"),
     path("verify/", views.verify_search, name="verify_search"),
+    path("verify/upload/", views.verify_upload, name="verify_upload"),
     path("verify/<str:code>/", views.verify, name="verify"),
 ]
 urlpatterns += workload_urlpatterns

@@ -17,8 +17,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from people.access import staff_required
-from people.models import StaffRole, Teacher
+from people import purposes
+from people.access import client_ip, staff_required
+from people.models import Teacher
 from people.selectors import (
     organisation_scope, organisation_tops, teacher_for_user, user_has_staff_role,
 )
@@ -26,6 +27,7 @@ from people.selectors import (
 from . import selectors, services
 from .forms import (
     ApplyForm, CorrectionForm, DateForm, DecisionForm, RatesForm, RevokeForm, VerifySearchForm,
+    VerifyUploadForm,
 )
 from .models import Application, Certificate, CertificateLevel, RoleRequirement
 from .pdf import certificate_pdf
@@ -45,7 +47,7 @@ def _level_summaries(teacher: Teacher, on: date):
 def my_certificates(request):
     teacher = teacher_for_user(request.user)
     staff_links = {
-        "can_review": user_has_staff_role(request.user, roles=StaffRole.HR_ROLES),
+        "can_review": user_has_staff_role(request.user, roles=purposes.CERTIFICATE_REVIEW),
         "can_see_rates": user_has_staff_role(request.user, roles=selectors.ROSTER_ROLES),
     }
     if teacher is None:
@@ -109,7 +111,7 @@ def teacher_record(request, pk: int):
     today = timezone.localdate()
     certificates = list(selectors.certificate_list_for_teacher(teacher)
                         .prefetch_related("events__actor"))
-    can_revoke = organisation_scope(request.user, roles=StaffRole.HR_ROLES).filter(
+    can_revoke = organisation_scope(request.user, roles=purposes.CERTIFICATE_REVIEW).filter(
         pk=teacher.school_id).exists()
     return render(request, "certification/teacher_record.html", {
         "teacher": teacher, "certificates": certificates,
@@ -122,11 +124,11 @@ def teacher_record(request, pk: int):
     })
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.CERTIFICATE_REVIEW)
 @require_POST
 def training_correct(request, pk: int):
     teacher = get_object_or_404(
-        Teacher, pk=pk, school__in=organisation_scope(request.user, roles=StaffRole.HR_ROLES))
+        Teacher, pk=pk, school__in=organisation_scope(request.user, roles=purposes.CERTIFICATE_REVIEW))
     form = CorrectionForm(request.POST)
     if form.is_valid():
         services.training_entry_correct(
@@ -138,12 +140,12 @@ def training_correct(request, pk: int):
     return redirect("certification:teacher_record", pk=teacher.pk)
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.CERTIFICATE_REVIEW)
 @require_POST
 def certificate_revoke(request, pk: int):
     cert = get_object_or_404(
         Certificate, pk=pk,
-        teacher__school__in=organisation_scope(request.user, roles=StaffRole.HR_ROLES))
+        teacher__school__in=organisation_scope(request.user, roles=purposes.CERTIFICATE_REVIEW))
     form = RevokeForm(request.POST)
     if form.is_valid():
         services.certificate_revoke(certificate=cert, revoked_by=request.user,
@@ -154,7 +156,7 @@ def certificate_revoke(request, pk: int):
     return redirect("certification:teacher_record", pk=cert.teacher_id)
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.CERTIFICATE_REVIEW)
 def application_list(request):
     status = request.GET.get("status", Application.Status.PENDING)
     if status not in Application.Status.values:
@@ -165,7 +167,7 @@ def application_list(request):
     })
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.CERTIFICATE_REVIEW)
 def application_review(request, pk: int):
     application = selectors.application_get_for_reviewer(request.user, pk)
     if application is None:
@@ -253,7 +255,7 @@ def holding_rates(request):
 def _rate_limited(request) -> bool:
     """True when this IP asked more than CERTIFICATE_VERIFY_RATE times this minute."""
     limit = getattr(settings, "CERTIFICATE_VERIFY_RATE", 30)
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_ip(request)
     key = f"cert-verify:{ip}:{int(timezone.now().timestamp() // 60)}"
     if cache.add(key, 1, timeout=90):
         return False
@@ -283,13 +285,71 @@ def _verify_context(cert: Certificate) -> dict:
             "status_label": Certificate.Status(status).label if status else _("Not yet issued")}
 
 
+def _signing_context() -> dict:
+    """The signing certificate's fingerprint, so a reader can check it in Adobe Reader or WPS."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .signing import signing_fingerprint
+
+    try:
+        return {"signing_fingerprint": signing_fingerprint()}
+    except (ImproperlyConfigured, OSError):
+        return {}
+
+
+def _upload_form(data=None, files=None) -> VerifyUploadForm:
+    return VerifyUploadForm(data, files, max_bytes=settings.CERTIFICATE_UPLOAD_MAX_BYTES)
+
+
+def _render_verify(request, context: dict, status: int = 200):
+    context.setdefault("upload_form", _upload_form())
+    return render(request, "certification/verify.html",
+                  {**_signing_context(), **context}, status=status)
+
+
 def verify(request, code: str):
     if _rate_limited(request):
         return _too_many(request)
     cert = selectors.certificate_get_by_code(code)
     if cert is None:
-        return render(request, "certification/verify.html", {"not_found": True}, status=404)
-    return render(request, "certification/verify.html", _verify_context(cert))
+        return _render_verify(request, {"not_found": True}, status=404)
+    return _render_verify(request, _verify_context(cert))
+
+
+@require_POST
+def verify_upload(request):
+    """Check an uploaded certificate PDF: its signature, then its data against the record."""
+    from .pdf import certificate_record_data
+    from .signing import pdf_signature_check
+
+    if _rate_limited(request):
+        return _too_many(request)
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.CERTIFICATE_UPLOAD_MAX_BYTES + 64 * 1024:
+        # Refused before Django reads the body.
+        return _render_verify(request, {"upload_refused": _("The file is too large.")},
+                              status=413)
+    form = _upload_form(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_verify(request, {"upload_form": form}, status=400)
+    check = pdf_signature_check(form.cleaned_data["pdf"].read())
+    if not check.signature_ok:
+        return _render_verify(request, {"upload_form": form, "upload_check": check,
+                                        "upload_refused": _(
+            "This file is not a genuine certificate of this platform: its signature is "
+            "missing, broken or not ours. The file was changed after it was issued, or "
+            "was never issued here.")}, status=422)
+    cert = selectors.certificate_get_by_number(str(check.data.get("number", "")))
+    if cert is None:
+        return _render_verify(request, {"upload_check": check, "not_found": True}, status=404)
+    mismatched = [key for key, value in certificate_record_data(cert).items()
+                  if check.data.get(key) != value]
+    context = {"upload_check": check, "upload_ok": not mismatched,
+               "upload_mismatched": mismatched, **_verify_context(cert)}
+    if mismatched:
+        context["upload_refused"] = _(
+            "The signature is ours, but the file does not match the record (it was issued "
+            "before the record changed). Rely on the record shown below.")
+    return _render_verify(request, context)
 
 
 def verify_search(request):
@@ -301,9 +361,9 @@ def verify_search(request):
         cert = selectors.certificate_get_by_number(form.cleaned_data["number"])
         if cert is None:
             context["not_found"] = True
-            return render(request, "certification/verify.html", context, status=404)
+            return _render_verify(request, context, status=404)
         context.update(_verify_context(cert))
-    return render(request, "certification/verify.html", context)
+    return _render_verify(request, context)
 
 
 # --- Dashboard --------------------------------------------------------------------------------
@@ -365,7 +425,7 @@ def _trend_context(trend, pace_trend=None) -> dict:
             "trend_pace": pace_trend is not None}
 
 
-@staff_required(selectors.ROSTER_ROLES)
+@staff_required(purposes.DASHBOARD)
 def dashboard(request):
     """Holding rates, assignment completion, expiring certificates and hours pace of the scope,
     on a chosen date, from the selectors the Excel sheets use, so the pictures and the files
@@ -388,7 +448,8 @@ def dashboard(request):
                         "rows": [{"school": s.school, "counted": s.counted,
                                   "rate": s.rates[code], "target": s.targets.get(code)}
                                  for s in ranked]})
-    completion = sorted(assignment_completion_by_school(user=request.user),
+    completion = sorted(assignment_completion_by_school(user=request.user,
+                                                        roles=purposes.DASHBOARD),
                         key=lambda r: (-r.rate, r.school.path))
     expiring = selectors.certificates_expiring_by_month(user=request.user, on=on)
     peak = max([n for _m, n in expiring] or [0]) or 1

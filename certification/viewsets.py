@@ -7,13 +7,13 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.views.generic.models import InspectView
 
-from people.viewsets import ScopedViewSetMixin
+from people import purposes
+from people.viewsets import HistoryViewSetMixin, ScopedViewSetMixin
 
 from .models import (
     Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy, HoldingTarget,
     NewTeacherPeriod, RecognisedCredential, RoleRequirement, TeacherCredential,
 )
-from .selectors import ROSTER_ROLES
 
 # The rule viewsets rely on model permissions: the City HR group holds add/change/delete on
 # them (granted by the defaults migration); other groups hold none, so they cannot edit.
@@ -55,12 +55,12 @@ class TeacherCredentialForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from people.models import StaffRole
+        from people import purposes
         from people.selectors import teacher_list_in_scope
 
         if "teacher" in self.fields:
             self.fields["teacher"].queryset = teacher_list_in_scope(
-                self.for_user, roles=StaffRole.HR_ROLES).order_by("employee_no")
+                self.for_user, roles=purposes.OUTSIDE_CREDENTIALS).order_by("employee_no")
 
     def clean_evidence(self):
         from django.core.exceptions import ValidationError
@@ -79,7 +79,7 @@ class TeacherCredentialForm(WagtailAdminModelForm):
 class TeacherCredentialViewSet(ScopedViewSetMixin, ModelViewSet):
     model = TeacherCredential
     scope_field = "teacher__school"
-    scope_roles = ("district_hr", "city_hr")
+    scope_roles = purposes.OUTSIDE_CREDENTIALS
     icon = "doc-full"
     menu_label = _("Outside credentials")
     list_display = ["teacher", "credential", "issuer", "obtained_on", "expires_on"]
@@ -137,10 +137,10 @@ class CertificateInspectView(InspectView):
              for e in events))) if events else "—"
 
 
-class CertificateViewSet(ScopedViewSetMixin, ModelViewSet):
+class CertificateViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = Certificate
     scope_field = "teacher__school"
-    scope_roles = ROSTER_ROLES
+    scope_roles = purposes.CERTIFICATE_ROSTER
     icon = "doc-full-inverse"
     menu_label = _("Certificates")
     list_display = ["number", "teacher", "level", "issued_on", "expires_on", "status", "source"]
@@ -151,36 +151,30 @@ class CertificateViewSet(ScopedViewSetMixin, ModelViewSet):
     inspect_view_fields = ["number", "teacher", "level", "issued_on", "expires_on",
                            "renewed_on", "ended_on", "status", "source", "authority", "history"]
     # Certificates change only through services (issue, renew, revoke, expire).
-    form_fields = ["authority"]
-    copy_view_enabled = False
 
 
-class CertificateEventViewSet(ScopedViewSetMixin, ModelViewSet):
+class CertificateEventViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = CertificateEvent
     scope_field = "certificate__teacher__school"
-    scope_roles = ROSTER_ROLES
+    scope_roles = purposes.CERTIFICATE_ROSTER
     icon = "history"
     menu_label = _("Certificate history")
     list_display = ["certificate", "kind", "actor", "at", "note"]
     list_filter = ["kind"]
     search_fields = ["certificate__number", "note"]
-    inspect_view_enabled = True
-    form_fields = ["note"]
-    copy_view_enabled = False
+    # An event is history: a correction is a new event written by a service.
 
 
-class ApplicationViewSet(ScopedViewSetMixin, ModelViewSet):
+class ApplicationViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = Application
     scope_field = "teacher__school"
-    scope_roles = ROSTER_ROLES
+    scope_roles = purposes.CERTIFICATE_ROSTER
     icon = "form"
     menu_label = _("Applications")
     list_display = ["teacher", "level", "status", "created_at", "decided_by"]
     list_filter = ["status", "level"]
     search_fields = ["teacher__name", "teacher__employee_no"]
-    inspect_view_enabled = True
-    form_fields = ["reason"]
-    copy_view_enabled = False
+    # Decided through the HR desk (application_approve / application_reject).
 
 
 class CertificationViewSetGroup(ModelViewSetGroup):

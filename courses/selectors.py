@@ -177,9 +177,10 @@ def my_learning(*, user) -> dict:
             "hours": sum((c.hours for c in completions), Decimal("0"))}
 
 
-def assignment_list_for_staff(*, user) -> QuerySet[Assignment]:
-    """Assignments with at least one assigned teacher inside the staff user's scope."""
-    scope = organisation_scope(user)
+def assignment_list_for_staff(*, user, roles) -> QuerySet[Assignment]:
+    """Assignments with at least one assigned teacher inside the user's scope for the purpose
+    whose roles are given (people.purposes)."""
+    scope = organisation_scope(user, roles=roles)
     in_scope = Enrolment.objects.filter(user__teacher__school__in=scope).values("assignment_id")
     return (Assignment.objects.filter(pk__in=in_scope)
             .select_related("course", "organisation").order_by("-deadline", "-pk"))
@@ -203,8 +204,10 @@ class SchoolCompletion:
         return self.assigned - self.completed
 
 
-def assignment_completion_by_school(*, user, assignment: Assignment | None = None) -> list[SchoolCompletion]:
-    """Per school in the user's scope: teachers assigned, completed, and the completion rate.
+def assignment_completion_by_school(*, user, roles,
+                                    assignment: Assignment | None = None) -> list[SchoolCompletion]:
+    """Per school in the user's scope for a purpose (its `roles`): teachers assigned, completed,
+    and the completion rate.
 
     With no assignment, every assignment counts (a teacher assigned twice counts twice).
     Rows have .school (Organisation), .assigned, .completed, .rate (percent) and .outstanding.
@@ -213,7 +216,7 @@ def assignment_completion_by_school(*, user, assignment: Assignment | None = Non
 
     # Only teachers in post count: a leaver is in no denominator.
     enrolments = Enrolment.objects.filter(assignment__isnull=False, user__teacher__is_active=True,
-                                          user__teacher__school__in=organisation_scope(user))
+                                          user__teacher__school__in=organisation_scope(user, roles=roles))
     if assignment is not None:
         enrolments = enrolments.filter(assignment=assignment)
     counts = (enrolments.values("user__teacher__school")
@@ -225,10 +228,11 @@ def assignment_completion_by_school(*, user, assignment: Assignment | None = Non
     return sorted(rows, key=lambda r: r.school.path)
 
 
-def assignment_outstanding_list(*, user, assignment: Assignment) -> QuerySet[Enrolment]:
-    """The assigned teachers in the user's scope who have not finished the course."""
+def assignment_outstanding_list(*, user, roles, assignment: Assignment) -> QuerySet[Enrolment]:
+    """The assigned teachers in the user's scope (for the purpose of `roles`) who have not
+    finished the course."""
     return (Enrolment.objects.filter(assignment=assignment, completed_at__isnull=True,
                                      user__teacher__is_active=True,
-                                     user__teacher__school__in=organisation_scope(user))
+                                     user__teacher__school__in=organisation_scope(user, roles=roles))
             .select_related("user__teacher__school")
             .order_by("user__teacher__school__path", "user__teacher__employee_no"))

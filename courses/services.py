@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import GroupPagePermission, Page, Task, Workflow, WorkflowPage, WorkflowTask
 
+from people import purposes
 from people.audiences import posts_mask, stages_mask
-from people.models import Organisation, StaffRole, Stage, Teacher
+from people.models import Organisation, Stage, Teacher
 from people.models import Notice
 from people.selectors import user_is_staff_in_scope
 from people.services import notices_send_many
@@ -184,9 +185,6 @@ def live_attendance_check_in(*, user, session: LiveSessionPage,
     return attendance
 
 
-ASSIGNING_ROLES = (StaffRole.Role.SCHOOL_ADMIN, *StaffRole.HR_ROLES)
-
-
 @transaction.atomic
 def assignment_create(*, course: CoursePage, organisation: Organisation, deadline: date,
                       created_by, roles: Sequence[str] = (), stages: Sequence[str] = (),
@@ -194,7 +192,7 @@ def assignment_create(*, course: CoursePage, organisation: Organisation, deadlin
                       days_to_complete: int | None = None) -> Assignment:
     """Put a course on an audience (subtree, posts `roles`, stages, hire dates) and enrol
     everyone in it now; later newcomers are enrolled by `assignment_audiences_enrol`."""
-    if not user_is_staff_in_scope(created_by, organisation, roles=ASSIGNING_ROLES):
+    if not user_is_staff_in_scope(created_by, organisation, roles=purposes.ASSIGNMENTS):
         raise PermissionDenied(_("This organisation is outside your scope."))
     unknown = set(roles) - set(Teacher.Role.values)
     if unknown:
@@ -341,3 +339,14 @@ def learning_publishing_setup() -> Workflow:
         GroupCollectionPermission.objects.get_or_create(group=trainers, collection=root,
                                                         permission=permission)
     return workflow
+
+
+@transaction.atomic
+def learning_traces_erase(*, user) -> None:
+    """Remove a user's lesson progress, quiz attempts and live attendance (personal-data
+    erasure); completions stay, since the hours ledger counts them."""
+    from .models import LessonProgress, LiveAttendance, QuizAttempt
+
+    LessonProgress.objects.filter(user=user).delete()
+    QuizAttempt.objects.filter(user=user).delete()
+    LiveAttendance.objects.filter(user=user).delete()

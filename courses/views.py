@@ -11,13 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from people.access import staff_required
-from people.models import StaffRole
+from people import purposes
 
 from . import selectors, services
 from .forms import AssignmentForm
 from .models import CourseIndexPage, CoursePage, LessonPage, LiveSessionPage, QuizPage
-
-STAFF_ROLES = (StaffRole.Role.SCHOOL_ADMIN, *StaffRole.HR_ROLES)
 
 
 def catalogue(request):
@@ -100,9 +98,9 @@ def my_learning(request):
     return render(request, "courses/my_learning.html", selectors.my_learning(user=request.user))
 
 
-@staff_required(STAFF_ROLES)
+@staff_required(purposes.ASSIGNMENTS)
 def assignment_list(request):
-    form = AssignmentForm(request.POST or None, user=request.user, scope_roles=STAFF_ROLES)
+    form = AssignmentForm(request.POST or None, user=request.user, scope_roles=purposes.ASSIGNMENTS)
     if request.method == "POST" and form.is_valid():
         try:
             assignment = services.assignment_create(created_by=request.user, **form.cleaned_data)
@@ -113,19 +111,21 @@ def assignment_list(request):
                 "count": assignment.enrolments.count()})
             return redirect("courses:assignment_detail", assignment.pk)
     return render(request, "courses/assignment_list.html", {
-        "assignments": selectors.assignment_list_for_staff(user=request.user),
-        "rows": selectors.assignment_completion_by_school(user=request.user),
+        "assignments": selectors.assignment_list_for_staff(user=request.user,
+                                                           roles=purposes.ASSIGNMENTS),
+        "rows": selectors.assignment_completion_by_school(user=request.user,
+                                                          roles=purposes.ASSIGNMENTS),
         "form": form,
     })
 
 
-@staff_required(STAFF_ROLES)
+@staff_required(purposes.ASSIGNMENTS)
 def assignment_detail(request, assignment_id: int):
     # Out-of-scope assignments are 404, like every scoped object.
-    assignment = get_object_or_404(selectors.assignment_list_for_staff(user=request.user),
-                                   pk=assignment_id)
+    scope = {"user": request.user, "roles": purposes.ASSIGNMENTS}
+    assignment = get_object_or_404(selectors.assignment_list_for_staff(**scope), pk=assignment_id)
     return render(request, "courses/assignment_detail.html", {
         "assignment": assignment,
-        "rows": selectors.assignment_completion_by_school(user=request.user, assignment=assignment),
-        "outstanding": selectors.assignment_outstanding_list(user=request.user, assignment=assignment)[:500],
+        "rows": selectors.assignment_completion_by_school(**scope, assignment=assignment),
+        "outstanding": selectors.assignment_outstanding_list(**scope, assignment=assignment)[:500],
     })

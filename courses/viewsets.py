@@ -3,7 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from people.viewsets import ScopedViewSetMixin
+from people import purposes
+from people.viewsets import HistoryViewSetMixin, ScopedViewSetMixin
 
 from .models import CourseCompletion, Enrolment
 
@@ -11,6 +12,7 @@ from .models import CourseCompletion, Enrolment
 class EnrolmentViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Enrolment
     scope_field = "user__teacher__school"
+    scope_roles = purposes.LEARNING_RECORDS
     icon = "list-ul"
     menu_label = _("Enrolments")
     add_to_admin_menu = False
@@ -27,9 +29,10 @@ class EnrolmentViewSet(ScopedViewSetMixin, ModelViewSet):
                                                 "assignment__organisation")
 
 
-class CourseCompletionViewSet(ScopedViewSetMixin, ModelViewSet):
+class CourseCompletionViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = CourseCompletion
     scope_field = "user__teacher__school"
+    scope_roles = purposes.LEARNING_RECORDS
     icon = "tick"
     menu_label = _("Course completions")
     add_to_admin_menu = False
@@ -37,9 +40,7 @@ class CourseCompletionViewSet(ScopedViewSetMixin, ModelViewSet):
     list_filter = ["course", "completed_at"]
     search_fields = ["user__username", "user__teacher__name"]
     list_export = ["user", "course", "hours", "completed_at"]
-    form_fields = ["hours"]
-    inspect_view_enabled = True
-    copy_view_enabled = False
+    # A completion credited the ledger; its hours change only by a ledger correction.
 
     def get_queryset(self, request):
         return CourseCompletion.objects.select_related("user", "course")

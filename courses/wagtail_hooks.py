@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from people.models import StaffRole
+from people import purposes
 from people.selectors import user_has_staff_role
 
 from .models import LEARNING_SECTION_MODELS
@@ -17,8 +17,7 @@ def register_learning_viewsets():
 
 class AssignedTrainingMenuItem(MenuItem):
     def is_shown(self, request):
-        return user_has_staff_role(request.user,
-                                   roles=(StaffRole.Role.SCHOOL_ADMIN, *StaffRole.HR_ROLES))
+        return user_has_staff_role(request.user, roles=purposes.ASSIGNMENTS)
 
 
 @hooks.register("register_admin_menu_item")

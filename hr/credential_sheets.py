@@ -10,7 +10,7 @@ from django.db import transaction
 
 from certification.declarations import teacher_credential_record
 from certification.models import CertificateLevel, RecognisedCredential
-from people.models import StaffRole, Teacher
+from people import purposes
 from people.selectors import teacher_list_in_scope
 
 from .sheets.columns import CREDENTIALS
@@ -21,7 +21,7 @@ from .sheets.reading import open_sheet
 
 def credentials_upload(*, path: str | Path, user) -> tuple[int, list[RowError]]:
     """Record the sheet's credentials for teachers in the user's HR scope; (rows, errors)."""
-    in_scope = teacher_list_in_scope(user, roles=StaffRole.HR_ROLES)
+    in_scope = teacher_list_in_scope(user, roles=purposes.OUTSIDE_CREDENTIALS)
     known = set(RecognisedCredential.objects.values_list("name", flat=True))
     levels = set(CertificateLevel.objects.values_list("code", flat=True))
     errors: list[RowError] = []

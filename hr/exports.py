@@ -1,8 +1,9 @@
 """Exports: each kind names its columns and streams its rows from a scoped query.
 
 Rows come from the owning app's selectors (people, certification, courses), always through
-the requester's scope (`organisation_scope`), optionally narrowed to one organisation inside
-it, and shaped here into cells: labels in Chinese with English, dates as dates, rates as
+the requester's scope for the HR desk's purpose (`organisation_scope(roles=DESK_ROLES)`), optionally narrowed to one organisation inside
+it, and shaped here into cells: headers and labels in the language the export was asked in
+(the job keeps it; the task writes under it), one language per sheet, dates as dates, rates as
 fractions that the writer formats as percentages.
 """
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _, pgettext_lazy
 
 from certification.models import Certificate, CertificateLevel, WorkloadActivityType
 from certification.selectors import (certificate_roster_list, holding_rates, holding_trend,
@@ -18,7 +20,7 @@ from certification.selectors import (certificate_roster_list, holding_rates, hol
 from certification.workload.selectors import (workload_term_containing, workload_term_get,
                                               workload_term_recent, workload_term_report)
 from courses.selectors import assignment_completion_by_school
-from people.models import Organisation, Teacher, flags_codes
+from people.models import Organisation, Stage, Teacher, flags_codes
 from people.selectors import (district_names, organisation_scope, scope_tops, teacher_posts_q,
                               teachers_to_activate)
 from people.services import activation_code_display, activation_codes_issue
@@ -26,9 +28,13 @@ from people.staffing import staffing_rows
 
 from .selectors import DESK_ROLES
 from .sheets.errors import bilingual
-from .sheets.normalise import (GENDER_DISPLAY, EMPLOYMENT_DISPLAY, ROLE_DISPLAY, STAGE_DISPLAY,
-                               posts_display)
+from .sheets.normalise import posts_display
 from .sheets.writing import Column
+
+
+def _labels(choices) -> dict:
+    """Stored code -> its label in the active language (read when the rows are written)."""
+    return {code: str(label) for code, label in choices}
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,8 @@ class ExportKind:
 
     @property
     def title(self) -> str:
-        return f"{self.title_zh} {self.title_en}"
+        """The sheet's title in the active language."""
+        return gettext(self.title_en)
 
     def get_columns(self) -> tuple[Column, ...]:
         """The header of the sheet; some kinds have a column per certificate level or activity."""
@@ -77,28 +84,23 @@ def teachers_rows(*, user, organisation: Organisation | None = None, role=None, 
     total = teachers.count()
 
     def rows():
+        genders, roles, statuses = (_labels(Teacher.Gender.choices), _labels(Teacher.Role.choices),
+                                    _labels(Teacher.Status.choices))
         for number, name, gender, school, code, path, role, posts, hired, status in teachers.iterator(chunk_size=2000):
             # The primary post first, as the roster's 岗位 cell takes them back.
             codes = [role] + [c for c in flags_codes(Teacher.Role, posts) if c != role]
-            yield (number, name, GENDER_DISPLAY.get(gender), school, code, district(path),
-                   posts_display(codes), hired, EMPLOYMENT_DISPLAY.get(status, status))
+            yield (number, name, genders.get(gender), school, code, district(path),
+                   posts_display(codes, labels=roles), hired, statuses.get(status, status))
 
     return total, rows()
 
 
+# Headers re-import: each one's Chinese and English are names the import knows (hr.sheets.columns).
 TEACHER_COLUMNS = (
-    Column("工号/employee_no", 14), Column("姓名/name", 12), Column("性别/gender", 8),
-    Column("学校/school", 24), Column("学校代码/school_code", 14), Column("区县/district", 14),
-    Column("岗位/role", 14), Column("入职日期/hire_date", 14, "date"), Column("在职状态/status", 10),
+    Column(_("Employee number")), Column(_("Name")), Column(_("Gender")),
+    Column(_("School")), Column(_("School code")), Column(_("District")),
+    Column(_("Role")), Column(_("Hire date"), kind="date"), Column(_("Employment status")),
 )
-
-
-STATUS_DISPLAY = {
-    Certificate.Status.ACTIVE: "有效/valid",
-    Certificate.Status.EXPIRED: "已过期/expired",
-    Certificate.Status.REVOKED: "已撤销/revoked",
-    Certificate.Status.SUPERSEDED: "已换发/superseded",
-}
 
 
 def _day(value) -> date | None:
@@ -116,11 +118,11 @@ def _within(user, organisation: Organisation | None) -> list[Organisation]:
 # ---------------------------------------------------------------- certificate roster
 
 ROSTER_COLUMNS = (
-    Column("姓名/name", 12), Column("工号/employee_no", 14), Column("学校/school", 24),
-    Column("区县/district", 14), Column("岗位/role", 14), Column("证书等级/level", 10),
-    Column("证书编号/cert_no", 20), Column("发证日期/issued_on", 14, "date"),
-    Column("有效期至/expires_on", 14, "date"), Column("状态/status", 14),
-    Column("本周期学时/hours_this_cycle", 14, "number"),
+    Column(_("Name")), Column(_("Employee number")), Column(_("School")),
+    Column(_("District")), Column(_("Role")), Column(_("Certificate level")),
+    Column(_("Certificate number")), Column(_("Issued on"), kind="date"),
+    Column(_("Expires on"), kind="date"), Column(_("Status")),
+    Column(_("Hours this cycle"), kind="number"),
 )
 
 
@@ -133,10 +135,11 @@ def certificate_roster_rows(*, user, organisation: Organisation | None = None, l
                                     expiring_before=_day(expiring_before), on=_day(on))
 
     def rows():
+        roles, statuses = _labels(Teacher.Role.choices), _labels(Certificate.Status.choices)
         for (name, number, school, district, role_code, level_code, cert_no, issued, expires,
              status_code, hours) in query.iterator(chunk_size=2000):
-            yield (name, number, school, district, ROLE_DISPLAY.get(role_code, role_code),
-                   level_code, cert_no, issued, expires, STATUS_DISPLAY.get(status_code, status_code),
+            yield (name, number, school, district, roles.get(role_code, role_code),
+                   level_code, cert_no, issued, expires, statuses.get(status_code, status_code),
                    hours)
 
     return query.count(), rows()
@@ -151,17 +154,16 @@ def _levels() -> list[str]:
 def holding_columns() -> tuple[Column, ...]:
     per_level = []
     for code in _levels():
-        per_level += [Column(f"{code}证及以上人数/{code}_or_above", 12, "int"),
-                      Column(f"{code}证持证率/{code}_rate", 12, "percent"),
-                      Column(f"{code}证目标/{code}_target", 10, "percent"),
-                      Column(f"{code}证差距/{code}_gap", 10, "percent")]
-    return (Column("类别/kind", 16), Column("区县/district", 14), Column("学校/school", 24),
-            Column("教师数/teachers", 10, "int"), Column("新教师(不计)/new_teachers", 12, "int"),
-            Column("计入人数/counted", 10, "int"), *per_level)
+        per_level += [Column(gettext("%(level)s or above") % {"level": code}, kind="int"),
+                      Column(gettext("%(level)s holding rate") % {"level": code}, kind="percent"),
+                      Column(gettext("%(level)s target") % {"level": code}, kind="percent"),
+                      Column(gettext("%(level)s gap") % {"level": code}, kind="percent")]
+    return (Column(_("Kind")), Column(_("District")), Column(_("School")),
+            Column(_("Number of teachers"), kind="int"), Column(_("New teachers (not counted)"), kind="int"),
+            Column(_("Counted"), kind="int"), *per_level)
 
 
-HOLDING_KIND = {"school": "学校/school", "district": "区县小计/district subtotal",
-                "total": "合计/total"}
+HOLDING_KIND = {"school": _("School"), "district": _("District subtotal"), "total": _("Total")}
 
 
 def holding_rows(*, user, organisation: Organisation | None = None, on=None, **_ignored):
@@ -175,7 +177,7 @@ def holding_rows(*, user, organisation: Organisation | None = None, on=None, **_
         cells = []
         for code in levels:
             cells += [row.holders[code], row.rate(code), row.target(code), row.gap(code)]
-        return (HOLDING_KIND[kind], district, name, row.teachers, row.new_teachers, row.counted, *cells)
+        return (str(HOLDING_KIND[kind]), district, name, row.teachers, row.new_teachers, row.counted, *cells)
 
     # One aggregate query per top of the scope; the sheet has one line per school, so it is
     # small enough to build in memory.
@@ -204,9 +206,10 @@ TREND_MONTHS = 24
 
 
 def holding_trend_columns() -> tuple[Column, ...]:
-    return (Column("月末/month_end", 14, "date"), Column("计入人数/counted", 10, "int"),
-            *[Column(f"{code}证持证率/{code}_rate", 12, "percent") for code in _levels()],
-            Column("学时进度达标比例/on_pace_share", 14, "percent"))
+    return (Column(_("Month end"), kind="date"), Column(_("Counted"), kind="int"),
+            *[Column(gettext("%(level)s holding rate") % {"level": code}, kind="percent")
+              for code in _levels()],
+            Column(_("Share on pace"), kind="percent"))
 
 
 def holding_trend_sheet(*, user, organisation: Organisation | None = None, on=None, **_ignored):
@@ -226,17 +229,17 @@ def holding_trend_sheet(*, user, organisation: Organisation | None = None, on=No
             yield (day, counted, *[rates[code] for code in levels],
                    p["on_pace"] / total if total else None)
 
-    return [("持证率趋势", holding_trend_columns(), rows())]
+    return [(gettext("Holding rate trend"), holding_trend_columns(), rows())]
 
 
 # ---------------------------------------------------------------- training hours
 
 HOURS_COLUMNS = (
-    Column("工号/employee_no", 14), Column("姓名/name", 12), Column("学校/school", 24),
-    Column("区县/district", 14), Column("岗位/role", 14),
-    Column("周期开始/cycle_start", 14, "date"), Column("周期结束/cycle_end", 14, "date"),
-    Column("本周期学时/hours", 12, "number"), Column("周期目标/target", 10, "number"),
-    Column("完成比例/share", 10, "percent"), Column("最近培训/last_training", 14, "date"),
+    Column(_("Employee number")), Column(_("Name")), Column(_("School")),
+    Column(_("District")), Column(_("Role")),
+    Column(_("Cycle start"), kind="date"), Column(_("Cycle end"), kind="date"),
+    Column(_("Hours this cycle"), kind="number"), Column(_("Cycle target"), kind="number"),
+    Column(_("Share done"), kind="percent"), Column(_("Last training"), kind="date"),
 )
 
 
@@ -249,9 +252,10 @@ def hours_rows(*, user, organisation: Organisation | None = None, role=None, on=
                                 on=on).count()
 
     def stream():
+        roles = _labels(Teacher.Role.choices)
         for row in training_hours_rows(user=user, organisation=organisation, role=role or None,
                                        on=on):
-            yield (*row[:4], ROLE_DISPLAY.get(row[4], row[4]), *row[5:])
+            yield (*row[:4], roles.get(row[4], row[4]), *row[5:])
 
     return total, stream()
 
@@ -276,11 +280,11 @@ def _activity_types() -> list:
 
 
 def workload_columns() -> tuple[Column, ...]:
-    return (Column("学期/term", 18), Column("工号/employee_no", 14), Column("姓名/name", 12),
-            Column("学校/school", 24), Column("岗位/role", 14),
-            *[Column(f"{name}/{code}", 12, "number") for code, name in _activity_types()],
-            Column("合计/total", 10, "number"), Column("与班主任工作量之比/vs_head_teacher", 14, "percent"),
-            Column("心理辅导室值班小时/room_duty_hours", 14, "number"))
+    return (Column(_("Term")), Column(_("Employee number")), Column(_("Name")),
+            Column(_("School")), Column(_("Role")),
+            *[Column(name, kind="number") for _code, name in _activity_types()],
+            Column(_("Total"), kind="number"), Column(_("Against the head-teacher norm"), kind="percent"),
+            Column(_("Counselling-room duty hours"), kind="number"))
 
 
 def workload_rows(*, user, organisation: Organisation | None = None, term=None, **_ignored):
@@ -291,11 +295,12 @@ def workload_rows(*, user, organisation: Organisation | None = None, term=None, 
     total = sum(len(report.counsellors) for _t, report in reports)
 
     def stream():
+        roles = _labels(Teacher.Role.choices)
         for term_, report in reports:
             for row in report.counsellors:
                 teacher = row.teacher
                 yield (f"{term_.year} {term_.label}", teacher.employee_no, teacher.name,
-                       teacher.school.name, ROLE_DISPLAY.get(teacher.role, teacher.role),
+                       teacher.school.name, roles.get(teacher.role, teacher.role),
                        *[row.by_type.get(code, 0) for code in codes], row.total, row.ratio,
                        row.duty_hours)
 
@@ -305,9 +310,9 @@ def workload_rows(*, user, organisation: Organisation | None = None, term=None, 
 # ---------------------------------------------------------------- assignment completion
 
 ASSIGNMENT_COLUMNS = (
-    Column("区县/district", 14), Column("学校/school", 24), Column("学校代码/school_code", 14),
-    Column("应完成人次/assigned", 12, "int"), Column("已完成/completed", 10, "int"),
-    Column("未完成/outstanding", 10, "int"), Column("完成率/completion_rate", 12, "percent"),
+    Column(_("District")), Column(_("School")), Column(_("School code")),
+    Column(_("Assigned teachers"), kind="int"), Column(_("Completed"), kind="int"),
+    Column(_("Outstanding"), kind="int"), Column(_("Completion rate"), kind="percent"),
 )
 
 
@@ -318,7 +323,7 @@ def assignments_rows(*, user, organisation: Organisation | None = None, assignme
         from courses.models import Assignment
 
         chosen = Assignment.objects.filter(pk=assignment).first()
-    rows = assignment_completion_by_school(user=user, assignment=chosen)
+    rows = assignment_completion_by_school(user=user, roles=DESK_ROLES, assignment=chosen)
     if organisation is not None:
         rows = [r for r in rows if r.school.path.startswith(organisation.path)]
     district = district_names()
@@ -334,8 +339,11 @@ def assignments_rows(*, user, organisation: Organisation | None = None, assignme
 # ---------------------------------------------------------------- counsellor staffing
 
 STAFFING_COLUMNS = (
-    Column("学校", 26), Column("学段", 16), Column("学生数", 10, "int"),
-    Column("专职心理教师", 12, "int"), Column("应配", 8, "int"), Column("缺口", 8, "int"),
+    Column(pgettext_lazy("staffing sheet", "School")), Column(pgettext_lazy("staffing sheet", "Stages")),
+    Column(pgettext_lazy("staffing sheet", "Students"), kind="int"),
+    Column(pgettext_lazy("staffing sheet", "Full-time counsellors"), kind="int"),
+    Column(pgettext_lazy("staffing sheet", "Required"), kind="int"),
+    Column(pgettext_lazy("staffing sheet", "Gap"), kind="int"),
 )
 
 
@@ -349,8 +357,9 @@ def staffing_sheet_rows(*, user, organisation: Organisation | None = None, on=No
     rows = [row for top in tops for row in staffing_rows(top, on=on)]
 
     def stream():
+        stages = _labels(Stage.choices)
         for r in rows:
-            yield (r.school.name, "、".join(STAGE_DISPLAY[s] for s in r.stages), r.students,
+            yield (r.school.name, "、".join(stages.get(s, s) for s in r.stages), r.students,
                    r.full_time, r.required, r.gap)
 
     return len(rows), stream()
@@ -359,8 +368,8 @@ def staffing_sheet_rows(*, user, organisation: Organisation | None = None, on=No
 # ---------------------------------------------------------------- activation slips
 
 ACTIVATION_COLUMNS = (
-    Column("工号", 14), Column("姓名", 12), Column("学校", 24), Column("激活码", 14),
-    Column("有效期至", 14, "date"),
+    Column(_("Employee number")), Column(_("Name")), Column(_("School")), Column(_("Activation code")),
+    Column(_("Expires on"), kind="date"),
 )
 
 

@@ -15,6 +15,7 @@ from .exports import EXPORTS
 from .selectors import DESK_ROLES
 from .sheets.errors import SheetRefused
 from .sheets.reading import check_file
+from .sheets.safety import SUFFIXES
 
 IMPORT_CHOICES = [
     ("teachers", _("Teachers roster")),
@@ -37,8 +38,8 @@ EXPORT_LABELS = {
 
 class ImportForm(forms.Form):
     sheet = forms.ChoiceField(label=_("What the sheet holds"), choices=())
-    file = forms.FileField(label=_("Excel file (.xlsx)"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    file = forms.FileField(label=_("Excel or CSV file (.xlsx, .xls, .ods, .et, .csv)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUFFIXES)}))
     mark_left = forms.BooleanField(
         label=_("Mark as left every teacher of these schools who is not in this file"),
         required=False, help_text=_("Teachers roster only. The preview names them before anything is written."))
@@ -52,13 +53,13 @@ class ImportForm(forms.Form):
         # The cheap checks run here too, so a wrong file is refused at once, before any job.
         try:
             if hasattr(upload, "temporary_file_path"):
-                check_file(upload.temporary_file_path())
+                check_file(upload.temporary_file_path(), upload.name)
             else:
-                with tempfile.NamedTemporaryFile(suffix=".xlsx") as temp:
+                with tempfile.NamedTemporaryFile() as temp:
                     for chunk in upload.chunks():
                         temp.write(chunk)
                     temp.flush()
-                    check_file(temp.name)
+                    check_file(temp.name, upload.name)
         except SheetRefused as exc:
             raise forms.ValidationError(exc.message) from None
         upload.seek(0)

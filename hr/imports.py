@@ -19,11 +19,12 @@ from django.utils import timezone
 from certification.models import Certificate, CertificateLevel, TrainingEntry
 from certification.services import certificate_record_imported, training_entry_record
 from courses.services import assignment_audiences_enrol, assignment_leavers_release
+from people import purposes
 from people.models import LoginPhone, Organisation, StaffRole, Teacher, flags_codes, flags_mask
 from people.phones import phone_normalise
 from people.selectors import organisation_scope, staff_role_grantable
 from people.services import (login_phones_write, staff_role_grant, teacher_bulk_write,
-                             teachers_mark_left)
+                             teachers_mark_left, user_emails_set)
 from people.tasks import send_account_invitations
 
 from .sheets.columns import CERTIFICATES, HEADERS, ORGANISATIONS, SPECS, TEACHERS, TRAINING, SheetSpec
@@ -34,7 +35,7 @@ from .sheets.normalise import (GENDER_DISPLAY, ROLE_DISPLAY, STAFF_ROLE_DISPLAY,
                                posts_display)
 from .sheets.reading import SheetLayout, open_sheet
 
-IMPORT_ROLES = StaffRole.HR_ROLES
+IMPORT_ROLES = purposes.HR_IMPORT
 PREVIEW_ERRORS = 500
 PREVIEW_SAMPLE = 20
 PREVIEW_LEAVERS = 2000
@@ -248,7 +249,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
             hire_date = r.get("hire_date", lambda v: _not_future(parse_date(v)))
             email = r.get("email", _email, max_length=254)
             status = r.get("status", parse_status)
-            staff_roles = r.get("staff_role", parse_staff_roles)
+            granted_roles = r.get("staff_role", parse_staff_roles)
             phone = r.get("phone", _phone)
             if phone and phone in phone_rows:
                 r.fail("phone", "", bilingual(f"手机号与第 {phone_rows[phone]} 行重复",
@@ -273,8 +274,8 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
                 parsed.append((sheet_row.number, number, {
                     "name": name, "school_id": school[0], "gender": gender, "posts": posts,
                     "hire_date": hire_date, "email": email or "", "status": status}))
-                if staff_roles:
-                    staff_cells.append((sheet_row.number, number, school[0], staff_roles))
+                if granted_roles:
+                    staff_cells.append((sheet_row.number, number, school[0], granted_roles))
             if progress and plan.rows % CHUNK == 0:
                 progress(plan.rows)
     existing = _teachers_by_number([number for _row, number, _f in parsed])
@@ -385,17 +386,8 @@ def _plan_staff_roles(plan: Plan, cells: list, layout: SheetLayout, user, existi
 
 def _set_new_account_emails(creates: list[dict]) -> list[int]:
     """Give the accounts just created for new teachers the file's e-mail; returns their user ids."""
-    User = get_user_model()
-    wanted = {row["employee_no"]: row["email"] for row in creates if row.get("email")}
-    ids = []
-    numbers = list(wanted)
-    for chunk in _chunks(numbers):
-        users = list(User.objects.filter(username__in=chunk).only("pk", "username", "email"))
-        for user in users:
-            user.email = wanted[user.username]
-            ids.append(user.pk)
-        User.objects.bulk_update(users, ["email"], batch_size=500)
-    return ids
+    return user_emails_set(emails={row["employee_no"]: row["email"]
+                                   for row in creates if row.get("email")})
 
 
 def _queue_invitations(user_ids: list[int], size: int = 500) -> None:

@@ -50,8 +50,13 @@ def private_storage() -> Storage:
     return _private_storage
 
 
+SOURCE_SUFFIXES = (".xlsx", ".xls", ".xlsb", ".ods", ".et", ".csv", ".tsv")
+
+
 def job_source_path(job, filename: str) -> str:
-    return f"hr/jobs/{job.id}/source.xlsx"
+    """The stored upload keeps its extension: it says how the user meant the file to be read."""
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return f"hr/jobs/{job.id}/source{suffix if suffix in SOURCE_SUFFIXES else '.xlsx'}"
 
 
 class Job(models.Model):
@@ -81,13 +86,20 @@ class Job(models.Model):
     progress_total = models.PositiveIntegerField(_("rows in total"), default=0)
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                   null=True, related_name="hr_jobs", verbose_name=_("requester"))
-    # The requester's scope when the job was made (space-separated tree paths of its roots):
-    # who else may see the job is decided against this snapshot, not today's roles.
+    # The requester's scope when the job was made (space-separated tree paths of its roots),
+    # for the purpose it was asked under (a key of people.purposes) and the requester's roles
+    # that granted it: the file holds this scope and no more, and who else may see the job is
+    # decided against this snapshot under the same purpose, not today's roles.
     scope = models.TextField(_("scope"), blank=True)
+    purpose = models.CharField(_("purpose"), max_length=32, default="hr_desk")
+    requested_as = models.CharField(_("requested as"), max_length=128, blank=True,
+                                    help_text=_("The requester's roles that granted the purpose."))
     organisation = models.ForeignKey("people.Organisation", on_delete=models.SET_NULL,
                                      null=True, blank=True, related_name="+",
                                      verbose_name=_("organisation"))
     params = models.JSONField(_("parameters"), default=dict, blank=True)
+    # The language the job was asked in: its file's headers and labels are written in it.
+    language = models.CharField(_("language"), max_length=16, blank=True)
     source_name = models.CharField(_("uploaded file name"), max_length=255, blank=True)
     source_file = models.FileField(_("uploaded file"), storage=private_storage,
                                    upload_to=job_source_path, blank=True, max_length=255)

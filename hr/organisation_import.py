@@ -13,7 +13,8 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Count
 
-from people.models import AuditEntry, Organisation, StaffRole, Stage, StudentCount, Teacher, flags_codes, flags_mask
+from people import purposes
+from people.models import AuditEntry, Organisation, Stage, StudentCount, Teacher, flags_codes, flags_mask
 from people.selectors import organisation_scope
 from people.services import (organisation_create, organisation_update, organisations_bulk_add,
                              organisations_remove, student_count_record)
@@ -77,7 +78,7 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
             if progress and plan.rows % CHUNK == 0:
                 progress(plan.rows)
     existing = _existing()
-    scope = set(organisation_scope(user, roles=StaffRole.HR_ROLES).values_list("pk", flat=True))
+    scope = set(organisation_scope(user, roles=purposes.ORGANISATION_TREE).values_list("pk", flat=True))
     column = {key: layout.column_name(key) for key in layout.index}
 
     def fail(row: dict, key: str, value, zh: str, en: str) -> None:

@@ -6,7 +6,6 @@ anonymised profile, so past holding rates and issued numbers do not change. Cert
 active are revoked, since no one can present them any more.
 """
 
-import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -17,11 +16,16 @@ from django.utils.translation import gettext as _
 from certification.models import (
     Application, Certificate, CertificateEvent, TeacherCredential, TrainingEntry, WorkloadEntry,
 )
-from certification.services import certificate_revoke
+from certification.services import (
+    application_reasons_erase, certificate_revoke, teacher_credentials_erase,
+)
+from certification.workload.services import workload_notes_erase
 from courses.models import CourseCompletion, Enrolment, LessonProgress, LiveAttendance, QuizAttempt
-from people.models import ActivationCode, AuditEntry, LoginPhone, StaffRole, Teacher
+from courses.services import learning_traces_erase
+from people import purposes
+from people.models import AuditEntry, LoginPhone, Teacher
 from people.selectors import user_is_staff_in_scope
-from people.services import audit_record
+from people.services import audit_record, teacher_anonymise
 
 
 def _plain(value):
@@ -37,7 +41,7 @@ def _rows(queryset, *fields) -> list[dict]:
 
 
 def _check_scope(teacher: Teacher, user) -> None:
-    if not user_is_staff_in_scope(user, teacher.school, roles=StaffRole.HR_ROLES):
+    if not user_is_staff_in_scope(user, teacher.school, roles=purposes.PRIVACY):
         raise PermissionDenied(_("This teacher is outside your scope."))
 
 
@@ -97,41 +101,21 @@ def personal_data_erase(*, teacher: Teacher, by, reason: str) -> Teacher:
     _check_scope(teacher, by)
     if teacher.is_erased:
         raise ValidationError(_("This teacher's personal data has already been erased."))
-    token = secrets.token_hex(4)
     user = teacher.user
 
+    # Through certification's services, so each revocation and blanking writes its event and
+    # audit row like any other.
     for cert in Certificate.objects.filter(teacher=teacher, status=Certificate.Status.ACTIVE):
         certificate_revoke(certificate=cert, revoked_by=by,
                            reason="个人信息已删除 (personal data erased)")
-    # Learning traces and free text that could identify the person go; counts stay.
-    LessonProgress.objects.filter(user=user).delete()
-    QuizAttempt.objects.filter(user=user).delete()
-    LiveAttendance.objects.filter(user=user).delete()
-    TeacherCredential.objects.filter(teacher=teacher).delete()
-    WorkloadEntry.objects.filter(teacher=teacher).update(note="")
-    Application.objects.filter(teacher=teacher).update(reason="")
-
-    teacher.name = f"{Teacher.ERASED_PREFIX}{token}"
-    teacher.employee_no = f"X{token}{teacher.pk}"
-    teacher.gender = ""
-    teacher.hire_date = None
-    teacher.is_active = False
-    teacher.save()
-
-    user.username = f"erased-{token}-{user.pk}"
-    user.email = ""
-    LoginPhone.objects.filter(user=user).delete()
-    ActivationCode.objects.filter(teacher=teacher).delete()
-    user.first_name = user.last_name = ""
-    user.is_active = False
-    user.set_unusable_password()
-    user.save()
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-
-    EmailAddress.objects.filter(user=user).delete()
-    Authenticator.objects.filter(user=user).delete()
-    # The password hash changed, so every session of this user is no longer valid.
+    # Learning traces and free text that could identify the person go; counts stay. Each
+    # owning app erases its own rows.
+    learning_traces_erase(user=user)
+    teacher_credentials_erase(teacher=teacher)
+    teacher = teacher_anonymise(teacher=teacher)
+    # After the number is anonymised, so that their audit rows name the anonymised one.
+    workload_notes_erase(teacher=teacher, by=by)
+    application_reasons_erase(teacher=teacher, by=by)
 
     audit_record(actor=by, action=AuditEntry.Action.DATA_ERASE, organisation=teacher.school,
                  target=teacher.employee_no, detail=reason.strip())

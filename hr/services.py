@@ -6,9 +6,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from people import purposes
 from people.models import AuditEntry, Organisation
+from people.selectors import staff_roles_for_user
 from people.services import audit_record
 
 from .exports import EXPORTS
@@ -49,8 +51,9 @@ def job_import_create(*, requester, sheet: str, upload: UploadedFile,
     if not roots:
         raise JobError(bilingual("您没有导入权限", "you may not import"))
     job = Job(kind=Job.Kind.IMPORT, sheet=sheet, requester=requester, scope=" ".join(roots),
+              purpose=IMPORT_ROLES.key, requested_as=_requested_as(requester, IMPORT_ROLES),
               source_name=(upload.name or "")[:255], expires_at=_expiry(), params=params or {})
-    job.source_file.save("source.xlsx", upload, save=False)
+    job.source_file.save(upload.name or "source.xlsx", upload, save=False)
     job.save()
     transaction.on_commit(lambda: tasks.job_preview.delay(str(job.pk)))
     return job
@@ -78,8 +81,9 @@ def job_commit_request(*, job: Job, user) -> Job:
 
 @transaction.atomic
 def job_export_create(*, requester, sheet: str, organisation: Organisation | None = None,
-                      params: dict | None = None) -> Job:
-    """Queue an export of the requester's scope, or of one organisation inside it."""
+                      params: dict | None = None, language: str | None = None) -> Job:
+    """Queue an export of the requester's scope, or of one organisation inside it, written in
+    `language` (default: the language active for the request)."""
     from . import tasks
 
     if sheet not in EXPORTS:
@@ -93,12 +97,35 @@ def job_export_create(*, requester, sheet: str, organisation: Organisation | Non
         raise JobError(bilingual("您没有导出权限", "you may not export"))
     job = Job.objects.create(kind=Job.Kind.EXPORT, sheet=sheet, requester=requester,
                              scope=" ".join(roots), organisation=organisation,
-                             params=params or {}, expires_at=_expiry())
+                             purpose=DESK_ROLES.key, requested_as=_requested_as(requester, DESK_ROLES),
+                             params=params or {}, expires_at=_expiry(),
+                             language=export_language(language))
     audit_record(actor=requester, action=AuditEntry.Action.EXPORT,
                  organisation=organisation or _scope_root(job), target=sheet,
                  detail=" ".join(f"{k}={v}" for k, v in sorted((params or {}).items()) if v))
     transaction.on_commit(lambda: tasks.job_export.delay(str(job.pk)))
     return job
+
+
+def _requested_as(user, purpose) -> str:
+    """The user's roles that grant the purpose, as the job keeps them."""
+    if user.is_superuser:
+        return "superuser"
+    return " ".join(sorted(set(staff_roles_for_user(user, roles=purpose).values_list("role", flat=True))))
+
+
+def _scope_unchanged(job: Job) -> None:
+    """Refuse to write a file wider (or other) than the scope the job was asked for: the
+    requester's roles for the job's purpose may have changed since."""
+    purpose = purposes.purpose_get(job.purpose)
+    roots = scope_roots(job.requester, roles=purpose) if purpose else []
+    if job.organisation is not None:
+        held = any(job.organisation.path.startswith(root) for root in roots)
+    else:
+        held = roots == job.scope_paths
+    if not held:
+        raise JobError(bilingual("申请后您的管理范围已变化，请重新导出",
+                                 "your scope changed since the export was asked for: ask again"))
 
 
 def _scope_root(job: Job) -> Organisation:
@@ -221,6 +248,15 @@ def job_run_commit(*, job_id) -> None:
     _guarded(job.pk, run)
 
 
+def export_language(language: str | None = None) -> str:
+    """A language the site speaks: the one given, else the active one, else the default."""
+    known = {code for code, _name in settings.LANGUAGES}
+    for candidate in (language, translation.get_language(), settings.LANGUAGE_CODE):
+        if candidate and translation.get_supported_language_variant(candidate) in known:
+            return translation.get_supported_language_variant(candidate)
+    return settings.LANGUAGE_CODE
+
+
 def export_file_name(job: Job) -> str:
     return f"hr/jobs/{job.pk}/{job.sheet}.xlsx"
 
@@ -251,17 +287,20 @@ def job_run_export(*, job_id) -> None:
         if job.requester is None:
             raise JobError(bilingual("申请人已不存在", "the requester no longer exists"))
         kind = EXPORTS[job.sheet]
-        total, rows = kind.rows(user=job.requester, organisation=job.organisation, **job.params)
-        Job.objects.filter(pk=job.pk).update(progress_total=total)
-        name = export_file_name(job)
-        if kind.attachment is not None:
-            rows = list(rows)
-            _write_attachment(kind, rows, private_storage().path(export_attachment_name(job)))
-        count = write_table(private_storage().path(name), title=kind.title_zh, columns=kind.get_columns(),
-                            rows=rows, progress=_progress(job),
-                            more_sheets=kind.extra_sheets(user=job.requester,
-                                                          organisation=job.organisation,
-                                                          **job.params))
+        _scope_unchanged(job)
+        # Headers, labels and the sheet's title in the language the export was asked in.
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            total, rows = kind.rows(user=job.requester, organisation=job.organisation, **job.params)
+            Job.objects.filter(pk=job.pk).update(progress_total=total)
+            name = export_file_name(job)
+            if kind.attachment is not None:
+                rows = list(rows)
+                _write_attachment(kind, rows, private_storage().path(export_attachment_name(job)))
+            count = write_table(private_storage().path(name), title=kind.title, columns=kind.get_columns(),
+                                rows=rows, progress=_progress(job),
+                                more_sheets=kind.extra_sheets(user=job.requester,
+                                                              organisation=job.organisation,
+                                                              **job.params))
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.DONE, result_file=name, progress_done=count,
             progress_total=count, finished_at=timezone.now())
@@ -270,18 +309,19 @@ def job_run_export(*, job_id) -> None:
 
 
 def export_run_to_path(*, user, sheet: str, path, organisation: Organisation | None = None,
-                       params: dict | None = None) -> int:
+                       params: dict | None = None, language: str | None = None) -> int:
     """Write an export straight to a path (command line and benchmarks), same code as jobs."""
     from pathlib import Path
 
     kind = EXPORTS[sheet]
-    _total, rows = kind.rows(user=user, organisation=organisation, **(params or {}))
-    if kind.attachment is not None:
-        rows = list(rows)
-        _write_attachment(kind, rows, Path(path).with_suffix(f".{kind.attachment_ext}"))
-    return write_table(path, title=kind.title_zh, columns=kind.get_columns(), rows=rows,
-                       more_sheets=kind.extra_sheets(user=user, organisation=organisation,
-                                                     **(params or {})))
+    with translation.override(export_language(language)):
+        _total, rows = kind.rows(user=user, organisation=organisation, **(params or {}))
+        if kind.attachment is not None:
+            rows = list(rows)
+            _write_attachment(kind, rows, Path(path).with_suffix(f".{kind.attachment_ext}"))
+        return write_table(path, title=kind.title, columns=kind.get_columns(), rows=rows,
+                           more_sheets=kind.extra_sheets(user=user, organisation=organisation,
+                                                         **(params or {})))
 
 
 def jobs_purge_expired(*, now=None) -> int:

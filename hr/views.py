@@ -4,18 +4,22 @@ import json
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from people.access import staff_required
-from people.models import StaffRole, Teacher
-from people.selectors import teacher_list_in_scope
+from certification.records import records_alert_latest
+from people import purposes
+from people.models import Teacher
+from people.selectors import teacher_list_in_scope, user_has_staff_role
 
 from courses.models import EVENT_ORGANISER_ROLES
 
@@ -53,7 +57,13 @@ def desk(request):
     jobs = job_list_for_user(request.user)
     can_import = request.user.is_superuser or bool(
         request.user.staff_roles.filter(role__in=IMPORT_ROLES).exists())
+    # City HR answer for the whole city's records: the chains' alert is theirs.
+    records_alert = None
+    if request.user.is_superuser or user_has_staff_role(request.user,
+                                                        roles=purposes.RECORDS_INTEGRITY):
+        records_alert = records_alert_latest()
     return render(request, "hr/desk.html", {
+        "records_alert": records_alert,
         "jobs": jobs, "export_form": ExportForm(user=request.user), "can_import": can_import,
         "import_kinds": IMPORT_CHOICES, "labels": SHEET_LABELS,
         "any_active": any(job.is_active for job in jobs),
@@ -143,9 +153,11 @@ def job_download(request, job_id):
     job = job_get_for_user(request.user, job_id)
     if not job.has_download:
         raise Http404
-    stamp = (job.finished_at or job.created_at).strftime("%Y%m%d-%H%M")
+    # Local time (Asia/Shanghai), and the title in the language the file was written in.
+    stamp = timezone.localtime(job.finished_at or job.created_at).strftime("%Y%m%d-%H%M")
     kind = EXPORTS.get(job.sheet)
-    title = kind.title_zh if kind else job.sheet
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        title = kind.title if kind else job.sheet
     if request.GET.get("part") == "attachment":
         # The activation slips: the PDF written beside the sheet from the same rows.
         if kind is None or kind.attachment is None:
@@ -176,10 +188,10 @@ def template_download(request, sheet):
 # --- Personal data of one teacher (PIPL) --------------------------------------------------------
 
 def _teacher_in_hr_scope(request, pk: int) -> Teacher:
-    return get_object_or_404(teacher_list_in_scope(request.user, roles=StaffRole.HR_ROLES), pk=pk)
+    return get_object_or_404(teacher_list_in_scope(request.user, roles=purposes.PRIVACY), pk=pk)
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.PRIVACY)
 def teacher_data_export(request, pk: int):
     """Everything held about one teacher, as a JSON file for their request."""
     teacher = _teacher_in_hr_scope(request, pk)
@@ -192,7 +204,7 @@ def teacher_data_export(request, pk: int):
     return response
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.PRIVACY)
 def teacher_erase(request, pk: int):
     """Confirm, then erase one teacher's personal data (certificate history kept, anonymised)."""
     teacher = _teacher_in_hr_scope(request, pk)
@@ -275,7 +287,7 @@ def _saved_upload(upload, folder) -> Path:
     return path
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.OUTSIDE_CREDENTIALS)
 def credentials_import(request):
     """Upload outside credentials (工号, 证书名称, 等级对应, 发证机构, 发证日期, 有效期至)."""
     errors = []

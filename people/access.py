@@ -9,9 +9,27 @@ from django.core.exceptions import PermissionDenied
 from .selectors import user_has_staff_role
 
 
-def staff_required(roles: Iterable[str] | None = None):
-    """View decorator: anonymous users go to the login page, users without the role get 403."""
-    roles = tuple(roles) if roles is not None else None
+def client_ip(request) -> str:
+    """The client's address, as allauth's log-in limits count it: REMOTE_ADDR, or behind
+    ALLAUTH_TRUSTED_PROXY_COUNT proxies of ours the address the nearest one saw. Everything
+    that counts requests by address uses this one function."""
+    from allauth.account.adapter import get_adapter
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except (PermissionDenied, ImproperlyConfigured):
+        # No address, or fewer proxies on the way than configured (a request that did not
+        # come through them): count it under one shared key rather than under no key.
+        return "unknown"
+
+
+def staff_required(roles: Iterable[str]):
+    """View decorator: anonymous users go to the login page, users without the role get 403.
+
+    `roles` are those of the view's purpose (people.purposes).
+    """
+    roles = tuple(roles)
 
     def decorator(view):
         @wraps(view)
@@ -28,9 +46,9 @@ def staff_required(roles: Iterable[str] | None = None):
 
 
 class StaffRequiredMixin:
-    """Class-based view form of `staff_required`; set `staff_roles` to narrow it."""
+    """Class-based view form of `staff_required`; `staff_roles` names the view's purpose."""
 
-    staff_roles: Iterable[str] | None = None
+    staff_roles: Iterable[str]
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:

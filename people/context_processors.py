@@ -3,7 +3,8 @@ import time
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from .models import StaffRole, Teacher
+from . import purposes
+
 from .selectors import notice_unread_count, staff_roles_for_user, teacher_for_user
 
 # The navigation flags are kept in the session for this long, so pages do not read the user's
@@ -16,7 +17,7 @@ def _compute(user) -> dict:
     teacher = teacher_for_user(user)
     return {
         "uid": user.pk, "at": time.time(),
-        "roles": sorted(set(staff_roles_for_user(user).values_list("role", flat=True))),
+        "roles": sorted(set(staff_roles_for_user(user, roles=purposes.STAFF_MENU).values_list("role", flat=True))),
         "counsellor": bool(teacher and teacher.is_active and teacher.is_counsellor),
     }
 
@@ -59,13 +60,13 @@ def staff(request):
         return bool(getattr(user, "is_superuser", False) or roles())
 
     def is_admin() -> bool:
-        return bool(getattr(user, "is_superuser", False) or roles() & set(StaffRole.ADMIN_ROLES))
+        return bool(getattr(user, "is_superuser", False) or roles() & set(purposes.DASHBOARD))
 
     return {
         "is_staff_member": SimpleLazyObject(is_staff),
         # Counsellors log workload; school admins approve it.
         "is_counsellor": SimpleLazyObject(lambda: flags()["counsellor"]),
-        "reviews_workload": SimpleLazyObject(lambda: StaffRole.Role.SCHOOL_ADMIN in roles()),
+        "reviews_workload": SimpleLazyObject(lambda: bool(roles() & set(purposes.WORKLOAD_APPROVAL))),
         # School admins and HR: the people whose scope has rates and rosters to look at.
         "is_admin_staff": SimpleLazyObject(is_admin),
         "ACCOUNT_SIGNUP_OPEN": getattr(settings, "ACCOUNT_SIGNUP_OPEN", False),

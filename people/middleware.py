@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from .models import StaffRole
+from . import purposes
 from .selectors import user_has_staff_role
 
 # Pages an account without an authenticator must still reach: log-in, log-out and the
@@ -17,7 +17,7 @@ EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz/", "/verify/", 
 def needs_two_step(user) -> bool:
     """Whether this user's roles require an authenticator app: HR, school admins (the roles
     that see other people's records) and superusers."""
-    return user.is_superuser or user_has_staff_role(user, roles=StaffRole.ADMIN_ROLES)
+    return user.is_superuser or user_has_staff_role(user, roles=purposes.TWO_STEP)
 
 
 class StaffTwoStepMiddleware:

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.db.models import Lookup
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
@@ -262,6 +263,7 @@ class AuditEntry(models.Model):
         WORKLOAD_RETURN = "workload.return", _("Workload returned")
         DATA_EXPORT = "personal_data.export", _("Personal data exported")
         DATA_ERASE = "personal_data.erase", _("Personal data erased")
+        TEXT_ERASE = "free_text.erase", _("Free text erased")
         ORGANISATION_CHANGE = "organisation.change", _("Organisation changed")
         STAFF_ROLE_GRANT = "staff_role.grant", _("Staff role granted")
         STAFF_ROLE_REVOKE = "staff_role.revoke", _("Staff role revoked")
@@ -273,7 +275,8 @@ class AuditEntry(models.Model):
         DECLARATION_APPROVE = "declaration.approve", _("Declared hours approved")
         DECLARATION_RETURN = "declaration.return", _("Declared hours returned")
 
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # Set when the row is built (not on save), so the service can seal it before inserting.
+    at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                               related_name="+", verbose_name=_("by"))
     actor_name = models.CharField(_("by"), max_length=150)
@@ -282,6 +285,10 @@ class AuditEntry(models.Model):
                                      verbose_name=_("organisation"))
     target = models.CharField(_("record"), max_length=120, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
+    # The hash chain of the organisation's entries (people.chain): position, link, seal.
+    chain_seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    prev_digest = models.CharField(max_length=64, blank=True, editable=False)
+    digest = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -291,6 +298,20 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target}"
+
+
+class ChainHead(models.Model):
+    """The last link of one hash chain (a teacher's ledger, an organisation's audit log …).
+
+    Writers lock this row to append, so chains advance independently of one another.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    digest = models.CharField(max_length=64, blank=True)
+
+    def __str__(self):
+        return f"{self.key} #{self.seq}"
 
 
 class Notice(models.Model):

@@ -4,26 +4,33 @@ from collections.abc import Callable, Iterable
 
 from django.db.models import Q, QuerySet
 
+from . import purposes
 from .models import Organisation, StaffRole, Teacher
 
 
-def staff_roles_for_user(user, *, roles: Iterable[str] | None = None) -> QuerySet[StaffRole]:
-    """The staff role bindings a user holds, optionally only some roles."""
+def _role_list(roles: Iterable[str]) -> list[str]:
+    # No default, and None is no shortcut to "every role": a scope is always for a purpose.
+    if roles is None or isinstance(roles, str):
+        raise TypeError("roles= names the roles of a purpose (people.purposes), not None or one string")
+    return list(roles)
+
+
+def staff_roles_for_user(user, *, roles: Iterable[str]) -> QuerySet[StaffRole]:
+    """The staff role bindings a user holds under the given roles."""
+    roles = _role_list(roles)
     if not getattr(user, "is_authenticated", False):
         return StaffRole.objects.none()
-    qs = StaffRole.objects.filter(user=user).select_related("organisation")
-    if roles is not None:
-        qs = qs.filter(role__in=list(roles))
-    return qs
+    return StaffRole.objects.filter(user=user, role__in=roles).select_related("organisation")
 
 
-def organisation_scope(user, *, roles: Iterable[str] | None = None) -> QuerySet[Organisation]:
-    """Which organisations this user may see as staff: the subtrees of their role bindings.
+def organisation_scope(user, *, roles: Iterable[str]) -> QuerySet[Organisation]:
+    """Which organisations this user may see for a purpose: the subtrees of the bindings whose
+    role grants it (`roles`, from people.purposes); the user's other roles never widen it.
 
     The single answer to "what is in my scope": every staff page, export, job and API filters
-    through it. A superuser sees the whole tree; a user with no staff role sees nothing.
-    `roles` narrows to the subtrees held under those roles (e.g. HR pages pass the HR roles).
+    through it. A superuser sees the whole tree; a user with none of the roles sees nothing.
     """
+    roles = _role_list(roles)
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Organisation.objects.none()
     if user.is_superuser:
@@ -37,21 +44,21 @@ def organisation_scope(user, *, roles: Iterable[str] | None = None) -> QuerySet[
     return Organisation.objects.filter(condition)
 
 
-def user_is_staff_in_scope(user, organisation: Organisation, *,
-                           roles: Iterable[str] | None = None) -> bool:
+def user_is_staff_in_scope(user, organisation: Organisation, *, roles: Iterable[str]) -> bool:
     """Whether `organisation` lies in the user's scope (under the given roles)."""
     return organisation_scope(user, roles=roles).filter(pk=organisation.pk).exists()
 
 
-def user_has_staff_role(user, *, roles: Iterable[str] | None = None) -> bool:
-    """Whether the user holds any of the roles (any staff role when None); superusers do."""
+def user_has_staff_role(user, *, roles: Iterable[str]) -> bool:
+    """Whether the user holds any of the roles; superusers do."""
+    roles = _role_list(roles)
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return user.is_superuser or staff_roles_for_user(user, roles=roles).exists()
 
 
-def teacher_list_in_scope(user, *, roles: Iterable[str] | None = None) -> QuerySet[Teacher]:
-    """Teachers of the schools in the user's scope."""
+def teacher_list_in_scope(user, *, roles: Iterable[str]) -> QuerySet[Teacher]:
+    """Teachers of the schools in the user's scope for a purpose."""
     return Teacher.objects.filter(
         school__in=organisation_scope(user, roles=roles)
     ).select_related("school", "user")
@@ -77,7 +84,7 @@ def audit_entries_in_scope(user, *, action: str = "", since=None, until=None):
     from .models import AuditEntry
 
     qs = AuditEntry.objects.filter(
-        organisation__in=organisation_scope(user, roles=StaffRole.HR_ROLES)
+        organisation__in=organisation_scope(user, roles=purposes.AUDIT_LOG)
     ).select_related("organisation")
     if action:
         qs = qs.filter(action=action)
@@ -128,17 +135,17 @@ def staff_role_grantable(actor, *, role: str, organisation: Organisation) -> boo
         return False
     if actor.is_superuser:
         return True
-    if user_is_staff_in_scope(actor, organisation, roles=[StaffRole.Role.CITY_HR]):
+    if user_is_staff_in_scope(actor, organisation, roles=purposes.GRANT_ANY_ROLE):
         return True
     return (role == StaffRole.Role.SCHOOL_ADMIN and organisation.kind == Organisation.Kind.SCHOOL
-            and user_is_staff_in_scope(actor, organisation, roles=[StaffRole.Role.DISTRICT_HR]))
+            and user_is_staff_in_scope(actor, organisation, roles=purposes.GRANT_SCHOOL_ADMIN))
 
 
 def grantable_roles(actor) -> list[str]:
     """The staff roles `actor` may grant somewhere."""
-    if getattr(actor, "is_superuser", False) or user_has_staff_role(actor, roles=[StaffRole.Role.CITY_HR]):
+    if getattr(actor, "is_superuser", False) or user_has_staff_role(actor, roles=purposes.GRANT_ANY_ROLE):
         return list(StaffRole.Role.values)
-    if user_has_staff_role(actor, roles=[StaffRole.Role.DISTRICT_HR]):
+    if user_has_staff_role(actor, roles=purposes.GRANT_SCHOOL_ADMIN):
         return [StaffRole.Role.SCHOOL_ADMIN]
     return []
 
@@ -151,7 +158,7 @@ def staff_user_find(actor, identifier: str):
     identifier = (identifier or "").strip()
     if not identifier:
         return None
-    scope = organisation_scope(actor, roles=StaffRole.HR_ROLES)
+    scope = organisation_scope(actor, roles=purposes.STAFF_ROLES)
     User = get_user_model()
     return (User.objects.filter(Q(username=identifier) | Q(teacher__employee_no=identifier))
             .filter(Q(teacher__school__in=scope) | Q(staff_roles__organisation__in=scope))
@@ -200,7 +207,7 @@ def organisation_tops(organisations: Iterable[Organisation]) -> list[Organisatio
     return [nodes[path] for path in top_paths(nodes)]
 
 
-def scope_tops(user, *, roles: Iterable[str] | None,
+def scope_tops(user, *, roles: Iterable[str],
                within: Organisation | None = None) -> list[Organisation]:
     """The tops of the user's scope under `roles` (only what lies under `within`, if given)."""
     scope = organisation_scope(user, roles=roles)

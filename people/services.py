@@ -118,6 +118,68 @@ def staff_role_revoke(*, user, role: str, organisation: Organisation, revoked_by
                      organisation=organisation, target=user.get_username(), detail=role)
 
 
+@transaction.atomic
+def teacher_update(*, teacher: Teacher, by, changed: list[str]) -> Teacher:
+    """Save an edited teacher (admin form) and log which fields changed, never their values."""
+    from .models import AuditEntry
+
+    teacher.save()
+    if changed:
+        audit_record(actor=by, action=AuditEntry.Action.TEACHER_CHANGE,
+                     organisation=teacher.school, target=teacher.employee_no,
+                     detail=", ".join(changed))
+    return teacher
+
+
+@transaction.atomic
+def teacher_anonymise(*, teacher: Teacher) -> Teacher:
+    """Replace what identifies a teacher and their account (personal-data erasure); the
+    account can no longer log in, and its sessions end with the password hash."""
+    import secrets
+
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    from .models import ActivationCode, LoginPhone
+
+    token = secrets.token_hex(4)
+    teacher.name = f"{Teacher.ERASED_PREFIX}{token}"
+    teacher.employee_no = f"X{token}{teacher.pk}"
+    teacher.gender = ""
+    teacher.hire_date = None
+    teacher.is_active = False
+    teacher.save()
+    user = teacher.user
+    user.username = f"erased-{token}-{user.pk}"
+    user.email = ""
+    LoginPhone.objects.filter(user=user).delete()
+    ActivationCode.objects.filter(teacher=teacher).delete()
+    user.first_name = user.last_name = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    return teacher
+
+
+def user_emails_set(*, emails: dict[str, str], batch_size: int = 500) -> list[int]:
+    """Set the e-mail of accounts by username (a roster's new teachers); returns their ids."""
+    ids = []
+    usernames = list(emails)
+    if not usernames:
+        return ids
+    with transaction.atomic():
+        for start in range(0, len(usernames), batch_size):
+            users = list(User.objects.filter(username__in=usernames[start:start + batch_size])
+                         .only("pk", "username", "email"))
+            for user in users:
+                user.email = emails[user.username]
+                ids.append(user.pk)
+            User.objects.bulk_update(users, ["email"], batch_size=batch_size)
+    return ids
+
+
 # Fields an import may set on an existing teacher.
 TEACHER_IMPORT_FIELDS = ("name", "gender", "school", "role", "posts", "hire_date", "is_active", "status")
 
@@ -193,13 +255,18 @@ def teachers_mark_left(*, teacher_ids: list[int], status: str = Teacher.Status.L
 def audit_record(*, actor, action: str, organisation: Organisation, target: str = "",
                  detail: str = "") -> None:
     """Append one staff action to the audit log (in the caller's transaction, so an action
-    that rolls back leaves no entry). `target` is a number, never a name."""
+    that rolls back leaves no entry), sealed onto its organisation's chain. `target` is a
+    number, never a name."""
+    from . import chain
     from .models import AuditEntry
 
-    AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=(getattr(actor, "username", "") or "system")[:150], action=action,
         organisation=organisation, target=str(target)[:120], detail=str(detail)[:300])
+    with transaction.atomic(savepoint=False):
+        chain.chain_append([entry], key_of=chain.audit_key, content_of=chain.audit_content)
+        entry.save(force_insert=True)
 
 
 @transaction.atomic

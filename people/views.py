@@ -10,14 +10,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from . import purposes
 from .access import staff_required
 from .forms import ACTIVATION_REFUSED, ActivationForm, AuditFilterForm
-from .models import StaffRole
 from .selectors import audit_entries_in_scope, notice_list_for_user
 from .services import ActivationRefused, activation_redeem, notice_open, notices_read_all
 
 
-@staff_required(StaffRole.HR_ROLES)
+@staff_required(purposes.AUDIT_LOG)
 def audit_log(request):
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}

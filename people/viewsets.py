@@ -2,17 +2,74 @@
 
 from django import forms
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
-from .models import (AuditEntry, Organisation, StaffingRule, StaffRole, Stage, Teacher, flags_codes,
+from . import purposes
+from .models import (Organisation, StaffingRule, StaffRole, Stage, Teacher, flags_codes,
                      flags_mask)
 from .selectors import grantable_roles, organisation_scope, staff_role_grantable, staff_user_find
-from .services import (audit_record, organisation_create, organisation_update, staff_role_grant,
-                       staff_role_revoke, teacher_logins_sync)
+from .services import (organisation_create, organisation_update, staff_role_grant,
+                       staff_role_revoke, teacher_logins_sync, teacher_update)
+
+# Actions a history screen never offers, whoever asks (superusers included).
+WRITE_ACTIONS = frozenset({"add", "change", "delete"})
+
+
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """Model permissions without add, change or delete: history is written by services only."""
+
+    def user_has_permission(self, user, action):
+        return action not in WRITE_ACTIONS and super().user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        actions = [a for a in actions if a not in WRITE_ACTIONS]
+        if not actions:
+            return get_user_model().objects.none()
+        return super().users_with_any_permission(actions)
+
+
+def _refused(request, *args, **kwargs):
+    raise PermissionDenied
+
+
+class HistoryViewSetMixin:
+    """A read-only admin screen of a history model: list and inspect; no add, edit, copy or
+    delete, for anyone. The model's permission policy refuses those actions too, so no button
+    or bulk action offers them, whichever viewset shows the model.
+    """
+
+    inspect_view_enabled = True
+    copy_view_enabled = False
+
+    def on_register(self):
+        register_permission_policy(self.model, ReadOnlyPermissionPolicy(self.model),
+                                   exact_class=True)
+        super().on_register()
+
+    def get_urlpatterns(self):
+        # The write URLs keep their names (templates reverse them) and refuse every request.
+        conv = self.pk_path_converter
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("new/", _refused, name="add"),
+            path(f"edit/<{conv}:pk>/", _refused, name="edit"),
+            path(f"delete/<{conv}:pk>/", _refused, name="delete"),
+            path(f"history/<{conv}:pk>/", self.history_view, name="history"),
+            path(f"history-results/<{conv}:pk>/", self.history_results_view,
+                 name="history_results"),
+            path(f"usage/<{conv}:pk>/", self.usage_view, name="usage"),
+            path(f"inspect/<{conv}:pk>/", self.inspect_view, name="inspect"),
+        ]
 
 
 class ScopedViewSetMixin:
@@ -20,11 +77,13 @@ class ScopedViewSetMixin:
     objects inside the requester's scope; others are 404.
 
     Subclasses name the lookup from their model to an Organisation in `scope_field`
-    ("" for Organisation itself, "school" for Teacher, "teacher__school" for a certificate).
+    ("" for Organisation itself, "school" for Teacher, "teacher__school" for a certificate)
+    and the purpose the screens serve in `scope_roles` (people.purposes): only the bindings
+    of those roles count, so a second role of the user never widens the listing.
     """
 
     scope_field = ""
-    scope_roles = None
+    scope_roles: purposes.Purpose
 
     def scope_queryset(self, request, queryset):
         orgs = organisation_scope(request.user, roles=self.scope_roles)
@@ -41,8 +100,9 @@ class ScopedViewSetMixin:
         class Scoped(view_class):
             def get_base_queryset(self):
                 queryset = super().get_base_queryset()
-                if queryset.model is not viewset.model:
-                    # The history view lists log entries: its object is scoped by get_object.
+                if not issubclass(queryset.model, viewset.model):
+                    # The history view lists log entries of one object, which get_object
+                    # has already found inside the scope.
                     return queryset
                 return viewset.scope_queryset(self.request, queryset)
 
@@ -89,7 +149,7 @@ class OrganisationForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        scope = organisation_scope(self.for_user, roles=StaffRole.HR_ROLES).exclude(
+        scope = organisation_scope(self.for_user, roles=purposes.ORGANISATION_TREE).exclude(
             kind=Organisation.Kind.SCHOOL).order_by("path")
         if self.instance.pk:
             # A node cannot move under itself or its own subtree.
@@ -129,7 +189,7 @@ class OrganisationEditView(generic.EditView):
 class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Organisation
     # School admins see their own school; adding and moving needs an HR scope (the form's parents).
-    scope_roles = StaffRole.ADMIN_ROLES
+    scope_roles = purposes.TEACHER_ADMIN
     icon = "site"
     menu_label = _("Organisations")
     add_to_admin_menu = False
@@ -158,27 +218,29 @@ class TeacherForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = organisation_scope(self.for_user).filter(
+        self.fields["school"].queryset = organisation_scope(
+            self.for_user, roles=purposes.TEACHER_ADMIN).filter(
             kind=Organisation.Kind.SCHOOL
         )
 
     def save(self, commit=True):
         # In post or not is what every rate reads; the account follows it (people.services).
         self.instance.is_active = self.instance.status == Teacher.Status.ACTIVE
-        teacher = super().save(commit=commit)
-        if commit and "status" in self.changed_data:
-            teacher_logins_sync(teacher_ids=[teacher.pk])
-        if commit and self.changed_data:
-            # Which fields changed, not their values: the log holds no more personal data.
-            audit_record(actor=self.for_user, action=AuditEntry.Action.TEACHER_CHANGE,
-                         organisation=teacher.school, target=teacher.employee_no,
-                         detail=", ".join(self.changed_data))
+        teacher = super().save(commit=False)
+        if commit:
+            # The people service saves and writes the audit row in one transaction.
+            teacher = teacher_update(teacher=teacher, by=self.for_user,
+                                     changed=list(self.changed_data))
+            self.save_m2m()
+            if "status" in self.changed_data:
+                teacher_logins_sync(teacher_ids=[teacher.pk])
         return teacher
 
 
 class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Teacher
     scope_field = "school"
+    scope_roles = purposes.TEACHER_ADMIN
     icon = "user"
     menu_label = _("Teachers")
     add_to_admin_menu = False
@@ -210,7 +272,7 @@ class StaffRoleForm(WagtailAdminModelForm):
         self.fields["role"].choices = [(code, label) for code, label in StaffRole.Role.choices
                                        if code in grantable_roles(self.for_user)]
         self.fields["organisation"].queryset = organisation_scope(
-            self.for_user, roles=StaffRole.HR_ROLES).order_by("path")
+            self.for_user, roles=purposes.STAFF_ROLES).order_by("path")
 
     def clean_person(self):
         user = staff_user_find(self.for_user, self.cleaned_data["person"])
@@ -263,7 +325,7 @@ class StaffRoleViewSet(ScopedViewSetMixin, ModelViewSet):
 
     model = StaffRole
     scope_field = "organisation"
-    scope_roles = StaffRole.HR_ROLES
+    scope_roles = purposes.STAFF_ROLES
     icon = "key"
     menu_label = _("Staff roles")
     add_to_admin_menu = False
@@ -288,7 +350,7 @@ class StaffingRuleForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisation_scope(
-            self.for_user, roles=[StaffRole.Role.CITY_HR]).exclude(
+            self.for_user, roles=purposes.STAFFING_RULES_EDIT).exclude(
             kind=Organisation.Kind.SCHOOL).order_by("path")
 
 
@@ -297,7 +359,7 @@ class StaffingRuleViewSet(ScopedViewSetMixin, ModelViewSet):
 
     model = StaffingRule
     scope_field = "organisation"
-    scope_roles = StaffRole.HR_ROLES
+    scope_roles = purposes.STAFFING_RULES
     icon = "list-ul"
     menu_label = _("Staffing rules")
     add_to_admin_menu = False

@@ -29,3 +29,20 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def signing_pair(tmp_path_factory):
+    """A self-signed authority key and certificate of the test run's own (certificate PDFs)."""
+    from certification.signing import self_signed_pair_make
+
+    folder = tmp_path_factory.mktemp("signing")
+    key, cert = folder / "authority-key.pem", folder / "authority-cert.pem"
+    self_signed_pair_make(key_path=key, cert_path=cert, common_name="测试教育局 (test)")
+    return key, cert
+
+
+@pytest.fixture(autouse=True)
+def _signing_key(signing_pair, settings):
+    settings.CERTIFICATE_SIGNING_KEY, settings.CERTIFICATE_SIGNING_CERT = map(str, signing_pair)
+    settings.CERTIFICATE_SIGNING_SELF_SIGNED = False

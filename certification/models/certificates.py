@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from people.models import Teacher
@@ -280,8 +281,12 @@ class CertificateEvent(models.Model):
     kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                               blank=True, related_name="+", verbose_name=_("by"))
-    at = models.DateTimeField(_("at"), auto_now_add=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
     note = models.TextField(_("note"), blank=True)
+    # The hash chain of the holder's certificate events (certification.records).
+    chain_seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    prev_digest = models.CharField(max_length=64, blank=True, editable=False)
+    digest = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("certificate event")

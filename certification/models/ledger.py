@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 __all__ = ["AppendOnlyError", "TrainingEntry", "ExamPass", "CyclePolicy"]
@@ -54,7 +55,12 @@ class TrainingEntry(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+",
                                     verbose_name=_("recorded by"))
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # Set when the row is built (not on save), so the service can seal it before inserting.
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    # The teacher's hash chain (certification.records): position, link, seal.
+    chain_seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    prev_digest = models.CharField(max_length=64, blank=True, editable=False)
+    digest = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -67,7 +73,8 @@ class TrainingEntry(models.Model):
             models.CheckConstraint(condition=Q(hours__gte=0) | Q(source="correction"),
                                    name="trainingentry_negative_only_corrections"),
         ]
-        indexes = [models.Index(fields=["teacher", "date"])]
+        indexes = [models.Index(fields=["teacher", "date"]),
+                   models.Index(fields=["teacher", "chain_seq"])]
 
     def __str__(self):
         return f"{self.teacher_id} {self.date} {self.hours} {self.title}"

@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 from django.db.models import QuerySet
 
-from people.models import StaffRole, Teacher
+from people import purposes
+from people.models import Teacher
 from people.selectors import organisation_scope
 
 from ..eligibility import years_after
@@ -55,7 +56,7 @@ def certificate_events_for(certificate: Certificate) -> QuerySet[CertificateEven
 def application_list_for_reviewer(user, *, status: str | None = None) -> QuerySet[Application]:
     """Applications of teachers in the user's HR scope."""
     qs = Application.objects.filter(
-        teacher__school__in=organisation_scope(user, roles=StaffRole.HR_ROLES)
+        teacher__school__in=organisation_scope(user, roles=purposes.CERTIFICATE_REVIEW)
     ).select_related("teacher__school", "level", "decided_by", "certificate")
     if status:
         qs = qs.filter(status=status)

@@ -14,7 +14,8 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from certification.models import WorkloadActivityType, WorkloadEntry
-from people.models import Organisation, StaffRole, Teacher
+from people import purposes
+from people.models import Organisation, Teacher
 from people.selectors import counsellor_q, organisation_scope, teacher_for_user
 
 # --- Terms and norms (settings, with the seeds' defaults) --------------------------------------
@@ -123,7 +124,7 @@ def workload_entry_list(*, teacher: Teacher, start: date | None = None,
 
 
 def _staff_teacher_filter(user) -> Q:
-    return Q(teacher__school__in=organisation_scope(user, roles=StaffRole.ADMIN_ROLES))
+    return Q(teacher__school__in=organisation_scope(user, roles=purposes.WORKLOAD_REPORT))
 
 
 def workload_entry_get_for_user(*, user, pk: int) -> WorkloadEntry:
@@ -141,7 +142,7 @@ def workload_queue_list(*, user) -> QuerySet[WorkloadEntry]:
     return (
         WorkloadEntry.objects.filter(
             status=WorkloadEntry.Status.SUBMITTED,
-            teacher__school__in=organisation_scope(user, roles=[StaffRole.Role.SCHOOL_ADMIN]),
+            teacher__school__in=organisation_scope(user, roles=purposes.WORKLOAD_APPROVAL),
         )
         .exclude(teacher__user=user)
         .select_related("teacher__school", "activity_type")
@@ -221,7 +222,7 @@ class WorkloadTermReport:
 
 def _report_teachers(user, organisation: Organisation | None) -> QuerySet[Teacher]:
     counsellors = Teacher.objects.filter(counsellor_q(), is_active=True)
-    scope = organisation_scope(user, roles=StaffRole.ADMIN_ROLES)
+    scope = organisation_scope(user, roles=purposes.WORKLOAD_REPORT)
     if organisation is not None:
         # Only what lies both in the user's scope and under the chosen organisation.
         scope = scope.filter(path__startswith=organisation.path)
@@ -268,7 +269,7 @@ def workload_term_report(*, user, term_start: date, term_end: date,
         ))
 
     days = school_days(term_start, term_end)
-    staff_scope = organisation_scope(user, roles=StaffRole.ADMIN_ROLES)
+    staff_scope = organisation_scope(user, roles=purposes.WORKLOAD_REPORT)
     if organisation is not None:
         staff_scope = staff_scope.filter(path__startswith=organisation.path)
     schools = list(staff_scope.filter(kind=Organisation.Kind.SCHOOL).order_by("path"))

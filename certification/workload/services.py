@@ -21,7 +21,8 @@ from certification.models import (
     WorkloadEntry,
     WorkloadEntryLocked,
 )
-from people.models import AuditEntry, Notice, StaffRole, Teacher
+from people import purposes
+from people.models import AuditEntry, Notice, Teacher
 from people.selectors import organisation_scope, teacher_for_user
 from people.services import audit_record, notice_send
 
@@ -286,11 +287,27 @@ def workload_entry_bulk_create(*, by, rows: Sequence[Mapping], submit: bool = Fa
 # --- Approval ---------------------------------------------------------------------------------
 
 
+@transaction.atomic
+def workload_notes_erase(*, teacher: Teacher, by) -> int:
+    """Blank a counsellor's notes, approved ones included (personal-data erasure), audited.
+
+    The one change an approved entry accepts: the law requires the text to go, and the counts
+    and credit it was approved for stay.
+    """
+    count = (WorkloadEntry.objects.filter(teacher=teacher).exclude(note="")
+             .update(note=""))
+    if count:
+        audit_record(actor=by, action=AuditEntry.Action.TEXT_ERASE,
+                     organisation=teacher.school, target=teacher.employee_no,
+                     detail=f"workload notes: {count}")
+    return count
+
+
 def workload_user_may_approve(*, user, teacher: Teacher) -> bool:
     """Whether `user` is a school admin over the counsellor's school (never for their own work)."""
     if teacher.user_id == getattr(user, "pk", None):
         return False
-    return organisation_scope(user, roles=[StaffRole.Role.SCHOOL_ADMIN]).filter(
+    return organisation_scope(user, roles=purposes.WORKLOAD_APPROVAL).filter(
         pk=teacher.school_id).exists()
 
 

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from certification.models import WorkloadEntry
 from people.access import staff_required
-from people.models import StaffRole, Teacher
+from people import purposes
+from people.models import Teacher
 from people.selectors import organisation_scope, teacher_for_user, user_has_staff_role
 
 from . import selectors, services
@@ -187,7 +188,7 @@ def week_grid(request):
 # --- School admin -----------------------------------------------------------------------------
 
 
-@staff_required(roles=[StaffRole.Role.SCHOOL_ADMIN])
+@staff_required(purposes.WORKLOAD_APPROVAL)
 def queue(request):
     return render(request, "certification/workload/queue.html", {
         "weeks": selectors.workload_queue_by_week(user=request.user), "return_form": ReturnForm(),
@@ -195,7 +196,7 @@ def queue(request):
 
 
 @require_POST
-@staff_required(roles=[StaffRole.Role.SCHOOL_ADMIN])
+@staff_required(purposes.WORKLOAD_APPROVAL)
 def entry_decide(request, pk: int):
     entry = _entry_or_404(request, pk)
     try:
@@ -217,11 +218,11 @@ def entry_decide(request, pk: int):
 
 
 @require_POST
-@staff_required(roles=[StaffRole.Role.SCHOOL_ADMIN])
+@staff_required(purposes.WORKLOAD_APPROVAL)
 def week_approve(request):
     teacher = get_object_or_404(
         Teacher, pk=request.POST.get("teacher"),
-        school__in=organisation_scope(request.user, roles=[StaffRole.Role.SCHOOL_ADMIN]),
+        school__in=organisation_scope(request.user, roles=purposes.WORKLOAD_APPROVAL),
     )
     try:
         count = services.workload_week_approve(teacher=teacher, week_start=_monday(request.POST.get("week")),
@@ -240,14 +241,14 @@ def report(request):
     user = request.user
     own = teacher_for_user(user)
     is_counsellor = own is not None and own.is_counsellor
-    is_staff = user_has_staff_role(user, roles=StaffRole.ADMIN_ROLES)
+    is_staff = user_has_staff_role(user, roles=purposes.WORKLOAD_REPORT)
     if not (is_counsellor or is_staff):
         raise PermissionDenied
     term = _term_from(request)
     organisation = None
     if request.GET.get("organisation"):
         organisation = get_object_or_404(
-            organisation_scope(user, roles=StaffRole.ADMIN_ROLES), pk=request.GET["organisation"])
+            organisation_scope(user, roles=purposes.WORKLOAD_REPORT), pk=request.GET["organisation"])
     data = selectors.workload_term_report(user=user, term_start=term.start, term_end=term.end,
                                           organisation=organisation)
     types = [t for t in data.activity_types

@@ -20,6 +20,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from people.audiences import AudienceRule, posts_mask, stages_mask
+from people import purposes
 from people.models import Stage, Teacher
 
 from .pages import Category, LoginRequiredMixin
@@ -27,7 +28,7 @@ from .pages import Category, LoginRequiredMixin
 __all__ = ["EventIndexPage", "EventPage", "EventSignup", "EventClosure", "EVENT_ORGANISER_ROLES"]
 
 # The staff roles that organise events: within their subtree only.
-EVENT_ORGANISER_ROLES = ("trainer", "school_admin", "district_hr", "city_hr")
+EVENT_ORGANISER_ROLES = purposes.EVENT_ORGANISING
 
 
 class EventIndexPage(Page):

@@ -1,1 +1,2 @@
-"""The openpyxl plumbing of the HR desk: columns, value normalisation, safe reading, safe writing."""
+"""The sheet plumbing of the HR desk: columns, value normalisation, safety checks before any
+parser (safety), reading with calamine and csv (reading), streamed writing (writing)."""

@@ -161,9 +161,10 @@ def parse_posts(value) -> list[str]:
     return codes
 
 
-def posts_display(codes) -> str:
-    """Posts as the roster writes them: 班主任、兼职心理教师."""
-    return "、".join(ROLE_DISPLAY.get(code, code) for code in codes)
+def posts_display(codes, *, labels: dict | None = None) -> str:
+    """Posts as the roster writes them: 班主任、兼职心理教师 (or in the labels given)."""
+    labels = ROLE_DISPLAY if labels is None else labels
+    return "、".join(labels.get(code, code) for code in codes)
 
 
 STATUS_LABELS = {"在职": "active", "离职": "left", "调出": "transferred", "退休": "retired",

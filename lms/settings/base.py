@@ -64,6 +64,8 @@ INSTALLED_APPS += [f"allauth.socialaccount.providers.{name}" for name in SOCIAL_
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "lms.middleware.ContentSecurityPolicyMiddleware",
+    # Uploads served here get their own CSP, nosniff and (but for video, audio, images) a download.
+    "cms.middleware.UploadHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -266,6 +268,12 @@ ACCOUNT_RATE_LIMITS = {
     "activate": "10/m/ip,5/5m/key",
 }
 ACCOUNT_FORMS = {"login": "people.forms.LoginForm"}
+# The client's address behind proxies we run (docs/deploy.md: nginx appends the address it saw
+# to X-Forwarded-For): allauth takes the entry this many hops from the right, so a client's own
+# X-Forwarded-For entries count for nothing. 0 (the default) trusts no header: REMOTE_ADDR.
+# Log-in limits and /verify/'s quota both count by this address (people.access.client_ip).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("DJANGO_TRUSTED_CLIENT_IP_HEADER", default="") or None
 # Two-step verification (allauth.mfa): an authenticator app's codes, with recovery codes.
 # HR and school admins see other people's records, so where STAFF_MFA_REQUIRED is on (the
 # production default) they must set it up before any other page; teachers may opt in.
@@ -298,9 +306,19 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILEMBEDS_FINDERS = [{"class": "wagtail.embeds.finders.oembed"}]
 WAGTAIL_ALLOW_UNICODE_SLUGS = True
+# Uploads are allow-listed by extension and by their first bytes (cms/uploads.py): none can
+# become a page of the site. Documents are always downloads, never shown inline.
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "pptx", "xlsx", "txt"]
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.uploads.SafeDocumentForm"
+WAGTAILDOCS_INLINE_CONTENT_TYPES = []
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAIL_USER_EDIT_FORM = None
-WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
+WAGTAILMEDIA = {
+    "MEDIA_MODEL": "wagtailmedia.Media",
+    "MEDIA_FORM_BASE": "cms.uploads.SafeMediaForm",
+    "AUDIO_EXTENSIONS": ["mp3", "m4a", "aac", "ogg", "oga", "wav", "flac"],
+    "VIDEO_EXTENSIONS": ["mp4", "m4v", "mov", "webm", "ogv"],
+}
 
 # --- Celery. Unset broker: kombu's filesystem transport under DATA_DIR, so a real worker
 # runs with no server to install. Set CELERY_BROKER_URL (e.g. redis://) at scale.
@@ -353,7 +371,29 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60 * 60 * 6,  # the task itself sends at most one round a day per assignment
     },
     "hr-purge-job-files": {"task": "hr.tasks.jobs_purge", "schedule": 3600.0},
+    "certification-records-verify": {
+        "task": "certification.records_verify",
+        "schedule": crontab(hour=2, minute=40),
+    },
 }
+
+# --- Tamper-evident records and signed certificates
+# The key sealing the hash chains (HMAC); defaults to one derived from DJANGO_SECRET_KEY. Set
+# it on its own so that rotating the secret key does not break every chain.
+RECORDS_CHAIN_KEY = env.str("DJANGO_RECORDS_CHAIN_KEY", default="")
+# The issuing authority's signing key and certificate (PEM paths) for certificate PDFs; see
+# docs/deploy.md. Without them a self-signed pair is made in PRIVATE_ROOT/signing/ where
+# allowed (the demo; production refuses).
+CERTIFICATE_SIGNING_KEY = env.str("DJANGO_CERTIFICATE_SIGNING_KEY", default="")
+CERTIFICATE_SIGNING_CERT = env.str("DJANGO_CERTIFICATE_SIGNING_CERT", default="")
+CERTIFICATE_SIGNING_KEY_PASSPHRASE = env.str("DJANGO_CERTIFICATE_SIGNING_KEY_PASSPHRASE",
+                                             default="")
+# Certificates of earlier keys: PDFs they signed still verify after a rotation.
+CERTIFICATE_SIGNING_PREVIOUS_CERTS = env.list("DJANGO_CERTIFICATE_SIGNING_PREVIOUS_CERTS",
+                                              default=[])
+CERTIFICATE_SIGNING_SELF_SIGNED = env.bool("DJANGO_CERTIFICATE_SIGNING_SELF_SIGNED", default=True)
+# The largest PDF the public verification page accepts for a signature check.
+CERTIFICATE_UPLOAD_MAX_BYTES = env.int("DJANGO_CERTIFICATE_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 
 # --- HR desk (Excel imports and exports)
 HR_IMPORT_MAX_BYTES = env.int("DJANGO_HR_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)

@@ -31,3 +31,7 @@ SILENCED_SYSTEM_CHECKS = ["security.W019"]
 STAFF_MFA_REQUIRED = env.bool("DJANGO_STAFF_MFA_REQUIRED", default=True)
 
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+# Certificate PDFs are signed with the bureau's own key (docs/deploy.md); a self-signed demo
+# key is never made here unless asked for explicitly.
+CERTIFICATE_SIGNING_SELF_SIGNED = env.bool("DJANGO_CERTIFICATE_SIGNING_SELF_SIGNED", default=False)

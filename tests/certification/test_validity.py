@@ -97,9 +97,9 @@ def test_export_holding_on_a_past_date_with_targets_and_a_trend(tree, tmp_path):
     rows = list(book.worksheets[0].values)
     header = list(rows[0])
     school = next(r for r in rows if r[2] == "甲一中")
-    assert school[header.index("C证持证率/C_rate")] == 0.5
-    assert school[header.index("C证目标/C_target")] == 0.8
-    assert abs(school[header.index("C证差距/C_gap")] - 0.3) < 1e-9
+    assert school[header.index("C证持证率")] == 0.5
+    assert school[header.index("C证目标")] == 0.8
+    assert abs(school[header.index("C证差距")] - 0.3) < 1e-9
     trend = list(book.worksheets[1].values)
     assert book.worksheets[1].title == "持证率趋势" and len(trend) == 1 + 24
     assert trend[-1][0].date() == date(2023, 6, 30) and trend[-1][2] == 0.5

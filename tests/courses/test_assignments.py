@@ -10,6 +10,7 @@ from django.urls import reverse
 from courses import selectors, services
 from courses.models import Enrolment, QuizPage
 from courses.tasks import send_overdue_reminders
+from people import purposes
 from people.models import StaffRole, Teacher
 from tests.factories import TeacherFactory, district_hr, school_admin, staff
 
@@ -42,7 +43,8 @@ def city(tree):
 
 
 def test_completion_rates_equal_a_hand_count(city):
-    rows = selectors.assignment_completion_by_school(user=city["hr"], assignment=city["assignment"])
+    rows = selectors.assignment_completion_by_school(user=city["hr"], roles=purposes.ASSIGNMENTS,
+                                                     assignment=city["assignment"])
     got = {row.school.pk: (row.assigned, row.completed, row.rate) for row in rows}
     tree = city["tree"]
     assert got == {
@@ -56,15 +58,18 @@ def test_completion_rates_equal_a_hand_count(city):
 def test_each_staff_member_sees_only_their_scope(city):
     tree = city["tree"]
     admin = school_admin(tree["school_a"])
-    rows = selectors.assignment_completion_by_school(user=admin)
+    rows = selectors.assignment_completion_by_school(user=admin, roles=purposes.ASSIGNMENTS)
     assert [(r.school, r.assigned, r.completed) for r in rows] == [(tree["school_a"], 5, 2)]
     hr_x = district_hr(tree["district_x"])
-    rows = selectors.assignment_completion_by_school(user=hr_x, assignment=city["assignment"])
+    rows = selectors.assignment_completion_by_school(user=hr_x, roles=purposes.ASSIGNMENTS,
+                                                     assignment=city["assignment"])
     assert {r.school for r in rows} == {tree["school_a"], tree["school_a2"]}
-    outstanding = selectors.assignment_outstanding_list(user=hr_x, assignment=city["assignment"])
+    outstanding = selectors.assignment_outstanding_list(user=hr_x, roles=purposes.ASSIGNMENTS,
+                                                    assignment=city["assignment"])
     assert {e.user.teacher for e in outstanding} == set(city["teachers"]["school_a"][2:])
     teacher = city["teachers"]["school_a"][0]
-    assert selectors.assignment_completion_by_school(user=teacher.user) == []
+    assert selectors.assignment_completion_by_school(user=teacher.user,
+                                                     roles=purposes.ASSIGNMENTS) == []
 
 
 def test_staff_page_shows_rates_and_who_has_not_finished(client, city):

@@ -50,10 +50,10 @@ def test_holding_chart_equals_the_holding_sheet(client, tree, city, tmp_path):
 
     path = tmp_path / "holding.xlsx"
     export_run_to_path(user=hr, sheet="holding", path=path)
-    header, rows = sheet_rows(path, "类别/kind")
-    school_col, rate_col = header.index("学校/school"), header.index("C证持证率/C_rate")
+    header, rows = sheet_rows(path, "类别")
+    school_col, rate_col = header.index("学校"), header.index("C证持证率")
     sheet = {r[school_col]: None if r[rate_col] is None else round(r[rate_col] * 100, 1)
-             for r in rows if r[0] == "学校/school"}
+             for r in rows if r[0] == "学校"}
     assert chart == sheet == {"甲一中": 75.0, "甲二小": 25.0, "乙一中": 100.0, "乙二小": None}
     # Sorted for reading, with each school's own target drawn (the seeds' 80% everywhere).
     assert [s["school"].name for s in c["rows"]] == ["乙一中", "甲一中", "甲二小", "乙二小"]
@@ -75,11 +75,11 @@ def test_completion_chart_equals_the_assignments_sheet(client, tree, city, tmp_p
              for r in client.get(reverse("certification:dashboard")).context["completion"]}
     path = tmp_path / "assignments.xlsx"
     export_run_to_path(user=hr, sheet="assignments", path=path)
-    header, rows = sheet_rows(path, "区县/district")
-    i = {h: header.index(h) for h in ("学校/school", "应完成人次/assigned", "已完成/completed",
-                                      "完成率/completion_rate")}
-    sheet = {r[i["学校/school"]]: (r[i["应完成人次/assigned"]], r[i["已完成/completed"]],
-                                  round(r[i["完成率/completion_rate"]] * 100, 1)) for r in rows}
+    header, rows = sheet_rows(path, "区（县）")
+    i = {h: header.index(h) for h in ("学校", "应完成人次", "已完成",
+                                      "完成率")}
+    sheet = {r[i["学校"]]: (r[i["应完成人次"]], r[i["已完成"]],
+                                  round(r[i["完成率"]] * 100, 1)) for r in rows}
     assert chart == sheet
     assert chart["甲一中"] == (4, 1, 25.0)
 

@@ -118,3 +118,51 @@ def test_an_export_outside_the_scope_is_refused(hr_x, tree):
 
     with pytest.raises(JobError):
         job_export_create(requester=hr_x, sheet="teachers", organisation=tree["school_b"])
+
+
+@pytest.mark.parametrize(("language", "header", "values"), [
+    ("zh-hans", ["工号", "姓名", "性别", "学校", "学校代码", "区（县）", "岗位", "入职日期", "在职状态"],
+     {"女", "班主任", "在职"}),
+    ("en", ["Employee number", "Name", "Gender", "School", "School code", "District", "Role", "Hire date",
+            "Employment status"], {"Female", "Head teacher", "In post"}),
+])
+def test_an_export_speaks_only_the_language_it_was_asked_in(
+        client, hr_x, tree, django_capture_on_commit_callbacks, language, header, values, settings):
+    """Asked for from the desk in zh-hans (or en), the file's headers and labels are in that
+    language alone: no "姓名/name" pairs. The job keeps the language, the task writes under it."""
+    TeacherFactory(school=tree["school_a"], name="李梅", gender="F", role="head_teacher",
+                   hire_date=date(2019, 9, 1))
+    client.force_login(hr_x)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("hr:export_new"), {"sheet": "teachers"})
+    assert response.status_code == 302
+    job = Job.objects.get(kind=Job.Kind.EXPORT)
+    assert job.language == language and job.status == Job.Status.DONE, job.error
+    sheet = load_workbook(job.result_file.path).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == header
+    assert not any("/" in str(v) for v in rows[0])
+    assert values <= set(rows[1])
+    assert sheet.title == {"zh-hans": "教师名册", "en": "Teachers roster"}[language]
+    # Each column is at least as wide as its header (CJK characters count twice).
+    from hr.sheets.writing import display_width
+    for position, title in enumerate(header, start=1):
+        width = sheet.column_dimensions[sheet.cell(1, position).column_letter].width
+        assert width >= display_width(title)
+
+
+def test_the_download_is_named_in_local_time_and_the_files_language(
+        client, hr_x, tree, django_capture_on_commit_callbacks):
+    from datetime import datetime, timezone
+
+    TeacherFactory(school=tree["school_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_export_create(requester=hr_x, sheet="teachers", language="zh-hans")
+    Job.objects.filter(pk=job.pk).update(finished_at=datetime(2024, 6, 30, 17, 30, tzinfo=timezone.utc))
+    client.force_login(hr_x)
+    response = client.get(reverse("hr:job_download", args=[job.pk]))
+    disposition = response["Content-Disposition"]
+    # 17:30 UTC is 01:30 the next day in Asia/Shanghai.
+    assert "20240701-0130" in disposition
+    assert "%E6%95%99%E5%B8%88%E5%90%8D%E5%86%8C" in disposition or "教师名册" in disposition

@@ -78,6 +78,14 @@ def test_erasure_removes_what_identifies_and_keeps_the_certificate_history(clien
     assert person.workload_entries.get().note == ""
     entry = AuditEntry.objects.get(action="personal_data.erase")
     assert entry.target == person.employee_no and "周晓岚" not in entry.detail
+    # Revoked and blanked through certification's services: their audit rows, on the chains.
+    assert AuditEntry.objects.filter(action="certificate.revoke", target="SF-C-2023-P7").exists()
+    assert not AuditEntry.objects.filter(target="P2019007").exclude(
+        action="personal_data.export").exists()
+    from certification.records import records_verify
+
+    # (The fixture wrote its ledger row directly, so only events and audit are asserted.)
+    assert [f for f in records_verify()[1] if f.stream != "ledger"] == []
     # The person can no longer log in.
     assert not client.login(username="P2019007", password="pass-1234")
 

@@ -142,11 +142,27 @@ def test_missing_required_column_is_named(tmp_path):
             pass
 
 
-def test_a_formula_in_a_data_cell_is_an_error_naming_the_cell(tmp_path):
-    path = xlsx(tmp_path / "f.xlsx", [["工号", "姓名", "学校代码"], ["E1", "=A1&\"x\"", "S1"]])
+def test_a_formula_cell_reads_as_the_result_saved_with_the_file(tmp_path):
+    """What HR sees in Excel is what is imported: the cached result of a formula. A formula
+    saved without a result (a program that never calculates wrote it) reads as empty."""
+    import xlsxwriter
+
+    path = tmp_path / "f.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["工号", "姓名", "学校代码"])
+    sheet.write_row(1, 0, ["E1"])
+    sheet.write_formula(1, 1, '="王"&"芳"', None, "王芳")
+    sheet.write_row(1, 2, ["S1"])
+    workbook.close()
     with open_sheet(path, TEACHERS) as (_layout, rows):
         row = next(rows)
-    assert row.formula_errors and "B2" in row.formula_errors[0].reason
+    assert row.values["name"] == "王芳" and not row.formula_errors
+
+    uncalculated = xlsx(tmp_path / "u.xlsx", [["工号", "姓名", "学校代码"], ["E1", "=A1&\"x\"", "S1"]])
+    with open_sheet(uncalculated, TEACHERS) as (_layout, rows):
+        row = next(rows)
+    assert row.values == {"employee_no": "E1", "name": None, "school_code": "S1"}
 
 
 def test_written_sheet_has_frozen_header_filter_dates_formats_and_inert_text(tmp_path):
@@ -176,3 +192,26 @@ def test_a_write_that_crashes_leaves_no_file(tmp_path):
     with pytest.raises(RuntimeError):
         write_table(tmp_path / "x.xlsx", title="t", columns=[Column("a")], rows=rows())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_written_sheet_reads_back_the_same_in_calamine_with_widths_fitted_and_only_triggers_quoted(tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    path = tmp_path / "x.xlsx"
+    long_name = "华东师范大学附属第二实验学校心理健康教育中心"
+    write_table(path, title="名册", columns=[Column("姓名"), Column("学校"), Column("日期", kind="date"),
+                                           Column("学时", kind="number")],
+                rows=iter([("李梅", long_name, date(2024, 1, 2), Decimal("12.5")),
+                           ("=1+1", "a & <b>", None, 3),
+                           (" 前后有空格 ", "x", datetime(2024, 1, 2, 8, 30), None)]))
+    sheet = load_workbook(path).active
+    assert sheet.cell(2, 1).quotePrefix is False  # ordinary text is not marked
+    assert sheet.cell(3, 1).quotePrefix and sheet.cell(3, 1).data_type == "s"
+    assert sheet.cell(3, 2).value == "a & <b>" and sheet.cell(4, 1).value == " 前后有空格 "
+    widths = {k: v.width for k, v in sheet.column_dimensions.items()}
+    assert widths["B"] >= 2 * len(long_name) > widths["A"] >= 6  # CJK characters count twice
+    assert sheet.cell(2, 4).number_format == "0.0" and sheet.cell(2, 4).value == 12.5
+    rows = list(CalamineWorkbook.from_path(path).get_sheet_by_index(0).iter_rows())
+    assert rows[0] == ["姓名", "学校", "日期", "学时"]
+    assert rows[1] == ["李梅", long_name, date(2024, 1, 2), 12.5]
+    assert rows[2][:2] == ["=1+1", "a & <b>"]

@@ -23,6 +23,7 @@ from hr.models import Job
 from people.models import StaffRole
 from tests.certification.builders import certificate, hours, level
 from tests.courses import builders as course_builders
+from people.services import staff_role_grant
 from tests.factories import TeacherFactory, UserFactory, district_hr, school_admin, staff
 from tests.workload import builders as workload_builders
 
@@ -36,7 +37,10 @@ OUR_ADMIN_NAMESPACES = {"organisations", "teachers", "workload_activity_types",
                         "certificate_levels", "role_requirements", "recognised_credentials",
                         "assignments", "audit_events"}
 
-ROLES = ("anonymous", "teacher", "counsellor", "trainer", "school_admin", "hr")
+# The city trainer and reviewer sit above B and Y: no purpose of theirs shows people, so they
+# must see nothing of them either.
+ROLES = ("anonymous", "teacher", "counsellor", "trainer", "school_admin", "hr", "city_trainer",
+         "city_reviewer")
 
 
 @pytest.fixture
@@ -55,6 +59,8 @@ def world(tree, settings, tmp_path):
         "trainer": staff(StaffRole.Role.TRAINER, tree["district_x"]),
         "school_admin": school_admin(a),
         "hr": district_hr(tree["district_x"]),
+        "city_trainer": staff(StaffRole.Role.TRAINER, tree["city"]),
+        "city_reviewer": staff(StaffRole.Role.REVIEWER, tree["city"]),
     }
     # School B / district Y: what they must not reach.
     user_b = UserFactory(email="secret-b@school-b.example.cn")
@@ -263,7 +269,7 @@ def test_no_url_leaks_school_b_or_district_y(client, world, role):
     assert not unknown, "URLs this matrix cannot fill (map their parameters in fill()):\n" + \
         "\n".join(unknown)
     user = world["users"][role]
-    problems = []
+    problems, attempts = [], 0
     for path, name, _ns, _module in urls:
         if path in SKIPPED:
             continue
@@ -272,12 +278,14 @@ def test_no_url_leaks_school_b_or_district_y(client, world, role):
                 continue  # writes are tried on our apps' URLs, where B's records live
             if user is not None:
                 client.force_login(user)  # again: a logout URL on the way must not end the walk
+            attempts += 1
             response = getattr(client, method)(path)
             if response.status_code >= 500:
                 problems.append(f"{method.upper()} {path} ({name}): {response.status_code}")
             found = leaks(response, name)
             if found:
                 problems.append(f"{method.upper()} {path} ({name}) as {role}: {', '.join(found)}")
+    print(f"\nMATRIX single-role {role}: attempts {attempts}, held {attempts - len(problems)}")
     assert not problems, "\n".join(problems)
     # And nothing of B / Y was changed by the writes.
     cert_b, entry_b, app_b, job_y = (world[k] for k in ("cert_b", "entry_b", "app_b", "job_y"))
@@ -332,3 +340,171 @@ def test_file_urls_carry_no_guessable_ids(world):
         assert "<int:" not in urls[name], name
     code = world["cert_b"].verification_code
     assert len(code) >= 22 and not code.isdigit()
+
+
+# ------------------------------------------------------------------ users holding several roles
+#
+# Each user below holds two or three roles at different nodes. For every URL of the walk (GET)
+# and every export, what they see of the marked records of the four schools must be no more
+# than the union of what each of their roles alone shows them: the same user is walked with
+# all their bindings, then with each binding alone (the others revoked).
+
+SCHOOLS = ("school_a", "school_a2", "school_b", "school_b2")
+MULTI = {
+    "school_admin+city_trainer": [("school_admin", "school_a"), ("trainer", "city")],
+    "district_hr+city_trainer": [("district_hr", "district_x"), ("trainer", "city")],
+    "counsellor+school_admin": [("counsellor", "school_a"), ("school_admin", "school_a2")],
+    "reviewer+district_hr": [("reviewer", "city"), ("district_hr", "district_y")],
+    "school_admin+district_hr+city_trainer": [("school_admin", "school_a"),
+                                              ("district_hr", "district_y"), ("trainer", "city")],
+}
+MARKER_PARTS = ("T", "N", "CERT", "NOTE", "C", "CN")
+
+
+def markers_for(key: str) -> list[str]:
+    return [f"MK{key[-2:].upper().replace('_', '')}{part}" for part in MARKER_PARTS]
+
+
+ALL_MARKERS = [m for key in SCHOOLS for m in markers_for(key)]
+
+
+@pytest.fixture
+def marked(world):
+    """Records of each of the four schools carrying markers: a teacher (name, number), a
+    certificate, a counsellor and a submitted workload note, an enrolment in a city-wide
+    assignment; a city-wide export job."""
+    tree = world["tree"]
+    course = world["course"]
+    city_hr = staff(StaffRole.Role.CITY_HR, tree["city"])
+    for key in SCHOOLS:
+        t, n, cert_no, note, c, cn = markers_for(key)
+        teacher = TeacherFactory(school=tree[key], name=t, employee_no=n)
+        Certificate.objects.filter(pk=certificate(teacher, "C").pk).update(number=cert_no)
+        hours(teacher, Decimal("12"), date.today())
+        counsellor = workload_builders.counsellor(tree[key], name=c, employee_no=cn)
+        workload_builders.entry(counsellor, note=note, submit=True)
+    assignment = learning.assignment_create(course=course, organisation=tree["city"],
+                                            deadline=date.today() + timedelta(days=20),
+                                            created_by=city_hr)
+    job = hr_services.job_export_create(requester=city_hr, sheet="teachers")
+    hr_services.job_run_export(job_id=job.pk)
+    users = {}
+    for name, bindings in MULTI.items():
+        user = None
+        for role, node in bindings:
+            if role == "counsellor":
+                user = workload_builders.counsellor(tree[node], name=f"{name}教师").user
+                workload_builders.entry(user.teacher, note="兼任者自己的记录", submit=True)
+        user = user or UserFactory()
+        for role, node in bindings:
+            if role != "counsellor":
+                staff_role_grant(user=user, role=role, organisation=tree[node])
+        users[name] = user
+    return {**world, "multi": users, "city_assignment": assignment, "city_job": job}
+
+
+def _seen(client, user, urls) -> dict[str, set[str]]:
+    """Per URL, the markers (and whether a file) the user gets by GET."""
+    seen = {}
+    for path, name, _ns, _module in urls:
+        if path in SKIPPED:
+            continue
+        client.force_login(user)
+        response = client.get(path)
+        found = set()
+        if response.status_code == 200:
+            body = body_of(response)
+            kind = response.get("Content-Type", "")
+            if kind.startswith("application/vnd.openxmlformats"):
+                body += _xlsx_text(body).encode()
+            found = {m for m in ALL_MARKERS if m.encode() in body}
+            if name not in BLANK_FILES and (any(kind.startswith(t) for t in FILE_TYPES)
+                                            or response.get("Content-Disposition")):
+                found.add("a file")
+        seen[path] = found
+    return seen
+
+
+def _xlsx_text(data: bytes) -> str:
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data), read_only=True).active
+    return " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
+
+
+def _exports_seen(user) -> dict[str, set[str]]:
+    from hr.exports import EXPORTS
+    from hr.services import JobError
+
+    seen = {}
+    for sheet in sorted(EXPORTS):
+        try:
+            job = hr_services.job_export_create(requester=user, sheet=sheet)
+        except JobError:
+            seen[sheet] = set()
+            continue
+        hr_services.job_run_export(job_id=job.pk)
+        job.refresh_from_db()
+        assert job.status == Job.Status.DONE, (sheet, job.error)
+        with job.result_file.open("rb") as f:
+            text = _xlsx_text(f.read())
+        seen[sheet] = {m for m in ALL_MARKERS if m in text}
+    return seen
+
+
+def _alone(user, keep, bindings, tree):
+    """Revoke every staff binding of `user` but `keep` (None: keep all)."""
+    from people.services import staff_role_revoke
+
+    for role, node in bindings:
+        if role == "counsellor":
+            continue
+        if keep is None or (role, node) == keep:
+            staff_role_grant(user=user, role=role, organisation=tree[node])
+        else:
+            staff_role_revoke(user=user, role=role, organisation=tree[node])
+
+
+def _fill_multi(world):
+    """The walk's URLs, with assignment and job pointing at the city-wide ones."""
+    urls, unknown = build_urls({**world, "assignment_y": world["city_assignment"],
+                                "job_y": world["city_job"]})
+    assert not unknown
+    return urls
+
+
+MATRIX_COUNTS: dict[str, tuple[int, int]] = {}
+
+
+@pytest.mark.parametrize("name", list(MULTI))
+def test_a_second_role_never_widens_the_first(client, marked, name):
+    tree = marked["tree"]
+    user, bindings = marked["multi"][name], MULTI[name]
+    urls = _fill_multi(marked)
+    together = _seen(client, user, urls)
+    exports_together = _exports_seen(user)
+    alone_union: dict[str, set[str]] = {path: set() for path in together}
+    exports_union: dict[str, set[str]] = {sheet: set() for sheet in exports_together}
+    for binding in bindings:
+        if binding[0] == "counsellor":
+            _alone(user, ("none", "none"), bindings, tree)  # the teacher with no staff role
+        else:
+            _alone(user, binding, bindings, tree)
+        for path, found in _seen(client, user, urls).items():
+            alone_union[path] |= found
+        for sheet, found in _exports_seen(user).items():
+            exports_union[sheet] |= found
+    _alone(user, None, bindings, tree)
+    wider = [f"GET {path}: {sorted(found - alone_union[path])}"
+             for path, found in together.items() if found - alone_union[path]]
+    wider += [f"export {sheet}: {sorted(found - exports_union[sheet])}"
+              for sheet, found in exports_together.items() if found - exports_union[sheet]]
+    MATRIX_COUNTS[name] = (len(together) + len(exports_together), len(together) +
+                           len(exports_together) - len(wider))
+    print(f"\nMATRIX multi-role {name}: attempts {MATRIX_COUNTS[name][0]}, "
+          f"held {MATRIX_COUNTS[name][1]}")
+    assert not wider, f"{name} sees more than its roles alone would:\n" + "\n".join(wider)
+    # Positive control: the walk saw something, or the property would hold vacuously.
+    assert any(together.values()), name

@@ -28,11 +28,12 @@ class Command(BaseCommand):
         parser.add_argument("--status", help="roster: active, expired, revoked or superseded")
         parser.add_argument("--role", help="roster, teachers, hours: only this role code")
         parser.add_argument("--expiring-before", help="roster: expiring before this date (YYYY-MM-DD)")
+        parser.add_argument("--language", help="headers and labels in this language: zh-hans (default) or en")
         parser.add_argument("--term", help="workload: the term, e.g. 2024-autumn (default: the current one)")
         parser.add_argument("--on", help="holding, hours: the figures as they stood on this date "
                                          "(YYYY-MM-DD; default today)")
 
-    def handle(self, *args, kind, org, out, user, **options):
+    def handle(self, *args, kind, org, out, user, language=None, **options):
         params = {key: options[key] for key in ("level", "status", "role", "expiring_before", "term",
                                                 "on")
                   if options.get(key)}
@@ -54,7 +55,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             count = export_run_to_path(user=actor, sheet=kind, path=out, organisation=organisation,
-                                       params=params)
+                                       params=params, language=language)
         except (JobError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(

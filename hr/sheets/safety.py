@@ -1,0 +1,595 @@
+"""Refuse a bad upload before any parser sees it, and say what the file is.
+
+Every check here runs on bytes we read ourselves, with bounded memory, before openpyxl or
+calamine is handed the file:
+
+- size, emptiness, and a name that matches the content (a CSV renamed .xlsx is refused);
+- zip packages (.xlsx, .xlsb, .ods): the directory (entries, duplicate names), each part's
+  inflated size against a limit for its kind (sheets, shared strings, styles, drawings, …) and
+  its compression ratio, then each part inflated by us to prove it is no larger than declared;
+  XML that declares a DOCTYPE or entities; macros recognised by relationship and content type
+  (not by a file name); and the first sheet's rows and columns counted from its XML;
+- OLE2 containers (.xls, and password-protected .xlsx): encryption, VBA storages, and every
+  cell record's position counted from the BIFF stream;
+- text (.csv, .tsv): encoding (UTF-8 with or without BOM, else GB18030, a superset of GBK).
+
+calamine lays a sheet out as a dense grid from its first to its last cell, so one stray cell at
+XFD200000 would ask for billions of cells and abort the process: the counted extent of a sheet
+(rows × columns) is bounded before it is parsed, so a refusal costs a scan, never a parse.
+"""
+
+import re
+import struct
+import zipfile
+import zlib
+from operator import itemgetter
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from defusedxml import ElementTree as SafeET
+from django.conf import settings
+
+from .errors import SheetRefused
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+MB = 1024 * 1024
+KB = 1024
+
+MAX_TOTAL_BYTES = 200 * MB
+MAX_MEMBERS = 1000
+MAX_RATIO = 100
+# Tiny parts (styles, a one-row sheet) compress absurdly well without being bombs.
+RATIO_FLOOR_BYTES = 1 * MB
+# Inflated size allowed per kind of part. A roster's sheet and shared strings are the only
+# parts that grow with its rows; styles, drawings and the rest stay small in real files.
+PART_LIMITS = {
+    "sheet": 50 * MB,
+    "strings": 50 * MB,
+    "styles": 8 * MB,
+    "package": 2 * MB,  # [Content_Types].xml, relationships, workbook, manifest: parsed here
+    "other": 10 * MB,  # drawings, media, themes, comments, printer settings, …
+}
+MAX_MEMBER_BYTES = PART_LIMITS["sheet"]
+# calamine holds the sheet as a dense grid of first-to-last cell: about 32 bytes a cell.
+MAX_CELLS = 4_000_000
+MAX_COLUMNS = 16_384  # Excel's own (XFD)
+HEADER_SEARCH_ROWS = 10
+
+EXCEL_SUFFIXES = (".xlsx", ".xls", ".xlsb", ".ods", ".et")
+TEXT_SUFFIXES = (".csv", ".tsv")
+SUFFIXES = EXCEL_SUFFIXES + TEXT_SUFFIXES
+
+MACRO_CONTENT_TYPES = ("vbaproject", "macroenabled", "macrosheet", "ms-excel.intlmacrosheet")
+MACRO_RELATIONSHIPS = ("/vbaproject", "/xlmacrosheet", "/xlintlmacrosheet", "/vbaprojectsignature")
+UNSAFE_XML_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+def max_bytes() -> int:
+    return getattr(settings, "HR_IMPORT_MAX_BYTES", 20 * MB)
+
+
+def max_rows() -> int:
+    return getattr(settings, "HR_IMPORT_MAX_ROWS", 200_000)
+
+
+@dataclass(frozen=True)
+class SheetFile:
+    """What a checked upload is: its format and, for text, its encoding and delimiter."""
+
+    kind: str  # xlsx, xlsb, ods, xls, csv
+    encoding: str = ""
+    delimiter: str = ","
+
+
+def _refuse_rows(limit: int) -> SheetRefused:
+    return SheetRefused(f"行数超过 {limit} 行上限", f"more than {limit} rows")
+
+
+def refuse_unsafe_xml() -> SheetRefused:
+    return SheetRefused("文件含有不安全或损坏的 XML 内容，未读取", "the file holds unsafe or broken XML: not read")
+
+
+def _too_large() -> SheetRefused:
+    return SheetRefused("文件解压后过大", "the file is too large once uncompressed")
+
+
+def _too_wide(cells: int) -> SheetRefused:
+    return SheetRefused(f"表格范围过大（首末单元格之间超过 {MAX_CELLS:,} 个单元格）",
+                        f"the sheet spans too many cells (more than {MAX_CELLS:,} between its first "
+                        f"and last cell; {cells:,} found)")
+
+
+def _macros() -> SheetRefused:
+    return SheetRefused("含宏的工作簿（.xlsm）不予接收，请另存为 .xlsx",
+                        "macro-enabled workbooks (.xlsm) are refused: save as .xlsx")
+
+
+def _password() -> SheetRefused:
+    return SheetRefused("文件设有密码，请取消密码后另存为 .xlsx 再上传",
+                        "the file is password-protected: remove the password and save as .xlsx")
+
+
+def check_file(path: str | Path, name: str | None = None) -> SheetFile:
+    """Refuse, before any parser runs, a file that is not a plain, sane workbook or CSV.
+
+    `name` is the file's name as uploaded (its suffix says what the user meant it to be);
+    without it the path's own suffix is used.
+    """
+    path = Path(path)
+    suffix = Path(name or path.name).suffix.lower()
+    size = path.stat().st_size
+    if size == 0:
+        raise SheetRefused("文件是空的", "the file is empty")
+    if size > max_bytes():
+        raise SheetRefused(f"文件超过 {max_bytes() // MB} MB 上限",
+                           f"the file is larger than the {max_bytes() // MB} MB limit")
+    if suffix not in SUFFIXES:
+        raise SheetRefused("只接收 .xlsx、.xls、.xlsb、.ods、.et、.csv 或 .tsv 文件",
+                           "only .xlsx, .xls, .xlsb, .ods, .et, .csv and .tsv files are read")
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if suffix in TEXT_SUFFIXES:
+        if head == OLE2_MAGIC or head.startswith(ZIP_MAGIC):
+            raise SheetRefused("这是 Excel 文件而不是 CSV，请使用正确的扩展名（.xlsx 或 .xls）",
+                               "this is an Excel workbook, not a CSV: give it its own extension")
+        return _check_text(path, "\t" if suffix == ".tsv" else ",")
+    if head == OLE2_MAGIC:
+        return _check_ole2(path)
+    if not head.startswith(ZIP_MAGIC) or not zipfile.is_zipfile(path):
+        raise SheetRefused("不是 Excel .xlsx 文件（例如改了扩展名的 CSV）",
+                           "not an Excel .xlsx file (for example a CSV renamed .xlsx)")
+    return _check_package(path)
+
+
+# ---------------------------------------------------------------- text
+
+def detect_encoding(path: Path) -> str:
+    """utf-8-sig for UTF-8 (with or without a byte-order mark), else gb18030 (a superset of GBK)."""
+    decoder = __import__("codecs").getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        try:
+            while chunk := handle.read(MB):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return "utf-8-sig"
+        except UnicodeDecodeError:
+            return "gb18030"
+
+
+def _check_text(path: Path, delimiter: str) -> SheetFile:
+    encoding = detect_encoding(path)
+    lines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(MB):
+            if b"\0" in chunk:
+                raise SheetRefused("不是文本 CSV 文件", "not a text CSV file")
+            lines += chunk.count(b"\n")
+    # Quoted line breaks only make this count higher; the exact limit is kept while reading.
+    if lines > max_rows() + HEADER_SEARCH_ROWS + 1:
+        raise _refuse_rows(max_rows())
+    with path.open("r", encoding=encoding, errors="replace") as handle:
+        first = handle.readline()
+    if delimiter == "," and "\t" in first and "," not in first:
+        delimiter = "\t"  # "CSV" saved by Excel as Unicode text is tab-separated
+    return SheetFile("csv", encoding=encoding, delimiter=delimiter)
+
+
+# ---------------------------------------------------------------- zip packages
+
+def part_kind(name: str) -> str:
+    """Which limit a package part falls under, by where the format keeps it."""
+    lower = name.lower()
+    base = PurePosixPath(lower).name
+    if lower.startswith(("xl/worksheets/", "xl/chartsheets/", "xl/macrosheets/")) or lower == "content.xml":
+        return "sheet"
+    if base in ("sharedstrings.xml", "sharedstrings.bin"):
+        return "strings"
+    if base in ("styles.xml", "styles.bin"):
+        return "styles"
+    if (lower.endswith(".rels") or lower in ("[content_types].xml", "xl/workbook.xml", "xl/workbook.bin",
+                                              "meta-inf/manifest.xml", "mimetype")):
+        return "package"
+    return "other"
+
+
+def inflate(path: Path, info: zipfile.ZipInfo, limit: int, chunk: int = MB):
+    """Yield the inflated bytes of one member, read by us from its raw data.
+
+    Stops with a refusal as soon as more comes out than the directory declared (or than
+    `limit`): a part that lies about its size is never inflated past the lie.
+    """
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise SheetRefused("文件使用了不支持的压缩方式", "the file uses an unsupported compression method")
+    if info.flag_bits & 0x1:
+        raise _password()
+    allowed = min(info.file_size, limit)
+    with path.open("rb") as handle:
+        handle.seek(info.header_offset)
+        header = handle.read(30)
+        if len(header) != 30 or header[:4] != ZIP_MAGIC:
+            raise SheetRefused("文件已损坏，无法打开", "the file is damaged")
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        handle.seek(info.header_offset + 30 + name_len + extra_len)
+        remaining = info.compress_size
+        inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        produced = 0
+        crc = 0
+        while remaining > 0 or (inflater is not None and inflater.unconsumed_tail):
+            if inflater is not None and inflater.unconsumed_tail:
+                raw = inflater.unconsumed_tail
+            else:
+                raw = handle.read(min(chunk, remaining))
+                if not raw:
+                    raise SheetRefused("文件已损坏，无法打开", "the file is damaged")
+                remaining -= len(raw)
+            out = inflater.decompress(raw, chunk) if inflater is not None else raw
+            produced += len(out)
+            if produced > allowed:
+                raise _too_large() if produced > limit else SheetRefused(
+                    "文件已损坏（条目大小与目录不符）", "the file is damaged: an entry is larger than declared")
+            crc = zlib.crc32(out, crc)
+            if out:
+                yield out
+            if inflater is not None and inflater.eof:
+                break
+    if produced != info.file_size or crc != info.CRC:
+        raise SheetRefused("文件已损坏，无法打开", "the file is damaged")
+
+
+def read_part(path: Path, info: zipfile.ZipInfo) -> bytes:
+    """A small package part (content types, relationships, workbook), inflated and checked."""
+    data = b"".join(inflate(path, info, PART_LIMITS["package"]))
+    if any(marker in data for marker in UNSAFE_XML_MARKERS):
+        raise refuse_unsafe_xml()
+    return data
+
+
+def _xml(data: bytes):
+    try:
+        return SafeET.fromstring(data)
+    except Exception:  # defusedxml's refusals and plain syntax errors alike
+        raise refuse_unsafe_xml() from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _check_package(path: Path) -> SheetFile:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise SheetRefused("文件已损坏，无法打开", "the file is damaged") from None
+    if len(members) > MAX_MEMBERS:
+        raise SheetRefused("文件结构异常（条目过多）", "abnormal file: too many entries")
+    by_name: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for member in members:
+        key = member.filename.lower()
+        if key in by_name:
+            raise SheetRefused("文件结构异常（条目重名）", "abnormal file: two entries share a name")
+        by_name[key] = member
+        total += member.file_size
+        limit = PART_LIMITS[part_kind(member.filename)]
+        if member.file_size > limit:
+            raise _too_large()
+        if (member.file_size > RATIO_FLOOR_BYTES
+                and member.file_size > MAX_RATIO * max(member.compress_size, 1)):
+            raise SheetRefused("文件压缩比异常", "abnormal compression ratio")
+    if total > MAX_TOTAL_BYTES:
+        raise _too_large()
+
+    if "mimetype" in by_name and "content.xml" in by_name:
+        mimetype = b"".join(inflate(path, by_name["mimetype"], 256)).strip()
+        if mimetype != b"application/vnd.oasis.opendocument.spreadsheet":
+            raise SheetRefused("不是电子表格文件", "not a spreadsheet file")
+        if any(name.startswith(("basic/", "scripts/")) for name in by_name):
+            raise _macros()
+        _scan_parts(path, members, sheet="content.xml", scanner=OdsScanner())
+        return SheetFile("ods")
+
+    if "[content_types].xml" not in by_name or not any(n.startswith("xl/") for n in by_name):
+        raise SheetRefused("不是 Excel .xlsx 文件", "not an Excel .xlsx file")
+    content_types = read_part(path, by_name["[content_types].xml"])
+    types = _xml(content_types)
+    for element in types:
+        if any(marker in (element.get("ContentType") or "").lower() for marker in MACRO_CONTENT_TYPES):
+            raise _macros()
+    if any(PurePosixPath(n).name.startswith("vbaproject") for n in by_name):
+        raise _macros()
+    relationships = {}
+    for key, member in by_name.items():
+        if key.endswith(".rels"):
+            rels = _xml(read_part(path, member))
+            for rel in rels:
+                if any((rel.get("Type") or "").lower().endswith(m) for m in MACRO_RELATIONSHIPS):
+                    raise _macros()
+            relationships[key] = {rel.get("Id"): rel.get("Target") for rel in rels}
+
+    binary = "xl/workbook.bin" in by_name
+    if binary:
+        # No sheet scanner for BIFF12 records yet: .xlsb is refused rather than read unbounded.
+        raise SheetRefused("暂不接收 .xlsb 文件，请另存为 .xlsx", ".xlsb files are not read yet: save as .xlsx")
+    if "xl/workbook.xml" not in by_name:
+        raise SheetRefused("不是 Excel .xlsx 文件", "not an Excel .xlsx file")
+    workbook = _xml(read_part(path, by_name["xl/workbook.xml"]))
+    first = _first_sheet(workbook, relationships.get("xl/_rels/workbook.xml.rels", {}))
+    if first is None or first.lower() not in by_name:
+        raise SheetRefused("工作簿中没有工作表", "the workbook has no worksheet")
+    _scan_parts(path, members, sheet=first.lower(), scanner=XlsxScanner())
+    return SheetFile("xlsx")
+
+
+def _first_sheet(workbook, rels: dict[str, str]) -> str | None:
+    """The part of the workbook's first sheet (the one calamine reads as sheet 0)."""
+    for element in workbook.iter():
+        if _local(element.tag) == "sheet":
+            rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
+            target = rels.get(rid)
+            if not target:
+                return None
+            target = target.lstrip("/")
+            return target if target.startswith("xl/") else f"xl/{target}"
+    return None
+
+
+def _scan_parts(path: Path, members, *, sheet: str, scanner) -> None:
+    """Inflate every part ourselves (sizes proven), refuse DTDs in XML, and count the sheet."""
+    for member in members:
+        key = member.filename.lower()
+        limit = PART_LIMITS[part_kind(member.filename)]
+        is_xml = key.endswith((".xml", ".rels", ".vml"))
+        first = True
+        for chunk in inflate(path, member, limit):
+            if is_xml and first:
+                # A document type declaration can only stand in the prolog, before the root
+                # element: the first chunk holds it. (calamine's XML reader expands no entities
+                # in any case; this keeps DTDs away from every parser, ours included.)
+                if any(marker in chunk[:64 * KB] for marker in UNSAFE_XML_MARKERS):
+                    raise refuse_unsafe_xml()
+            first = False
+            if key == sheet:
+                scanner.feed(chunk)
+        if key == sheet:
+            scanner.close()
+
+
+class XlsxScanner:
+    """Counts a worksheet's rows and the extent of its cells from its XML, with regular
+    expressions over streamed chunks: no tree, no cell values, memory flat.
+
+    A row counts when it has at least one cell element that is not empty (`<c r="A1" s="2"/>`
+    carries only a style, which calamine skips). A cell's place is its `r` reference or, without
+    one, the next column of its row, as calamine places it.
+    """
+
+    ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s>/])([^>]*)>")
+    CELL_REF = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,8})"')
+    TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s>/])([^>]*)>")
+    REF = re.compile(rb"\br=\"([A-Z]{0,4})([0-9]{0,8})\"")
+    MAX_CARRY = 8 * MB
+
+    def __init__(self, limit: int | None = None):
+        self.limit = max_rows() if limit is None else limit
+        self.carry = b""
+        self.rows = 0
+        self.max_row = 0
+        self.max_col = 0
+        self.row = 0  # the current row (1-based) and the last column placed in it
+        self.col = 0
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.carry + chunk
+        cut = data.rfind(b"<")
+        if cut < 0:
+            self.carry = data
+        else:
+            self.carry, data = data[cut:], data[:cut]
+        if len(self.carry) > self.MAX_CARRY:
+            raise refuse_unsafe_xml()
+        if data:
+            self._scan(data)
+
+    def close(self) -> None:
+        if self.carry:
+            self._scan(self.carry + b" ")
+            self.carry = b""
+        self._check(final=True)
+
+    def _scan(self, data: bytes) -> None:
+        refs = self.CELL_REF.findall(data)
+        if (len(refs) == data.count(b"<c ") and b"<c>" not in data
+                and b":c " not in data and b":row" not in data):
+            # Every cell opens with its reference, unprefixed (Excel, WPS, openpyxl, xlsxwriter):
+            # counted with C-speed scans. Self-closing cells and rows only make the counts higher.
+            rows = data.count(b"<row ") + data.count(b"<row>")
+            if self.rows + rows > self.limit + HEADER_SEARCH_ROWS:
+                rows = len([m for m in self.ROW.findall(data) if not m.endswith(b"/")])
+            self.rows += rows
+            if refs:
+                self.max_row = max(self.max_row, max(map(int, map(itemgetter(1), refs))))
+                self.max_col = max(self.max_col, max(map(_column, set(map(itemgetter(0), refs)))))
+                self.row, self.col = int(refs[-1][1]), _column(refs[-1][0])
+        else:
+            for tag, attrs in self.TAG.findall(data):
+                empty = attrs.endswith(b"/")
+                ref = self.REF.search(attrs)
+                if tag == b"row":
+                    self.row = int(ref.group(2)) if ref and ref.group(2) else self.row + 1
+                    self.col = 0
+                    if not empty:
+                        self.rows += 1
+                    continue
+                if ref and ref.group(1):
+                    self.col = _column(ref.group(1))
+                    if ref.group(2):
+                        self.row = int(ref.group(2))
+                else:
+                    self.col += 1
+                if not empty:
+                    self.max_row = max(self.max_row, self.row)
+                    self.max_col = max(self.max_col, self.col)
+                if self.rows > self.limit + HEADER_SEARCH_ROWS:
+                    break
+        self._check()
+
+    def _check(self, final: bool = False) -> None:
+        if self.rows > self.limit + HEADER_SEARCH_ROWS or self.max_row > 2 * self.limit + HEADER_SEARCH_ROWS:
+            raise _refuse_rows(self.limit)
+        if self.max_col > MAX_COLUMNS:
+            raise _too_wide(self.max_row * self.max_col)
+        if self.max_row * self.max_col > MAX_CELLS:
+            raise _too_wide(self.max_row * self.max_col)
+
+
+def _column(letters: bytes) -> int:
+    number = 0
+    for byte in letters:
+        number = number * 26 + byte - 64
+    return number
+
+
+class OdsScanner:
+    """Counts the rows and columns an OpenDocument sheet expands to, repeats included.
+
+    `table:number-rows-repeated` and `number-columns-repeated` let a few bytes stand for a
+    million cells; a repeat counts only when it repeats a cell with a value (LibreOffice pads
+    every sheet with empty repeated rows and columns, which calamine does not expand).
+    """
+
+    ROW = re.compile(rb"<table:table-row\b([^>]*?)(/?)>(.*?)(?:</table:table-row>|(?=<table:table-row\b))",
+                     re.S)
+    CELL = re.compile(rb"<table:(?:covered-)?table-cell\b([^>]*?)(/?)>")
+    REPEAT_ROWS = re.compile(rb'number-rows-repeated="(\d{1,9})"')
+    REPEAT_COLS = re.compile(rb'number-columns-repeated="(\d{1,9})"')
+    MAX_CARRY = 8 * MB
+
+    def __init__(self, limit: int | None = None):
+        self.limit = max_rows() if limit is None else limit
+        self.carry = b""
+        self.rows = 0  # rows holding a value, repeats included
+        self.position = 0  # rows passed so far, empty ones too (they move later rows down)
+        self.max_row = 0
+        self.max_col = 0
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.carry + chunk
+        cut = data.rfind(b"</table:table-row>")
+        if cut < 0:
+            self.carry = data
+        else:
+            cut += len(b"</table:table-row>")
+            self.carry, data = data[cut:], data[:cut]
+            self._scan(data)
+        if len(self.carry) > self.MAX_CARRY:
+            raise _too_large()
+
+    def close(self) -> None:
+        if self.carry:
+            self._scan(self.carry)
+            self.carry = b""
+
+    def _scan(self, data: bytes) -> None:
+        # Every table of the file is read when calamine opens it: their rows are counted as
+        # one run, which can only overstate the extent.
+        for attrs, empty, body in self.ROW.findall(data):
+            repeat = self.REPEAT_ROWS.search(attrs)
+            repeat = int(repeat.group(1)) if repeat else 1
+            width = last_valued = 0
+            if not empty:
+                for cell_attrs, cell_empty in self.CELL.findall(body):
+                    cols = self.REPEAT_COLS.search(cell_attrs)
+                    width += int(cols.group(1)) if cols else 1
+                    if b"value-type" in cell_attrs or not cell_empty:
+                        last_valued = width
+            self.position += repeat
+            if last_valued:
+                self.rows += repeat
+                self.max_row = self.position
+                self.max_col = max(self.max_col, last_valued)
+            if self.rows > self.limit + HEADER_SEARCH_ROWS or self.max_row > 2 * self.limit + HEADER_SEARCH_ROWS:
+                raise _refuse_rows(self.limit)
+            if self.max_col > MAX_COLUMNS or self.max_row * self.max_col > MAX_CELLS:
+                raise _too_wide(self.max_row * self.max_col)
+
+
+# ---------------------------------------------------------------- OLE2 (.xls)
+
+BIFF_BOF, BIFF_EOF, BIFF_FILEPASS = 0x0809, 0x000A, 0x002F
+BIFF_CELLS = {0x0006, 0x00FD, 0x0203, 0x027E, 0x0205, 0x0204, 0x00D6, 0x0201}
+BIFF_MULTI = {0x00BD, 0x00BE}  # MULRK, MULBLANK: row, first column, …, last column
+
+
+def _check_ole2(path: Path) -> SheetFile:
+    import olefile
+
+    with path.open("rb") as handle:
+        if ENCRYPTED_STREAM in handle.read():
+            # Both old .xls files and password-protected .xlsx files are OLE2 containers;
+            # an encrypted workbook carries an "EncryptedPackage" stream.
+            raise _password()
+    damaged = SheetRefused("文件不是有效的 .xls 工作簿（可能已损坏）", "not a valid .xls workbook (damaged?)")
+    try:
+        ole = olefile.OleFileIO(str(path))
+    except Exception:
+        raise damaged from None
+    try:
+        entries = ["/".join(e).lower() for e in ole.listdir(streams=True, storages=True)]
+        if any(e.startswith(("_vba_project_cur", "macros", "_vba_project")) for e in entries):
+            raise _macros()
+        stream = "workbook" if "workbook" in entries else "book" if "book" in entries else None
+        if stream is None:
+            raise damaged
+        if ole.get_size(stream) > max_bytes() * 2:
+            raise _too_large()
+        data = ole.openstream(stream).read()
+    except SheetRefused:
+        raise
+    except Exception:
+        raise damaged from None
+    finally:
+        ole.close()
+    _scan_biff(data)
+    return SheetFile("xls")
+
+
+def _scan_biff(data: bytes) -> None:
+    """Count every cell record's row and column, per sheet, from the BIFF record stream."""
+    offset, size = 0, len(data)
+    unpack = struct.unpack_from
+    total = 0
+    max_row = max_col = -1
+    while offset + 4 <= size:
+        kind, length = unpack("<HH", data, offset)
+        body = offset + 4
+        offset = body + length
+        if kind in BIFF_CELLS:
+            if length >= 4:
+                row, col = unpack("<HH", data, body)
+                if row > max_row:
+                    max_row = row
+                if col > max_col:
+                    max_col = col
+        elif kind in BIFF_MULTI:
+            if length >= 6:
+                row = unpack("<H", data, body)[0]
+                last = unpack("<H", data, body + length - 2)[0]
+                max_row = max(max_row, row)
+                max_col = max(max_col, last)
+        elif kind == BIFF_BOF:
+            max_row = max_col = -1
+        elif kind == BIFF_EOF:
+            if max_row >= 0:
+                total += (max_row + 1) * (max_col + 1)
+                if total > MAX_CELLS:
+                    raise _too_wide(total)
+            max_row = max_col = -1
+        elif kind == BIFF_FILEPASS:
+            raise _password()
+    if max_row >= 0:
+        total += (max_row + 1) * (max_col + 1)
+    if total > MAX_CELLS:
+        raise _too_wide(total)

@@ -1,0 +1,99 @@
+"""Which staff roles grant each purpose: the one table of who may see what.
+
+A staff binding is (user, role, subtree). What a page, export or job may show is the subtree
+of the bindings whose role grants *that* purpose; a user's other roles never widen it. Every
+scoped read (`people.selectors.organisation_scope` and its kin), every staff view, viewset,
+form, export, job and command names one purpose from this table as its `roles=`.
+
+A Purpose iterates over its roles, so it is passed as it is: `organisation_scope(user,
+roles=purposes.HR_DESK)`. A job keeps the key of the purpose it was asked under.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import StaffRole
+
+Role = StaffRole.Role
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """A reason to look at records, and the roles that grant it."""
+
+    key: str
+    label: str
+    roles: tuple[str, ...]
+
+    def __iter__(self):
+        return iter(self.roles)
+
+    def __contains__(self, role) -> bool:
+        return role in self.roles
+
+    def __len__(self) -> int:
+        return len(self.roles)
+
+
+SCHOOL_ADMIN = (Role.SCHOOL_ADMIN,)
+HR = (Role.DISTRICT_HR, Role.CITY_HR)
+ADMIN = (Role.SCHOOL_ADMIN, Role.DISTRICT_HR, Role.CITY_HR)
+ANY = tuple(Role.values)
+
+# Trainers and reviewers write and review content through Wagtail's page permissions: no
+# purpose here shows them people.
+TEACHER_ADMIN = Purpose("teacher_admin", _("Teacher and organisation records in the admin"), ADMIN)
+LEARNING_RECORDS = Purpose("learning_records", _("Enrolments and course completions in the admin"),
+                           ADMIN)
+ASSIGNMENTS = Purpose("assignments", _("Assigned training: assigning, progress and completion"),
+                      ADMIN)
+DASHBOARD = Purpose("dashboard", _("Dashboard: holding, completion, expiry and hours panels"), ADMIN)
+CERTIFICATE_ROSTER = Purpose("certificate_roster",
+                             _("Certificates, teachers' records and holding rates"), ADMIN)
+CERTIFICATE_REVIEW = Purpose("certificate_review",
+                             _("Applications, issuing, revoking and hour corrections"), HR)
+WORKLOAD_APPROVAL = Purpose("workload_approval", _("Approving counsellors' workload"), SCHOOL_ADMIN)
+WORKLOAD_REPORT = Purpose("workload_report", _("Workload term reports"), ADMIN)
+HR_DESK = Purpose("hr_desk", _("HR desk: exports, jobs and templates"), ADMIN)
+HR_IMPORT = Purpose("hr_import", _("HR desk: imports"), HR)
+AUDIT_LOG = Purpose("audit_log", _("The audit log"), HR)
+PRIVACY = Purpose("privacy", _("A teacher's personal data: export and erasure"), HR)
+TWO_STEP = Purpose("two_step", _("Roles that must use two-step verification"), ADMIN)
+ORGANISATION_TREE = Purpose("organisation_tree",
+                            _("Adding, moving and removing organisations"), HR)
+STAFF_ROLES = Purpose("staff_roles", _("Staff roles: who holds which role where"), HR)
+GRANT_ANY_ROLE = Purpose("grant_any_role", _("Granting and revoking any staff role"),
+                         (Role.CITY_HR,))
+GRANT_SCHOOL_ADMIN = Purpose("grant_school_admin",
+                             _("Granting and revoking school admins of the district's schools"),
+                             (Role.DISTRICT_HR,))
+STAFFING_RULES = Purpose("staffing_rules", _("Counsellor staffing rules: reading"), HR)
+STAFFING_RULES_EDIT = Purpose("staffing_rules_edit", _("Counsellor staffing rules: editing"),
+                              (Role.CITY_HR,))
+RECORDS_INTEGRITY = Purpose("records_integrity",
+                            _("Alerts of records changed behind the services' back"),
+                            (Role.CITY_HR,))
+# Organisers see the teachers signed up for their events (trainers organise events too).
+EVENT_ORGANISING = Purpose("event_organising",
+                           _("Organising events: sign-ups, QR codes, attendance and closing"),
+                           (Role.TRAINER, *ADMIN))
+DECLARATION_CHECK = Purpose("declaration_check", _("Checking declared hours at the school"),
+                            SCHOOL_ADMIN)
+DECLARATION_DECISION = Purpose("declaration_decision",
+                               _("Approving or returning declared hours"), HR)
+OUTSIDE_CREDENTIALS = Purpose("outside_credentials", _("Recording outside credentials"), HR)
+PARENT_REACH = Purpose("parent_reach", _("Parent schools per school"), ADMIN)
+STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
+
+PURPOSES: dict[str, Purpose] = {p.key: p for p in (
+    TEACHER_ADMIN, LEARNING_RECORDS, ASSIGNMENTS, DASHBOARD, CERTIFICATE_ROSTER,
+    CERTIFICATE_REVIEW, WORKLOAD_APPROVAL, WORKLOAD_REPORT, HR_DESK, HR_IMPORT, AUDIT_LOG,
+    PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_SCHOOL_ADMIN,
+    STAFFING_RULES, STAFFING_RULES_EDIT, RECORDS_INTEGRITY, STAFF_MENU,
+)}
+
+
+def purpose_get(key: str) -> Purpose | None:
+    """The purpose with this key (as a job keeps it), or None."""
+    return PURPOSES.get(key)

@@ -1,6 +1,5 @@
 """Pages of declared hours: the teacher declares and follows status; staff work their queue."""
 
-from datetime import date
 
 from django import forms
 from django.contrib import messages
@@ -13,13 +12,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from courses.models import Category
+from people import purposes
 from people.access import staff_required
 from people.selectors import teacher_for_user
 
 from . import declarations as services
 from .models import DeclarationEvidence, HourDeclaration
 
-REVIEW_ROLES = (*services.CHECK_ROLES, *services.DECIDE_ROLES)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -95,13 +94,13 @@ def evidence_download(request, pk: int):
     return response
 
 
-@staff_required(REVIEW_ROLES)
+@staff_required(purposes.DECLARATION_REVIEW)
 def declaration_queue(request):
     return render(request, "certification/declaration_queue.html",
                   {"declarations": services.declaration_queue(user=request.user)})
 
 
-@staff_required(REVIEW_ROLES)
+@staff_required(purposes.DECLARATION_REVIEW)
 @require_POST
 def declaration_decide(request, pk: int):
     declaration = get_object_or_404(HourDeclaration, pk=pk)

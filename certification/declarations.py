@@ -196,7 +196,7 @@ def declaration_queue(*, user) -> QuerySet[HourDeclaration]:
 def declaration_visible_to_staff(*, user, declaration: HourDeclaration) -> bool:
     """Staff who check or decide for the teacher's school may see the declaration's evidence."""
     return user_is_staff_in_scope(user, declaration.teacher.school,
-                                  roles=(*CHECK_ROLES, *DECIDE_ROLES))
+                                  roles=purposes.DECLARATION_REVIEW)
 
 
 # --- Outside credentials recorded by HR ----------------------------------------------------

@@ -11,12 +11,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from people import purposes
 from people.models import AuditEntry, Teacher
 from people.selectors import organisation_scope, teacher_for_user, user_is_staff_in_scope
 from people.services import audit_record
 
 from . import signals
-from .models import EVENT_ORGANISER_ROLES, EventClosure, EventPage, EventSignup
+from .models import EventClosure, EventPage, EventSignup
 
 # A QR code is good for this long after it is drawn; the organiser's page draws a new one
 # every QR_REFRESH_SECONDS, so a photo sent to a friend is stale before it can be used.
@@ -75,12 +76,12 @@ def event_is_closed(event: EventPage) -> bool:
 def event_may_manage(*, user, event: EventPage) -> bool:
     """Staff of the organiser's subtree (organiser roles) manage an event's attendance."""
     return bool(event.organiser_id) and user_is_staff_in_scope(
-        user, event.organiser, roles=EVENT_ORGANISER_ROLES)
+        user, event.organiser, roles=purposes.EVENT_ORGANISING)
 
 
 def event_list_for_staff(*, user):
     """Events organised within the user's organiser scope, latest first."""
-    scope = organisation_scope(user, roles=EVENT_ORGANISER_ROLES)
+    scope = organisation_scope(user, roles=purposes.EVENT_ORGANISING)
     return (EventPage.objects.filter(organiser__in=scope).select_related("organiser")
             .order_by("-starts_at"))
 

@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from people import purposes
 from people.access import staff_required
 from people.selectors import teacher_for_user
 
 from . import event_services as services
-from .models import EVENT_ORGANISER_ROLES, EventPage, EventSignup
+from .models import EventPage, EventSignup
 
 
 def _errors(error) -> str:
@@ -90,13 +91,13 @@ def _managed(request, event_id: int) -> EventPage:
     return event
 
 
-@staff_required(EVENT_ORGANISER_ROLES)
+@staff_required(purposes.EVENT_ORGANISING)
 def event_manage_list(request):
     return render(request, "courses/event_manage_list.html",
                   {"events": services.event_list_for_staff(user=request.user)})
 
 
-@staff_required(EVENT_ORGANISER_ROLES)
+@staff_required(purposes.EVENT_ORGANISING)
 def event_manage(request, event_id: int):
     event = _managed(request, event_id)
     return render(request, "courses/event_manage.html", {
@@ -115,7 +116,7 @@ def _qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=6, dark="#000", light="#fff")
 
 
-@staff_required(EVENT_ORGANISER_ROLES)
+@staff_required(purposes.EVENT_ORGANISING)
 def event_qr(request, event_id: int):
     """The codes for the room's screen; the page reloads itself before a code expires."""
     event = _managed(request, event_id)
@@ -136,7 +137,7 @@ def _parse_time(event: EventPage, value: str):
     return timezone.make_aware(datetime.combine(day, clock))
 
 
-@staff_required(EVENT_ORGANISER_ROLES)
+@staff_required(purposes.EVENT_ORGANISING)
 @require_POST
 def event_mark(request, event_id: int, signup_id: int):
     event = _managed(request, event_id)
@@ -155,7 +156,7 @@ def event_mark(request, event_id: int, signup_id: int):
     return redirect("courses:event_manage", event.pk)
 
 
-@staff_required(EVENT_ORGANISER_ROLES)
+@staff_required(purposes.EVENT_ORGANISING)
 @require_POST
 def event_close(request, event_id: int):
     event = _managed(request, event_id)

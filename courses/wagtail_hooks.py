@@ -28,9 +28,8 @@ def register_assigned_training_menu_item():
 
 class OrganisedEventsMenuItem(MenuItem):
     def is_shown(self, request):
-        from .models import EVENT_ORGANISER_ROLES
 
-        return user_has_staff_role(request.user, roles=EVENT_ORGANISER_ROLES)
+        return user_has_staff_role(request.user, roles=purposes.EVENT_ORGANISING)
 
 
 @hooks.register("register_admin_menu_item")

@@ -21,7 +21,6 @@ from people import purposes
 from people.models import Teacher
 from people.selectors import teacher_list_in_scope, user_has_staff_role
 
-from courses.models import EVENT_ORGANISER_ROLES
 
 from . import credential_sheets, event_sheets, privacy
 
@@ -234,7 +233,7 @@ def _event_managed(request, event_id: int):
     return event
 
 
-@staff_required(EVENT_ORGANISER_ROLES)
+@staff_required(purposes.EVENT_ORGANISING)
 def event_attendance_export(request, event_id: int):
     """The event's sign-ups and attendance as an .xlsx file."""
     event = _event_managed(request, event_id)
@@ -248,7 +247,7 @@ def event_attendance_export(request, event_id: int):
     return response
 
 
-@staff_required(EVENT_ORGANISER_ROLES)
+@staff_required(purposes.EVENT_ORGANISING)
 def event_attendance_import(request, event_id: int):
     """Upload 工号, 签到, 签退 for the event: all rows are checked before any is written."""
     event = _event_managed(request, event_id)

@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 from django.utils import timezone
 
-from courses.signals import course_completed, live_attended, quiz_passed
+from courses.signals import course_completed, event_attended, live_attended, quiz_passed
 from people.selectors import teacher_for_user
 
 from .models import TrainingEntry
@@ -31,6 +31,14 @@ def credit_live_attendance(sender, *, user, session, hours, attended_at, attenda
     training_entry_record(
         teacher=teacher, hours=hours, date=timezone.localdate(attended_at), title=session.title,
         source=TrainingEntry.Source.LIVE_ATTENDANCE, reference=f"live-attendance:{attendance.pk}")
+
+
+@receiver(event_attended, dispatch_uid="certification.event_attended")
+def credit_event_attendance(sender, *, teacher, event, hours, attended_on, signup, **kw):
+    """Credit a closed event's hours once per attendance (closing again credits nothing)."""
+    training_entry_record(
+        teacher=teacher, hours=hours, date=attended_on, title=event.title,
+        source=TrainingEntry.Source.OFFLINE, reference=f"event-attendance:{signup.pk}")
 
 
 @receiver(quiz_passed, dispatch_uid="certification.quiz_passed")

@@ -1,12 +1,20 @@
 from django.urls import path
 
-from . import views
+from . import declaration_views, reach_views, views
 from .workload.urls import urlpatterns as workload_urlpatterns
 
 app_name = "certification"
 
 urlpatterns: list = [
     path("certificates/", views.my_certificates, name="my_certificates"),
+    path("certificates/parent-reach/", reach_views.parent_reach, name="parent_reach"),
+    path("hours/declarations/", declaration_views.my_declarations, name="my_declarations"),
+    path("hours/declarations/<int:pk>/resubmit/", declaration_views.declaration_resubmit,
+         name="declaration_resubmit"),
+    path("hours/evidence/<int:pk>/", declaration_views.evidence_download, name="evidence_download"),
+    path("hours/declarations/queue/", declaration_views.declaration_queue, name="declaration_queue"),
+    path("hours/declarations/<int:pk>/decide/", declaration_views.declaration_decide,
+         name="declaration_decide"),
     path("certificates/apply/", views.apply, name="apply"),
     path("certificates/<str:code>/pdf/", views.certificate_download, name="certificate_pdf"),
     path("certificates/<int:pk>/revoke/", views.certificate_revoke, name="certificate_revoke"),

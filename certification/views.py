@@ -120,6 +120,7 @@ def teacher_record(request, pk: int):
         "levels": _level_summaries(teacher, today),
         "cycle": selectors.cycle_status(teacher, on=today),
         "entries": selectors.training_entry_list(teacher)[:100],
+        "credentials": teacher.credentials.select_related("credential__level").order_by("obtained_on"),
         "can_revoke": can_revoke, "revoke_form": RevokeForm(),
         "correction_form": CorrectionForm(initial={"date": today}),
     })

@@ -18,7 +18,7 @@ from people.viewsets import HistoryViewSetMixin, ScopedViewSetMixin
 
 from .models import (
     Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy, HoldingTarget,
-    NewTeacherPeriod, RecognisedCredential, RoleRequirement,
+    NewTeacherPeriod, RecognisedCredential, RoleRequirement, TeacherCredential,
 )
 
 # The rule viewsets rely on model permissions: the City HR group holds add/change/delete on
@@ -75,6 +75,50 @@ class RecognisedCredentialViewSet(ModelViewSet):
     list_display = ["name", "level"]
     form_fields = ["name", "level"]
     copy_view_enabled = False
+
+
+class TeacherCredentialForm(WagtailAdminModelForm):
+    """Teachers only from the editor's HR scope; evidence judged by its content (PDF/JPEG/PNG,
+    at most 10 MB), as declared hours' evidence is."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from people import purposes
+        from people.selectors import teacher_list_in_scope
+
+        if "teacher" in self.fields:
+            self.fields["teacher"].queryset = teacher_list_in_scope(
+                self.for_user, roles=purposes.OUTSIDE_CREDENTIALS).order_by("employee_no")
+
+    def clean_evidence(self):
+        from django.core.exceptions import ValidationError
+
+        from .declarations import _checked_files
+
+        upload = self.cleaned_data.get("evidence")
+        if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            try:
+                _checked_files([upload])
+            except ValidationError as error:
+                raise ValidationError(error.messages)
+        return upload
+
+
+class TeacherCredentialViewSet(ScopedViewSetMixin, ModelViewSet):
+    model = TeacherCredential
+    scope_field = "teacher__school"
+    scope_roles = purposes.OUTSIDE_CREDENTIALS
+    icon = "doc-full"
+    menu_label = _("Outside credentials")
+    list_display = ["teacher", "credential", "issuer", "obtained_on", "expires_on"]
+    search_fields = ["teacher__name", "teacher__employee_no", "credential__name"]
+    form_fields = ["teacher", "credential", "issuer", "obtained_on", "expires_on", "evidence"]
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        from django.forms import modelform_factory
+
+        return modelform_factory(self.model, form=TeacherCredentialForm, fields=self.form_fields)
 
 
 class CyclePolicyViewSet(ModelViewSet):
@@ -234,6 +278,7 @@ class CertificationViewSetGroup(ModelViewSetGroup):
         CertificateLevelViewSet("certificate_levels"),
         RoleRequirementViewSet("role_requirements"),
         RecognisedCredentialViewSet("recognised_credentials"),
+        TeacherCredentialViewSet("teacher_credentials"),
         CyclePolicyViewSet("cycle_policies"),
         HoldingTargetViewSet("holding_targets"),
         NewTeacherPeriodViewSet("new_teacher_periods"),

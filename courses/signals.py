@@ -18,3 +18,8 @@ quiz_passed = Signal()
 # A teacher's attendance at a live session was confirmed. kwargs: user, session
 # (LiveSessionPage), hours (Decimal), attended_at (aware datetime), attendance (the row).
 live_attended = Signal()
+
+# An event was closed and a teacher's attendance at it is final. kwargs: teacher, event
+# (EventPage), hours (Decimal), attended_on (date), signup (the EventSignup row; its pk is the
+# idempotency reference: receivers must credit an attendance exactly once).
+event_attended = Signal()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import event_views, views
 
 app_name = "courses"
 
@@ -13,4 +13,13 @@ urlpatterns = [
     path("live/<int:session_id>/check-in/", views.live_check_in, name="live_check_in"),
     path("assignments/", views.assignment_list, name="assignment_list"),
     path("assignments/<int:assignment_id>/", views.assignment_detail, name="assignment_detail"),
+    path("events/manage/", event_views.event_manage_list, name="event_manage_list"),
+    path("events/<int:event_id>/signup/", event_views.event_signup, name="event_signup"),
+    path("events/<int:event_id>/cancel/", event_views.event_cancel, name="event_cancel"),
+    path("events/<int:event_id>/scan/<str:kind>/", event_views.event_scan, name="event_scan"),
+    path("events/<int:event_id>/manage/", event_views.event_manage, name="event_manage"),
+    path("events/<int:event_id>/qr/", event_views.event_qr, name="event_qr"),
+    path("events/<int:event_id>/signups/<int:signup_id>/mark/", event_views.event_mark,
+         name="event_mark"),
+    path("events/<int:event_id>/close/", event_views.event_close, name="event_close"),
 ]

@@ -26,6 +26,18 @@ def register_assigned_training_menu_item():
                                     icon_name="date", order=220)
 
 
+class OrganisedEventsMenuItem(MenuItem):
+    def is_shown(self, request):
+
+        return user_has_staff_role(request.user, roles=purposes.EVENT_ORGANISING)
+
+
+@hooks.register("register_admin_menu_item")
+def register_organised_events_menu_item():
+    return OrganisedEventsMenuItem(_("Events I organise"), reverse("courses:event_manage_list"),
+                                   icon_name="group", order=221)
+
+
 @hooks.register("after_create_page")
 def put_new_learning_section_under_review(request, page):
     # A new learning section is reviewed and open to trainers from its first day.

@@ -398,6 +398,31 @@ def _slips(rows: list[tuple]) -> bytes:
     return slips_pdf(rows)
 
 
+# ---------------------------------------------------------------- parent-school reach per school
+
+REACH_COLUMNS = (
+    Column("学期/term", 18), Column("区县/district", 14), Column("学校/school", 24),
+    Column("学校代码/school_code", 14), Column("家长学校活动场次/sessions_held", 14, "int"),
+    Column("家长课程观看次数/lesson_views", 14, "int"), Column("本学期未开展/none_this_term", 12),
+)
+
+
+def parent_reach_rows(*, user, organisation: Organisation | None = None, term=None, **_ignored):
+    """Per school and term: parent-school sessions held and views through the school's link."""
+    from certification.reach import parent_school_reach_rows
+
+    district = district_names()
+    rows = [(t, r) for t in _workload_terms(term) for r in parent_school_reach_rows(user=user, term=t)
+            if organisation is None or r.school.path.startswith(organisation.path)]
+
+    def stream():
+        for t, r in rows:
+            yield (f"{t.year} {t.label}", district(r.school.path), r.school.name, r.school.code,
+                   r.sessions, r.views, "是" if r.none_held else "")
+
+    return len(rows), stream()
+
+
 EXPORTS: dict[str, ExportKind] = {
     "teachers": ExportKind("teachers", "教师名册", "Teachers roster", TEACHER_COLUMNS, teachers_rows,
                            filters=("role",)),
@@ -413,10 +438,10 @@ EXPORTS: dict[str, ExportKind] = {
                               ASSIGNMENT_COLUMNS, assignments_rows),
     "staffing": ExportKind("staffing", "心理教师配备", "Counsellor staffing", STAFFING_COLUMNS,
                            staffing_sheet_rows, filters=("on",)),
-
-
     "activation": ExportKind("activation", "激活码", "Activation codes", ACTIVATION_COLUMNS,
                              activation_rows, attachment=_slips),
+    "parent_reach": ExportKind("parent_reach", "家长学校开展情况", "Parent-school reach",
+                               REACH_COLUMNS, parent_reach_rows, filters=("term",)),
 }
 
 

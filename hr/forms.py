@@ -32,6 +32,7 @@ EXPORT_LABELS = {
     "assignments": _("Assignment completion"),
     "staffing": _("Counsellor staffing"),
     "activation": _("Activation slips (teachers who have never logged in; new codes void earlier ones)"),
+    "parent_reach": _("Parent-school reach per school"),
 }
 
 

@@ -16,4 +16,9 @@ urlpatterns = [
     path("templates/<slug:sheet>.xlsx", views.template_download, name="template"),
     path("teachers/<int:pk>/personal-data.json", views.teacher_data_export, name="teacher_data_export"),
     path("teachers/<int:pk>/erase/", views.teacher_erase, name="teacher_erase"),
+    path("credentials/upload/", views.credentials_import, name="credentials_import"),
+    path("events/<int:event_id>/attendance.xlsx", views.event_attendance_export,
+         name="event_attendance_export"),
+    path("events/<int:event_id>/attendance/upload/", views.event_attendance_import,
+         name="event_attendance_import"),
 ]

@@ -1,10 +1,12 @@
 """The HR desk: upload, preview, confirm, follow progress, download; exports the same way."""
 
 import json
+import tempfile
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +21,8 @@ from people import purposes
 from people.models import Teacher
 from people.selectors import teacher_list_in_scope, user_has_staff_role
 
-from . import privacy
+
+from . import credential_sheets, event_sheets, privacy
 
 from .exports import EXPORTS
 from .forms import EXPORT_LABELS, IMPORT_CHOICES, EraseForm, ExportForm, ImportForm
@@ -216,3 +219,92 @@ def teacher_erase(request, pk: int):
                              % {"name": erased.name})
             return redirect("certification:teacher_record", erased.pk)
     return render(request, "hr/erase_confirm.html", {"teacher": teacher, "form": form})
+
+
+# --- One event's attendance sheet (the organiser's, not the desk's) ----------------------------
+
+def _event_managed(request, event_id: int):
+    from courses.event_services import event_may_manage
+    from courses.models import EventPage
+
+    event = get_object_or_404(EventPage, pk=event_id)
+    if not event_may_manage(user=request.user, event=event):
+        raise PermissionDenied
+    return event
+
+
+@staff_required(purposes.EVENT_ORGANISING)
+def event_attendance_export(request, event_id: int):
+    """The event's sign-ups and attendance as an .xlsx file."""
+    event = _event_managed(request, event_id)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "attendance.xlsx"
+        event_sheets.event_attendance_write(path, event=event)
+        response = HttpResponse(path.read_bytes(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"活动考勤-{event.pk}.xlsx")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_required(purposes.EVENT_ORGANISING)
+def event_attendance_import(request, event_id: int):
+    """Upload 工号, 签到, 签退 for the event: all rows are checked before any is written."""
+    event = _event_managed(request, event_id)
+    errors, marked = [], None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors = [_("Choose a file.")]
+        elif upload.size > max_bytes():
+            errors = [_("The file is too large.")]
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / "upload.xlsx"
+                with open(path, "wb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+                try:
+                    marked, row_errors = event_sheets.event_attendance_upload(
+                        event=event, path=path, user=request.user)
+                except (SheetRefused, ValidationError) as error:
+                    errors = [getattr(error, "message", None) or " ".join(error.messages)]
+                else:
+                    errors = [f"{e.row} · {e.column} · {e.value} · {e.reason}" for e in row_errors]
+            if marked and not errors:
+                messages.success(request, _("Attendance of %(count)s teachers saved.") % {"count": marked})
+                return redirect("courses:event_manage", event.pk)
+    return render(request, "hr/event_attendance.html",
+                  {"event": event, "errors": errors}, status=400 if errors else 200)
+
+
+def _saved_upload(upload, folder) -> Path:
+    path = Path(folder) / "upload.xlsx"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return path
+
+
+@staff_required(purposes.OUTSIDE_CREDENTIALS)
+def credentials_import(request):
+    """Upload outside credentials (工号, 证书名称, 等级对应, 发证机构, 发证日期, 有效期至)."""
+    errors = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None or upload.size > max_bytes():
+            errors = [_("Choose a file.") if upload is None else _("The file is too large.")]
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                try:
+                    count, row_errors = credential_sheets.credentials_upload(
+                        path=_saved_upload(upload, folder), user=request.user)
+                except SheetRefused as error:
+                    errors = [error.message]
+                else:
+                    errors = [f"{e.row} · {e.column} · {e.value} · {e.reason}" for e in row_errors]
+            if not errors:
+                messages.success(request, _("%(count)s credentials recorded.") % {"count": count})
+                return redirect("hr:credentials_import")
+    return render(request, "hr/credentials_import.html", {"errors": errors},
+                  status=400 if errors else 200)

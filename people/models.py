@@ -271,6 +271,11 @@ class AuditEntry(models.Model):
         STAFF_ROLE_REVOKE = "staff_role.revoke", _("Staff role revoked")
         ACTIVATION_ISSUE = "activation.issue", _("Activation codes issued")
         ACTIVATION_USE = "activation.use", _("Account activated")
+        EVENT_ATTENDANCE = "event.attendance", _("Event attendance marked")
+        EVENT_CLOSE = "event.close", _("Event closed")
+        DECLARATION_CHECK = "declaration.check", _("Declared hours checked by the school")
+        DECLARATION_APPROVE = "declaration.approve", _("Declared hours approved")
+        DECLARATION_RETURN = "declaration.return", _("Declared hours returned")
 
     # Set when the row is built (not on save), so the service can seal it before inserting.
     at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)

@@ -74,6 +74,18 @@ STAFFING_RULES_EDIT = Purpose("staffing_rules_edit", _("Counsellor staffing rule
 RECORDS_INTEGRITY = Purpose("records_integrity",
                             _("Alerts of records changed behind the services' back"),
                             (Role.CITY_HR,))
+# Trainers draft the event pages; the sign-ups (people) are the organising unit's staff's.
+EVENT_ORGANISING = Purpose("event_organising",
+                           _("Organising events: sign-ups, QR codes, attendance and closing"),
+                           ADMIN)
+DECLARATION_CHECK = Purpose("declaration_check", _("Checking declared hours at the school"),
+                            SCHOOL_ADMIN)
+DECLARATION_DECISION = Purpose("declaration_decision",
+                               _("Approving or returning declared hours"), HR)
+DECLARATION_REVIEW = Purpose("declaration_review",
+                             _("The queue of declared hours and their evidence"), ADMIN)
+OUTSIDE_CREDENTIALS = Purpose("outside_credentials", _("Recording outside credentials"), HR)
+PARENT_REACH = Purpose("parent_reach", _("Parent schools per school"), ADMIN)
 STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
 
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (

@@ -67,6 +67,12 @@ class RoleRequirement(models.Model):
         return f"{self.get_role_display()} → {self.level.code}"
 
 
+def _private_storage():
+    from .declarations import private_storage
+
+    return private_storage()
+
+
 class RecognisedCredential(models.Model):
     """An outside credential (e.g. 国家二级心理咨询师) counted as equivalent to a level."""
 
@@ -93,6 +99,13 @@ class TeacherCredential(models.Model):
     number = models.CharField(_("number"), max_length=64, blank=True)
     obtained_on = models.DateField(_("obtained on"))
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    issuer = models.CharField(_("issued by"), max_length=200, blank=True)
+    evidence = models.FileField(_("evidence"), blank=True, max_length=255,
+                                storage=_private_storage,
+                                upload_to="credentials/%Y/%m/")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("recorded by"))
 
     class Meta:
         verbose_name = _("teacher credential")

@@ -36,6 +36,7 @@ class TrainingEntry(models.Model):
         COURSE_COMPLETION = "course_completion", _("Course completion")
         LIVE_ATTENDANCE = "live_attendance", _("Live session attendance")
         OFFLINE = "offline", _("Offline training")
+        DECLARED = "declared", _("Declared outside hours")
         IMPORT = "import", _("Import")
         CORRECTION = "correction", _("Correction")
 

@@ -329,6 +329,28 @@ class MicroLecturePage(VideoFields, Page):
         verbose_name = _("micro-lecture")
 
 
+def _parent_school(request):
+    """The school of a parent's link: ?school=<code>, or the one their link named before."""
+    from people.models import Organisation
+
+    from .reach import SCHOOL_COOKIE
+
+    code = (request.GET.get("school") or request.COOKIES.get(SCHOOL_COOKIE) or "").strip()[:32]
+    if not code:
+        return None
+    return Organisation.objects.filter(code=code, kind=Organisation.Kind.SCHOOL).first()
+
+
+def _remember_parent_school(request, response):
+    from .reach import SCHOOL_COOKIE
+
+    code = (request.GET.get("school") or "").strip()[:32]
+    if code:
+        response.set_cookie(SCHOOL_COOKIE, code, max_age=180 * 86400, samesite="Lax",
+                            httponly=True)
+    return response
+
+
 class ParentSchoolIndexPage(Page):
     """The parent school (家长学校): lessons open to everyone, no account needed."""
 
@@ -341,6 +363,10 @@ class ParentSchoolIndexPage(Page):
 
     class Meta:
         verbose_name = _("parent school")
+
+    def serve(self, request, *args, **kwargs):
+        # A school's link or QR code lands here: remember the school for the lessons opened next.
+        return _remember_parent_school(request, super().serve(request, *args, **kwargs))
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -374,7 +400,13 @@ class ParentLessonPage(VideoFields, Page):
             views = ParentLessonPage.objects.filter(pk=self.pk)
             views.update(view_count=F("view_count") + 1)
             self.view_count = views.values_list("view_count", flat=True).get()
-        return super().serve(request, *args, **kwargs)
+            school = _parent_school(request)
+            if school is not None:
+                from .reach import parent_school_view_count
+
+                parent_school_view_count(lesson=self, school=school)
+        response = super().serve(request, *args, **kwargs)
+        return _remember_parent_school(request, response)
 
 
 class LiveSessionIndexPage(Page):

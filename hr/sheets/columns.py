@@ -35,6 +35,13 @@ HEADERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "students": ("学生数", "students", ("在校生数", "学生人数", "student count")),
     "boarding": ("寄宿制", "boarding", ("是否寄宿", "寄宿")),
     "counted_on": ("统计日期", "counted_on", ("统计时间", "counted on")),
+    # Outside credentials
+    "credential_name": ("证书名称", "credential_name", ("资格证书名称", "证书", "credential")),
+    "equivalent_level": ("等级对应", "equivalent_level", ("对应等级", "equivalent level")),
+    "issuer": ("发证机构", "issuer", ("颁证机构", "issued by")),
+    # Event attendance
+    "check_in": ("签到", "check_in", ("签到时间", "check in", "check-in")),
+    "check_out": ("签退", "check_out", ("签退时间", "check out", "check-out")),
 }
 
 _BRACKETS = re.compile(r"\(.*?\)|\[.*?\]")
@@ -96,6 +103,20 @@ ORGANISATIONS = SheetSpec(
     optional=("parent_code", "org_code", "school_code", "org_name", "school", "stages",
               "students", "boarding", "counted_on"),
     title_zh="机构", title_en="Organisations",
+)
+# Outside credentials HR records (工号, 证书名称, 等级对应, 发证机构, 发证日期, 有效期至).
+CREDENTIALS = SheetSpec(
+    kind="credentials",
+    required=("employee_no", "credential_name", "issued_on"),
+    optional=("name", "equivalent_level", "issuer", "expires_on"),
+    title_zh="外部资质", title_en="Outside credentials",
+)
+# One event's attendance, uploaded on the event's own page (not a desk import: it needs the event).
+EVENT_ATTENDANCE = SheetSpec(
+    kind="event_attendance",
+    required=("employee_no", "check_in", "check_out"),
+    optional=("name",),
+    title_zh="活动考勤", title_en="Event attendance",
 )
 SPECS = {spec.kind: spec for spec in (TEACHERS, CERTIFICATES, TRAINING, ORGANISATIONS)}
 

@@ -90,6 +90,19 @@ def world(tree, settings, tmp_path):
     hr_services.job_run_export(job_id=job_y.pk)
     job_y.refresh_from_db()
     assert job_y.has_download
+    # An event of district Y with B's teacher signed up, and B's teacher's declared hours.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from certification.declarations import declaration_submit
+    from courses import event_services
+    from tests.courses.test_events import event
+
+    event_y = event(tree["district_y"])
+    signup_y = event_services.event_signup(event=event_y, teacher=teacher_b)
+    declaration_b = declaration_submit(
+        teacher=teacher_b, files=[SimpleUploadedFile("b.png", b"\x89PNG\r\n\x1a\n" + b"0" * 32)],
+        title="乙校外出培训", organiser="省厅", started_on=date(2024, 7, 1), ended_on=date(2024, 7, 2),
+        hours="6", category="knowledge")
     # A's own records, for the positive controls.
     hours(teacher_a, Decimal("40"), date.today())
     cert_a = certificate(teacher_a, "C")
@@ -102,6 +115,7 @@ def world(tree, settings, tmp_path):
         "teacher_b": teacher_b, "user_b": user_b, "cert_b": cert_b, "app_b": app_b,
         "entry_b": entry_b, "notice_b": notice_b, "job_y": job_y, "assignment_y": assignment_y, "course": course,
         "lesson": lesson, "quiz": quiz, "home": Page.objects.get(depth=2),
+        "event_y": event_y, "signup_y": signup_y, "declaration_b": declaration_b,
     }
 
 
@@ -170,6 +184,9 @@ def fill(param: str, name: str, namespace: str, world) -> str | None:
         ("pk", "hr:teacher_data_export"): w["teacher_b"].pk,
         ("pk", "hr:teacher_erase"): w["teacher_b"].pk,
         ("pk", "people:notice"): w["notice_b"].pk,
+        ("pk", "certification:declaration_resubmit"): w["declaration_b"].pk,
+        ("pk", "certification:declaration_decide"): w["declaration_b"].pk,
+        ("pk", "certification:evidence_download"): w["declaration_b"].evidence.get().pk,
     }
     if (param, name) in specific:
         return str(specific[(param, name)])
@@ -185,7 +202,8 @@ def fill(param: str, name: str, namespace: str, world) -> str | None:
         "job_id": str(w["job_y"].pk), "assignment_id": w["assignment_y"].pk,
         "course_id": w["course"].pk, "lesson_id": w["lesson"].pk, "quiz_id": w["quiz"].pk,
         "session_id": w["course"].pk, "code": w["cert_b"].verification_code, "sheet": "teachers",
-        "user_id": w["user_b"].pk,
+        "user_id": w["user_b"].pk, "event_id": w["event_y"].pk, "signup_id": w["signup_y"].pk,
+        "kind": "in",
     }
     if param in generic:
         return str(generic[param])

@@ -1,0 +1,117 @@
+"""Hours a teacher declares from outside (学时申报), with evidence: the school admin checks,
+district HR approves (crediting the ledger) or returns with a reason."""
+
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import Storage, storages
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["HourDeclaration", "DeclarationEvidence", "private_storage"]
+
+
+class _PrivateStorage(Storage):
+    """STORAGES["private"], looked up at each call (hr.models.PrivateStorage does the same for
+    sheets; certification may not import hr)."""
+
+    def _target(self) -> Storage:
+        return storages["private"]
+
+    def _open(self, name, mode="rb"):
+        return self._target()._open(name, mode)
+
+    def _save(self, name, content):
+        return self._target()._save(name, content)
+
+    def get_available_name(self, name, max_length=None):
+        return self._target().get_available_name(name, max_length=max_length)
+
+    def delete(self, name):
+        return self._target().delete(name)
+
+    def exists(self, name):
+        return self._target().exists(name)
+
+    def path(self, name):
+        return self._target().path(name)
+
+    def size(self, name):
+        return self._target().size(name)
+
+    def url(self, name):
+        raise ValueError("Evidence has no URL: it is streamed by a scope-checking view.")
+
+
+_private = _PrivateStorage()
+
+
+def private_storage() -> Storage:
+    """Evidence is never under MEDIA_URL; only scope-checking views stream it."""
+    return _private
+
+
+def evidence_path(instance, filename) -> str:
+    # The teacher's file name is kept in `original_name`; the stored name is unguessable.
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
+        instance.content_type, "bin")
+    return f"declarations/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+class HourDeclaration(models.Model):
+    """One declaration of outside hours and where it is in its review."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for the school")
+        SCHOOL_CHECKED = "school_checked", _("Waiting for district HR")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    teacher = models.ForeignKey("people.Teacher", on_delete=models.PROTECT,
+                                related_name="hour_declarations", verbose_name=_("teacher"))
+    title = models.CharField(_("training title"), max_length=200)
+    organiser = models.CharField(_("organised by"), max_length=200)
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("to"))
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
+    category = models.CharField(_("category"), max_length=32)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.SUBMITTED)
+    return_reason = models.TextField(_("reason for returning"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    school_checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                          on_delete=models.SET_NULL, related_name="+",
+                                          verbose_name=_("checked by"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    training_entry = models.OneToOneField("certification.TrainingEntry", null=True, blank=True,
+                                          on_delete=models.PROTECT, related_name="declaration",
+                                          verbose_name=_("ledger entry"))
+
+    class Meta:
+        verbose_name = _("hours declaration")
+        verbose_name_plural = _("hours declarations")
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+
+    def __str__(self):
+        return f"{self.teacher_id} {self.title} {self.hours}"
+
+
+class DeclarationEvidence(models.Model):
+    """A PDF or image proving a declaration, stored privately."""
+
+    declaration = models.ForeignKey(HourDeclaration, on_delete=models.CASCADE,
+                                    related_name="evidence", verbose_name=_("declaration"))
+    file = models.FileField(_("file"), storage=private_storage, upload_to=evidence_path,
+                            max_length=255)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=64)
+    size = models.PositiveIntegerField(_("size"))
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")

@@ -1,0 +1,286 @@
+"""Writes and reads of offline events: sign-up and waiting list, QR check-in and check-out,
+attendance by hand, closing (which credits the ledger through `signals.event_attended`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from people import purposes
+from people.models import AuditEntry, Teacher
+from people.selectors import organisation_scope, teacher_for_user, user_is_staff_in_scope
+from people.services import audit_record
+
+from . import signals
+from .models import EventClosure, EventPage, EventSignup
+
+# A QR code is good for this long after it is drawn; the organiser's page draws a new one
+# every QR_REFRESH_SECONDS, so a photo sent to a friend is stale before it can be used.
+QR_MAX_AGE_SECONDS = 60
+QR_REFRESH_SECONDS = 20
+# Check-in opens this long before the start; check-out stays open this long after the end.
+CHECK_IN_EARLY = timedelta(minutes=30)
+CHECK_OUT_LATE = timedelta(minutes=30)
+CHECK_IN, CHECK_OUT = "in", "out"
+_QR_SALT = "courses.event-qr"
+
+Status = EventSignup.Status
+
+
+# --- Reads ----------------------------------------------------------------------------------
+
+
+def event_in_audience(*, event: EventPage, teacher: Teacher | None) -> bool:
+    """Whether a teacher is in the event's audience (the shared audience rule)."""
+    return teacher is not None and event.audience().filter(pk=teacher.pk).exists()
+
+
+def event_list_for_user(*, user, index=None):
+    """Live events whose audience takes this user's teacher in, soonest first."""
+    events = EventPage.objects.live().order_by("starts_at")
+    if index is not None:
+        events = events.child_of(index)
+    teacher = teacher_for_user(user)
+    if teacher is None:
+        return EventPage.objects.none()
+    keep = [event.pk for event in events.select_related("organisation")
+            if event.organisation_id and event_in_audience(event=event, teacher=teacher)]
+    return EventPage.objects.filter(pk__in=keep).order_by("starts_at")
+
+
+def event_context_for_user(*, event: EventPage, user) -> dict:
+    """What the event's page shows this user: their sign-up, whether they may sign up, seats."""
+    teacher = teacher_for_user(user)
+    signup = EventSignup.objects.filter(event=event, teacher=teacher).first() if teacher else None
+    now = timezone.now()
+    return {
+        "teacher": teacher,
+        "signup": signup,
+        "in_audience": event_in_audience(event=event, teacher=teacher),
+        "signup_open": now <= event.deadline and not event_is_closed(event),
+        "seats_taken": event.signups.filter(status=Status.CONFIRMED).count(),
+        "may_manage": event_may_manage(user=user, event=event),
+        "closed": event_is_closed(event),
+    }
+
+
+def event_is_closed(event: EventPage) -> bool:
+    return EventClosure.objects.filter(event=event).exists()
+
+
+def event_may_manage(*, user, event: EventPage) -> bool:
+    """Staff of the organiser's subtree (organiser roles) manage an event's attendance."""
+    return bool(event.organiser_id) and user_is_staff_in_scope(
+        user, event.organiser, roles=purposes.EVENT_ORGANISING)
+
+
+def event_list_for_staff(*, user):
+    """Events organised within the user's organiser scope, latest first."""
+    scope = organisation_scope(user, roles=purposes.EVENT_ORGANISING)
+    return (EventPage.objects.filter(organiser__in=scope).select_related("organiser")
+            .order_by("-starts_at"))
+
+
+def event_signup_rows(*, event: EventPage):
+    """The event's sign-ups with their teachers and schools, for the organiser and the export."""
+    return (event.signups.select_related("teacher", "teacher__school")
+            .order_by("status", "queued_at", "pk"))
+
+
+# --- Sign-up --------------------------------------------------------------------------------
+
+
+def _lock(event: EventPage) -> EventPage:
+    # Seats are counted under a lock on the event row so two last-seat sign-ups cannot both win.
+    return EventPage.objects.select_for_update().get(pk=event.pk)
+
+
+def _seats_left(event: EventPage) -> bool:
+    if not event.capacity:
+        return True
+    return event.signups.filter(status=Status.CONFIRMED).count() < event.capacity
+
+
+@transaction.atomic
+def event_signup(*, event: EventPage, teacher: Teacher, now: datetime | None = None) -> EventSignup:
+    """Sign a teacher of the audience up, or put them on the waiting list when it is full."""
+    now = now or timezone.now()
+    event = _lock(event)
+    if not event.live:
+        raise ValidationError(_("This event is not published."))
+    if event_is_closed(event):
+        raise ValidationError(_("This event is closed."))
+    if now > event.deadline:
+        raise ValidationError(_("The sign-up deadline has passed."))
+    if not event_in_audience(event=event, teacher=teacher):
+        raise ValidationError(_("This event is not open to you."))
+    signup = EventSignup.objects.filter(event=event, teacher=teacher).first()
+    if signup and signup.status != Status.CANCELLED:
+        return signup
+    if event.signup_mode == EventPage.SignupMode.INVITATION and not (signup and signup.invited):
+        raise ValidationError(_("This event is by invitation only."))
+    status = Status.CONFIRMED if _seats_left(event) else Status.WAITING
+    if signup is None:
+        signup = EventSignup.objects.create(event=event, teacher=teacher, status=status,
+                                            queued_at=now)
+    else:
+        signup.status, signup.queued_at = status, now
+        signup.save(update_fields=["status", "queued_at"])
+    return signup
+
+
+@transaction.atomic
+def event_cancel(*, signup: EventSignup, now: datetime | None = None) -> EventSignup | None:
+    """Cancel a place before the deadline; the first on the waiting list takes a freed seat.
+    Returns the promoted sign-up, if any."""
+    now = now or timezone.now()
+    event = _lock(signup.event)
+    signup.refresh_from_db()
+    if now > event.deadline:
+        raise ValidationError(_("The deadline has passed; ask the organiser to cancel."))
+    if signup.status == Status.CANCELLED:
+        return None
+    freed = signup.status == Status.CONFIRMED
+    signup.status = Status.CANCELLED
+    signup.save(update_fields=["status"])
+    if not freed or not _seats_left(event):
+        return None
+    promoted = (event.signups.filter(status=Status.WAITING).order_by("queued_at", "pk").first())
+    if promoted:
+        promoted.status = Status.CONFIRMED
+        promoted.save(update_fields=["status"])
+    return promoted
+
+
+@transaction.atomic
+def event_invite(*, event: EventPage, teachers, invited_by) -> int:
+    """Invite teachers of the audience (organiser only); invited teachers hold a seat."""
+    if not event_may_manage(user=invited_by, event=event):
+        raise PermissionDenied
+    count = 0
+    for teacher in teachers:
+        if not event_in_audience(event=event, teacher=teacher):
+            continue
+        signup, created = EventSignup.objects.get_or_create(
+            event=event, teacher=teacher, defaults={"status": Status.CONFIRMED, "invited": True})
+        if not created:
+            signup.invited, signup.status = True, Status.CONFIRMED
+            signup.save(update_fields=["invited", "status"])
+        count += 1
+    return count
+
+
+# --- QR attendance --------------------------------------------------------------------------
+
+
+def event_qr_token(*, event: EventPage, kind: str) -> str:
+    """A signed token for one event and direction (in/out), good for QR_MAX_AGE_SECONDS."""
+    return signing.TimestampSigner(salt=_QR_SALT).sign(f"{event.pk}:{kind}")
+
+
+def _check_token(*, event: EventPage, kind: str, token: str) -> None:
+    try:
+        value = signing.TimestampSigner(salt=_QR_SALT).unsign(token, max_age=QR_MAX_AGE_SECONDS)
+    except signing.SignatureExpired:
+        raise ValidationError(_("This QR code has expired. Scan the code on the screen again."))
+    except signing.BadSignature:
+        raise ValidationError(_("This QR code is not valid. Scan the code on the screen."))
+    if value != f"{event.pk}:{kind}":
+        raise ValidationError(_("This QR code is not valid. Scan the code on the screen."))
+
+
+@transaction.atomic
+def event_scan(*, event: EventPage, user, kind: str, token: str,
+               now: datetime | None = None) -> tuple[EventSignup, bool]:
+    """Record a check-in or check-out from a scanned QR code. Returns (sign-up, recorded now);
+    a second scan of the same direction records nothing and says when the first one was."""
+    now = now or timezone.now()
+    _check_token(event=event, kind=kind, token=token)
+    if event_is_closed(event):
+        raise ValidationError(_("This event is closed."))
+    teacher = teacher_for_user(user)
+    signup = (EventSignup.objects.select_for_update()
+              .filter(event=event, teacher=teacher, status=Status.CONFIRMED).first()
+              if teacher else None)
+    if signup is None:
+        raise ValidationError(_("You are not signed up for this event."))
+    if kind == CHECK_IN:
+        if not event.starts_at - CHECK_IN_EARLY <= now <= event.ends_at:
+            raise ValidationError(_("Check-in is open from 30 minutes before the start to the end."))
+        if signup.checked_in_at:
+            return signup, False
+        signup.checked_in_at = now
+        signup.save(update_fields=["checked_in_at"])
+        return signup, True
+    if not event.starts_at <= now <= event.ends_at + CHECK_OUT_LATE:
+        raise ValidationError(_("Check-out is open from the start to 30 minutes after the end."))
+    if not signup.checked_in_at:
+        raise ValidationError(_("Check in first: you have no check-in for this event."))
+    if signup.checked_out_at:
+        return signup, False
+    signup.checked_out_at = now
+    signup.save(update_fields=["checked_out_at"])
+    return signup, True
+
+
+@transaction.atomic
+def event_attendance_mark(*, signup: EventSignup, marked_by, checked_in_at: datetime | None,
+                          checked_out_at: datetime | None) -> EventSignup:
+    """The organiser sets a teacher's check-in and check-out by hand (or from a sheet)."""
+    event = signup.event
+    if not event_may_manage(user=marked_by, event=event):
+        raise PermissionDenied
+    if event_is_closed(event):
+        raise ValidationError(_("This event is closed."))
+    if checked_in_at and checked_out_at and checked_out_at < checked_in_at:
+        raise ValidationError(_("The check-out is before the check-in."))
+    signup.checked_in_at, signup.checked_out_at, signup.marked_by = (
+        checked_in_at, checked_out_at, marked_by)
+    if signup.status != Status.CONFIRMED:
+        signup.status = Status.CONFIRMED
+    signup.save(update_fields=["checked_in_at", "checked_out_at", "marked_by", "status"])
+    audit_record(actor=marked_by, action=AuditEntry.Action.EVENT_ATTENDANCE,
+                 organisation=event.organiser, target=signup.teacher.employee_no,
+                 detail=f"{event.pk} · {event.title}")
+    return signup
+
+
+# --- Closing --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def event_close(*, event: EventPage, closed_by) -> EventClosure:
+    """Close an event: attendance becomes final and every attended teacher is credited the
+    event's hours once (the ledger keys each credit on the sign-up). Closing again is refused."""
+    if not event_may_manage(user=closed_by, event=event):
+        raise PermissionDenied
+    event = _lock(event)
+    if timezone.now() < event.starts_at:
+        raise ValidationError(_("An event can be closed once it has started."))
+    attended = [s for s in event.signups.select_related("teacher")
+                .filter(status=Status.CONFIRMED, checked_in_at__isnull=False,
+                        checked_out_at__isnull=False)]
+    try:
+        with transaction.atomic():
+            closure = EventClosure.objects.create(event=event, closed_by=closed_by,
+                                                  attended=len(attended))
+    except IntegrityError:
+        raise ValidationError(_("This event is already closed; its hours were credited then."))
+    audit_record(actor=closed_by, action=AuditEntry.Action.EVENT_CLOSE,
+                 organisation=event.organiser, target=str(event.pk),
+                 detail=f"{event.title} · {len(attended)}")
+    attended_on = timezone.localdate(event.starts_at)
+
+    def send():
+        for signup in attended:
+            signals.event_attended.send(sender=EventSignup, teacher=signup.teacher, event=event,
+                                        hours=event.credit_hours, attended_on=attended_on,
+                                        signup=signup)
+
+    transaction.on_commit(send)
+    return closure

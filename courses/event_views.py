@@ -1,0 +1,170 @@
+"""Offline events: teachers sign up, cancel and scan QR codes; organisers show the codes,
+mark attendance by hand and close the event."""
+
+from datetime import datetime
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from people import purposes
+from people.access import staff_required
+from people.selectors import teacher_for_user
+
+from . import event_services as services
+from .models import EventPage, EventSignup
+
+
+def _errors(error) -> str:
+    return " ".join(getattr(error, "messages", [str(error)]))
+
+
+@login_required
+@require_POST
+def event_signup(request, event_id: int):
+    event = get_object_or_404(EventPage.objects.live(), pk=event_id)
+    teacher = teacher_for_user(request.user)
+    if teacher is None:
+        raise PermissionDenied
+    try:
+        signup = services.event_signup(event=event, teacher=teacher)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        if signup.status == EventSignup.Status.WAITING:
+            messages.info(request, _("The event is full: you are on the waiting list."))
+        else:
+            messages.success(request, _("You are signed up."))
+    return redirect(event.url)
+
+
+@login_required
+@require_POST
+def event_cancel(request, event_id: int):
+    event = get_object_or_404(EventPage, pk=event_id)
+    signup = get_object_or_404(EventSignup, event=event, teacher=teacher_for_user(request.user))
+    try:
+        services.event_cancel(signup=signup)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(request, _("Your sign-up is cancelled."))
+    return redirect(event.url)
+
+
+@login_required
+def event_scan(request, event_id: int, kind: str):
+    """The URL inside the QR code: opening it (logged in) records the check-in or check-out."""
+    event = get_object_or_404(EventPage.objects.live(), pk=event_id)
+    if kind not in (services.CHECK_IN, services.CHECK_OUT):
+        raise PermissionDenied
+    ok, message = False, ""
+    try:
+        signup, recorded = services.event_scan(event=event, user=request.user, kind=kind,
+                                               token=request.GET.get("t", ""))
+    except ValidationError as error:
+        message = _errors(error)
+    else:
+        ok = True
+        at = timezone.localtime(signup.checked_in_at if kind == services.CHECK_IN
+                                else signup.checked_out_at).strftime("%H:%M")
+        if kind == services.CHECK_IN:
+            message = (_("Checked in at %(time)s.") if recorded else
+                       _("You already checked in at %(time)s; nothing more to do.")) % {"time": at}
+        else:
+            message = (_("Checked out at %(time)s.") if recorded else
+                       _("You already checked out at %(time)s; nothing more to do.")) % {"time": at}
+    return render(request, "courses/event_scan.html",
+                  {"event": event, "ok": ok, "message": message}, status=200 if ok else 400)
+
+
+def _managed(request, event_id: int) -> EventPage:
+    event = get_object_or_404(EventPage, pk=event_id)
+    if not services.event_may_manage(user=request.user, event=event):
+        raise PermissionDenied
+    return event
+
+
+@staff_required(purposes.EVENT_ORGANISING)
+def event_manage_list(request):
+    return render(request, "courses/event_manage_list.html",
+                  {"events": services.event_list_for_staff(user=request.user)})
+
+
+@staff_required(purposes.EVENT_ORGANISING)
+def event_manage(request, event_id: int):
+    event = _managed(request, event_id)
+    return render(request, "courses/event_manage.html", {
+        "event": event, "rows": services.event_signup_rows(event=event),
+        "closed": services.event_is_closed(event),
+    })
+
+
+def _qr_url(request, event: EventPage, kind: str) -> str:
+    return request.build_absolute_uri(
+        reverse("courses:event_scan", args=[event.pk, kind])
+        + "?t=" + services.event_qr_token(event=event, kind=kind))
+
+
+def _qr_svg(url: str) -> str:
+    return segno.make(url, error="m").svg_inline(scale=6, dark="#000", light="#fff")
+
+
+@staff_required(purposes.EVENT_ORGANISING)
+def event_qr(request, event_id: int):
+    """The codes for the room's screen; the page reloads itself before a code expires."""
+    event = _managed(request, event_id)
+    check_in_url = _qr_url(request, event, services.CHECK_IN)
+    check_out_url = _qr_url(request, event, services.CHECK_OUT)
+    return render(request, "courses/event_qr.html", {
+        "event": event, "refresh": services.QR_REFRESH_SECONDS,
+        "check_in_url": check_in_url, "check_out_url": check_out_url,
+        "check_in_svg": _qr_svg(check_in_url), "check_out_svg": _qr_svg(check_out_url),
+    })
+
+
+def _parse_time(event: EventPage, value: str):
+    if not value:
+        return None
+    day = timezone.localtime(event.starts_at).date()
+    clock = datetime.strptime(value, "%H:%M").time()
+    return timezone.make_aware(datetime.combine(day, clock))
+
+
+@staff_required(purposes.EVENT_ORGANISING)
+@require_POST
+def event_mark(request, event_id: int, signup_id: int):
+    event = _managed(request, event_id)
+    signup = get_object_or_404(EventSignup, event=event, pk=signup_id)
+    try:
+        checked_in = _parse_time(event, request.POST.get("checked_in", "").strip())
+        checked_out = _parse_time(event, request.POST.get("checked_out", "").strip())
+        services.event_attendance_mark(signup=signup, marked_by=request.user,
+                                       checked_in_at=checked_in, checked_out_at=checked_out)
+    except ValueError:
+        messages.error(request, _("Enter times as HH:MM."))
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(request, _("Attendance saved."))
+    return redirect("courses:event_manage", event.pk)
+
+
+@staff_required(purposes.EVENT_ORGANISING)
+@require_POST
+def event_close(request, event_id: int):
+    event = _managed(request, event_id)
+    try:
+        closure = services.event_close(event=event, closed_by=request.user)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(request, _("Event closed: %(count)s teachers credited %(hours)s hours.") % {
+            "count": closure.attended, "hours": event.credit_hours})
+    return redirect("courses:event_manage", event.pk)

@@ -1,0 +1,216 @@
+"""Offline events (培训, 教研, 督导, 个案研讨, 讲座): Wagtail pages under the events section, so
+trainers draft them and reviewers publish them through the same review workflow as courses.
+
+Who may come is an audience rule (people.audiences), the same rule assignments use. Sign-ups,
+attendance and the closing are records beside the page, never page fields, so publishing a new
+revision of the page cannot undo them.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.models import Page
+from wagtail.search import index
+
+from people.audiences import AudienceRule, posts_mask, stages_mask
+from people import purposes
+from people.models import Stage, Teacher
+
+from .pages import Category, LoginRequiredMixin
+
+__all__ = ["EventIndexPage", "EventPage", "EventSignup", "EventClosure", "EVENT_ORGANISER_ROLES"]
+
+# The staff roles that organise events: within their subtree only.
+EVENT_ORGANISER_ROLES = purposes.EVENT_ORGANISING
+
+
+class EventIndexPage(Page):
+    """The events section (线下活动): upcoming events for the teachers they are meant for."""
+
+    introduction = models.TextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("introduction")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["courses.EventPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("events")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.event_services import event_list_for_user
+
+        context = super().get_context(request, *args, **kwargs)
+        context["events"] = event_list_for_user(user=request.user, index=self)
+        return context
+
+
+class EventPageForm(WagtailAdminPageForm):
+    """Organiser and audience subtree are limited to the editor's scope; posts and stages are
+    ticked rather than typed as a bit mask."""
+
+    post_codes = forms.MultipleChoiceField(
+        choices=Teacher.Role.choices, required=False, label=_("Only these posts"),
+        widget=forms.CheckboxSelectMultiple)
+    stage_codes = forms.MultipleChoiceField(
+        choices=Stage.choices, required=False, label=_("Only schools of these stages"),
+        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from people.selectors import organisation_scope
+
+        scope = organisation_scope(self.for_user, roles=EVENT_ORGANISER_ROLES).order_by("path")
+        for name in ("organiser", "organisation"):
+            if name in self.fields:
+                self.fields[name].queryset = scope
+        page = self.instance
+        self.fields["post_codes"].initial = page.post_list if page.posts else []
+        self.fields["stage_codes"].initial = page.stage_list if page.stages else []
+
+    def save(self, commit=True):
+        page = super().save(commit=False)
+        page.posts = posts_mask(self.cleaned_data.get("post_codes") or [])
+        page.stages = stages_mask(self.cleaned_data.get("stage_codes") or [])
+        if commit:
+            page.save()
+        return page
+
+
+class EventPage(LoginRequiredMixin, AudienceRule, Page):
+    """One offline event: when, where, how many seats, who may come, and the hours it credits."""
+
+    class Kind(models.TextChoices):
+        TRAINING = "training", _("Training")
+        RESEARCH = "research", _("Teaching research")
+        SUPERVISION = "supervision", _("Supervision")
+        CASE = "case", _("Case consultation")
+        LECTURE = "lecture", _("Lecture")
+
+    class SignupMode(models.TextChoices):
+        OPEN = "open", _("Open sign-up")
+        INVITATION = "invitation", _("By invitation")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.TRAINING)
+    organiser = models.ForeignKey("people.Organisation", on_delete=models.PROTECT, null=True,
+                                  related_name="organised_events", verbose_name=_("organiser"))
+    # The audience's subtree (AudienceRule reads `organisation`).
+    organisation = models.ForeignKey("people.Organisation", on_delete=models.PROTECT, null=True,
+                                     related_name="audience_events",
+                                     verbose_name=_("for teachers of"))
+    summary = models.TextField(_("summary"), blank=True)
+    place = models.CharField(_("place"), max_length=200)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    credit_hours = models.DecimalField(_("credit hours"), max_digits=5, decimal_places=1,
+                                       default=Decimal("3.0"))
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices,
+                                default=Category.KNOWLEDGE)
+    capacity = models.PositiveIntegerField(_("capacity"), default=0,
+                                           help_text=_("0: no limit."))
+    signup_mode = models.CharField(_("sign-up"), max_length=16, choices=SignupMode.choices,
+                                   default=SignupMode.OPEN)
+    signup_deadline = models.DateTimeField(
+        _("sign-up deadline"), null=True, blank=True,
+        help_text=_("Sign-up and cancelling close then; empty: at the start."))
+
+    content_panels = Page.content_panels + [
+        FieldPanel("kind"), FieldPanel("summary"),
+        MultiFieldPanel([FieldPanel("place"), FieldPanel("starts_at"), FieldPanel("ends_at"),
+                         FieldPanel("credit_hours"), FieldPanel("category")],
+                        heading=_("Schedule and hours")),
+        MultiFieldPanel([FieldPanel("organiser"), FieldPanel("organisation"),
+                         FieldPanel("post_codes"), FieldPanel("stage_codes"),
+                         FieldPanel("hired_after"), FieldPanel("hired_before")],
+                        heading=_("Organiser and audience")),
+        MultiFieldPanel([FieldPanel("capacity"), FieldPanel("signup_mode"),
+                         FieldPanel("signup_deadline")], heading=_("Sign-up")),
+    ]
+    base_form_class = EventPageForm
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("place")]
+    parent_page_types = ["courses.EventIndexPage"]
+    subpage_types: list = []
+
+    class Meta:
+        verbose_name = _("event")
+
+    def clean(self):
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The end must be after the start.")})
+        if self.signup_deadline and self.starts_at and self.signup_deadline > self.starts_at:
+            raise ValidationError({"signup_deadline": _("The deadline must not be after the start.")})
+        if self.organiser_id is None:
+            raise ValidationError({"organiser": _("Choose the organiser.")})
+        if self.organisation_id is None:
+            self.organisation_id = self.organiser_id
+
+    @property
+    def deadline(self):
+        return self.signup_deadline or self.starts_at
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.event_services import event_context_for_user
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(event_context_for_user(event=self, user=request.user))
+        return context
+
+
+class EventSignup(models.Model):
+    """A teacher's place at an event (or on its waiting list), and their attendance."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Signed up")
+        WAITING = "waiting", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    event = models.ForeignKey(EventPage, on_delete=models.PROTECT, related_name="signups",
+                              verbose_name=_("event"))
+    teacher = models.ForeignKey("people.Teacher", on_delete=models.PROTECT,
+                                related_name="event_signups", verbose_name=_("teacher"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    invited = models.BooleanField(_("invited"), default=False)
+    # Order on the waiting list: set each time the teacher (re)joins.
+    queued_at = models.DateTimeField(_("signed up at"), default=timezone.now)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+",
+                                  verbose_name=_("attendance marked by"))
+
+    class Meta:
+        verbose_name = _("event sign-up")
+        verbose_name_plural = _("event sign-ups")
+        constraints = [models.UniqueConstraint(fields=["event", "teacher"], name="eventsignup_once")]
+        indexes = [models.Index(fields=["event", "status", "queued_at"])]
+
+    def __str__(self):
+        return f"{self.event_id} {self.teacher_id} {self.status}"
+
+    @property
+    def attended(self) -> bool:
+        """Present for the event: checked in and out (by QR, by hand or by sheet)."""
+        return bool(self.checked_in_at and self.checked_out_at)
+
+
+class EventClosure(models.Model):
+    """The organiser closed the event: attendance is final and hours were credited."""
+
+    event = models.OneToOneField(EventPage, on_delete=models.PROTECT, related_name="closure",
+                                 verbose_name=_("event"))
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("closed by"))
+    closed_at = models.DateTimeField(_("closed at"), default=timezone.now)
+    attended = models.PositiveIntegerField(_("teachers credited"), default=0)
+
+    class Meta:
+        verbose_name = _("event closure")
+        verbose_name_plural = _("event closures")

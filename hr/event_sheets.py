@@ -1,0 +1,98 @@
+"""One event's attendance as a sheet: the export (工号, 姓名, 学校, 状态, 签到, 签退, 出席, 学时)
+and the upload (工号, 签到, 签退) that marks attendance through courses' service."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from courses import event_services
+from courses.models import EventPage, EventSignup
+
+from .sheets.columns import EVENT_ATTENDANCE
+from .sheets.errors import RowError, bilingual
+from .sheets.normalise import clean_code
+from .sheets.reading import open_sheet
+from .sheets.writing import Column, write_table
+
+ATTENDANCE_COLUMNS = (
+    Column("工号/employee_no", 14), Column("姓名/name", 12), Column("学校/school", 24),
+    Column("报名状态/status", 12), Column("签到/check_in", 10), Column("签退/check_out", 10),
+    Column("出席/attended", 8), Column("学时/hours", 8, "number"),
+)
+_STATUS_ZH = {"confirmed": "已报名", "waiting": "候补", "cancelled": "已取消"}
+_PRESENT = {"是", "√", "✓", "y", "yes", "1", "true", "到", "已签到", "已签退"}
+_CLOCK = re.compile(r"^(\d{1,2})[:：](\d{2})(?::\d{2})?$")
+
+
+def _clock(value) -> str:
+    return timezone.localtime(value).strftime("%H:%M") if value else ""
+
+
+def event_attendance_write(path: str | Path, *, event: EventPage) -> int:
+    """Write the event's sign-ups and attendance to an .xlsx file; returns the row count."""
+    def rows():
+        for s in event_services.event_signup_rows(event=event):
+            yield (s.teacher.employee_no, s.teacher.name, s.teacher.school.name,
+                   _STATUS_ZH.get(s.status, s.status), _clock(s.checked_in_at),
+                   _clock(s.checked_out_at), "是" if s.attended else "否",
+                   float(event.credit_hours) if s.attended else 0.0)
+
+    return write_table(path, title=f"活动考勤 {event.pk}", columns=ATTENDANCE_COLUMNS, rows=rows())
+
+
+def _moment(event: EventPage, value, *, default: datetime) -> datetime | None:
+    """A cell of 签到/签退: a time, a date-time, "09:05", or a tick meaning "at the scheduled time"."""
+    if value is None:
+        return None
+    day = timezone.localtime(event.starts_at).date()
+    if isinstance(value, datetime):
+        return timezone.make_aware(value) if timezone.is_naive(value) else value
+    if isinstance(value, time):
+        return timezone.make_aware(datetime.combine(day, value))
+    text = str(value).strip().lower()
+    if text in ("否", "n", "no", "0", "false", "×", "缺席"):
+        return None
+    if text in _PRESENT:
+        return default
+    match = _CLOCK.match(text)
+    if match and int(match[1]) < 24 and int(match[2]) < 60:
+        return timezone.make_aware(datetime.combine(day, time(int(match[1]), int(match[2]))))
+    raise ValueError(value)
+
+
+def event_attendance_upload(*, event: EventPage, path: str | Path, user) -> tuple[int, list[RowError]]:
+    """Mark attendance from a sheet: every row is checked first and nothing is written if one
+    is wrong. Returns (rows marked, errors)."""
+    signups = {s.teacher.employee_no: s for s in event.signups.select_related("teacher")}
+    errors: list[RowError] = []
+    marks: list[tuple[EventSignup, datetime | None, datetime | None]] = []
+    with open_sheet(path, EVENT_ATTENDANCE) as (layout, rows):
+        for row in rows:
+            errors.extend(row.formula_errors)
+            number = clean_code(row.values.get("employee_no"))
+            signup = signups.get(number)
+            if signup is None:
+                errors.append(RowError(row.number, layout.column_name("employee_no"), number,
+                                       bilingual("该工号没有报名本活动", "not signed up for this event")))
+                continue
+            try:
+                checked_in = _moment(event, row.values.get("check_in"), default=event.starts_at)
+                checked_out = _moment(event, row.values.get("check_out"), default=event.ends_at)
+            except ValueError as bad:
+                errors.append(RowError(row.number, layout.column_name("check_in"), str(bad)[:60],
+                                       bilingual("签到、签退请填写时间（如 09:05）或“是/否”",
+                                                 "check-in and check-out take a time (09:05) or yes/no")))
+                continue
+            marks.append((signup, checked_in, checked_out))
+    if errors:
+        return 0, errors
+    with transaction.atomic():
+        for signup, checked_in, checked_out in marks:
+            event_services.event_attendance_mark(signup=signup, marked_by=user,
+                                                 checked_in_at=checked_in, checked_out_at=checked_out)
+    return len(marks), []

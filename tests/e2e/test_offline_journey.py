@@ -1,0 +1,83 @@
+"""On a phone: a teacher signs up for an event, checks in and out by opening the QR URLs, and
+sees the hours; a teacher declares outside hours with a photo and district HR approves them."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from certification.models import TrainingEntry
+from courses import event_services
+from tests import factories
+from tests.courses.test_events import event
+
+from .conftest import log_in
+
+
+@pytest.fixture
+def phone_only(page):
+    if page.viewport_name != "phone":
+        pytest.skip("a phone journey")
+
+
+def test_teacher_signs_up_checks_in_and_out_by_qr_and_sees_the_hours(
+        page, live_server, migrated_data, tree, phone_only, shot):
+    ev = event(tree["district_x"], starts_in=timedelta(minutes=-20), hours=1)
+    ev.signup_deadline = None
+    teacher = factories.TeacherFactory(school=tree["school_a"])
+    organiser = factories.district_hr(tree["district_x"])
+    # Sign-up closes at the start: open it a little longer for this running event.
+    ev.starts_at = timezone.now() + timedelta(minutes=1)
+    ev.ends_at = ev.starts_at + timedelta(minutes=59)
+    ev.save_revision().publish()
+    log_in(page, teacher.employee_no, "pass-1234")
+    page.goto(ev.url)
+    page.get_by_role("button", name="报名").click()
+    page.get_by_text("报名成功").wait_for()
+    shot("offline-event-signed-up")
+    for kind, said in (("in", "签到成功"), ("out", "签退成功")):
+        if kind == "out":
+            # Check-out opens at the start.
+            from courses.models import EventPage
+            EventPage.objects.filter(pk=ev.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
+        url = (f"{live_server.url}/learn/events/{ev.pk}/scan/{kind}/?t="
+               + event_services.event_qr_token(event=ev, kind=kind))
+        page.goto(url)
+        page.get_by_text(said).wait_for()
+        shot(f"offline-event-check-{kind}")
+    ev.refresh_from_db()
+    event_services.event_close(event=ev, closed_by=organiser)
+    page.goto(ev.url)
+    page.get_by_text("已计入 3.0 学时").wait_for()
+    assert TrainingEntry.objects.filter(teacher=teacher).count() == 1
+
+
+def test_teacher_declares_with_a_photo_and_district_hr_approves(
+        page, live_server, migrated_data, tree, phone_only, shot, tmp_path, settings):
+    settings.STORAGES = {**settings.STORAGES, "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path), "base_url": None}}}
+    teacher = factories.TeacherFactory(school=tree["school_a"])
+    admin = factories.school_admin(tree["school_a"])
+    hr = factories.district_hr(tree["district_x"])
+    photo = tmp_path / "证书.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 200)
+    log_in(page, teacher.employee_no, "pass-1234")
+    page.goto("/hours/declarations/")
+    page.get_by_label("培训名称").fill("省级心理健康骨干教师培训")
+    page.get_by_label("主办单位").fill("省教育厅")
+    page.get_by_label("开始日期").fill("2024-07-01")
+    page.get_by_label("结束日期").fill("2024-07-05")
+    page.get_by_label("学时").fill("24")
+    page.locator("#id_evidence").set_input_files(str(photo))
+    page.get_by_role("button", name="提交").click()
+    page.get_by_text("待学校审核").wait_for()
+    shot("offline-declared")
+    for user, button in ((admin, "审核通过，报区人事"), (hr, "批准学时")):
+        page.context.clear_cookies()
+        log_in(page, user.username, "pass-1234")
+        page.goto("/hours/declarations/queue/")
+        page.get_by_role("button", name=button).click()
+        page.get_by_text("已保存").wait_for()
+    shot("offline-declaration-approved")
+    assert TrainingEntry.objects.get(teacher=teacher).hours == 24

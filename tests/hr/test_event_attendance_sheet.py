@@ -1,0 +1,82 @@
+"""An event's attendance sheet: export read back with openpyxl, and an upload of 工号, 签到,
+签退 that is checked whole before anything is written; only the event's organisers may."""
+
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from courses import event_services
+from courses.models import EventSignup
+from tests import factories
+from tests.courses.test_events import event, signed_up
+
+pytestmark = pytest.mark.django_db
+
+
+def sheet(tmp_path, rows, name="att.xlsx"):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["工号", "姓名", "签到", "签退"])
+    for row in rows:
+        ws.append(row)
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+def test_upload_marks_attendance_and_the_export_reads_back(client, tree, tmp_path):
+    ev = event(tree["district_x"], starts_in=timedelta(minutes=-30))
+    a, b, c = (signed_up(ev, tree["school_a"]) for _ in range(3))
+    client.force_login(factories.district_hr(tree["district_x"]))
+    path = sheet(tmp_path, [[a.employee_no, a.name, "09:05", "11:30"], [b.employee_no, b.name, "是", "是"],
+                            [c.employee_no, c.name, "是", None]])
+    with open(path, "rb") as f:
+        response = client.post(reverse("hr:event_attendance_import", args=[ev.pk]), {"file": f})
+    assert response.status_code == 302
+    got = {s.teacher_id: s for s in EventSignup.objects.filter(event=ev)}
+    assert timezone.localtime(got[a.pk].checked_in_at).strftime("%H:%M") == "09:05"
+    assert got[a.pk].attended and got[b.pk].attended and not got[c.pk].attended
+    assert got[b.pk].checked_in_at == ev.starts_at
+
+    export = client.get(reverse("hr:event_attendance_export", args=[ev.pk]))
+    assert export.status_code == 200
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(export.content)
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("工号/employee_no", "姓名/name", "学校/school")
+    by_no = {r[0]: r for r in rows[1:]}
+    assert by_no[a.employee_no][4:8] == ("09:05", "11:30", "是", 3.0)
+    assert by_no[c.employee_no][6:8] == ("否", 0.0)
+
+
+def test_an_upload_with_one_bad_row_writes_nothing(client, tree, tmp_path):
+    ev = event(tree["district_x"], starts_in=timedelta(minutes=-30))
+    a = signed_up(ev, tree["school_a"])
+    stranger = factories.TeacherFactory(school=tree["school_a"])
+    client.force_login(factories.district_hr(tree["district_x"]))
+    path = sheet(tmp_path, [[a.employee_no, a.name, "09:00", "11:00"],
+                            [stranger.employee_no, stranger.name, "09:00", "11:00"],
+                            [a.employee_no, a.name, "九点", "11:00"]])
+    with open(path, "rb") as f:
+        response = client.post(reverse("hr:event_attendance_import", args=[ev.pk]), {"file": f})
+    page = response.content.decode()
+    assert response.status_code == 400 and "该工号没有报名本活动" in page and "签到、签退请填写时间" in page
+    assert not EventSignup.objects.get(teacher=a).checked_in_at
+
+
+@pytest.mark.parametrize("who", ["district_hr_y", "school_admin_a", "teacher"])
+def test_only_the_organisers_scope_exports_or_uploads(client, tree, tmp_path, who):
+    ev = event(tree["district_x"], starts_in=timedelta(minutes=-30))
+    a = signed_up(ev, tree["school_a"])
+    user = {"district_hr_y": lambda: factories.district_hr(tree["district_y"]),
+            "school_admin_a": lambda: factories.school_admin(tree["school_a"]),
+            "teacher": lambda: a.user}[who]()
+    client.force_login(user)
+    assert client.get(reverse("hr:event_attendance_export", args=[ev.pk])).status_code == 403
+    with open(sheet(tmp_path, [[a.employee_no, a.name, "是", "是"]]), "rb") as f:
+        assert client.post(reverse("hr:event_attendance_import", args=[ev.pk]),
+                           {"file": f}).status_code == 403
+    assert not EventSignup.objects.get(teacher=a).checked_in_at

@@ -3,51 +3,16 @@
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import Storage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class PrivateStorage(Storage):
-    """STORAGES["private"], looked up at each call so that a changed setting is honoured."""
-
-    def _target(self) -> Storage:
-        return storages["private"]
-
-    def _open(self, name, mode="rb"):
-        return self._target()._open(name, mode)
-
-    def _save(self, name, content):
-        return self._target()._save(name, content)
-
-    def get_available_name(self, name, max_length=None):
-        return self._target().get_available_name(name, max_length=max_length)
-
-    def delete(self, name):
-        return self._target().delete(name)
-
-    def exists(self, name):
-        return self._target().exists(name)
-
-    def path(self, name):
-        return self._target().path(name)
-
-    def size(self, name):
-        return self._target().size(name)
-
-    def listdir(self, path):
-        return self._target().listdir(path)
-
-    def url(self, name):
-        raise ValueError("Private files have no URL: stream them through a scope-checking view.")
-
-
-_private_storage = PrivateStorage()
+from people.storage import private_files
 
 
 def private_storage() -> Storage:
     """Job files are never served by the web server: only scope-checking views stream them."""
-    return _private_storage
+    return private_files()
 
 
 SOURCE_SUFFIXES = (".xlsx", ".xls", ".xlsb", ".ods", ".et", ".csv", ".tsv")

@@ -4,52 +4,19 @@ district HR approves (crediting the ledger) or returns with a reason."""
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import Storage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from people.storage import private_files
+
 __all__ = ["HourDeclaration", "DeclarationEvidence", "private_storage"]
-
-
-class _PrivateStorage(Storage):
-    """STORAGES["private"], looked up at each call (hr.models.PrivateStorage does the same for
-    sheets; certification may not import hr)."""
-
-    def _target(self) -> Storage:
-        return storages["private"]
-
-    def _open(self, name, mode="rb"):
-        return self._target()._open(name, mode)
-
-    def _save(self, name, content):
-        return self._target()._save(name, content)
-
-    def get_available_name(self, name, max_length=None):
-        return self._target().get_available_name(name, max_length=max_length)
-
-    def delete(self, name):
-        return self._target().delete(name)
-
-    def exists(self, name):
-        return self._target().exists(name)
-
-    def path(self, name):
-        return self._target().path(name)
-
-    def size(self, name):
-        return self._target().size(name)
-
-    def url(self, name):
-        raise ValueError("Evidence has no URL: it is streamed by a scope-checking view.")
-
-
-_private = _PrivateStorage()
 
 
 def private_storage() -> Storage:
     """Evidence is never under MEDIA_URL; only scope-checking views stream it."""
-    return _private
+    return private_files()
 
 
 def evidence_path(instance, filename) -> str:

@@ -188,12 +188,16 @@ class OrganisationForm(WagtailAdminModelForm):
         return self.instance
 
 
-class OrganisationCreateView(generic.CreateView):
+class ServiceCreateView(generic.CreateView):
+    """Create through the form's save, which calls the owning service (audited)."""
+
     def save_instance(self):
         return self.form.save()
 
 
-class OrganisationEditView(generic.EditView):
+class ServiceEditView(generic.EditView):
+    """Edit through the form's save, which calls the owning service (audited)."""
+
     def save_instance(self):
         return self.form.save()
 
@@ -214,8 +218,8 @@ class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
     inspect_view_fields = ["name", "code", "kind", "stages", "is_boarding"]
     form_fields = OrganisationForm.Meta.fields
     copy_view_enabled = False
-    add_view_class = OrganisationCreateView
-    edit_view_class = OrganisationEditView
+    add_view_class = ServiceCreateView
+    edit_view_class = ServiceEditView
 
     def get_form_class(self, for_update=False):
         return OrganisationForm
@@ -335,16 +339,6 @@ class StaffRoleForm(WagtailAdminModelForm):
         return self.instance
 
 
-class StaffRoleCreateView(generic.CreateView):
-    def save_instance(self):
-        return self.form.save()
-
-
-class StaffRoleEditView(generic.EditView):
-    def save_instance(self):
-        return self.form.save()
-
-
 class StaffRoleDeleteView(generic.DeleteView):
     def delete_action(self):
         staff_role_revoke(user=self.object.user, role=self.object.role,
@@ -365,8 +359,8 @@ class StaffRoleViewSet(ScopedViewSetMixin, ModelViewSet):
     search_fields = ["user__username", "user__teacher__employee_no"]
     form_fields = StaffRoleForm.Meta.fields
     copy_view_enabled = False
-    add_view_class = StaffRoleCreateView
-    edit_view_class = StaffRoleEditView
+    add_view_class = ServiceCreateView
+    edit_view_class = ServiceEditView
     delete_view_class = StaffRoleDeleteView
 
     def get_form_class(self, for_update=False):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from certification.declarations import teacher_credential_record
 from certification.models import CertificateLevel, RecognisedCredential
@@ -14,7 +15,7 @@ from people import purposes
 from people.selectors import teacher_list_in_scope
 
 from .sheets.columns import CREDENTIALS
-from .sheets.errors import CellError, RowError, bilingual
+from .sheets.errors import CellError, RowError
 from .sheets.normalise import clean_code, clean_text, parse_date
 from .sheets.reading import open_sheet
 
@@ -36,19 +37,18 @@ def credentials_upload(*, path: str | Path, user) -> tuple[int, list[RowError]]:
         teachers = {t.employee_no: t for t in in_scope.filter(employee_no__in=numbers)
                     .select_related("school")}
         for row, number in zip(parsed, numbers):
-            def fail(key, zh, en, value=None):
+            def fail(key, reason, value=None):
                 errors.append(RowError(row.number, layout.column_name(key) if key in layout.index
                                        else key, str(value if value is not None else
-                                                     row.values.get(key) or "")[:60], bilingual(zh, en)))
+                                                     row.values.get(key) or "")[:60], reason))
             teacher = teachers.get(number)
             if teacher is None:
-                fail("employee_no", "工号不在您的管辖范围内或不存在", "employee number not in your scope")
+                fail("employee_no", gettext("No teacher in your scope has this employee number"))
                 continue
             name = clean_text(row.values.get("credential_name"))
             level = clean_code(row.values.get("equivalent_level")).upper()
             if name not in known and level not in levels:
-                fail("equivalent_level", "新的证书名称须填写等级对应（C/B/A）",
-                     "a new credential name needs its equivalent level (C/B/A)")
+                fail("equivalent_level", gettext("A new credential name needs its equivalent level (C/B/A)"))
                 continue
             try:
                 issued = parse_date(row.values.get("issued_on"))

@@ -9,12 +9,13 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses import event_services
 from courses.models import EventPage, EventSignup
 
 from .sheets.columns import EVENT_ATTENDANCE
-from .sheets.errors import RowError, bilingual
+from .sheets.errors import RowError
 from .sheets.normalise import clean_code
 from .sheets.reading import open_sheet
 from .sheets.writing import Column, write_table
@@ -78,15 +79,14 @@ def event_attendance_upload(*, event: EventPage, path: str | Path, user) -> tupl
             signup = signups.get(number)
             if signup is None:
                 errors.append(RowError(row.number, layout.column_name("employee_no"), number,
-                                       bilingual("该工号没有报名本活动", "not signed up for this event")))
+                                       gettext("Not signed up for this event")))
                 continue
             try:
                 checked_in = _moment(event, row.values.get("check_in"), default=event.starts_at)
                 checked_out = _moment(event, row.values.get("check_out"), default=event.ends_at)
             except ValueError as bad:
                 errors.append(RowError(row.number, layout.column_name("check_in"), str(bad)[:60],
-                                       bilingual("签到、签退请填写时间（如 09:05）或“是/否”",
-                                                 "check-in and check-out take a time (09:05) or yes/no")))
+                                       gettext("Check-in and check-out take a time (09:05) or yes/no")))
                 continue
             marks.append((signup, checked_in, checked_out))
     if errors:

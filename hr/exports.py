@@ -28,7 +28,6 @@ from people.services import activation_code_display, activation_codes_issue
 from people.staffing import staffing_rows
 
 from .selectors import DESK_ROLES
-from .sheets.errors import bilingual
 from .sheets.normalise import posts_display
 from .sheets.writing import Column
 
@@ -271,7 +270,7 @@ def _workload_terms(term=None) -> list:
         if found is None:
             from .services import JobError
 
-            raise JobError(bilingual(f"没有学期 {term}", f"no such term: {term}"))
+            raise JobError(gettext("No such term: %(term)s") % {"term": term})
         return [found]
     today = timezone.localdate()
     current = workload_term_containing(today)

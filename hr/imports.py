@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from certification.models import Certificate, CertificateLevel, TrainingEntry
 from certification.selectors import figures_deferred, figures_forget
@@ -28,8 +29,9 @@ from people.services import (login_phones_write, staff_role_grant, teacher_bulk_
                              teachers_mark_left, user_emails_set)
 from people.tasks import send_account_invitations
 
-from .sheets.columns import CERTIFICATES, HEADERS, ORGANISATIONS, SPECS, TEACHERS, TRAINING, SheetSpec
-from .sheets.errors import CellError, ErrorLog, RowError, SheetRefused, bilingual
+from .sheets.columns import (CERTIFICATES, HEADERS, ORGANISATIONS, SPECS, TEACHERS, TRAINING, SheetSpec,
+                             header_label)
+from .sheets.errors import CellError, ErrorLog, RowError, SheetRefused
 from .sheets.normalise import (GENDER_DISPLAY, ROLE_DISPLAY, STAFF_ROLE_DISPLAY, EMPLOYMENT_DISPLAY,
                                clean_code, clean_text, parse_date, parse_gender, parse_hours,
                                parse_level, parse_posts, parse_staff_roles, parse_status,
@@ -102,7 +104,8 @@ class Plan:
 
 
 def _header(key: str) -> str:
-    return "行" if key == "row" else HEADERS[key][0] if key in HEADERS else key
+    """A preview column's header, as the sheet of the job's language writes it."""
+    return gettext("Row") if key == "row" else header_label(key) if key in HEADERS else key
 
 
 def _changes_display(changes: dict) -> dict:
@@ -116,7 +119,7 @@ def _changes_display(changes: dict) -> dict:
             continue
         values = (ROLE_DISPLAY if key == "role" else GENDER_DISPLAY if key == "gender"
                   else EMPLOYMENT_DISPLAY if key == "status" else {})
-        label = "主岗位" if key == "role" else _header(key)
+        label = gettext("Main post") if key == "role" else _header(key)
         shown[label] = [values.get(before, before), values.get(after, after)]
     return shown
 
@@ -137,7 +140,7 @@ class RowReader:
         raw = self.values.get(key)
         if raw is None or (isinstance(raw, str) and not clean_text(raw)):
             if required:
-                self.fail(key, raw, bilingual("必填项为空", "required value is empty"))
+                self.fail(key, raw, gettext("Required value is empty"))
             return None
         try:
             value = convert(raw)
@@ -145,10 +148,10 @@ class RowReader:
             self.fail(key, raw, exc.reason)
             return None
         if required and value in ("", None):
-            self.fail(key, raw, bilingual("必填项为空", "required value is empty"))
+            self.fail(key, raw, gettext("Required value is empty"))
             return None
         if max_length and isinstance(value, str) and len(value) > max_length:
-            self.fail(key, raw, bilingual(f"超过 {max_length} 个字", f"longer than {max_length} characters"))
+            self.fail(key, raw, gettext("Longer than %(max_length)s characters") % {"max_length": max_length})
             return None
         return value
 
@@ -189,14 +192,14 @@ def _email(value) -> str:
     try:
         validate_email(text)
     except ValidationError:
-        raise CellError("邮箱格式不正确", "not a valid e-mail address") from None
+        raise CellError(gettext("Not a valid e-mail address")) from None
     return text
 
 
 def _phone(value) -> str:
     number = phone_normalise(value)
     if number is None:
-        raise CellError("手机号格式不正确（应为11位中国大陆手机号）", "not a mainland mobile number")
+        raise CellError(gettext("Not a mobile number (11 digits, mainland China)"))
     return number
 
 
@@ -208,13 +211,12 @@ def _check_phones(plan: Plan, layout: SheetLayout, rows: dict[str, int]) -> None
                 "number", "user__username"):
             if wanted_by[phone] != owner:
                 plan.errors.append(RowError(rows[wanted_by[phone]], layout.column_name("phone"), "",
-                                            bilingual("该手机号已被其他教师使用",
-                                                      "another teacher logs in with this number")))
+                                            gettext("Another teacher logs in with this number")))
 
 
 def _not_future(value: date) -> date:
     if value > _today():
-        raise CellError("日期晚于今天", "date is in the future")
+        raise CellError(gettext("Date is in the future"))
     return value
 
 
@@ -253,8 +255,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
             granted_roles = r.get("staff_role", parse_staff_roles)
             phone = r.get("phone", _phone)
             if phone and phone in phone_rows:
-                r.fail("phone", "", bilingual(f"手机号与第 {phone_rows[phone]} 行重复",
-                                              f"same mobile number as row {phone_rows[phone]}"))
+                r.fail("phone", "", gettext("Same mobile number as row %(row)s") % {"row": phone_rows[phone]})
             elif phone:
                 phone_rows[phone] = sheet_row.number
             school = schools.get(code) if code else None
@@ -262,11 +263,11 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
                 if code not in other_codes:
                     other_codes[code] = Organisation.objects.filter(code=code).exists()
                 known = other_codes[code]
-                r.fail("school_code", code, bilingual("该学校不在您的管理范围内", "school outside your scope")
-                       if known else bilingual("学校代码不存在", "no school has this code"))
+                r.fail("school_code", code, gettext("School outside your scope")
+                       if known else gettext("No school has this code"))
             if number and number in first_seen:
-                r.fail("employee_no", number, bilingual(f"工号与第 {first_seen[number]} 行重复",
-                                                        f"same employee number as row {first_seen[number]}"))
+                r.fail("employee_no", number,
+                    gettext("Same employee number as row %(row)s") % {"row": first_seen[number]})
             elif number:
                 first_seen[number] = sheet_row.number
             if r.ok and phone:
@@ -292,8 +293,8 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
         status = fields["status"]
         if current is None:
             if number in taken:
-                plan.errors.append(RowError(row, layout.column_name("employee_no"), number, bilingual(
-                    "已有同名账号（非教师），请联系管理员", "an account with this username exists")))
+                plan.errors.append(RowError(row, layout.column_name("employee_no"), number,
+                    gettext("An account with this username exists (not a teacher): ask an administrator")))
                 continue
             role = posts[0] if posts else Teacher.Role.SUBJECT_TEACHER
             plan.creates.append({
@@ -313,8 +314,8 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
         (_no, pk, name, gender, school_id, role, cur_posts, hire_date, is_active, cur_status,
          current_code) = current
         if school_id not in in_scope_ids:
-            plan.errors.append(RowError(row, layout.column_name("employee_no"), number, bilingual(
-                "该工号的教师属于您管理范围以外的学校", "this teacher belongs to a school outside your scope")))
+            plan.errors.append(RowError(row, layout.column_name("employee_no"), number,
+                gettext("This teacher belongs to a school outside your scope")))
             continue
         # A column left out of the file, or a blank optional cell, leaves the value as it is;
         # a roster without a 在职状态 column puts everyone listed in post, as it always did.
@@ -379,7 +380,7 @@ def _plan_staff_roles(plan: Plan, cells: list, layout: SheetLayout, user, existi
                      else above.get(Organisation.Kind.DISTRICT))
             if where is None or not staff_role_grantable(user, role=role, organisation=where):
                 plan.errors.append(RowError(row, layout.column_name("staff_role"), STAFF_ROLE_DISPLAY[role],
-                                            bilingual("您无权授予该管理角色", "you may not grant this staff role")))
+                                            gettext("You may not grant this staff role")))
                 continue
             if (number, role, where.pk) not in granted:
                 plan.grants.append((number, role, where.pk))
@@ -465,13 +466,13 @@ def _teacher_rows(parsed: list, plan: Plan, layout: SheetLayout, user) -> dict[s
         current = existing.get(number)
         if current is None:
             plan.errors.append(RowError(row, layout.column_name("employee_no"), number,
-                                        bilingual("没有这个工号的教师", "no teacher has this employee number")))
+                                        gettext("No teacher has this employee number")))
         elif current[4] not in in_scope:
-            plan.errors.append(RowError(row, layout.column_name("employee_no"), number, bilingual(
-                "该工号的教师属于您管理范围以外的学校", "this teacher belongs to a school outside your scope")))
+            plan.errors.append(RowError(row, layout.column_name("employee_no"), number,
+                gettext("This teacher belongs to a school outside your scope")))
         elif fields.get("name") and fields["name"] != current[2]:
-            plan.errors.append(RowError(row, layout.column_name("name"), fields["name"], bilingual(
-                f"姓名与工号不符（系统中为 {current[2]}）", "name does not match the employee number")))
+            plan.errors.append(RowError(row, layout.column_name("name"), fields["name"],
+                gettext("Name does not match the employee number (here: %(name)s)") % {"name": current[2]}))
         else:
             kept[row] = current
     return kept
@@ -496,10 +497,10 @@ def certificates_plan(*, path, user, progress=None, **_options) -> Plan:
             expires_on = r.get("expires_on", parse_date)
             authority = r.get("authority", clean_text, max_length=120)
             if issued_on and expires_on and expires_on <= issued_on:
-                r.fail("expires_on", expires_on, bilingual("有效期应晚于发证日期", "expiry must be after the issue date"))
+                r.fail("expires_on", expires_on, gettext("Expiry must be after the issue date"))
             if cert_no and cert_no in first_seen:
-                r.fail("cert_no", cert_no, bilingual(f"证书编号与第 {first_seen[cert_no]} 行重复",
-                                                     f"same certificate number as row {first_seen[cert_no]}"))
+                r.fail("cert_no", cert_no,
+                    gettext("Same certificate number as row %(row)s") % {"row": first_seen[cert_no]})
             elif cert_no:
                 first_seen[cert_no] = sheet_row.number
             if r.ok:
@@ -517,16 +518,16 @@ def certificates_plan(*, path, user, progress=None, **_options) -> Plan:
         if row not in teachers:
             continue
         if fields["level_code"] not in levels:
-            plan.errors.append(RowError(row, layout.column_name("level"), fields["level_code"], bilingual(
-                "系统中没有这个证书等级", "no such certificate level here")))
+            plan.errors.append(RowError(row, layout.column_name("level"), fields["level_code"],
+                gettext("No such certificate level here")))
             continue
         holder = known.get(fields["number"])
         if holder is not None:
             if holder == teachers[row][1]:
                 plan.unchanged += 1  # recorded by an earlier import: importing again is a no-op
             else:
-                plan.errors.append(RowError(row, layout.column_name("cert_no"), fields["number"], bilingual(
-                    "该证书编号已属于另一位教师", "this certificate number belongs to another teacher")))
+                plan.errors.append(RowError(row, layout.column_name("cert_no"), fields["number"],
+                    gettext("This certificate number belongs to another teacher")))
             continue
         plan.creates.append({"row": row, "employee_no": employee_no, "teacher_id": teachers[row][1],
                              **{k: v for k, v in fields.items() if k != "name"},
@@ -593,8 +594,8 @@ def training_plan(*, path, user, progress=None, **_options) -> Plan:
             if r.ok:
                 reference = reference or training_reference(number, when, title, hours)
                 if reference in first_seen:
-                    r.fail("title", title, bilingual(f"与第 {first_seen[reference]} 行重复",
-                                                     f"same record as row {first_seen[reference]}"))
+                    r.fail("title", title,
+                        gettext("Same record as row %(row)s") % {"row": first_seen[reference]})
                 else:
                     first_seen[reference] = sheet_row.number
             if r.ok:

@@ -12,6 +12,7 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext
 
 from people import purposes
 from people.models import AuditEntry, Organisation, Stage, StudentCount, Teacher, flags_codes, flags_mask
@@ -21,7 +22,7 @@ from people.services import (organisation_create, organisation_update, organisat
 
 from .imports import CHUNK, PREVIEW_SAMPLE, ImportHasErrors, Plan, RowReader, _chunks, _not_future, _today
 from .sheets.columns import ORGANISATIONS
-from .sheets.errors import RowError, SheetRefused, bilingual
+from .sheets.errors import RowError, SheetRefused
 from .sheets.normalise import (ORG_KIND_DISPLAY, STAGE_DISPLAY, clean_code, clean_text, parse_count,
                                parse_date, parse_org_kind, parse_stages, parse_yes_no)
 from .sheets.reading import open_sheet
@@ -50,7 +51,7 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
         code_key = "org_code" if "org_code" in layout.index else "school_code"
         name_key = "org_name" if "org_name" in layout.index else "school"
         if code_key not in layout.index or name_key not in layout.index:
-            raise SheetRefused("缺少必需的列：机构代码、机构名称", "missing required columns: org_code, org_name")
+            raise SheetRefused(gettext("Missing required columns: org_code, org_name"))
         for sheet_row in sheet_rows:
             plan.rows += 1
             plan.errors.extend(sheet_row.formula_errors)
@@ -65,12 +66,11 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
             boarding = r.get("boarding", parse_yes_no)
             counted_on = r.get("counted_on", lambda v: _not_future(parse_date(v)))
             if code and code in first_seen:
-                r.fail(code_key, code, bilingual(f"机构代码与第 {first_seen[code]} 行重复",
-                                                 f"same code as row {first_seen[code]}"))
+                r.fail(code_key, code, gettext("Same code as row %(row)s") % {"row": first_seen[code]})
             elif code:
                 first_seen[code] = sheet_row.number
             if code and parent and code == parent:
-                r.fail("parent_code", parent, bilingual("上级代码不能是自己", "an organisation cannot be its own parent"))
+                r.fail("parent_code", parent, gettext("An organisation cannot be its own parent"))
             if r.ok:
                 rows[code] = {"row": sheet_row.number, "code": code, "name": name, "kind": kind,
                               "parent": parent or None, "stages": stages, "students": students,
@@ -81,24 +81,24 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
     scope = set(organisation_scope(user, roles=purposes.ORGANISATION_TREE).values_list("pk", flat=True))
     column = {key: layout.column_name(key) for key in layout.index}
 
-    def fail(row: dict, key: str, value, zh: str, en: str) -> None:
-        plan.errors.append(RowError(row["row"], column.get(key, key), "" if value is None else str(value), bilingual(zh, en)))
+    def fail(row: dict, key: str, value, reason: str) -> None:
+        plan.errors.append(RowError(row["row"], column.get(key, key), "" if value is None else str(value),
+                                    reason))
         row["bad"] = True
 
     for row in rows.values():
         parent = row["parent"]
         if parent is None:
             if not user.is_superuser and not (row["code"] in existing and existing[row["code"]]["parent"] is None):
-                fail(row, "parent_code", "", "上级代码为空：只有市级根机构可以没有上级",
-                     "no parent: only the city at the top may have none")
+                fail(row, "parent_code", "", gettext("No parent: only the city at the top may have none"))
         elif parent not in rows and parent not in existing:
-            fail(row, "parent_code", parent, f"上级代码「{parent}」不存在（文件和系统中都没有）",
-                 f"unknown parent '{parent}'")
+            fail(row, "parent_code", parent,
+                 gettext("Unknown parent '%(code)s' (neither in the file nor here)") % {"code": parent})
         elif (rows.get(parent) or existing[parent])["kind"] == Organisation.Kind.SCHOOL:
-            fail(row, "parent_code", parent, "学校不能作为上级机构", "a school cannot be a parent")
+            fail(row, "parent_code", parent, gettext("A school cannot be a parent"))
         current = existing.get(row["code"])
         if current is not None and current["pk"] not in scope:
-            fail(row, code_key, row["code"], "该机构不在您的管理范围内", "organisation outside your scope")
+            fail(row, code_key, row["code"], gettext("Organisation outside your scope"))
     _refuse_cycles(rows, fail)
     # Where each row lands must lie in the user's scope: under a row of the file or an
     # organisation of their scope. (An unchanged top row may name a parent above the scope.)
@@ -109,7 +109,7 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
         current = existing.get(row["code"])
         unchanged_parent = current is not None and current["parent"] == parent
         if existing[parent]["pk"] not in scope and not unchanged_parent:
-            fail(row, "parent_code", parent, "上级机构不在您的管理范围内", "parent outside your scope")
+            fail(row, "parent_code", parent, gettext("Parent outside your scope"))
     _plan_removals(plan, rows, existing, scope)
     if plan.errors:
         plan.errors.sort(key=lambda e: e.row)
@@ -192,7 +192,7 @@ def _refuse_cycles(rows: dict[str, dict], fail) -> None:
             numbers = "、".join(str(rows[c]["row"]) for c in loop)
             for c in loop:
                 fail(rows[c], "parent_code", rows[c]["parent"],
-                     f"上级关系成环（第 {numbers} 行）", f"the parents form a cycle (rows {numbers})")
+                     gettext("The parents form a cycle (rows %(rows)s)") % {"rows": numbers})
         for c in chain:
             state[c] = 2
 
@@ -237,13 +237,13 @@ def _plan_removals(plan: Plan, rows: dict, existing: dict, scope: set[int]) -> N
         under = [o for o in omitted if o["path"].startswith(org["path"])]
         count = sum(teachers.get(o["pk"], 0) for o in under)
         if count:
-            plan.errors.append(RowError(row["row"], "机构代码 org_code", org["code"], bilingual(
-                f"文件中没有「{org['name']}」（{org['code']}），但它有 {count} 名教师，不能删除",
-                f"'{org['name']}' ({org['code']}) is not in the file but has {count} teachers: it cannot be removed")))
+            plan.errors.append(RowError(row["row"], "机构代码 org_code", org["code"],
+                gettext("'%(name)s' (%(code)s) is not in the file but has %(count)s teachers: it cannot be removed") % {
+                    "name": org['name'], "code": org['code'], "count": count}))
         elif any(o["pk"] in records for o in under):
-            plan.errors.append(RowError(row["row"], "机构代码 org_code", org["code"], bilingual(
-                f"文件中没有「{org['name']}」（{org['code']}），但它有培训任务或操作记录，不能删除",
-                f"'{org['name']}' ({org['code']}) is not in the file but has assignments or audit records")))
+            plan.errors.append(RowError(row["row"], "机构代码 org_code", org["code"],
+                gettext("'%(name)s' (%(code)s) is not in the file but has assignments or audit records") % {
+                    "name": org['name'], "code": org['code']}))
         else:
             plan.removals.append({"pk": org["pk"], "code": org["code"], "name": org["name"],
                                   "path": org["path"]})

@@ -18,7 +18,7 @@ from .exports import EXPORTS
 from .imports import IMPORT_ROLES, IMPORTERS, ImportHasErrors
 from .models import Job, private_storage
 from .selectors import DESK_ROLES, jobs_expired, scope_roots
-from .sheets.errors import SheetRefused, bilingual
+from .sheets.errors import SheetRefused
 from .sheets.writing import write_table
 
 log = logging.getLogger(__name__)
@@ -47,13 +47,14 @@ def job_import_create(*, requester, sheet: str, upload: UploadedFile,
     from . import tasks
 
     if sheet not in IMPORTERS:
-        raise JobError(bilingual("未知的导入类型", "unknown import kind"))
+        raise JobError(_("Unknown import kind"))
     roots = scope_roots(requester, roles=IMPORT_ROLES)
     if not roots:
-        raise JobError(bilingual("您没有导入权限", "you may not import"))
+        raise JobError(_("You may not import"))
     job = Job(kind=Job.Kind.IMPORT, sheet=sheet, requester=requester, scope=" ".join(roots),
               purpose=IMPORT_ROLES.key, requested_as=_requested_as(requester, IMPORT_ROLES),
-              source_name=(upload.name or "")[:255], expires_at=_expiry(), params=params or {})
+              source_name=(upload.name or "")[:255], expires_at=_expiry(), params=params or {},
+              language=export_language())
     job.source_file.save(upload.name or "source.xlsx", upload, save=False)
     job.save()
     transaction.on_commit(lambda: tasks.job_preview.delay(str(job.pk)))
@@ -67,11 +68,11 @@ def job_commit_request(*, job: Job, user) -> Job:
 
     job = Job.objects.select_for_update().get(pk=job.pk)
     if job.kind != Job.Kind.IMPORT or job.status != Job.Status.PREVIEW_READY:
-        raise JobError(bilingual("此任务不能确认导入", "this job cannot be confirmed"))
+        raise JobError(_("This job cannot be confirmed"))
     if job.requester_id != user.pk:
-        raise JobError(bilingual("只有上传者可以确认导入", "only the uploader can confirm"))
+        raise JobError(_("Only the uploader can confirm"))
     if job.preview.get("counts", {}).get("errors"):
-        raise JobError(bilingual("文件有错误，请修改后重新上传", "the file has errors: fix them and upload again"))
+        raise JobError(_("The file has errors: fix them and upload again"))
     job.status = Job.Status.COMMITTING
     job.attempts = 0
     job.progress_done = 0
@@ -88,14 +89,14 @@ def job_export_create(*, requester, sheet: str, organisation: Organisation | Non
     from . import tasks
 
     if sheet not in EXPORTS:
-        raise JobError(bilingual("未知的导出类型", "unknown export kind"))
+        raise JobError(_("Unknown export kind"))
     roots = scope_roots(requester, roles=DESK_ROLES)
     if organisation is not None:
         if not any(organisation.path.startswith(root) for root in roots):
-            raise JobError(bilingual("该单位不在您的管理范围内", "organisation outside your scope"))
+            raise JobError(_("Organisation outside your scope"))
         roots = [organisation.path]
     if not roots:
-        raise JobError(bilingual("您没有导出权限", "you may not export"))
+        raise JobError(_("You may not export"))
     job = Job.objects.create(kind=Job.Kind.EXPORT, sheet=sheet, requester=requester,
                              scope=" ".join(roots), organisation=organisation,
                              purpose=DESK_ROLES.key, requested_as=_requested_as(requester, DESK_ROLES),
@@ -125,8 +126,7 @@ def _scope_unchanged(job: Job) -> None:
     else:
         held = roots == job.scope_paths
     if not held:
-        raise JobError(bilingual("申请后您的管理范围已变化，请重新导出",
-                                 "your scope changed since the export was asked for: ask again"))
+        raise JobError(_("Your scope changed since the export was asked for: ask again"))
 
 
 def _scope_root(job: Job) -> Organisation:
@@ -143,7 +143,8 @@ def _claim(job_id, *, expect: tuple[str, ...], status: str) -> Job | None:
         job.attempts += 1
         if job.attempts > MAX_ATTEMPTS:
             job.status = Job.Status.FAILED
-            job.error = bilingual(f"重试 {MAX_ATTEMPTS} 次后仍未完成", f"gave up after {MAX_ATTEMPTS} attempts")
+            with job_language(job):
+                job.error = _("Gave up after %(attempts)s attempts") % {"attempts": MAX_ATTEMPTS}
             job.finished_at = timezone.now()
             job.save()
             return None
@@ -151,6 +152,13 @@ def _claim(job_id, *, expect: tuple[str, ...], status: str) -> Job | None:
         job.started_at = job.started_at or timezone.now()
         job.save(update_fields=["attempts", "status", "started_at"])
         return job
+
+
+def job_language(job: Job | str):
+    """The job's messages (row errors, refusals, reasons) are read in the language it was asked in."""
+    if not isinstance(job, Job):
+        job = Job.objects.filter(pk=job).only("language").first()
+    return translation.override((job.language if job else "") or settings.LANGUAGE_CODE)
 
 
 def _progress(job: Job):
@@ -177,25 +185,25 @@ def _reason(exc: Exception) -> str:
         return exc.message
     if isinstance(exc, ImportHasErrors):
         count = exc.args[0].errors.total
-        return bilingual(f"文件有 {count} 处错误，未写入任何数据", f"the file has {count} errors: nothing was written")
+        return _("The file has %(count)s errors: nothing was written") % {"count": count}
     if isinstance(exc, IntegrityError):
-        return bilingual("导入期间数据已被另一次导入修改，未写入任何数据，请重新上传预览",
-                         "another import changed the same rows meanwhile: nothing was written; "
-                         "upload the file again to preview it")
+        return _("Another import changed the same rows meanwhile: nothing was written; upload the file again to preview it")
     if isinstance(exc, JobError):
         return str(exc)
-    return bilingual("任务出错，未生成文件", "the job failed and produced no file") + f": {type(exc).__name__}: {exc}"
+    return _("The job failed and produced no file") + f": {type(exc).__name__}: {exc}"
 
 
-def _guarded(job_id, run) -> None:
-    """Run a step; an expected refusal or an unexpected crash both end the job failed."""
-    try:
-        run()
-    except OperationalError:
-        raise  # the database was busy or gone: the task retries
-    except Exception as exc:
-        log.exception("HR job %s failed", job_id)
-        job_fail(job_id=job_id, reason=_reason(exc))
+def _guarded(job: Job, run) -> None:
+    """Run a step in the job's language; an expected refusal or an unexpected crash both end the
+    job failed, with its reason in that language."""
+    with job_language(job):
+        try:
+            run()
+        except OperationalError:
+            raise  # the database was busy or gone: the task retries
+        except Exception as exc:
+            log.exception("HR job %s failed", job.pk)
+            job_fail(job_id=job.pk, reason=_reason(exc))
 
 
 def job_run_preview(*, job_id) -> None:
@@ -206,14 +214,14 @@ def job_run_preview(*, job_id) -> None:
 
     def run():
         if job.requester is None:
-            raise JobError(bilingual("上传者已不存在", "the uploader no longer exists"))
+            raise JobError(_("The uploader no longer exists"))
         plan = IMPORTERS[job.sheet].plan(path=job.source_file.path, user=job.requester,
                                          progress=_progress(job), **job.params)
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.PREVIEW_READY, preview=plan.as_preview(),
             progress_done=plan.rows, progress_total=plan.rows, finished_at=timezone.now())
 
-    _guarded(job.pk, run)
+    _guarded(job, run)
 
 
 def job_run_commit(*, job_id) -> None:
@@ -248,7 +256,7 @@ def job_run_commit(*, job_id) -> None:
                 status=Job.Status.DONE, preview=preview, progress_done=result["rows"],
                 progress_total=result["rows"], finished_at=timezone.now())
 
-    _guarded(job.pk, run)
+    _guarded(job, run)
 
 
 def export_language(language: str | None = None) -> str:
@@ -288,27 +296,27 @@ def job_run_export(*, job_id) -> None:
 
     def run():
         if job.requester is None:
-            raise JobError(bilingual("申请人已不存在", "the requester no longer exists"))
+            raise JobError(_("The requester no longer exists"))
         kind = EXPORTS[job.sheet]
         _scope_unchanged(job)
-        # Headers, labels and the sheet's title in the language the export was asked in.
-        with translation.override(job.language or settings.LANGUAGE_CODE):
-            total, rows = kind.rows(user=job.requester, organisation=job.organisation, **job.params)
-            Job.objects.filter(pk=job.pk).update(progress_total=total)
-            name = export_file_name(job)
-            if kind.attachment is not None:
-                rows = list(rows)
-                _write_attachment(kind, rows, private_storage().path(export_attachment_name(job)))
-            count = write_table(private_storage().path(name), title=kind.title, columns=kind.get_columns(),
-                                rows=rows, progress=_progress(job),
-                                more_sheets=kind.extra_sheets(user=job.requester,
-                                                              organisation=job.organisation,
-                                                              **job.params))
+        # Headers, labels and the sheet's title in the language the export was asked in
+        # (_guarded runs the step under it).
+        total, rows = kind.rows(user=job.requester, organisation=job.organisation, **job.params)
+        Job.objects.filter(pk=job.pk).update(progress_total=total)
+        name = export_file_name(job)
+        if kind.attachment is not None:
+            rows = list(rows)
+            _write_attachment(kind, rows, private_storage().path(export_attachment_name(job)))
+        count = write_table(private_storage().path(name), title=kind.title, columns=kind.get_columns(),
+                            rows=rows, progress=_progress(job),
+                            more_sheets=kind.extra_sheets(user=job.requester,
+                                                          organisation=job.organisation,
+                                                          **job.params))
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.DONE, result_file=name, progress_done=count,
             progress_total=count, finished_at=timezone.now())
 
-    _guarded(job.pk, run)
+    _guarded(job, run)
 
 
 def export_run_to_path(*, user, sheet: str, path, organisation: Organisation | None = None,
@@ -339,5 +347,6 @@ def jobs_purge_expired(*, now=None) -> int:
         job.save(update_fields=["source_file", "result_file"])
     stalled = Job.objects.filter(status__in=Job.ACTIVE, started_at__lt=now - STALLED_AFTER)
     for job in stalled:
-        job_fail(job_id=job.pk, reason=bilingual("任务中断（处理进程停止）", "the worker stopped mid-job"))
+        with job_language(job):
+            job_fail(job_id=job.pk, reason=_("The worker stopped mid-job"))
     return removed

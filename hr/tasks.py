@@ -2,17 +2,17 @@
 
 from celery import shared_task
 from django.db import OperationalError
+from django.utils.translation import gettext
 
 from . import services
-from .sheets.errors import bilingual
 
 RETRY = {"bind": True, "acks_late": True, "max_retries": services.MAX_ATTEMPTS}
 
 
 def _retry_or_fail(task, job_id, exc):
     if task.request.retries >= services.MAX_ATTEMPTS:
-        services.job_fail(job_id=job_id, reason=bilingual("数据库繁忙，任务失败", "database busy: job failed")
-                          + f": {exc}")
+        with services.job_language(job_id):
+            services.job_fail(job_id=job_id, reason=gettext("Database busy: job failed") + f": {exc}")
         return
     raise task.retry(exc=exc, countdown=5 * (task.request.retries + 1))
 

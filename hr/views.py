@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from people.access import staff_required
@@ -74,8 +74,8 @@ def import_new(request):
     """Upload a sheet: it is checked at once, then previewed by a background job."""
     if int(request.META.get("CONTENT_LENGTH") or 0) > max_bytes() + 64 * 1024:
         # Refused before Django reads the body to disk.
-        messages.error(request, SheetRefused(f"文件超过 {max_bytes() // MB} MB 上限",
-                                             f"the file is larger than the {max_bytes() // MB} MB limit").message)
+        messages.error(request, SheetRefused(gettext("The file is larger than the %(mb)s MB limit") % {
+            "mb": max_bytes() // MB}).message)
         return redirect("hr:import_new")
     form = ImportForm(request.POST or None, request.FILES or None,
                       initial={"sheet": request.GET.get("sheet", "teachers")})
@@ -180,7 +180,7 @@ def template_download(request, sheet):
     response = HttpResponse(template_workbook(sheet), content_type=XLSX)
     spec = SPECS[sheet]
     response["Content-Disposition"] = content_disposition_header(
-        True, f"{spec.title_zh}模板-{spec.kind}.xlsx")
+        True, gettext("%(title)s template") % {"title": gettext(spec.title_en)} + f"-{spec.kind}.xlsx")
     return response
 
 

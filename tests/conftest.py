@@ -31,6 +31,17 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language: a page asked for in English activates
+    English in the thread (LocaleMiddleware leaves it), which must not reach the next test."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def signing_pair(tmp_path_factory):
     """A self-signed authority key and certificate of the test run's own (certificate PDFs)."""

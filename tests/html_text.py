@@ -3,7 +3,11 @@ hidden elements and markup; rows and list items on lines of their own."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
+
+# Chinese characters, CJK punctuation and full-width forms: none of it belongs on an English page.
+CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]+")
 
 _SKIP = {"script", "style", "noscript", "template", "head"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",

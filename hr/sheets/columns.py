@@ -4,6 +4,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils.translation import get_language
+
 # key -> (Chinese header used in templates, English header, other spellings seen in the wild)
 HEADERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "employee_no": ("工号", "employee_no", ("教师工号", "职工号", "employee no", "employee number")),
@@ -122,6 +125,9 @@ SPECS = {spec.kind: spec for spec in (TEACHERS, CERTIFICATES, TRAINING, ORGANISA
 
 
 def header_label(key: str) -> str:
-    """The header a template writes for a column: 中文/english."""
-    zh, en, _ = HEADERS[key]
-    return f"{zh}/{en}"
+    """The header a sheet writes for a column, in the active language: "工号" or "employee_no".
+
+    Both spellings are read back (ALIASES), so a template filled in under either language imports.
+    """
+    zh, en, _others = HEADERS[key]
+    return zh if (get_language() or settings.LANGUAGE_CODE).startswith("zh") else en

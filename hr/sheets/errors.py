@@ -2,25 +2,26 @@
 
 from dataclasses import asdict, dataclass
 
-
-def bilingual(zh: str, en: str) -> str:
-    """A message for HR in Chinese with the English beside it (sheets travel between both)."""
-    return f"{zh} ({en})"
+from django.utils.translation import gettext
 
 
 class SheetRefused(Exception):
-    """The whole file is refused before (or while) parsing: nothing from it is used."""
+    """The whole file is refused before (or while) parsing: nothing from it is used.
 
-    def __init__(self, zh: str, en: str):
-        self.message = bilingual(zh, en)
+    The message is read by HR in one language: the request's when refused at once, the job's
+    when a task refuses it (the task runs under the job's language).
+    """
+
+    def __init__(self, message: str):
+        self.message = str(message)
         super().__init__(self.message)
 
 
 class CellError(ValueError):
-    """A value that cannot be taken as it is written; the reason is shown to HR."""
+    """A value that cannot be taken as it is written; the reason is shown to HR in one language."""
 
-    def __init__(self, zh: str, en: str):
-        self.reason = bilingual(zh, en)
+    def __init__(self, reason: str):
+        self.reason = str(reason)
         super().__init__(self.reason)
 
 
@@ -37,9 +38,10 @@ class RowError:
         return asdict(self)
 
     def line(self) -> str:
-        """`row N, column: reason`, the form the command line prints."""
-        where = f"row {self.row}" if self.row else "file"
-        return f"{where}, {self.column or '-'}: {self.reason}"
+        """"第 3 行 · 工号 (A)：…" / "Row 3 · employee_no (A): …", the form the command line prints."""
+        where = (gettext("Row %(row)s") % {"row": self.row}) if self.row else gettext("File")
+        return gettext("%(where)s · %(column)s: %(reason)s") % {
+            "where": where, "column": self.column or "-", "reason": self.reason}
 
 
 class ErrorLog(list):

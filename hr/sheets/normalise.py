@@ -5,6 +5,7 @@ import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext
 from openpyxl.utils.datetime import from_excel
 
 from .errors import CellError
@@ -51,15 +52,15 @@ def parse_date(value) -> date:
         if 1 <= value < 2958466:
             result = from_excel(value)
             return result.date() if isinstance(result, datetime) else result
-        raise CellError("日期无法识别", "date not recognised")
+        raise CellError(gettext("Date not recognised"))
     text = clean_code(value)
     match = _DATE.match(text) or _COMPACT_DATE.match(text)
     if not match:
-        raise CellError("日期无法识别，请写成 2023-06-19", "date not recognised, write 2023-06-19")
+        raise CellError(gettext("Date not recognised, write 2023-06-19"))
     try:
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        raise CellError("日期不存在", "no such date") from None
+        raise CellError(gettext("No such date")) from None
 
 
 LEVEL_CODES = ("C", "B", "A")
@@ -71,7 +72,7 @@ def parse_level(value) -> str:
     for noise in ("证书", "证", "级", "LEVEL"):
         text = text.replace(noise, "")
     if text not in LEVEL_CODES:
-        raise CellError("证书等级应为 A、B 或 C", "level must be A, B or C")
+        raise CellError(gettext("Level must be A, B or C"))
     return text
 
 
@@ -83,7 +84,7 @@ def parse_gender(value) -> str:
     """"M" or "F" from 男/女/M/F/male/female."""
     text = clean_code(value).upper()
     if text not in _GENDERS:
-        raise CellError("性别应为 男 或 女", "gender must be 男/M or 女/F")
+        raise CellError(gettext("Gender must be male or female (M or F)"))
     return _GENDERS[text]
 
 
@@ -116,8 +117,7 @@ def parse_role(value) -> str:
         return text.lower().replace(" ", "_").replace("-", "_")
     role = ROLE_LABELS.get(text.replace(" ", "")) or ROLE_LABELS.get(text.upper())
     if role is None:
-        raise CellError("岗位应为 任课教师、班主任、专职心理教师、兼职心理教师 或 学校领导",
-                        "role must be one of the five roles")
+        raise CellError(gettext("Post must be subject teacher, head teacher, full-time counsellor, part-time counsellor or school leader"))
     return role
 
 
@@ -130,9 +130,9 @@ def parse_hours(value) -> Decimal:
     try:
         hours = Decimal(text)
     except InvalidOperation:
-        raise CellError("学时应为数字", "hours must be a number") from None
+        raise CellError(gettext("Hours must be a number")) from None
     if not hours.is_finite() or hours <= 0 or hours > MAX_HOURS:
-        raise CellError("学时应大于 0 且不超过 200", "hours must be above 0 and at most 200")
+        raise CellError(gettext("Hours must be above 0 and at most 200"))
     return hours.quantize(Decimal("0.1"))
 
 
@@ -152,12 +152,12 @@ def parse_posts(value) -> list[str]:
         try:
             code = parse_role(part)
         except CellError:
-            raise CellError(f"未知岗位「{part}」：岗位应为 任课教师、班主任、专职心理教师、兼职心理教师 或 学校领导",
-                            f"unknown post '{part}': one of the five posts") from None
+            raise CellError(gettext("Unknown post '%(value)s': a post is subject teacher, head teacher, full-time counsellor, part-time counsellor or school leader") % {
+                "value": part}) from None
         if code not in codes:
             codes.append(code)
     if not codes:
-        raise CellError("岗位为空", "no post given")
+        raise CellError(gettext("No post given"))
     return codes
 
 
@@ -178,7 +178,7 @@ def parse_status(value) -> str:
     text = clean_text(value).replace(" ", "")
     status = STATUS_LABELS.get(text) or STATUS_LABELS.get(clean_text(value).upper())
     if status is None:
-        raise CellError("在职状态应为 在职、离职、调出 或 退休", "status must be 在职/离职/调出/退休")
+        raise CellError(gettext("Status must be active, left, transferred or retired"))
     return status
 
 
@@ -194,7 +194,7 @@ def parse_org_kind(value) -> str:
     text = clean_text(value)
     kind = ORG_KIND_LABELS.get(text) or ORG_KIND_LABELS.get(text.upper())
     if kind is None:
-        raise CellError("类型应为 市、区县、镇街（学区）或 学校", "kind must be 市/区县/镇街/学区/学校")
+        raise CellError(gettext("Kind must be city, district, township or school"))
     return kind
 
 
@@ -213,7 +213,7 @@ def parse_stages(value) -> list[str]:
             continue
         code = STAGE_LABELS.get(part) or (part.lower() if part.lower() in STAGE_DISPLAY else None)
         if code is None:
-            raise CellError(f"未知学段「{part}」", f"unknown stage '{part}'")
+            raise CellError(gettext("Unknown stage '%(value)s'") % {"value": part})
         if code not in codes:
             codes.append(code)
     return codes
@@ -226,7 +226,7 @@ def parse_yes_no(value) -> bool:
         return True
     if text in ("否", "N", "NO", "0", "FALSE"):
         return False
-    raise CellError("应为 是 或 否", "must be 是 or 否")
+    raise CellError(gettext("Must be yes or no"))
 
 
 def parse_count(value) -> int:
@@ -235,9 +235,9 @@ def parse_count(value) -> int:
     try:
         number = int(float(text))
     except ValueError:
-        raise CellError("应为整数", "must be a whole number") from None
+        raise CellError(gettext("Must be a whole number")) from None
     if number < 0 or number > 100_000 or float(text) != number:
-        raise CellError("应为 0 到 100000 之间的整数", "must be a whole number from 0 to 100000")
+        raise CellError(gettext("Must be a whole number from 0 to 100000"))
     return number
 
 
@@ -259,8 +259,8 @@ def parse_staff_roles(value) -> list[str]:
         code = STAFF_ROLE_LABELS.get(part) or STAFF_ROLE_LABELS.get(part.upper()) or (
             part.lower() if part.lower() in STAFF_ROLE_DISPLAY else None)
         if code is None:
-            raise CellError(f"未知管理角色「{part}」：应为 学校管理员、培训者、审核员、区人事 或 市人事",
-                            f"unknown staff role '{part}'")
+            raise CellError(gettext("Unknown staff role '%(value)s': school admin, trainer, reviewer, district HR or city HR") % {
+                "value": part})
         if code not in codes:
             codes.append(code)
     return codes

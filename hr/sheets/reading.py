@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
 
+from django.utils.translation import gettext
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-from .columns import ALIASES, HEADERS, SheetSpec, header_key
+from .columns import ALIASES, SheetSpec, header_key, header_label
 from .errors import RowError, SheetRefused
 from .safety import (HEADER_SEARCH_ROWS, MAX_COLUMNS, MB, SheetFile, check_file, max_bytes,  # noqa: F401
                      max_rows, refuse_unsafe_xml)
@@ -73,13 +74,12 @@ def _find_layout(rows: list[list], spec: SheetSpec, first_column: int = 0) -> Sh
         if len(index) >= 2:
             missing = [k for k in spec.required if k not in index]
             if missing:
-                names = "、".join(HEADERS[k][0] for k in missing)
-                names_en = ", ".join(HEADERS[k][1] for k in missing)
-                raise SheetRefused(f"缺少必需的列：{names}", f"missing required columns: {names_en}")
+                raise SheetRefused(gettext("Missing required columns: %(names)s") % {
+                    "names": gettext(", ").join(header_label(k) for k in missing)})
             return SheetLayout(number, {k: v for k, v in index.items() if k in spec.keys},
                                {k: v for k, v in headers.items() if k in spec.keys}, first_column)
-    raise SheetRefused(f"前 {HEADER_SEARCH_ROWS} 行中找不到表头（如 工号、姓名）",
-                       f"no header row (e.g. 工号/employee_no, 姓名/name) in the first {HEADER_SEARCH_ROWS} rows")
+    raise SheetRefused(gettext("No header row (e.g. employee_no, name) in the first %(rows)s rows") % {
+        "rows": HEADER_SEARCH_ROWS})
 
 
 @contextmanager
@@ -101,7 +101,7 @@ def open_sheet(path: str | Path, spec: SheetSpec, *, name: str | None = None
 def _layout_and_rows(rows: Iterator[list], spec: SheetSpec, first_column: int):
     head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     if not head or all(not any(_present(v) for v in row) for row in head):
-        raise SheetRefused("工作表是空的", "the worksheet is empty")
+        raise SheetRefused(gettext("The worksheet is empty"))
     layout = _find_layout(head, spec, first_column)
     return layout, _data_rows(itertools.chain(head[layout.header_row:], rows), layout, max_rows())
 
@@ -115,18 +115,18 @@ def _workbook_rows(path: Path):
     try:
         workbook = CalamineWorkbook.from_path(path)
     except PasswordError:
-        raise SheetRefused("文件设有密码，请取消密码后另存为 .xlsx 再上传",
-                           "the file is password-protected: remove the password and save as .xlsx") from None
+        raise SheetRefused(gettext("The file is password-protected: remove the password and save as .xlsx")) from None
     except CalamineError as exc:
         if "xml" in type(exc).__name__.lower():
             raise refuse_unsafe_xml() from None
-        raise SheetRefused("文件无法作为 Excel 工作簿打开", f"the file cannot be opened as a workbook: {exc}") from None
+        raise SheetRefused(gettext("The file cannot be opened as a workbook: %(error)s") % {
+            "error": exc}) from None
     try:
         try:
             sheet = workbook.get_sheet_by_index(0)
         except CalamineError as exc:
-            raise SheetRefused("文件无法作为 Excel 工作簿打开",
-                               f"the file cannot be opened as a workbook: {exc}") from None
+            raise SheetRefused(gettext("The file cannot be opened as a workbook: %(error)s") % {
+                "error": exc}) from None
         start = sheet.start
         # calamine yields rows from the sheet's first row, and columns from its first used column.
         first_column = start[1] if start else 0
@@ -145,15 +145,14 @@ def _text_rows(path: Path, checked: SheetFile):
             try:
                 for row in reader:
                     if len(row) > MAX_COLUMNS:
-                        raise SheetRefused(f"第 {reader.line_num} 行超过 {MAX_COLUMNS} 列",
-                                           f"row {reader.line_num} has more than {MAX_COLUMNS} columns")
+                        raise SheetRefused(gettext("Row %(row)s has more than %(columns)s columns") % {
+                            "row": reader.line_num, "columns": MAX_COLUMNS})
                     yield row
             except csv.Error as exc:
-                raise SheetRefused(f"CSV 第 {reader.line_num} 行无法读取",
-                                   f"CSV line {reader.line_num} cannot be read: {exc}") from None
+                raise SheetRefused(gettext("CSV line %(row)s cannot be read: %(error)s") % {
+                    "row": reader.line_num, "error": exc}) from None
             except UnicodeDecodeError:
-                raise SheetRefused("CSV 文件编码无法识别（请存为 UTF-8 或 GBK）",
-                                   "the CSV's encoding is not recognised: save it as UTF-8 or GBK") from None
+                raise SheetRefused(gettext("The CSV's encoding is not recognised: save it as UTF-8 or GBK")) from None
 
         yield 0, rows()
 
@@ -178,5 +177,5 @@ def _data_rows(row_iter, layout: SheetLayout, limit: int) -> Iterator[SheetRow]:
             continue
         seen += 1
         if seen > limit:
-            raise SheetRefused(f"行数超过 {limit} 行上限", f"more than {limit} rows")
+            raise SheetRefused(gettext("More than %(limit)s rows") % {"limit": limit})
         yield SheetRow(number, values)

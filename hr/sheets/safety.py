@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 
 from defusedxml import ElementTree as SafeET
 from django.conf import settings
+from django.utils.translation import gettext
 
 from .errors import SheetRefused
 
@@ -84,31 +85,28 @@ class SheetFile:
 
 
 def _refuse_rows(limit: int) -> SheetRefused:
-    return SheetRefused(f"行数超过 {limit} 行上限", f"more than {limit} rows")
+    return SheetRefused(gettext("More than %(limit)s rows") % {"limit": limit})
 
 
 def refuse_unsafe_xml() -> SheetRefused:
-    return SheetRefused("文件含有不安全或损坏的 XML 内容，未读取", "the file holds unsafe or broken XML: not read")
+    return SheetRefused(gettext("The file holds unsafe or broken XML: not read"))
 
 
 def _too_large() -> SheetRefused:
-    return SheetRefused("文件解压后过大", "the file is too large once uncompressed")
+    return SheetRefused(gettext("The file is too large once uncompressed"))
 
 
 def _too_wide(cells: int) -> SheetRefused:
-    return SheetRefused(f"表格范围过大（首末单元格之间超过 {MAX_CELLS:,} 个单元格）",
-                        f"the sheet spans too many cells (more than {MAX_CELLS:,} between its first "
-                        f"and last cell; {cells:,} found)")
+    return SheetRefused(gettext("The sheet spans too many cells (more than %(max_cells)s between its first and last cell; %(cells)s found)") % {
+        "max_cells": f"{MAX_CELLS:,}", "cells": f"{cells:,}"})
 
 
 def _macros() -> SheetRefused:
-    return SheetRefused("含宏的工作簿（.xlsm）不予接收，请另存为 .xlsx",
-                        "macro-enabled workbooks (.xlsm) are refused: save as .xlsx")
+    return SheetRefused(gettext("Macro-enabled workbooks (.xlsm) are refused: save as .xlsx"))
 
 
 def _password() -> SheetRefused:
-    return SheetRefused("文件设有密码，请取消密码后另存为 .xlsx 再上传",
-                        "the file is password-protected: remove the password and save as .xlsx")
+    return SheetRefused(gettext("The file is password-protected: remove the password and save as .xlsx"))
 
 
 def check_file(path: str | Path, name: str | None = None) -> SheetFile:
@@ -121,25 +119,21 @@ def check_file(path: str | Path, name: str | None = None) -> SheetFile:
     suffix = Path(name or path.name).suffix.lower()
     size = path.stat().st_size
     if size == 0:
-        raise SheetRefused("文件是空的", "the file is empty")
+        raise SheetRefused(gettext("The file is empty"))
     if size > max_bytes():
-        raise SheetRefused(f"文件超过 {max_bytes() // MB} MB 上限",
-                           f"the file is larger than the {max_bytes() // MB} MB limit")
+        raise SheetRefused(gettext("The file is larger than the %(mb)s MB limit") % {"mb": max_bytes() // MB})
     if suffix not in SUFFIXES:
-        raise SheetRefused("只接收 .xlsx、.xls、.xlsb、.ods、.et、.csv 或 .tsv 文件",
-                           "only .xlsx, .xls, .xlsb, .ods, .et, .csv and .tsv files are read")
+        raise SheetRefused(gettext("Only .xlsx, .xls, .xlsb, .ods, .et, .csv and .tsv files are read"))
     with path.open("rb") as handle:
         head = handle.read(8)
     if suffix in TEXT_SUFFIXES:
         if head == OLE2_MAGIC or head.startswith(ZIP_MAGIC):
-            raise SheetRefused("这是 Excel 文件而不是 CSV，请使用正确的扩展名（.xlsx 或 .xls）",
-                               "this is an Excel workbook, not a CSV: give it its own extension")
+            raise SheetRefused(gettext("This is an Excel workbook, not a CSV: give it its own extension"))
         return _check_text(path, "\t" if suffix == ".tsv" else ",")
     if head == OLE2_MAGIC:
         return _check_ole2(path)
     if not head.startswith(ZIP_MAGIC) or not zipfile.is_zipfile(path):
-        raise SheetRefused("不是 Excel .xlsx 文件（例如改了扩展名的 CSV）",
-                           "not an Excel .xlsx file (for example a CSV renamed .xlsx)")
+        raise SheetRefused(gettext("Not an Excel .xlsx file (for example a CSV renamed .xlsx)"))
     return _check_package(path)
 
 
@@ -164,7 +158,7 @@ def _check_text(path: Path, delimiter: str) -> SheetFile:
     with path.open("rb") as handle:
         while chunk := handle.read(MB):
             if b"\0" in chunk:
-                raise SheetRefused("不是文本 CSV 文件", "not a text CSV file")
+                raise SheetRefused(gettext("Not a text CSV file"))
             lines += chunk.count(b"\n")
     # Quoted line breaks only make this count higher; the exact limit is kept while reading.
     if lines > max_rows() + HEADER_SEARCH_ROWS + 1:
@@ -201,7 +195,7 @@ def inflate(path: Path, info: zipfile.ZipInfo, limit: int, chunk: int = MB):
     `limit`): a part that lies about its size is never inflated past the lie.
     """
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise SheetRefused("文件使用了不支持的压缩方式", "the file uses an unsupported compression method")
+        raise SheetRefused(gettext("The file uses an unsupported compression method"))
     if info.flag_bits & 0x1:
         raise _password()
     allowed = min(info.file_size, limit)
@@ -209,7 +203,7 @@ def inflate(path: Path, info: zipfile.ZipInfo, limit: int, chunk: int = MB):
         handle.seek(info.header_offset)
         header = handle.read(30)
         if len(header) != 30 or header[:4] != ZIP_MAGIC:
-            raise SheetRefused("文件已损坏，无法打开", "the file is damaged")
+            raise SheetRefused(gettext("The file is damaged"))
         name_len, extra_len = struct.unpack("<HH", header[26:30])
         handle.seek(info.header_offset + 30 + name_len + extra_len)
         remaining = info.compress_size
@@ -222,20 +216,19 @@ def inflate(path: Path, info: zipfile.ZipInfo, limit: int, chunk: int = MB):
             else:
                 raw = handle.read(min(chunk, remaining))
                 if not raw:
-                    raise SheetRefused("文件已损坏，无法打开", "the file is damaged")
+                    raise SheetRefused(gettext("The file is damaged"))
                 remaining -= len(raw)
             out = inflater.decompress(raw, chunk) if inflater is not None else raw
             produced += len(out)
             if produced > allowed:
-                raise _too_large() if produced > limit else SheetRefused(
-                    "文件已损坏（条目大小与目录不符）", "the file is damaged: an entry is larger than declared")
+                raise _too_large() if produced > limit else SheetRefused(gettext("The file is damaged: an entry is larger than declared"))
             crc = zlib.crc32(out, crc)
             if out:
                 yield out
             if inflater is not None and inflater.eof:
                 break
     if produced != info.file_size or crc != info.CRC:
-        raise SheetRefused("文件已损坏，无法打开", "the file is damaged")
+        raise SheetRefused(gettext("The file is damaged"))
 
 
 def read_part(path: Path, info: zipfile.ZipInfo) -> bytes:
@@ -262,15 +255,15 @@ def _check_package(path: Path) -> SheetFile:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise SheetRefused("文件已损坏，无法打开", "the file is damaged") from None
+        raise SheetRefused(gettext("The file is damaged")) from None
     if len(members) > MAX_MEMBERS:
-        raise SheetRefused("文件结构异常（条目过多）", "abnormal file: too many entries")
+        raise SheetRefused(gettext("Abnormal file: too many entries"))
     by_name: dict[str, zipfile.ZipInfo] = {}
     total = 0
     for member in members:
         key = member.filename.lower()
         if key in by_name:
-            raise SheetRefused("文件结构异常（条目重名）", "abnormal file: two entries share a name")
+            raise SheetRefused(gettext("Abnormal file: two entries share a name"))
         by_name[key] = member
         total += member.file_size
         limit = PART_LIMITS[part_kind(member.filename)]
@@ -278,21 +271,21 @@ def _check_package(path: Path) -> SheetFile:
             raise _too_large()
         if (member.file_size > RATIO_FLOOR_BYTES
                 and member.file_size > MAX_RATIO * max(member.compress_size, 1)):
-            raise SheetRefused("文件压缩比异常", "abnormal compression ratio")
+            raise SheetRefused(gettext("Abnormal compression ratio"))
     if total > MAX_TOTAL_BYTES:
         raise _too_large()
 
     if "mimetype" in by_name and "content.xml" in by_name:
         mimetype = b"".join(inflate(path, by_name["mimetype"], 256)).strip()
         if mimetype != b"application/vnd.oasis.opendocument.spreadsheet":
-            raise SheetRefused("不是电子表格文件", "not a spreadsheet file")
+            raise SheetRefused(gettext("Not a spreadsheet file"))
         if any(name.startswith(("basic/", "scripts/")) for name in by_name):
             raise _macros()
         _scan_parts(path, members, sheet="content.xml", scanner=OdsScanner())
         return SheetFile("ods")
 
     if "[content_types].xml" not in by_name or not any(n.startswith("xl/") for n in by_name):
-        raise SheetRefused("不是 Excel .xlsx 文件", "not an Excel .xlsx file")
+        raise SheetRefused(gettext("Not an Excel .xlsx file"))
     content_types = read_part(path, by_name["[content_types].xml"])
     types = _xml(content_types)
     for element in types:
@@ -312,13 +305,13 @@ def _check_package(path: Path) -> SheetFile:
     binary = "xl/workbook.bin" in by_name
     if binary:
         # No sheet scanner for BIFF12 records yet: .xlsb is refused rather than read unbounded.
-        raise SheetRefused("暂不接收 .xlsb 文件，请另存为 .xlsx", ".xlsb files are not read yet: save as .xlsx")
+        raise SheetRefused(gettext(".xlsb files are not read yet: save as .xlsx"))
     if "xl/workbook.xml" not in by_name:
-        raise SheetRefused("不是 Excel .xlsx 文件", "not an Excel .xlsx file")
+        raise SheetRefused(gettext("Not an Excel .xlsx file"))
     workbook = _xml(read_part(path, by_name["xl/workbook.xml"]))
     first = _first_sheet(workbook, relationships.get("xl/_rels/workbook.xml.rels", {}))
     if first is None or first.lower() not in by_name:
-        raise SheetRefused("工作簿中没有工作表", "the workbook has no worksheet")
+        raise SheetRefused(gettext("The workbook has no worksheet"))
     _scan_parts(path, members, sheet=first.lower(), scanner=XlsxScanner())
     return SheetFile("xlsx")
 
@@ -531,7 +524,7 @@ def _check_ole2(path: Path) -> SheetFile:
             # Both old .xls files and password-protected .xlsx files are OLE2 containers;
             # an encrypted workbook carries an "EncryptedPackage" stream.
             raise _password()
-    damaged = SheetRefused("文件不是有效的 .xls 工作簿（可能已损坏）", "not a valid .xls workbook (damaged?)")
+    damaged = SheetRefused(gettext("Not a valid .xls workbook (damaged?)"))
     try:
         ole = olefile.OleFileIO(str(path))
     except Exception:

@@ -97,11 +97,11 @@ def test_certificate_rows_outside_scope_bad_level_and_expiry_are_named_by_row(de
     job, page = upload(path, "certificates")
     errors = {(e["row"], e["column"].split(" ")[0]): e["reason"] for e in job.preview["errors"]}
     assert set(errors) == {(3, "工号"), (4, "证书等级"), (5, "有效期至"), (6, "证书编号")}
-    assert "outside your scope" in errors[(3, "工号")]
-    assert "A, B or C" in errors[(4, "证书等级")]
-    assert "after the issue date" in errors[(5, "有效期至")]
-    assert "another teacher" in errors[(6, "证书编号")]
-    assert "outside your scope" in page and reverse("hr:job_confirm", args=[job.pk]) not in page
+    assert errors[(3, "工号")] == "该工号的教师属于您管理范围以外的学校"
+    assert errors[(4, "证书等级")] == "证书等级应为 A、B 或 C"
+    assert errors[(5, "有效期至")] == "有效期应晚于发证日期"
+    assert errors[(6, "证书编号")] == "该证书编号已属于另一位教师"
+    assert "该工号的教师属于您管理范围以外的学校" in page and reverse("hr:job_confirm", args=[job.pk]) not in page
     confirm(job)  # refused: the file has errors
     job.refresh_from_db()
     assert job.status == Job.Status.PREVIEW_READY
@@ -148,7 +148,7 @@ def test_training_rows_of_a_teacher_outside_scope_are_refused(desk, teachers, tm
                                       ["EY", "2024-03-02", "心理危机识别与干预", 6]])
     job, page = upload(path, "training")
     assert [(e["row"], e["value"]) for e in job.preview["errors"]] == [(2, "EY")]
-    assert "outside your scope" in page
+    assert "该工号的教师属于您管理范围以外的学校" in page
     assert not TrainingEntry.objects.exists()
 
 
@@ -174,7 +174,7 @@ def test_certificates_and_training_through_the_command_line(hr_x, teachers, tmp_
     with pytest.raises(CommandError, match="3 errors"):
         call_command("import_sheet", "certificates", str(bad), "--commit", "--user", hr_x.username)
     out = capsys.readouterr().out
-    assert "row 2, 证书等级 (B): 证书等级应为 A、B 或 C (level must be A, B or C)" in out
-    assert "row 3, 工号 (A):" in out and "outside your scope" in out
-    assert "row 4, 有效期至 (E): 有效期应晚于发证日期 (expiry must be after the issue date)" in out
+    assert "Row 2 · 证书等级 (B): Level must be A, B or C" in out  # the header as the file writes it
+    assert "Row 3 · 工号 (A): This teacher belongs to a school outside your scope" in out
+    assert "Row 4 · 有效期至 (E): Expiry must be after the issue date" in out
     assert not Certificate.objects.filter(number__startswith="N-").exists()

@@ -6,6 +6,7 @@ from openpyxl import load_workbook
 
 from people.models import Teacher
 from tests.factories import TeacherFactory
+from tests.html_text import CJK
 
 from .builders import roster, xlsx
 
@@ -28,15 +29,17 @@ def test_import_sheet_prints_each_error_and_exits_non_zero(hr_x, tree, tmp_path,
     with pytest.raises(CommandError, match="errors"):
         call_command("import_sheet", "teachers", str(path), "--commit", "--user", hr_x.username)
     out = capsys.readouterr().out
-    assert "row 3, name (B): 必填项为空 (required value is empty)" in out
-    assert "row 3, school_code (D):" in out and "outside your scope" in out
+    # The shell reads in English, one language: its summary and every row error.
+    assert "Row 3 · name (B): Required value is empty" in out
+    assert "Row 3 · school_code (D): School outside your scope" in out
+    assert not CJK.search(out.replace("甲", ""))
     assert not Teacher.objects.exists()
 
 
 def test_import_sheet_refuses_a_bad_file(hr_x, tmp_path):
     path = tmp_path / "x.xlsx"
     path.write_text("not a workbook")
-    with pytest.raises(CommandError, match="not an Excel"):
+    with pytest.raises(CommandError, match="Not an Excel .xlsx file"):
         call_command("import_sheet", "teachers", str(path), "--user", hr_x.username)
 
 

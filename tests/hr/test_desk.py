@@ -2,9 +2,11 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from hr.models import Job
+from hr.sheets.columns import SPECS
 from people.models import Teacher
 from tests.factories import TeacherFactory, school_admin
 
@@ -49,7 +51,7 @@ def test_a_wrong_file_is_refused_on_the_form_and_makes_no_job(client, hr_x, tmp_
     with bad.open("rb") as handle:
         response = client.post(reverse("hr:import_new"), {"sheet": "teachers", "file": handle})
     assert response.status_code == 200
-    assert "not an Excel" in response.content.decode()
+    assert "不是 Excel .xlsx 文件（例如改了扩展名的 CSV）" in response.content.decode()
     assert not Job.objects.exists()
 
 
@@ -63,7 +65,7 @@ def test_preview_page_shows_row_column_value_reason(client, hr_x, tree, tmp_path
     with django_capture_on_commit_callbacks(execute=True), path.open("rb") as handle:
         response = client.post(reverse("hr:import_new"), {"sheet": "teachers", "file": handle})
     page = client.get(response.url).content.decode()
-    assert "gender must be" in page and ">3<" in page and "旧 → 新" in page
+    assert "性别应为 男 或 女" in page and ">3<" in page and "旧 → 新" in page
     job = Job.objects.get()
     assert reverse("hr:job_confirm", args=[job.pk]) not in page
 
@@ -76,7 +78,7 @@ def test_templates_have_headers_example_lists_and_instructions(client, hr_x, she
     from io import BytesIO
     workbook = load_workbook(BytesIO(response.content))
     data, notes = workbook.worksheets
-    assert "工号/employee_no" in [c.value for c in data[1]]
+    assert "工号" in [c.value for c in data[1]] and data.title == gettext(SPECS[sheet].title_en)
     assert data.max_row == 2 and notes.max_row > 5
     lists = [v.formula1 for v in data.data_validations.dataValidation]
     if sheet == "teachers":
@@ -94,7 +96,7 @@ def test_a_template_with_its_example_row_previews_cleanly_but_for_the_example_sc
     path.write_bytes(client.get(reverse("hr:template", args=["teachers"])).content)
     plan = teachers_plan(path=path, user=hr_x)
     assert plan.rows == 1 and [e.row for e in plan.errors] == [2]
-    assert "school" in plan.errors[0].reason
+    assert plan.errors[0].reason == "学校代码不存在"
 
 
 def test_an_upload_over_the_limit_is_refused_before_it_is_read(client, hr_x, settings):
@@ -102,7 +104,7 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(client, hr_x, set
     client.force_login(hr_x)
     response = client.post(reverse("hr:import_new"), data=b"x" * 200_000,
                            content_type="multipart/form-data; boundary=zzz", follow=True)
-    assert "limit" in response.content.decode()
+    assert "文件超过 0 MB 上限" in response.content.decode()
     assert not Job.objects.exists()
 
 

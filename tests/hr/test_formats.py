@@ -215,10 +215,10 @@ def test_an_uploaded_csv_keeps_its_extension_and_previews(tmp_path, tree, hr_x, 
 
 
 @pytest.mark.parametrize(("name", "data", "expect"), [
-    ("名册.xlsx", "工号,姓名\nE1,李梅\n".encode(), "CSV renamed"),
-    ("名册.csv", b"PK\x03\x04" + b"\0" * 100, "not a CSV"),
-    ("名册.pdf", b"%PDF-1.4", "only .xlsx"),
-    ("名册.csv", b"\xe5\xb7\xa5\x00\x00", "not a text CSV"),
+    ("名册.xlsx", "工号,姓名\nE1,李梅\n".encode(), "改了扩展名的 CSV"),
+    ("名册.csv", b"PK\x03\x04" + b"\0" * 100, "不是 CSV"),
+    ("名册.pdf", b"%PDF-1.4", "只接收 .xlsx"),
+    ("名册.csv", b"\xe5\xb7\xa5\x00\x00", "不是文本 CSV 文件"),
 ])
 def test_a_name_that_does_not_match_the_content_is_refused(tmp_path, name, data, expect):
     path = tmp_path / name
@@ -231,7 +231,7 @@ def test_an_ods_repeating_a_valued_row_a_million_times_is_refused_before_parsing
     bomb = ('<table:table-row table:number-rows-repeated="1000000">'
             '<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>')
     path = as_ods(tmp_path / "bomb.ods", rows(tree), extra_rows=bomb)
-    with pytest.raises(SheetRefused, match="more than 200000 rows"):
+    with pytest.raises(SheetRefused, match="行数超过 200000 行上限"):
         check_file(path)
 
 
@@ -240,7 +240,7 @@ def test_an_xlsb_is_refused_with_advice_until_its_records_can_be_counted(tmp_pat
     with zipfile.ZipFile(path, "w") as package:
         package.writestr("[Content_Types].xml", "<Types/>")
         package.writestr("xl/workbook.bin", b"\0" * 10)
-    with pytest.raises(SheetRefused, match=r"save as \.xlsx"):
+    with pytest.raises(SheetRefused, match=r"另存为 \.xlsx"):
         check_file(path)
 
 

@@ -103,7 +103,7 @@ def test_one_bad_row_names_row_and_reason_and_nothing_is_written(run_import, hr_
     assert job.preview["counts"]["errors"] == 1
     [error] = job.preview["errors"]
     assert error["row"] == 3 and error["column"].startswith("hire_date") and error["value"] == "2020-13-45"
-    assert "日期" in error["reason"] and "date" in error["reason"]
+    assert error["reason"] == "日期不存在"
     with pytest.raises(JobError):
         job_commit_request(job=job, user=hr_x)
     # The service behind the commit refuses too, whoever calls it.
@@ -140,17 +140,18 @@ def test_schools_and_teachers_outside_scope_are_row_errors(hr_x, tree, tmp_path)
     ])
     plan = teachers_plan(path=path, user=hr_x)
     reasons = {e.row: e.reason for e in plan.errors}
-    assert "outside your scope" in reasons[2]
-    assert "outside your scope" in reasons[3]
-    assert "no school has this code" in reasons[4]
-    assert "row 2" in reasons[5]
+    assert reasons[2] == "该学校不在您的管理范围内"
+    assert reasons[3] == "该工号的教师属于您管理范围以外的学校"
+    assert reasons[4] == "学校代码不存在"
+    assert reasons[5] == "工号与第 2 行重复"
     assert not plan.creates
 
 
 @pytest.mark.parametrize("make", ["csv", "empty", "locked", "oversized"])
 def test_bad_files_fail_the_job_with_a_clear_reason_and_write_nothing(run_import, hr_x, tree, tmp_path, settings, make):
     path = tmp_path / "bad.xlsx"
-    expected = {"csv": "not an Excel", "empty": "empty", "locked": "password", "oversized": "limit"}[make]
+    expected = {"csv": "不是 Excel .xlsx 文件", "empty": "文件是空的", "locked": "文件设有密码",
+                "oversized": "MB 上限"}[make]
     if make == "csv":
         path.write_text(f"工号,姓名,学校代码\nE1,甲,{tree['school_a'].code}\n")
     elif make == "empty":
@@ -243,7 +244,7 @@ def test_a_bad_email_is_a_row_error_and_nobody_is_invited(run_import, hr_x, tree
     ])
     job = run_import(hr_x, path)
     assert [(e["row"], e["reason"]) for e in job.preview["errors"]] == [
-        (3, "邮箱格式不正确 (not a valid e-mail address)")]
+        (3, "邮箱格式不正确")]
     with pytest.raises(ImportHasErrors):
         teachers_commit(path=path, user=hr_x)
     assert mail.outbox == [] and not Teacher.objects.exists()

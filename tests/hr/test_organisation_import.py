@@ -167,7 +167,7 @@ def test_command_line_and_the_shipped_sample(tmp_path, db, django_user_model, ca
     bad = xlsx(tmp_path / "bad.xlsx", [HEADER, ["NOPE", "X1", "某校", "学校"] + [None] * 4])
     with pytest.raises(CommandError):
         call_command("import_sheet", "organisations", str(bad))
-    assert "row 2" in capsys.readouterr().out
+    assert "Row 2 · 上级代码 (A): Unknown parent 'NOPE'" in capsys.readouterr().out
 
 
 def test_seed_demo_builds_its_city_from_the_sample_sheet(db):

@@ -30,8 +30,8 @@ def test_a_bad_phone_refuses_the_file_naming_the_row(hr_x, tree, tmp_path, capsy
     with pytest.raises(CommandError, match="errors"):
         call_command("import_sheet", "teachers", str(path), "--commit", "--user", hr_x.username)
     out = capsys.readouterr().out
-    assert "row 3, 手机号 (D): 手机号格式不正确" in out
-    assert "row 4, 手机号 (D): 手机号与第 2 行重复" in out
+    assert "Row 3 · 手机号 (D): Not a mobile number (11 digits, mainland China)" in out
+    assert "Row 4 · 手机号 (D): Same mobile number as row 2" in out
     assert not Teacher.objects.exists() and not LoginPhone.objects.exists()
 
 

@@ -1,6 +1,7 @@
 """Preview (and with --commit, write) an HR import from the shell, with the desk's own services."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from hr.imports import IMPORTERS, ImportHasErrors
 from hr.sheets.errors import SheetRefused
@@ -9,8 +10,9 @@ from ._operator import operator
 
 
 class Command(BaseCommand):
-    help = ("Preview an Excel import (counts and each error as 'row N, column: reason'); "
-            "write it only with --commit. Exits non-zero when the file has errors.")
+    help = ("Preview an Excel import (counts and each error as 'Row N · column: reason'); "
+            "write it only with --commit. Exits non-zero when the file has errors. "
+            "Prints in English, the shell's language, row errors included.")
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(IMPORTERS))
@@ -22,7 +24,13 @@ class Command(BaseCommand):
                             help="teachers: mark as left every teacher of the file's schools "
                                  "who is not in the file")
 
-    def handle(self, *args, kind, file, commit, user, mark_left=False, **options):
+    def handle(self, *args, **options):
+        # One language on the operator's screen: the summary lines below are English, so the
+        # row errors and refusals are too.
+        with translation.override("en"):
+            return self._handle(*args, **options)
+
+    def _handle(self, *args, kind, file, commit, user, mark_left=False, **options):
         importer = IMPORTERS[kind]
         actor = operator(user)
         params = {"mark_left": True} if mark_left else {}

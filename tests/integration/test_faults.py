@@ -101,7 +101,7 @@ def test_a_worker_killed_mid_export_leaves_no_file_and_the_job_ends_failed(
     # The purge (run by beat) ends the job whose worker vanished, with its reason.
     hr_services.jobs_purge_expired(now=timezone.now() + hr_services.STALLED_AFTER + timedelta(minutes=1))
     job.refresh_from_db()
-    assert job.status == Job.Status.FAILED and "worker" in job.error and not job.has_download
+    assert job.status == Job.Status.FAILED and job.error == "任务中断（处理进程停止）" and not job.has_download
 
 
 def test_a_task_that_raises_ends_its_job_failed_with_the_reason(tree, tmp_path, not_eager,

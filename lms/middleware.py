@@ -3,6 +3,10 @@
 from csp.constants import UNSAFE_EVAL, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
@@ -14,3 +18,29 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if request.path_info.startswith(settings.RELAXED_SCRIPT_PREFIXES) and parts.replace is None:
             parts.update = {**(parts.update or {}), "script-src": [UNSAFE_INLINE, UNSAFE_EVAL]}
         return parts
+
+
+class AdminAccessMiddleware:
+    """A signed-in user without access to the Wagtail admin who opens it lands on the site's home
+    page, told why.
+
+    Wagtail would send them to log in with `next=/admin/`, and the log-in page sends a signed-in
+    user straight back to `next`: a loop that ends on the browser's "too many redirects". The
+    admin's own log-in, log-out and password pages stay open.
+    """
+
+    OPEN = ("login/", "logout/", "password_reset/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        admin = reverse("wagtailadmin_home")
+        path = request.path_info
+        if (path.startswith(admin) and request.user.is_authenticated
+                and not path[len(admin):].startswith(self.OPEN)
+                and not request.user.has_perm("wagtailadmin.access_admin")):
+            messages.error(request, _("You have no access to the admin. If your work needs it, "
+                                      "ask your district HR."))
+            return redirect("/")
+        return self.get_response(request)

@@ -3,7 +3,7 @@ exported, downloaded and opened; a C application approved and its PDF downloaded
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -100,9 +100,15 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     book = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()), read_only=True)
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
-    # Chinese only, as the desk was used in Chinese: no "证书编号/cert_no" pairs.
+    # Chinese only, as the desk was used in Chinese: no "证书编号/cert_no" pairs, in headers or
+    # in values ("有效/valid"), and no English word in any header.
     assert header[:3] == ("姓名", "工号", "学校") and not any("/" in str(h) for h in header), header
-    assert info.value.suggested_filename.startswith("持证名册-")
+    assert not any(re.search(r"[A-Za-z]{3,}", str(h)) for h in header), header
+    pairs = [v for row in body for v in row if isinstance(v, str) and re.search(r"[一-鿿]+/[A-Za-z]", v)]
+    assert not pairs, pairs[:5]
+    finished = Job.objects.get(requester=hr, kind=Job.Kind.EXPORT).finished_at
+    # The file is named for when it was written, on Shanghai's clock.
+    assert info.value.suggested_filename == f"持证名册-{timezone.localtime(finished):%Y%m%d-%H%M}.xlsx"
     number_col = header.index("证书编号")
     numbers = {row[number_col] for row in body}
     in_scope = set(Certificate.objects.filter(
@@ -121,6 +127,11 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     assert review_link.inner_text().split()[-1] == str(pending)
     expect_nav_desk = nav.get_by_role("link", name="人事工作台")
     assert expect_nav_desk.is_visible() or page.viewport_size["width"] < 600
+    # Applied at a known instant, 02:30 UTC of today's Shanghai date: HR reads it on Shanghai's
+    # clock, 10:30 (the date stays today's, so the requirements are read as before).
+    today = timezone.localdate()
+    Application.objects.filter(teacher=applicant, level__code="C").update(
+        created_at=datetime.combine(today, time(2, 30), tzinfo=UTC))
     page.goto("/certificates/applications/")
     row = page.locator("tr", has_text=applicant.name)
     assert "C" in row.inner_text()
@@ -132,10 +143,9 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     assert ["近 5 年培训学时", "24 学时", "24 学时", "已符合"] in rows, rows
     assert all(r[-1] == "已符合" for r in rows), rows
     assert "合计 24" in " ".join(page.locator("#evidence").inner_text().split())
-    # Applied-at in Shanghai time, as the application's instant reads there.
-    applied = Application.objects.get(teacher=applicant, level__code="C").created_at
-    local = timezone.localtime(applied).strftime("%Y-%m-%d %H:%M")
-    assert local in page.locator("#history").inner_text()
+    # Applied-at in Shanghai time: 02:30 UTC reads 10:30, never the UTC clock.
+    history = page.locator("#history").inner_text()
+    assert f"{today:%Y-%m-%d} 10:30" in history and "02:30" not in history, history
     shot("hr-application-review")
     page.get_by_label("通过").check()
     page.get_by_role("button", name="提交审核结果").click()

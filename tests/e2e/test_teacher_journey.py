@@ -6,6 +6,7 @@ the server credits what was watched. The course's 6 hours bring C to 24/24 and s
 """
 
 import re
+from urllib.parse import urlsplit
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -33,6 +34,10 @@ def _seed():
 def test_teacher_learns_passes_the_quiz_and_applies_for_c(page, shot, migrated_data):
     user = _seed()
     log_in(page, user.username)
+    # The admin is not hers: it sends her home with the reason, not round the log-in page.
+    page.goto("/admin/")
+    assert urlsplit(page.url).path == "/"
+    assert page.get_by_text("您没有进入管理后台的权限").is_visible()
     page.get_by_role("link", name="我的证书").first.click()
     before = page.locator("ul.levels li", has_text=re.compile(r"^\s*C")).first.inner_text()
     assert re.search(r"18(\.0+)?/24", before) and re.search(r"缺 6(\.0+)? 学时", before), before

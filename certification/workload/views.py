@@ -7,10 +7,11 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -59,14 +60,18 @@ def _term_from(request) -> selectors.WorkloadTerm:
 
 # --- Counsellor pages -------------------------------------------------------------------------
 
+ENTRIES_PER_PAGE = 20
+
 
 @counsellor_required
 def my_entries(request):
     term = _term_from(request)
     entries = selectors.workload_entry_list(teacher=request.counsellor, start=term.start, end=term.end)
+    # A term holds a hundred entries or more: on a phone, stacked cards run to 20,000 px.
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "certification/workload/my_entries.html", {
         "term": term, "terms": selectors.workload_term_recent(today=timezone.localdate()),
-        "entries": entries,
+        "entries": page, "page": page, "query": urlencode({"term": term.slug}),
     })
 
 

@@ -308,6 +308,9 @@ WAGTAILADMIN_BASE_URL = env.str("DJANGO_BASE_URL", default="http://127.0.0.1:800
 # The admin login goes through allauth so that its rate limits apply there too.
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# The admin dashboard would ask releases.wagtail.org for a newer version: the site reaches no
+# outside service (CSP blocks it and the superuser's console fills with errors).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILEMBEDS_FINDERS = [{"class": "wagtail.embeds.finders.oembed"}]

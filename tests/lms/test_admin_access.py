@@ -32,3 +32,8 @@ def test_the_admin_opens_for_those_who_have_it(client, tree, django_user_model):
                  district_hr(tree["district_x"])):
         client.force_login(user)
         assert client.get("/admin/").status_code == 200
+
+
+def test_the_admin_dashboard_asks_no_outside_service_for_updates(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.test", "pw"))
+    assert "w-upgrade" not in client.get("/admin/").content.decode()  # the panel that asks

@@ -135,3 +135,16 @@ def test_an_empty_grid_saves_nothing(client, me):
 def test_the_grid_page_loads_activity_types_once(client, me, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         assert client.get(reverse("certification:workload_week")).status_code == 200
+
+
+def test_a_terms_entries_come_twenty_to_a_page_and_the_pages_keep_the_term(client, me):
+    from .builders import entry
+
+    for n in range(45):
+        entry(me, day=MONDAY + timedelta(days=n % 60))
+    url = reverse("certification:workload_my_entries")
+    first = client.get(url, {"term": "2024-spring"}).content.decode()
+    assert first.count('data-label="活动"') == 20 and "1 / 3" in first
+    assert "?term=2024-spring&amp;page=2" in first
+    last = client.get(url, {"term": "2024-spring", "page": 3}).content.decode()
+    assert last.count('data-label="活动"') == 5 and "3 / 3" in last

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from certification.models import Application
 from certification.services import application_submit
 from tests.factories import TeacherFactory, district_hr, school_admin
+from tests.html_text import visible_text
 
 from .builders import certificate, hours, level
 
@@ -158,3 +159,13 @@ def test_hr_records_a_correction_teacher_cannot(client, tree, teacher_a, teacher
         "correction", -4, "重复登记")
     page = client.get(reverse("certification:teacher_record", args=[teacher_a.pk]))
     assert "重复登记" in page.content.decode()
+
+
+def test_a_levels_requirements_read_as_one_chinese_sentence(client, teacher_a):
+    certificate(teacher_a, "C")
+    hours(teacher_a, 30, date.today())
+    client.force_login(teacher_a.user)
+    text = visible_text(client.get(reverse("certification:my_certificates")).content.decode())
+    [line] = [line for line in text.splitlines() if line.startswith("B")]
+    # "已持 C 证，30/120 学时…": a Chinese comma straight after each requirement, no ASCII one.
+    assert "证，" in line and ", " not in line and " ，" not in line, line

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.db.models import Lookup
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 from treebeard.mp_tree import MP_Node
 
 
@@ -45,7 +45,8 @@ def flags_codes(choices, mask: int) -> list[str]:
 class Stage(models.TextChoices):
     """A school's stages (学段); a school may have several. Order fixed: bits of FlagSetField."""
 
-    PRIMARY = "primary", _("Primary")
+    # In context: allauth's "Primary" (e-mail address) shares the msgid.
+    PRIMARY = "primary", pgettext_lazy("school stage", "Primary")
     JUNIOR = "junior", _("Junior secondary")
     SENIOR = "senior", _("Senior secondary")
     NINE_YEAR = "nine_year", _("Nine-year school")

@@ -32,7 +32,7 @@ from people.tasks import send_account_invitations
 from .sheets.columns import (CERTIFICATES, HEADERS, ORGANISATIONS, SPECS, TEACHERS, TRAINING, SheetSpec,
                              header_label)
 from .sheets.errors import CellError, ErrorLog, RowError, SheetRefused
-from .sheets.normalise import (GENDER_DISPLAY, ROLE_DISPLAY, STAFF_ROLE_DISPLAY, EMPLOYMENT_DISPLAY,
+from .sheets.normalise import (STAFF_ROLE_DISPLAY,
                                clean_code, clean_text, parse_date, parse_gender, parse_hours,
                                parse_level, parse_posts, parse_staff_roles, parse_status,
                                posts_display)
@@ -108,17 +108,24 @@ def _header(key: str) -> str:
     return gettext("Row") if key == "row" else header_label(key) if key in HEADERS else key
 
 
+def _labels(key: str) -> dict:
+    """A stored code's words in the job's language (in Chinese the sheet's own: 班主任, 女, 在职)."""
+    field = {"role": "role", "gender": "gender", "status": "status"}.get(key)
+    if field is None:
+        return {}
+    return {code: str(label) for code, label in Teacher._meta.get_field(field).choices}
+
+
 def _changes_display(changes: dict) -> dict:
     """Changes as HR read them: the sheet's own header ("岗位") and the sheet's words for a value
     ("兼职心理教师", "女"), never field names or stored codes."""
     shown = {}
     for key, (before, after) in changes.items():
         if key == "posts":
-            shown[_header("role")] = [posts_display(flags_codes(Teacher.Role, before)),
-                                      posts_display(flags_codes(Teacher.Role, after))]
+            shown[_header("role")] = [posts_display(flags_codes(Teacher.Role, before), labels=_labels("role")),
+                                      posts_display(flags_codes(Teacher.Role, after), labels=_labels("role"))]
             continue
-        values = (ROLE_DISPLAY if key == "role" else GENDER_DISPLAY if key == "gender"
-                  else EMPLOYMENT_DISPLAY if key == "status" else {})
+        values = _labels(key)
         label = gettext("Main post") if key == "role" else _header(key)
         shown[label] = [values.get(before, before), values.get(after, after)]
     return shown
@@ -308,7 +315,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
                 plan.creates[-1]["display"] = {
                     "row": row, "employee_no": number, "name": fields["name"],
                     "school_code": school_codes[fields["school_id"]],
-                    "role": posts_display(posts or [role]),
+                    "role": posts_display(posts or [role], labels=_labels("role")),
                     "hire_date": fields["hire_date"], "email": fields["email"]}
             continue
         (_no, pk, name, gender, school_id, role, cur_posts, hire_date, is_active, cur_status,

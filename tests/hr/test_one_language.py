@@ -103,15 +103,17 @@ def test_a_file_refused_on_the_form_reads_in_the_request_language(english_client
 
 def test_the_preview_page_in_english_names_columns_and_reasons_in_english(
         english_client, hr_x, tree, tmp_path, django_capture_on_commit_callbacks):
-    TeacherFactory(school=tree["school_a"], employee_no="E1", name="旧")
+    TeacherFactory(school=tree["school_a"], employee_no="E1", name="旧", role="subject_teacher")
     path = roster(tmp_path / "r.xlsx", [
-        {"employee_no": "E1", "name": "新", "school_code": tree["school_a"].code},
+        {"employee_no": "E1", "name": "新", "school_code": tree["school_a"].code, "role": "班主任"},
         {"employee_no": "E2", "name": "乙", "school_code": tree["school_a"].code, "gender": "X"}])
     english_client.force_login(hr_x)
     with django_capture_on_commit_callbacks(execute=True), path.open("rb") as handle:
         response = english_client.post(reverse("hr:import_new"), {"sheet": "teachers", "file": handle})
     text = visible_text(english_client.get(response.url).content.decode())
     assert "Gender must be male or female (M or F)" in text
+    # A change reads in the page's words: the column's English header and the posts' names.
+    assert "role: Subject teacher → Head teacher" in text and "name: 旧 → 新" in text
     # Only the file's own words (its names, its headers as written) are Chinese here.
     assert not CJK.search(re.sub(r"旧|新|乙|甲|简体中文", "", text))
 

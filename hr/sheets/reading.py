@@ -1,6 +1,6 @@
 """Open an uploaded sheet safely: refuse bad files before parsing, then stream its rows.
 
-Workbooks (.xlsx, .xls, .ods, and WPS's .et, which is one of the first two inside) are read by
+Workbooks (.xlsx, .xls, .xlsb, .ods, and WPS's .et, which is one of the first two inside) are read by
 calamine (python-calamine, Rust), only after `safety.check_file` has checked the file and
 counted its sheet; CSV and TSV by the standard library's csv module, UTF-8 or GBK/GB18030.
 
@@ -110,10 +110,23 @@ def _present(value) -> bool:
     return value is not None and value != "" and not (isinstance(value, str) and not value.strip())
 
 
+def _parsed(call):
+    """calamine's answer; a panic of its Rust code (a record it trusted and should not have,
+    which `check_file` did not foresee) is a damaged file, not a crashed worker."""
+    try:
+        return call()
+    except Exception:
+        raise
+    except BaseException as exc:  # pyo3_runtime.PanicException derives from BaseException only
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise SheetRefused("文件已损坏，无法打开", "the file is damaged") from None
+
+
 @contextmanager
 def _workbook_rows(path: Path):
     try:
-        workbook = CalamineWorkbook.from_path(path)
+        workbook = _parsed(lambda: CalamineWorkbook.from_path(path))
     except PasswordError:
         raise SheetRefused("文件设有密码，请取消密码后另存为 .xlsx 再上传",
                            "the file is password-protected: remove the password and save as .xlsx") from None
@@ -123,7 +136,7 @@ def _workbook_rows(path: Path):
         raise SheetRefused("文件无法作为 Excel 工作簿打开", f"the file cannot be opened as a workbook: {exc}") from None
     try:
         try:
-            sheet = workbook.get_sheet_by_index(0)
+            sheet = _parsed(lambda: workbook.get_sheet_by_index(0))
         except CalamineError as exc:
             raise SheetRefused("文件无法作为 Excel 工作簿打开",
                                f"the file cannot be opened as a workbook: {exc}") from None

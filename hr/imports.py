@@ -135,7 +135,10 @@ class RowReader:
 
     def get(self, key: str, convert: Callable, *, required: bool = False, max_length: int = 0):
         raw = self.values.get(key)
-        if raw is None or (isinstance(raw, str) and not clean_text(raw)):
+        # Visible text that is not all spaces cannot clean to nothing: only other text is cleaned
+        # to find out (zero-width or control characters alone count as empty).
+        if raw is None or (isinstance(raw, str) and not (raw.isprintable() and raw.strip())
+                           and not clean_text(raw)):
             if required:
                 self.fail(key, raw, bilingual("必填项为空", "required value is empty"))
             return None

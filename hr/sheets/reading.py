@@ -183,10 +183,16 @@ def _data_rows(row_iter, layout: SheetLayout, limit: int) -> Iterator[SheetRow]:
     number = layout.header_row
     seen = 0
     index = list(layout.index.items())
+    keys = [key for key, _position in index]
+    positions = [position for _key, position in index]
+    widest = max(positions, default=-1)
     for cells in row_iter:
         number += 1
-        width = len(cells)
-        values = {key: _clean(cells[position]) if position < width else None for key, position in index}
+        if len(cells) > widest:
+            values = dict(zip(keys, map(_clean, [cells[p] for p in positions])))
+        else:
+            width = len(cells)
+            values = {key: _clean(cells[position]) if position < width else None for key, position in index}
         if all(v is None for v in values.values()):
             continue
         seen += 1

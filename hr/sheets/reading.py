@@ -110,17 +110,41 @@ def _present(value) -> bool:
     return value is not None and value != "" and not (isinstance(value, str) and not value.strip())
 
 
+def _damaged(exc: BaseException) -> SheetRefused:
+    """A panic of calamine's Rust code (a record it trusted and should not have, or a date out of
+    any calendar, which `check_file` did not foresee) is a damaged file, not a crashed worker.
+    pyo3_runtime.PanicException derives from BaseException only; anything else goes on."""
+    if type(exc).__name__ != "PanicException":
+        raise exc
+    return SheetRefused("文件已损坏，无法打开", "the file is damaged")
+
+
 def _parsed(call):
-    """calamine's answer; a panic of its Rust code (a record it trusted and should not have,
-    which `check_file` did not foresee) is a damaged file, not a crashed worker."""
     try:
         return call()
     except Exception:
         raise
-    except BaseException as exc:  # pyo3_runtime.PanicException derives from BaseException only
-        if type(exc).__name__ != "PanicException":
+    except BaseException as exc:
+        raise _damaged(exc) from None
+
+
+def _guarded(rows):
+    """The sheet's rows as calamine converts them to Python values, panics refused as above."""
+    iterator = iter(rows)
+    while True:
+        try:
+            row = next(iterator)
+        except StopIteration:
+            return
+        except (CalamineError, OSError, OverflowError, ValueError) as exc:
+            # OverflowError: a date or duration cell no calendar holds (days=2147483647).
+            raise SheetRefused("文件无法作为 Excel 工作簿打开",
+                               f"the file cannot be opened as a workbook: {exc}") from None
+        except Exception:
             raise
-        raise SheetRefused("文件已损坏，无法打开", "the file is damaged") from None
+        except BaseException as exc:
+            raise _damaged(exc) from None
+        yield row
 
 
 @contextmanager
@@ -130,20 +154,20 @@ def _workbook_rows(path: Path):
     except PasswordError:
         raise SheetRefused("文件设有密码，请取消密码后另存为 .xlsx 再上传",
                            "the file is password-protected: remove the password and save as .xlsx") from None
-    except CalamineError as exc:
+    except (CalamineError, OSError) as exc:
         if "xml" in type(exc).__name__.lower():
             raise refuse_unsafe_xml() from None
         raise SheetRefused("文件无法作为 Excel 工作簿打开", f"the file cannot be opened as a workbook: {exc}") from None
     try:
         try:
             sheet = _parsed(lambda: workbook.get_sheet_by_index(0))
-        except CalamineError as exc:
+        except (CalamineError, OSError) as exc:
             raise SheetRefused("文件无法作为 Excel 工作簿打开",
                                f"the file cannot be opened as a workbook: {exc}") from None
         start = sheet.start
         # calamine yields rows from the sheet's first row, and columns from its first used column.
         first_column = start[1] if start else 0
-        yield first_column, sheet.iter_rows()
+        yield first_column, _guarded(sheet.iter_rows())
     finally:
         workbook.close()
 

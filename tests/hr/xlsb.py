@@ -2,7 +2,8 @@
 
 No maintained Python package writes .xlsb, so this one lays out the records of [MS-XLSB] itself:
 a zip package ([Content_Types].xml, relationships) around BIFF12 record streams — workbook.bin
-(one sheet), styles.bin (a default cell format and a date one, built-in format 14),
+(one sheet), styles.bin (a default cell format, a date one and a duration one: built-in formats
+14 and 46),
 sharedStrings.bin, and worksheets/sheet1.bin (dimension, rows, cells, merged cells).
 
 A record is its type (7 bits a byte, at most two bytes), its size (7 bits a byte, at most four
@@ -27,6 +28,7 @@ BEGIN_STYLE_SHEET, END_STYLE_SHEET = 0x0116, 0x0117
 BEGIN_CELL_XFS, END_CELL_XFS = 0x0269, 0x026A
 
 DATE_STYLE = 1  # index of the cell format with built-in number format 14 (a date)
+DURATION_STYLE = 2  # built-in number format 46, [h]:mm:ss (a duration)
 PTG_STR, PTG_CONCAT = 0x17, 0x08
 EXCEL_EPOCH = date(1899, 12, 30)
 
@@ -177,8 +179,8 @@ def styles_bin() -> bytes:
         # ixfeParent, iFmt, iFont, iFill, ixBorder, trot, indent, flags, grbitAtr, reserved
         return record(XF, struct.pack("<HHHHHBBHBB", 0xFFFF, number_format, 0, 0, 0, 0, 0, 0, 0, 0))
 
-    return b"".join([record(BEGIN_STYLE_SHEET), record(BEGIN_CELL_XFS, struct.pack("<I", 2)),
-                     xf(0), xf(14), record(END_CELL_XFS), record(END_STYLE_SHEET)])
+    return b"".join([record(BEGIN_STYLE_SHEET), record(BEGIN_CELL_XFS, struct.pack("<I", 3)),
+                     xf(0), xf(14), xf(46), record(END_CELL_XFS), record(END_STYLE_SHEET)])
 
 
 def save(sheet: XlsbSheet, path: Path, *, sheet_name: str = "名册", extra: dict[str, bytes] | None = None,

@@ -418,3 +418,39 @@ def test_an_xlsb_record_the_parser_would_trust_is_refused_not_a_crashed_worker(t
         data = _xlsb_bytes(sheet, tmp_path, extra={"xl/worksheets/sheet1.bin": body.replace(dim, b"")})
     refused(tmp_path, data or _xlsb_bytes(sheet, tmp_path), hr, "damaged", name="bad.xlsb")
     assert parser_calls == []
+
+
+def _xlsx_with_a_number_formatted(value: float, number_format: str) -> bytes:
+    workbook = Workbook()
+    for row in [HEADER, ["C0001", "王芳", "女", "S1", "班主任", value]]:
+        workbook.active.append(row)
+    workbook.active["F2"].number_format = number_format
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsb_with_a_number_formatted(tmp_path, value: float, style: str) -> bytes:
+    from tests.hr import xlsb
+
+    sheet = xlsb.XlsbSheet()
+    sheet.append(HEADER)
+    sheet.append(["C0001", "王芳", "女", "S1", "班主任"])
+    sheet.rows.write(xlsb.record(xlsb.CELL_REAL, xlsb.cell(5, getattr(xlsb, style)) + struct.pack("<d", value)))
+    return _xlsb_bytes(sheet, tmp_path)
+
+
+@pytest.mark.parametrize(("kind", "value", "form", "expect"), [
+    ("xlsx", -1e20, "yyyy-mm-dd", "damaged"),
+    ("xlsx", 1e9, "[h]:mm:ss", "cannot be opened"),
+    ("xlsb", -1e20, "DATE_STYLE", "damaged"),
+    ("xlsb", 1e20, "DURATION_STYLE", "cannot be opened"),
+])
+def test_a_date_or_duration_no_calendar_holds_is_refused_not_a_crashed_worker(tmp_path, hr, kind, value,
+                                                                                 form, expect):
+    """calamine turns a date cell of -1e20 days into a Rust panic (a BaseException that would
+    take the worker's task down) and a duration of a billion days into an OverflowError: both are
+    refusals of the file, with nothing written."""
+    data = (_xlsx_with_a_number_formatted(value, form) if kind == "xlsx"
+            else _xlsb_with_a_number_formatted(tmp_path, value, form))
+    refused(tmp_path, data, hr, expect, name=f"dates.{kind}")

@@ -727,16 +727,65 @@ def _check_ole2(path: Path) -> SheetFile:
     return SheetFile("xls")
 
 
-def _scan_biff(data: bytes) -> None:
-    """Count every cell record's row and column, per sheet, from the BIFF record stream."""
-    offset, size = 0, len(data)
+BIFF_BOUNDSHEET, BIFF_SST, BIFF_DIMENSIONS = 0x0085, 0x00FC, 0x0200
+
+
+def _damaged_xls() -> SheetRefused:
+    return SheetRefused("文件不是有效的 .xls 工作簿（可能已损坏）", "not a valid .xls workbook (damaged?)")
+
+
+def _biff_records(data: bytes, offset: int):
+    """(type, body offset, length) of each record from `offset` to the stream's end."""
+    size = len(data)
     unpack = struct.unpack_from
-    total = 0
-    max_row = max_col = -1
     while offset + 4 <= size:
         kind, length = unpack("<HH", data, offset)
         body = offset + 4
         offset = body + length
+        if offset > size:  # a record running past the stream: nothing after it can be read
+            raise _damaged_xls()
+        yield kind, body, length
+
+
+def _scan_biff(data: bytes) -> None:
+    """Walk the BIFF stream as calamine does, refusing what it would trust to its cost.
+
+    The workbook globals (up to their EOF): a password (FILEPASS), the sheets' positions
+    (BOUNDSHEET) and the shared-string count (SST: calamine reserves that many strings up front,
+    so a count the stream cannot hold would be an allocation that aborts the process). Then each
+    sheet from its position, as calamine reads it: every cell record's row and column, and the
+    DIMENSIONS record, from which calamine reserves rows × columns cells before reading one (a
+    first row after the last wraps round to an allocation that aborts the process).
+    """
+    unpack = struct.unpack_from
+    positions = []
+    for kind, body, length in _biff_records(data, 0):
+        if kind == BIFF_FILEPASS:
+            raise _password()
+        if kind == BIFF_BOUNDSHEET and length >= 4:
+            positions.append(unpack("<I", data, body)[0])
+        elif kind == BIFF_SST and length >= 8:
+            (count,) = unpack("<i", data, body + 4)
+            if count < 0 or count > len(data) // 3:  # every string takes at least 3 bytes
+                raise _damaged_xls()
+        elif kind == BIFF_EOF:
+            break
+    total = 0
+    for position in positions:
+        if position >= len(data):
+            raise _damaged_xls()
+        total += _biff_sheet_extent(data, position)
+        if total > MAX_CELLS:
+            raise _too_wide(total)
+
+
+def _biff_sheet_extent(data: bytes, position: int) -> int:
+    """Cells a sheet's grid spans (its first row and column to its last), or the cells its
+    DIMENSIONS record has calamine reserve, whichever is more."""
+    unpack = struct.unpack_from
+    max_row = max_col = -1
+    reserved = 0
+    for kind, body, length in _biff_records(data, position):
         if kind in BIFF_CELLS:
             if length >= 4:
                 row, col = unpack("<HH", data, body)
@@ -750,17 +799,20 @@ def _scan_biff(data: bytes) -> None:
                 last = unpack("<H", data, body + length - 2)[0]
                 max_row = max(max_row, row)
                 max_col = max(max_col, last)
-        elif kind == BIFF_BOF:
-            max_row = max_col = -1
+        elif kind == BIFF_DIMENSIONS and length in (10, 14):
+            if length == 14:
+                first_row, last_row, first_col, last_col = unpack("<IIHH", data, body)
+            else:
+                first_row, last_row, first_col, last_col = unpack("<HHHH", data, body)
+            # calamine: last row and column are one past the end; none at all means one cell.
+            if last_row >= 1 and last_col >= 1:
+                last_row, last_col = last_row - 1, last_col - 1
+            else:
+                last_row, last_col = first_row, first_col
+            if first_row > last_row or first_col > last_col:
+                raise _damaged_xls()
+            reserved = max(reserved, (last_row - first_row + 1) * (last_col - first_col + 1))
         elif kind == BIFF_EOF:
-            if max_row >= 0:
-                total += (max_row + 1) * (max_col + 1)
-                if total > MAX_CELLS:
-                    raise _too_wide(total)
-            max_row = max_col = -1
-        elif kind == BIFF_FILEPASS:
-            raise _password()
-    if max_row >= 0:
-        total += (max_row + 1) * (max_col + 1)
-    if total > MAX_CELLS:
-        raise _too_wide(total)
+            break
+    spanned = (max_row + 1) * (max_col + 1) if max_row >= 0 else 0
+    return max(spanned, reserved)

@@ -454,3 +454,45 @@ def test_a_date_or_duration_no_calendar_holds_is_refused_not_a_crashed_worker(tm
     data = (_xlsx_with_a_number_formatted(value, form) if kind == "xlsx"
             else _xlsb_with_a_number_formatted(tmp_path, value, form))
     refused(tmp_path, data, hr, expect, name=f"dates.{kind}")
+
+
+def _xls_roster(tree) -> bytearray:
+    import xlwt
+
+    workbook = xlwt.Workbook(encoding="utf-8")
+    sheet = workbook.add_sheet("名册")
+    for r, row in enumerate([HEADER, ["C0001", "王芳", "女", tree["school_a"].code, "班主任", "2020-09-01"]]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return bytearray(buffer.getvalue())
+
+
+def _patch_record(data: bytearray, kind: int, length: int, at: int, value: bytes) -> bytes:
+    """Overwrite bytes of the one record of this type and length (xlwt lays the stream out in
+    one piece, so the record's bytes stand in the file as they stand in the stream)."""
+    head = struct.pack("<HH", kind, length)
+    assert data.count(head) == 1
+    start = data.index(head) + 4 + at
+    data[start:start + len(value)] = value
+    return bytes(data)
+
+
+def test_an_xls_whose_dimensions_run_backwards_is_refused_before_the_parser_reserves_for_them(
+        tmp_path, hr, tree, parser_calls):
+    """calamine reserves (last row − first row + 1) × columns cells from the DIMENSIONS record
+    before reading a cell: a first row after the last wraps round to a terabyte, and the failed
+    allocation aborts the whole worker process (found by mutating a roster's bytes)."""
+    data = _patch_record(_xls_roster(tree), 0x0200, 14, 0, struct.pack("<I", 56832))
+    refused(tmp_path, data, hr, "not a valid .xls", name="backwards.xls")
+    assert parser_calls == []
+
+
+def test_an_xls_claiming_two_billion_shared_strings_is_refused_before_the_parser_reserves_them(
+        tmp_path, hr, tree, parser_calls):
+    data = _xls_roster(tree)
+    head = data.index(b"\xfc\x00")  # SST: total count, unique count, then the strings
+    data[head + 8:head + 12] = struct.pack("<i", 2**31 - 1)
+    refused(tmp_path, bytes(data), hr, "not a valid .xls", name="strings.xls")
+    assert parser_calls == []

@@ -138,7 +138,8 @@ def _guarded(rows):
             return
         except (CalamineError, OSError, OverflowError, ValueError) as exc:
             # OverflowError: a date or duration cell no calendar holds (days=2147483647).
-            raise SheetRefused(gettext("The file cannot be opened as a workbook: %(error)s") % {"error": exc}) from None
+            raise SheetRefused(gettext("The file cannot be opened as a workbook: %(error)s") % {
+                "error": exc}) from None
         except Exception:
             raise
         except BaseException as exc:
@@ -151,7 +152,8 @@ def _workbook_rows(path: Path):
     try:
         workbook = _parsed(lambda: CalamineWorkbook.from_path(path))
     except PasswordError:
-        raise SheetRefused(gettext("The file is password-protected: remove the password and save as .xlsx")) from None
+        raise SheetRefused(gettext(
+            "The file is password-protected: remove the password and save as .xlsx")) from None
     except (CalamineError, OSError) as exc:
         if "xml" in type(exc).__name__.lower():
             raise refuse_unsafe_xml() from None
@@ -188,7 +190,8 @@ def _text_rows(path: Path, checked: SheetFile):
                 raise SheetRefused(gettext("CSV line %(row)s cannot be read: %(error)s") % {
                     "row": reader.line_num, "error": exc}) from None
             except UnicodeDecodeError:
-                raise SheetRefused(gettext("The CSV's encoding is not recognised: save it as UTF-8 or GBK")) from None
+                raise SheetRefused(gettext(
+                    "The CSV's encoding is not recognised: save it as UTF-8 or GBK")) from None
 
         yield 0, rows()
 

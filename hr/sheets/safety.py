@@ -100,7 +100,8 @@ def _too_large() -> SheetRefused:
 
 
 def _too_wide(cells: int) -> SheetRefused:
-    return SheetRefused(gettext("The sheet spans too many cells (more than %(max_cells)s between its first and last cell; %(cells)s found)") % {
+    return SheetRefused(gettext("The sheet spans too many cells (more than %(max_cells)s between its "
+                                "first and last cell; %(cells)s found)") % {
         "max_cells": f"{MAX_CELLS:,}", "cells": f"{cells:,}"})
 
 
@@ -224,7 +225,8 @@ def inflate(path: Path, info: zipfile.ZipInfo, limit: int, chunk: int = MB):
             out = inflater.decompress(raw, chunk) if inflater is not None else raw
             produced += len(out)
             if produced > allowed:
-                raise _too_large() if produced > limit else SheetRefused(gettext("The file is damaged: an entry is larger than declared"))
+                raise _too_large() if produced > limit else SheetRefused(
+                    gettext("The file is damaged: an entry is larger than declared"))
             crc = zlib.crc32(out, crc)
             if out:
                 yield out

@@ -228,7 +228,7 @@ def holding_rates(request):
     org = _org_in_scope(request, scope, org_id)
     rows = selectors.stored_holding_rates(org, on=on)
     codes = [lv.code for lv in CertificateLevel.objects.order_by("rank")]
-    missing = selectors.compliance_missing_level(org, on=on)
+    missing_count, missing = selectors.stored_compliance(org, on=on, first=50)
     chart_rows = [r for r in rows if r.depth == 1] or rows[:1]
     bars, y = [], 4
     colours = ["#3b7d4f", "#2f6ea3", "#8a4fa8", "#a05a2c"]
@@ -251,7 +251,7 @@ def holding_rates(request):
     return render(request, "certification/holding_rates.html", {
         "org": org, "on": on, "form": form, "rows": rows, "codes": codes, "table": table,
         "total": rows[0] if rows else None, "chart_bars": bars, "chart_height": y + 6,
-        "missing": missing[:50], "missing_count": selectors.compliance_missing_count(org, on=on),
+        "missing": missing, "missing_count": missing_count,
         "short": selectors.schools_short_of_counsellors(org, on=on),
         "ancestors": list(scope.filter(path__in=[org.path[:i] for i in range(
             org.steplen, len(org.path), org.steplen)]).order_by("path")),

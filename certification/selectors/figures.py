@@ -3,7 +3,7 @@ computed once, read by the dashboard and the rates page in a query whatever the 
 
 Reading fills what is missing: for each day asked, the schools without a row are computed
 together with the rule (`holding_aggregates` grouped by school, `with_cycle` pace buckets
-grouped by school) and stored. Changes drop rows (`figures_forget`, called from the receivers
+grouped by school, `compliance_missing` counted by school) and stored. Changes drop rows (`figures_forget`, called from the receivers
 and after bulk writes); `figures_rebuild` recomputes the last 24 month ends and today.
 """
 
@@ -22,7 +22,7 @@ from people.models import Organisation, Teacher
 from ..models import CertificateLevel, SchoolFigure
 from .cycle import cycle_policies, pace_filters, with_cycle
 from .holding import (
-    RateRow, holding_aggregates, in_post_q, month_ends, new_teacher_periods, roll_up,
+    RateRow, compliance_missing, compliance_missing_level, holding_aggregates, in_post_q, month_ends, new_teacher_periods, roll_up,
 )
 
 PACE = ("on_pace", "behind", "far_behind")
@@ -33,8 +33,8 @@ def _levels() -> list[tuple[str, int]]:
 
 
 def _compute(school_ids: list[int], day: date, levels, periods, policies) -> list[SchoolFigure]:
-    """The rule for these schools on `day`: one holding aggregate and one pace aggregate, each
-    grouped by school."""
+    """The rule for these schools on `day`: one holding aggregate, one pace aggregate and one
+    compliance count, each grouped by school."""
     figures = {pk: SchoolFigure(school_id=pk, day=day, holders={c: 0 for c, _ in levels},
                                 pace={b: 0 for b in PACE}) for pk in school_ids}
     for row in (Teacher.objects.filter(in_post_q(day), school_id__in=school_ids)
@@ -48,6 +48,11 @@ def _compute(school_ids: list[int], day: date, levels, periods, policies) -> lis
                 .annotate(**{b: Count("pk", filter=q) for b, q in pace_filters().items()})
                 .order_by()):
         figures[row["school"]].pace = {b: row[b] for b in PACE}
+    for school_id, n in (compliance_missing(Teacher.objects.filter(school_id__in=school_ids),
+                                            on=day)
+                         .values("school").annotate(n=Count("pk")).order_by()
+                         .values_list("school", "n")):
+        figures[school_id].missing = n
     return list(figures.values())
 
 
@@ -79,6 +84,25 @@ def stored_holding_rates(organisation: Organisation, *, on: date) -> list[RateRo
                        **{f"h_{code}": f.holders.get(code, 0) for code, _ in levels}}
                   for pk, f in school_figures(organisation, [on])[on].items()}
     return roll_up(organisation, per_school, levels)
+
+
+def stored_compliance(organisation: Organisation, *, on: date, first: int = 50
+                      ) -> tuple[int, list]:
+    """(`compliance_missing_count`, the first `first` teachers of `compliance_missing_level`)
+    for the subtree: the count summed from the stored figures, the list read from only the
+    schools, in path order, whose stored counts reach `first`."""
+    stored = school_figures(organisation, [on])[on]
+    short = {pk: f.missing for pk, f in stored.items() if f.missing}
+    schools, listed = [], 0
+    for pk in (Organisation.objects.filter(pk__in=list(short)).order_by("path")
+               .values_list("pk", flat=True)):
+        if listed >= first:
+            break
+        schools.append(pk)
+        listed += short[pk]
+    teachers = list(compliance_missing_level(organisation, on=on)
+                    .filter(school_id__in=schools)[:first]) if schools else []
+    return sum(short.values()), teachers
 
 
 def stored_pace(organisation: Organisation, *, on: date) -> dict:

@@ -248,11 +248,18 @@ def holding_rate_rows(*, user, on: date) -> Iterator[tuple]:
                        *[v for code in levels for v in (row.holders[code], row.rate(code))])
 
 
+def compliance_missing(teachers: QuerySet[Teacher], *, on: date) -> QuerySet[Teacher]:
+    """The compliance rule: those of `teachers` in post on `on` who lack the level their posts
+    require (new teachers included). The list, the count and the stored figures all call it."""
+    return (teachers.filter(in_post_q(on))
+            .annotate(held_rank=held_rank_expression(on), required_rank=required_rank_expression())
+            .filter(held_rank__lt=F("required_rank")))
+
+
 def compliance_missing_level(organisation: Organisation, *, on: date) -> QuerySet[Teacher]:
     """Active teachers under `organisation` who lack the level their role requires on `on`."""
-    return (Teacher.objects.filter(in_post_q(on), school__path__startswith=organisation.path)
-            .annotate(held_rank=held_rank_expression(on), required_rank=required_rank_expression())
-            .filter(held_rank__lt=F("required_rank"))
+    return (compliance_missing(Teacher.objects.filter(school__path__startswith=organisation.path),
+                               on=on)
             .select_related("school").order_by("school__path", "employee_no"))
 
 

@@ -226,9 +226,12 @@ def holding_rates(request):
         on = form.cleaned_data.get("on") or on
         org_id = form.cleaned_data.get("org")
     org = _org_in_scope(request, scope, org_id)
-    rows = selectors.stored_holding_rates(org, on=on)
+    # The shown organisation and its children, and the compliance count, from one read of
+    # the stored figures.
+    figures = selectors.school_figures(org, [on])[on]
+    rows = selectors.stored_holding_rates(org, on=on, depth=1, figures=figures)
     codes = [lv.code for lv in CertificateLevel.objects.order_by("rank")]
-    missing_count, missing = selectors.stored_compliance(org, on=on, first=50)
+    missing_count, missing = selectors.stored_compliance(org, on=on, first=50, figures=figures)
     chart_rows = [r for r in rows if r.depth == 1] or rows[:1]
     bars, y = [], 4
     colours = ["#3b7d4f", "#2f6ea3", "#8a4fa8", "#a05a2c"]

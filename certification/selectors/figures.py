@@ -58,13 +58,16 @@ def _compute(school_ids: list[int], day: date, levels, periods, policies) -> lis
 
 def school_figures(organisation: Organisation, days: list[date]) -> dict[date, dict[int, SchoolFigure]]:
     """{day: {school id: figure}} for every school under `organisation` (itself if a school),
-    computing and storing what is missing."""
-    schools = list(Organisation.objects.filter(path__startswith=organisation.path,
-                                               kind=Organisation.Kind.SCHOOL)
-                   .values_list("pk", flat=True))
+    computing and storing what is missing; each figure carries its school's path
+    (`school_path`)."""
+    paths = dict(Organisation.objects.filter(path__startswith=organisation.path,
+                                             kind=Organisation.Kind.SCHOOL)
+                 .values_list("pk", "path"))
+    schools = list(paths)
     out: dict[date, dict[int, SchoolFigure]] = {d: {} for d in days}
     for f in SchoolFigure.objects.filter(day__in=days,
                                          school__path__startswith=organisation.path):
+        f.school_path = paths.get(f.school_id, "")
         out[f.day][f.school_id] = f
     missing = {d: [pk for pk in schools if pk not in out[d]] for d in days}
     if any(missing.values()):
@@ -73,36 +76,42 @@ def school_figures(organisation: Organisation, days: list[date]) -> dict[date, d
             for i in range(0, len(ids), 500):
                 computed = _compute(ids[i:i + 500], d, levels, periods, policies)
                 SchoolFigure.objects.bulk_create(computed, ignore_conflicts=True)
+                for f in computed:
+                    f.school_path = paths[f.school_id]
                 out[d].update({f.school_id: f for f in computed})
     return out
 
 
-def stored_holding_rates(organisation: Organisation, *, on: date) -> list[RateRow]:
-    """`holding_rates(organisation, on=on)` from the stored figures (the same rows)."""
+def stored_holding_rates(organisation: Organisation, *, on: date, depth: int | None = None,
+                         figures: dict | None = None) -> list[RateRow]:
+    """`holding_rates(organisation, on=on)` from the stored figures (the same rows); with
+    `depth`, only the rows down to that many levels below. `figures`: the day's
+    `school_figures` when the caller has them already."""
     levels = _levels()
+    figures = school_figures(organisation, [on])[on] if figures is None else figures
     per_school = {pk: {"teachers": f.teachers, "new_teachers": f.new_teachers,
                        **{f"h_{code}": f.holders.get(code, 0) for code, _ in levels}}
-                  for pk, f in school_figures(organisation, [on])[on].items()}
-    return roll_up(organisation, per_school, levels)
+                  for pk, f in figures.items()}
+    return roll_up(organisation, per_school, levels, depth=depth,
+                   paths={pk: f.school_path for pk, f in figures.items()})
 
 
-def stored_compliance(organisation: Organisation, *, on: date, first: int = 50
-                      ) -> tuple[int, list]:
+def stored_compliance(organisation: Organisation, *, on: date, first: int = 50,
+                      figures: dict | None = None) -> tuple[int, list]:
     """(`compliance_missing_count`, the first `first` teachers of `compliance_missing_level`)
     for the subtree: the count summed from the stored figures, the list read from only the
     schools, in path order, whose stored counts reach `first`."""
-    stored = school_figures(organisation, [on])[on]
-    short = {pk: f.missing for pk, f in stored.items() if f.missing}
+    figures = school_figures(organisation, [on])[on] if figures is None else figures
+    short = sorted((f.school_path, pk, f.missing) for pk, f in figures.items() if f.missing)
     schools, listed = [], 0
-    for pk in (Organisation.objects.filter(pk__in=list(short)).order_by("path")
-               .values_list("pk", flat=True)):
+    for _path, pk, missing in short:
         if listed >= first:
             break
         schools.append(pk)
-        listed += short[pk]
+        listed += missing
     teachers = list(compliance_missing_level(organisation, on=on)
                     .filter(school_id__in=schools)[:first]) if schools else []
-    return sum(short.values()), teachers
+    return sum(m for _p, _pk, m in short), teachers
 
 
 def stored_pace(organisation: Organisation, *, on: date) -> dict:

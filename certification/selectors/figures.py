@@ -13,6 +13,7 @@ import threading
 from contextlib import contextmanager
 from datetime import date
 
+from django.db import connection, transaction
 from django.db.models import Count, F, IntegerField, Q, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
@@ -30,6 +31,20 @@ PACE = ("on_pace", "behind", "far_behind")
 
 def _levels() -> list[tuple[str, int]]:
     return list(CertificateLevel.objects.order_by("rank").values_list("code", "rank"))
+
+
+@contextmanager
+def _without_jit():
+    """PostgreSQL compiles these aggregates (a subquery per teacher, so a high estimated cost)
+    with its JIT first, which took longer than running them: 11.6 s against 5.7 s for a day of
+    1,660 schools and 100,000 teachers. Off for this transaction only; other databases as is."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 def _compute(school_ids: list[int], day: date, levels, periods, policies) -> list[SchoolFigure]:
@@ -74,8 +89,9 @@ def school_figures(organisation: Organisation, days: list[date]) -> dict[date, d
         levels, periods, policies = _levels(), new_teacher_periods(), cycle_policies()
         for d, ids in missing.items():
             for i in range(0, len(ids), 500):
-                computed = _compute(ids[i:i + 500], d, levels, periods, policies)
-                SchoolFigure.objects.bulk_create(computed, ignore_conflicts=True)
+                with _without_jit():
+                    computed = _compute(ids[i:i + 500], d, levels, periods, policies)
+                    SchoolFigure.objects.bulk_create(computed, ignore_conflicts=True)
                 for f in computed:
                     f.school_path = paths[f.school_id]
                 out[d].update({f.school_id: f for f in computed})

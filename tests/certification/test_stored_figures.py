@@ -167,3 +167,26 @@ def test_staff_pages_cost_the_same_queries_for_50_and_500_schools(client, db, pa
                              queries(client, url, {"org": Organisation.objects.get(
                                  path__startswith=city.path, name="区0").pk}))
     assert counts["小市"] == counts["大市"]
+
+
+def test_dashboard_above_a_township_lists_a_bounded_number_of_short_schools(client, db,
+                                                                             monkeypatch):
+    from certification import views
+    from people.audiences import stages_mask
+    from people.models import Stage, StudentCount
+
+    city = factories.org("缺编市", "city")
+    town = factories.org("缺编镇", "township", factories.org("缺编区", "district", city))
+    for i in range(3):
+        school = factories.org(f"缺编{i}中", "school", town)
+        school.stages = stages_mask([Stage.JUNIOR])
+        school.save()
+        StudentCount.objects.create(organisation=school, on=date(2024, 9, 1), count=1500)
+    monkeypatch.setattr(views, "STAFFING_LISTED", 2)
+    client.force_login(city_hr(city))
+    body = client.get(reverse("certification:dashboard")).content.decode()
+    assert "缺编0中" in body and "缺编1中" in body and "缺编2中" not in body
+    assert "另有 1 所学校缺专职心理教师" in body
+    # The township's page lists every one of its schools.
+    body = client.get(reverse("certification:dashboard"), {"org": town.pk}).content.decode()
+    assert all(f"缺编{i}中" in body for i in range(3)) and "另有" not in body

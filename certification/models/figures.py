@@ -1,9 +1,10 @@
 """Per-school figures on a day, stored: what the dashboard and the rates page draw from.
 
 A row is what the one rule (`holding_rates`' per-school aggregate, `with_cycle`'s pace
-buckets and `compliance_missing`'s count) gives for one school on one day. Rows are filled when first read, dropped for a school
-from the first day a change touches (certificates, credentials, ledger entries, the school's
-teachers) and rebuilt nightly and by `manage.py rebuild_figures` after bulk imports.
+buckets and `compliance_missing`'s count) gives for one school on one day. Rows are filled when
+first read, dropped for a school from the first day a change touches (certificates, credentials,
+ledger entries, the school's teachers, what posts require) and rebuilt nightly and by
+`manage.py rebuild_figures` after bulk imports.
 """
 
 from django.db import models

@@ -3,8 +3,9 @@ computed once, read by the dashboard and the rates page in a query whatever the 
 
 Reading fills what is missing: for each day asked, the schools without a row are computed
 together with the rule (`holding_aggregates` grouped by school, `with_cycle` pace buckets
-grouped by school, `compliance_missing` counted by school) and stored. Changes drop rows (`figures_forget`, called from the receivers
-and after bulk writes); `figures_rebuild` recomputes the last 24 month ends and today.
+grouped by school, `compliance_missing` counted by school) and stored. Changes drop rows
+(`figures_forget`, called from the receivers and after bulk writes); `figures_rebuild`
+recomputes the last 24 month ends and today.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from people.models import Organisation, Teacher
 from ..models import CertificateLevel, SchoolFigure
 from .cycle import cycle_policies, pace_filters, with_cycle
 from .holding import (
-    RateRow, compliance_missing, compliance_missing_level, holding_aggregates, in_post_q, month_ends, new_teacher_periods, roll_up,
+    RateRow, compliance_missing, compliance_missing_level, holding_aggregates, in_post_q,
+    month_ends, new_teacher_periods, roll_up,
 )
 
 PACE = ("on_pace", "behind", "far_behind")

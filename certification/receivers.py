@@ -58,7 +58,8 @@ from django.db.models.signals import post_delete, post_save, pre_save  # noqa: E
 from people.models import Organisation, Teacher  # noqa: E402
 
 from .models import (  # noqa: E402
-    Certificate, CertificateLevel, CyclePolicy, NewTeacherPeriod, TeacherCredential,
+    Certificate, CertificateLevel, CyclePolicy, NewTeacherPeriod, RoleRequirement,
+    TeacherCredential,
 )
 from .selectors.figures import figures_forget, figures_note  # noqa: E402
 
@@ -104,6 +105,7 @@ def _teacher_changed(sender, instance, **kw):
 @receiver([post_save, post_delete], sender=CyclePolicy, dispatch_uid="figures.policy")
 @receiver([post_save, post_delete], sender=NewTeacherPeriod, dispatch_uid="figures.period")
 @receiver([post_save, post_delete], sender=CertificateLevel, dispatch_uid="figures.level")
+@receiver([post_save, post_delete], sender=RoleRequirement, dispatch_uid="figures.requirement")
 @receiver([post_save, post_delete], sender=Organisation, dispatch_uid="figures.organisation")
 def _rules_changed(sender, **kw):
     figures_forget()

@@ -45,13 +45,17 @@ def main() -> None:
             "zero_errors": total.get("failures", 1) == 0,
             "progress_p95_under_150ms": progress.get("p95_ms", 1e9) < 150,
             "course_page_within_3x_floor": course["p95_ms"] <= 3 * max(base["p95_ms"], 1),
+            # Staff figures at city scale (issue 20): city HR under 500 ms, district under 300.
+            **{f"{who} {page} p95 under {limit} ms": load[f"{who} {page}"]["p95_ms"] < limit
+               for who, limit in (("city HR", 500), ("district HR", 300))
+               for page in ("dashboard", "rates page") if f"{who} {page}" in load},
         },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
-    print(f"{'endpoint':28} {'requests':>8} {'fail':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}")
+    print(f"{'endpoint':36} {'requests':>8} {'fail':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}")
     for name, r in [*load.items(), ("floor (separate run)", base)]:
-        print(f"{name:28} {r['requests']:>8} {r['failures']:>5} {r['rps']:>7} "
+        print(f"{name:36} {r['requests']:>8} {r['failures']:>5} {r['rps']:>7} "
               f"{r['p50_ms']:>6.0f} {r['p95_ms']:>6.0f} {r['p99_ms']:>6.0f}")
     print("ratios:", result["ratios"])
     print("targets:", result["targets"])

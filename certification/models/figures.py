@@ -1,9 +1,10 @@
 """Per-school figures on a day, stored: what the dashboard and the rates page draw from.
 
-A row is what the one rule (`holding_rates`' per-school aggregate and `with_cycle`'s pace
-buckets) gives for one school on one day. Rows are filled when first read, dropped for a school
-from the first day a change touches (certificates, credentials, ledger entries, the school's
-teachers) and rebuilt nightly and by `manage.py rebuild_figures` after bulk imports.
+A row is what the one rule (`holding_rates`' per-school aggregate, `with_cycle`'s pace
+buckets and `compliance_missing`'s count) gives for one school on one day. Rows are filled when
+first read, dropped for a school from the first day a change touches (certificates, credentials,
+ledger entries, the school's teachers, what posts require) and rebuilt nightly and by
+`manage.py rebuild_figures` after bulk imports.
 """
 
 from django.db import models
@@ -20,6 +21,8 @@ class SchoolFigure(models.Model):
     new_teachers = models.PositiveIntegerField(default=0)
     holders = models.JSONField(default=dict)  # level code -> holders of it or above
     pace = models.JSONField(default=dict)  # on_pace / behind / far_behind -> active teachers
+    # Teachers in post lacking the level their posts require (the compliance rule).
+    missing = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("school figure")

@@ -17,7 +17,8 @@ from .dashboard import (  # noqa: F401
     hours_pace_trend,
 )
 from .holding import (  # noqa: F401
-    RateRow, compliance_missing_count, compliance_missing_level, held_rank_expression, holding_rate_rows,
+    RateRow, compliance_missing, compliance_missing_count, compliance_missing_level,
+    held_rank_expression, holding_rate_rows,
     holding_rates, holding_target_for, holding_trend, month_ends, holding_targets, holds_level_q, in_post_q,
     is_new_teacher_q, new_teacher_months_for, new_teacher_since, required_rank_expression,
     schools_short_of_counsellors, staffing_in_scope,
@@ -27,6 +28,7 @@ from .rosters import (  # noqa: F401
     certificate_roster_list, training_hours_list, training_hours_rows,
 )
 from .figures import (  # noqa: F401,E402
-    figures_deferred, figures_forget, figures_note, figures_rebuild, school_figures, stored_holding_rates, stored_pace,
+    figures_deferred, figures_forget, figures_note, figures_rebuild, school_figures, stored_compliance,
+    stored_holding_rates, stored_pace,
     stored_trends,
 )

@@ -58,8 +58,11 @@ def holding_by_child(organisation: Organisation, *, on: date) -> list[ChildRate]
     from .figures import stored_holding_rates
 
     codes = list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
-    rows = stored_holding_rates(organisation, on=on)
-    parents = {r.organisation.path[:-r.organisation.steplen] for r in rows if r.depth >= 2}
+    rows = stored_holding_rates(organisation, on=on, depth=1)
+    step = Organisation.steplen
+    parents = {path[:-step] for path in Organisation.objects.filter(
+        path__startswith=organisation.path, depth=organisation.depth + 2)
+        .values_list("path", flat=True)}
     children = [r for r in rows if r.depth == 1] or rows[:1]
     return [ChildRate(r.organisation, r.counted, {
         code: None if r.rate(code) is None else round(r.rate(code) * 100, 1) for code in codes},

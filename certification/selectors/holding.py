@@ -204,23 +204,30 @@ def holding_rates(organisation: Organisation, *, on: date) -> list[RateRow]:
     return roll_up(organisation, per_school, levels)
 
 
-def roll_up(organisation: Organisation, per_school: dict, levels: list[tuple[str, int]]
-            ) -> list[RateRow]:
+def roll_up(organisation: Organisation, per_school: dict, levels: list[tuple[str, int]], *,
+            depth: int | None = None, paths: dict[int, str] | None = None) -> list[RateRow]:
     """Rows of the subtree from per-school figures ({school id: {"teachers", "new_teachers",
-    "h_<code>"}}): each school's figures added to itself and every ancestor in the subtree."""
+    "h_<code>"}}): each school's figures added to itself and every ancestor in the subtree.
+    With `depth`, only the rows down to that many levels below `organisation` (the schools
+    further down are added to their ancestors through `paths`, {school id: path})."""
     targets = holding_targets()
-    nodes = list(Organisation.objects.filter(path__startswith=organisation.path)
-                 .order_by("path"))
+    nodes = Organisation.objects.filter(path__startswith=organisation.path)
+    if depth is not None:
+        nodes = nodes.filter(depth__lte=organisation.depth + depth)
+    nodes = list(nodes.order_by("path"))
     rows = {n.path: RateRow(organisation=n, depth=n.depth - organisation.depth,
                             holders={code: 0 for code, _ in levels},
                             targets={code: plain_percent(holding_target_for(n, code, targets))
                                      for code, _ in levels}) for n in nodes}
-    for node in nodes:
-        agg = per_school.get(node.pk)
-        if not agg:
+    paths = {**(paths or {}), **{n.pk: n.path for n in nodes}}
+    for pk, agg in per_school.items():
+        path = paths.get(pk)
+        if path is None or not agg:
             continue
-        for i in range(len(organisation.path), len(node.path) + 1, node.steplen):
-            row = rows[node.path[:i]]
+        for i in range(len(organisation.path), len(path) + 1, organisation.steplen):
+            row = rows.get(path[:i])
+            if row is None:  # below `depth`
+                break
             row.teachers += agg["teachers"]
             row.new_teachers += agg["new_teachers"]
             for code, _ in levels:
@@ -248,11 +255,18 @@ def holding_rate_rows(*, user, on: date) -> Iterator[tuple]:
                        *[v for code in levels for v in (row.holders[code], row.rate(code))])
 
 
+def compliance_missing(teachers: QuerySet[Teacher], *, on: date) -> QuerySet[Teacher]:
+    """The compliance rule: those of `teachers` in post on `on` who lack the level their posts
+    require (new teachers included). The list, the count and the stored figures all call it."""
+    return (teachers.filter(in_post_q(on))
+            .annotate(held_rank=held_rank_expression(on), required_rank=required_rank_expression())
+            .filter(held_rank__lt=F("required_rank")))
+
+
 def compliance_missing_level(organisation: Organisation, *, on: date) -> QuerySet[Teacher]:
     """Active teachers under `organisation` who lack the level their role requires on `on`."""
-    return (Teacher.objects.filter(in_post_q(on), school__path__startswith=organisation.path)
-            .annotate(held_rank=held_rank_expression(on), required_rank=required_rank_expression())
-            .filter(held_rank__lt=F("required_rank"))
+    return (compliance_missing(Teacher.objects.filter(school__path__startswith=organisation.path),
+                               on=on)
             .select_related("school").order_by("school__path", "employee_no"))
 
 

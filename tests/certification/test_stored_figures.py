@@ -1,5 +1,6 @@
-"""The stored per-school figures give the numbers of the one rule, on every date, after each
-kind of change (imports, approvals, expiries and renewals, erasures, a moved teacher), without
+"""The stored per-school figures give the numbers of the one rule (holding, pace and compliance),
+on every date, after each kind of change (imports, approvals, expiries and renewals, erasures, a
+moved teacher, posts and what they require), without
 anyone rebuilding them; and the staff pages cost the same queries for 50 schools as for 500."""
 
 from datetime import date, timedelta
@@ -14,17 +15,18 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from certification.models import SchoolFigure, TrainingEntry
+from certification.models import RoleRequirement, SchoolFigure, TrainingEntry
 from certification.selectors import (
-    figures_deferred, holding_rates, holding_trend, hours_pace_distribution, hours_pace_trend,
-    month_ends, stored_holding_rates, stored_pace, stored_trends,
+    compliance_missing_count, compliance_missing_level, figures_deferred, holding_rates,
+    holding_trend, hours_pace_distribution, hours_pace_trend, month_ends, stored_compliance,
+    stored_holding_rates, stored_pace, stored_trends,
 )
 from certification.services import (
     certificate_issue, certificate_record_imported, certificates_expire, certificates_renew_due,
     training_entry_record,
 )
 from hr.privacy import personal_data_erase
-from people.models import Organisation
+from people.models import Organisation, Teacher, flags_mask
 from tests import factories
 from tests.hr.builders import city_hr
 
@@ -43,6 +45,13 @@ def assert_stored_equals_rule(city, hr, days):
     for on in days:
         assert rows(stored_holding_rates(city, on=on)) == rows(holding_rates(city, on=on)), on
         assert stored_pace(city, on=on) == hours_pace_distribution(user=hr, on=on), on
+        # Compliance: the count, and the first teachers listed, at the city and in a district
+        # (a short first page, so the list is read from some schools only).
+        for top in (city, *city.get_children()):
+            for first in (1, 3, 50):
+                assert stored_compliance(top, on=on, first=first) == (
+                    compliance_missing_count(top, on=on),
+                    list(compliance_missing_level(top, on=on)[:first])), (on, top, first)
     holding, pace = stored_trends(city, on=days[-1], months=3)
     assert holding == holding_trend(schools, on=days[-1], months=3)
     assert pace == hours_pace_trend(user=hr, on=days[-1], months=3)
@@ -51,10 +60,15 @@ def assert_stored_equals_rule(city, hr, days):
 @pytest.mark.django_db
 @settings(max_examples=8, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(spec=CITY, later=st.lists(DAYS, min_size=1, max_size=2), when=DAYS)
-def test_stored_figures_equal_the_rule_after_every_kind_of_change(spec, later, when):
+@given(spec=CITY, later=st.lists(DAYS, min_size=1, max_size=2), when=DAYS,
+       posts=st.lists(st.sets(st.sampled_from(Teacher.Role.values), min_size=1),
+                      min_size=8, max_size=8))
+def test_stored_figures_equal_the_rule_after_every_kind_of_change(spec, later, when, posts):
     with transaction.atomic():
         nodes, hr, teachers = build(spec)
+        for teacher, held in zip(teachers, posts):
+            teacher.role, teacher.posts = sorted(held)[0], flags_mask(Teacher.Role, held)
+            teacher.save()
         city = nodes[0]
         days = sorted({*spec["dates"], *later, TODAY})
         # Read once: every figure is stored from here on.
@@ -84,6 +98,19 @@ def test_stored_figures_equal_the_rule_after_every_kind_of_change(spec, later, w
         moved = teachers[0]
         moved.school = nodes[5] if moved.school_id != nodes[5].pk else nodes[3]
         moved.save()
+        assert_stored_equals_rule(city, hr, days)
+
+        # A teacher's posts change (read as they are now for every day), then what a post
+        # requires.
+        teachers[0].posts = flags_mask(Teacher.Role, [Teacher.Role.SCHOOL_LEADER])
+        teachers[0].role = Teacher.Role.SCHOOL_LEADER
+        teachers[0].save()
+        assert_stored_equals_rule(city, hr, days)
+        requirement = RoleRequirement.objects.get(role=Teacher.Role.HEAD_TEACHER)
+        requirement.level = level("A")
+        requirement.save()
+        assert_stored_equals_rule(city, hr, days)
+        RoleRequirement.objects.exclude(role=Teacher.Role.HEAD_TEACHER).delete()
         assert_stored_equals_rule(city, hr, days)
         transaction.set_rollback(True)
 
@@ -140,3 +167,26 @@ def test_staff_pages_cost_the_same_queries_for_50_and_500_schools(client, db, pa
                              queries(client, url, {"org": Organisation.objects.get(
                                  path__startswith=city.path, name="区0").pk}))
     assert counts["小市"] == counts["大市"]
+
+
+def test_dashboard_above_a_township_lists_a_bounded_number_of_short_schools(client, db,
+                                                                             monkeypatch):
+    from certification import views
+    from people.audiences import stages_mask
+    from people.models import Stage, StudentCount
+
+    city = factories.org("缺编市", "city")
+    town = factories.org("缺编镇", "township", factories.org("缺编区", "district", city))
+    for i in range(3):
+        school = factories.org(f"缺编{i}中", "school", town)
+        school.stages = stages_mask([Stage.JUNIOR])
+        school.save()
+        StudentCount.objects.create(organisation=school, on=date(2024, 9, 1), count=1500)
+    monkeypatch.setattr(views, "STAFFING_LISTED", 2)
+    client.force_login(city_hr(city))
+    body = client.get(reverse("certification:dashboard")).content.decode()
+    assert "缺编0中" in body and "缺编1中" in body and "缺编2中" not in body
+    assert "另有 1 所学校缺专职心理教师" in body
+    # The township's page lists every one of its schools.
+    body = client.get(reverse("certification:dashboard"), {"org": town.pk}).content.decode()
+    assert all(f"缺编{i}中" in body for i in range(3)) and "另有" not in body

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses.models import HourCategory
 from people import purposes
 from people.models import AuditEntry, Teacher
 from people.selectors import organisation_scope, user_is_staff_in_scope
@@ -73,8 +74,11 @@ def _fields(*, title: str, organiser: str, started_on: date, ended_on: date, hou
         raise ValidationError(_("Hours must be more than 0 and at most 200."))
     if ended_on < started_on or ended_on > timezone.localdate():
         raise ValidationError(_("The dates must be in order and not in the future."))
+    if not HourCategory.objects.active().filter(code=category).exists():
+        raise ValidationError(_("Choose one of the hour categories."))
     return {"title": title.strip()[:200], "organiser": organiser.strip()[:200],
-            "started_on": started_on, "ended_on": ended_on, "hours": hours, "category": category}
+            "started_on": started_on, "ended_on": ended_on, "hours": hours,
+            "category_id": category}
 
 
 def _store(declaration: HourDeclaration, checked) -> None:
@@ -152,7 +156,8 @@ def declaration_approve(*, declaration: HourDeclaration, decided_by) -> HourDecl
     entry, _created = training_entry_record(
         teacher=declaration.teacher, hours=declaration.hours, date=declaration.ended_on,
         title=declaration.title, source=TrainingEntry.Source.DECLARED,
-        reference=f"declaration:{declaration.pk}", recorded_by=decided_by)
+        reference=f"declaration:{declaration.pk}", recorded_by=decided_by,
+        category=declaration.category_id)
     declaration.status, declaration.decided_by = Status.APPROVED, decided_by
     declaration.decided_at, declaration.training_entry = timezone.now(), entry
     declaration.save(update_fields=["status", "decided_by", "decided_at", "training_entry"])

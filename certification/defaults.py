@@ -28,7 +28,8 @@ CREDENTIALS = [
 
 # Who may edit the rules in the Wagtail admin, and who may read certificates there.
 CITY_HR_GROUP = "City HR"
-RULE_MODELS = ["certificatelevel", "rolerequirement", "recognisedcredential", "cyclepolicy"]
+RULE_MODELS = ["certificatelevel", "rolerequirement", "recognisedcredential", "cyclepolicy",
+               "levelcategoryminimum", "cyclecategoryminimum"]
 VIEW_GROUPS = ["City HR", "District HR", "School admins"]
 VIEW_MODELS = ["certificate", "certificateevent", "application"]
 

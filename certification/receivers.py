@@ -61,7 +61,8 @@ from django.db.models.signals import post_delete, post_save, pre_save  # noqa: E
 from people.models import Organisation, Teacher  # noqa: E402
 
 from .models import (  # noqa: E402
-    Certificate, CertificateLevel, CyclePolicy, NewTeacherPeriod, TeacherCredential,
+    Certificate, CertificateLevel, CycleCategoryMinimum, CyclePolicy, NewTeacherPeriod,
+    TeacherCredential,
 )
 from .selectors.figures import figures_forget, figures_note  # noqa: E402
 
@@ -105,6 +106,8 @@ def _teacher_changed(sender, instance, **kw):
 
 
 @receiver([post_save, post_delete], sender=CyclePolicy, dispatch_uid="figures.policy")
+@receiver([post_save, post_delete], sender=CycleCategoryMinimum,
+          dispatch_uid="figures.category_minimum")
 @receiver([post_save, post_delete], sender=NewTeacherPeriod, dispatch_uid="figures.period")
 @receiver([post_save, post_delete], sender=CertificateLevel, dispatch_uid="figures.level")
 @receiver([post_save, post_delete], sender=Organisation, dispatch_uid="figures.organisation")

@@ -8,17 +8,19 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.views.generic.models import InspectView
 
+from courses.models import HourCategory
 from people import purposes
 from people.viewsets import HistoryViewSetMixin, ScopedViewSetMixin
 
 from .models import (
     Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy, HoldingTarget,
-    NewTeacherPeriod, RecognisedCredential, RoleRequirement, TeacherCredential,
+    LevelCategoryMinimum, NewTeacherPeriod, RecognisedCredential, RoleRequirement, TeacherCredential,
 )
 
 # The rule viewsets rely on model permissions: the City HR group holds add/change/delete on
@@ -57,6 +59,18 @@ class CertificateLevelViewSet(ModelViewSet):
         return modelform_factory(self.model, form=CertificateLevelForm,
                                  formfield_callback=self.formfield_for_dbfield,
                                  fields=self.form_fields)
+
+
+class LevelCategoryMinimumViewSet(ModelViewSet):
+    """Of a level's hours, a minimum per category (inside the level's window)."""
+
+    model = LevelCategoryMinimum
+    icon = "tag"
+    menu_label = _("Level hours per category")
+    list_display = ["level", "category", "hours"]
+    list_filter = ["level"]
+    form_fields = ["level", "category", "hours"]
+    copy_view_enabled = False
 
 
 class RoleRequirementViewSet(ModelViewSet):
@@ -121,13 +135,55 @@ class TeacherCredentialViewSet(ScopedViewSetMixin, ModelViewSet):
         return modelform_factory(self.model, form=TeacherCredentialForm, fields=self.form_fields)
 
 
+class CategoryMinimumsColumn(Column):
+    """The policy's minimum per category, e.g. "心理危机识别与干预 12"; "—" when none."""
+
+    def get_value(self, instance):
+        minimums = instance.category_minimums.select_related("category")
+        return "; ".join(f"{m.category} {m.hours.normalize():f}" for m in minimums) or "—"
+
+
 class CyclePolicyViewSet(ModelViewSet):
     model = CyclePolicy
     icon = "date"
     menu_label = _("Continuing-education cycles")
-    list_display = ["organisation", "years", "hours", "yearly_minimum", "start_year"]
-    form_fields = ["organisation", "years", "hours", "yearly_minimum", "start_year"]
+    list_display = ["organisation", "years", "hours", "yearly_minimum", "start_year",
+                    CategoryMinimumsColumn("category_minimums",
+                                           label=_("minimum hours per category"))]
+    panels = [FieldPanel("organisation"), FieldPanel("years"), FieldPanel("hours"),
+              FieldPanel("yearly_minimum"), FieldPanel("start_year"),
+              InlinePanel("category_minimums", heading=_("Minimum hours per category"),
+                          label=_("minimum hours of a category"))]
     copy_view_enabled = False
+
+
+class HourCategoryForm(WagtailAdminModelForm):
+    """A category's code is fixed once saved: ledger lines, pages and sheets keep it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "code" in self.fields:
+            self.fields["code"].disabled = True
+
+
+class HourCategoryViewSet(ModelViewSet):
+    """Hour categories: city HR add, rename, reorder and deactivate them (never delete: lines
+    keep their category)."""
+
+    model = HourCategory
+    icon = "tag"
+    menu_label = _("Hour categories")
+    list_display = ["name", "name_en", "code", "order", "active"]
+    form_fields = ["code", "name", "name_en", "order", "active"]
+    ordering = ["order", "pk"]
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        from django.forms import modelform_factory
+
+        return modelform_factory(self.model, form=HourCategoryForm,
+                                 formfield_callback=self.formfield_for_dbfield,
+                                 fields=self.form_fields)
 
 
 class OrganisationOrAllColumn(Column):
@@ -276,10 +332,12 @@ class CertificationViewSetGroup(ModelViewSetGroup):
         CertificateEventViewSet("certificate_events"),
         ApplicationViewSet("certificate_applications"),
         CertificateLevelViewSet("certificate_levels"),
+        LevelCategoryMinimumViewSet("level_category_minimums"),
         RoleRequirementViewSet("role_requirements"),
         RecognisedCredentialViewSet("recognised_credentials"),
         TeacherCredentialViewSet("teacher_credentials"),
         CyclePolicyViewSet("cycle_policies"),
+        HourCategoryViewSet("hour_categories"),
         HoldingTargetViewSet("holding_targets"),
         NewTeacherPeriodViewSet("new_teacher_periods"),
     )

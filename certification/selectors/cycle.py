@@ -284,4 +284,5 @@ def pace_filters() -> dict[str, Q]:
 
 def training_entry_list(teacher: Teacher) -> QuerySet[TrainingEntry]:
     """A teacher's ledger, newest first."""
-    return TrainingEntry.objects.filter(teacher=teacher).order_by("-date", "-pk")
+    return (TrainingEntry.objects.filter(teacher=teacher).select_related("category")
+            .order_by("-date", "-pk"))

@@ -242,3 +242,42 @@ def teacher_credential_record(*, teacher: Teacher, name: str, level_code: str = 
                  organisation=teacher.school, target=teacher.employee_no,
                  detail=f"credential · {credential.name}")
     return held
+
+
+@transaction.atomic
+def teacher_credential_update(*, held, teacher: Teacher, credential, issuer: str = "",
+                              obtained_on: date, expires_on: date | None = None,
+                              evidence=None, updated_by):
+    """HR corrects a recorded outside credential: the teacher (before and after) must be in
+    their scope; `evidence` is a new file to keep, False to remove the stored one, None to
+    leave it. Audited like recording."""
+    from .models import TeacherCredential
+
+    held = (TeacherCredential.objects.select_for_update().select_related("teacher__school")
+            .get(pk=held.pk))
+    for who in (held.teacher, teacher):
+        if not user_is_staff_in_scope(updated_by, who.school, roles=purposes.OUTSIDE_CREDENTIALS):
+            raise PermissionDenied
+    if expires_on and expires_on < obtained_on:
+        raise ValidationError(_("The expiry date is before the issue date."))
+    if TeacherCredential.objects.filter(teacher=teacher, credential=credential).exclude(
+            pk=held.pk).exists():
+        raise ValidationError(_("This teacher already holds this credential."))
+    checked = _checked_files([evidence]) if evidence else []
+    old_file = held.evidence.name if (checked or evidence is False) else ""
+    held.teacher, held.credential = teacher, credential
+    held.issuer, held.obtained_on, held.expires_on = issuer.strip()[:200], obtained_on, expires_on
+    held.recorded_by = updated_by
+    if evidence is False:
+        held.evidence = None
+    held.save()
+    if checked:
+        upload, _type = checked[0]
+        held.evidence.save(upload.name, upload, save=True)
+    if old_file:
+        storage = held.evidence.storage
+        transaction.on_commit(lambda: storage.delete(old_file))
+    audit_record(actor=updated_by, action=AuditEntry.Action.TEACHER_CHANGE,
+                 organisation=teacher.school, target=teacher.employee_no,
+                 detail=f"credential edit · {credential.name}")
+    return held

@@ -1,6 +1,7 @@
 """Wagtail admin: the level rules (city HR edits them) and certificates with their history
 (HR and school admins see those of their scope)."""
 
+from django.forms import ClearableFileInput
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +17,9 @@ from wagtail.admin.views.generic.models import InspectView
 
 from courses.models import HourCategory
 from people import purposes
-from people.viewsets import HistoryViewSetMixin, ScopedViewSetMixin
+from people.viewsets import (
+    HistoryViewSetMixin, ScopedViewSetMixin, ServiceCreateView, ServiceEditView,
+)
 
 from .models import (
     Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy, HoldingTarget,
@@ -91,6 +94,16 @@ class RecognisedCredentialViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+class PrivateFileInput(ClearableFileInput):
+    """A file input for private storage: the stored file is named, never linked (private files
+    have no URL; they are streamed by scope-checking views)."""
+
+    template_name = "certification/widgets/private_file_input.html"
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "name", ""))
+
+
 class TeacherCredentialForm(WagtailAdminModelForm):
     """Teachers only from the editor's HR scope; evidence judged by its content (PDF/JPEG/PNG,
     at most 10 MB), as declared hours' evidence is."""
@@ -103,6 +116,8 @@ class TeacherCredentialForm(WagtailAdminModelForm):
         if "teacher" in self.fields:
             self.fields["teacher"].queryset = teacher_list_in_scope(
                 self.for_user, roles=purposes.OUTSIDE_CREDENTIALS).order_by("employee_no")
+        if "evidence" in self.fields:
+            self.fields["evidence"].widget = PrivateFileInput()
 
     def clean_evidence(self):
         from django.core.exceptions import ValidationError
@@ -117,6 +132,37 @@ class TeacherCredentialForm(WagtailAdminModelForm):
                 raise ValidationError(error.messages)
         return upload
 
+    def _post_clean(self):
+        # The record is written by the service in save(), not by the model form; only the
+        # pair (teacher, credential) is checked here, so a clash shows on the form.
+        data = self.cleaned_data
+        teacher, credential = data.get("teacher"), data.get("credential")
+        if teacher and credential and TeacherCredential.objects.filter(
+                teacher=teacher, credential=credential).exclude(pk=self.instance.pk).exists():
+            self.add_error("credential", gettext("This teacher already holds this credential."))
+
+    def save(self, commit=True):
+        """Recorded or corrected through certification's service (scope, checks, audit)."""
+        from .declarations import teacher_credential_record, teacher_credential_update
+
+        data = self.cleaned_data
+        upload = data.get("evidence")
+        new_file = upload if hasattr(upload, "content_type") else None
+        if self.instance.pk:
+            self.instance = teacher_credential_update(
+                held=self.instance, teacher=data["teacher"], credential=data["credential"],
+                issuer=data.get("issuer") or "", obtained_on=data["obtained_on"],
+                expires_on=data.get("expires_on"),
+                evidence=new_file or (False if upload is False else None),
+                updated_by=self.for_user)
+        else:
+            self.instance = teacher_credential_record(
+                teacher=data["teacher"], name=data["credential"].name,
+                issuer=data.get("issuer") or "", obtained_on=data["obtained_on"],
+                expires_on=data.get("expires_on"), recorded_by=self.for_user,
+                evidence=new_file)
+        return self.instance
+
 
 class TeacherCredentialViewSet(ScopedViewSetMixin, ModelViewSet):
     model = TeacherCredential
@@ -128,6 +174,8 @@ class TeacherCredentialViewSet(ScopedViewSetMixin, ModelViewSet):
     search_fields = ["teacher__name", "teacher__employee_no", "credential__name"]
     form_fields = ["teacher", "credential", "issuer", "obtained_on", "expires_on", "evidence"]
     copy_view_enabled = False
+    add_view_class = ServiceCreateView
+    edit_view_class = ServiceEditView
 
     def get_form_class(self, for_update=False):
         from django.forms import modelform_factory

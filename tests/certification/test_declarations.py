@@ -216,3 +216,49 @@ def test_hr_records_a_credential_in_the_admin_within_scope(client, tree, private
     assert saved.status_code == 302
     assert TeacherCredential.objects.get().teacher == mine
     assert len(stored_files(private_root)) == 1
+
+
+def test_a_credential_recorded_and_corrected_in_the_admin_goes_through_the_service_and_is_audited(
+        client, tree, private_root, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from certification.models import RecognisedCredential, TeacherCredential
+
+    mine = factories.TeacherFactory(school=tree["school_a"])
+    other_mine = factories.TeacherFactory(school=tree["school_a2"])
+    theirs = factories.TeacherFactory(school=tree["school_b"])
+    three = RecognisedCredential.objects.get(name="国家三级心理咨询师")
+    two = RecognisedCredential.objects.get(name="国家二级心理咨询师")
+    hr = factories.district_hr(tree["district_x"])
+    client.force_login(hr)
+    form = {"teacher": mine.pk, "credential": three.pk, "issuer": "人社部",
+            "obtained_on": "2015-05-01", "expires_on": ""}
+    assert client.post(reverse("teacher_credentials:add"), {
+        **form, "evidence": SimpleUploadedFile("a.pdf", PDF)}).status_code == 302
+    held = TeacherCredential.objects.get()
+    assert held.recorded_by == hr and held.issuer == "人社部"
+    audits = AuditEntry.objects.filter(actor=hr, target=mine.employee_no)
+    assert [a.detail for a in audits] == ["credential · 国家三级心理咨询师"]
+    first_file = held.evidence.name
+    edit = reverse("teacher_credentials:edit", args=[held.pk])
+    # Moved to a teacher outside the scope: refused, nothing changed.
+    refused = client.post(edit, {**form, "teacher": theirs.pk})
+    assert refused.status_code == 200
+    held.refresh_from_db()
+    assert held.teacher == mine
+    # Corrected: another credential, another teacher of the scope, a new file replacing the old.
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = client.post(edit, {**form, "teacher": other_mine.pk, "credential": two.pk,
+                                   "expires_on": "2030-05-01",
+                                   "evidence": SimpleUploadedFile("b.png", PNG)})
+    assert saved.status_code == 302, saved.content.decode()[-2000:]
+    held.refresh_from_db()
+    assert (held.teacher, held.credential, held.expires_on) == (other_mine, two, date(2030, 5, 1))
+    assert held.evidence.name != first_file
+    assert [p.name for p in stored_files(private_root)] == [held.evidence.name.rsplit("/", 1)[-1]]
+    assert AuditEntry.objects.filter(
+        actor=hr, target=other_mine.employee_no, detail="credential edit · 国家二级心理咨询师").exists()
+    # The same credential twice for one teacher is refused on the form.
+    TeacherCredential.objects.create(teacher=mine, credential=two, obtained_on=date(2016, 1, 1))
+    clash = client.post(edit, {**form, "teacher": mine.pk, "credential": two.pk})
+    assert clash.status_code == 200 and "已持有" in clash.content.decode()

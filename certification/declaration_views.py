@@ -59,7 +59,8 @@ def my_declarations(request):
             messages.success(request, _("Declared. Your school checks it first, then district HR."))
             return redirect("certification:my_declarations")
     return render(request, "certification/my_declarations.html", {
-        "form": form, "declarations": teacher.hour_declarations.prefetch_related("evidence")},
+        "form": form, "declarations": teacher.hour_declarations.select_related("category")
+        .prefetch_related("evidence")},
         status=400 if form.errors else 200)
 
 

@@ -194,7 +194,7 @@ def declaration_queue(*, user) -> QuerySet[HourDeclaration]:
     return (HourDeclaration.objects
             .filter(Q(status=Status.SUBMITTED, teacher__school__in=checks)
                     | Q(status=Status.SCHOOL_CHECKED, teacher__school__in=decides))
-            .select_related("teacher", "teacher__school").prefetch_related("evidence")
+            .select_related("teacher", "teacher__school", "category").prefetch_related("evidence")
             .order_by("submitted_at"))
 
 

@@ -262,3 +262,41 @@ def test_a_credential_recorded_and_corrected_in_the_admin_goes_through_the_servi
     TeacherCredential.objects.create(teacher=mine, credential=two, obtained_on=date(2016, 1, 1))
     clash = client.post(edit, {**form, "teacher": mine.pk, "credential": two.pk})
     assert clash.status_code == 200 and "已持有" in clash.content.decode()
+
+
+def test_returned_on_the_pages_the_teacher_resubmits_a_big_file_is_refused_and_the_hours_keep_the_category(
+        client, tree, private_root):
+    from django.urls import reverse
+
+    from tests.html_text import visible_text
+
+    teacher = factories.TeacherFactory(school=tree["school_a"])
+    d = declare(teacher, SimpleUploadedFile("a.png", PNG), hours="40", category="crisis")
+    client.force_login(factories.school_admin(tree["school_a"]))
+    refused = client.post(reverse("certification:declaration_decide", args=[d.pk]),
+                          {"action": "return", "reason": " "}, follow=True)
+    assert "请填写退回理由" in visible_text(refused.content.decode())
+    client.post(reverse("certification:declaration_decide", args=[d.pk]),
+                {"action": "return", "reason": "证书只能认定 24 学时"})
+    client.force_login(teacher.user)
+    mine = visible_text(client.get(reverse("certification:my_declarations")).content.decode())
+    assert "已退回" in mine and "证书只能认定 24 学时 修改后重新提交" in mine
+    url = reverse("certification:declaration_resubmit", args=[d.pk])
+    form = {"title": "省级心理健康骨干教师培训", "organiser": "省教育厅", "started_on": "2024-07-01",
+            "ended_on": "2024-07-05", "hours": "24", "category": "crisis"}
+    before = stored_files(private_root)
+    big = SimpleUploadedFile("大.pdf", PDF + b"0" * (10 * 1024 * 1024), content_type="application/pdf")
+    page = client.post(url, {**form, "evidence": big})
+    assert "大于 10 MB" in visible_text(page.content.decode())
+    d.refresh_from_db()
+    assert (d.status, d.hours, d.evidence.count()) == ("returned", Decimal("40.0"), 1)
+    assert stored_files(private_root) == before
+    assert client.post(url, form).status_code == 302
+    d.refresh_from_db()
+    assert (d.status, d.hours) == ("submitted", Decimal("24.0"))
+    svc.declaration_school_check(declaration=d, checked_by=factories.school_admin(tree["school_a"]))
+    svc.declaration_approve(declaration=d, decided_by=factories.district_hr(tree["district_x"]))
+    entry = TrainingEntry.objects.get(teacher=teacher)
+    assert (entry.hours, entry.category_id) == (Decimal("24.0"), "crisis")
+    page = visible_text(client.get(reverse("certification:my_certificates")).content.decode())
+    assert "省级心理健康骨干教师培训 外部学时申报 心理危机识别与干预 24" in page

@@ -236,6 +236,8 @@ def test_closing_credits_attended_teachers_once_and_closing_again_is_refused(
     assert closure.attended == 1
     entries = TrainingEntry.objects.filter(reference__startswith="event-attendance:")
     assert [(e.teacher, e.hours, e.source) for e in entries] == [(here, Decimal("3.0"), "offline")]
+    # Filed under the event's hour category.
+    assert entries.get().category_id == ev.category_id == "knowledge"
     with pytest.raises(ValidationError, match="已经结束"):
         services.event_close(event=ev, closed_by=organiser)
     # Even a repeated signal credits nothing more: the ledger keys the credit on the sign-up.

@@ -56,6 +56,10 @@ def seed_defaults(apps=None) -> None:
     for name, code in CREDENTIALS:
         Credential.objects.get_or_create(name=name, defaults={"level": levels[code]})
     _grant_permissions(apps)
+    # The hour categories the ledger files lines under (courses owns them).
+    from courses.defaults import seed_hour_categories
+
+    seed_hour_categories(apps)
 
 
 # The seeds' "C证持证率达到80%", and a year as the new-teacher period.

@@ -6,32 +6,10 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-CATEGORIES = [
-    # code, Chinese name, English name
-    ("crisis", "心理危机识别与干预", "Crisis recognition and intervention"),
-    ("knowledge", "心理健康知识", "Mental-health knowledge"),
-    ("counselling", "心理辅导技能", "Counselling skills"),
-    ("family", "家庭教育", "Family education"),
-    ("other", "其他", "Other"),
-]
-
-
 def seed(apps, schema_editor):
-    HourCategory = apps.get_model("courses", "HourCategory")
-    for order, (code, name, name_en) in enumerate(CATEGORIES, start=1):
-        HourCategory.objects.get_or_create(code=code, defaults={
-            "name": name, "name_en": name_en, "order": order * 10})
-    # City HR edit them in the admin (deactivated rather than deleted: lines keep them).
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ct, _c = ContentType.objects.get_or_create(app_label="courses", model="hourcategory")
-    group, _c = Group.objects.get_or_create(name="City HR")
-    for action in ("add", "change", "view"):
-        perm, _c = Permission.objects.get_or_create(
-            content_type=ct, codename=f"{action}_hourcategory",
-            defaults={"name": f"Can {action} hour category"})
-        group.permissions.add(perm)
+    from courses.defaults import seed_hour_categories
+
+    seed_hour_categories(apps)
 
 
 class Migration(migrations.Migration):

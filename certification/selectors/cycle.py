@@ -151,6 +151,11 @@ class CycleStatus:
         return [c for c in self.categories or [] if c.required]
 
     @property
+    def shown_categories(self) -> list[CategoryStatus]:
+        """The categories worth a line on a page: those with hours or with a minimum."""
+        return [c for c in self.categories or [] if c.required or c.had]
+
+    @property
     def pace(self) -> str:
         """The total's pace, or a category's where that is worse: a teacher is on pace only
         if every category minimum is on pace as well as the total."""

@@ -18,7 +18,7 @@ EXAMPLES = {
     "cert_no": "XY-2023-C-0001", "issued_on": "2023-06-19", "expires_on": "2028-06-18",
     "authority": "示范市教育局", "hours": 6, "date": "2024-03-02",
     "title": "心理危机识别与干预专题培训", "reference": "",
-    "status": "在职", "staff_role": "",
+    "status": "在职", "staff_role": "", "category": "心理危机识别与干预",
 }
 SAMPLE_ORGANISATIONS = Path(__file__).resolve().parent / "samples" / "organisations.xlsx"
 LISTS = {
@@ -51,6 +51,8 @@ NOTES = {
     "hours": ("学时，大于 0 且不超过 200", "hours, above 0 and at most 200"),
     "date": ("培训日期", "date of the training"),
     "title": ("培训名称", "training title"),
+    "category": ("学时类别（可空：其他），从列表中选择；也可填类别代码",
+                 "hour category (optional: other), from the list, or its code"),
     "reference": ("记录编号（可空；为空时按 工号+日期+名称+学时 识别，重复导入不会重复记录）",
                   "record reference (optional; without it a row is known by number, date, title and hours)"),
 }
@@ -62,6 +64,12 @@ def template_workbook(kind: str) -> bytes:
         # The organisation template is the sample city the demo itself is built from.
         return SAMPLE_ORGANISATIONS.read_bytes()
     spec = SPECS[kind]
+    lists = dict(LISTS)
+    if "category" in spec.keys:
+        from courses.models import HourCategory
+
+        # The categories as city HR keep them now.
+        lists["category"] = list(HourCategory.objects.active().values_list("name", flat=True))
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = spec.title_zh
@@ -73,9 +81,9 @@ def template_workbook(kind: str) -> bytes:
         cell.font = Font(bold=True, color="C00000" if key in spec.required else "000000")
         cell.fill = fill
         sheet.column_dimensions[get_column_letter(position)].width = 18 if key != "title" else 30
-        if key in LISTS:
+        if key in lists:
             letter = get_column_letter(position)
-            validation = DataValidation(type="list", formula1='"' + ",".join(LISTS[key]) + '"',
+            validation = DataValidation(type="list", formula1='"' + ",".join(lists[key]) + '"',
                                         allow_blank=True, showErrorMessage=True,
                                         errorTitle="请从列表中选择", error="Choose from the list")
             validation.add(f"{letter}2:{letter}20000")

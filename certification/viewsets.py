@@ -205,6 +205,13 @@ class CyclePolicyViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+class YesNoColumn(Column):
+    """A yes-or-no field read as 是/否 (Yes/No), never True or False."""
+
+    def get_value(self, instance):
+        return gettext("Yes") if getattr(instance, self.name) else gettext("No")
+
+
 class HourCategoryForm(WagtailAdminModelForm):
     """A category's code is fixed once saved: ledger lines, pages and sheets keep it."""
 
@@ -221,7 +228,8 @@ class HourCategoryViewSet(ModelViewSet):
     model = HourCategory
     icon = "tag"
     menu_label = _("Hour categories")
-    list_display = ["name", "name_en", "code", "order", "active"]
+    list_display = ["name", "name_en", "code", "order",
+                    YesNoColumn("active", label=_("active"))]
     form_fields = ["code", "name", "name_en", "order", "active"]
     ordering = ["order", "pk"]
     copy_view_enabled = False

@@ -229,3 +229,23 @@ def test_the_teachers_hours_page_shows_have_and_need_per_category(client, tree):
     assert "按类别统计的学时" in page
     assert "心理危机识别与干预 5 学时 20 学时 缺 15 学时" in page
     assert "心理健康知识 7 学时 — —" in page
+
+
+def test_hr_corrects_hours_of_a_category_and_the_record_shows_it(client, tree):
+    _policy(tree["district_x"], crisis="20")
+    teacher = factories.TeacherFactory(school=tree["school_a"])
+    today = timezone.localdate()
+    hours(teacher, 8, today - timedelta(days=5), category="crisis")
+    client.force_login(factories.district_hr(tree["district_x"]))
+    record = reverse("certification:teacher_record", args=[teacher.pk])
+    form = client.get(record).context["correction_form"]
+    assert [code for code, _label in form.fields["category"].choices][:2] == ["crisis", "knowledge"]
+    response = client.post(reverse("certification:training_correct", args=[teacher.pk]), {
+        "hours": "-3", "date": today.isoformat(), "reason": "重复登记", "category": "crisis"})
+    assert response.status_code == 302
+    line = TrainingEntry.objects.get(source="correction")
+    assert (line.hours, line.category_id) == (Decimal("-3"), "crisis")
+    from tests.html_text import visible_text
+    page = visible_text(client.get(record).content.decode())
+    assert "心理危机识别与干预 5 学时 20 学时 缺 15 学时" in page
+    assert "重复登记" in page

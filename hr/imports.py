@@ -600,7 +600,7 @@ def category_reader() -> Callable[[object], str]:
 def training_plan(*, path, user, progress=None, **_options) -> Plan:
     """Read a sheet of offline training hours and check each row; a row without a category
     (学时类别) is filed under the default category."""
-    from courses.models import DEFAULT_CATEGORY
+    from courses.models import DEFAULT_CATEGORY, HourCategory
 
     plan = Plan(kind="training")
     parsed, first_seen = [], {}
@@ -637,6 +637,7 @@ def training_plan(*, path, user, progress=None, **_options) -> Plan:
         recorded.update(TrainingEntry.objects.filter(source=TrainingEntry.Source.IMPORT, reference__in=chunk)
                         .values_list("reference", flat=True))
     teachers = _teacher_rows(parsed, plan, layout, user)
+    category_names = {c.code: c.label for c in HourCategory.objects.all()}
     for row, employee_no, fields in parsed:
         if row not in teachers:
             continue
@@ -647,7 +648,9 @@ def training_plan(*, path, user, progress=None, **_options) -> Plan:
                              **{k: v for k, v in fields.items() if k != "name"},
                              "display": {"row": row, "employee_no": employee_no,
                                          "name": teachers[row][2], "hours": str(fields["hours"]),
-                                         "date": fields["date"], "title": fields["title"]}})
+                                         "date": fields["date"], "title": fields["title"],
+                                         "category": category_names.get(fields["category"],
+                                                                        fields["category"])}})
     plan.errors.sort(key=lambda e: e.row)
     return plan
 

@@ -161,8 +161,11 @@ def test_training_rows_carry_the_hour_category_written_as_its_name_or_code(desk,
         ["E1", "2024-03-04", "团体辅导", 3, "counselling"],
         ["E1", "2024-03-05", "校本研修", 1, None],
     ])
-    job, _page = upload(path, "training")
+    job, page = upload(path, "training")
     assert job.preview["counts"]["create"] == 4
+    assert [row["category"] for row in job.preview["creates"]] == [
+        "心理危机识别与干预", "家庭教育", "心理辅导技能", "其他"]
+    assert "学时类别" in page
     job = confirm(job)
     assert job.status == Job.Status.DONE, job.error
     assert dict(TrainingEntry.objects.values_list("title", "category_id")) == {

@@ -440,5 +440,7 @@ def pace_reminders_send(*, on: date) -> int:
             body=_("You have %(earned)s of %(target)s hours in the cycle ending %(end)s; "
                    "by now %(expected)s were expected.") % {
                 "earned": teacher.cycle_hours, "target": teacher.cycle_target,
-                "end": teacher.cycle_end.isoformat(), "expected": teacher.cycle_due})
+                "end": teacher.cycle_end.isoformat(), "expected": teacher.cycle_due}
+            + ((" " + _("Some hour categories are behind their minimum: see My certificates."))
+               if teacher.cat_unmet else ""))
     return sent

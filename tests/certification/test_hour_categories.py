@@ -249,3 +249,16 @@ def test_hr_corrects_hours_of_a_category_and_the_record_shows_it(client, tree):
     page = visible_text(client.get(record).content.decode())
     assert "心理危机识别与干预 5 学时 20 学时 缺 15 学时" in page
     assert "重复登记" in page
+
+
+def test_the_pace_reminder_names_categories_behind_their_minimum(tree):
+    from django.core import mail
+
+    from certification.services import pace_reminders_send
+
+    _policy(tree["district_x"], crisis="20")
+    ahead = factories.TeacherFactory(school=tree["school_a"])
+    hours(ahead, 90, date(2023, 1, 1), category="knowledge")  # total ahead, no crisis hours
+    pace_reminders_send(on=ON)
+    assert [m.to[0] for m in mail.outbox] == [ahead.user.email]
+    assert "部分学时类别未达到本周期应完成的最低学时" in mail.outbox[0].body

@@ -238,3 +238,16 @@ def test_training_hours_have_a_column_per_hour_category(hr_x, tree, run_export):
     line = {r[0].value: [c.value for c in r] for r in rows[1:]}["K1"]
     assert line[7] == 8.5
     assert line[11:] == [5.5, 0, 0, 3, 0]
+
+
+def test_the_hours_sheet_in_english_names_the_categories_in_english(hr_x, tree,
+                                                                     django_capture_on_commit_callbacks):
+    TeacherFactory(school=tree["school_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_export_create(requester=hr_x, sheet="hours", language="en")
+    job.refresh_from_db()
+    title = [c.value for c in cells(job)[0]]
+    assert title[11:] == ["Crisis recognition and intervention (hours)",
+                          "Mental-health knowledge (hours)", "Counselling skills (hours)",
+                          "Family education (hours)", "Other (hours)"]
+    assert not any("学时" in str(t) for t in title)

@@ -13,6 +13,8 @@ from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.admin.views.generic.models import InspectView
 
 from courses.models import HourCategory
@@ -221,9 +223,21 @@ class HourCategoryForm(WagtailAdminModelForm):
             self.fields["code"].disabled = True
 
 
+class NoDeletePermissionPolicy(ModelPermissionPolicy):
+    """Model permissions without delete, for anyone (superusers too)."""
+
+    def user_has_permission(self, user, action):
+        return action != "delete" and super().user_has_permission(user, action)
+
+
 class HourCategoryViewSet(ModelViewSet):
     """Hour categories: city HR add, rename, reorder and deactivate them (never delete: lines
     keep their category)."""
+
+    def on_register(self):
+        register_permission_policy(self.model, NoDeletePermissionPolicy(self.model),
+                                   exact_class=True)
+        super().on_register()
 
     model = HourCategory
     icon = "tag"

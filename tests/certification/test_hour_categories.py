@@ -262,3 +262,16 @@ def test_the_pace_reminder_names_categories_behind_their_minimum(tree):
     pace_reminders_send(on=ON)
     assert [m.to[0] for m in mail.outbox] == [ahead.user.email]
     assert "部分学时类别未达到本周期应完成的最低学时" in mail.outbox[0].body
+
+
+def test_no_one_deletes_a_category_in_the_admin(client, tree):
+    from django.contrib.auth import get_user_model
+
+    category = HourCategory.objects.get(code="crisis")
+    admin = get_user_model().objects.create_superuser("root", "root@example.invalid", "pw-12345")
+    client.force_login(admin)
+    response = client.post(reverse("hour_categories:delete", args=[category.pk]))
+    assert response.status_code in (302, 403)
+    assert HourCategory.objects.filter(code="crisis").exists()
+    assert reverse("hour_categories:delete", args=[category.pk]) not in client.get(
+        reverse("hour_categories:edit", args=[category.pk])).content.decode()

@@ -1,6 +1,7 @@
 """Existing ledger lines take the category of what produced them: the course completed, the
 live session or event attended, the declaration approved; imports and corrections keep the
-default ("other"). The lines' seals do not cover the category, so they stay valid."""
+default ("other"). The lines' seals do not cover the category (0013 marks them so), so they
+stay valid."""
 
 from django.db import migrations
 from django.db.models import OuterRef, Subquery, Value

@@ -63,6 +63,8 @@ class TrainingEntry(models.Model):
     category = models.ForeignKey("courses.HourCategory", to_field="code",
                                  on_delete=models.PROTECT, related_name="+",
                                  default=DEFAULT_CATEGORY, verbose_name=_("category"))
+    # Whether the seal covers the category: lines sealed before categories existed do not.
+    category_sealed = models.BooleanField(default=True, editable=False)
     reason = models.TextField(_("reason"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+",

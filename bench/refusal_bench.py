@@ -61,9 +61,51 @@ def far_cell() -> bytes:
                           b'<c r="XFD100000"><v>1</v></c></row></sheetData></worksheet>')
 
 
-CASES = [("refuse_million_rows_lying_dimension", million_rows, 1_000_000),
-         ("refuse_styles_bomb_50mb", styles_bomb, 50),
-         ("refuse_cell_at_xfd100000", far_cell, 2)]
+def _xlsb():
+    sys.path.insert(0, str(common.ROOT))
+    from tests.hr import xlsb
+
+    return xlsb
+
+
+def xlsb_million_rows() -> bytes:
+    """An .xlsb of 1,000,000 rows (a row header and a number each) whose BrtWsDim says A1:F2."""
+    import struct
+
+    xlsb = _xlsb()
+    sheet = xlsb.XlsbSheet()
+    sheet.append(["工号"])
+    rows = bytearray()
+    for n in range(1, 1_000_001):
+        rows += xlsb.record(xlsb.ROW_HDR, struct.pack("<IIHBHI", n, 0, 300, 0, 0, 0))
+        rows += xlsb.record(xlsb.CELL_RK, xlsb.cell(0) + struct.pack("<i", (n << 2) | 2))
+    sheet.rows.write(rows)
+    sheet.dimension = (0, 1, 0, 5)
+    return _xlsb_bytes(sheet)
+
+
+def xlsb_far_cell() -> bytes:
+    """An .xlsb with A1 and XFD100000."""
+    import struct
+
+    xlsb = _xlsb()
+    sheet = xlsb.XlsbSheet()
+    sheet.append([1])
+    sheet.rows.write(xlsb.record(xlsb.ROW_HDR, struct.pack("<IIHBHI", 99_999, 0, 300, 0, 0, 0))
+                     + xlsb.record(xlsb.CELL_RK, xlsb.cell(16_383) + struct.pack("<i", 6)))
+    return _xlsb_bytes(sheet)
+
+
+def _xlsb_bytes(sheet) -> bytes:
+    path = Path(tempfile.mkdtemp()) / "built.xlsb"
+    return _xlsb().save(sheet, path).read_bytes()
+
+
+CASES = [("refuse_million_rows_lying_dimension", million_rows, 1_000_000, ".xlsx"),
+         ("refuse_styles_bomb_50mb", styles_bomb, 50, ".xlsx"),
+         ("refuse_cell_at_xfd100000", far_cell, 2, ".xlsx"),
+         ("refuse_xlsb_million_rows_lying_dimension", xlsb_million_rows, 1_000_000, ".xlsb"),
+         ("refuse_xlsb_cell_at_xfd100000", xlsb_far_cell, 2, ".xlsb")]
 
 
 def main() -> None:
@@ -73,8 +115,8 @@ def main() -> None:
 
     entries = []
     folder = Path(tempfile.mkdtemp())
-    for name, build, rows in CASES:
-        path = folder / f"{name}.xlsx"
+    for name, build, rows, suffix in CASES:
+        path = folder / f"{name}{suffix}"
         path.write_bytes(build())
         before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()

@@ -38,7 +38,7 @@ EXPORT_LABELS = {
 
 class ImportForm(forms.Form):
     sheet = forms.ChoiceField(label=_("What the sheet holds"), choices=())
-    file = forms.FileField(label=_("Excel or CSV file (.xlsx, .xls, .ods, .et, .csv)"),
+    file = forms.FileField(label=_("Excel or CSV file (.xlsx, .xls, .xlsb, .ods, .et, .csv)"),
                            widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUFFIXES)}))
     mark_left = forms.BooleanField(
         label=_("Mark as left every teacher of these schools who is not in this file"),

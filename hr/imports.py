@@ -136,7 +136,10 @@ class RowReader:
 
     def get(self, key: str, convert: Callable, *, required: bool = False, max_length: int = 0):
         raw = self.values.get(key)
-        if raw is None or (isinstance(raw, str) and not clean_text(raw)):
+        # Visible text that is not all spaces cannot clean to nothing: only other text is cleaned
+        # to find out (zero-width or control characters alone count as empty).
+        if raw is None or (isinstance(raw, str) and not (raw.isprintable() and raw.strip())
+                           and not clean_text(raw)):
             if required:
                 self.fail(key, raw, bilingual("必填项为空", "required value is empty"))
             return None
@@ -213,8 +216,8 @@ def _check_phones(plan: Plan, layout: SheetLayout, rows: dict[str, int]) -> None
                                                       "another teacher logs in with this number")))
 
 
-def _not_future(value: date) -> date:
-    if value > _today():
+def _not_future(value: date, today: date | None = None) -> date:
+    if value > (today or _today()):
         raise CellError("日期晚于今天", "date is in the future")
     return value
 
@@ -229,6 +232,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
     is to be marked as left (named in the preview before anything is written).
     """
     plan = Plan(kind="teachers")
+    today = _today()  # one moment for the whole file
     schools = _scope_schools(user)
     school_codes = {pk: code for code, (pk, _name) in schools.items()}
     parsed = []  # (row number, employee_no, fields) of rows that read cleanly
@@ -248,7 +252,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
             code = r.get("school_code", clean_code, required=True)
             gender = r.get("gender", parse_gender)
             posts = r.get("role", parse_posts)
-            hire_date = r.get("hire_date", lambda v: _not_future(parse_date(v)))
+            hire_date = r.get("hire_date", lambda v: _not_future(parse_date(v), today))
             email = r.get("email", _email, max_length=254)
             status = r.get("status", parse_status)
             granted_roles = r.get("staff_role", parse_staff_roles)
@@ -481,6 +485,7 @@ def _teacher_rows(parsed: list, plan: Plan, layout: SheetLayout, user) -> dict[s
 def certificates_plan(*, path, user, progress=None, **_options) -> Plan:
     """Read a sheet of certificates held from elsewhere and check each row."""
     plan = Plan(kind="certificates")
+    today = _today()  # one moment for the whole file
     parsed, first_seen = [], {}
     with open_sheet(path, CERTIFICATES) as (layout, rows):
         plan.header_row = layout.header_row
@@ -493,7 +498,7 @@ def certificates_plan(*, path, user, progress=None, **_options) -> Plan:
             name = r.get("name", clean_text)
             level = r.get("level", parse_level, required=True)
             cert_no = r.get("cert_no", clean_code, required=True, max_length=64)
-            issued_on = r.get("issued_on", lambda v: _not_future(parse_date(v)), required=True)
+            issued_on = r.get("issued_on", lambda v: _not_future(parse_date(v), today), required=True)
             expires_on = r.get("expires_on", parse_date)
             authority = r.get("authority", clean_text, max_length=120)
             if issued_on and expires_on and expires_on <= issued_on:
@@ -603,6 +608,7 @@ def training_plan(*, path, user, progress=None, **_options) -> Plan:
     from courses.models import DEFAULT_CATEGORY, HourCategory
 
     plan = Plan(kind="training")
+    today = _today()  # one moment for the whole file
     parsed, first_seen = [], {}
     read_category = category_reader()
     with open_sheet(path, TRAINING) as (layout, rows):
@@ -615,7 +621,7 @@ def training_plan(*, path, user, progress=None, **_options) -> Plan:
             number = r.get("employee_no", clean_code, required=True, max_length=32)
             name = r.get("name", clean_text)
             hours = r.get("hours", parse_hours, required=True)
-            when = r.get("date", lambda v: _not_future(parse_date(v)), required=True)
+            when = r.get("date", lambda v: _not_future(parse_date(v), today), required=True)
             title = r.get("title", clean_text, required=True, max_length=200)
             reference = r.get("reference", clean_code, max_length=64)
             category = r.get("category", read_category) or DEFAULT_CATEGORY

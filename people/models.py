@@ -1,5 +1,7 @@
 """Organisations (a treebeard tree), teachers, and staff roles bound to a subtree."""
 
+import functools
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -28,12 +30,20 @@ class HasAny(Lookup):
         return f"({lhs} & {rhs}) <> 0", [*lhs_params, *rhs_params]
 
 
+@functools.cache
+def _flag_bits(choices) -> dict[str, int]:
+    # A choices class's values are fixed at import: their bits are looked up once, not per row.
+    return {code: 1 << i for i, code in enumerate(choices.values)}
+
+
 def flags_mask(choices, codes) -> int:
     """The integer of a set of codes of a TextChoices class (unknown codes raise ValueError)."""
-    values = list(choices.values)
+    bits = _flag_bits(choices)
     mask = 0
     for code in codes:
-        mask |= 1 << values.index(code)
+        if code not in bits:
+            raise ValueError(f"{code!r} is not a value of {choices.__name__}")
+        mask |= bits[code]
     return mask
 
 

@@ -25,9 +25,14 @@ def clean_text(value) -> str:
         value = int(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
-    text = unicodedata.normalize("NFKC", str(value))
-    # NFKC leaves the ideographic space alone in some inputs and never removes zero-width ones.
-    text = text.replace("\u3000", " ")
+    text = str(value)
+    if not text.isascii():  # ASCII is already in NFKC form
+        text = unicodedata.normalize("NFKC", text)
+        # NFKC leaves the ideographic space alone in some inputs and never removes zero-width ones.
+        text = text.replace("\u3000", " ")
+    if text.isprintable():
+        # No control or format character, and no space but " ": the common case, in C.
+        return (_SPACES.sub(" ", text) if "  " in text else text).strip()
     # Control characters and invisible format characters (zero-width spaces, byte-order marks,
     # right-to-left overrides that make "gpj.exe" read as "exe.jpg") never belong in a name,
     # a title or a code: they are dropped, so what is stored is what everyone sees.

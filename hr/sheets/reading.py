@@ -1,6 +1,6 @@
 """Open an uploaded sheet safely: refuse bad files before parsing, then stream its rows.
 
-Workbooks (.xlsx, .xls, .ods, and WPS's .et, which is one of the first two inside) are read by
+Workbooks (.xlsx, .xls, .xlsb, .ods, and WPS's .et, which is one of the first two inside) are read by
 calamine (python-calamine, Rust), only after `safety.check_file` has checked the file and
 counted its sheet; CSV and TSV by the standard library's csv module, UTF-8 or GBK/GB18030.
 
@@ -110,27 +110,64 @@ def _present(value) -> bool:
     return value is not None and value != "" and not (isinstance(value, str) and not value.strip())
 
 
+def _damaged(exc: BaseException) -> SheetRefused:
+    """A panic of calamine's Rust code (a record it trusted and should not have, or a date out of
+    any calendar, which `check_file` did not foresee) is a damaged file, not a crashed worker.
+    pyo3_runtime.PanicException derives from BaseException only; anything else goes on."""
+    if type(exc).__name__ != "PanicException":
+        raise exc
+    return SheetRefused("文件已损坏，无法打开", "the file is damaged")
+
+
+def _parsed(call):
+    try:
+        return call()
+    except Exception:
+        raise
+    except BaseException as exc:
+        raise _damaged(exc) from None
+
+
+def _guarded(rows):
+    """The sheet's rows as calamine converts them to Python values, panics refused as above."""
+    iterator = iter(rows)
+    while True:
+        try:
+            row = next(iterator)
+        except StopIteration:
+            return
+        except (CalamineError, OSError, OverflowError, ValueError) as exc:
+            # OverflowError: a date or duration cell no calendar holds (days=2147483647).
+            raise SheetRefused("文件无法作为 Excel 工作簿打开",
+                               f"the file cannot be opened as a workbook: {exc}") from None
+        except Exception:
+            raise
+        except BaseException as exc:
+            raise _damaged(exc) from None
+        yield row
+
+
 @contextmanager
 def _workbook_rows(path: Path):
     try:
-        workbook = CalamineWorkbook.from_path(path)
+        workbook = _parsed(lambda: CalamineWorkbook.from_path(path))
     except PasswordError:
         raise SheetRefused("文件设有密码，请取消密码后另存为 .xlsx 再上传",
                            "the file is password-protected: remove the password and save as .xlsx") from None
-    except CalamineError as exc:
+    except (CalamineError, OSError) as exc:
         if "xml" in type(exc).__name__.lower():
             raise refuse_unsafe_xml() from None
         raise SheetRefused("文件无法作为 Excel 工作簿打开", f"the file cannot be opened as a workbook: {exc}") from None
     try:
         try:
-            sheet = workbook.get_sheet_by_index(0)
-        except CalamineError as exc:
+            sheet = _parsed(lambda: workbook.get_sheet_by_index(0))
+        except (CalamineError, OSError) as exc:
             raise SheetRefused("文件无法作为 Excel 工作簿打开",
                                f"the file cannot be opened as a workbook: {exc}") from None
         start = sheet.start
         # calamine yields rows from the sheet's first row, and columns from its first used column.
         first_column = start[1] if start else 0
-        yield first_column, sheet.iter_rows()
+        yield first_column, _guarded(sheet.iter_rows())
     finally:
         workbook.close()
 
@@ -170,10 +207,16 @@ def _data_rows(row_iter, layout: SheetLayout, limit: int) -> Iterator[SheetRow]:
     number = layout.header_row
     seen = 0
     index = list(layout.index.items())
+    keys = [key for key, _position in index]
+    positions = [position for _key, position in index]
+    widest = max(positions, default=-1)
     for cells in row_iter:
         number += 1
-        width = len(cells)
-        values = {key: _clean(cells[position]) if position < width else None for key, position in index}
+        if len(cells) > widest:
+            values = dict(zip(keys, map(_clean, [cells[p] for p in positions])))
+        else:
+            width = len(cells)
+            values = {key: _clean(cells[position]) if position < width else None for key, position in index}
         if all(v is None for v in values.values()):
             continue
         seen += 1

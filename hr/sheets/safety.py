@@ -62,6 +62,9 @@ TEXT_SUFFIXES = (".csv", ".tsv")
 SUFFIXES = EXCEL_SUFFIXES + TEXT_SUFFIXES
 
 MACRO_CONTENT_TYPES = ("vbaproject", "macroenabled", "macrosheet", "ms-excel.intlmacrosheet")
+# Excel declares every .xlsb's workbook part with this type, with or without macros: in a binary
+# workbook macros are known by their own part (vbaProject.bin), its relationship and content type.
+BINARY_MAIN = "application/vnd.ms-excel.sheet.binary.macroenabled.main"
 MACRO_RELATIONSHIPS = ("/vbaproject", "/xlmacrosheet", "/xlintlmacrosheet", "/vbaprojectsignature")
 UNSAFE_XML_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 
@@ -295,8 +298,12 @@ def _check_package(path: Path) -> SheetFile:
         raise SheetRefused("不是 Excel .xlsx 文件", "not an Excel .xlsx file")
     content_types = read_part(path, by_name["[content_types].xml"])
     types = _xml(content_types)
+    binary = "xl/workbook.bin" in by_name
     for element in types:
-        if any(marker in (element.get("ContentType") or "").lower() for marker in MACRO_CONTENT_TYPES):
+        content_type = (element.get("ContentType") or "").lower()
+        if binary and content_type == BINARY_MAIN:
+            continue  # what Excel declares for every .xlsb's workbook, macros or not
+        if any(marker in content_type for marker in MACRO_CONTENT_TYPES):
             raise _macros()
     if any(PurePosixPath(n).name.startswith("vbaproject") for n in by_name):
         raise _macros()
@@ -309,10 +316,11 @@ def _check_package(path: Path) -> SheetFile:
                     raise _macros()
             relationships[key] = {rel.get("Id"): rel.get("Target") for rel in rels}
 
-    binary = "xl/workbook.bin" in by_name
     if binary:
-        # No sheet scanner for BIFF12 records yet: .xlsb is refused rather than read unbounded.
-        raise SheetRefused("暂不接收 .xlsb 文件，请另存为 .xlsx", ".xlsb files are not read yet: save as .xlsx")
+        first = _first_binary_sheet(path, by_name, relationships.get("xl/_rels/workbook.bin.rels", {}))
+        _scan_parts(path, members, sheet=first,
+                    scanner=XlsbScanner(strings=_shared_string_count(path, by_name)))
+        return SheetFile("xlsb")
     if "xl/workbook.xml" not in by_name:
         raise SheetRefused("不是 Excel .xlsx 文件", "not an Excel .xlsx file")
     workbook = _xml(read_part(path, by_name["xl/workbook.xml"]))
@@ -516,6 +524,169 @@ class OdsScanner:
                 raise _too_wide(self.max_row * self.max_col)
 
 
+# ---------------------------------------------------------------- BIFF12 (.xlsb)
+
+# Record types of [MS-XLSB] 2.3.2 that the checks read.
+BRT_ROW_HDR, BRT_CELL_ISST, BRT_BUNDLE_SH, BRT_END_BUNDLE_SHS = 0x0000, 0x0007, 0x009C, 0x0090
+BRT_WS_DIM, BRT_BEGIN_SHEET_DATA, BRT_END_SHEET_DATA, BRT_BEGIN_SST = 0x0094, 0x0091, 0x0092, 0x009F
+# Value cells (what calamine places on its grid) and the body each needs at least: column and
+# format (8 bytes), then an RK (4), an error or boolean (1), a double (8), a string's length (4).
+BRT_CELL_MIN_BYTES = {0x0002: 12, 0x0003: 9, 0x0004: 9, 0x0005: 16, 0x0006: 12, 0x0007: 12,
+                      0x0008: 12, 0x0009: 16, 0x000A: 9, 0x000B: 9}
+
+
+def _records(data: bytes, start: int = 0):
+    """(type, body start, body end) of each whole record in `data` from `start`; stops before a
+    record that runs past the end (the caller keeps it for the next chunk)."""
+    offset, size = start, len(data)
+    while offset < size:
+        at = offset
+        kind = data[at]
+        at += 1
+        if kind & 0x80:
+            if at >= size:
+                return
+            kind = (kind & 0x7F) | ((data[at] & 0x7F) << 7)
+            at += 1
+        length = shift = 0
+        for _ in range(4):
+            if at >= size:
+                return
+            byte = data[at]
+            at += 1
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        if at + length > size:
+            return
+        yield kind, at, at + length
+        offset = at + length
+
+
+def _damaged_binary() -> SheetRefused:
+    return SheetRefused("文件已损坏，无法打开", "the file is damaged")
+
+
+def _first_binary_sheet(path: Path, by_name: dict, rels: dict[str, str]) -> str:
+    """The part of an .xlsb's first sheet, from workbook.bin's sheet records (BrtBundleSh), each
+    of whose relationship ids must resolve: calamine assumes they do."""
+    data = b"".join(inflate(path, by_name["xl/workbook.bin"], PART_LIMITS["package"]))
+    first = None
+    for kind, start, end in _records(data):
+        if kind == BRT_END_BUNDLE_SHS:
+            break
+        if kind != BRT_BUNDLE_SH:
+            continue
+        body = data[start:end]
+        if len(body) < 12:
+            raise _damaged_binary()
+        (chars,) = struct.unpack_from("<I", body, 8)
+        if chars == 0xFFFFFFFF:
+            continue
+        if 12 + 2 * chars > len(body):
+            raise _damaged_binary()
+        target = rels.get(body[12:12 + 2 * chars].decode("utf-16-le", "replace"))
+        if not target:
+            raise _damaged_binary()
+        first = first or f"xl/{target}".lower()
+    if first is None or first not in by_name:
+        raise SheetRefused("工作簿中没有工作表", "the workbook has no worksheet")
+    return first
+
+
+def _shared_string_count(path: Path, by_name: dict) -> int:
+    """How many shared strings calamine will hold (BrtBeginSst's unique count): a cell naming
+    one past them is refused before the parser would index out of its table."""
+    member = by_name.get("xl/sharedstrings.bin")
+    if member is None:
+        return 0
+    head = next(inflate(path, member, PART_LIMITS["strings"]), b"")
+    for kind, start, end in _records(head):
+        if kind == BRT_BEGIN_SST:
+            if end - start < 8:
+                raise _damaged_binary()
+            return struct.unpack_from("<I", head, start + 4)[0]
+    return 0
+
+
+class XlsbScanner:
+    """Counts a binary worksheet's rows and the extent of its value cells from its BIFF12
+    records (BrtRowHdr gives the row, each cell record its column), whatever its BrtWsDim
+    dimension record says; and refuses records shorter than the parser reads (it would panic).
+    Streamed over chunks: memory flat, no cell values kept."""
+
+    MAX_CARRY = 8 * MB
+
+    def __init__(self, limit: int | None = None, *, strings: int = 0):
+        self.limit = max_rows() if limit is None else limit
+        self.strings = strings
+        self.carry = b""
+        self.rows = 0  # rows holding at least one value cell
+        self.row = 0  # the current row (0-based; calamine's first is 0) and whether it has been counted
+        self.counted = False
+        self.max_row = self.max_col = -1
+        self.dimension = False
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.carry + chunk if self.carry else chunk
+        used = self._scan(data)
+        self.carry = data[used:]
+        if len(self.carry) > self.MAX_CARRY:
+            raise _damaged_binary()
+
+    def close(self) -> None:
+        if self.carry:
+            raise _damaged_binary()  # a record cut short at the end of the part
+        if not self.dimension:
+            raise _damaged_binary()
+        self._check()
+
+    def _scan(self, data: bytes) -> int:
+        used = 0
+        unpack = struct.unpack_from
+        minimum = BRT_CELL_MIN_BYTES
+        for kind, start, end in _records(data):
+            used = end
+            if kind in minimum:
+                if end - start < minimum[kind]:
+                    raise _damaged_binary()
+                if kind == BRT_CELL_ISST and unpack("<I", data, start + 8)[0] >= self.strings:
+                    raise _damaged_binary()
+                (col,) = unpack("<I", data, start)
+                if col > self.max_col:
+                    self.max_col = col
+                    if col >= MAX_COLUMNS:
+                        raise _too_wide((self.max_row + 1) * (col + 1))
+                if not self.counted:
+                    self.counted = True
+                    self.rows += 1
+                    if self.row > self.max_row:
+                        self.max_row = self.row
+                    if self.rows % 1000 == 0:
+                        self._check()
+            elif kind == BRT_ROW_HDR:
+                if end - start < 4:
+                    raise _damaged_binary()
+                self.row = unpack("<I", data, start)[0]
+                self.counted = False
+            elif kind == BRT_WS_DIM and not self.dimension:
+                # calamine reads the first one's 16 bytes (and trusts nothing else from it).
+                if end - start < 16:
+                    raise _damaged_binary()
+                self.dimension = True
+            elif kind == BRT_END_SHEET_DATA:
+                self._check()
+        return used
+
+    def _check(self) -> None:
+        rows, cols = self.max_row + 1, self.max_col + 1
+        if self.rows > self.limit + HEADER_SEARCH_ROWS or rows > 2 * self.limit + HEADER_SEARCH_ROWS:
+            raise _refuse_rows(self.limit)
+        if cols > MAX_COLUMNS or rows * cols > MAX_CELLS:
+            raise _too_wide(rows * cols)
+
+
 # ---------------------------------------------------------------- OLE2 (.xls)
 
 BIFF_BOF, BIFF_EOF, BIFF_FILEPASS = 0x0809, 0x000A, 0x002F
@@ -556,16 +727,65 @@ def _check_ole2(path: Path) -> SheetFile:
     return SheetFile("xls")
 
 
-def _scan_biff(data: bytes) -> None:
-    """Count every cell record's row and column, per sheet, from the BIFF record stream."""
-    offset, size = 0, len(data)
+BIFF_BOUNDSHEET, BIFF_SST, BIFF_DIMENSIONS = 0x0085, 0x00FC, 0x0200
+
+
+def _damaged_xls() -> SheetRefused:
+    return SheetRefused("文件不是有效的 .xls 工作簿（可能已损坏）", "not a valid .xls workbook (damaged?)")
+
+
+def _biff_records(data: bytes, offset: int):
+    """(type, body offset, length) of each record from `offset` to the stream's end."""
+    size = len(data)
     unpack = struct.unpack_from
-    total = 0
-    max_row = max_col = -1
     while offset + 4 <= size:
         kind, length = unpack("<HH", data, offset)
         body = offset + 4
         offset = body + length
+        if offset > size:  # a record running past the stream: nothing after it can be read
+            raise _damaged_xls()
+        yield kind, body, length
+
+
+def _scan_biff(data: bytes) -> None:
+    """Walk the BIFF stream as calamine does, refusing what it would trust to its cost.
+
+    The workbook globals (up to their EOF): a password (FILEPASS), the sheets' positions
+    (BOUNDSHEET) and the shared-string count (SST: calamine reserves that many strings up front,
+    so a count the stream cannot hold would be an allocation that aborts the process). Then each
+    sheet from its position, as calamine reads it: every cell record's row and column, and the
+    DIMENSIONS record, from which calamine reserves rows × columns cells before reading one (a
+    first row after the last wraps round to an allocation that aborts the process).
+    """
+    unpack = struct.unpack_from
+    positions = []
+    for kind, body, length in _biff_records(data, 0):
+        if kind == BIFF_FILEPASS:
+            raise _password()
+        if kind == BIFF_BOUNDSHEET and length >= 4:
+            positions.append(unpack("<I", data, body)[0])
+        elif kind == BIFF_SST and length >= 8:
+            (count,) = unpack("<i", data, body + 4)
+            if count < 0 or count > len(data) // 3:  # every string takes at least 3 bytes
+                raise _damaged_xls()
+        elif kind == BIFF_EOF:
+            break
+    total = 0
+    for position in positions:
+        if position >= len(data):
+            raise _damaged_xls()
+        total += _biff_sheet_extent(data, position)
+        if total > MAX_CELLS:
+            raise _too_wide(total)
+
+
+def _biff_sheet_extent(data: bytes, position: int) -> int:
+    """Cells a sheet's grid spans (its first row and column to its last), or the cells its
+    DIMENSIONS record has calamine reserve, whichever is more."""
+    unpack = struct.unpack_from
+    max_row = max_col = -1
+    reserved = 0
+    for kind, body, length in _biff_records(data, position):
         if kind in BIFF_CELLS:
             if length >= 4:
                 row, col = unpack("<HH", data, body)
@@ -579,17 +799,20 @@ def _scan_biff(data: bytes) -> None:
                 last = unpack("<H", data, body + length - 2)[0]
                 max_row = max(max_row, row)
                 max_col = max(max_col, last)
-        elif kind == BIFF_BOF:
-            max_row = max_col = -1
+        elif kind == BIFF_DIMENSIONS and length in (10, 14):
+            if length == 14:
+                first_row, last_row, first_col, last_col = unpack("<IIHH", data, body)
+            else:
+                first_row, last_row, first_col, last_col = unpack("<HHHH", data, body)
+            # calamine: last row and column are one past the end; none at all means one cell.
+            if last_row >= 1 and last_col >= 1:
+                last_row, last_col = last_row - 1, last_col - 1
+            else:
+                last_row, last_col = first_row, first_col
+            if first_row > last_row or first_col > last_col:
+                raise _damaged_xls()
+            reserved = max(reserved, (last_row - first_row + 1) * (last_col - first_col + 1))
         elif kind == BIFF_EOF:
-            if max_row >= 0:
-                total += (max_row + 1) * (max_col + 1)
-                if total > MAX_CELLS:
-                    raise _too_wide(total)
-            max_row = max_col = -1
-        elif kind == BIFF_FILEPASS:
-            raise _password()
-    if max_row >= 0:
-        total += (max_row + 1) * (max_col + 1)
-    if total > MAX_CELLS:
-        raise _too_wide(total)
+            break
+    spanned = (max_row + 1) * (max_col + 1) if max_row >= 0 else 0
+    return max(spanned, reserved)

@@ -38,7 +38,7 @@ def _upload(page, kind_label: str, path, *, mark_left: bool = False):
     page.goto("/hr/")
     page.get_by_role("link", name="上传表格").first.click()
     page.get_by_label("表格内容").select_option(label=kind_label)
-    page.get_by_label("Excel 或 CSV 文件（.xlsx、.xls、.ods、.et、.csv）").set_input_files(str(path))
+    page.get_by_label("Excel 或 CSV 文件（.xlsx、.xls、.xlsb、.ods、.et、.csv）").set_input_files(str(path))
     if mark_left:
         page.get_by_label("将这些学校中不在本文件里的教师标记为离职").check()
     page.get_by_role("button", name="上传并预览").click()

@@ -62,7 +62,7 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     assert page.get_by_role("heading", name="人事工作台").is_visible()
     page.get_by_role("link", name="上传表格").first.click()
     page.get_by_label("表格内容").select_option(label="教师名册")
-    page.get_by_label("Excel 或 CSV 文件（.xlsx、.xls、.ods、.et、.csv）").set_input_files(str(sheet))
+    page.get_by_label("Excel 或 CSV 文件（.xlsx、.xls、.xlsb、.ods、.et、.csv）").set_input_files(str(sheet))
     shot("hr-upload")
     page.get_by_role("button", name="上传并预览").click()
     page.wait_for_selector("text=预览")

@@ -1,5 +1,5 @@
-"""Every sheet HR receives: the same roster as .xlsx, .xls, .ods, .et, CSV (UTF-8, with or without
-BOM, and GBK) and TSV previews the same; mismatched or unread formats are refused by name."""
+"""Every sheet HR receives: the same roster as .xlsx, .xls, .xlsb, .ods, .et, CSV (UTF-8, with or
+without BOM, and GBK) and TSV previews the same; mismatched or unread formats are refused by name."""
 
 import csv
 import io
@@ -18,6 +18,8 @@ from hr.models import Job
 from hr.services import job_import_create
 from hr.sheets.errors import SheetRefused
 from hr.sheets.safety import check_file
+
+from . import xlsb
 
 HEADER = ["序号", "工号", "姓名", "性别", "学校代码", "岗位", "入职日期"]
 TITLE = "甲区2024年教师花名册"
@@ -64,6 +66,16 @@ def as_xls(path: Path, body: list[list]) -> Path:
                 sheet.write(r, c, v)
     workbook.save(str(path))
     return path
+
+
+def as_xlsb(path: Path, body: list[list], *, shared_strings: bool = True) -> Path:
+    """The roster as Excel saves it in binary: merged title, Chinese headers, date cells formatted
+    as dates (built-in format 14), text in the shared-string table or inline."""
+    sheet = xlsb.XlsbSheet(shared_strings=shared_strings)
+    for row in [[TITLE], [], HEADER, *body]:
+        sheet.append(row)
+    sheet.merge(0, 0, 0, 6)
+    return xlsb.save(sheet, path)
 
 
 def _ods_cell(value) -> str:
@@ -139,6 +151,8 @@ def reference(tmp_path, tree, hr_x):
     pytest.param(lambda p, b: as_xls(p / "名册.xls", b), id="xls"),
     pytest.param(lambda p, b: as_xls(p / "名册.et", b), id="et-holding-xls"),
     pytest.param(lambda p, b: as_xlsx(p / "名册.et", b), id="et-holding-xlsx"),
+    pytest.param(lambda p, b: as_xlsb(p / "名册.xlsb", b), id="xlsb"),
+    pytest.param(lambda p, b: as_xlsb(p / "名册.xlsb", b, shared_strings=False), id="xlsb-inline-strings"),
     pytest.param(lambda p, b: as_ods(p / "名册.ods", b), id="ods"),
     pytest.param(lambda p, b: as_csv(p / "名册.csv", b, encoding="utf-8"), id="csv-utf8"),
     pytest.param(lambda p, b: as_csv(p / "名册.csv", b, encoding="utf-8-sig"), id="csv-utf8-bom"),
@@ -235,19 +249,42 @@ def test_an_ods_repeating_a_valued_row_a_million_times_is_refused_before_parsing
         check_file(path)
 
 
-def test_an_xlsb_is_refused_with_advice_until_its_records_can_be_counted(tmp_path):
-    path = tmp_path / "名册.xlsb"
-    with zipfile.ZipFile(path, "w") as package:
-        package.writestr("[Content_Types].xml", "<Types/>")
-        package.writestr("xl/workbook.bin", b"\0" * 10)
-    with pytest.raises(SheetRefused, match=r"save as \.xlsx"):
-        check_file(path)
+def test_the_xlsb_fixture_reads_the_same_in_a_second_reader(tmp_path, tree):
+    """The test writer's records are the format's, not only what calamine accepts: pyxlsb, written
+    from the same specification by other hands, reads the same cells (dates as Excel serials)."""
+    from pyxlsb import convert_date, open_workbook
+
+    path = as_xlsb(tmp_path / "名册.xlsb", rows(tree))
+    with open_workbook(str(path)) as workbook, workbook.get_sheet(1) as sheet:
+        read = [[c.v for c in row] for row in sheet.rows()]
+    assert read[0][0] == TITLE and read[2] == HEADER
+    assert read[3][1:6] == ["E1001", "李梅", "女", tree["school_a"].code, "班主任"]
+    assert convert_date(read[3][6]).date() == date(2019, 9, 1)
+    assert read[4][6] == "2021/9/1" and read[7][5] is None
+
+
+def test_an_xlsb_formula_reads_as_the_value_excel_saved_with_it(tmp_path, tree, hr_x):
+    """An .xlsb formula record always carries the result Excel calculated: that is the value read
+    (what HR sees), as for an .xlsx saved by Excel."""
+    body = rows(tree)
+    body[4][5] = xlsb.Formula(("班", "主任"), "班主任")
+    result = preview(as_xlsb(tmp_path / "f.xlsb", body), hr_x)
+    assert result["counts"]["create"] == 5 and not result["errors"]
+    assert result["creates"][4]["role"] == "班主任"
+
+
+def test_an_xlsb_row_error_names_its_row_and_column(tmp_path, tree, hr_x):
+    body = rows(tree)
+    body[1][6] = "2021年13月1日"
+    [error] = preview(as_xlsb(tmp_path / "名册.xlsb", body), hr_x)["errors"]
+    assert error["row"] == 5 and error["column"] == "入职日期 (G)"
 
 
 @pytest.mark.parametrize(("build", "name", "ok"), [
     (lambda p, b: as_xls(p / "x.xls", b), "名册.xls", True),
     (lambda p, b: as_csv(p / "x.csv", b, encoding="gbk"), "名册.csv", True),
     (lambda p, b: as_ods(p / "x.ods", b), "名册.ods", True),
+    (lambda p, b: as_xlsb(p / "x.xlsb", b), "名册.xlsb", True),
     (lambda p, b: as_csv(p / "x.csv", b, encoding="gbk"), "名册.xlsx", False),
 ])
 def test_the_desk_upload_form_checks_the_file_under_its_uploaded_name(tmp_path, tree, build, name, ok):

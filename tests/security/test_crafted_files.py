@@ -280,3 +280,219 @@ def test_one_cell_far_away_is_refused_before_the_parser_lays_out_a_grid(tmp_path
              b'<row r="100000"><c r="XFD100000"><v>1</v></c></row></sheetData></worksheet>')
     refused(tmp_path, with_member(roster_bytes([]), "xl/worksheets/sheet1.xml", sheet), hr, "too many cells")
     assert parser_calls == []
+
+
+# ---------------------------------------------------------------- .xlsb (binary workbooks)
+
+def _xlsb_roster(tree, rows: int = 3) -> "xlsb.XlsbSheet":
+    from tests.hr import xlsb
+
+    sheet = xlsb.XlsbSheet()
+    sheet.append(HEADER)
+    for i in range(rows):
+        sheet.append([f"C{i:04d}", f"教师{i}", "女", tree["school_a"].code, "班主任", "2020-09-01"])
+    return sheet
+
+
+def _xlsb_bytes(sheet, tmp_path, **options) -> bytes:
+    from tests.hr import xlsb
+
+    return xlsb.save(sheet, Path(tmp_path) / "built.xlsb", **options).read_bytes()
+
+
+def test_a_plain_xlsb_is_read_although_excel_declares_it_macro_capable(tmp_path, hr, tree):
+    """Every .xlsb's workbook part is typed ...binary.macroEnabled.main by Excel: that alone is no
+    macro; the roster is read."""
+    path = Path(tmp_path) / "名册.xlsb"
+    path.write_bytes(_xlsb_bytes(_xlsb_roster(tree), tmp_path))
+    plan = preview(path, hr)
+    assert len(plan.creates) == 3 and not plan.errors
+
+
+@pytest.mark.parametrize("how", ["part", "relationship", "content type"])
+def test_a_macro_enabled_xlsb_is_refused_before_parsing(tmp_path, hr, tree, parser_calls, how):
+    from tests.hr import xlsb
+
+    extra = {"xl/vbaProject.bin" if how == "part" else "xl/code.bin": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512}
+    options = {"extra": extra}
+    if how == "relationship":
+        options["workbook_rels"] = xlsb.WORKBOOK_RELS.replace(
+            "</Relationships>", '<Relationship Id="rId9" Type="http://schemas.microsoft.com/office/2006/'
+                                'relationships/vbaProject" Target="code.bin"/></Relationships>')
+    if how == "content type":
+        options["content_types"] = xlsb.CONTENT_TYPES.replace(
+            "</Types>", '<Override PartName="/xl/code.bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+                        "</Types>")
+    refused(tmp_path, _xlsb_bytes(_xlsb_roster(tree), tmp_path, **options), hr, "macro", name="m.xlsb")
+    assert parser_calls == []
+
+
+def test_a_password_protected_xlsb_is_refused_before_parsing(tmp_path, hr, parser_calls):
+    """Excel encrypts an .xlsb as it does an .xlsx: an OLE2 (CFB) container holding the
+    EncryptedInfo and EncryptedPackage streams, which is what is looked for."""
+    import olefile
+
+    data = _encrypted_container()
+    assert olefile.isOleFile(io.BytesIO(data))
+    refused(tmp_path, data, hr, "password", name="locked.xlsb")
+    assert parser_calls == []
+
+
+def _encrypted_container() -> bytes:
+    """A minimal compound file (version 3, 512-byte sectors) whose directory names the two
+    streams of an encrypted Office package; their contents do not matter to the check."""
+    sector = 512
+    free, end_of_chain, fat_sector = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+    header = bytearray(sector)
+    header[0:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<IIIIIIII", header, 40, 0, 1, 1, 0, 0x1000, end_of_chain, 0, end_of_chain)
+    struct.pack_into("<I", header, 72, 0)
+    struct.pack_into("<I", header, 76, 0)  # the first DIFAT entry: the FAT is sector 0
+    for i in range(1, 109):
+        struct.pack_into("<I", header, 76 + 4 * i, free)
+    fat = bytearray(sector)
+    struct.pack_into("<III", fat, 0, fat_sector, end_of_chain, end_of_chain)
+    for i in range(3, sector // 4):
+        struct.pack_into("<I", fat, 4 * i, free)
+
+    def entry(name: str, kind: int, child=free, right=free, start=end_of_chain, size=0) -> bytes:
+        raw = bytearray(128)
+        encoded = name.encode("utf-16-le") + b"\0\0"
+        raw[0:len(encoded)] = encoded
+        struct.pack_into("<HBB", raw, 64, len(encoded), kind, 1)
+        struct.pack_into("<III", raw, 68, free, right, child)
+        struct.pack_into("<II", raw, 116, start, size)
+        return bytes(raw)
+
+    directory = (entry("Root Entry", 5, child=1) + entry("EncryptedInfo", 2, right=2, start=2, size=0)
+                 + entry("EncryptedPackage", 2) + bytes(128))
+    return bytes(header) + bytes(fat) + directory + bytes(sector)
+
+
+def test_a_million_row_xlsb_is_refused_before_parsing_whatever_its_dimension_says(tmp_path, hr, tree,
+                                                                                   parser_calls):
+    """BrtWsDim says A1:F4; the records hold 1,000,000 rows. They are counted from the records
+    (row headers and cells) before the parser runs, and the count stops at the limit."""
+    from tests.hr import xlsb
+
+    sheet = _xlsb_roster(tree)
+    rows = bytearray()
+    for n in range(4, 1_000_004):
+        rows += xlsb.record(xlsb.ROW_HDR, struct.pack("<IIHBHI", n, 0, 300, 0, 0, 0))
+        rows += xlsb.record(xlsb.CELL_RK, xlsb.cell(0) + struct.pack("<i", (n << 2) | 2))
+    sheet.rows.write(rows)
+    sheet.dimension = (0, 3, 0, 5)
+    data = _xlsb_bytes(sheet, tmp_path)
+    assert len(data) < 10 * 1024 * 1024
+    refused(tmp_path, data, hr, "more than 200000 rows", name="million.xlsb")
+    assert parser_calls == []
+
+
+def test_one_xlsb_cell_far_away_is_refused_before_the_parser_lays_out_a_grid(tmp_path, hr, tree, parser_calls):
+    from tests.hr import xlsb
+
+    sheet = _xlsb_roster(tree)
+    sheet.rows.write(xlsb.record(xlsb.ROW_HDR, struct.pack("<IIHBHI", 99_999, 0, 300, 0, 0, 0))
+                     + xlsb.record(xlsb.CELL_RK, xlsb.cell(16_383) + struct.pack("<i", 6)))
+    refused(tmp_path, _xlsb_bytes(sheet, tmp_path), hr, "too many cells", name="far.xlsb")
+    assert parser_calls == []
+
+
+@pytest.mark.parametrize("record", ["string index past the table", "cell cut short", "sheet without dimension"])
+def test_an_xlsb_record_the_parser_would_trust_is_refused_not_a_crashed_worker(tmp_path, hr, tree,
+                                                                                parser_calls, record):
+    """calamine indexes its string table and reads cell bodies without checking them: a panic in
+    Rust. Such records are found first, and the file is refused as damaged."""
+    from tests.hr import xlsb
+
+    sheet = _xlsb_roster(tree)
+    data = None
+    if record == "string index past the table":
+        sheet.rows.write(xlsb.record(xlsb.CELL_ISST, xlsb.cell(6) + struct.pack("<I", 999)))
+    elif record == "cell cut short":
+        sheet.rows.write(xlsb.record(xlsb.CELL_REAL, xlsb.cell(6)))
+    else:
+        body = sheet.sheet_bin()
+        dim = xlsb.record(xlsb.WS_DIM, struct.pack("<IIII", 0, 3, 0, 5))
+        data = _xlsb_bytes(sheet, tmp_path, extra={"xl/worksheets/sheet1.bin": body.replace(dim, b"")})
+    refused(tmp_path, data or _xlsb_bytes(sheet, tmp_path), hr, "damaged", name="bad.xlsb")
+    assert parser_calls == []
+
+
+def _xlsx_with_a_number_formatted(value: float, number_format: str) -> bytes:
+    workbook = Workbook()
+    for row in [HEADER, ["C0001", "王芳", "女", "S1", "班主任", value]]:
+        workbook.active.append(row)
+    workbook.active["F2"].number_format = number_format
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsb_with_a_number_formatted(tmp_path, value: float, style: str) -> bytes:
+    from tests.hr import xlsb
+
+    sheet = xlsb.XlsbSheet()
+    sheet.append(HEADER)
+    sheet.append(["C0001", "王芳", "女", "S1", "班主任"])
+    sheet.rows.write(xlsb.record(xlsb.CELL_REAL, xlsb.cell(5, getattr(xlsb, style)) + struct.pack("<d", value)))
+    return _xlsb_bytes(sheet, tmp_path)
+
+
+@pytest.mark.parametrize(("kind", "value", "form", "expect"), [
+    ("xlsx", -1e20, "yyyy-mm-dd", "damaged"),
+    ("xlsx", 1e9, "[h]:mm:ss", "cannot be opened"),
+    ("xlsb", -1e20, "DATE_STYLE", "damaged"),
+    ("xlsb", 1e20, "DURATION_STYLE", "cannot be opened"),
+])
+def test_a_date_or_duration_no_calendar_holds_is_refused_not_a_crashed_worker(tmp_path, hr, kind, value,
+                                                                                 form, expect):
+    """calamine turns a date cell of -1e20 days into a Rust panic (a BaseException that would
+    take the worker's task down) and a duration of a billion days into an OverflowError: both are
+    refusals of the file, with nothing written."""
+    data = (_xlsx_with_a_number_formatted(value, form) if kind == "xlsx"
+            else _xlsb_with_a_number_formatted(tmp_path, value, form))
+    refused(tmp_path, data, hr, expect, name=f"dates.{kind}")
+
+
+def _xls_roster(tree) -> bytearray:
+    import xlwt
+
+    workbook = xlwt.Workbook(encoding="utf-8")
+    sheet = workbook.add_sheet("名册")
+    for r, row in enumerate([HEADER, ["C0001", "王芳", "女", tree["school_a"].code, "班主任", "2020-09-01"]]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return bytearray(buffer.getvalue())
+
+
+def _patch_record(data: bytearray, kind: int, length: int, at: int, value: bytes) -> bytes:
+    """Overwrite bytes of the one record of this type and length (xlwt lays the stream out in
+    one piece, so the record's bytes stand in the file as they stand in the stream)."""
+    head = struct.pack("<HH", kind, length)
+    assert data.count(head) == 1
+    start = data.index(head) + 4 + at
+    data[start:start + len(value)] = value
+    return bytes(data)
+
+
+def test_an_xls_whose_dimensions_run_backwards_is_refused_before_the_parser_reserves_for_them(
+        tmp_path, hr, tree, parser_calls):
+    """calamine reserves (last row − first row + 1) × columns cells from the DIMENSIONS record
+    before reading a cell: a first row after the last wraps round to a terabyte, and the failed
+    allocation aborts the whole worker process (found by mutating a roster's bytes)."""
+    data = _patch_record(_xls_roster(tree), 0x0200, 14, 0, struct.pack("<I", 56832))
+    refused(tmp_path, data, hr, "not a valid .xls", name="backwards.xls")
+    assert parser_calls == []
+
+
+def test_an_xls_claiming_two_billion_shared_strings_is_refused_before_the_parser_reserves_them(
+        tmp_path, hr, tree, parser_calls):
+    data = _xls_roster(tree)
+    head = data.index(b"\xfc\x00")  # SST: total count, unique count, then the strings
+    data[head + 8:head + 12] = struct.pack("<i", 2**31 - 1)
+    refused(tmp_path, bytes(data), hr, "not a valid .xls", name="strings.xls")
+    assert parser_calls == []

@@ -62,6 +62,28 @@ def test_clean_text_is_stable_and_leaves_nothing_invisible(value):
     assert " " not in clean_code(value)
 
 
+def _clean_text_char_by_char(value) -> str:
+    """clean_text as first written: every character's category looked up."""
+    import re
+    import unicodedata
+
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value)).replace("\u3000", " ")
+    text = "".join(ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch) not in ("Cc", "Cf"))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@BOUNDED
+@given(value=st.one_of(st.text(max_size=60), st.text(alphabet="ab 1\u3000\u00a0\u200b\t\n\x85\x1c\uff21\u2028",
+                                                      max_size=30),
+                       st.integers(), st.floats(allow_nan=False)))
+def test_clean_text_fast_paths_give_what_the_character_by_character_rule_gives(value):
+    assert clean_text(value) == _clean_text_char_by_char(value)
+
+
 @BOUNDED
 @given(level=st.sampled_from("ABCabc"), suffix=st.sampled_from(["", "证", "级", " 证", "级证书"]))
 def test_levels_as_people_write_them(level, suffix):

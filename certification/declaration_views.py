@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from courses.models import Category
+from courses.models import HourCategory
 from people import purposes
 from people.access import staff_required
 from people.selectors import teacher_for_user
@@ -31,7 +31,13 @@ class DeclarationForm(forms.Form):
     started_on = forms.DateField(label=gettext_lazy("from"), widget=forms.DateInput(attrs={"type": "date"}))
     ended_on = forms.DateField(label=gettext_lazy("to"), widget=forms.DateInput(attrs={"type": "date"}))
     hours = forms.DecimalField(label=gettext_lazy("hours"), max_digits=6, decimal_places=1)
-    category = forms.ChoiceField(label=gettext_lazy("category"), choices=Category.choices)
+    category = forms.ChoiceField(label=gettext_lazy("category"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The categories as they are now (city HR edit them), active ones only.
+        self.fields["category"].choices = [(c.code, c.label)
+                                           for c in HourCategory.objects.active()]
 
 
 def _files(request) -> list:
@@ -53,7 +59,8 @@ def my_declarations(request):
             messages.success(request, _("Declared. Your school checks it first, then district HR."))
             return redirect("certification:my_declarations")
     return render(request, "certification/my_declarations.html", {
-        "form": form, "declarations": teacher.hour_declarations.prefetch_related("evidence")},
+        "form": form, "declarations": teacher.hour_declarations.select_related("category")
+        .prefetch_related("evidence")},
         status=400 if form.errors else 200)
 
 
@@ -63,7 +70,8 @@ def declaration_resubmit(request, pk: int):
     declaration = get_object_or_404(HourDeclaration, pk=pk, teacher=teacher,
                                     status=HourDeclaration.Status.RETURNED)
     initial = {f: getattr(declaration, f) for f in
-               ("title", "organiser", "started_on", "ended_on", "hours", "category")}
+               ("title", "organiser", "started_on", "ended_on", "hours")}
+    initial["category"] = declaration.category_id
     form = DeclarationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

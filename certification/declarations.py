@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses.models import HourCategory
 from people import purposes
 from people.models import AuditEntry, Teacher
 from people.selectors import organisation_scope, user_is_staff_in_scope
@@ -73,8 +74,11 @@ def _fields(*, title: str, organiser: str, started_on: date, ended_on: date, hou
         raise ValidationError(_("Hours must be more than 0 and at most 200."))
     if ended_on < started_on or ended_on > timezone.localdate():
         raise ValidationError(_("The dates must be in order and not in the future."))
+    if not HourCategory.objects.active().filter(code=category).exists():
+        raise ValidationError(_("Choose one of the hour categories."))
     return {"title": title.strip()[:200], "organiser": organiser.strip()[:200],
-            "started_on": started_on, "ended_on": ended_on, "hours": hours, "category": category}
+            "started_on": started_on, "ended_on": ended_on, "hours": hours,
+            "category_id": category}
 
 
 def _store(declaration: HourDeclaration, checked) -> None:
@@ -152,7 +156,8 @@ def declaration_approve(*, declaration: HourDeclaration, decided_by) -> HourDecl
     entry, _created = training_entry_record(
         teacher=declaration.teacher, hours=declaration.hours, date=declaration.ended_on,
         title=declaration.title, source=TrainingEntry.Source.DECLARED,
-        reference=f"declaration:{declaration.pk}", recorded_by=decided_by)
+        reference=f"declaration:{declaration.pk}", recorded_by=decided_by,
+        category=declaration.category_id)
     declaration.status, declaration.decided_by = Status.APPROVED, decided_by
     declaration.decided_at, declaration.training_entry = timezone.now(), entry
     declaration.save(update_fields=["status", "decided_by", "decided_at", "training_entry"])
@@ -189,7 +194,7 @@ def declaration_queue(*, user) -> QuerySet[HourDeclaration]:
     return (HourDeclaration.objects
             .filter(Q(status=Status.SUBMITTED, teacher__school__in=checks)
                     | Q(status=Status.SCHOOL_CHECKED, teacher__school__in=decides))
-            .select_related("teacher", "teacher__school").prefetch_related("evidence")
+            .select_related("teacher", "teacher__school", "category").prefetch_related("evidence")
             .order_by("submitted_at"))
 
 
@@ -236,4 +241,43 @@ def teacher_credential_record(*, teacher: Teacher, name: str, level_code: str = 
     audit_record(actor=recorded_by, action=AuditEntry.Action.TEACHER_CHANGE,
                  organisation=teacher.school, target=teacher.employee_no,
                  detail=f"credential · {credential.name}")
+    return held
+
+
+@transaction.atomic
+def teacher_credential_update(*, held, teacher: Teacher, credential, issuer: str = "",
+                              obtained_on: date, expires_on: date | None = None,
+                              evidence=None, updated_by):
+    """HR corrects a recorded outside credential: the teacher (before and after) must be in
+    their scope; `evidence` is a new file to keep, False to remove the stored one, None to
+    leave it. Audited like recording."""
+    from .models import TeacherCredential
+
+    held = (TeacherCredential.objects.select_for_update().select_related("teacher__school")
+            .get(pk=held.pk))
+    for who in (held.teacher, teacher):
+        if not user_is_staff_in_scope(updated_by, who.school, roles=purposes.OUTSIDE_CREDENTIALS):
+            raise PermissionDenied
+    if expires_on and expires_on < obtained_on:
+        raise ValidationError(_("The expiry date is before the issue date."))
+    if TeacherCredential.objects.filter(teacher=teacher, credential=credential).exclude(
+            pk=held.pk).exists():
+        raise ValidationError(_("This teacher already holds this credential."))
+    checked = _checked_files([evidence]) if evidence else []
+    old_file = held.evidence.name if (checked or evidence is False) else ""
+    held.teacher, held.credential = teacher, credential
+    held.issuer, held.obtained_on, held.expires_on = issuer.strip()[:200], obtained_on, expires_on
+    held.recorded_by = updated_by
+    if evidence is False:
+        held.evidence = None
+    held.save()
+    if checked:
+        upload, _type = checked[0]
+        held.evidence.save(upload.name, upload, save=True)
+    if old_file:
+        storage = held.evidence.storage
+        transaction.on_commit(lambda: storage.delete(old_file))
+    audit_record(actor=updated_by, action=AuditEntry.Action.TEACHER_CHANGE,
+                 organisation=teacher.school, target=teacher.employee_no,
+                 detail=f"credential edit · {credential.name}")
     return held

@@ -28,7 +28,8 @@ CREDENTIALS = [
 
 # Who may edit the rules in the Wagtail admin, and who may read certificates there.
 CITY_HR_GROUP = "City HR"
-RULE_MODELS = ["certificatelevel", "rolerequirement", "recognisedcredential", "cyclepolicy"]
+RULE_MODELS = ["certificatelevel", "rolerequirement", "recognisedcredential", "cyclepolicy",
+               "levelcategoryminimum", "cyclecategoryminimum"]
 VIEW_GROUPS = ["City HR", "District HR", "School admins"]
 VIEW_MODELS = ["certificate", "certificateevent", "application"]
 
@@ -55,6 +56,10 @@ def seed_defaults(apps=None) -> None:
     for name, code in CREDENTIALS:
         Credential.objects.get_or_create(name=name, defaults={"level": levels[code]})
     _grant_permissions(apps)
+    # The hour categories the ledger files lines under (courses owns them).
+    from courses.defaults import seed_hour_categories
+
+    seed_hour_categories(apps)
 
 
 # The seeds' "C证持证率达到80%", and a year as the new-teacher period.

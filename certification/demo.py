@@ -21,15 +21,15 @@ from .workload import demo as workload_demo
 C_RATE = {"NS": 0.86, "CX": 1.00, "QJ": 0.70, "XY": 0.60, "PT": 0.85}
 AUTHORITY = "心育示范市教育局"
 OFFLINE = [
-    ("全员心理健康教育专题培训（线下）", Decimal("12")),
-    ("心理危机识别与干预工作坊", Decimal("8")),
-    ("班主任心理辅导能力提升班", Decimal("16")),
-    ("团体心理辅导体验营", Decimal("24")),
+    ("全员心理健康教育专题培训（线下）", Decimal("12"), "knowledge"),
+    ("心理危机识别与干预工作坊", Decimal("8"), "crisis"),
+    ("班主任心理辅导能力提升班", Decimal("16"), "counselling"),
+    ("团体心理辅导体验营", Decimal("24"), "counselling"),
 ]
 # Online learning done before this platform, imported from the province's earlier platform:
 # not this site's courses, whose completions the ledger credits itself (once).
-ONLINE = [("省教师网络研修·心理健康教育专题（导入）", Decimal("6")),
-          ("省教师网络研修·学生心理健康知识（导入）", Decimal("4"))]
+ONLINE = [("省教师网络研修·心理健康教育专题（导入）", Decimal("6"), "knowledge"),
+          ("省教师网络研修·学生心理健康知识（导入）", Decimal("4"), "knowledge")]
 
 
 def _district_key(path: str, districts: dict[str, str]) -> str:
@@ -66,15 +66,17 @@ def _seed(*, city, stdout=None, today: date | None = None) -> None:
         is_new = hired is not None and hired > new_since
         # Hours: one or two offline trainings and an online course, over the last three years.
         for i in range(1 if is_new else rng.randint(1, 3)):
-            title, hours = OFFLINE[rng.randrange(len(OFFLINE))]
+            title, hours, category = OFFLINE[rng.randrange(len(OFFLINE))]
             day = today - timedelta(days=rng.randint(20, 300 if is_new else 1000))
             entries.append(TrainingEntry(teacher_id=pk, source=TrainingEntry.Source.OFFLINE,
                                          hours=hours, date=day, title=title,
-                                         reference=f"demo:offline:{emp}:{i}"))
-        title, hours = ONLINE[rng.randrange(len(ONLINE))]
+                                         reference=f"demo:offline:{emp}:{i}",
+                                         category_id=category))
+        title, hours, category = ONLINE[rng.randrange(len(ONLINE))]
         entries.append(TrainingEntry(teacher_id=pk, source=TrainingEntry.Source.IMPORT,
                                      hours=hours, date=today - timedelta(days=rng.randint(5, 400)),
-                                     title=title, reference=f"demo:completion:{emp}"))
+                                     title=title, reference=f"demo:completion:{emp}",
+                                     category_id=category))
         if emp in demo_accounts or is_new:
             continue
         key = _district_key(path, districts)
@@ -162,7 +164,8 @@ def _demo_accounts(city, levels, today: date) -> None:
         TrainingEntry.objects.bulk_create([TrainingEntry(
             teacher=teacher, source=TrainingEntry.Source.OFFLINE, hours=hours,
             date=today - timedelta(days=200), title="区级心理健康教育骨干教师研修",
-            reference=f"demo:account:{teacher.employee_no}")], ignore_conflicts=True)
+            reference=f"demo:account:{teacher.employee_no}", category_id="knowledge")],
+            ignore_conflicts=True)
         issued = today - timedelta(days=700)
         number = f"SF-{held}-{issued.year}-{teacher.employee_no}"
         cert, made = Certificate.objects.get_or_create(number=number, defaults={

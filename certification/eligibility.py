@@ -46,10 +46,17 @@ class Records:
     completed_courses: dict[int, date] = field(default_factory=dict)  # course id -> date
     exam_passes: dict[int, date] = field(default_factory=dict)  # course id -> date
     held: list[HeldLevel] = field(default_factory=list)  # certificates and credentials
+    # The same hours with their category code: (date, hours, code).
+    category_hours: list[tuple[date, Decimal, str]] = field(default_factory=list)
 
     def hours_between(self, start: date, end: date) -> Decimal:
         """Hours dated after `start` and on or before `end` (corrections included)."""
         return sum((h for d, h in self.hours if start < d <= end), Decimal("0"))
+
+    def category_hours_between(self, code: str, start: date, end: date) -> Decimal:
+        """Hours of one category dated after `start` and on or before `end`."""
+        return sum((h for d, h, c in self.category_hours if c == code and start < d <= end),
+                   Decimal("0"))
 
     def highest_rank_on(self, on: date) -> int:
         return max((h.rank for h in self.held if h.valid_on(on)), default=0)
@@ -66,6 +73,7 @@ class LevelRule:
     prerequisite: tuple[str, int] | None = None  # (code, rank)
     required_courses: tuple[tuple[int, str], ...] = ()  # (page id, title)
     exam_course: tuple[int, str] | None = None
+    category_minimums: tuple[tuple[str, Decimal], ...] = ()  # (category code, hours)
 
     @classmethod
     def of(cls, level) -> LevelRule:
@@ -78,6 +86,8 @@ class LevelRule:
             required_courses=tuple((c.pk, c.title) for c in level.required_courses.all()),
             exam_course=(level.exam_course.pk, level.exam_course.title)
             if level.exam_course_id else None,
+            category_minimums=tuple((m.category_id, m.hours)
+                                    for m in level.category_minimums.all()),
         )
 
 
@@ -85,12 +95,13 @@ class LevelRule:
 class Requirement:
     """One requirement of a level: met or not, and what is missing."""
 
-    kind: str  # prerequisite | hours | course | exam
-    label: str
+    kind: str  # prerequisite | hours | category | course | exam
+    label: str  # for "category": the category's code
     met: bool
     have: str = ""
     need: str = ""
     missing: str = ""
+    years: int = 0  # the hours window of "hours" and "category"
 
 
 @dataclass
@@ -150,6 +161,12 @@ def eligibility(records: Records, level: LevelRule, on: date) -> Eligibility:
                                 met=short == 0, have=_fmt(have),
                                 need=_fmt(level.hours_required),
                                 missing=_fmt(short) if short else ""))
+    for code, needed in level.category_minimums:
+        have = records.category_hours_between(code, years_before(on, level.window_years), on)
+        short = max(needed - have, Decimal("0"))
+        reqs.append(Requirement(kind="category", label=code, met=short == 0, have=_fmt(have),
+                                need=_fmt(needed), missing=_fmt(short) if short else "",
+                                years=level.window_years))
     for course_id, title in level.required_courses:
         done = records.completed_courses.get(course_id)
         met = done is not None and done <= on

@@ -14,6 +14,8 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from courses.models import HourCategory
+
 from .eligibility import years_before
 from .models import Application, Certificate, CertificateLevel, TrainingEntry
 
@@ -29,6 +31,7 @@ def _hours(value) -> str:
 def requirement_rows(snapshot: dict) -> list[dict]:
     """An eligibility snapshot (`Eligibility.as_json()`) as rows of label, have, need and met."""
     codes = dict(CertificateLevel.objects.values_list("rank", "code"))
+    categories = {c.code: c.label for c in HourCategory.objects.all()}
     rows = []
     for req in (snapshot or {}).get("requirements", []):
         kind, met = req.get("kind"), bool(req.get("met"))
@@ -43,6 +46,13 @@ def requirement_rows(snapshot: dict) -> list[dict]:
         elif kind == "hours":
             rows.append({"label": _("Training hours in the last %(years)s years")
                          % {"years": req.get("label", "")},
+                         "have": _("%(n)s hours") % {"n": _hours(req.get("have", 0))},
+                         "need": _("%(n)s hours") % {"n": _hours(req.get("need", 0))},
+                         "met": met})
+        elif kind == "category":
+            rows.append({"label": _("%(category)s hours in the last %(years)s years")
+                         % {"category": categories.get(req.get("label"), req.get("label", "")),
+                            "years": req.get("years", "")},
                          "have": _("%(n)s hours") % {"n": _hours(req.get("have", 0))},
                          "need": _("%(n)s hours") % {"n": _hours(req.get("need", 0))},
                          "met": met})

@@ -64,4 +64,14 @@ class CorrectionForm(forms.Form):
     # A date input takes ISO dates only, whatever the language's date format.
     date = forms.DateField(label=_("Date"),
                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    category = forms.ChoiceField(label=_("Category"), required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        from courses.models import DEFAULT_CATEGORY, HourCategory
+
+        super().__init__(*args, **kwargs)
+        # The category whose hours are corrected: every category, inactive ones too (an old
+        # line may need correcting).
+        self.fields["category"].choices = [(c.code, c.label) for c in HourCategory.objects.all()]
+        self.fields["category"].initial = DEFAULT_CATEGORY

@@ -19,7 +19,8 @@ def credit_course_completion(sender, *, user, course, hours, completed_at, compl
     training_entry_record(
         teacher=teacher, hours=hours, date=timezone.localdate(completed_at), title=course.title,
         source=TrainingEntry.Source.COURSE_COMPLETION,
-        reference=f"course-completion:{completion.pk}", course=course)
+        reference=f"course-completion:{completion.pk}", course=course,
+        category=getattr(course, "category_id", None))
 
 
 @receiver(live_attended, dispatch_uid="certification.live_attended")
@@ -30,7 +31,8 @@ def credit_live_attendance(sender, *, user, session, hours, attended_at, attenda
         return
     training_entry_record(
         teacher=teacher, hours=hours, date=timezone.localdate(attended_at), title=session.title,
-        source=TrainingEntry.Source.LIVE_ATTENDANCE, reference=f"live-attendance:{attendance.pk}")
+        source=TrainingEntry.Source.LIVE_ATTENDANCE, reference=f"live-attendance:{attendance.pk}",
+        category=getattr(session, "category_id", None))
 
 
 @receiver(event_attended, dispatch_uid="certification.event_attended")
@@ -38,7 +40,8 @@ def credit_event_attendance(sender, *, teacher, event, hours, attended_on, signu
     """Credit a closed event's hours once per attendance (closing again credits nothing)."""
     training_entry_record(
         teacher=teacher, hours=hours, date=attended_on, title=event.title,
-        source=TrainingEntry.Source.OFFLINE, reference=f"event-attendance:{signup.pk}")
+        source=TrainingEntry.Source.OFFLINE, reference=f"event-attendance:{signup.pk}",
+        category=event.category_id)
 
 
 @receiver(quiz_passed, dispatch_uid="certification.quiz_passed")
@@ -58,7 +61,8 @@ from django.db.models.signals import post_delete, post_save, pre_save  # noqa: E
 from people.models import Organisation, Teacher  # noqa: E402
 
 from .models import (  # noqa: E402
-    Certificate, CertificateLevel, CyclePolicy, NewTeacherPeriod, RoleRequirement,
+    Certificate, CertificateLevel, CycleCategoryMinimum, CyclePolicy, NewTeacherPeriod,
+    RoleRequirement,
     TeacherCredential,
 )
 from .selectors.figures import figures_forget, figures_note  # noqa: E402
@@ -103,6 +107,8 @@ def _teacher_changed(sender, instance, **kw):
 
 
 @receiver([post_save, post_delete], sender=CyclePolicy, dispatch_uid="figures.policy")
+@receiver([post_save, post_delete], sender=CycleCategoryMinimum,
+          dispatch_uid="figures.category_minimum")
 @receiver([post_save, post_delete], sender=NewTeacherPeriod, dispatch_uid="figures.period")
 @receiver([post_save, post_delete], sender=CertificateLevel, dispatch_uid="figures.level")
 @receiver([post_save, post_delete], sender=RoleRequirement, dispatch_uid="figures.requirement")

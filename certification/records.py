@@ -25,8 +25,16 @@ def ledger_key(entry) -> str:
     return f"ledger:{entry.teacher_id}"
 
 
+# Sealed too on lines written since hour categories exist (`category_sealed`); a line whose
+# flag is cleared afterwards no longer matches its seal.
+LEDGER_CATEGORY_FIELDS = ("category_sealed", "category_id")
+
+
 def ledger_content(entry) -> dict:
-    return {name: getattr(entry, name) for name in LEDGER_FIELDS}
+    content = {name: getattr(entry, name) for name in LEDGER_FIELDS}
+    if getattr(entry, "category_sealed", False):
+        content.update({name: getattr(entry, name) for name in LEDGER_CATEGORY_FIELDS})
+    return content
 
 
 def event_key(event) -> str:
@@ -72,11 +80,14 @@ def records_backfill() -> dict:
 
 
 def _ledger_rows() -> Iterator[chain.RowSeal]:
-    fields = ("pk", "chain_seq", "prev_digest", "digest", *LEDGER_FIELDS)
+    fields = ("pk", "chain_seq", "prev_digest", "digest", *LEDGER_CATEGORY_FIELDS,
+              *LEDGER_FIELDS)
     rows = (TrainingEntry._base_manager.order_by("teacher_id", "chain_seq", "pk")
             .values_list(*fields).iterator(chunk_size=5000))
-    for pk, seq, prev, digest, *values in rows:
+    for pk, seq, prev, digest, sealed, category, *values in rows:
         content = dict(zip(LEDGER_FIELDS, values, strict=True))
+        if sealed:
+            content.update(category_sealed=sealed, category_id=category)
         yield chain.RowSeal(pk, f"ledger:{content['teacher_id']}", seq, prev, digest, content,
                             f"training entry {pk} ({content['date']}, {content['hours']} h)")
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from courses.models import DEFAULT_CATEGORY, HourCategory
 from people import purposes
 from people.models import AuditEntry, Notice, Organisation, Teacher
 from people.selectors import organisation_scope
@@ -32,10 +33,19 @@ from .selectors.cycle import pace_filters, with_cycle
 # --- Ledger -------------------------------------------------------------------------------
 
 
+def _category_code(category) -> str:
+    """An hour category's code from a code, a category or nothing (the default category)."""
+    code = getattr(category, "code", category) or DEFAULT_CATEGORY
+    if not HourCategory.objects.filter(code=code).exists():
+        raise ValidationError(_("Unknown hour category."))
+    return code
+
+
 def training_entry_record(*, teacher: Teacher, hours: Decimal, date: date, title: str,
                           source: str, reference: str, recorded_by=None,
-                          course=None) -> tuple[TrainingEntry, bool]:
-    """Credit hours once per (source, reference); a repeat returns the existing entry."""
+                          course=None, category=None) -> tuple[TrainingEntry, bool]:
+    """Credit hours once per (source, reference) under their category (a code or a category;
+    the default category when none); a repeat returns the existing entry."""
     hours = Decimal(str(hours))
     if source == TrainingEntry.Source.CORRECTION:
         raise ValidationError(_("Use training_entry_correct for corrections."))
@@ -48,11 +58,12 @@ def training_entry_record(*, teacher: Teacher, hours: Decimal, date: date, title
     existing = TrainingEntry.objects.filter(source=source, reference=reference).first()
     if existing:
         return existing, False
+    code = _category_code(category)
     try:
         with transaction.atomic():
             entry = TrainingEntry(
                 teacher=teacher, hours=hours, date=date, title=title[:200], source=source,
-                reference=reference, recorded_by=recorded_by, course=course)
+                reference=reference, recorded_by=recorded_by, course=course, category_id=code)
             training_entries_append([entry])
     except IntegrityError:
         # Another process credited the same reference a moment ago.
@@ -62,14 +73,16 @@ def training_entry_record(*, teacher: Teacher, hours: Decimal, date: date, title
 
 @transaction.atomic
 def training_entry_correct(*, teacher: Teacher, hours: Decimal, date: date, reason: str,
-                           recorded_by, title: str = "") -> TrainingEntry:
-    """Add a correction (positive or negative hours) with its reason; nothing is edited."""
+                           recorded_by, title: str = "", category=None) -> TrainingEntry:
+    """Add a correction (positive or negative hours) with its reason, under the category it
+    corrects (the default category when none); nothing is edited."""
     if not reason or not reason.strip():
         raise ValidationError(_("A correction needs a reason."))
     entry = TrainingEntry(
         teacher=teacher, hours=Decimal(str(hours)), date=date, reason=reason.strip(),
         title=(title or _("Correction"))[:200], source=TrainingEntry.Source.CORRECTION,
-        reference=f"correction:{uuid.uuid4().hex}", recorded_by=recorded_by)
+        reference=f"correction:{uuid.uuid4().hex}", recorded_by=recorded_by,
+        category_id=_category_code(category))
     training_entries_append([entry])
     audit_record(actor=recorded_by, action=AuditEntry.Action.HOURS_CORRECT,
                  organisation=teacher.school, target=teacher.employee_no,
@@ -427,5 +440,7 @@ def pace_reminders_send(*, on: date) -> int:
             body=_("You have %(earned)s of %(target)s hours in the cycle ending %(end)s; "
                    "by now %(expected)s were expected.") % {
                 "earned": teacher.cycle_hours, "target": teacher.cycle_target,
-                "end": teacher.cycle_end.isoformat(), "expected": teacher.cycle_due})
+                "end": teacher.cycle_end.isoformat(), "expected": teacher.cycle_due}
+            + ((" " + _("Some hour categories are behind their minimum: see My certificates."))
+               if teacher.cat_unmet else ""))
     return sent

@@ -39,8 +39,14 @@ from .pdf import certificate_pdf
 
 def _level_summaries(teacher: Teacher, on: date):
     """Per level: the eligibility and a one-line summary such as "B: 86/120 hours, missing X"."""
+    from courses.models import HourCategory
+
+    labels = {c.code: c.label for c in HourCategory.objects.all()}
     rows = []
     for level, result in selectors.eligibility_for_teacher(teacher, on=on):
+        for req in result.requirements:
+            if req.kind == "category":
+                req.category_label = labels.get(req.label, req.label)
         rows.append({"level": level, "result": result})
     return rows
 
@@ -135,7 +141,8 @@ def training_correct(request, pk: int):
     if form.is_valid():
         services.training_entry_correct(
             teacher=teacher, hours=form.cleaned_data["hours"], date=form.cleaned_data["date"],
-            reason=form.cleaned_data["reason"], recorded_by=request.user)
+            reason=form.cleaned_data["reason"], recorded_by=request.user,
+            category=form.cleaned_data["category"] or None)
         messages.success(request, _("Correction recorded."))
     else:
         messages.error(request, _("A correction needs hours, a date and a reason."))

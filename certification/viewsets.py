@@ -1,6 +1,7 @@
 """Wagtail admin: the level rules (city HR edits them) and certificates with their history
 (HR and school admins see those of their scope)."""
 
+from django.forms import ClearableFileInput
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -8,17 +9,23 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.admin.views.generic.models import InspectView
 
+from courses.models import HourCategory
 from people import purposes
-from people.viewsets import HistoryViewSetMixin, ScopedViewSetMixin
+from people.viewsets import (
+    HistoryViewSetMixin, ScopedViewSetMixin, ServiceCreateView, ServiceEditView,
+)
 
 from .models import (
     Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy, HoldingTarget,
-    NewTeacherPeriod, RecognisedCredential, RoleRequirement, TeacherCredential,
+    LevelCategoryMinimum, NewTeacherPeriod, RecognisedCredential, RoleRequirement, TeacherCredential,
 )
 
 # The rule viewsets rely on model permissions: the City HR group holds add/change/delete on
@@ -59,6 +66,18 @@ class CertificateLevelViewSet(ModelViewSet):
                                  fields=self.form_fields)
 
 
+class LevelCategoryMinimumViewSet(ModelViewSet):
+    """Of a level's hours, a minimum per category (inside the level's window)."""
+
+    model = LevelCategoryMinimum
+    icon = "tag"
+    menu_label = _("Level hours per category")
+    list_display = ["level", "category", "hours"]
+    list_filter = ["level"]
+    form_fields = ["level", "category", "hours"]
+    copy_view_enabled = False
+
+
 class RoleRequirementViewSet(ModelViewSet):
     model = RoleRequirement
     icon = "user"
@@ -77,6 +96,16 @@ class RecognisedCredentialViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+class PrivateFileInput(ClearableFileInput):
+    """A file input for private storage: the stored file is named, never linked (private files
+    have no URL; they are streamed by scope-checking views)."""
+
+    template_name = "certification/widgets/private_file_input.html"
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "name", ""))
+
+
 class TeacherCredentialForm(WagtailAdminModelForm):
     """Teachers only from the editor's HR scope; evidence judged by its content (PDF/JPEG/PNG,
     at most 10 MB), as declared hours' evidence is."""
@@ -89,6 +118,8 @@ class TeacherCredentialForm(WagtailAdminModelForm):
         if "teacher" in self.fields:
             self.fields["teacher"].queryset = teacher_list_in_scope(
                 self.for_user, roles=purposes.OUTSIDE_CREDENTIALS).order_by("employee_no")
+        if "evidence" in self.fields:
+            self.fields["evidence"].widget = PrivateFileInput()
 
     def clean_evidence(self):
         from django.core.exceptions import ValidationError
@@ -103,6 +134,37 @@ class TeacherCredentialForm(WagtailAdminModelForm):
                 raise ValidationError(error.messages)
         return upload
 
+    def _post_clean(self):
+        # The record is written by the service in save(), not by the model form; only the
+        # pair (teacher, credential) is checked here, so a clash shows on the form.
+        data = self.cleaned_data
+        teacher, credential = data.get("teacher"), data.get("credential")
+        if teacher and credential and TeacherCredential.objects.filter(
+                teacher=teacher, credential=credential).exclude(pk=self.instance.pk).exists():
+            self.add_error("credential", gettext("This teacher already holds this credential."))
+
+    def save(self, commit=True):
+        """Recorded or corrected through certification's service (scope, checks, audit)."""
+        from .declarations import teacher_credential_record, teacher_credential_update
+
+        data = self.cleaned_data
+        upload = data.get("evidence")
+        new_file = upload if hasattr(upload, "content_type") else None
+        if self.instance.pk:
+            self.instance = teacher_credential_update(
+                held=self.instance, teacher=data["teacher"], credential=data["credential"],
+                issuer=data.get("issuer") or "", obtained_on=data["obtained_on"],
+                expires_on=data.get("expires_on"),
+                evidence=new_file or (False if upload is False else None),
+                updated_by=self.for_user)
+        else:
+            self.instance = teacher_credential_record(
+                teacher=data["teacher"], name=data["credential"].name,
+                issuer=data.get("issuer") or "", obtained_on=data["obtained_on"],
+                expires_on=data.get("expires_on"), recorded_by=self.for_user,
+                evidence=new_file)
+        return self.instance
+
 
 class TeacherCredentialViewSet(ScopedViewSetMixin, ModelViewSet):
     model = TeacherCredential
@@ -114,6 +176,8 @@ class TeacherCredentialViewSet(ScopedViewSetMixin, ModelViewSet):
     search_fields = ["teacher__name", "teacher__employee_no", "credential__name"]
     form_fields = ["teacher", "credential", "issuer", "obtained_on", "expires_on", "evidence"]
     copy_view_enabled = False
+    add_view_class = ServiceCreateView
+    edit_view_class = ServiceEditView
 
     def get_form_class(self, for_update=False):
         from django.forms import modelform_factory
@@ -121,13 +185,75 @@ class TeacherCredentialViewSet(ScopedViewSetMixin, ModelViewSet):
         return modelform_factory(self.model, form=TeacherCredentialForm, fields=self.form_fields)
 
 
+class CategoryMinimumsColumn(Column):
+    """The policy's minimum per category, e.g. "心理危机识别与干预 12"; "—" when none."""
+
+    def get_value(self, instance):
+        minimums = instance.category_minimums.select_related("category")
+        return "; ".join(f"{m.category} {m.hours.normalize():f}" for m in minimums) or "—"
+
+
 class CyclePolicyViewSet(ModelViewSet):
     model = CyclePolicy
     icon = "date"
     menu_label = _("Continuing-education cycles")
-    list_display = ["organisation", "years", "hours", "yearly_minimum", "start_year"]
-    form_fields = ["organisation", "years", "hours", "yearly_minimum", "start_year"]
+    list_display = ["organisation", "years", "hours", "yearly_minimum", "start_year",
+                    CategoryMinimumsColumn("category_minimums",
+                                           label=_("minimum hours per category"))]
+    panels = [FieldPanel("organisation"), FieldPanel("years"), FieldPanel("hours"),
+              FieldPanel("yearly_minimum"), FieldPanel("start_year"),
+              InlinePanel("category_minimums", heading=_("Minimum hours per category"),
+                          label=_("minimum hours of a category"))]
     copy_view_enabled = False
+
+
+class YesNoColumn(Column):
+    """A yes-or-no field read as 是/否 (Yes/No), never True or False."""
+
+    def get_value(self, instance):
+        return gettext("Yes") if getattr(instance, self.name) else gettext("No")
+
+
+class HourCategoryForm(WagtailAdminModelForm):
+    """A category's code is fixed once saved: ledger lines, pages and sheets keep it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "code" in self.fields:
+            self.fields["code"].disabled = True
+
+
+class NoDeletePermissionPolicy(ModelPermissionPolicy):
+    """Model permissions without delete, for anyone (superusers too)."""
+
+    def user_has_permission(self, user, action):
+        return action != "delete" and super().user_has_permission(user, action)
+
+
+class HourCategoryViewSet(ModelViewSet):
+    """Hour categories: city HR add, rename, reorder and deactivate them (never delete: lines
+    keep their category)."""
+
+    def on_register(self):
+        register_permission_policy(self.model, NoDeletePermissionPolicy(self.model),
+                                   exact_class=True)
+        super().on_register()
+
+    model = HourCategory
+    icon = "tag"
+    menu_label = _("Hour categories")
+    list_display = ["name", "name_en", "code", "order",
+                    YesNoColumn("active", label=_("active"))]
+    form_fields = ["code", "name", "name_en", "order", "active"]
+    ordering = ["order", "pk"]
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        from django.forms import modelform_factory
+
+        return modelform_factory(self.model, form=HourCategoryForm,
+                                 formfield_callback=self.formfield_for_dbfield,
+                                 fields=self.form_fields)
 
 
 class OrganisationOrAllColumn(Column):
@@ -276,10 +402,12 @@ class CertificationViewSetGroup(ModelViewSetGroup):
         CertificateEventViewSet("certificate_events"),
         ApplicationViewSet("certificate_applications"),
         CertificateLevelViewSet("certificate_levels"),
+        LevelCategoryMinimumViewSet("level_category_minimums"),
         RoleRequirementViewSet("role_requirements"),
         RecognisedCredentialViewSet("recognised_credentials"),
         TeacherCredentialViewSet("teacher_credentials"),
         CyclePolicyViewSet("cycle_policies"),
+        HourCategoryViewSet("hour_categories"),
         HoldingTargetViewSet("holding_targets"),
         NewTeacherPeriodViewSet("new_teacher_periods"),
     )

@@ -100,7 +100,7 @@ def _content(stdout) -> CoursePage:
 
     crisis = _child(courses, CoursePage, "crisis-intervention", title="中小学教师心理危机识别与干预",
                     summary="面向全体教师的必修培训：早预防、早发现、早干预校园心理危机，保障学生健康成长。",
-                    category="crisis", audience="all_teachers", credit_hours=Decimal("6.0"))
+                    category_id="crisis", audience="all_teachers", credit_hours=Decimal("6.0"))
     for n, (title, text) in enumerate(CRISIS_LESSONS, start=1):
         _child(crisis, LessonPage, f"lesson-{n}", title=f"第{n}讲 {title}", video=_video(f"危机识别第{n}讲"),
                duration_seconds=VIDEO_SECONDS, body=_body(text))
@@ -110,7 +110,7 @@ def _content(stdout) -> CoursePage:
                                     "options": [{"text": t, "correct": c} for t, c in options]})
                       for q, multiple, options in CRISIS_QUESTIONS])
     head = _child(courses, CoursePage, "head-teacher-skills", title="班主任心理健康教育能力提升",
-                  summary="班级心理辅导活动设计与个别谈心的基本技巧。", category="counselling",
+                  summary="班级心理辅导活动设计与个别谈心的基本技巧。", category_id="counselling",
                   audience="head_teachers", credit_hours=Decimal("4.0"))
     for n, title in enumerate(["班级心理辅导活动设计", "个别谈心的基本技巧"], start=1):
         _child(head, LessonPage, f"lesson-{n}", title=title, video=_video(f"班主任第{n}讲"),

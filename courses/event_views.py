@@ -7,6 +7,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +19,7 @@ from people.access import staff_required
 from people.selectors import teacher_for_user
 
 from . import event_services as services
-from .models import EventPage, EventSignup
+from .models import EventIndexPage, EventPage, EventSignup
 
 
 def _errors(error) -> str:
@@ -89,6 +90,14 @@ def _managed(request, event_id: int) -> EventPage:
     if not services.event_may_manage(user=request.user, event=event):
         raise PermissionDenied
     return event
+
+
+def event_index(request):
+    """The navigation's link to the events section (wherever editors placed it)."""
+    section = EventIndexPage.objects.live().first()
+    if section is None:
+        raise Http404
+    return redirect(section.get_url(request))
 
 
 @staff_required(purposes.EVENT_ORGANISING)

@@ -19,11 +19,11 @@ from .models import (
 def course_catalogue(*, index: CourseIndexPage | None = None, category: str = "",
                      audience: str = "", query: str = "") -> QuerySet[CoursePage]:
     """Live courses of the catalogue, filtered by category and audience, optionally searched."""
-    courses = CoursePage.objects.live().select_related("cover_image")
+    courses = CoursePage.objects.live().select_related("cover_image", "category")
     if index is not None:
         courses = courses.child_of(index)
     if category:
-        courses = courses.filter(category=category)
+        courses = courses.filter(category_id=category)
     if audience:
         courses = courses.filter(audience=audience)
     if query:

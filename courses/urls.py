@@ -13,6 +13,7 @@ urlpatterns = [
     path("live/<int:session_id>/check-in/", views.live_check_in, name="live_check_in"),
     path("assignments/", views.assignment_list, name="assignment_list"),
     path("assignments/<int:assignment_id>/", views.assignment_detail, name="assignment_detail"),
+    path("events/", event_views.event_index, name="event_index"),
     path("events/manage/", event_views.event_manage_list, name="event_manage_list"),
     path("events/<int:event_id>/signup/", event_views.event_signup, name="event_signup"),
     path("events/<int:event_id>/cancel/", event_views.event_cancel, name="event_cancel"),

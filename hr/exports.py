@@ -17,6 +17,7 @@ from django.utils.translation import gettext, gettext_lazy as _, pgettext_lazy
 from certification.models import Certificate, CertificateLevel, WorkloadActivityType
 from certification.selectors import (certificate_roster_list, holding_rates, stored_trends,
                                      training_hours_list, training_hours_rows)
+from certification.selectors.rosters import hours_sheet_categories
 from certification.workload.selectors import (workload_term_containing, workload_term_get,
                                               workload_term_recent, workload_term_report)
 from courses.selectors import assignment_completion_by_school
@@ -245,18 +246,26 @@ HOURS_COLUMNS = (
 )
 
 
+def hours_columns() -> tuple[Column, ...]:
+    """The hours sheet's columns: the cycle's, then one per hour category (its hours in the
+    cycle), named in the sheet's language."""
+    return (*HOURS_COLUMNS, *[Column(gettext("%(category)s (hours)") % {"category": c.label},
+                                     kind="number") for c in hours_sheet_categories()])
+
+
 def hours_rows(*, user, organisation: Organisation | None = None, role=None, on=None,
                **_ignored):
-    """Training hours per active teacher in their own cycle on `on` (today by default), from
-    certification's cycle module."""
+    """Training hours per active teacher in their own cycle on `on` (today by default), with
+    the hours of each category, from certification's cycle module."""
     on = _day(on)
+    codes = [c.code for c in hours_sheet_categories()]
     total = training_hours_list(user=user, organisation=organisation, role=role or None,
                                 on=on).count()
 
     def stream():
         roles = _labels(Teacher.Role.choices)
         for row in training_hours_rows(user=user, organisation=organisation, role=role or None,
-                                       on=on):
+                                       on=on, categories=codes):
             yield (*row[:4], roles.get(row[4], row[4]), *row[5:])
 
     return total, stream()
@@ -429,7 +438,7 @@ EXPORTS: dict[str, ExportKind] = {
                          certificate_roster_rows, filters=("level", "status", "role", "expiring_before")),
     "holding": ExportKind("holding", "持证率", "Holding rate", holding_columns, holding_rows,
                           filters=("on",), more_sheets=holding_trend_sheet),
-    "hours": ExportKind("hours", "培训学时", "Training hours", HOURS_COLUMNS, hours_rows,
+    "hours": ExportKind("hours", "培训学时", "Training hours", hours_columns, hours_rows,
                         filters=("role", "on")),
     "workload": ExportKind("workload", "工作量", "Workload", workload_columns, workload_rows,
                            filters=("term",)),

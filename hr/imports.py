@@ -6,6 +6,7 @@ file, so what is written is exactly what the file says now.
 """
 
 import hashlib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -586,11 +587,38 @@ def training_reference(employee_no: str, when: date, title: str, hours) -> str:
     return f"sheet:{digest[:20]}"
 
 
+def category_reader() -> Callable[[object], str]:
+    """A cell -> the code of an active hour category written as its code, Chinese or English
+    name (any case, full- or half-width); the categories are read once per sheet."""
+    from courses.models import HourCategory
+
+    def key(text) -> str:
+        return unicodedata.normalize("NFKC", clean_text(text)).lower().replace(" ", "")
+
+    known = {}
+    for code, name, name_en in HourCategory.objects.active().values_list("code", "name", "name_en"):
+        for spelling in (code, name, name_en):
+            if spelling:
+                known.setdefault(key(spelling), code)
+
+    def read(value) -> str:
+        code = known.get(key(value))
+        if code is None:
+            raise CellError("没有这个学时类别", "no such hour category")
+        return code
+
+    return read
+
+
 def training_plan(*, path, user, progress=None, **_options) -> Plan:
-    """Read a sheet of offline training hours and check each row."""
+    """Read a sheet of offline training hours and check each row; a row without a category
+    (学时类别) is filed under the default category."""
+    from courses.models import DEFAULT_CATEGORY, HourCategory
+
     plan = Plan(kind="training")
     today = _today()  # one moment for the whole file
     parsed, first_seen = [], {}
+    read_category = category_reader()
     with open_sheet(path, TRAINING) as (layout, rows):
         plan.header_row = layout.header_row
         for sheet_row in rows:
@@ -604,6 +632,7 @@ def training_plan(*, path, user, progress=None, **_options) -> Plan:
             when = r.get("date", lambda v: _not_future(parse_date(v), today), required=True)
             title = r.get("title", clean_text, required=True, max_length=200)
             reference = r.get("reference", clean_code, max_length=64)
+            category = r.get("category", read_category) or DEFAULT_CATEGORY
             if r.ok:
                 reference = reference or training_reference(number, when, title, hours)
                 if reference in first_seen:
@@ -613,7 +642,8 @@ def training_plan(*, path, user, progress=None, **_options) -> Plan:
                     first_seen[reference] = sheet_row.number
             if r.ok:
                 parsed.append((sheet_row.number, number, {
-                    "name": name, "hours": hours, "date": when, "title": title, "reference": reference}))
+                    "name": name, "hours": hours, "date": when, "title": title, "reference": reference,
+                    "category": category}))
             if progress and plan.rows % CHUNK == 0:
                 progress(plan.rows)
     recorded = set()  # references already in the ledger from an earlier import
@@ -621,6 +651,7 @@ def training_plan(*, path, user, progress=None, **_options) -> Plan:
         recorded.update(TrainingEntry.objects.filter(source=TrainingEntry.Source.IMPORT, reference__in=chunk)
                         .values_list("reference", flat=True))
     teachers = _teacher_rows(parsed, plan, layout, user)
+    category_names = {c.code: c.label for c in HourCategory.objects.all()}
     for row, employee_no, fields in parsed:
         if row not in teachers:
             continue
@@ -631,7 +662,9 @@ def training_plan(*, path, user, progress=None, **_options) -> Plan:
                              **{k: v for k, v in fields.items() if k != "name"},
                              "display": {"row": row, "employee_no": employee_no,
                                          "name": teachers[row][2], "hours": str(fields["hours"]),
-                                         "date": fields["date"], "title": fields["title"]}})
+                                         "date": fields["date"], "title": fields["title"],
+                                         "category": category_names.get(fields["category"],
+                                                                        fields["category"])}})
     plan.errors.sort(key=lambda e: e.row)
     return plan
 
@@ -649,7 +682,8 @@ def training_commit(*, path, user, progress=None, plan: Plan | None = None, **_o
         for row in plan.creates:
             _entry, is_new = training_entry_record(
                 teacher=teachers[row["teacher_id"]], hours=row["hours"], date=row["date"],
-                title=row["title"], source=TrainingEntry.Source.IMPORT, reference=row["reference"], recorded_by=user)
+                title=row["title"], source=TrainingEntry.Source.IMPORT, reference=row["reference"], recorded_by=user,
+                category=row["category"])
             created += is_new
     return {"created": created, "unchanged": plan.unchanged + len(plan.creates) - created,
             "rows": plan.rows}

@@ -61,7 +61,7 @@ def personal_data_export(*, teacher: Teacher, by) -> dict:
             "last_login": _plain(user.last_login), "date_joined": _plain(user.date_joined),
         },
         "training_hours": _rows(TrainingEntry.objects.filter(teacher=teacher).order_by("date", "pk"),
-                                "date", "hours", "title", "source", "reference", "reason"),
+                                "date", "hours", "title", "source", "category", "reference", "reason"),
         "certificates": _rows(Certificate.objects.filter(teacher=teacher).order_by("issued_on"),
                               "number", "level__code", "issued_on", "expires_on", "status",
                               "authority", "source"),

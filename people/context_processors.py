@@ -75,6 +75,8 @@ def staff(request):
         # Counsellors log workload; school admins approve it.
         "is_counsellor": SimpleLazyObject(lambda: flags()["counsellor"]),
         "reviews_workload": SimpleLazyObject(lambda: bool(roles() & set(purposes.WORKLOAD_APPROVAL))),
+        # School admins and HR organise events (sign-ups, QR codes, attendance, closing).
+        "organises_events": SimpleLazyObject(lambda: bool(roles() & set(purposes.EVENT_ORGANISING))),
         # School admins and HR: the people whose scope has rates and rosters to look at.
         "is_admin_staff": SimpleLazyObject(is_admin),
         # The HR desk (imports, exports) is for the same roles.

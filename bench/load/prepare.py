@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--teachers", type=int, default=200)
     args = parser.parse_args()
 
-    course = CoursePage.objects.live().filter(category="crisis").first()
+    course = CoursePage.objects.live().filter(category_id="crisis").first()
     lessons = list(LessonPage.objects.live().child_of(course))
     quiz = QuizPage.objects.live().child_of(course).first()
     teachers = list(Teacher.objects.filter(is_active=True, user__isnull=False)

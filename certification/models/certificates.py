@@ -4,6 +4,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -12,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from people.models import Teacher
 
 __all__ = [
-    "CertificateLevel", "RoleRequirement", "RecognisedCredential", "TeacherCredential",
+    "CertificateLevel", "LevelCategoryMinimum", "RoleRequirement", "RecognisedCredential",
+    "TeacherCredential",
     "Certificate", "CertificateNumberCounter", "Application", "CertificateEvent", "Reminder",
 ]
 
@@ -48,6 +50,28 @@ class CertificateLevel(models.Model):
 
     def __str__(self):
         return f"{self.code} · {self.name}"
+
+
+class LevelCategoryMinimum(models.Model):
+    """Of a level's hours, at least so many of one category (inside the same window)."""
+
+    level = models.ForeignKey(CertificateLevel, on_delete=models.CASCADE,
+                              related_name="category_minimums", verbose_name=_("level"))
+    category = models.ForeignKey("courses.HourCategory", to_field="code",
+                                 on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("category"))
+    hours = models.DecimalField(_("minimum hours"), max_digits=7, decimal_places=2,
+                                validators=[MinValueValidator(Decimal("0.01"))])
+
+    class Meta:
+        verbose_name = _("level's minimum hours of a category")
+        verbose_name_plural = _("levels' minimum hours per category")
+        ordering = ["level__rank", "category__order"]
+        constraints = [models.UniqueConstraint(fields=["level", "category"],
+                                               name="level_category_minimum_once")]
+
+    def __str__(self):
+        return f"{self.level.code}: {self.category} {self.hours}"
 
 
 class RoleRequirement(models.Model):

@@ -42,7 +42,9 @@ class HourDeclaration(models.Model):
     started_on = models.DateField(_("from"))
     ended_on = models.DateField(_("to"))
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
-    category = models.CharField(_("category"), max_length=32)
+    category = models.ForeignKey("courses.HourCategory", to_field="code", db_column="category",
+                                 on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("category"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.SUBMITTED)
     return_reason = models.TextField(_("reason for returning"), blank=True)

@@ -4,12 +4,19 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["AppendOnlyError", "TrainingEntry", "ExamPass", "CyclePolicy"]
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+
+from courses.models import DEFAULT_CATEGORY
+
+__all__ = ["AppendOnlyError", "TrainingEntry", "ExamPass", "CyclePolicy",
+           "CycleCategoryMinimum"]
 
 
 class AppendOnlyError(Exception):
@@ -51,6 +58,13 @@ class TrainingEntry(models.Model):
     # The course a completion credits: "required courses" of a level are read from here.
     course = models.ForeignKey("wagtailcore.Page", on_delete=models.SET_NULL, null=True,
                                blank=True, related_name="+", verbose_name=_("course"))
+    # What the hours are filed under: the course's, event's or declaration's category, the
+    # import's column, or the one HR picks for a correction.
+    category = models.ForeignKey("courses.HourCategory", to_field="code",
+                                 on_delete=models.PROTECT, related_name="+",
+                                 default=DEFAULT_CATEGORY, verbose_name=_("category"))
+    # Whether the seal covers the category: lines sealed before categories existed do not.
+    category_sealed = models.BooleanField(default=True, editable=False)
     reason = models.TextField(_("reason"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+",
@@ -116,8 +130,9 @@ class ExamPass(models.Model):
         return f"{self.teacher_id} {self.course_id} {self.passed_on}"
 
 
-class CyclePolicy(models.Model):
-    """The continuing-education cycle of an organisation's subtree (nearest ancestor wins)."""
+class CyclePolicy(ClusterableModel):
+    """The continuing-education cycle of an organisation's subtree (nearest ancestor wins),
+    with the minimum hours per category it requires (`category_minimums`), if any."""
 
     organisation = models.OneToOneField("people.Organisation", on_delete=models.CASCADE,
                                         related_name="cycle_policy",
@@ -136,3 +151,24 @@ class CyclePolicy(models.Model):
 
     def __str__(self):
         return f"{self.organisation}: {self.hours} / {self.years}"
+
+
+class CycleCategoryMinimum(models.Model):
+    """At least so many hours of one category in each cycle of a policy."""
+
+    policy = ParentalKey(CyclePolicy, on_delete=models.CASCADE,
+                         related_name="category_minimums", verbose_name=_("cycle"))
+    category = models.ForeignKey("courses.HourCategory", to_field="code",
+                                 on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("category"))
+    hours = models.DecimalField(_("minimum hours per cycle"), max_digits=7, decimal_places=2,
+                                validators=[MinValueValidator(Decimal("0.01"))])
+
+    class Meta:
+        verbose_name = _("minimum hours of a category")
+        verbose_name_plural = _("minimum hours per category")
+        constraints = [models.UniqueConstraint(fields=["policy", "category"],
+                                               name="cycle_category_minimum_once")]
+
+    def __str__(self):
+        return f"{self.category}: {self.hours}"

@@ -15,15 +15,15 @@ from ..models import Certificate, CertificateLevel, ExamPass, TeacherCredential,
 def level_list() -> list[CertificateLevel]:
     """Every level with what its rule needs, lowest first."""
     return list(CertificateLevel.objects.select_related("prerequisite", "exam_course")
-                .prefetch_related("required_courses").order_by("rank"))
+                .prefetch_related("required_courses", "category_minimums").order_by("rank"))
 
 
 def eligibility_records(teacher: Teacher) -> Records:
     """A teacher's records as plain data, in four queries whatever their number."""
     entries = list(TrainingEntry.objects.filter(teacher=teacher)
-                   .values_list("date", "hours", "source", "course_id"))
+                   .values_list("date", "hours", "source", "course_id", "category_id"))
     completed: dict[int, date] = {}
-    for day, _hours, source, course_id in entries:
+    for day, _hours, source, course_id, _category in entries:
         if source == TrainingEntry.Source.COURSE_COMPLETION and course_id:
             completed[course_id] = min(day, completed.get(course_id, day))
     held = [
@@ -39,7 +39,8 @@ def eligibility_records(teacher: Teacher) -> Records:
         .values_list("credential__level__rank", "obtained_on", "expires_on")
     ]
     return Records(
-        hours=[(d, h) for d, h, _s, _c in entries],
+        hours=[(d, h) for d, h, _s, _c, _k in entries],
+        category_hours=[(d, h, k) for d, h, _s, _c, k in entries],
         completed_courses=completed,
         exam_passes=dict(ExamPass.objects.filter(teacher=teacher)
                          .values_list("course_id", "passed_on")),

@@ -8,6 +8,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from courses.models import HourCategory
 from people.models import Organisation, Teacher
 from people.selectors import district_name_expression, organisation_scope, teacher_posts_q
 
@@ -52,29 +53,41 @@ def certificate_roster_list(*, user, organisation: Organisation | None = None,
                          "issued_on", "expires_on", "status_then", "cycle_hours"))
 
 
+def hours_sheet_categories() -> list[HourCategory]:
+    """The categories the hours sheet has a column for, in their order (all of them: a line
+    filed under a category made inactive still shows)."""
+    return list(HourCategory.objects.all())
+
+
 def training_hours_list(*, user, organisation: Organisation | None = None,
-                        role: str | None = None, on: date | None = None) -> QuerySet:
+                        role: str | None = None, on: date | None = None,
+                        categories: list[str] = ()) -> QuerySet:
     """Active teachers of the scope with their own cycle on `on` (`with_cycle`), as a
     values_list: (employee no, name, school, district, role, cycle start, cycle end, hours,
-    target, hours due, last training date)."""
+    target, hours due, last training date, then the hours in the cycle of each of
+    `categories` (codes) in that order)."""
     on = on or timezone.localdate()
     qs = Teacher.objects.filter(school__in=_export_scope(user, organisation), is_active=True)
     if role:
         qs = qs.filter(teacher_posts_q([role]))
-    return (with_cycle(qs, on=on)
+    return (with_cycle(qs, on=on, categories=list(categories))
             .annotate(district_name=district_name_expression("school__path"))
             .order_by("school__path", "employee_no")
             .values_list("employee_no", "name", "school__name", "district_name", "role",
                          "cycle_start", "cycle_end", "cycle_hours", "cycle_target", "cycle_due",
-                         "last_training"))
+                         "last_training", *[f"cat_hours_{i}" for i in range(len(categories))]))
 
 
 def training_hours_rows(*, user, organisation: Organisation | None = None,
-                        role: str | None = None, on: date | None = None) -> Iterator[tuple]:
+                        role: str | None = None, on: date | None = None,
+                        categories: list[str] = ()) -> Iterator[tuple]:
     """Training hours per teacher in their cycle, streamed: (employee no, name, school,
-    district, role, cycle start, cycle end, hours, target, share of target, last training)."""
+    district, role, cycle start, cycle end, hours, target, share of target, last training,
+    then the cycle's hours of each of `categories`)."""
     for (number, name, school, district, role_code, start, end, hours, target, _due,
-         last) in training_hours_list(user=user, organisation=organisation, role=role,
-                                      on=on).iterator(chunk_size=2000):
+         last, *by_category) in training_hours_list(
+            user=user, organisation=organisation, role=role, on=on,
+            categories=categories).iterator(chunk_size=2000):
         share = float(hours / target) if target else None
-        yield (number, name, school, district, role_code, start, end, hours, target, share, last)
+        yield (number, name, school, district, role_code, start, end, hours, target, share, last,
+               *by_category)

@@ -1,6 +1,7 @@
 """Learning content (Wagtail pages) and the learning records kept about it."""
 
 from . import pages
+from .categories import *  # noqa: F401,F403
 from .pages import *  # noqa: F401,F403
 from .records import *  # noqa: F401,F403
 from .events import *  # noqa: F401,F403

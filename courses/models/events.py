@@ -23,7 +23,7 @@ from people.audiences import AudienceRule, posts_mask, stages_mask
 from people import purposes
 from people.models import Stage, Teacher
 
-from .pages import Category, LoginRequiredMixin
+from .pages import LoginRequiredMixin, category_field
 
 __all__ = ["EventIndexPage", "EventPage", "EventSignup", "EventClosure", "EVENT_ORGANISER_ROLES"]
 
@@ -111,8 +111,7 @@ class EventPage(LoginRequiredMixin, AudienceRule, Page):
     ends_at = models.DateTimeField(_("ends at"))
     credit_hours = models.DecimalField(_("credit hours"), max_digits=5, decimal_places=1,
                                        default=Decimal("3.0"))
-    category = models.CharField(_("category"), max_length=32, choices=Category.choices,
-                                default=Category.KNOWLEDGE)
+    category = category_field()
     capacity = models.PositiveIntegerField(_("capacity"), default=0,
                                            help_text=_("0: no limit."))
     signup_mode = models.CharField(_("sign-up"), max_length=16, choices=SignupMode.choices,

@@ -27,18 +27,31 @@ from wagtailmedia.edit_handlers import MediaChooserPanel
 from .blocks import BodyBlock, QuestionBlock
 
 __all__ = [
-    "Category", "Audience", "CourseIndexPage", "CoursePage", "LessonPage", "QuizPage",
+    "CategoryForeignKey", "category_field", "Audience", "CourseIndexPage", "CoursePage", "LessonPage", "QuizPage",
     "MicroLectureIndexPage", "MicroLecturePage", "MicroLectureTag", "ParentSchoolIndexPage",
     "ParentLessonPage", "LiveSessionIndexPage", "LiveSessionPage", "LEARNING_SECTION_MODELS",
 ]
 
 
-class Category(models.TextChoices):
-    CRISIS = "crisis", _("Crisis recognition and intervention")
-    KNOWLEDGE = "knowledge", _("Mental-health knowledge")
-    COUNSELLING = "counselling", _("Counselling skills")
-    FAMILY = "family", _("Family education")
-    OTHER = "other", _("Other")
+class CategoryForeignKey(models.ForeignKey):
+    """A foreign key to an hour category whose form offers active categories only; the model
+    still accepts a category made inactive later, so old pages publish as they are."""
+
+    def formfield(self, **kwargs):
+        field = super().formfield(**kwargs)
+        field.queryset = field.queryset.filter(active=True)
+        return field
+
+
+def category_field(**kwargs):
+    """The hour category a page credits its hours under (courses.HourCategory, by its code: the
+    column keeps the code, so pages' revisions and sheets read the same value)."""
+    from .categories import COURSE_DEFAULT_CATEGORY
+
+    kwargs.setdefault("default", COURSE_DEFAULT_CATEGORY)
+    return CategoryForeignKey("courses.HourCategory", to_field="code", db_column="category",
+                              on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("category"), **kwargs)
 
 
 class Audience(models.TextChoices):
@@ -99,6 +112,7 @@ class CourseIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         from ..selectors import course_catalogue
+        from .categories import HourCategory
 
         context = super().get_context(request, *args, **kwargs)
         category = request.GET.get("category", "")
@@ -106,7 +120,8 @@ class CourseIndexPage(Page):
         query = request.GET.get("q", "").strip()
         context.update(
             courses=course_catalogue(index=self, category=category, audience=audience, query=query),
-            categories=Category.choices, audiences=Audience.choices,
+            categories=[(c.code, c.label) for c in HourCategory.objects.active()],
+            audiences=Audience.choices,
             category=category, audience=audience, query=query,
         )
         return context
@@ -135,8 +150,7 @@ class CoursePage(LoginRequiredMixin, Page):
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+", verbose_name=_("cover image"),
     )
-    category = models.CharField(_("category"), max_length=20, choices=Category.choices,
-                                default=Category.KNOWLEDGE)
+    category = category_field()
     audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices,
                                 default=Audience.ALL_TEACHERS)
     credit_hours = models.DecimalField(
@@ -448,11 +462,13 @@ class LiveSessionPage(LoginRequiredMixin, Page):
     )
     credit_hours = models.DecimalField(_("credit hours"), max_digits=5, decimal_places=1,
                                        default=Decimal("1.5"))
+    category = category_field()
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"), FieldPanel("speaker"),
         MultiFieldPanel([FieldPanel("starts_at"), FieldPanel("duration_minutes"),
-                         FieldPanel("stream_url"), FieldPanel("credit_hours")],
+                         FieldPanel("stream_url"), FieldPanel("credit_hours"),
+                         FieldPanel("category")],
                         heading=_("Schedule")),
         MediaChooserPanel("replay", media_type="video"),
     ]

@@ -27,6 +27,7 @@ HEADERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "date": ("培训日期", "date", ("培训时间", "training date")),
     "title": ("培训名称", "title", ("培训项目", "培训内容", "training title")),
     "reference": ("记录编号", "reference", ("编号", "ref")),
+    "category": ("学时类别", "category", ("类别", "培训类别", "hour category")),
     "status": ("在职状态", "status", ("任职状态", "employment status")),
     "staff_role": ("管理角色", "staff_role", ("管理权限", "staff role")),
     # Organisation tree
@@ -95,7 +96,7 @@ CERTIFICATES = SheetSpec(
 TRAINING = SheetSpec(
     kind="training",
     required=("employee_no", "hours", "date", "title"),
-    optional=("name", "reference"),
+    optional=("name", "reference", "category"),
     title_zh="线下培训学时", title_en="Offline training hours",
 )
 ORGANISATIONS = SheetSpec(

@@ -20,12 +20,12 @@ EXAMPLES = {
     "cert_no": "XY-2023-C-0001", "issued_on": "2023-06-19", "expires_on": "2028-06-18",
     "authority": "示范市教育局", "hours": 6, "date": "2024-03-02",
     "title": "心理危机识别与干预专题培训", "reference": "",
-    "status": "在职", "staff_role": "",
+    "status": "在职", "staff_role": "", "category": "心理危机识别与干预",
 }
 SAMPLE_ORGANISATIONS = Path(__file__).resolve().parent / "samples" / "organisations.xlsx"
 # The example row's words and the drop-down lists, as a template in English writes them (the
 # importer reads both).
-EXAMPLES_EN = {"gender": "F", "role": "head teacher", "status": "active"}
+EXAMPLES_EN = {"gender": "F", "role": "head teacher", "status": "active", "category": "crisis"}
 LISTS = {
     "gender": ["男", "女"],
     "status": list(EMPLOYMENT_DISPLAY.values()),
@@ -57,6 +57,7 @@ NOTES = {
     "hours": _("Hours, above 0 and at most 200"),
     "date": _("Date of the training"),
     "title": _("Training title"),
+    "category": _("Hour category (optional: other), from the list, or its code"),
     "reference": _("Record reference (optional; without it a row is known by number, date, title and hours)"),
 }
 
@@ -72,7 +73,13 @@ def template_workbook(kind: str) -> bytes:
     sheet.title = gettext(spec.title_en)
     sheet.append([header_label(key) for key in spec.keys])
     chinese = (get_language() or settings.LANGUAGE_CODE).startswith("zh")
-    examples, lists = (EXAMPLES, LISTS) if chinese else (EXAMPLES | EXAMPLES_EN, LISTS | LISTS_EN)
+    examples, lists = (EXAMPLES, dict(LISTS)) if chinese else (EXAMPLES | EXAMPLES_EN, LISTS | LISTS_EN)
+    if "category" in spec.keys:
+        from courses.models import HourCategory
+
+        # The categories as city HR keep them now: by name in Chinese, by code in English.
+        lists["category"] = list(HourCategory.objects.active().values_list(
+            "name" if chinese else "code", flat=True))
     sheet.append([examples[key] for key in spec.keys])
     fill = PatternFill("solid", fgColor="E8EEF4")
     for position, key in enumerate(spec.keys, start=1):

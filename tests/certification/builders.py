@@ -36,8 +36,9 @@ def certificate(teacher, code: str, *, issued_on: date = date(2024, 1, 10),
         ended_on=ended_on, authority="测试教育局")
 
 
-def hours(teacher, amount, on: date, source: str = "offline"):
+def hours(teacher, amount, on: date, source: str = "offline", category=None):
     from certification.services import training_entry_record
 
     return training_entry_record(teacher=teacher, hours=Decimal(str(amount)), date=on,
-                                 title="线下培训", source=source, reference=f"t:{next(_n)}")[0]
+                                 title="线下培训", source=source, reference=f"t:{next(_n)}",
+                                 category=category)[0]

@@ -216,3 +216,87 @@ def test_hr_records_a_credential_in_the_admin_within_scope(client, tree, private
     assert saved.status_code == 302
     assert TeacherCredential.objects.get().teacher == mine
     assert len(stored_files(private_root)) == 1
+
+
+def test_a_credential_recorded_and_corrected_in_the_admin_goes_through_the_service_and_is_audited(
+        client, tree, private_root, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from certification.models import RecognisedCredential, TeacherCredential
+
+    mine = factories.TeacherFactory(school=tree["school_a"])
+    other_mine = factories.TeacherFactory(school=tree["school_a2"])
+    theirs = factories.TeacherFactory(school=tree["school_b"])
+    three = RecognisedCredential.objects.get(name="国家三级心理咨询师")
+    two = RecognisedCredential.objects.get(name="国家二级心理咨询师")
+    hr = factories.district_hr(tree["district_x"])
+    client.force_login(hr)
+    form = {"teacher": mine.pk, "credential": three.pk, "issuer": "人社部",
+            "obtained_on": "2015-05-01", "expires_on": ""}
+    assert client.post(reverse("teacher_credentials:add"), {
+        **form, "evidence": SimpleUploadedFile("a.pdf", PDF)}).status_code == 302
+    held = TeacherCredential.objects.get()
+    assert held.recorded_by == hr and held.issuer == "人社部"
+    audits = AuditEntry.objects.filter(actor=hr, target=mine.employee_no)
+    assert [a.detail for a in audits] == ["credential · 国家三级心理咨询师"]
+    first_file = held.evidence.name
+    edit = reverse("teacher_credentials:edit", args=[held.pk])
+    # Moved to a teacher outside the scope: refused, nothing changed.
+    refused = client.post(edit, {**form, "teacher": theirs.pk})
+    assert refused.status_code == 200
+    held.refresh_from_db()
+    assert held.teacher == mine
+    # Corrected: another credential, another teacher of the scope, a new file replacing the old.
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = client.post(edit, {**form, "teacher": other_mine.pk, "credential": two.pk,
+                                   "expires_on": "2030-05-01",
+                                   "evidence": SimpleUploadedFile("b.png", PNG)})
+    assert saved.status_code == 302, saved.content.decode()[-2000:]
+    held.refresh_from_db()
+    assert (held.teacher, held.credential, held.expires_on) == (other_mine, two, date(2030, 5, 1))
+    assert held.evidence.name != first_file
+    assert [p.name for p in stored_files(private_root)] == [held.evidence.name.rsplit("/", 1)[-1]]
+    assert AuditEntry.objects.filter(
+        actor=hr, target=other_mine.employee_no, detail="credential edit · 国家二级心理咨询师").exists()
+    # The same credential twice for one teacher is refused on the form.
+    TeacherCredential.objects.create(teacher=mine, credential=two, obtained_on=date(2016, 1, 1))
+    clash = client.post(edit, {**form, "teacher": mine.pk, "credential": two.pk})
+    assert clash.status_code == 200 and "已持有" in clash.content.decode()
+
+
+def test_returned_on_the_pages_the_teacher_resubmits_a_big_file_is_refused_and_the_hours_keep_the_category(
+        client, tree, private_root):
+    from django.urls import reverse
+
+    from tests.html_text import visible_text
+
+    teacher = factories.TeacherFactory(school=tree["school_a"])
+    d = declare(teacher, SimpleUploadedFile("a.png", PNG), hours="40", category="crisis")
+    client.force_login(factories.school_admin(tree["school_a"]))
+    refused = client.post(reverse("certification:declaration_decide", args=[d.pk]),
+                          {"action": "return", "reason": " "}, follow=True)
+    assert "请填写退回理由" in visible_text(refused.content.decode())
+    client.post(reverse("certification:declaration_decide", args=[d.pk]),
+                {"action": "return", "reason": "证书只能认定 24 学时"})
+    client.force_login(teacher.user)
+    mine = visible_text(client.get(reverse("certification:my_declarations")).content.decode())
+    assert "已退回" in mine and "证书只能认定 24 学时 修改后重新提交" in mine
+    url = reverse("certification:declaration_resubmit", args=[d.pk])
+    form = {"title": "省级心理健康骨干教师培训", "organiser": "省教育厅", "started_on": "2024-07-01",
+            "ended_on": "2024-07-05", "hours": "24", "category": "crisis"}
+    before = stored_files(private_root)
+    big = SimpleUploadedFile("大.pdf", PDF + b"0" * (10 * 1024 * 1024), content_type="application/pdf")
+    page = client.post(url, {**form, "evidence": big})
+    assert "大于 10 MB" in visible_text(page.content.decode())
+    d.refresh_from_db()
+    assert (d.status, d.hours, d.evidence.count()) == ("returned", Decimal("40.0"), 1)
+    assert stored_files(private_root) == before
+    assert client.post(url, form).status_code == 302
+    d.refresh_from_db()
+    assert (d.status, d.hours) == ("submitted", Decimal("24.0"))
+    svc.declaration_school_check(declaration=d, checked_by=factories.school_admin(tree["school_a"]))
+    svc.declaration_approve(declaration=d, decided_by=factories.district_hr(tree["district_x"]))
+    entry = TrainingEntry.objects.get(teacher=teacher)
+    assert (entry.hours, entry.category_id) == (Decimal("24.0"), "crisis")
+    page = visible_text(client.get(reverse("certification:my_certificates")).content.decode())
+    assert "省级心理健康骨干教师培训 外部学时申报 心理危机识别与干预 24" in page

@@ -63,6 +63,40 @@ def test_an_hour_entry_changed_by_raw_sql_is_named(ledger):
     assert out.count("CHANGED") == 1
 
 
+@pytest.mark.parametrize("statement", [
+    "UPDATE certification_trainingentry SET category_id = 'crisis' WHERE id = %s",
+    # Clearing the flag to hide the change does not help: the seal covered it.
+    "UPDATE certification_trainingentry SET category_id = 'crisis', category_sealed = %s "
+    "WHERE id = %s",
+])
+def test_an_hour_entry_moved_to_another_category_by_raw_sql_is_named(ledger, statement):
+    target = ledger[1]
+    assert target.category_sealed and target.category_id == "other"
+    params = [target.pk] if statement.count("%s") == 1 else [False, target.pk]
+    _sql(statement, params)
+    out, failed = _verify()
+    assert failed and f"row {target.pk}:" in out and out.count("CHANGED") == 1
+
+
+def test_lines_sealed_before_categories_keep_valid_seals(ledger):
+    """A line sealed without its category (before categories existed) still verifies."""
+    from certification.records import LEDGER_FIELDS
+    from people import chain
+
+    # Re-seal the chain as the old code did, then mark the lines so.
+    rows = list(TrainingEntry.objects.order_by("chain_seq"))
+    from django.db.models import QuerySet
+    QuerySet(TrainingEntry).update(category_sealed=False, chain_seq=None, prev_digest="",
+                                   digest="")
+    from people.models import ChainHead
+    ChainHead.objects.filter(key=f"ledger:{rows[0].teacher_id}").delete()
+    chain.backfill(TrainingEntry._base_manager.all(), key_of=lambda e: f"ledger:{e.teacher_id}",
+                   content_of=lambda e: {n: getattr(e, n) for n in LEDGER_FIELDS},
+                   order=("teacher_id", "pk"))
+    out, failed = _verify()
+    assert failed is None and "All" in out
+
+
 def test_a_deleted_entry_in_the_middle_of_a_chain_is_found(ledger, teacher_a):
     gone = ledger[2]
     _sql("DELETE FROM certification_trainingentry WHERE id = %s", [gone.pk])

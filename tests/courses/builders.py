@@ -53,7 +53,8 @@ def course(*, lessons: int = 2, quiz: bool = True, duration: int = 60, title: st
            attempt_limit: int = 2, **fields) -> CoursePage:
     """A live course with `lessons` lessons of `duration` seconds and optionally a two-question quiz."""
     fields.setdefault("credit_hours", Decimal("6.0"))
-    fields.setdefault("category", "crisis")
+    if "category" not in fields:
+        fields.setdefault("category_id", "crisis")
     page = _child(course_index(), CoursePage(title=title, **fields))
     for n in range(1, lessons + 1):
         _child(page, LessonPage(title=f"第{n}讲", duration_seconds=duration,

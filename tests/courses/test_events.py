@@ -236,6 +236,8 @@ def test_closing_credits_attended_teachers_once_and_closing_again_is_refused(
     assert closure.attended == 1
     entries = TrainingEntry.objects.filter(reference__startswith="event-attendance:")
     assert [(e.teacher, e.hours, e.source) for e in entries] == [(here, Decimal("3.0"), "offline")]
+    # Filed under the event's hour category.
+    assert entries.get().category_id == ev.category_id == "knowledge"
     with pytest.raises(ValidationError, match="已经结束"):
         services.event_close(event=ev, closed_by=organiser)
     # Even a repeated signal credits nothing more: the ledger keys the credit on the sign-up.
@@ -316,3 +318,40 @@ def test_events_go_through_the_one_review_workflow(tree):
     assert WorkflowPage.objects.filter(page=index, workflow=workflow).exists()
     ev = event(tree["district_x"])
     assert ev.get_workflow() == workflow
+
+
+def _nav(client, language="zh-hans"):
+    from tests.html_text import visible_text
+
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    return html.split('class="site-nav"')[1].split("</nav>")[0], visible_text(html)
+
+
+def test_the_site_navigation_leads_teachers_to_events_and_organisers_to_theirs(client, tree):
+    index = event_index()
+    teacher = factories.TeacherFactory(school=tree["school_a"])
+    client.force_login(teacher.user)
+    nav, _text = _nav(client)
+    events_url = reverse("courses:event_index")
+    assert f'href="{events_url}"' in nav and "线下活动" in nav
+    assert reverse("courses:event_manage_list") not in nav
+    response = client.get(events_url)
+    assert response.status_code == 302 and response["Location"] == index.url
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    nav, _text = _nav(client, "en")
+    assert "Offline events" in nav and "线下活动" not in nav
+    client.logout()
+    organiser = factories.district_hr(tree["district_x"])
+    client.force_login(organiser)
+    nav, _text = _nav(client)
+    assert f'href="{reverse("courses:event_manage_list")}"' in nav and "我主办的活动" in nav
+
+
+def test_the_event_editor_offers_the_active_hour_categories(tree):
+    from courses.models import HourCategory
+
+    HourCategory.objects.filter(code="family").update(active=False)
+    HourCategory.objects.create(code="general", name="通识", name_en="General", order=1)
+    form_class = EventPage.get_edit_handler().get_form_class()
+    offered = list(form_class.base_fields["category"].queryset.values_list("code", flat=True))
+    assert offered == ["general", "crisis", "knowledge", "counselling", "other"]

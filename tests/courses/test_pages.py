@@ -64,8 +64,8 @@ def test_my_learning_queries_do_not_grow_with_courses(client, teacher_a,
 
 
 def test_catalogue_filters_and_searches(client, teacher_a):
-    builders.course(title="危机干预", category="crisis")
-    builders.course(title="家庭教育指导", category="family", audience="parents", quiz=False)
+    builders.course(title="危机干预", category_id="crisis")
+    builders.course(title="家庭教育指导", category_id="family", audience="parents", quiz=False)
     url = reverse("courses:catalogue")
     index_url = client.get(url)["Location"]
     html = client.get(index_url, {"category": "family"}).content.decode()

@@ -50,6 +50,11 @@ def test_teacher_signs_up_checks_in_and_out_by_qr_and_sees_the_hours(
     page.goto(ev.url)
     page.get_by_text("已计入 3.0 学时").wait_for()
     assert TrainingEntry.objects.filter(teacher=teacher).count() == 1
+    # The hours page files them under the event's category.
+    page.goto("/certificates/")
+    row = page.locator("tr.hour-category", has_text="心理健康知识")
+    row.get_by_text("3 学时").wait_for()
+    shot("offline-hours-by-category")
 
 
 def test_teacher_declares_with_a_photo_and_district_hr_approves(
@@ -80,4 +85,9 @@ def test_teacher_declares_with_a_photo_and_district_hr_approves(
         page.get_by_role("button", name=button).click()
         page.get_by_text("已保存").wait_for()
     shot("offline-declaration-approved")
-    assert TrainingEntry.objects.get(teacher=teacher).hours == 24
+    entry = TrainingEntry.objects.get(teacher=teacher)
+    assert entry.hours == 24 and entry.category_id == "crisis"  # the form's first category
+    page.context.clear_cookies()
+    log_in(page, teacher.employee_no, "pass-1234")
+    page.goto("/certificates/")
+    page.locator("tr", has_text="省级心理健康骨干教师培训").get_by_text("心理危机识别与干预").wait_for()

@@ -223,3 +223,31 @@ def test_decimal_hours_are_numbers(hr_x, tree, run_export):
     cert.hours(teacher, Decimal("2.5"), timezone.localdate())
     rows = cells(run_export(hr_x, "hours"))
     assert rows[1][7].data_type == "n" and rows[1][7].value == 2.5
+
+
+def test_training_hours_have_a_column_per_hour_category(hr_x, tree, run_export):
+    teacher = TeacherFactory(school=tree["school_a"], employee_no="K1")
+    today = timezone.localdate()
+    cert.hours(teacher, 4, today - timedelta(days=2), category="crisis")
+    cert.hours(teacher, Decimal("1.5"), today - timedelta(days=1), category="crisis")
+    cert.hours(teacher, 3, today, category="family")
+    rows = cells(run_export(hr_x, "hours"))
+    title = [c.value for c in rows[0]]
+    assert title[11:] == ["心理危机识别与干预学时", "心理健康知识学时", "心理辅导技能学时",
+                          "家庭教育学时", "其他学时"]
+    line = {r[0].value: [c.value for c in r] for r in rows[1:]}["K1"]
+    assert line[7] == 8.5
+    assert line[11:] == [5.5, 0, 0, 3, 0]
+
+
+def test_the_hours_sheet_in_english_names_the_categories_in_english(hr_x, tree,
+                                                                     django_capture_on_commit_callbacks):
+    TeacherFactory(school=tree["school_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_export_create(requester=hr_x, sheet="hours", language="en")
+    job.refresh_from_db()
+    title = [c.value for c in cells(job)[0]]
+    assert title[11:] == ["Crisis recognition and intervention (hours)",
+                          "Mental-health knowledge (hours)", "Counselling skills (hours)",
+                          "Family education (hours)", "Other (hours)"]
+    assert not any("学时" in str(t) for t in title)

@@ -152,6 +152,46 @@ def test_training_rows_of_a_teacher_outside_scope_are_refused(desk, teachers, tm
     assert not TrainingEntry.objects.exists()
 
 
+def test_training_rows_carry_the_hour_category_written_as_its_name_or_code(desk, teachers, tmp_path):
+    upload, confirm = desk
+    path = xlsx(tmp_path / "类别.xlsx", [
+        ["工号", "培训日期", "培训名称", "学时", "学时类别"],
+        ["E1", "2024-03-02", "危机干预演练", 6, "心理危机识别与干预"],
+        ["E1", "2024-03-03", "家长沟通", 2, "Family education"],
+        ["E1", "2024-03-04", "团体辅导", 3, "counselling"],
+        ["E1", "2024-03-05", "校本研修", 1, None],
+    ])
+    job, page = upload(path, "training")
+    assert job.preview["counts"]["create"] == 4
+    assert [row["category"] for row in job.preview["creates"]] == [
+        "心理危机识别与干预", "家庭教育", "心理辅导技能", "其他"]
+    assert "学时类别" in page
+    job = confirm(job)
+    assert job.status == Job.Status.DONE, job.error
+    assert dict(TrainingEntry.objects.values_list("title", "category_id")) == {
+        "危机干预演练": "crisis", "家长沟通": "family", "团体辅导": "counselling", "校本研修": "other"}
+
+
+def test_a_training_row_with_an_unknown_or_inactive_category_is_refused_and_nothing_written(
+        desk, teachers, tmp_path):
+    from courses.models import HourCategory
+
+    HourCategory.objects.filter(code="family").update(active=False)
+    upload, confirm = desk
+    path = xlsx(tmp_path / "坏类别.xlsx", [
+        ["工号", "培训日期", "培训名称", "学时", "学时类别"],
+        ["E1", "2024-03-02", "危机干预演练", 6, "心理危机识别与干预"],
+        ["E1", "2024-03-03", "沙盘", 2, "沙盘游戏"],
+        ["E1", "2024-03-04", "家长沟通", 2, "家庭教育"],
+    ])
+    job, page = upload(path, "training")
+    assert [(e["row"], e["column"], e["value"]) for e in job.preview["errors"]] == [
+        (3, "学时类别 (E)", "沙盘游戏"), (4, "学时类别 (E)", "家庭教育")]
+    assert "没有这个学时类别" in page
+    confirm(job)
+    assert not TrainingEntry.objects.exists()
+
+
 def test_certificates_and_training_through_the_command_line(hr_x, teachers, tmp_path, capsys):
     certs = clean_certificates(tmp_path)
     call_command("import_sheet", "certificates", str(certs), "--user", hr_x.username)

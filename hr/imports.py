@@ -604,7 +604,7 @@ def category_reader() -> Callable[[object], str]:
     def read(value) -> str:
         code = known.get(key(value))
         if code is None:
-            raise CellError("没有这个学时类别", "no such hour category")
+            raise CellError(gettext("No such hour category"))
         return code
 
     return read

@@ -14,18 +14,24 @@ from django.utils.translation import gettext
 from courses import event_services
 from courses.models import EventPage, EventSignup
 
-from .sheets.columns import EVENT_ATTENDANCE
+from .sheets.columns import EVENT_ATTENDANCE, header_label
 from .sheets.errors import RowError
 from .sheets.normalise import clean_code
 from .sheets.reading import open_sheet
 from .sheets.writing import Column, write_table
 
-ATTENDANCE_COLUMNS = (
-    Column("工号/employee_no", 14), Column("姓名/name", 12), Column("学校/school", 24),
-    Column("报名状态/status", 12), Column("签到/check_in", 10), Column("签退/check_out", 10),
-    Column("出席/attended", 8), Column("学时/hours", 8, "number"),
-)
-_STATUS_ZH = {"confirmed": "已报名", "waiting": "候补", "cancelled": "已取消"}
+
+
+def attendance_columns() -> tuple[Column, ...]:
+    """The attendance sheet's columns in the active language; its upload reads either."""
+    return (
+        Column(header_label("employee_no"), 14), Column(header_label("name"), 12),
+        Column(gettext("School"), 24), Column(gettext("Sign-up status"), 12),
+        Column(header_label("check_in"), 10), Column(header_label("check_out"), 10),
+        Column(gettext("Attended"), 8), Column(gettext("Hours"), 8, "number"),
+    )
+
+
 _PRESENT = {"是", "√", "✓", "y", "yes", "1", "true", "到", "已签到", "已签退"}
 _CLOCK = re.compile(r"^(\d{1,2})[:：](\d{2})(?::\d{2})?$")
 
@@ -39,11 +45,12 @@ def event_attendance_write(path: str | Path, *, event: EventPage) -> int:
     def rows():
         for s in event_services.event_signup_rows(event=event):
             yield (s.teacher.employee_no, s.teacher.name, s.teacher.school.name,
-                   _STATUS_ZH.get(s.status, s.status), _clock(s.checked_in_at),
-                   _clock(s.checked_out_at), "是" if s.attended else "否",
+                   s.get_status_display(), _clock(s.checked_in_at),
+                   _clock(s.checked_out_at), gettext("Yes") if s.attended else gettext("No"),
                    float(event.credit_hours) if s.attended else 0.0)
 
-    return write_table(path, title=f"活动考勤 {event.pk}", columns=ATTENDANCE_COLUMNS, rows=rows())
+    return write_table(path, title=f"{gettext('Event attendance')} {event.pk}",
+                       columns=attendance_columns(), rows=rows())
 
 
 def _moment(event: EventPage, value, *, default: datetime) -> datetime | None:

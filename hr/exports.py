@@ -409,9 +409,9 @@ def _slips(rows: list[tuple]) -> bytes:
 # ---------------------------------------------------------------- parent-school reach per school
 
 REACH_COLUMNS = (
-    Column("学期/term", 18), Column("区县/district", 14), Column("学校/school", 24),
-    Column("学校代码/school_code", 14), Column("家长学校活动场次/sessions_held", 14, "int"),
-    Column("家长课程观看次数/lesson_views", 14, "int"), Column("本学期未开展/none_this_term", 12),
+    Column(_("Term"), 18), Column(_("District"), 14), Column(_("School"), 24),
+    Column(_("School code"), 14), Column(_("Parent-school sessions held"), 14, "int"),
+    Column(_("Parent lesson views"), 14, "int"), Column(_("None held this term"), 12),
 )
 
 
@@ -426,7 +426,7 @@ def parent_reach_rows(*, user, organisation: Organisation | None = None, term=No
     def stream():
         for t, r in rows:
             yield (f"{t.year} {t.label}", district(r.school.path), r.school.name, r.school.code,
-                   r.sessions, r.views, "是" if r.none_held else "")
+                   r.sessions, r.views, gettext("Yes") if r.none_held else "")
 
     return len(rows), stream()
 

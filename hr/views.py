@@ -242,7 +242,7 @@ def event_attendance_export(request, event_id: int):
         event_sheets.event_attendance_write(path, event=event)
         response = HttpResponse(path.read_bytes(), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(
-        True, f"活动考勤-{event.pk}.xlsx")
+        True, f"{gettext('Event attendance')}-{event.pk}.xlsx")
     response["Cache-Control"] = "private, no-store"
     return response
 

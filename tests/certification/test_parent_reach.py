@@ -61,11 +61,21 @@ def test_the_reach_export_lists_every_school_of_the_scope_per_term(tree, django_
     job.refresh_from_db()
     assert job.status == Job.Status.DONE, job.error
     rows = list(load_workbook(job.result_file.path).active.iter_rows(values_only=True))
-    assert rows[0][2:7] == ("学校/school", "学校代码/school_code", "家长学校活动场次/sessions_held",
-                            "家长课程观看次数/lesson_views", "本学期未开展/none_this_term")
+    assert rows[0] == ("学期", "区（县）", "学校", "学校代码", "家长学校活动场次", "家长课程观看次数",
+                       "本学期未开展")
     by_school = {r[2]: r for r in rows[1:]}
     assert set(by_school) == {"甲一中", "甲二小"}
     assert by_school["甲二小"][4:7] == (0, 1, "是") and by_school["甲二小"][1] == "甲区"
+
+    # Asked for in English, the same sheet reads in English only.
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_export_create(requester=hr, sheet="parent_reach", organisation=None, params={},
+                                language="en")
+    job.refresh_from_db()
+    rows = list(load_workbook(job.result_file.path).active.iter_rows(values_only=True))
+    assert rows[0] == ("Term", "District", "School", "School code", "Parent-school sessions held",
+                       "Parent lesson views", "None held this term")
+    assert "Yes" in {r[6] for r in rows[1:]} <= {"Yes", "", None}
 
 
 def test_the_reach_page_shows_each_school_its_link_and_flags_none(client, tree):

@@ -46,10 +46,30 @@ def test_upload_marks_attendance_and_the_export_reads_back(client, tree, tmp_pat
     out = tmp_path / "out.xlsx"
     out.write_bytes(export.content)
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
-    assert rows[0][:3] == ("工号/employee_no", "姓名/name", "学校/school")
+    assert rows[0] == ("工号", "姓名", "学校", "报名状态", "签到", "签退", "出席", "学时")
     by_no = {r[0]: r for r in rows[1:]}
-    assert by_no[a.employee_no][4:8] == ("09:05", "11:30", "是", 3.0)
+    assert by_no[a.employee_no][3:8] == ("已报名", "09:05", "11:30", "是", 3.0)
     assert by_no[c.employee_no][6:8] == ("否", 0.0)
+
+    # Asked for in English, the sheet reads in English only, and uploads back unchanged.
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    export = client.get(reverse("hr:event_attendance_export", args=[ev.pk]))
+    out.write_bytes(export.content)
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0] == ("employee_no", "name", "School", "Sign-up status", "check_in", "check_out",
+                       "Attended", "Hours")
+    by_no = {r[0]: r for r in rows[1:]}
+    assert by_no[a.employee_no][3:8] == ("Signed up", "09:05", "11:30", "Yes", 3.0)
+    assert not any("\u4e00" <= ch <= "\u9fff" for r in rows for v in r[2:7] if isinstance(v, str)
+                   for ch in v if r[0] is not None and v not in (r[2],))
+    with open(out, "rb") as f:
+        assert client.post(reverse("hr:event_attendance_import", args=[ev.pk]),
+                           {"file": f}).status_code == 302
+    again = {s.teacher_id: s for s in EventSignup.objects.filter(event=ev)}
+    assert again[a.pk].attended and not again[c.pk].attended
+    assert timezone.localtime(again[a.pk].checked_in_at).strftime("%H:%M") == "09:05"
 
 
 def test_an_upload_with_one_bad_row_writes_nothing(client, tree, tmp_path):

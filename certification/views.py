@@ -28,10 +28,10 @@ from people.selectors import (
 from . import selectors, services
 from .evidence import application_evidence, requirement_rows
 from .forms import (
-    ApplyForm, CorrectionForm, DateForm, DecisionForm, RatesForm, RevokeForm, VerifySearchForm,
+    ApplyForm, CorrectionForm, DecisionForm, RatesForm, RevokeForm, VerifySearchForm,
     VerifyUploadForm,
 )
-from .models import Application, Certificate, CertificateLevel, RoleRequirement
+from .models import Application, Certificate, CertificateLevel
 from .pdf import certificate_pdf
 
 # --- The teacher's own page ---------------------------------------------------------------

@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.db.models import (
     Case, Count, DateField, ExpressionWrapper, F, IntegerField, Max, OuterRef, Q, QuerySet,
     Subquery, Value, When,

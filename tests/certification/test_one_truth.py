@@ -6,7 +6,7 @@ hand from the certificates' dates, before and after the daily jobs run.
 """
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -29,7 +29,7 @@ from certification.services import (
 from tests import factories
 from tests.hr.builders import city_hr
 
-from .builders import certificate, hours, level
+from .builders import certificate, hours
 
 DAYS = st.dates(min_value=date(2018, 1, 1), max_value=date(2026, 11, 30))
 POLICY = st.fixed_dictionaries({

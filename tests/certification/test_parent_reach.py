@@ -1,7 +1,6 @@
 """Parent-school reach per school: a school's link counts lesson views for that school (also
 for lessons opened after landing on the section), and the term's rows flag schools with none."""
 
-from datetime import date
 
 import pytest
 from django.utils import timezone

@@ -8,7 +8,7 @@ from people.models import Teacher
 from tests.factories import TeacherFactory
 from tests.html_text import CJK
 
-from .builders import roster, xlsx
+from .builders import roster
 
 
 def test_import_sheet_previews_then_writes_only_with_commit(hr_x, tree, tmp_path, capsys):

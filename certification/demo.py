@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from people.models import Teacher
 
@@ -47,7 +48,7 @@ def seed(*, city, stdout=None, today: date | None = None) -> None:
 
 
 def _seed(*, city, stdout=None, today: date | None = None) -> None:
-    today = today or date.today()
+    today = today or timezone.localdate()
     workload_demo.seed(city=city, stdout=stdout)
     levels = {lv.code: lv for lv in CertificateLevel.objects.all()}
     if not {"A", "B", "C"} <= set(levels):
@@ -186,5 +187,5 @@ def _pending(teacher, level) -> None:
 
     if Application.objects.filter(teacher=teacher, level=level).exists():
         return
-    result = eligibility(eligibility_records(teacher), LevelRule.of(level), date.today())
+    result = eligibility(eligibility_records(teacher), LevelRule.of(level), timezone.localdate())
     Application.objects.create(teacher=teacher, level=level, eligibility=result.as_json())

@@ -14,6 +14,7 @@ from django.db.models import (
     Subquery, Value, When,
 )
 from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from people.models import Organisation, Teacher
 from people import staffing
@@ -277,7 +278,7 @@ def compliance_missing_count(organisation: Organisation, *, on: date) -> int:
 def schools_short_of_counsellors(organisation: Organisation, *, on: date | None = None):
     """Schools under `organisation` with fewer full-time counsellors than the staffing rules
     require (people.staffing owns the rule)."""
-    return staffing.schools_short_of_counsellors(organisation, on=on or date.today())
+    return staffing.schools_short_of_counsellors(organisation, on=on or timezone.localdate())
 
 
 def staffing_in_scope(*, user, on: date) -> list:

@@ -35,21 +35,6 @@ def _postgres_only():
         pytest.skip("row locks (select_for_update) need PostgreSQL; SQLite serialises writes")
 
 
-@pytest.fixture(autouse=True)
-def _migrated_data(_postgres_only):
-    """What the data migrations wrote, again: an earlier transactional test may have flushed it."""
-    from django.conf import settings
-    from wagtail.models import Locale, Page, Site
-
-    from certification.defaults import seed_defaults
-
-    seed_defaults()
-    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-    if not Site.objects.filter(is_default_site=True).exists():
-        root = Page.objects.filter(depth=1).first() or Page.add_root(
-            instance=Page(title="Root", slug="root"))
-        home = root.add_child(instance=Page(title="心育研修", slug="home"))
-        Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
 
 
 def race(*calls, rounds: int = 1) -> list[Exception]:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.migrated import migrated_data_restore
+
 # Playwright's sync API runs an event loop; Django's ORM calls from the test body are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -100,48 +102,5 @@ def log_in(page, username: str, password: str | None = None) -> None:
 
 @pytest.fixture
 def migrated_data():
-    """What the data migrations wrote (levels, activity types, Wagtail's root page, site and
-    collection): an earlier browser test's flush may have taken it, so put it back."""
-    from certification.defaults import seed_defaults
-    from certification.workload.defaults import ensure_default_activity_types
-
-    seed_defaults()
-    ensure_default_activity_types()
-    _wagtail_tree()
-    _staff_groups()
-
-
-def _staff_groups() -> None:
-    """The staff groups with their admin access, as people's migration made them."""
-    from importlib import import_module
-
-    from django.apps import apps
-    from django.contrib.auth.models import Permission
-    from django.contrib.contenttypes.models import ContentType
-
-    admin_type, _ = ContentType.objects.get_or_create(app_label="wagtailadmin", model="admin")
-    Permission.objects.get_or_create(content_type=admin_type, codename="access_admin",
-                                     defaults={"name": "Can access Wagtail admin"})
-    import_module("people.migrations.0002_staff_groups").create_groups(apps, None)
-    import_module("people.migrations.0005_hr_manage_organisations_and_roles").grant(apps, None)
-
-
-def _wagtail_tree() -> None:
-    """Wagtail's locale, root page and root collection, and the site's home page (as migrated)."""
-    from importlib import import_module
-
-    from django.apps import apps
-    from django.conf import settings
-    from wagtail.models import Collection, Locale, Page, Site
-
-    from cms.models import HomePage
-
-    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-    if not Collection.objects.filter(depth=1).exists():
-        Collection.add_root(name="Root")
-    if not Page.objects.filter(depth=1).exists():
-        Page.add_root(title="Root", slug="root", locale=Locale.objects.first())
-    import_module("cms.migrations.0002_create_homepage").create_homepage(apps, None)
-    if not Site.objects.filter(is_default_site=True).exists():
-        Site.objects.create(hostname="localhost", root_page=HomePage.objects.first(),
-                            is_default_site=True, site_name="心育研修")
+    """What the data migrations wrote: an earlier browser test's flush may have taken it."""
+    migrated_data_restore()

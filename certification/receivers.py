@@ -92,17 +92,26 @@ def _entry_changed(sender, instance, **kw):
     _forget_for_teacher(instance.teacher_id, instance.date)
 
 
+# What of a teacher the figures read; a change to anything else (a name, a gender, the
+# account) leaves the school's stored figures as they are.
+FIGURE_FIELDS = ("school_id", "role", "posts", "hire_date", "is_active")
+
+
 @receiver(pre_save, sender=Teacher, dispatch_uid="figures.teacher_before")
 def _teacher_before(sender, instance, **kw):
-    instance._figures_old_school = (
-        Teacher.objects.filter(pk=instance.pk).values_list("school_id", flat=True).first()
+    instance._figures_old = (
+        Teacher.objects.filter(pk=instance.pk).values_list(*FIGURE_FIELDS).first()
         if instance.pk else None)
 
 
 @receiver([post_save, post_delete], sender=Teacher, dispatch_uid="figures.teacher")
 def _teacher_changed(sender, instance, **kw):
+    old = getattr(instance, "_figures_old", None)
+    new = tuple(getattr(instance, name) for name in FIGURE_FIELDS)
+    if kw.get("signal") is post_save and old == new:
+        return
     # Whether a teacher is active is read as it is now for every day: all days go.
-    schools = {instance.school_id, getattr(instance, "_figures_old_school", None)} - {None}
+    schools = {instance.school_id, old[0] if old else None} - {None}
     figures_forget(school_ids=schools)
 
 

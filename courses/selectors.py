@@ -204,6 +204,33 @@ class SchoolCompletion:
         return self.assigned - self.completed
 
 
+def _assigned_enrolments(*, user, roles, assignment: Assignment | None = None):
+    """The enrolments assigned training counts: of teachers in post (a leaver is in no
+    denominator) at schools of the user's scope for the purpose of `roles`."""
+    enrolments = Enrolment.objects.filter(assignment__isnull=False, user__teacher__is_active=True,
+                                          user__teacher__school__in=organisation_scope(user, roles=roles))
+    if assignment is not None:
+        enrolments = enrolments.filter(assignment=assignment)
+    return enrolments
+
+
+def assignment_completion_by_branch(organisation, *, user, roles,
+                                    width: int) -> dict[str, tuple[int, int]]:
+    """`assignment_completion_by_school` summed in the database per branch under
+    `organisation`, a branch being the first `width` characters of a school's path (its
+    children's paths' width: districts of a city, schools of a township…):
+    {branch path: (assigned, completed)}."""
+    from django.db.models.functions import Substr
+
+    counts = (_assigned_enrolments(user=user, roles=roles)
+              .filter(user__teacher__school__path__startswith=organisation.path)
+              .annotate(branch=Substr("user__teacher__school__path", 1, width))
+              .values("branch")
+              .annotate(assigned=Count("pk"), completed=Count("pk", filter=Q(completed_at__isnull=False)))
+              .order_by())
+    return {c["branch"]: (c["assigned"], c["completed"]) for c in counts}
+
+
 def assignment_completion_by_school(*, user, roles,
                                     assignment: Assignment | None = None) -> list[SchoolCompletion]:
     """Per school in the user's scope for a purpose (its `roles`): teachers assigned, completed,
@@ -214,12 +241,8 @@ def assignment_completion_by_school(*, user, roles,
     """
     from people.models import Organisation
 
-    # Only teachers in post count: a leaver is in no denominator.
-    enrolments = Enrolment.objects.filter(assignment__isnull=False, user__teacher__is_active=True,
-                                          user__teacher__school__in=organisation_scope(user, roles=roles))
-    if assignment is not None:
-        enrolments = enrolments.filter(assignment=assignment)
-    counts = (enrolments.values("user__teacher__school")
+    counts = (_assigned_enrolments(user=user, roles=roles, assignment=assignment)
+              .values("user__teacher__school")
               .annotate(assigned=Count("pk"), completed=Count("pk", filter=Q(completed_at__isnull=False)))
               .order_by())
     schools = Organisation.objects.in_bulk([c["user__teacher__school"] for c in counts])

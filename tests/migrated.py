@@ -8,6 +8,10 @@ from importlib import import_module
 
 def migrated_data_restore() -> None:
     from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    # The flush recreated the content types under new ids: the cache still holds the old ones.
+    ContentType.objects.clear_cache()
 
     from certification.defaults import seed_defaults, seed_holding_defaults
     from certification.workload.defaults import ensure_default_activity_types

@@ -84,8 +84,10 @@ $PY bench/load/prepare.py "$WORK/plan.json" --teachers "$USERS"
 
 WORKERS=$(( 2 * $(nproc) + 1 ))
 set -m
+# The access log (worker, request, status, bytes, milliseconds) says which requests were slow.
 .venv/bin/gunicorn lms.wsgi -w "$WORKERS" -b "127.0.0.1:$WEBPORT" --log-level warning \
-    --error-logfile "$WORK/gunicorn.log" & PIDS+=($!)
+    --error-logfile "$WORK/gunicorn.log" --access-logfile "$WORK/access.log" \
+    --access-logformat '%(p)s "%(r)s" %(s)s %(B)s %(M)s' & PIDS+=($!)
 .venv/bin/celery -A lms worker --pool=solo -l warning >"$WORK/worker.log" 2>&1 & PIDS+=($!)
 set +m
 for _ in $(seq 1 100); do
@@ -108,5 +110,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 exports_done=$($PY manage.py shell -c "from hr.models import Job; print(Job.objects.filter(status='done').count(), 'of', Job.objects.count())" 2>/dev/null | tail -1)
 meta=$(printf '{"teachers": %s, "users": %s, "duration": "%s", "gunicorn_workers": %s, "cpus": %s, "seed_seconds": %s, "exports_done_of_requested": "%s", "database": "PostgreSQL 15", "loadavg_before": "%s", "loadavg_after_floor": "%s"}' \
     "$TEACHERS" "$USERS" "$DURATION" "$WORKERS" "$(nproc)" "$seed_seconds" "$exports_done" "$load_before" "$load_after")
-$PY bench/load/summarise.py "$WORK/load_stats.csv" "$WORK/floor_stats.csv" --out bench/results/load.json --meta "$meta"
+$PY bench/load/summarise.py "$WORK/load_stats.csv" "$WORK/floor_stats.csv" --out bench/results/load.json --meta "$meta" \
+    --access "$WORK/access.log"
+if [ -n "${LOAD_KEEP_ACCESS_LOG:-}" ]; then cp "$WORK/access.log" "$LOAD_KEEP_ACCESS_LOG"; fi
 if [ -s "$WORK/gunicorn.log" ]; then echo "== gunicorn errors (last lines)"; tail -20 "$WORK/gunicorn.log"; fi

@@ -21,12 +21,47 @@ def rows(path: Path) -> dict[str, dict]:
     return out
 
 
+STAFF_PATHS = ("/certificates/dashboard/", "/certificates/rates/")
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def server_times(path: Path) -> dict:
+    """From gunicorn's access log (worker pid, request line, status, bytes, ms): each staff
+    page's server time, split into each worker's first request of that page and the rest, to
+    tell a worker's one-off first render from the page's steady cost."""
+    seen, out = set(), {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        parts = line.split('"')
+        if len(parts) < 3:
+            continue
+        pid, request, tail = parts[0].strip(), parts[1], parts[2].split()
+        url = request.split(" ")[1].split("?")[0] if " " in request else ""
+        if url not in STAFF_PATHS or len(tail) < 3:
+            continue
+        ms = float(tail[2])
+        entry = out.setdefault(url, {"first": [], "rest": []})
+        entry["rest" if (pid, url) in seen else "first"].append(ms)
+        seen.add((pid, url))
+    return {url: {"requests": len(e["first"]) + len(e["rest"]),
+                  "first_of_worker_ms": sorted(e["first"]),
+                  "rest_p50_ms": _pct(e["rest"], 0.5), "rest_p95_ms": _pct(e["rest"], 0.95),
+                  "rest_max_ms": max(e["rest"], default=None)}
+            for url, e in out.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("load_csv", type=Path)
     parser.add_argument("floor_csv", type=Path)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--meta", default="{}")
+    parser.add_argument("--access", type=Path, help="gunicorn's access log of the run")
     args = parser.parse_args()
     load, floor = rows(args.load_csv), rows(args.floor_csv)
     base = floor["floor (minimal view)"]
@@ -51,6 +86,8 @@ def main() -> None:
                for page in ("dashboard", "rates page") if f"{who} {page}" in load},
         },
     }
+    if args.access and args.access.exists():
+        result["server_times"] = server_times(args.access)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
     print(f"{'endpoint':36} {'requests':>8} {'fail':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}")
@@ -59,6 +96,8 @@ def main() -> None:
               f"{r['p50_ms']:>6.0f} {r['p95_ms']:>6.0f} {r['p99_ms']:>6.0f}")
     print("ratios:", result["ratios"])
     print("targets:", result["targets"])
+    for url, figures in result.get("server_times", {}).items():
+        print("server", url, figures)
 
 
 if __name__ == "__main__":

@@ -51,14 +51,16 @@ class ChildRate:
     drill: bool
 
 
-def holding_by_child(organisation: Organisation, *, on: date) -> list[ChildRate]:
+def holding_by_child(organisation: Organisation, *, on: date,
+                     figures: dict | None = None) -> list[ChildRate]:
     """The holding rate of each level for each child of `organisation` (districts of a city,
     townships of a district, schools of a township), from `holding_rates`: one pass over the
-    subtree's stored figures (`stored_holding_rates`, the rule's rows), a row per child."""
+    subtree's stored figures (`stored_holding_rates`, the rule's rows), a row per child.
+    `figures`: the day's `school_figures` when the caller has them already."""
     from .figures import stored_holding_rates
 
     codes = list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
-    rows = stored_holding_rates(organisation, on=on, depth=1)
+    rows = stored_holding_rates(organisation, on=on, depth=1, figures=figures)
     step = Organisation.steplen
     parents = {path[:-step] for path in Organisation.objects.filter(
         path__startswith=organisation.path, depth=organisation.depth + 2)
@@ -70,26 +72,21 @@ def holding_by_child(organisation: Organisation, *, on: date) -> list[ChildRate]
 
 
 def completion_by_child(organisation: Organisation, *, user, roles) -> list[dict]:
-    """Assigned training completed per child of `organisation`, rolled up from the per-school
-    figures of `assignment_completion_by_school` (the assignments sheet's rule)."""
-    from courses.selectors import assignment_completion_by_school
+    """Assigned training completed per child of `organisation` (the assignments sheet's rule,
+    `assignment_completion_by_branch`), for the children with any assigned."""
+    from courses.selectors import assignment_completion_by_branch
 
     children = list(Organisation.objects.filter(path__startswith=organisation.path,
                                                 depth=organisation.depth + 1).order_by("path"))
-    if not children:
-        children = [organisation]
-    width = len(children[0].path)
-    totals = {c.path: {"organisation": c, "assigned": 0, "completed": 0} for c in children}
-    for row in assignment_completion_by_school(user=user, roles=roles):
-        total = totals.get(row.school.path[:width])
-        if total is not None and row.school.path.startswith(organisation.path):
-            total["assigned"] += row.assigned
-            total["completed"] += row.completed
+    children = children or [organisation]
+    counts = assignment_completion_by_branch(organisation, user=user, roles=roles,
+                                             width=len(children[0].path))
     out = []
-    for total in totals.values():
-        if total["assigned"]:
-            total["rate"] = round(100 * total["completed"] / total["assigned"], 1)
-            out.append(total)
+    for child in children:
+        assigned, completed = counts.get(child.path, (0, 0))
+        if assigned:
+            out.append({"organisation": child, "assigned": assigned, "completed": completed,
+                        "rate": round(100 * completed / assigned, 1)})
     return out
 
 

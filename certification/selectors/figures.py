@@ -132,9 +132,11 @@ def stored_compliance(organisation: Organisation, *, on: date, first: int = 50,
     return sum(m for _p, _pk, m in short), teachers
 
 
-def stored_pace(organisation: Organisation, *, on: date) -> dict:
-    """`hours_pace_distribution` for the subtree from the stored figures."""
-    return _pace_sum(school_figures(organisation, [on])[on].values())
+def stored_pace(organisation: Organisation, *, on: date, figures: dict | None = None) -> dict:
+    """`hours_pace_distribution` for the subtree from the stored figures (`figures`: the day's
+    `school_figures` when the caller has them already)."""
+    figures = school_figures(organisation, [on])[on] if figures is None else figures
+    return _pace_sum(figures.values())
 
 
 def _pace_sum(figures) -> dict:

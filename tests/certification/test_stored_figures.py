@@ -106,6 +106,14 @@ def test_stored_figures_equal_the_rule_after_every_kind_of_change(spec, later, w
         teachers[0].role = Teacher.Role.SCHOOL_LEADER
         teachers[0].save()
         assert_stored_equals_rule(city, hr, days)
+        # A hire date corrected, a teacher leaving.
+        teachers[0].hire_date = when
+        teachers[0].save()
+        teachers[-1].is_active = True  # erased above: back in post in the figures
+        teachers[-1].save()
+        teachers[0].is_active = False
+        teachers[0].save()
+        assert_stored_equals_rule(city, hr, days)
         requirement = RoleRequirement.objects.get(role=Teacher.Role.HEAD_TEACHER)
         requirement.level = level("A")
         requirement.save()
@@ -134,6 +142,21 @@ def test_a_rebuild_after_a_write_behind_the_services_back(db):
     assert rows(stored_holding_rates(city, on=on)) == rows(holding_rates(city, on=on))
     assert SchoolFigure.objects.filter(day__in=month_ends(on)).count() == 24
     assert stored_pace(city, on=on) == hours_pace_distribution(user=hr, on=on)
+
+
+def test_a_change_the_figures_do_not_read_keeps_them_stored(db):
+    city = factories.org("改名市", "city")
+    school = factories.org("改名一校", "school", factories.org("改名区", "district", city))
+    teacher = factories.TeacherFactory(school=school, hire_date=date(2015, 1, 1))
+    stored_trends(city, on=TODAY, months=3)
+    kept = set(SchoolFigure.objects.values_list("pk", flat=True))
+    assert len(kept) == len(month_ends(TODAY, 3))  # the one school, each month end
+    teacher.name, teacher.gender = "改名后", "F"
+    teacher.save()
+    assert set(SchoolFigure.objects.values_list("pk", flat=True)) == kept
+    teacher.hire_date = date(2026, 10, 15)
+    teacher.save()
+    assert not SchoolFigure.objects.exists()
 
 
 def grow_city(city, schools: int):

@@ -233,12 +233,9 @@ def holding_rates(request):
         on = form.cleaned_data.get("on") or on
         org_id = form.cleaned_data.get("org")
     org = _org_in_scope(request, scope, org_id)
-    # The shown organisation and its children, and the compliance count, from one read of
-    # the stored figures.
-    figures = selectors.school_figures(org, [on])[on]
-    rows = selectors.stored_holding_rates(org, on=on, depth=1, figures=figures)
-    codes = [lv.code for lv in CertificateLevel.objects.order_by("rank")]
-    missing_count, missing = selectors.stored_compliance(org, on=on, first=50, figures=figures)
+    figures, computed_at = selectors.figures_cached(("rates", org.pk, on),
+                                                    lambda: _rates_figures(org, on))
+    rows, codes = figures["rows"], figures["codes"]
     chart_rows = [r for r in rows if r.depth == 1] or rows[:1]
     bars, y = [], 4
     colours = ["#3b7d4f", "#2f6ea3", "#8a4fa8", "#a05a2c"]
@@ -261,13 +258,29 @@ def holding_rates(request):
     return render(request, "certification/holding_rates.html", {
         "org": org, "on": on, "form": form, "rows": rows, "codes": codes, "table": table,
         "total": rows[0] if rows else None, "chart_bars": bars, "chart_height": y + 6,
-        "missing": missing, "missing_count": missing_count,
-        "short": selectors.schools_short_of_counsellors(org, on=on),
+        "missing": figures["missing"], "missing_count": figures["missing_count"],
+        "short": figures["short"], "computed_at": computed_at,
         "ancestors": list(scope.filter(path__in=[org.path[:i] for i in range(
             org.steplen, len(org.path), org.steplen)]).order_by("path")),
         "requirements": dict(CertificateLevel.objects.values_list("rank", "code")),
-        **_trend_context(selectors.stored_trends(org, on=on)[0]),
+        **_trend_context(figures["trend"]),
     })
+
+
+def _rates_figures(org, on: date) -> dict:
+    """What the rates page shows of `org` on `on`: the organisation and its children, the
+    compliance count and its first 50 teachers, from one read of the stored figures; the
+    schools short of counsellors; the 24-month trend."""
+    figures = selectors.school_figures(org, [on])[on]
+    missing_count, missing = selectors.stored_compliance(org, on=on, first=50, figures=figures)
+    return {
+        "rows": [r for r in selectors.stored_holding_rates(org, on=on, depth=1, figures=figures)
+                 if r.depth <= 1],
+        "codes": [lv.code for lv in CertificateLevel.objects.order_by("rank")],
+        "missing_count": missing_count, "missing": missing,
+        "short": selectors.schools_short_of_counsellors(org, on=on),
+        "trend": selectors.stored_trends(org, on=on)[0],
+    }
 
 
 # --- Public verification --------------------------------------------------------------------
@@ -463,10 +476,10 @@ def dashboard(request):
         org_id = form.cleaned_data.get("org")
     scope = organisation_scope(request.user, roles=selectors.ROSTER_ROLES)
     org = _org_in_scope(request, scope, org_id)
-    codes = [lv.code for lv in CertificateLevel.objects.order_by("rank")]
-    # The day's stored figures of the organisation's schools, read once for every chart.
-    figures = selectors.school_figures(org, [on])[on]
-    children = selectors.holding_by_child(org, on=on, figures=figures)
+    figures, computed_at = selectors.figures_cached(
+        ("dashboard", org.pk, on, request.user.pk),
+        lambda: _dashboard_figures(org, on, request.user))
+    codes, children, pace = figures["codes"], figures["children"], figures["pace"]
     holding = []
     for code in codes:
         ranked = sorted(children, key=lambda c: (-(c.rates[code] or 0), c.organisation.path))
@@ -477,29 +490,17 @@ def dashboard(request):
                         "rows": [{"org": c.organisation, "counted": c.counted, "drill": c.drill,
                                   "rate": c.rates[code], "target": c.targets.get(code)}
                                  for c in ranked]})
-    completion = sorted(selectors.completion_by_child(org, user=request.user,
-                                                   roles=purposes.DASHBOARD),
-                        key=lambda r: (-r["rate"], r["organisation"].path))
-    expiring = selectors.certificates_expiring_by_month(user=request.user, on=on, organisation=org)
+    completion, expiring = figures["completion"], figures["expiring"]
     peak = max([n for _m, n in expiring] or [0]) or 1
-    pace = selectors.stored_pace(org, on=on, figures=figures)
     pace_total = (pace["on_pace"] + pace["behind"] + pace["far_behind"]) or 1
     pace_rows = [(_("On pace"), pace["on_pace"]), (_("Behind"), pace["behind"]),
                  (_("Far behind"), pace["far_behind"])]
-    trend = _trend_context(*selectors.stored_trends(org, on=on))
-    # Staffing of the shown organisation's schools (people.staffing's rule).
-    staffing = people_staffing.staffing_rows(org, on=on)
-    short = [r for r in staffing if r.gap]
+    trend = _trend_context(*figures["trend"])
     ancestor_paths_ = [org.path[:i] for i in range(org.steplen, len(org.path), org.steplen)]
     return render(request, "certification/dashboard.html", {
         "on": on, "form": form, "org": org, "codes": codes, "holding": holding,
-        # Above a township only the schools short of counsellors are listed, the first
-        # STAFFING_LISTED of them (the page stays small at a city's size: 378 short schools
-        # were 72 KB of a 98 KB page); the total counts every school.
-        "staffing": staffing if org.kind in ("township", "school") else short[:STAFFING_LISTED],
-        "staffing_more": (0 if org.kind in ("township", "school")
-                          else max(len(short) - STAFFING_LISTED, 0)),
-        "staffing_gap": sum(r.gap for r in staffing),
+        "staffing": figures["staffing"], "staffing_more": figures["staffing_more"],
+        "staffing_gap": figures["staffing_gap"], "computed_at": computed_at,
         "child_kind": (children[0].organisation.kind
                        if children and children[0].organisation.pk != org.pk else ""),
         "ancestors": list(scope.filter(path__in=ancestor_paths_).order_by("path")),
@@ -514,3 +515,30 @@ def dashboard(request):
         "pace_chart": _bars([(label, 100 * n / pace_total, str(n)) for label, n in pace_rows]),
         **trend,
     })
+
+
+def _dashboard_figures(org, on: date, user) -> dict:
+    """What the dashboard shows of `org` on `on` for `user` (completion and expiries are read
+    in the user's scope for the dashboard): holding per child and pace from one read of the
+    day's stored figures, completion per child, certificates expiring by month, the 24-month
+    trends, and the schools short of counsellors (people.staffing's rule)."""
+    figures = selectors.school_figures(org, [on])[on]
+    staffing = people_staffing.staffing_rows(org, on=on)
+    short = [r for r in staffing if r.gap]
+    # Above a township only the schools short of counsellors are listed, the first
+    # STAFFING_LISTED of them (the page stays small at a city's size: 378 short schools were
+    # 72 KB of a 98 KB page); the total counts every school.
+    whole = org.kind in ("township", "school")
+    return {
+        "codes": [lv.code for lv in CertificateLevel.objects.order_by("rank")],
+        "children": selectors.holding_by_child(org, on=on, figures=figures),
+        "pace": selectors.stored_pace(org, on=on, figures=figures),
+        "completion": sorted(
+            selectors.completion_by_child(org, user=user, roles=purposes.DASHBOARD),
+            key=lambda r: (-r["rate"], r["organisation"].path)),
+        "expiring": selectors.certificates_expiring_by_month(user=user, on=on, organisation=org),
+        "trend": selectors.stored_trends(org, on=on),
+        "staffing": staffing if whole else short[:STAFFING_LISTED],
+        "staffing_more": 0 if whole else max(len(short) - STAFFING_LISTED, 0),
+        "staffing_gap": sum(r.gap for r in staffing),
+    }

@@ -48,8 +48,9 @@ def flags_mask(choices, codes) -> int:
 
 
 def flags_codes(choices, mask: int) -> list[str]:
-    """The codes of a set, in the choices' own order."""
-    return [code for i, code in enumerate(choices.values) if mask & (1 << i)]
+    """The codes of a set, in the choices' own order (the bits looked up once: an enum's
+    `.values` costs microseconds a call, which a city's rows multiply)."""
+    return [code for code, bit in _flag_bits(choices).items() if mask & bit]
 
 
 class Stage(models.TextChoices):

@@ -21,6 +21,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(Path(tempfile.gettempdir()) / f"lms-test-{os.getpid()}.sqlite3")
     }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tests change records and read the staff pages again at once: figures computed on each view,
+# unless a test asks for sharing (tests/certification/test_figures_shared.py).
+STAFF_FIGURES_MAX_AGE = 0
 # Tests run tasks eagerly unless a test starts a real worker (tests/integration).
 CELERY_TASK_ALWAYS_EAGER = env.bool("DJANGO_CELERY_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True

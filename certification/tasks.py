@@ -42,3 +42,21 @@ def records_verify() -> dict:
 
     check = records_check_run()
     return {"rows": check.rows, "problems": check.problem_count}
+
+
+@shared_task(name="certification.page_figures_refresh", ignore_result=True)
+def page_figures_refresh(page: str, org_id: int, on: str, user_id: int) -> None:
+    """Compute a staff page's shared figures again (selectors.pages): the viewers meanwhile
+    get the ones computed before."""
+    from datetime import date
+
+    from django.contrib.auth import get_user_model
+
+    from people.models import Organisation
+
+    from .selectors.pages import page_figures_compute
+
+    org = Organisation.objects.filter(pk=org_id).first()
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if org is not None and user is not None:
+        page_figures_compute(page, org, on=date.fromisoformat(on), user=user)

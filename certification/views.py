@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from people import purposes
-from people import staffing as people_staffing
 from people.access import client_ip, staff_required
 from people.models import Teacher
 from people.selectors import (
@@ -233,8 +232,7 @@ def holding_rates(request):
         on = form.cleaned_data.get("on") or on
         org_id = form.cleaned_data.get("org")
     org = _org_in_scope(request, scope, org_id)
-    figures, computed_at = selectors.figures_cached(("rates", org.pk, on),
-                                                    lambda: _rates_figures(org, on))
+    figures, computed_at = selectors.page_figures("rates", org, on=on, user=request.user)
     rows, codes = figures["rows"], figures["codes"]
     chart_rows = [r for r in rows if r.depth == 1] or rows[:1]
     bars, y = [], 4
@@ -266,21 +264,6 @@ def holding_rates(request):
         **_trend_context(figures["trend"]),
     })
 
-
-def _rates_figures(org, on: date) -> dict:
-    """What the rates page shows of `org` on `on`: the organisation and its children, the
-    compliance count and its first 50 teachers, from one read of the stored figures; the
-    schools short of counsellors; the 24-month trend."""
-    figures = selectors.school_figures(org, [on])[on]
-    missing_count, missing = selectors.stored_compliance(org, on=on, first=50, figures=figures)
-    return {
-        "rows": [r for r in selectors.stored_holding_rates(org, on=on, depth=1, figures=figures)
-                 if r.depth <= 1],
-        "codes": [lv.code for lv in CertificateLevel.objects.order_by("rank")],
-        "missing_count": missing_count, "missing": missing,
-        "short": selectors.schools_short_of_counsellors(org, on=on),
-        "trend": selectors.stored_trends(org, on=on)[0],
-    }
 
 
 # --- Public verification --------------------------------------------------------------------
@@ -458,9 +441,6 @@ def _trend_context(trend, pace_trend=None) -> dict:
             "trend_pace": pace_trend is not None}
 
 
-STAFFING_LISTED = 50
-
-
 @staff_required(purposes.DASHBOARD)
 def dashboard(request):
     """Holding rates, assignment completion, expiring certificates and hours pace of one
@@ -476,9 +456,7 @@ def dashboard(request):
         org_id = form.cleaned_data.get("org")
     scope = organisation_scope(request.user, roles=selectors.ROSTER_ROLES)
     org = _org_in_scope(request, scope, org_id)
-    figures, computed_at = selectors.figures_cached(
-        ("dashboard", org.pk, on, request.user.pk),
-        lambda: _dashboard_figures(org, on, request.user))
+    figures, computed_at = selectors.page_figures("dashboard", org, on=on, user=request.user)
     codes, children, pace = figures["codes"], figures["children"], figures["pace"]
     holding = []
     for code in codes:
@@ -515,30 +493,3 @@ def dashboard(request):
         "pace_chart": _bars([(label, 100 * n / pace_total, str(n)) for label, n in pace_rows]),
         **trend,
     })
-
-
-def _dashboard_figures(org, on: date, user) -> dict:
-    """What the dashboard shows of `org` on `on` for `user` (completion and expiries are read
-    in the user's scope for the dashboard): holding per child and pace from one read of the
-    day's stored figures, completion per child, certificates expiring by month, the 24-month
-    trends, and the schools short of counsellors (people.staffing's rule)."""
-    figures = selectors.school_figures(org, [on])[on]
-    staffing = people_staffing.staffing_rows(org, on=on)
-    short = [r for r in staffing if r.gap]
-    # Above a township only the schools short of counsellors are listed, the first
-    # STAFFING_LISTED of them (the page stays small at a city's size: 378 short schools were
-    # 72 KB of a 98 KB page); the total counts every school.
-    whole = org.kind in ("township", "school")
-    return {
-        "codes": [lv.code for lv in CertificateLevel.objects.order_by("rank")],
-        "children": selectors.holding_by_child(org, on=on, figures=figures),
-        "pace": selectors.stored_pace(org, on=on, figures=figures),
-        "completion": sorted(
-            selectors.completion_by_child(org, user=user, roles=purposes.DASHBOARD),
-            key=lambda r: (-r["rate"], r["organisation"].path)),
-        "expiring": selectors.certificates_expiring_by_month(user=user, on=on, organisation=org),
-        "trend": selectors.stored_trends(org, on=on),
-        "staffing": staffing if whole else short[:STAFFING_LISTED],
-        "staffing_more": 0 if whole else max(len(short) - STAFFING_LISTED, 0),
-        "staffing_gap": sum(r.gap for r in staffing),
-    }

@@ -73,28 +73,6 @@ def _compute(school_ids: list[int], day: date, levels, periods, policies) -> lis
     return list(figures.values())
 
 
-def figures_cached(key: tuple, compute):
-    """(`compute()`, when it was computed): a staff page's figures for `key` (the page, the
-    organisation, the date, and the user where scope enters), computed at most once every
-    `STAFF_FIGURES_MAX_AGE` seconds and shared by the requests in between. Stored figures
-    are dropped as changes arrive, but a page reads more (today's completion, expiries,
-    staffing), and a city's leaders reloading it should not each pay for all of it; the page
-    says how old its figures are. 0 computes every time."""
-    from django.conf import settings
-    from django.core.cache import cache
-    from django.utils import timezone
-
-    max_age = settings.STAFF_FIGURES_MAX_AGE
-    if not max_age:
-        return compute(), timezone.now()
-    name = "figures:" + ":".join(str(part) for part in key)
-    hit = cache.get(name)
-    if hit is None:
-        hit = (compute(), timezone.now())
-        cache.set(name, hit, max_age)
-    return hit
-
-
 def school_figures(organisation: Organisation, days: list[date]) -> dict[date, dict[int, SchoolFigure]]:
     """{day: {school id: figure}} for every school under `organisation` (itself if a school),
     computing and storing what is missing; each figure carries its school's path

@@ -194,7 +194,7 @@ def test_staff_pages_cost_the_same_queries_for_50_and_500_schools(client, db, pa
 
 def test_dashboard_above_a_township_lists_a_bounded_number_of_short_schools(client, db,
                                                                              monkeypatch):
-    from certification import views
+    from certification.selectors import pages
     from people.audiences import stages_mask
     from people.models import Stage, StudentCount
 
@@ -205,7 +205,7 @@ def test_dashboard_above_a_township_lists_a_bounded_number_of_short_schools(clie
         school.stages = stages_mask([Stage.JUNIOR])
         school.save()
         StudentCount.objects.create(organisation=school, on=date(2024, 9, 1), count=1500)
-    monkeypatch.setattr(views, "STAFFING_LISTED", 2)
+    monkeypatch.setattr(pages, "STAFFING_LISTED", 2)
     client.force_login(city_hr(city))
     body = client.get(reverse("certification:dashboard")).content.decode()
     assert "缺编0中" in body and "缺编1中" in body and "缺编2中" not in body

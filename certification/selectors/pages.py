@@ -1,0 +1,109 @@
+"""The figures of the staff pages (the dashboard, the rates page), computed once and shared.
+
+A page's figures for an organisation and a date are computed by the rules (the stored per-school
+figures, completion, expiries, staffing) and kept in the cache: fresh for
+`STAFF_FIGURES_MAX_AGE` seconds, after which the next view still gets them at once while a
+Celery task computes them again (stale while revalidating, for up to STALE_FOR times the age);
+only a first view, or one after that, computes in the request. A city's leaders reloading the
+dashboard therefore do not each pay for all of it, and the page says when its figures were
+computed. The dashboard's are the viewer's own (completion and expiries are read in the
+viewer's scope for the dashboard); the rates page's belong to the organisation, which the
+view has checked is in the viewer's scope. 0 computes on every view.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from people import purposes, staffing
+from people.models import Organisation
+
+from ..models import CertificateLevel
+from .dashboard import certificates_expiring_by_month, completion_by_child, holding_by_child
+from .figures import school_figures, stored_compliance, stored_holding_rates, stored_pace, stored_trends
+
+# Above a township the dashboard lists only the first STAFFING_LISTED schools short of
+# counsellors (the page stays small at a city's size: 378 short schools were 72 KB of a 98 KB
+# page); the total counts every school.
+STAFFING_LISTED = 50
+STALE_FOR = 15
+
+
+def dashboard_figures(org: Organisation, on: date, user) -> dict:
+    """What the dashboard shows of `org` on `on` for `user`: holding per child and pace from
+    one read of the day's stored figures, completion per child, certificates expiring by
+    month, the 24-month trends, and the schools short of counsellors (people.staffing)."""
+    figures = school_figures(org, [on])[on]
+    rows = staffing.staffing_rows(org, on=on)
+    short = [r for r in rows if r.gap]
+    whole = org.kind in (Organisation.Kind.TOWNSHIP, Organisation.Kind.SCHOOL)
+    return {
+        "codes": list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True)),
+        "children": holding_by_child(org, on=on, figures=figures),
+        "pace": stored_pace(org, on=on, figures=figures),
+        "completion": sorted(completion_by_child(org, user=user, roles=purposes.DASHBOARD),
+                             key=lambda r: (-r["rate"], r["organisation"].path)),
+        "expiring": certificates_expiring_by_month(user=user, on=on, organisation=org),
+        "trend": stored_trends(org, on=on),
+        "staffing": rows if whole else short[:STAFFING_LISTED],
+        "staffing_more": 0 if whole else max(len(short) - STAFFING_LISTED, 0),
+        "staffing_gap": sum(r.gap for r in rows),
+    }
+
+
+def rates_figures(org: Organisation, on: date, user=None) -> dict:
+    """What the rates page shows of `org` on `on`: the organisation and its children, the
+    compliance count and its first 50 teachers, from one read of the stored figures; the
+    schools short of counsellors; the 24-month trend."""
+    figures = school_figures(org, [on])[on]
+    missing_count, missing = stored_compliance(org, on=on, first=50, figures=figures)
+    return {
+        "rows": [r for r in stored_holding_rates(org, on=on, depth=1, figures=figures)
+                 if r.depth <= 1],
+        "codes": list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True)),
+        "missing_count": missing_count, "missing": missing,
+        "short": staffing.schools_short_of_counsellors(org, on=on),
+        "trend": stored_trends(org, on=on)[0],
+    }
+
+
+PAGES = {"dashboard": (dashboard_figures, True), "rates": (rates_figures, False)}
+
+
+def _key(page: str, org_id: int, on: date, user_id) -> str:
+    per_user = PAGES[page][1]
+    return f"figures:{page}:{org_id}:{on.isoformat()}:{user_id if per_user else ''}"
+
+
+def page_figures_compute(page: str, org: Organisation, *, on: date, user) -> tuple[dict, datetime]:
+    """Compute a page's figures now and share them: (figures, when computed)."""
+    entry = (PAGES[page][0](org, on, user), timezone.now())
+    max_age = settings.STAFF_FIGURES_MAX_AGE
+    if max_age:
+        name = _key(page, org.pk, on, getattr(user, "pk", None))
+        cache.set(name, entry, max_age * STALE_FOR)
+        cache.delete(name + ":refreshing")
+    return entry
+
+
+def page_figures(page: str, org: Organisation, *, on: date, user) -> tuple[dict, datetime]:
+    """(figures, when computed) of `page` for `org` on `on` as `user` sees it: shared while
+    fresh, shared and refreshed by a task once older than the age, computed here when there
+    are none."""
+    max_age = settings.STAFF_FIGURES_MAX_AGE
+    if not max_age:
+        return page_figures_compute(page, org, on=on, user=user)
+    name = _key(page, org.pk, on, user.pk)
+    entry = cache.get(name)
+    if entry is None:
+        return page_figures_compute(page, org, on=on, user=user)
+    if (timezone.now() - entry[1]).total_seconds() >= max_age \
+            and cache.add(name + ":refreshing", 1, max_age * STALE_FOR):
+        from ..tasks import page_figures_refresh
+
+        page_figures_refresh.delay(page, org.pk, on.isoformat(), user.pk)
+    return entry

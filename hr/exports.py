@@ -14,9 +14,9 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _, pgettext_lazy
 
-from certification.models import Certificate, CertificateLevel, WorkloadActivityType
-from certification.selectors import (certificate_roster_list, holding_rates, stored_trends,
-                                     training_hours_list, training_hours_rows)
+from certification.models import Certificate, WorkloadActivityType
+from certification.selectors import (certificate_roster_list, holding_rates, level_codes,
+                                     stored_trends, training_hours_list, training_hours_rows)
 from certification.selectors.rosters import hours_sheet_categories
 from certification.workload.selectors import (workload_term_containing, workload_term_get,
                                               workload_term_recent, workload_term_report)
@@ -148,13 +148,9 @@ def certificate_roster_rows(*, user, organisation: Organisation | None = None, l
 
 # ---------------------------------------------------------------- holding rates
 
-def _levels() -> list[str]:
-    return list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
-
-
 def holding_columns() -> tuple[Column, ...]:
     per_level = []
-    for code in _levels():
+    for code in level_codes():
         per_level += [Column(gettext("%(level)s or above") % {"level": code}, kind="int"),
                       Column(gettext("%(level)s holding rate") % {"level": code}, kind="percent"),
                       Column(gettext("%(level)s target") % {"level": code}, kind="percent"),
@@ -171,7 +167,7 @@ def holding_rows(*, user, organisation: Organisation | None = None, on=None, **_
     """Holding rates per school, a subtotal after each district's schools, and a total per top
     of the scope, from certification's one rule (`holding_rates`)."""
     on = _day(on) or timezone.localdate()
-    levels = _levels()
+    levels = level_codes()
     tops = _within(user, organisation)
 
     def line(kind, district, name, row):
@@ -209,7 +205,7 @@ TREND_MONTHS = 24
 def holding_trend_columns() -> tuple[Column, ...]:
     return (Column(_("Month end"), kind="date"), Column(_("Counted"), kind="int"),
             *[Column(gettext("%(level)s holding rate") % {"level": code}, kind="percent")
-              for code in _levels()],
+              for code in level_codes()],
             Column(_("Share on pace"), kind="percent"))
 
 
@@ -220,7 +216,7 @@ def holding_trend_sheet(*, user, organisation: Organisation | None = None, on=No
     scope = organisation_scope(user, roles=DESK_ROLES)
     if organisation is not None:
         scope = scope.filter(path__startswith=organisation.path)
-    levels = _levels()
+    levels = level_codes()
     # The stored per-school figures (the same rule as holding_trend / hours_pace_trend).
     holding, pace = stored_trends(organisation_tops(scope), on=on, months=TREND_MONTHS)
     pace = dict(pace)

@@ -19,7 +19,7 @@ from .dashboard import (  # noqa: F401
 from .holding import (  # noqa: F401
     RateRow, compliance_missing, compliance_missing_count, compliance_missing_level,
     held_rank_expression, holding_rate_rows,
-    holding_rates, holding_target_for, holding_trend, month_ends, holding_targets, holds_level_q, in_post_q,
+    holding_rates, holding_target_for, holding_trend, level_codes, month_ends, holding_targets, holds_level_q, in_post_q,
     is_new_teacher_q, new_teacher_months_for, new_teacher_since, required_rank_expression,
     schools_short_of_counsellors, staffing_in_scope,
 )

@@ -10,9 +10,9 @@ from django.db.models import Count
 from people.models import Organisation, Teacher
 from people.selectors import organisation_scope, scope_tops
 
-from ..models import Certificate, CertificateLevel
+from ..models import Certificate
 from .common import ROSTER_ROLES
-from .holding import holding_rates, month_ends
+from .holding import holding_rates, level_codes, month_ends
 from .cycle import cycle_policies, pace_filters, with_cycle
 
 
@@ -29,7 +29,7 @@ class SchoolRate:
 def holding_by_school(*, user, on: date) -> list[SchoolRate]:
     """Per school of the user's scope, the holding rate of each level and the school's own
     target, from `holding_rates` (the rule the holding-rate sheet uses), to one decimal."""
-    codes = list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
+    codes = level_codes()
     out = []
     for top in scope_tops(user, roles=ROSTER_ROLES):
         for row in holding_rates(top, on=on):
@@ -59,7 +59,7 @@ def holding_by_child(organisation: Organisation, *, on: date,
     `figures`: the day's `school_figures` when the caller has them already."""
     from .figures import stored_holding_rates
 
-    codes = list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
+    codes = level_codes()
     rows = stored_holding_rates(organisation, on=on, depth=1, figures=figures)
     step = Organisation.steplen
     parents = {path[:-step] for path in Organisation.objects.filter(

@@ -235,11 +235,17 @@ def roll_up(organisation: Organisation, per_school: dict, levels: list[tuple[str
     return [rows[n.path] for n in nodes]
 
 
+def level_codes() -> list[str]:
+    """The certificate levels' codes, lowest first (C, B, A): the columns of every holding
+    figure."""
+    return list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
+
+
 def holding_rate_rows(*, user, on: date) -> Iterator[tuple]:
     """Per school with district subtotals and a total, for the user's scope, as plain tuples:
     (kind, district, school, teachers, new teachers, counted, holders and rate per level...).
     """
-    levels = list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
+    levels = level_codes()
     tops = scope_tops(user, roles=ROSTER_ROLES)
     for top in tops:
         rows = holding_rates(top, on=on)

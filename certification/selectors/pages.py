@@ -22,9 +22,9 @@ from django.utils import timezone
 from people import purposes, staffing
 from people.models import Organisation
 
-from ..models import CertificateLevel
 from .dashboard import certificates_expiring_by_month, completion_by_child, holding_by_child
 from .figures import school_figures, stored_compliance, stored_holding_rates, stored_pace, stored_trends
+from .holding import level_codes
 
 # Above a township the dashboard lists only the first STAFFING_LISTED schools short of
 # counsellors (the page stays small at a city's size: 378 short schools were 72 KB of a 98 KB
@@ -42,7 +42,7 @@ def dashboard_figures(org: Organisation, on: date, user) -> dict:
     short = [r for r in rows if r.gap]
     whole = org.kind in (Organisation.Kind.TOWNSHIP, Organisation.Kind.SCHOOL)
     return {
-        "codes": list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True)),
+        "codes": level_codes(),
         "children": holding_by_child(org, on=on, figures=figures),
         "pace": stored_pace(org, on=on, figures=figures),
         "completion": sorted(completion_by_child(org, user=user, roles=purposes.DASHBOARD),
@@ -56,15 +56,15 @@ def dashboard_figures(org: Organisation, on: date, user) -> dict:
 
 
 def rates_figures(org: Organisation, on: date, user=None) -> dict:
-    """What the rates page shows of `org` on `on`: the organisation and its children, the
-    compliance count and its first 50 teachers, from one read of the stored figures; the
-    schools short of counsellors; the 24-month trend."""
+    """What the rates page shows of `org` on `on` (the same for every viewer: `user` is not
+    read): the organisation and its children, the compliance count and its first 50
+    teachers, from one read of the stored figures; the schools short of counsellors; the
+    24-month trend."""
     figures = school_figures(org, [on])[on]
     missing_count, missing = stored_compliance(org, on=on, first=50, figures=figures)
     return {
-        "rows": [r for r in stored_holding_rates(org, on=on, depth=1, figures=figures)
-                 if r.depth <= 1],
-        "codes": list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True)),
+        "rows": stored_holding_rates(org, on=on, depth=1, figures=figures),
+        "codes": level_codes(),
         "missing_count": missing_count, "missing": missing,
         "short": staffing.schools_short_of_counsellors(org, on=on),
         "trend": stored_trends(org, on=on)[0],
@@ -84,7 +84,7 @@ def page_figures_compute(page: str, org: Organisation, *, on: date, user) -> tup
     entry = (PAGES[page][0](org, on, user), timezone.now())
     max_age = settings.STAFF_FIGURES_MAX_AGE
     if max_age:
-        name = _key(page, org.pk, on, getattr(user, "pk", None))
+        name = _key(page, org.pk, on, user.pk)
         cache.set(name, entry, max_age * STALE_FOR)
         cache.delete(name + ":refreshing")
     return entry

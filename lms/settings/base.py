@@ -288,8 +288,9 @@ MFA_TOTP_ISSUER = "心育研修"
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 STAFF_MFA_REQUIRED = env.bool("DJANGO_STAFF_MFA_REQUIRED", default=False)
 
-# The dashboard's and rates page's figures are shared for this many seconds by everyone who
-# opens the same organisation on the same date (the page says when they were computed).
+# The dashboard's and rates page's figures for an organisation and a date are computed once and
+# shared for this many seconds (the rates page's by its viewers, the dashboard's by each
+# viewer's reloads), then refreshed by a task; the page says when they were computed.
 STAFF_FIGURES_MAX_AGE = env.int("DJANGO_STAFF_FIGURES_MAX_AGE", default=60)
 SOCIALACCOUNT_ENABLED = bool(SOCIAL_PROVIDERS)
 SOCIALACCOUNT_PROVIDERS = {

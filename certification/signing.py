@@ -131,6 +131,16 @@ def signing_fingerprint() -> str:
     return fingerprint(trusted_certs()[0])
 
 
+def installed_fingerprint() -> str | None:
+    """The fingerprint of the signing certificate installed, or None where there is none yet;
+    unlike `signing_fingerprint`, never makes the self-signed pair (backups, health checks)."""
+    try:
+        _key, cert_path, _self_signed = _paths()
+    except ImproperlyConfigured:
+        return None
+    return fingerprint(_load_cert(cert_path)) if cert_path.is_file() else None
+
+
 def record_subject(data: dict) -> str:
     """What the PDF's Subject says about its record (checked against the database on upload)."""
     return SUBJECT_PREFIX + json.dumps(data, ensure_ascii=False, sort_keys=True)

@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "certification",
     "hr",
     "cms",
+    # Running it: backups, readiness checks, metrics (docs/deploy.md).
+    "ops",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -388,6 +390,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60 * 60 * 6,  # the task itself sends at most one round a day per assignment
     },
     "hr-purge-job-files": {"task": "hr.tasks.jobs_purge", "schedule": 3600.0},
+    "ops-backup-nightly": {
+        "task": "ops.backup_nightly",
+        "schedule": crontab(hour=3, minute=10),  # after the night's figures and checks
+    },
     "certification-records-verify": {
         "task": "certification.records_verify",
         "schedule": crontab(hour=2, minute=40),
@@ -428,3 +434,20 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# --- Running it (ops): backups, readiness, metrics, error reports
+# Nightly archives (`manage.py backup`) land here; keep this folder on another disk or copy it
+# off the machine. DJANGO_BACKUP_STORAGE names a STORAGES alias (e.g. object storage) that also
+# receives each archive.
+BACKUP_DIR = Path(env.str("DJANGO_BACKUP_DIR", default=str(DATA_DIR / "backups")))
+BACKUP_STORAGE = env.str("DJANGO_BACKUP_STORAGE", default="")
+# Readiness (/readyz/) fails when the newest backup or the night's figures are older than this,
+# or when the data folder's disk has less than this share free.
+BACKUP_MAX_AGE_HOURS = env.int("DJANGO_BACKUP_MAX_AGE_HOURS", default=26)
+FIGURES_MAX_AGE_HOURS = env.int("DJANGO_FIGURES_MAX_AGE_HOURS", default=26)
+DISK_MIN_FREE_PERCENT = env.float("DJANGO_DISK_MIN_FREE_PERCENT", default=5.0)
+# Prometheus scrapes /metrics from these addresses only (the client address as
+# people.access.client_ip sees it).
+METRICS_ALLOWED_IPS = env.list("DJANGO_METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+# Optional error reports to Sentry, personal data scrubbed (ops.sentry).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")

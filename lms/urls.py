@@ -7,12 +7,16 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import page_cache
+from ops import views as ops_views
 from people import views as people_views
 
 from .views import healthz
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
+    # Readiness and metrics for the bureau's monitors (ops; docs/deploy.md).
+    path("readyz/", ops_views.ReadinessView.as_view(), name="readyz"),
+    path("metrics", ops_views.metrics_view, name="prometheus-django-metrics"),
     # The admin's login is allauth's, so its rate limits and policies apply to staff too.
     path("admin/login/", allauth_views.login, name="wagtailadmin_login"),
     path("admin/", include(wagtailadmin_urls)),

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "cms",
     # Running it: backups, readiness checks, metrics (docs/deploy.md).
     "ops",
+    "django_prometheus",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -63,6 +64,10 @@ SOCIAL_PROVIDERS = env.list("DJANGO_SOCIAL_PROVIDERS", default=[])
 INSTALLED_APPS += [f"allauth.socialaccount.providers.{name}" for name in SOCIAL_PROVIDERS]
 
 MIDDLEWARE = [
+    # Metrics (ops): django-prometheus wraps everything; each request's id and database time.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "ops.logs.RequestIdMiddleware",
+    "ops.metrics.DatabaseTimeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "lms.middleware.ContentSecurityPolicyMiddleware",
     # Uploads served here get their own CSP, nosniff and (but for video, audio, images) a download.
@@ -79,6 +84,7 @@ MIDDLEWARE = [
     # A signed-in teacher opening /admin/ goes home with a reason, not round the log-in page.
     "lms.middleware.AdminAccessMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): scripts, styles, media and requests only from this site.
@@ -423,10 +429,18 @@ HR_IMPORT_MAX_BYTES = env.int("DJANGO_HR_IMPORT_MAX_BYTES", default=20 * 1024 * 
 HR_IMPORT_MAX_ROWS = env.int("DJANGO_HR_IMPORT_MAX_ROWS", default=200_000)
 HR_FILE_RETENTION_DAYS = env.int("DJANGO_HR_FILE_RETENTION_DAYS", default=7)
 
+# DJANGO_LOG_FORMAT=json (production's default): one JSON object a line, with the request id.
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -449,5 +463,7 @@ DISK_MIN_FREE_PERCENT = env.float("DJANGO_DISK_MIN_FREE_PERCENT", default=5.0)
 # Prometheus scrapes /metrics from these addresses only (the client address as
 # people.access.client_ip sees it).
 METRICS_ALLOWED_IPS = env.list("DJANGO_METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+# A Celery worker serves its own task metrics on this port (127.0.0.1), when set.
+METRICS_WORKER_PORT = env.int("DJANGO_METRICS_WORKER_PORT", default=0)
 # Optional error reports to Sentry, personal data scrubbed (ops.sentry).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")

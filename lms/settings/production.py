@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import LOGGING, SENTRY_DSN, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
@@ -35,3 +35,12 @@ EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backen
 # Certificate PDFs are signed with the bureau's own key (docs/deploy.md); a self-signed demo
 # key is never made here unless asked for explicitly.
 CERTIFICATE_SIGNING_SELF_SIGNED = env.bool("DJANGO_CERTIFICATE_SIGNING_SELF_SIGNED", default=False)
+
+# Logs as JSON lines with the request id (DJANGO_LOG_FORMAT=text for a terminal).
+LOGGING["handlers"]["console"]["formatter"] = env.str("DJANGO_LOG_FORMAT", default="json")
+
+# Error reports to Sentry only where SENTRY_DSN is set, personal data scrubbed (ops.sentry).
+if SENTRY_DSN:
+    from ops.sentry import sentry_init
+
+    sentry_init(SENTRY_DSN)

@@ -140,9 +140,9 @@ def test_a_backup_restores_into_an_empty_installation_as_it_was(tmp_path, roots,
     env, cursor_b = _target(tmp_path)
     done = _manage(env, "restore", str(archive))
     assert done.returncode == 0, done.stderr + done.stdout
-    assert "Restored xinyu-backup-20261201-233000.tar" in done.stdout
-    assert "match their chains" in done.stdout
-    assert "Figures on 2026-12-01: as recorded in the backup." in done.stdout
+    assert "已恢复 xinyu-backup-20261201-233000.tar" in done.stdout
+    assert "条记录均与其哈希链一致" in done.stdout
+    assert "2026-12-01 的统计数字与备份时记录的一致。" in done.stdout
 
     cursor = cursor_b()
     assert db_digest(cursor) == rows_then
@@ -154,7 +154,7 @@ def test_a_backup_restores_into_an_empty_installation_as_it_was(tmp_path, roots,
     # A second restore over it is refused unless asked to replace.
     again = _manage(env, "restore", str(archive))
     assert again.returncode != 0
-    assert "is not empty" in again.stderr
+    assert "不是空的" in again.stderr
     if connection.vendor == "postgresql":
         cursor.connection.close()
         with connection.cursor() as c:
@@ -183,24 +183,24 @@ def test_damaged_mismatched_and_occupied_targets_are_refused(tmp_path, roots, re
     data = bytearray(archive.read_bytes())
     data[2048] ^= 0xFF  # inside the database member, past the first header
     damaged.write_bytes(bytes(data))
-    with pytest.raises(BackupError, match="does not match its checksum"):
+    with pytest.raises(BackupError, match="与其校验和不符"):
         backup_read(damaged)
 
     truncated = tmp_path / "truncated.tar"
     truncated.write_bytes(archive.read_bytes()[:4096])
-    with pytest.raises(BackupError, match="damaged|no manifest"):
+    with pytest.raises(BackupError, match="已损坏|没有清单"):
         backup_read(truncated)
 
     newer = _rewrite_manifest(archive, lambda m: m["migrations"].append(["people", "9999_later"]))
-    with pytest.raises(BackupError, match="newer version"):
+    with pytest.raises(BackupError, match="更新的版本"):
         backup_restore(archive=newer)
 
     other = "postgresql" if connection.vendor == "sqlite" else "sqlite"
     foreign = _rewrite_manifest(archive, lambda m: m["database"].update(vendor=other))
-    with pytest.raises(BackupError, match=f"holds a {other} database"):
+    with pytest.raises(BackupError, match=f"备份中是 {other} 数据库"):
         backup_restore(archive=foreign)
 
-    with pytest.raises(BackupError, match="is not empty"):
+    with pytest.raises(BackupError, match="不是空的"):
         backup_restore(archive=archive)
     assert records.training_entries.count() == 4
 
@@ -213,7 +213,7 @@ def test_a_full_disk_keeps_no_partial_archive(tmp_path, roots, records):
     # Any file written past 64 KiB fails as on a full disk (EFBIG instead of ENOSPC).
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, hard))
     try:
-        with pytest.raises(BackupError, match="nothing was kept"):
+        with pytest.raises(BackupError, match="未留下任何文件"):
             backup_create(out_dir=out, now=NOW)
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))

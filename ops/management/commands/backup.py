@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from ops.backup import BackupError, backup_create, backups_prune
 
@@ -28,4 +29,4 @@ class Command(BaseCommand):
         self.stdout.write(str(path))
         if prune:
             for old in backups_prune(directory=out):
-                self.stderr.write(f"removed {old.name}")
+                self.stderr.write(_("removed %(name)s") % {"name": old.name})

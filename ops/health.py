@@ -1,0 +1,90 @@
+"""Readiness checks (django-health-check): the services the site needs, and the night's work.
+
+`/readyz/` answers 200 when every check passes, 500 otherwise (text, JSON or OpenMetrics by
+the Accept header); superusers read the same results on the admin's status page."""
+
+import dataclasses
+import datetime
+import shutil
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from health_check.base import HealthCheck
+from health_check.exceptions import ServiceUnavailable, ServiceWarning
+
+from .apps import NIGHTLY_TASKS
+
+
+@dataclasses.dataclass
+class DiskSpace(HealthCheck):
+    """The disk under the data folder (SQLite, media, private files, backups) has room."""
+
+    def run(self):
+        usage = shutil.disk_usage(settings.DATA_DIR if settings.DATA_DIR.exists()
+                                  else settings.DATA_DIR.parent)
+        free = 100 * usage.free / usage.total
+        if free < settings.DISK_MIN_FREE_PERCENT:
+            raise ServiceUnavailable(_("%(free).1f%% of the data disk is free (under %(min)s%%)")
+                                     % {"free": free, "min": settings.DISK_MIN_FREE_PERCENT})
+
+
+def _age_hours(at: datetime.datetime, now: datetime.datetime) -> float:
+    return (now - at).total_seconds() / 3600
+
+
+@dataclasses.dataclass
+class NightlyJobs(HealthCheck):
+    """The night's figures and record checks finished within FIGURES_MAX_AGE_HOURS."""
+
+    def run(self):
+        from .models import NightlyRun
+
+        now = timezone.now()
+        last = dict(NightlyRun.objects.values_list("task", "finished_at"))
+        for task in NIGHTLY_TASKS[:2]:
+            at = last.get(task)
+            if at is None:
+                raise ServiceWarning(_("%(task)s has not finished yet") % {"task": task})
+            if _age_hours(at, now) > settings.FIGURES_MAX_AGE_HOURS:
+                raise ServiceUnavailable(_("%(task)s last finished %(hours).0f hours ago")
+                                         % {"task": task, "hours": _age_hours(at, now)})
+
+
+@dataclasses.dataclass
+class LastBackup(HealthCheck):
+    """The newest archive in BACKUP_DIR is younger than BACKUP_MAX_AGE_HOURS."""
+
+    def run(self):
+        from .backup import backups_list
+
+        archives = backups_list(settings.BACKUP_DIR)
+        if not archives:
+            raise ServiceUnavailable(_("no backup archive in the backup folder"))
+        at = datetime.datetime.fromtimestamp(archives[0].stat().st_mtime, tz=datetime.UTC)
+        hours = _age_hours(at, timezone.now())
+        if hours > settings.BACKUP_MAX_AGE_HOURS:
+            raise ServiceUnavailable(_("the newest backup is %(hours).0f hours old")
+                                     % {"hours": hours})
+
+
+CHECKS = [
+    "health_check.checks.Database",
+    "health_check.checks.Cache",
+    # A worker answering a ping through the broker: both are up.
+    ("health_check.contrib.celery.Ping", {"timeout": datetime.timedelta(seconds=2)}),
+    DiskSpace,
+    NightlyJobs,
+    LastBackup,
+]
+
+# What the status page calls each check.
+LABELS = {
+    "Database": gettext_lazy("Database"),
+    "Cache": gettext_lazy("Cache"),
+    "Ping": gettext_lazy("Broker and Celery worker"),
+    "DiskSpace": gettext_lazy("Disk space for data"),
+    "NightlyJobs": gettext_lazy("Nightly figures and record checks"),
+    "LastBackup": gettext_lazy("Last backup"),
+}

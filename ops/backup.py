@@ -151,6 +151,9 @@ def _add(tar: tarfile.TarFile, name: str, fileobj, size: int, mtime: float, file
 def backup_create(*, out_dir: Path, now: datetime | None = None) -> Path:
     """Write one dated archive of the installation into `out_dir` and return its path; a
     failure (a full disk, a dump that fails) leaves no partial archive behind."""
+    if connection.in_atomic_block:
+        # SQLite's online backup would wait forever for this very transaction to end.
+        raise BackupError(_("A backup cannot run inside a database transaction."))
     now = timezone.localtime(now or timezone.now())
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

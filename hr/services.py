@@ -1,5 +1,6 @@
 """Writes of the HR desk: create jobs, run their steps, fail them cleanly, purge old files."""
 
+import errno
 import logging
 from datetime import timedelta
 
@@ -190,6 +191,9 @@ def _reason(exc: Exception) -> str:
         return _("Another import changed the same rows meanwhile: nothing was written; upload the file again to preview it")
     if isinstance(exc, JobError):
         return str(exc)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return _("The server's disk is full: nothing was written. Tell the administrator, "
+                 "then ask for the file again")
     return _("The job failed and produced no file") + f": {type(exc).__name__}: {exc}"
 
 

@@ -1,6 +1,6 @@
 """Readiness checks (django-health-check): the services the site needs, and the night's work.
 
-`/readyz/` answers 200 when every check passes, 500 otherwise (text, JSON or OpenMetrics by
+`/readyz/` answers 200 when every check passes, 503 otherwise (text, JSON or OpenMetrics by
 the Accept header); superusers read the same results on the admin's status page."""
 
 import dataclasses
@@ -45,11 +45,12 @@ class NightlyJobs(HealthCheck):
         last = dict(NightlyRun.objects.values_list("task", "finished_at"))
         for task in NIGHTLY_TASKS[:2]:
             at = last.get(task)
+            name = TASK_NAMES[task]
             if at is None:
-                raise ServiceWarning(_("%(task)s has not finished yet") % {"task": task})
+                raise ServiceWarning(_("%(task)s has not finished yet") % {"task": name})
             if _age_hours(at, now) > settings.FIGURES_MAX_AGE_HOURS:
                 raise ServiceUnavailable(_("%(task)s last finished %(hours).0f hours ago")
-                                         % {"task": task, "hours": _age_hours(at, now)})
+                                         % {"task": name, "hours": _age_hours(at, now)})
 
 
 @dataclasses.dataclass
@@ -78,6 +79,15 @@ CHECKS = [
     NightlyJobs,
     LastBackup,
 ]
+
+# The project's own checks, whose messages are written for the status page's reader.
+OWN_CHECKS = {"DiskSpace", "NightlyJobs", "LastBackup"}
+
+# What the messages call the nightly tasks.
+TASK_NAMES = {
+    "certification.figures_rebuild": gettext_lazy("The nightly figures"),
+    "certification.records_verify": gettext_lazy("The nightly record check"),
+}
 
 # What the status page calls each check.
 LABELS = {

@@ -44,13 +44,13 @@ def _check(lines, name) -> str:
 def test_readiness_names_what_is_missing_then_passes_the_nights_work(client, transactional_db,
                                                                    folders):
     response = client.get("/readyz/", HTTP_ACCEPT="text/plain")
-    assert response.status_code == 500
+    assert response.status_code == 503
     lines = _lines(response)
     assert _check(lines, "Database") == "OK"
     assert _check(lines, "Cache") == "OK"
     assert _check(lines, "DiskSpace") == "OK"
     assert _check(lines, "LastBackup") == "Unavailable: 备份目录中没有备份"
-    assert "尚未完成过" in _check(lines, "NightlyJobs")
+    assert _check(lines, "NightlyJobs") == "Warning: 夜间统计数据尚未完成"
     assert _check(lines, "Ping").startswith("Unavailable")  # no worker runs in this test
 
     # The night's tasks succeed (eagerly here, through Celery's signals) and a backup exists.
@@ -70,7 +70,7 @@ def test_readiness_names_what_is_missing_then_passes_the_nights_work(client, tra
         finished_at=timezone.now() - timedelta(hours=49))
     lines = _lines(client.get("/readyz/", HTTP_ACCEPT="text/plain"))
     assert _check(lines, "NightlyJobs") == (
-        "Unavailable: certification.figures_rebuild 上次完成于 49 小时前")
+        "Unavailable: 夜间统计数据上次完成于 49 小时前")
 
 
 def test_readiness_and_metrics_answer_monitoring_addresses_only(client, db, folders):

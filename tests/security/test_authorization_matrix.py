@@ -264,6 +264,8 @@ PUBLIC_WITH_CODE = {"certification:verify": ("SECRETCERT-B-0001",)}
 BLANK_FILES = {"hr:template"}
 # Wagtail's own page that raises on purpose, to test error reporting.
 SKIPPED = {"/admin/failwhale/"}
+# Deliberate 5xx answers: readiness says 503 while a check fails (this world has no backup).
+UNAVAILABLE_BY_DESIGN = {("readyz", 503)}
 
 
 def leaks(response, name: str = "") -> list[str]:
@@ -298,7 +300,8 @@ def test_no_url_leaks_school_b_or_district_y(client, world, role):
                 client.force_login(user)  # again: a logout URL on the way must not end the walk
             attempts += 1
             response = getattr(client, method)(path)
-            if response.status_code >= 500:
+            if response.status_code >= 500 and (name, response.status_code) \
+                    not in UNAVAILABLE_BY_DESIGN:
                 problems.append(f"{method.upper()} {path} ({name}): {response.status_code}")
             found = leaks(response, name)
             if found:

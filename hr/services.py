@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -195,6 +195,24 @@ def _reason(exc: Exception) -> str:
         return _("The server's disk is full: nothing was written. Tell the administrator, "
                  "then ask for the file again")
     return _("The job failed and produced no file") + f": {type(exc).__name__}: {exc}"
+
+
+def job_interruption_note(*, job_id) -> None:
+    """Note on the job that an attempt was cut off by the database and rolled back whole, so its
+    page says so while the retry runs and after it. Best effort: the database may still be down,
+    and the retry must be queued all the same."""
+    try:
+        with transaction.atomic():
+            job = Job.objects.select_for_update().filter(pk=job_id).first()
+            if job is None:
+                return
+            preview = dict(job.preview or {})
+            preview["interruptions"] = [*preview.get("interruptions", []),
+                                        {"attempt": job.attempts, "at": timezone.now().isoformat()}]
+            Job.objects.filter(pk=job_id).update(preview=preview)
+    except (OperationalError, InterfaceError):
+        log.warning("HR job %s: could not note the interruption (database still unavailable)",
+                    job_id)
 
 
 def _guarded(job: Job, run) -> None:

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     # A signed-in teacher opening /admin/ goes home with a reason, not round the log-in page.
     "lms.middleware.AdminAccessMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # A dropped or restarting database: 503 with Retry-After, the broken connection closed.
+    "ops.middleware.DatabaseUnavailableMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 

@@ -17,6 +17,8 @@ urlpatterns = [
     # Readiness and metrics for the bureau's monitors (ops; docs/deploy.md).
     path("readyz/", ops_views.ReadinessView.as_view(), name="readyz"),
     path("metrics", ops_views.metrics_view, name="prometheus-django-metrics"),
+    # The HTTP API for other systems (api; docs/api.md).
+    path("api/", include("api.urls")),
     # The admin's login is allauth's, so its rate limits and policies apply to staff too.
     path("admin/login/", allauth_views.login, name="wagtailadmin_login"),
     path("admin/", include(wagtailadmin_urls)),

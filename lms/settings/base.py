@@ -29,6 +29,11 @@ INSTALLED_APPS = [
     # Running it: backups, readiness checks, metrics (docs/deploy.md).
     "ops",
     "django_prometheus",
+    # The HTTP API (docs/api.md): Django REST framework, its OpenAPI schema and reference.
+    "api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -469,3 +474,23 @@ METRICS_ALLOWED_IPS = env.list("DJANGO_METRICS_ALLOWED_IPS", default=["127.0.0.1
 METRICS_WORKER_PORT = env.int("DJANGO_METRICS_WORKER_PORT", default=0)
 # Optional error reports to Sentry, personal data scrubbed (ops.sentry).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
+
+# --- HTTP API (api/, docs/api.md). Only the API's own views use bearer keys; Wagtail's admin
+# keeps its own DRF settings per view.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "心育研修 API",
+    "DESCRIPTION": "Teachers, training hours, certificates and figures, scoped per service account.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "PREPROCESSING_HOOKS": ["api.schema.only_v1"],
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

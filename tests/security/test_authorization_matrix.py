@@ -32,7 +32,7 @@ SECRETS = ("乙校保密教师", "B-SECRET-0001", "SECRETCERT-B-0001", "secret-b
            "乙校辅导保密记录", "乙校保密心理教师", "B-SECRET-0002")
 
 # Apps whose URLs carry personal data: their parameters must be mapped explicitly.
-OUR_APPS = ("people", "courses", "certification", "hr", "cms", "lms")
+OUR_APPS = ("people", "courses", "certification", "hr", "cms", "lms", "api")
 OUR_ADMIN_NAMESPACES = {"organisations", "teachers", "workload_activity_types",
                         "certificate_levels", "role_requirements", "recognised_credentials",
                         "assignments", "audit_events"}
@@ -203,7 +203,7 @@ def fill(param: str, name: str, namespace: str, world) -> str | None:
         "course_id": w["course"].pk, "lesson_id": w["lesson"].pk, "quiz_id": w["quiz"].pk,
         "session_id": w["course"].pk, "code": w["cert_b"].verification_code, "sheet": "teachers",
         "user_id": w["user_b"].pk, "event_id": w["event_y"].pk, "signup_id": w["signup_y"].pk,
-        "kind": "in",
+        "kind": "in", "employee_no": w["teacher_b"].employee_no,
     }
     if param in generic:
         return str(generic[param])

@@ -47,8 +47,10 @@ class PurposeGranted(permissions.BasePermission):
 
     def has_permission(self, request, view):
         account = request.auth
-        purpose = getattr(view, "purpose", None)
-        return account is not None and purpose is not None and purpose.key in account.purposes
+        if account is None:
+            return False
+        wanted = getattr(view, "purposes_any", None) or [getattr(view, "purpose", None)]
+        return any(p is not None and p.key in account.purposes for p in wanted)
 
 
 class AccountRate(throttling.SimpleRateThrottle):

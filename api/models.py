@@ -1,5 +1,7 @@
 """Service accounts of the HTTP API: who calls, over which organisation, for which purposes."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -79,3 +81,45 @@ class ApiCall(models.Model):
         verbose_name = _("API call")
         verbose_name_plural = _("API calls")
         indexes = [models.Index(fields=["account", "-at"])]
+
+
+class WebhookSubscription(models.Model):
+    """A URL of another system told when certificates and declarations change in the account's
+    scope; each payload is signed with the subscription's secret."""
+
+    class Event(models.TextChoices):
+        CERTIFICATE_ISSUED = "certificate.issued", _("Certificate issued")
+        CERTIFICATE_RENEWED = "certificate.renewed", _("Certificate renewed")
+        CERTIFICATE_REVOKED = "certificate.revoked", _("Certificate revoked")
+        DECLARATION_DECIDED = "declaration.decided", _("Declared hours decided")
+
+    account = models.ForeignKey(ServiceAccount, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(_("address"), max_length=500)
+    events = models.JSONField(_("events"), default=list)
+    secret = models.CharField(max_length=64, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one subscription, with its attempts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE,
+                                     related_name="deliveries")
+    event = models.CharField(max_length=32)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)

@@ -114,3 +114,28 @@ class FiguresOut(serializers.Serializer):
     on = serializers.DateField(allow_null=True)
     columns = serializers.ListField(child=serializers.CharField())
     rows = serializers.ListField(child=serializers.ListField())
+
+
+class WebhookIn(Strict):
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(child=serializers.CharField(), allow_empty=False)
+
+    def validate_events(self, value):
+        allowed = self.context["allowed"]
+        refused = [e for e in value if e not in allowed]
+        if refused:
+            raise serializers.ValidationError(
+                _("Not available to this account: %(events)s") % {"events": ", ".join(refused)})
+        return value
+
+
+class WebhookOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    events = serializers.ListField(child=serializers.CharField())
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class WebhookCreatedOut(WebhookOut):
+    secret = serializers.CharField(help_text=_("Signs every payload; shown this once."))

@@ -28,6 +28,7 @@ from . import serializers as s
 from .auth import AccountRate, ApiKeyAuthentication, PurposeGranted
 from .models import ApiCall
 from .services import PushConflict, hours_push
+from .webhooks import EVENT_PURPOSE, events_allowed, subscription_create
 
 # The sheets the figures endpoint serves: the HR desk's exports of the same name.
 FIGURE_SHEETS = ("holding", "staffing", "hours", "assignments", "parent_reach")
@@ -214,3 +215,31 @@ class FiguresView(ApiView):
             "columns": [str(c.title) for c in kind.get_columns()],
             "rows": [[_cell(v) for v in row] for row in rows],
         })
+
+
+class WebhookList(ApiView):
+    """The account's own webhook subscriptions: list and create."""
+
+    purposes_any = tuple({p.key: p for p in EVENT_PURPOSE.values()}.values())
+
+    @extend_schema(responses=s.WebhookOut(many=True), summary=_lazy("The account's webhooks"))
+    def get(self, request):
+        return Response(s.WebhookOut(request.auth.webhooks.order_by("pk"), many=True).data)
+
+    @extend_schema(request=s.WebhookIn, responses={201: s.WebhookCreatedOut},
+                   summary=_lazy("Subscribe an address to events in scope"))
+    def post(self, request):
+        incoming = s.WebhookIn(data=request.data, context={"allowed": events_allowed(request.auth)})
+        incoming.is_valid(raise_exception=True)
+        subscription, secret = subscription_create(account=request.auth, **incoming.validated_data)
+        return Response({**s.WebhookOut(subscription).data, "secret": secret},
+                        status=status.HTTP_201_CREATED)
+
+
+class WebhookDetail(ApiView):
+    purposes_any = WebhookList.purposes_any
+
+    @extend_schema(responses={204: None}, summary=_lazy("Remove a webhook"))
+    def delete(self, request, pk: int):
+        get_object_or_404(request.auth.webhooks, pk=pk).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

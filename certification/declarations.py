@@ -21,6 +21,7 @@ from people.services import audit_record
 
 from .models import DeclarationEvidence, HourDeclaration, TrainingEntry
 from .services import training_entry_record
+from .signals import declaration_decided
 
 Status = HourDeclaration.Status
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -146,6 +147,7 @@ def declaration_school_check(*, declaration: HourDeclaration, checked_by) -> Hou
     audit_record(actor=checked_by, action=AuditEntry.Action.DECLARATION_CHECK,
                  organisation=declaration.teacher.school, target=declaration.teacher.employee_no,
                  detail=f"{declaration.pk} · {declaration.hours}")
+    declaration_decided.send(sender=HourDeclaration, declaration=declaration)
     return declaration
 
 
@@ -164,6 +166,7 @@ def declaration_approve(*, declaration: HourDeclaration, decided_by) -> HourDecl
     audit_record(actor=decided_by, action=AuditEntry.Action.DECLARATION_APPROVE,
                  organisation=declaration.teacher.school, target=declaration.teacher.employee_no,
                  detail=f"{declaration.pk} · {declaration.hours}")
+    declaration_decided.send(sender=HourDeclaration, declaration=declaration)
     return declaration
 
 
@@ -182,6 +185,7 @@ def declaration_return(*, declaration: HourDeclaration, returned_by, reason: str
     audit_record(actor=returned_by, action=AuditEntry.Action.DECLARATION_RETURN,
                  organisation=declaration.teacher.school, target=declaration.teacher.employee_no,
                  detail=f"{declaration.pk} · {reason.strip()}")
+    declaration_decided.send(sender=HourDeclaration, declaration=declaration)
     return declaration
 
 

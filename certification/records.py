@@ -60,6 +60,9 @@ def certificate_events_append(events: list[CertificateEvent]) -> list[Certificat
     with transaction.atomic(savepoint=False):
         chain.chain_append(events, key_of=event_key, content_of=event_content)
         CertificateEvent.objects.bulk_create(events)
+        from .signals import certificate_events_recorded
+
+        certificate_events_recorded.send(sender=CertificateEvent, events=events)
     return events
 
 

@@ -261,7 +261,7 @@ FILE_TYPES = ("application/pdf", "application/vnd.openxmlformats", "application/
 # 22 random characters) sees its number and level, with the holder's name masked.
 PUBLIC_WITH_CODE = {"certification:verify": ("SECRETCERT-B-0001",)}
 # Files that are the same for everyone and hold no records (the blank import templates).
-BLANK_FILES = {"hr:template"}
+BLANK_FILES = {"hr:template", "api:schema"}  # the import template; the API's public schema
 # Wagtail's own page that raises on purpose, to test error reporting.
 SKIPPED = {"/admin/failwhale/"}
 # Deliberate 5xx answers: readiness says 503 while a check fails (this world has no backup).

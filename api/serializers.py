@@ -139,3 +139,35 @@ class WebhookOut(serializers.Serializer):
 
 class WebhookCreatedOut(WebhookOut):
     secret = serializers.CharField(help_text=_("Signs every payload; shown this once."))
+
+
+def _roster_fields() -> list[str]:
+    from hr.sheets.columns import TEACHERS
+
+    return [*TEACHERS.required, *TEACHERS.optional]
+
+
+class RosterRowIn(serializers.Serializer):
+    """One roster row under the roster sheet's column keys (docs/hr.md); values as the sheet
+    takes them, checked by the roster import itself."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(_("Each teacher is an object."))
+        known = _roster_fields()
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+        return {key: value for key, value in data.items()}
+
+
+class TeacherUpsertIn(Strict):
+    teachers = RosterRowIn(many=True, allow_empty=False, max_length=20_000)
+    mark_left = serializers.BooleanField(default=False, help_text=_(
+        "Mark as left every teacher of the listed schools who is not in the list."))
+
+
+class TeacherUpsertOut(serializers.Serializer):
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()

@@ -151,3 +151,66 @@ def hours_push(*, account: ServiceAccount, key: str, entries: list[dict],
         return earlier.response, False
     return answer, True
 
+
+
+class UpsertRefused(Exception):
+    """Rows the roster import refuses: {index: {field: [reasons]}} and how many errors in all."""
+
+    def __init__(self, errors: dict, total: int):
+        super().__init__(total)
+        self.errors, self.total = errors, total
+
+
+def teachers_upsert(*, user, rows: list[dict], mark_left: bool = False) -> dict:
+    """Create or update teachers through the roster import itself (the same checks, the same
+    all-or-nothing commit), from rows given under the roster's column keys."""
+    import tempfile
+    from pathlib import Path
+
+    from openpyxl import Workbook
+
+    from hr.imports import IMPORTERS, ImportHasErrors
+    from hr.sheets.columns import TEACHERS
+
+    keys = [k for k in (*TEACHERS.required, *TEACHERS.optional) if any(k in row for row in rows)]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(keys)
+    for row in rows:
+        sheet.append([_cell(sheet, row.get(key)) for key in keys])
+    importer = IMPORTERS["teachers"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "teachers.xlsx"
+        workbook.save(path)
+        plan = importer.plan(path=path, user=user, mark_left=mark_left)
+        if plan.errors:
+            raise UpsertRefused(_row_errors(plan, keys), plan.errors.total)
+        try:
+            result = importer.commit(path=path, user=user, plan=plan, mark_left=mark_left)
+        except ImportHasErrors as refused:
+            raise UpsertRefused(_row_errors(refused.args[0], keys), refused.args[0].errors.total) \
+                from None
+    return {"rows": result.get("rows", len(rows)), "created": result.get("created", 0),
+            "updated": result.get("updated", 0)}
+
+
+def _cell(sheet, value):
+    """A JSON value as a sheet cell: numbers and booleans as they are, lists joined, and text
+    always text (a value starting with "=" is never made a formula)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, list):
+        value = "、".join(str(v) for v in value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _row_errors(plan, keys: list[str]) -> dict:
+    errors: dict[str, dict[str, list[str]]] = {}
+    for error in plan.errors:
+        index = str(error.row - plan.header_row - 1)
+        column = next((k for k in keys if error.column.startswith(k)), error.column)
+        errors.setdefault(index, {}).setdefault(column, []).append(error.reason)
+    return errors

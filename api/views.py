@@ -27,7 +27,7 @@ from people.selectors import organisation_scope, teacher_list_in_scope
 from . import serializers as s
 from .auth import AccountRate, ApiKeyAuthentication, PurposeGranted
 from .models import ApiCall
-from .services import PushConflict, hours_push
+from .services import PushConflict, UpsertRefused, hours_push, teachers_upsert
 from .webhooks import EVENT_PURPOSE, events_allowed, subscription_create
 
 # The sheets the figures endpoint serves: the HR desk's exports of the same name.
@@ -103,8 +103,24 @@ class ListView(ApiView, generics.ListAPIView):
 
 @extend_schema(parameters=[ORG], summary=_lazy("Teachers in scope"))
 class TeacherList(ListView):
-    purpose = purposes.HR_DESK
     serializer_class = s.TeacherOut
+
+    @property
+    def purpose(self):
+        return purposes.HR_IMPORT if self.request.method == "POST" else purposes.HR_DESK
+
+    @extend_schema(request=s.TeacherUpsertIn, responses={200: s.TeacherUpsertOut},
+                   summary=_lazy("Create or update teachers as the roster import does, all or none"))
+    def post(self, request):
+        incoming = s.TeacherUpsertIn(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            result = teachers_upsert(user=request.user, rows=incoming.validated_data["teachers"],
+                                     mark_left=incoming.validated_data["mark_left"])
+        except UpsertRefused as refused:
+            return Response({"teachers": refused.errors, "error_count": refused.total},
+                            status=status.HTTP_400_BAD_REQUEST)
+        return Response(result)
 
     def get_queryset(self):
         teachers = teacher_list_in_scope(self.request.user, roles=self.purpose)

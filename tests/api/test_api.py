@@ -219,3 +219,38 @@ def test_district_hr_creates_an_account_in_the_admin_sees_its_key_once_and_it_wo
         "name": "越权", "organisation": tree["district_x"].pk, "purposes": [purposes.HR_DESK.key],
         "rate_per_minute": 60})
     assert refused.status_code == 200 and not ServiceAccount.objects.filter(name="越权").exists()
+
+
+def test_ten_thousand_teachers_upserted_in_one_call_then_a_bad_row_refuses_the_whole_call(
+        client, tree, people):
+    from people.models import Teacher
+
+    key = _account(tree, purposes.HR_IMPORT.key, purposes.HR_DESK.key)
+    school = tree["school_a"]
+    rows = [{"employee_no": f"U{n:05d}", "name": f"教师{n}", "gender": "女",
+             "school_code": school.code, "role": "任课教师", "hire_date": "2019-09-01"}
+            for n in range(10_000)]
+    answer = client.post("/api/v1/teachers/", {"teachers": rows}, content_type="application/json",
+                         HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert answer.status_code == 200, answer.content[:500]
+    assert answer.json() == {"rows": 10_000, "created": 10_000, "updated": 0}
+    assert Teacher.objects.filter(employee_no__startswith="U").count() == 10_000
+
+    # One renamed, one in another district's school, one with a field the roster lacks.
+    changed = [dict(rows[0], name="改名"), dict(rows[1], school_code=tree["school_b"].code)]
+    refused = client.post("/api/v1/teachers/", {"teachers": changed}, content_type="application/json",
+                          HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert refused.status_code == 400
+    body = refused.json()
+    assert list(body["teachers"]) == ["1"] and "school_code" in body["teachers"]["1"]
+    assert Teacher.objects.get(employee_no="U00000").name == "教师0"  # nothing written
+    unknown = client.post("/api/v1/teachers/", {"teachers": [dict(rows[0], salary=1)]},
+                          content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert unknown.json() == {"teachers": {"0": {"salary": ["未知字段。"]}}}
+    # The list reads them back by cursor, 1,000 a page.
+    pages, url = 0, "/api/v1/teachers/?page_size=1000"
+    while url:
+        page = _get(client, key, url).json()
+        pages += 1
+        url = page["next"] and page["next"].replace("http://testserver", "")
+    assert pages == 11  # 10,003 teachers in district X

@@ -49,6 +49,36 @@ def user_is_staff_in_scope(user, organisation: Organisation, *, roles: Iterable[
     return organisation_scope(user, roles=roles).filter(pk=organisation.pk).exists()
 
 
+def organisations_covered(user, *organisations: Organisation, roles: Iterable[str]) -> bool:
+    """Whether one binding of `roles` covers every one of `organisations` (a write's object
+    and, for a move, its old place and its destination: a move out of a district needs a role
+    over a node above both). Superusers are covered; two bindings never add up to one."""
+    roles = _role_list(roles)
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    paths = [o.path for o in organisations if o is not None]
+    return any(all(path.startswith(top) for path in paths) for top in
+               staff_roles_for_user(user, roles=roles).values_list("organisation__path", flat=True))
+
+
+def user_is_subject(user, teacher) -> bool:
+    """Whether `teacher` is the user's own record: the one test of "deciding about oneself",
+    which every decision service asks before it decides."""
+    pk = getattr(user, "pk", None)
+    return pk is not None and teacher is not None and teacher.user_id == pk
+
+
+def user_rank(user) -> int:
+    """How high the user's highest staff role stands (StaffRole.RANK); 0 without one."""
+    if getattr(user, "is_superuser", False):
+        return max(StaffRole.RANK.values()) + 1
+    roles = StaffRole.objects.filter(user=user).values_list("role", flat=True).distinct() \
+        if getattr(user, "pk", None) else []
+    return max((StaffRole.RANK[r] for r in roles), default=0)
+
+
 def user_has_staff_role(user, *, roles: Iterable[str]) -> bool:
     """Whether the user holds any of the roles; superusers do."""
     roles = _role_list(roles)

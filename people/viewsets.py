@@ -19,7 +19,8 @@ from . import purposes
 from .models import (Organisation, StaffingRule, StaffRole, Stage, Teacher, flags_codes,
                      flags_mask)
 from .selectors import (grantable_roles, organisation_scope, organisations_covered,
-                        staff_role_grantable, staff_user_find, user_has_staff_role)
+                        staff_role_grantable, staff_user_find, user_has_staff_role,
+                        user_is_subject)
 from .services import (organisation_create, organisation_update, staff_role_grant,
                        staff_role_revoke, teacher_logins_sync, teacher_update)
 
@@ -291,6 +292,13 @@ class TeacherForm(WagtailAdminModelForm):
             self.for_user, roles=purposes.TEACHER_EDIT).filter(
             kind=Organisation.Kind.SCHOOL
         )
+
+    def clean(self):
+        data = super().clean()
+        if user_is_subject(self.for_user, self.instance):
+            raise forms.ValidationError(gettext(
+                "Nobody decides about their own record: another member of staff must do this."))
+        return data
 
     def save(self, commit=True):
         # In post or not is what every rate reads; the account follows it (people.services).

@@ -16,7 +16,6 @@ from certification import declarations
 from certification.models import (Application, Certificate, HourDeclaration, TeacherCredential,
                                   TrainingEntry)
 from certification.services import application_submit, certificate_revoke
-from people.access import DecisionRefused
 from people.models import StaffRole
 from people.services import staff_role_grant
 from tests.certification.builders import certificate, hours, level
@@ -94,13 +93,13 @@ def test_district_hr_cannot_approve_her_own_application(client, tree, hr_teacher
 
 def test_hr_cannot_revoke_her_own_certificate(tree, hr_teacher):
     cert = certificate(hr_teacher, "C")
-    with pytest.raises(DecisionRefused):
+    with pytest.raises(PermissionDenied):
         certificate_revoke(certificate=cert, revoked_by=hr_teacher.user, reason="自行撤销")
     assert Certificate.objects.get(pk=cert.pk).status == cert.status
 
 
 def test_hr_cannot_record_her_own_outside_credential(tree, hr_teacher):
-    with pytest.raises(DecisionRefused):
+    with pytest.raises(PermissionDenied):
         declarations.teacher_credential_record(
             teacher=hr_teacher, name="国家二级心理咨询师", level_code="B",
             obtained_on=date(2020, 5, 1), recorded_by=hr_teacher.user)
@@ -127,7 +126,7 @@ def test_an_organiser_cannot_mark_her_own_attendance(tree, hr_teacher):
     ev = event(tree["district_x"], starts_in=timedelta(minutes=-10))
     signup = event_services.event_signup(event=ev, teacher=hr_teacher,
                                          now=ev.starts_at - timedelta(days=1))
-    with pytest.raises(DecisionRefused):
+    with pytest.raises(PermissionDenied):
         event_services.event_attendance_mark(signup=signup, marked_by=hr_teacher.user,
                                              checked_in_at=ev.starts_at,
                                              checked_out_at=ev.ends_at)

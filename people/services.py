@@ -566,7 +566,13 @@ def activation_codes_issue(*, teachers, issued_by, organisation: Organisation,
 
     from .models import ActivationCode, AuditEntry
 
+    from .selectors import user_is_staff_account
+
     teachers = list(teachers)
+    staff = [t.employee_no for t in teachers if user_is_staff_account(t.user)]
+    if staff:
+        raise PermissionDenied(_("Staff accounts get no activation codes: %(numbers)s") % {
+            "numbers": ", ".join(staff[:5])})
     now = timezone.now()
     expires = now + timedelta(days=getattr(settings, "ACTIVATION_CODE_DAYS", 30))
     ids = [t.pk for t in teachers]
@@ -626,13 +632,25 @@ def activation_teacher(*, employee_no: str, code: str):
 
     teacher = (Teacher.objects.select_related("user", "school")
                .filter(employee_no__iexact=str(employee_no or "").strip(), is_active=True,
-                       user__is_active=True).first())
+                       user__is_active=True, user__is_superuser=False)
+               .exclude(user__in=StaffRole.objects.values("user")).first())
     if teacher is None:
-        return None
+        return None  # a code issued before a staff role was granted opens nothing
     valid = ActivationCode.objects.filter(
         teacher=teacher, code_hash=activation_code_hash(employee_no=teacher.employee_no, code=code),
         used_at__isnull=True, voided_at__isnull=True, expires_at__gt=timezone.now()).exists()
     return teacher if valid else None
+
+
+def activation_codes_void(*, user) -> int:
+    """Void every outstanding activation code of the user's teacher (they logged in, changed
+    their password, or were given a new code): a slip never replaces a password in use."""
+    from django.utils import timezone
+
+    from .models import ActivationCode
+
+    return ActivationCode.objects.filter(teacher__user=user, used_at__isnull=True,
+                                         voided_at__isnull=True).update(voided_at=timezone.now())
 
 
 # --- Log-in phones -------------------------------------------------------------------------
@@ -640,7 +658,8 @@ def activation_teacher(*, employee_no: str, code: str):
 @transaction.atomic
 def login_phone_set(*, user, number: str | None, verified: bool = False) -> None:
     """Keep (or, with None, remove) the mobile number a user logs in with. An import writing
-    the number HR already holds leaves its verification as it was."""
+    the number HR already holds leaves its verification as it was; a new number is unverified
+    (no log-in with it) until its owner confirms a code sent to it (allauth's phone change)."""
     from .models import LoginPhone
 
     if not number:

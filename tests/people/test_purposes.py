@@ -13,7 +13,7 @@ APPS = ("people", "courses", "certification", "hr", "cms", "lms")
 SCOPE_CALLS = {"organisation_scope", "teacher_list_in_scope", "user_is_staff_in_scope",
                "user_has_staff_role", "staff_roles_for_user", "scope_roots", "scope_tops",
                "assignment_list_for_staff", "assignment_completion_by_school",
-               "assignment_outstanding_list", "organisations_covered"}
+               "assignment_outstanding_list", "organisations_covered", "accounts_out_of_reach"}
 # A function handing on the roles it was given (its caller named the purpose).
 PASSED_ON = {"roles", "scope_roles", "self.scope_roles", "self.staff_roles", "purpose",
              "viewset.scope_roles", "self.write_roles"}

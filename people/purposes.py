@@ -74,6 +74,9 @@ GRANT_SCHOOL_ADMIN = Purpose("grant_school_admin",
 STAFFING_RULES = Purpose("staffing_rules", _("Counsellor staffing rules: reading"), HR)
 STAFFING_RULES_EDIT = Purpose("staffing_rules_edit", _("Counsellor staffing rules: editing"),
                               (Role.CITY_HR,))
+HOLDING_RULES_EDIT = Purpose("holding_rules_edit",
+                             _("Cycle policies, holding targets and new-teacher periods: editing"),
+                             (Role.CITY_HR,))
 RECORDS_INTEGRITY = Purpose("records_integrity",
                             _("Alerts of records changed behind the services' back"),
                             (Role.CITY_HR,))
@@ -95,7 +98,7 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     TEACHER_ADMIN, TEACHER_EDIT, LEARNING_RECORDS, ASSIGNMENTS, DASHBOARD, CERTIFICATE_ROSTER,
     CERTIFICATE_REVIEW, WORKLOAD_APPROVAL, WORKLOAD_REPORT, HR_DESK, HR_IMPORT, AUDIT_LOG,
     PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_SCHOOL_ADMIN,
-    STAFFING_RULES, STAFFING_RULES_EDIT, RECORDS_INTEGRITY, STAFF_MENU,
+    STAFFING_RULES, STAFFING_RULES_EDIT, HOLDING_RULES_EDIT, RECORDS_INTEGRITY, STAFF_MENU,
 )}
 
 

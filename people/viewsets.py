@@ -180,6 +180,50 @@ class ScopedViewSetMixin:
         return Scoped
 
 
+class RuleWriteScopeMixin:
+    """Rules kept per subtree (organisation empty: everywhere), listed to all who may open the
+    screen but written only where a role granting `write_roles` covers the rule's organisation;
+    a rule for everywhere is a superuser's. The group permission counts only under that
+    purpose (ScopedPermissionPolicy)."""
+
+    write_roles: purposes.Purpose
+
+    def on_register(self):
+        register_permission_policy(self.model, ScopedPermissionPolicy(
+            self.model, write_roles=self.write_roles, scope_field="organisation"),
+            exact_class=True)
+        super().on_register()
+
+    def construct_view(self, view_class, **kwargs):
+        if getattr(view_class, "permission_required", None) in WRITE_ACTIONS:
+            view_class = self._write_scoped(view_class)
+        return super().construct_view(view_class, **kwargs)
+
+    def _write_scoped(self, view_class):
+        viewset = self
+
+        class WriteScoped(view_class):
+            def get_object(self, queryset=None):
+                rule = super().get_object(queryset)
+                if not (self.request.user.is_superuser or (
+                        rule.organisation is not None and organisations_covered(
+                            self.request.user, rule.organisation, roles=viewset.write_roles))):
+                    raise PermissionDenied
+                return rule
+
+            def get_form(self, *args, **kwargs):
+                form = super().get_form(*args, **kwargs)
+                field = form.fields.get("organisation")
+                if field is not None and not self.request.user.is_superuser:
+                    field.queryset = organisation_scope(
+                        self.request.user, roles=viewset.write_roles).order_by("path")
+                    field.required = True
+                return form
+
+        WriteScoped.__name__ = WriteScoped.__qualname__ = f"WriteScoped{view_class.__name__}"
+        return WriteScoped
+
+
 class FlagSetFormField(forms.MultipleChoiceField):
     """Ticks for a FlagSetField: the form shows codes, the model keeps the integer."""
 

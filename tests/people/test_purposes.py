@@ -16,7 +16,7 @@ SCOPE_CALLS = {"organisation_scope", "teacher_list_in_scope", "user_is_staff_in_
                "assignment_outstanding_list", "organisations_covered", "accounts_out_of_reach"}
 # A function handing on the roles it was given (its caller named the purpose).
 PASSED_ON = {"roles", "scope_roles", "self.scope_roles", "self.staff_roles", "purpose",
-             "viewset.scope_roles", "self.write_roles"}
+             "viewset.scope_roles", "self.write_roles", "viewset.write_roles"}
 
 
 def _modules():

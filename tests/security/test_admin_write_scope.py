@@ -131,3 +131,33 @@ def test_staffing_rules_are_written_only_under_the_editing_purpose(client, tree)
     assert response.status_code in (403, 404)
     rule.refresh_from_db()
     assert (rule.min_students, rule.full_time_required) == (500, 1)
+
+
+def test_holding_rules_are_written_only_inside_the_city_hr_scope(client, tree):
+    """City HR of another city holds the City HR group's permissions on holding targets and
+    new-teacher periods: they count only inside that city."""
+    from certification.models import CertificateLevel, HoldingTarget, NewTeacherPeriod
+
+    level_c = CertificateLevel.objects.get(code="C")
+    target = HoldingTarget.objects.create(organisation=tree["district_x"], level=level_c,
+                                          percent=90)
+    everywhere = HoldingTarget.objects.get(organisation=None, level=level_c)
+    client.force_login(staff(StaffRole.Role.CITY_HR, org("另一市", "city")))
+    for rule in (target, everywhere):
+        response = client.post(reverse("holding_targets:edit", args=[rule.pk]), {
+            "organisation": tree["district_x"].pk, "level": level_c.pk, "percent": "10"})
+        assert response.status_code in (302, 403, 404) and "/admin/holding_targets/" not in \
+            response.get("Location", "/admin/holding_targets/")
+    assert sorted(HoldingTarget.objects.filter(level=level_c).values_list("percent", flat=True)) \
+        == sorted([90, everywhere.percent])
+    response = client.post(reverse("new_teacher_periods:add"), {
+        "organisation": tree["district_y"].pk, "months": "1"})
+    assert response.status_code == 200  # the district is not among the choices
+    assert not NewTeacherPeriod.objects.filter(organisation=tree["district_y"]).exists()
+    # City HR of this city edits the district's target.
+    client.force_login(staff(StaffRole.Role.CITY_HR, tree["city"]))
+    response = client.post(reverse("holding_targets:edit", args=[target.pk]), {
+        "organisation": tree["district_x"].pk, "level": level_c.pk, "percent": "95"})
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.percent == 95

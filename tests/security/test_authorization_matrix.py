@@ -378,6 +378,9 @@ MULTI = {
     "reviewer+district_hr": [("reviewer", "city"), ("district_hr", "district_y")],
     "school_admin+district_hr+city_trainer": [("school_admin", "school_a"),
                                               ("district_hr", "district_y"), ("trainer", "city")],
+    # The issue's user: HR of one district, school admin in another (her writes: below).
+    "district_hr+school_admin_elsewhere": [("district_hr", "district_x"),
+                                           ("school_admin", "school_b")],
 }
 MARKER_PARTS = ("T", "N", "CERT", "NOTE", "C", "CN")
 
@@ -537,10 +540,6 @@ def test_a_second_role_never_widens_the_first(client, marked, name):
 # really send (valid data), since an empty POST proves nothing. The user of the issue: district
 # HR of X who is also school admin of B. Her school admin binding shows her B; her HR group
 # carries the change permissions. No write of hers may reach B.
-
-MULTI["district_hr+school_admin_elsewhere"] = [("district_hr", "district_x"),
-                                               ("school_admin", "school_b")]
-
 
 def _writes_to_b(world):
     from django.urls import reverse

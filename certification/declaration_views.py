@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from courses.models import HourCategory
 from people import purposes
-from people.access import staff_required
+from people.access import DecisionRefused, staff_required
 from people.selectors import teacher_for_user
 
 from . import declarations as services
@@ -125,6 +125,8 @@ def declaration_decide(request, pk: int):
             raise Http404
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except DecisionRefused as refused:
+        messages.error(request, str(refused))
     else:
         messages.success(request, _("Saved."))
     return redirect("certification:declaration_queue")

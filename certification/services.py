@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from courses.models import DEFAULT_CATEGORY, HourCategory
 from people import purposes
+from people.access import own_record_refuse
 from people.models import AuditEntry, Notice, Organisation, Teacher
 from people.selectors import organisation_scope
 from people.services import audit_record, notice_send
@@ -76,6 +77,7 @@ def training_entry_correct(*, teacher: Teacher, hours: Decimal, date: date, reas
                            recorded_by, title: str = "", category=None) -> TrainingEntry:
     """Add a correction (positive or negative hours) with its reason, under the category it
     corrects (the default category when none); nothing is edited."""
+    own_record_refuse(recorded_by, teacher)
     if not reason or not reason.strip():
         raise ValidationError(_("A correction needs a reason."))
     entry = TrainingEntry(
@@ -144,6 +146,7 @@ def _reviewable(application: Application, user) -> None:
     if not organisation_scope(user, roles=purposes.CERTIFICATE_REVIEW).filter(
             pk=application.teacher.school_id).exists():
         raise PermissionDenied(_("This application is outside your scope."))
+    own_record_refuse(user, application.teacher)
 
 
 @transaction.atomic
@@ -329,6 +332,7 @@ def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str,
     if not organisation_scope(revoked_by, roles=purposes.CERTIFICATE_REVIEW).filter(
             pk=cert.teacher.school_id).exists():
         raise PermissionDenied(_("This certificate is outside your scope."))
+    own_record_refuse(revoked_by, cert.teacher)
     if cert.status == Certificate.Status.REVOKED:
         return cert
     on = on or timezone.localdate()

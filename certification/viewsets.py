@@ -20,7 +20,8 @@ from wagtail.admin.views.generic.models import InspectView
 from courses.models import HourCategory
 from people import purposes
 from people.viewsets import (
-    HistoryViewSetMixin, ScopedViewSetMixin, ServiceCreateView, ServiceEditView,
+    HistoryViewSetMixin, RuleWriteScopeMixin, ScopedViewSetMixin, ServiceCreateView,
+    ServiceEditView,
 )
 
 from .models import (
@@ -193,8 +194,9 @@ class CategoryMinimumsColumn(Column):
         return "; ".join(f"{m.category} {m.hours.normalize():f}" for m in minimums) or "—"
 
 
-class CyclePolicyViewSet(ModelViewSet):
+class CyclePolicyViewSet(RuleWriteScopeMixin, ModelViewSet):
     model = CyclePolicy
+    write_roles = purposes.HOLDING_RULES_EDIT
     icon = "date"
     menu_label = _("Continuing-education cycles")
     list_display = ["organisation", "years", "hours", "yearly_minimum", "start_year",
@@ -263,8 +265,9 @@ class OrganisationOrAllColumn(Column):
         return instance.organisation or "—"
 
 
-class HoldingTargetViewSet(ModelViewSet):
+class HoldingTargetViewSet(RuleWriteScopeMixin, ModelViewSet):
     model = HoldingTarget
+    write_roles = purposes.HOLDING_RULES_EDIT
     icon = "pick"
     menu_label = _("Holding targets")
     list_display = [OrganisationOrAllColumn("organisation", label=_("organisation")), "level",
@@ -274,8 +277,9 @@ class HoldingTargetViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
-class NewTeacherPeriodViewSet(ModelViewSet):
+class NewTeacherPeriodViewSet(RuleWriteScopeMixin, ModelViewSet):
     model = NewTeacherPeriod
+    write_roles = purposes.HOLDING_RULES_EDIT
     icon = "time"
     menu_label = _("New-teacher periods")
     list_display = [OrganisationOrAllColumn("organisation", label=_("organisation")), "months"]

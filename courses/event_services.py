@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from people import purposes
+from people.access import own_record_refuse
 from people.models import AuditEntry, Teacher
 from people.selectors import organisation_scope, teacher_for_user, user_is_staff_in_scope
 from people.services import audit_record
@@ -235,6 +236,7 @@ def event_attendance_mark(*, signup: EventSignup, marked_by, checked_in_at: date
     event = signup.event
     if not event_may_manage(user=marked_by, event=event):
         raise PermissionDenied
+    own_record_refuse(marked_by, signup.teacher)
     if event_is_closed(event):
         raise ValidationError(_("This event is closed."))
     if checked_in_at and checked_out_at and checked_out_at < checked_in_at:

@@ -25,7 +25,7 @@ from courses.services import assignment_audiences_enrol, assignment_leavers_rele
 from people import purposes
 from people.models import LoginPhone, Organisation, StaffRole, Teacher, flags_codes, flags_mask
 from people.phones import phone_normalise
-from people.selectors import organisation_scope, staff_role_grantable
+from people.selectors import accounts_out_of_reach, organisation_scope, staff_role_grantable
 from people.services import (login_phones_write, staff_role_grant, teacher_bulk_write,
                              teachers_mark_left, user_emails_set)
 from people.tasks import send_account_invitations
@@ -214,8 +214,20 @@ def _phone(value) -> str:
     return number
 
 
-def _check_phones(plan: Plan, layout: SheetLayout, rows: dict[str, int]) -> None:
-    """A log-in phone belongs to one account: refuse numbers another teacher already has."""
+def _check_phones(plan: Plan, layout: SheetLayout, rows: dict[str, int], user) -> None:
+    """A log-in phone belongs to one account: refuse numbers another teacher already has, and
+    numbers for accounts beyond the importer's reach (a staff role at or above theirs, or
+    outside their scope: people.selectors.accounts_out_of_reach)."""
+    accounts = {}
+    for chunk in _chunks(list(plan.phones)):
+        accounts.update(Teacher.objects.filter(employee_no__in=chunk)
+                        .values_list("user_id", "employee_no"))
+    for user_id in accounts_out_of_reach(user, accounts, roles=IMPORT_ROLES):
+        number = accounts[user_id]
+        plan.phones.pop(number, None)
+        plan.errors.append(RowError(rows[number], layout.column_name("phone"), "", gettext(
+            "This account holds a staff role at or above yours or outside your scope: "
+            "only its owner sets its log-in phone")))
     wanted_by = {phone: number for number, phone in plan.phones.items()}
     for chunk in _chunks(list(wanted_by)):
         for phone, owner in LoginPhone.objects.filter(number__in=chunk).values_list(
@@ -358,7 +370,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
         _plan_staff_roles(plan, staff_cells, layout, user, existing)
     if mark_left:
         _plan_leavers(plan, {fields["school_id"] for _r, _n, fields in parsed}, set(first_seen))
-    _check_phones(plan, layout, first_seen)
+    _check_phones(plan, layout, first_seen, user)
     plan.errors.sort(key=lambda e: e.row)
     return plan
 

@@ -26,6 +26,13 @@ urlpatterns = [
     path("accounts/activate/", people_views.activate, name="account_activate"),
     path("accounts/password/new/", people_views.password_new_after_code,
          name="account_password_new_by_code"),
+    # Staff never log in by a text-message code alone (people.views.request_login_code).
+    path("accounts/login/code/", people_views.request_login_code,
+         name="account_request_login_code"),
+    # The owner confirms a new log-in phone by a code sent to it (allauth's phone change),
+    # before the number logs in.
+    path("accounts/phone/change/", allauth_views.change_phone, name="account_change_phone"),
+    path("accounts/phone/verify/", allauth_views.verify_phone, name="account_verify_phone"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("people/", include("people.urls")),

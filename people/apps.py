@@ -13,3 +13,4 @@ class PeopleConfig(AppConfig):
         from .context_processors import store_nav_flags
 
         user_logged_in.connect(store_nav_flags, dispatch_uid="people.store_nav_flags")
+        from . import receivers  # noqa: F401

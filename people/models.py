@@ -238,6 +238,9 @@ class StaffRole(models.Model):
 
     HR_ROLES = (Role.DISTRICT_HR, Role.CITY_HR)
     ADMIN_ROLES = (Role.SCHOOL_ADMIN, Role.DISTRICT_HR, Role.CITY_HR)
+    # How high each role stands: nobody acts on the account of someone at or above them.
+    RANK = {Role.TRAINER: 1, Role.REVIEWER: 1, Role.SCHOOL_ADMIN: 2, Role.DISTRICT_HR: 3,
+            Role.CITY_HR: 4}
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="staff_roles", verbose_name=_("user"))

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connections, router, transaction
 from django.utils.translation import gettext as _
 
+from . import purposes
 from .models import AuditEntry, Organisation, StaffRole, Teacher, flags_mask
 
 User = get_user_model()
@@ -25,7 +26,10 @@ ROLE_GROUPS = {
 @transaction.atomic
 def organisation_create(*, code: str, name: str, kind: str,
                         parent: Organisation | None = None, actor=None, **fields) -> Organisation:
-    """Add an organisation under `parent` (or as a root); treebeard gives it its place."""
+    """Add an organisation under `parent` (or as a root); treebeard gives it its place. With
+    an `actor` (a person), a role that grants the tree's purpose must cover the parent."""
+    if actor is not None:
+        _tree_write_check(actor, parent)
     node = Organisation(code=code, name=name, kind=kind, **fields)
     if parent is None:
         node = Organisation.add_root(instance=node)
@@ -42,12 +46,22 @@ def organisation_create(*, code: str, name: str, kind: str,
 def organisation_update(*, organisation: Organisation, parent: Organisation | None,
                         actor=None, **fields) -> Organisation:
     """Change an organisation's fields and, when `parent` differs, move it (its subtree, teachers
-    and history go with it: only the tree path changes)."""
+    and history go with it: only the tree path changes).
+
+    With an `actor` (a person): a role granting the tree's purpose covers the organisation; a
+    move or a change of kind needs one role over both its current parent and its destination
+    (a school leaves a district only by HR above both)."""
+    current = organisation.get_parent(update=True)
+    if actor is not None:
+        stored = Organisation.objects.get(pk=organisation.pk)
+        _tree_write_check(actor, stored)
+        moving = parent is not None and (current is None or current.pk != parent.pk)
+        if moving or fields.get("kind", stored.kind) != stored.kind:
+            _tree_write_check(actor, current or stored, parent or current or stored)
     changed = [key for key, value in fields.items() if getattr(organisation, key) != value]
     for key, value in fields.items():
         setattr(organisation, key, value)
     organisation.save(update_fields=list(fields) or None)
-    current = organisation.get_parent(update=True)
     if parent is not None and (current is None or current.pk != parent.pk):
         parent.refresh_from_db()
         organisation.move(parent, pos="last-child")
@@ -57,6 +71,23 @@ def organisation_update(*, organisation: Organisation, parent: Organisation | No
         audit_record(actor=actor, action=AuditEntry.Action.ORGANISATION_CHANGE,
                      organisation=organisation, target=organisation.code, detail=", ".join(changed))
     return organisation
+
+
+class OrganisationWriteRefused(PermissionDenied):
+    """The actor's roles for this write do not cover the organisation (or the destination)."""
+
+
+def _tree_write_check(actor, *organisations) -> None:
+    from .selectors import organisations_covered
+
+    if any(o is None for o in organisations):
+        if getattr(actor, "is_superuser", False):
+            return  # a root: only a superuser adds or moves one
+        raise OrganisationWriteRefused(_("Only a superuser changes the top of the tree."))
+    if not organisations_covered(actor, *organisations, roles=purposes.ORGANISATION_TREE):
+        raise OrganisationWriteRefused(
+            _("You may change organisations only where one HR role of yours covers both the "
+              "organisation and where it goes."))
 
 
 @transaction.atomic
@@ -91,6 +122,8 @@ def staff_role_grant(*, user, role: str, organisation: Organisation,
     """
     from .selectors import staff_role_grantable
 
+    if granted_by is not None and getattr(granted_by, "pk", None) == user.pk:
+        raise StaffRoleRefused(_("Nobody grants a role to themselves."))
     if granted_by is not None and not staff_role_grantable(granted_by, role=role, organisation=organisation):
         raise StaffRoleRefused(_("You may not grant this role over this organisation."))
     binding, created = StaffRole.objects.get_or_create(user=user, role=role, organisation=organisation)
@@ -120,9 +153,19 @@ def staff_role_revoke(*, user, role: str, organisation: Organisation, revoked_by
 
 @transaction.atomic
 def teacher_update(*, teacher: Teacher, by, changed: list[str]) -> Teacher:
-    """Save an edited teacher (admin form) and log which fields changed, never their values."""
-    from .models import AuditEntry
+    """Save an edited teacher (admin form) and log which fields changed, never their values.
 
+    `by` must hold a role granting teacher editing over the teacher's school and, for a move,
+    over the new one; nobody edits their own record."""
+    from .access import own_record_refuse
+    from .models import AuditEntry
+    from .selectors import organisations_covered
+
+    own_record_refuse(by, teacher)
+    stored = Teacher.objects.select_related("school").get(pk=teacher.pk)
+    for school in {stored.school, teacher.school}:
+        if not organisations_covered(by, school, roles=purposes.TEACHER_EDIT):
+            raise PermissionDenied(_("This teacher's school is outside your scope."))
     teacher.save()
     if changed:
         audit_record(actor=by, action=AuditEntry.Action.TEACHER_CHANGE,
@@ -523,7 +566,13 @@ def activation_codes_issue(*, teachers, issued_by, organisation: Organisation,
 
     from .models import ActivationCode, AuditEntry
 
+    from .selectors import user_is_staff_account
+
     teachers = list(teachers)
+    staff = [t.employee_no for t in teachers if user_is_staff_account(t.user)]
+    if staff:
+        raise PermissionDenied(_("Staff accounts get no activation codes: %(numbers)s") % {
+            "numbers": ", ".join(staff[:5])})
     now = timezone.now()
     expires = now + timedelta(days=getattr(settings, "ACTIVATION_CODE_DAYS", 30))
     ids = [t.pk for t in teachers]
@@ -583,13 +632,25 @@ def activation_teacher(*, employee_no: str, code: str):
 
     teacher = (Teacher.objects.select_related("user", "school")
                .filter(employee_no__iexact=str(employee_no or "").strip(), is_active=True,
-                       user__is_active=True).first())
+                       user__is_active=True, user__is_superuser=False)
+               .exclude(user__in=StaffRole.objects.values("user")).first())
     if teacher is None:
-        return None
+        return None  # a code issued before a staff role was granted opens nothing
     valid = ActivationCode.objects.filter(
         teacher=teacher, code_hash=activation_code_hash(employee_no=teacher.employee_no, code=code),
         used_at__isnull=True, voided_at__isnull=True, expires_at__gt=timezone.now()).exists()
     return teacher if valid else None
+
+
+def activation_codes_void(*, user) -> int:
+    """Void every outstanding activation code of the user's teacher (they logged in, changed
+    their password, or were given a new code): a slip never replaces a password in use."""
+    from django.utils import timezone
+
+    from .models import ActivationCode
+
+    return ActivationCode.objects.filter(teacher__user=user, used_at__isnull=True,
+                                         voided_at__isnull=True).update(voided_at=timezone.now())
 
 
 # --- Log-in phones -------------------------------------------------------------------------
@@ -597,7 +658,8 @@ def activation_teacher(*, employee_no: str, code: str):
 @transaction.atomic
 def login_phone_set(*, user, number: str | None, verified: bool = False) -> None:
     """Keep (or, with None, remove) the mobile number a user logs in with. An import writing
-    the number HR already holds leaves its verification as it was."""
+    the number HR already holds leaves its verification as it was; a new number is unverified
+    (no log-in with it) until its owner confirms a code sent to it (allauth's phone change)."""
     from .models import LoginPhone
 
     if not number:

@@ -18,7 +18,9 @@ from wagtail.permissions import register_permission_policy
 from . import purposes
 from .models import (Organisation, StaffingRule, StaffRole, Stage, Teacher, flags_codes,
                      flags_mask)
-from .selectors import grantable_roles, organisation_scope, staff_role_grantable, staff_user_find
+from .selectors import (grantable_roles, organisation_scope, organisations_covered,
+                        staff_role_grantable, staff_user_find, user_has_staff_role,
+                        user_is_subject)
 from .services import (organisation_create, organisation_update, staff_role_grant,
                        staff_role_revoke, teacher_logins_sync, teacher_update)
 
@@ -74,6 +76,38 @@ class HistoryViewSetMixin:
         ]
 
 
+def _organisation_of(instance, scope_field: str):
+    for name in filter(None, scope_field.split("__")):
+        instance = getattr(instance, name, None)
+    return instance
+
+
+class ScopedPermissionPolicy(ModelPermissionPolicy):
+    """A group's add, change and delete permissions count only where a role granting the
+    write's purpose covers the object: a permission from one role's group never reaches the
+    scope of another role."""
+
+    def __init__(self, model, *, write_roles: purposes.Purpose, scope_field: str):
+        super().__init__(model)
+        self.write_roles, self.scope_field = write_roles, scope_field
+
+    def user_has_permission(self, user, action):
+        return super().user_has_permission(user, action) and (
+            action not in WRITE_ACTIONS or user_has_staff_role(user, roles=self.write_roles))
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if not self.user_has_permission(user, action):
+            return False
+        if action not in WRITE_ACTIONS:
+            return True
+        organisation = _organisation_of(instance, self.scope_field)
+        return organisation is not None and organisations_covered(user, organisation,
+                                                                  roles=self.write_roles)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return any(self.user_has_permission_for_instance(user, a, instance) for a in actions)
+
+
 class ScopedViewSetMixin:
     """Makes every view of a ModelViewSet (list, edit, delete, inspect, history) see only
     objects inside the requester's scope; others are 404.
@@ -82,13 +116,27 @@ class ScopedViewSetMixin:
     ("" for Organisation itself, "school" for Teacher, "teacher__school" for a certificate)
     and the purpose the screens serve in `scope_roles` (people.purposes): only the bindings
     of those roles count, so a second role of the user never widens the listing.
+
+    Writes (add, edit, delete) have their own purpose, `write_roles`: the edit and delete
+    views find their object in its scope, and the group permissions behind the buttons count
+    only under it (ScopedPermissionPolicy), so reading rights of one role and the write
+    permission of another's group never combine.
     """
 
     scope_field = ""
     scope_roles: purposes.Purpose
+    write_roles: purposes.Purpose | None = None
 
-    def scope_queryset(self, request, queryset):
-        orgs = organisation_scope(request.user, roles=self.scope_roles)
+    def on_register(self):
+        if self.write_roles is not None:
+            register_permission_policy(self.model, ScopedPermissionPolicy(
+                self.model, write_roles=self.write_roles, scope_field=self.scope_field),
+                exact_class=True)
+        super().on_register()
+
+    def scope_queryset(self, request, queryset, *, write: bool = False):
+        roles = self.write_roles if write and self.write_roles is not None else self.scope_roles
+        orgs = organisation_scope(request.user, roles=roles)
         if not self.scope_field:
             return queryset.filter(pk__in=orgs.values("pk"))
         return queryset.filter(**{f"{self.scope_field}__in": orgs})
@@ -121,12 +169,59 @@ class ScopedViewSetMixin:
             def get_object(self, queryset=None):
                 # Every single-object view resolves its object through the scoped queryset.
                 pk = unquote(str(self.kwargs.get(self.pk_url_kwarg, "")))
-                scoped = viewset.scope_queryset(self.request, self.model._default_manager.all())
+                # An edit or delete screen finds its object in the scope of the write's purpose.
+                write = getattr(self, "permission_required", None) in WRITE_ACTIONS
+                scoped = viewset.scope_queryset(self.request, self.model._default_manager.all(),
+                                                write=write)
                 return get_object_or_404(scoped, pk=pk)
 
         Scoped.__name__ = f"Scoped{view_class.__name__}"
         Scoped.__qualname__ = Scoped.__name__
         return Scoped
+
+
+class RuleWriteScopeMixin:
+    """Rules kept per subtree (organisation empty: everywhere), listed to all who may open the
+    screen but written only where a role granting `write_roles` covers the rule's organisation;
+    a rule for everywhere is a superuser's. The group permission counts only under that
+    purpose (ScopedPermissionPolicy)."""
+
+    write_roles: purposes.Purpose
+
+    def on_register(self):
+        register_permission_policy(self.model, ScopedPermissionPolicy(
+            self.model, write_roles=self.write_roles, scope_field="organisation"),
+            exact_class=True)
+        super().on_register()
+
+    def construct_view(self, view_class, **kwargs):
+        if getattr(view_class, "permission_required", None) in WRITE_ACTIONS:
+            view_class = self._write_scoped(view_class)
+        return super().construct_view(view_class, **kwargs)
+
+    def _write_scoped(self, view_class):
+        viewset = self
+
+        class WriteScoped(view_class):
+            def get_object(self, queryset=None):
+                rule = super().get_object(queryset)
+                if not (self.request.user.is_superuser or (
+                        rule.organisation is not None and organisations_covered(
+                            self.request.user, rule.organisation, roles=viewset.write_roles))):
+                    raise PermissionDenied
+                return rule
+
+            def get_form(self, *args, **kwargs):
+                form = super().get_form(*args, **kwargs)
+                field = form.fields.get("organisation")
+                if field is not None and not self.request.user.is_superuser:
+                    field.queryset = organisation_scope(
+                        self.request.user, roles=viewset.write_roles).order_by("path")
+                    field.required = True
+                return form
+
+        WriteScoped.__name__ = WriteScoped.__qualname__ = f"WriteScoped{view_class.__name__}"
+        return WriteScoped
 
 
 class FlagSetFormField(forms.MultipleChoiceField):
@@ -204,8 +299,9 @@ class ServiceEditView(generic.EditView):
 
 class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Organisation
-    # School admins see their own school; adding and moving needs an HR scope (the form's parents).
+    # School admins see their own school; adding, changing and moving needs an HR scope.
     scope_roles = purposes.TEACHER_ADMIN
+    write_roles = purposes.ORGANISATION_TREE
     icon = "site"
     menu_label = _("Organisations")
     add_to_admin_menu = False
@@ -237,9 +333,16 @@ class TeacherForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = organisation_scope(
-            self.for_user, roles=purposes.TEACHER_ADMIN).filter(
+            self.for_user, roles=purposes.TEACHER_EDIT).filter(
             kind=Organisation.Kind.SCHOOL
         )
+
+    def clean(self):
+        data = super().clean()
+        if user_is_subject(self.for_user, self.instance):
+            raise forms.ValidationError(gettext(
+                "Nobody decides about their own record: another member of staff must do this."))
+        return data
 
     def save(self, commit=True):
         # In post or not is what every rate reads; the account follows it (people.services).
@@ -270,6 +373,7 @@ class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Teacher
     scope_field = "school"
     scope_roles = purposes.TEACHER_ADMIN
+    write_roles = purposes.TEACHER_EDIT
     icon = "user"
     menu_label = _("Teachers")
     add_to_admin_menu = False
@@ -313,6 +417,8 @@ class StaffRoleForm(WagtailAdminModelForm):
         user = staff_user_find(self.for_user, self.cleaned_data["person"])
         if user is None:
             raise forms.ValidationError(_("No user with this name or employee number in your scope."))
+        if user.pk == self.for_user.pk:
+            raise forms.ValidationError(_("Nobody grants a role to themselves."))
         return user
 
     def clean(self):
@@ -351,6 +457,7 @@ class StaffRoleViewSet(ScopedViewSetMixin, ModelViewSet):
     model = StaffRole
     scope_field = "organisation"
     scope_roles = purposes.STAFF_ROLES
+    write_roles = purposes.STAFF_ROLES
     icon = "key"
     menu_label = _("Staff roles")
     add_to_admin_menu = False
@@ -385,6 +492,7 @@ class StaffingRuleViewSet(ScopedViewSetMixin, ModelViewSet):
     model = StaffingRule
     scope_field = "organisation"
     scope_roles = purposes.STAFFING_RULES
+    write_roles = purposes.STAFFING_RULES_EDIT
     icon = "list-ul"
     menu_label = _("Staffing rules")
     add_to_admin_menu = False

@@ -128,10 +128,15 @@ def open_periods(teacher_ids) -> dict[int, Employment]:
     return found
 
 
-@transaction.atomic
 def employment_changes_apply(*, changes: list[Change], actor=None, today: date | None = None) -> int:
     """Close and open periods so that each teacher's history reads `change` from its date on;
-    returns how many periods were written. A change dated before `today` is audited."""
+    returns how many periods were written. A change dated before `today` is audited. All or
+    nothing: a refused change leaves the caller's transaction to roll back."""
+    with transaction.atomic(savepoint=False):
+        return _apply(changes, actor, today)
+
+
+def _apply(changes: list[Change], actor, today: date | None) -> int:
     from .models import AuditEntry
     from .services import audit_record
 
@@ -170,7 +175,8 @@ def employment_changes_apply(*, changes: list[Change], actor=None, today: date |
                                            posts=change.posts, start=change.on))
         if change.on < today:
             back_dated.append((change, period))
-    Employment.objects.filter(pk__in=dropping).delete()
+    if dropping:
+        Employment.objects.filter(pk__in=dropping).delete()
     Employment.objects.bulk_update(closing, ["end", "end_status"], batch_size=1000)
     Employment.objects.bulk_update(editing, ["organisation", "posts"], batch_size=1000)
     Employment.objects.bulk_create(creating, batch_size=1000)

@@ -181,7 +181,8 @@ def user_emails_set(*, emails: dict[str, str], batch_size: int = 500) -> list[in
 
 
 # Fields an import may set on an existing teacher.
-TEACHER_IMPORT_FIELDS = ("name", "gender", "school", "role", "posts", "hire_date", "is_active", "status")
+TEACHER_IMPORT_FIELDS = ("name", "gender", "school", "role", "posts", "hire_date", "first_work_date",
+                         "is_active", "status")
 
 
 def _posts_of(row: dict) -> int:
@@ -247,7 +248,9 @@ def teacher_bulk_write(*, creates: list[dict], updates: list[dict],
     post included), gender, hire_date, status; their accounts get unusable passwords (set on
     first login through password reset). `updates` carry `pk` and every field of
     TEACHER_IMPORT_FIELDS (school as school_id). A teacher who is no longer in post loses their
-    log-in (the account is made inactive); hours, certificates and history stay.
+    log-in (the account is made inactive); hours, certificates and history stay. The
+    employment history is the caller's to write (`people.employment.employment_changes_apply`,
+    on the changes' effective dates).
     """
     import secrets
 
@@ -264,11 +267,12 @@ def teacher_bulk_write(*, creates: list[dict], updates: list[dict],
         "user_id": user_ids[row["employee_no"]], "employee_no": row["employee_no"], "name": row["name"],
         "school_id": row["school_id"], "role": row["role"], "posts": _posts_of(row),
         "gender": row.get("gender", ""), "hire_date": row.get("hire_date"),
-        "status": row.get("status", active), "is_active": row.get("status", active) == active,
+        "first_work_date": row.get("first_work_date"), "status": row.get("status", active), "is_active": row.get("status", active) == active,
     } for row in creates], batch_size=batch_size)
     changed = [
         Teacher(pk=row["pk"], name=row["name"], gender=row["gender"], school_id=row["school_id"],
                 role=row["role"], posts=_posts_of(row), hire_date=row["hire_date"],
+                first_work_date=row.get("first_work_date"),
                 status=row.get("status") or (Teacher.Status.ACTIVE if row["is_active"] else Teacher.Status.LEFT),
                 is_active=row["is_active"])
         for row in updates

@@ -301,13 +301,19 @@ def workload_rows(*, user, organisation: Organisation | None = None, term=None, 
                                         organisation=organisation)) for t in _workload_terms(term)]
     total = sum(len(report.counsellors) for _t, report in reports)
 
+    # A counsellor's row names the school she served the term at (she may have moved since).
+    schools = dict(Organisation.objects.filter(
+        pk__in={row.teacher.term_school for _t, r in reports for row in r.counsellors})
+        .values_list("pk", "name"))
+
     def stream():
         roles = _labels(Teacher.Role.choices)
         for term_, report in reports:
             for row in report.counsellors:
                 teacher = row.teacher
                 yield (f"{term_.year} {term_.label}", teacher.employee_no, teacher.name,
-                       teacher.school.name, roles.get(teacher.role, teacher.role),
+                       schools.get(teacher.term_school, teacher.school.name),
+                       roles.get(teacher.role, teacher.role),
                        *[row.by_type.get(code, 0) for code in codes], row.total, row.ratio,
                        row.duty_hours)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -72,7 +72,7 @@ def in_post_q(on: date, where=None, *, posts=None, until: date | None = None,
 def teachers_in_post(on: date, where=None, *, posts=None,
                      teachers: QuerySet[Teacher] | None = None) -> QuerySet[Teacher]:
     """Teachers in post on `on` (see `in_post`), each joined once to that day's period and
-    annotated `school_on`, `school_path_on` and `posts_on`: group by `school_on` for per-school
+    annotated `school_on`, `school_path_on`, `school_name_on` and `posts_on`: group by `school_on` for per-school
     figures. Periods never overlap, so the join never counts a teacher twice."""
     condition = _period_q(on, prefix="employments__") & _where_q(where, "employments__")
     if posts:
@@ -81,7 +81,17 @@ def teachers_in_post(on: date, where=None, *, posts=None,
     return ((teachers if teachers is not None else Teacher.objects.all()).filter(condition)
             .annotate(school_on=F("employments__organisation"),
                       school_path_on=F("employments__organisation__path"),
+                      school_name_on=F("employments__organisation__name"),
                       posts_on=F("employments__posts")))
+
+
+def school_on_expression(date_field: str, teacher_field: str = "teacher_id"):
+    """The school a row's teacher was in post at on the row's own date (`date_field`), as one
+    subquery (None: not in post that day): a workload entry counts for the school of its day."""
+    day = OuterRef(date_field)
+    return Subquery(Employment.objects.filter(
+        Q(end__isnull=True) | Q(end__gt=day), teacher=OuterRef(teacher_field), start__lte=day)
+        .values("organisation")[:1])
 
 
 def periods_of(teacher: Teacher) -> QuerySet[Employment]:

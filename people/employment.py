@@ -183,7 +183,8 @@ def _apply(changes: list[Change], actor, today: date | None) -> int:
             if in_post_now:
                 creating.append(Employment(teacher_id=change.teacher_id, organisation_id=change.school_id,
                                            posts=change.posts, start=change.on))
-        if change.on < today:
+        if change.on < today and period is not None:
+            # A history rewritten before today (a first period from a past hire date is not).
             back_dated.append((change, period))
     if dropping:
         Employment.objects.filter(pk__in=dropping).delete()
@@ -193,11 +194,10 @@ def _apply(changes: list[Change], actor, today: date | None) -> int:
     if back_dated:
         numbers = dict(Teacher.objects.filter(pk__in=[c.teacher_id for c, _p in back_dated])
                        .values_list("pk", "employee_no"))
-        schools = Organisation.objects.in_bulk(
-            {(p.organisation_id if p else c.school_id) for c, p in back_dated})
+        schools = Organisation.objects.in_bulk({p.organisation_id for _c, p in back_dated})
         for change, period in back_dated:
             audit_record(actor=actor, action=AuditEntry.Action.EMPLOYMENT_CHANGE,
-                         organisation=schools[period.organisation_id if period else change.school_id],
+                         organisation=schools[period.organisation_id],
                          target=numbers.get(change.teacher_id, ""),
                          detail=f"{change.status} {change.on.isoformat()} (back-dated, entered {today.isoformat()})")
     return len(closing) + len(creating) + len(editing) + len(dropping)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -30,6 +31,11 @@ from .models import Employment, Organisation, Teacher, flags_mask
 EARLIEST = date(1900, 1, 1)
 # How far ahead a leaving or transfer date may be given (a roster prepared before term ends).
 FUTURE_WINDOW_DAYS = 31
+
+
+# Sent after dated changes with `schools` (ids) and `since` (the earliest date changed): the
+# figures stored for those schools from that day on no longer hold (certification listens).
+employment_changed = Signal()
 
 
 class EmploymentRefused(ValueError):
@@ -142,24 +148,27 @@ def employment_changes_apply(*, changes: list[Change], actor=None, today: date |
     """Close and open periods so that each teacher's history reads `change` from its date on;
     returns how many periods were written. A change dated before `today` is audited. All or
     nothing: a refused change leaves the caller's transaction to roll back."""
-    with transaction.atomic(savepoint=False):
-        return _apply(changes, actor, today)
-
-
-def _apply(changes: list[Change], actor, today: date | None) -> int:
-    from .models import AuditEntry
-    from .services import audit_record
-
     today = today or timezone.localdate()
     opened = open_periods(c.teacher_id for c in changes)
-    closing, creating, editing, dropping, back_dated = [], [], [], [], []
-    active = Teacher.Status.ACTIVE
+    # Every change is checked before anything is written.
     for change in changes:
         period = opened.get(change.teacher_id)
         refusal = change_refusal(on=change.on, open_start=period.start if period else None,
                                  today=today)
         if refusal:
             raise EmploymentRefused(refusal)
+    with transaction.atomic(savepoint=False):
+        return _apply(changes, actor, today, opened)
+
+
+def _apply(changes: list[Change], actor, today: date, opened: dict[int, Employment]) -> int:
+    from .models import AuditEntry
+    from .services import audit_record
+
+    closing, creating, editing, dropping, back_dated, dropped_schools = [], [], [], [], [], []
+    active = Teacher.Status.ACTIVE
+    for change in changes:
+        period = opened.get(change.teacher_id)
         in_post_now = change.status == active
         if period is None:
             if in_post_now:
@@ -175,6 +184,7 @@ def _apply(changes: list[Change], actor, today: date | None) -> int:
                 editing.append(period)
             else:
                 dropping.append(period.pk)
+                dropped_schools.append(period.organisation_id)
         else:
             period.end = change.on
             period.end_status = ("" if in_post_now and period.organisation_id == change.school_id
@@ -191,6 +201,12 @@ def _apply(changes: list[Change], actor, today: date | None) -> int:
     Employment.objects.bulk_update(closing, ["end", "end_status"], batch_size=1000)
     Employment.objects.bulk_update(editing, ["organisation", "posts"], batch_size=1000)
     Employment.objects.bulk_create(creating, batch_size=1000)
+    written = closing + editing + creating
+    if written or dropping:
+        schools = ({p.organisation_id for p in written} | {c.school_id for c in changes}
+                   | set(dropped_schools))
+        employment_changed.send(sender=Employment, schools=schools,
+                                since=min(c.on for c in changes))
     if back_dated:
         numbers = dict(Teacher.objects.filter(pk__in=[c.teacher_id for c, _p in back_dated])
                        .values_list("pk", "employee_no"))

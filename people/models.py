@@ -209,6 +209,8 @@ class Teacher(models.Model):
         self.posts |= flags_mask(self.Role, [self.role])
         super().save(*args, **kwargs)
         fields = kwargs.get("update_fields")
+        if getattr(self, "_employment_written", False):
+            return  # a dated change: people.employment wrote the history itself
         if fields is None or {"school", "school_id", "posts", "role", "is_active", "status"} & set(fields):
             from .employment import employment_follow
 

@@ -118,12 +118,25 @@ def staff_role_revoke(*, user, role: str, organisation: Organisation, revoked_by
                      organisation=organisation, target=user.get_username(), detail=role)
 
 
+EMPLOYMENT_FIELDS = {"school", "role", "posts", "status"}
+
+
 @transaction.atomic
-def teacher_update(*, teacher: Teacher, by, changed: list[str]) -> Teacher:
-    """Save an edited teacher (admin form) and log which fields changed, never their values."""
+def teacher_update(*, teacher: Teacher, by, changed: list[str],
+                   effective_on: date | None = None) -> Teacher:
+    """Save an edited teacher (admin form) and log which fields changed, never their values.
+    A change of school, posts or status with `effective_on` is written to the employment
+    history from that day (a transfer closes one period and opens another), as imports do."""
+    from .employment import Change, employment_changes_apply
     from .models import AuditEntry
 
+    dated = bool(effective_on and teacher.pk and EMPLOYMENT_FIELDS & set(changed))
+    teacher._employment_written = dated
     teacher.save()
+    teacher._employment_written = False
+    if dated:
+        employment_changes_apply(changes=[Change(teacher.pk, effective_on, teacher.school_id,
+                                                 teacher.posts, teacher.status)], actor=by)
     if changed:
         audit_record(actor=by, action=AuditEntry.Action.TEACHER_CHANGE,
                      organisation=teacher.school, target=teacher.employee_no,

@@ -69,7 +69,7 @@ def test_an_admin_leaving_date_before_the_period_began_is_refused_on_its_field(c
         "role": "subject_teacher", "posts": ["subject_teacher"], "hire_date": "2015-09-01",
         "status": "left", "effective_on": "2010-01-01"})
     assert response.status_code == 200
-    assert "当前任职期开始" in response.content.decode() or "2015-09-01" in response.content.decode()
+    assert "早于当前任职期开始（2015-09-01）" in response.content.decode()
     teacher.refresh_from_db()
     assert teacher.status == Teacher.Status.ACTIVE
     assert list(Employment.objects.filter(teacher=teacher).values_list("end", flat=True)) == [None]

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from courses.models import DEFAULT_CATEGORY, HourCategory
-from people import purposes
+from people import employment, purposes
 from people.models import AuditEntry, Notice, Organisation, Teacher
 from people.selectors import organisation_scope
 from people.services import audit_record, notice_send
@@ -482,10 +482,10 @@ def expiry_reminders_send(*, on: date) -> int:
 
 
 def pace_reminders_send(*, on: date) -> int:
-    """Remind active teachers behind their cycle pace, at most once a month each."""
+    """Remind teachers in post on `on` behind their cycle pace, at most once a month each."""
     sent = 0
     on_pace = pace_filters()["on_pace"]
-    teachers = (with_cycle(Teacher.objects.filter(is_active=True), on=on)
+    teachers = (with_cycle(Teacher.objects.filter(employment.in_post_q(on)), on=on)
                 .exclude(on_pace).select_related("user", "school"))
     for teacher in teachers.iterator(chunk_size=500):
         sent += _remind_once(

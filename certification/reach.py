@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Sum
 
 from courses.models import ParentLessonSchoolView
-from people import purposes
+from people import employment, purposes
 from people.models import Organisation
 from people.selectors import organisation_scope
 
@@ -35,11 +35,14 @@ def parent_school_reach_rows(*, user, term) -> list[ReachRow]:
     schools = list(organisation_scope(user, roles=REACH_ROLES)
                    .filter(kind=Organisation.Kind.SCHOOL).order_by("path"))
     ids = [s.pk for s in schools]
+    # A session counts for the school its counsellor was in post at on the session's day.
     sessions = dict(WorkloadEntry.objects.filter(
-        teacher__school_id__in=ids, activity_type__code=PARENT_SESSION_CODE,
+        activity_type__code=PARENT_SESSION_CODE,
         status=WorkloadEntry.Status.APPROVED, date__range=(term.start, term.end))
-        .values("teacher__school_id").annotate(n=Count("pk"))
-        .values_list("teacher__school_id", "n"))
+        .annotate(school_then=employment.school_on_expression("date"))
+        .filter(school_then__in=ids)
+        .values("school_then").annotate(n=Count("pk"))
+        .values_list("school_then", "n"))
     views = dict(ParentLessonSchoolView.objects.filter(
         school_id__in=ids, day__range=(term.start, term.end))
         .values("school_id").annotate(n=Sum("views")).values_list("school_id", "n"))

@@ -25,7 +25,7 @@ from people.viewsets import (
 )
 
 from .models import (
-    Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy, HoldingTarget,
+    Application, AuthorityValidityRule, Certificate, CertificateEvent, CertificateLevel, CyclePolicy, HoldingTarget,
     LevelCategoryMinimum, NewTeacherPeriod, RecognisedCredential, RoleRequirement, TeacherCredential,
 )
 
@@ -287,6 +287,15 @@ class NewTeacherPeriodViewSet(RuleWriteScopeMixin, ModelViewSet):
     copy_view_enabled = False
 
 
+class AuthorityValidityRuleViewSet(ModelViewSet):
+    model = AuthorityValidityRule
+    icon = "date"
+    menu_label = _("Outside authorities' validity")
+    list_display = ["authority", "validity_years"]
+    form_fields = ["authority", "validity_years"]
+    copy_view_enabled = False
+
+
 def _local(moment) -> str:
     """A stored instant as the site's local time (Asia/Shanghai), to the minute."""
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
@@ -414,4 +423,5 @@ class CertificationViewSetGroup(ModelViewSetGroup):
         HourCategoryViewSet("hour_categories"),
         HoldingTargetViewSet("holding_targets"),
         NewTeacherPeriodViewSet("new_teacher_periods"),
+        AuthorityValidityRuleViewSet("authority_validity_rules"),
     )

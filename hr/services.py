@@ -2,7 +2,7 @@
 
 import errno
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -58,6 +58,26 @@ def job_import_create(*, requester, sheet: str, upload: UploadedFile,
               language=export_language())
     job.source_file.save(upload.name or "source.xlsx", upload, save=False)
     job.save()
+    transaction.on_commit(lambda: tasks.job_preview.delay(str(job.pk)))
+    return job
+
+
+@transaction.atomic
+def job_effective_on_set(*, job: Job, user, effective_on: date) -> Job:
+    """Change a previewed roster's effective date: the preview is made again with it."""
+    from . import tasks
+
+    job = Job.objects.select_for_update().get(pk=job.pk)
+    if (job.kind != Job.Kind.IMPORT or job.sheet != "teachers"
+            or job.status != Job.Status.PREVIEW_READY):
+        raise JobError(_("This job cannot be changed"))
+    if job.requester_id != user.pk:
+        raise JobError(_("Only the uploader can confirm"))
+    job.params = {**(job.params or {}), "effective_on": effective_on.isoformat()}
+    job.status = Job.Status.QUEUED
+    job.attempts = 0
+    job.progress_done = 0
+    job.save(update_fields=["params", "status", "attempts", "progress_done"])
     transaction.on_commit(lambda: tasks.job_preview.delay(str(job.pk)))
     return job
 

@@ -186,7 +186,10 @@ class Teacher(models.Model):
     role = models.CharField(_("primary post"), max_length=32, choices=Role.choices,
                             default=Role.SUBJECT_TEACHER)
     posts = FlagSetField(_("posts"), default=0)
+    # 入职日期: joined this school. 参加工作日期 (first year in the profession) decides "new teacher"
+    # where it is known.
     hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    first_work_date = models.DateField(_("first work date"), null=True, blank=True)
     # `is_active` is what every denominator reads; `status` says why a teacher is not.
     is_active = models.BooleanField(_("active"), default=True)
     status = models.CharField(_("employment status"), max_length=16, choices=Status.choices,
@@ -205,6 +208,13 @@ class Teacher(models.Model):
         # Invariant: the primary post is one of the posts.
         self.posts |= flags_mask(self.Role, [self.role])
         super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if getattr(self, "_employment_written", False):
+            return  # a dated change: people.employment wrote the history itself
+        if fields is None or {"school", "school_id", "posts", "role", "is_active", "status"} & set(fields):
+            from .employment import employment_follow
+
+            employment_follow(self)
 
     @property
     def post_list(self) -> list[str]:
@@ -224,6 +234,41 @@ class Teacher(models.Model):
     def is_erased(self) -> bool:
         """Whether this profile's personal data was erased on request."""
         return self.name.startswith(self.ERASED_PREFIX)
+
+
+class Employment(models.Model):
+    """One period of a teacher's employment: a school, posts and a status from `start` until the
+    day before `end` (open while `end` is empty). A teacher's periods never overlap; the
+    teacher's own school, posts and status are those of the latest period.
+    `people.employment` writes them and answers who was in post where on a day."""
+
+    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="employments",
+                                verbose_name=_("teacher"))
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="employments",
+                                     verbose_name=_("school"))
+    posts = FlagSetField(_("posts"), default=0)
+    start = models.DateField(_("from"))
+    # The first day no longer in this period (the leaving or transfer date); empty: still open.
+    end = models.DateField(_("until"), null=True, blank=True)
+    # Why the period ended (left, transferred, retired); empty while open or for a post change.
+    end_status = models.CharField(_("ended as"), max_length=16, choices=Teacher.Status.choices,
+                                  blank=True)
+
+    class Meta:
+        verbose_name = _("employment period")
+        verbose_name_plural = _("employment history")
+        ordering = ["teacher", "start"]
+        indexes = [models.Index(fields=["organisation", "start", "end"]),
+                   models.Index(fields=["teacher", "start", "end"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__isnull=True) | models.Q(end__gt=models.F("start")),
+                                   name="employment_ends_after_start"),
+            models.UniqueConstraint(fields=["teacher"], condition=models.Q(end__isnull=True),
+                                    name="employment_one_open_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.teacher_id} {self.organisation_id} {self.start}–{self.end or ''}"
 
 
 class StaffRole(models.Model):
@@ -291,6 +336,8 @@ class AuditEntry(models.Model):
         DECLARATION_CHECK = "declaration.check", _("Declared hours checked by the school")
         DECLARATION_APPROVE = "declaration.approve", _("Declared hours approved")
         DECLARATION_RETURN = "declaration.return", _("Declared hours returned")
+        EMPLOYMENT_CHANGE = "employment.change", _("Employment history changed")
+        CERTIFICATE_RESTORE = "certificate.restore", _("Imported certificate's dates restored")
 
     # Set when the row is built (not on save), so the service can seal it before inserting.
     at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)

@@ -151,13 +151,20 @@ def staff_role_revoke(*, user, role: str, organisation: Organisation, revoked_by
                      organisation=organisation, target=user.get_username(), detail=role)
 
 
+EMPLOYMENT_FIELDS = {"school", "role", "posts", "status"}
+
+
 @transaction.atomic
-def teacher_update(*, teacher: Teacher, by, changed: list[str]) -> Teacher:
+def teacher_update(*, teacher: Teacher, by, changed: list[str],
+                   effective_on: date | None = None) -> Teacher:
     """Save an edited teacher (admin form) and log which fields changed, never their values.
 
     `by` must hold a role granting teacher editing over the teacher's school and, for a move,
-    over the new one; nobody edits their own record."""
+    over the new one; nobody edits their own record. A change of school, posts or status with
+    `effective_on` is written to the employment history from that day (a transfer closes one
+    period and opens another), as imports do."""
     from .access import own_record_refuse
+    from .employment import Change, employment_changes_apply
     from .models import AuditEntry
     from .selectors import organisations_covered
 
@@ -166,7 +173,13 @@ def teacher_update(*, teacher: Teacher, by, changed: list[str]) -> Teacher:
     for school in {stored.school, teacher.school}:
         if not organisations_covered(by, school, roles=purposes.TEACHER_EDIT):
             raise PermissionDenied(_("This teacher's school is outside your scope."))
+    dated = bool(effective_on and teacher.pk and EMPLOYMENT_FIELDS & set(changed))
+    teacher._employment_written = dated
     teacher.save()
+    teacher._employment_written = False
+    if dated:
+        employment_changes_apply(changes=[Change(teacher.pk, effective_on, teacher.school_id,
+                                                 teacher.posts, teacher.status)], actor=by)
     if changed:
         audit_record(actor=by, action=AuditEntry.Action.TEACHER_CHANGE,
                      organisation=teacher.school, target=teacher.employee_no,
@@ -224,7 +237,8 @@ def user_emails_set(*, emails: dict[str, str], batch_size: int = 500) -> list[in
 
 
 # Fields an import may set on an existing teacher.
-TEACHER_IMPORT_FIELDS = ("name", "gender", "school", "role", "posts", "hire_date", "is_active", "status")
+TEACHER_IMPORT_FIELDS = ("name", "gender", "school", "role", "posts", "hire_date", "first_work_date",
+                         "is_active", "status")
 
 
 def _posts_of(row: dict) -> int:
@@ -290,7 +304,9 @@ def teacher_bulk_write(*, creates: list[dict], updates: list[dict],
     post included), gender, hire_date, status; their accounts get unusable passwords (set on
     first login through password reset). `updates` carry `pk` and every field of
     TEACHER_IMPORT_FIELDS (school as school_id). A teacher who is no longer in post loses their
-    log-in (the account is made inactive); hours, certificates and history stay.
+    log-in (the account is made inactive); hours, certificates and history stay. The
+    employment history is the caller's to write (`people.employment.employment_changes_apply`,
+    on the changes' effective dates).
     """
     import secrets
 
@@ -307,11 +323,12 @@ def teacher_bulk_write(*, creates: list[dict], updates: list[dict],
         "user_id": user_ids[row["employee_no"]], "employee_no": row["employee_no"], "name": row["name"],
         "school_id": row["school_id"], "role": row["role"], "posts": _posts_of(row),
         "gender": row.get("gender", ""), "hire_date": row.get("hire_date"),
-        "status": row.get("status", active), "is_active": row.get("status", active) == active,
+        "first_work_date": row.get("first_work_date"), "status": row.get("status", active), "is_active": row.get("status", active) == active,
     } for row in creates], batch_size=batch_size)
     changed = [
         Teacher(pk=row["pk"], name=row["name"], gender=row["gender"], school_id=row["school_id"],
                 role=row["role"], posts=_posts_of(row), hire_date=row["hire_date"],
+                first_work_date=row.get("first_work_date"),
                 status=row.get("status") or (Teacher.Status.ACTIVE if row["is_active"] else Teacher.Status.LEFT),
                 is_active=row["is_active"])
         for row in updates

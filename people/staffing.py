@@ -8,10 +8,12 @@ least one full-time counsellor. Pages, sheets and the dashboard read `staffing_r
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from .models import SECONDARY_STAGES, Organisation, StaffingRule, Stage, Teacher, flags_codes
-from .selectors import student_count_expression, teacher_posts_q
+from .employment import in_post
+from .selectors import student_count_expression
 
 
 @dataclass(frozen=True)
@@ -77,14 +79,17 @@ def rules_for(path: str, rules_by_path: dict[str, list[Rule]]) -> list[Rule] | t
 
 
 def staffing_rows(organisation: Organisation, *, on: date) -> list[StaffingRow]:
-    """Every school under `organisation`: stages, students on `on`, active full-time
-    counsellors, and how many the rules require. Two queries, whatever the number of schools."""
+    """Every school under `organisation`: stages, students on `on`, full-time counsellors in
+    post there on `on` (people.employment), and how many the rules require. Two queries,
+    whatever the number of schools."""
     rules_by_path = _rules_by_path()
+    full_time = (in_post(on, posts=[Teacher.Role.FULL_TIME_COUNSELLOR])
+                 .filter(organisation=OuterRef("pk")).order_by()
+                 .values("organisation").annotate(n=Count("pk")).values("n"))
     schools = (Organisation.objects.filter(path__startswith=organisation.path,
                                            kind=Organisation.Kind.SCHOOL)
                .annotate(students_on=student_count_expression(on),
-                         full_time=Count("teachers", filter=Q(teachers__is_active=True) & teacher_posts_q(
-                             [Teacher.Role.FULL_TIME_COUNSELLOR], prefix="teachers__")))
+                         full_time=Coalesce(Subquery(full_time), Value(0)))
                .order_by("path"))
     rows = []
     for school in schools:

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -21,7 +22,7 @@ from .models import (Organisation, StaffingRule, StaffRole, Stage, Teacher, flag
 from .selectors import (grantable_roles, organisation_scope, organisations_covered,
                         staff_role_grantable, staff_user_find, user_has_staff_role,
                         user_is_subject)
-from .services import (organisation_create, organisation_update, staff_role_grant,
+from .services import (EMPLOYMENT_FIELDS, organisation_create, organisation_update, staff_role_grant,
                        staff_role_revoke, teacher_logins_sync, teacher_update)
 
 # Actions a history screen never offers, whoever asks (superusers included).
@@ -325,10 +326,28 @@ class TeacherForm(WagtailAdminModelForm):
     """Teacher form whose school choices are the schools in the editor's scope."""
 
     posts = FlagSetFormField(choices_class=Teacher.Role, label=_("Posts"))
+    effective_on = forms.DateField(
+        label=_("Changes take effect on"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("For a change of school, posts or status: the transfer or leaving date "
+                    "(empty: today). Earlier days' figures keep the teacher as she was."))
 
     class Meta:
         model = Teacher
-        fields = ["name", "gender", "school", "role", "posts", "hire_date", "status"]
+        fields = ["name", "gender", "school", "role", "posts", "hire_date", "first_work_date",
+                  "status"]
+
+    def clean_effective_on(self):
+        from .employment import change_refusal, open_periods
+
+        on = self.cleaned_data.get("effective_on") or timezone.localdate()
+        if self.instance.pk:
+            period = open_periods([self.instance.pk]).get(self.instance.pk)
+            reason = change_refusal(on=on, open_start=period.start if period else None,
+                                    today=timezone.localdate())
+            if reason and EMPLOYMENT_FIELDS & set(self.changed_data):
+                raise forms.ValidationError(reason)
+        return on
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -351,7 +370,8 @@ class TeacherForm(WagtailAdminModelForm):
         if commit:
             # The people service saves and writes the audit row in one transaction.
             teacher = teacher_update(teacher=teacher, by=self.for_user,
-                                     changed=list(self.changed_data))
+                                     changed=[f for f in self.changed_data if f != "effective_on"],
+                                     effective_on=self.cleaned_data.get("effective_on"))
             self.save_m2m()
             if "status" in self.changed_data:
                 teacher_logins_sync(teacher_ids=[teacher.pk])

@@ -1,6 +1,7 @@
 """Certificate levels and their rules (as data), certificates, applications and their history."""
 
 import secrets
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,6 +17,7 @@ __all__ = [
     "CertificateLevel", "LevelCategoryMinimum", "RoleRequirement", "RecognisedCredential",
     "TeacherCredential",
     "Certificate", "CertificateNumberCounter", "Application", "CertificateEvent", "Reminder",
+    "AuthorityValidityRule", "NO_STATED_EXPIRY",
 ]
 
 
@@ -222,6 +224,11 @@ class Certificate(models.Model):
     def __str__(self):
         return f"{self.number} ({self.level.code})"
 
+    @property
+    def stated_expiry(self):
+        """The expiry to show: none for an imported certificate whose authority stated none."""
+        return None if self.expires_on == NO_STATED_EXPIRY else self.expires_on
+
     def is_valid_on(self, on) -> bool:
         """Whether the certificate was (or will be) valid on `on`: the rule of `valid_on`."""
         return (self.issued_on <= on <= self.expires_on
@@ -329,3 +336,24 @@ class Reminder(models.Model):
     key = models.CharField(max_length=120, unique=True)
     teacher = models.ForeignKey("people.Teacher", on_delete=models.CASCADE, related_name="+")
     sent_at = models.DateTimeField(auto_now_add=True)
+
+
+# An imported certificate whose authority states no expiry (有效期至 left blank) is valid with no
+# end: it carries this day, which sheets and pages show as blank.
+NO_STATED_EXPIRY = date(9999, 12, 31)
+
+
+class AuthorityValidityRule(models.Model):
+    """How long an outside authority's certificates are valid when its sheet leaves 有效期至
+    blank (city HR set it in the admin). Without a rule, a blank expiry is "no stated expiry"."""
+
+    authority = models.CharField(_("issuing authority"), max_length=120, unique=True)
+    validity_years = models.PositiveSmallIntegerField(_("validity (years)"))
+
+    class Meta:
+        verbose_name = _("authority validity rule")
+        verbose_name_plural = _("authority validity rules")
+        ordering = ["authority"]
+
+    def __str__(self):
+        return f"{self.authority} · {self.validity_years}"

@@ -10,11 +10,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
 from certification.models import WorkloadActivityType, WorkloadEntry
-from people import purposes
+from people import employment, purposes
 from people.models import Organisation, Teacher
 from people.selectors import counsellor_q, organisation_scope, teacher_for_user
 
@@ -220,17 +220,26 @@ class WorkloadTermReport:
     districts: list
 
 
-def _report_teachers(user, organisation: Organisation | None) -> QuerySet[Teacher]:
-    counsellors = Teacher.objects.filter(counsellor_q(), is_active=True)
+def _report_teachers(user, organisation: Organisation | None, *, term_start: date,
+                     term_end: date) -> QuerySet[Teacher]:
+    """Counsellors in post as counsellors at a school of the scope on any day of the term
+    (people.employment), each with `term_school`: their school of the term's last such day (a
+    counsellor who transferred or left during the term keeps her row and her school's duty)."""
     scope = organisation_scope(user, roles=purposes.WORKLOAD_REPORT)
     if organisation is not None:
         # Only what lies both in the user's scope and under the chosen organisation.
         scope = scope.filter(path__startswith=organisation.path)
     own = teacher_for_user(user)
-    condition = Q(school__in=scope)
+    posts = Teacher.COUNSELLOR_ROLES
+    condition = employment.in_post_q(term_start, scope, posts=posts, until=term_end)
+    everywhere = employment.in_post(term_start, None if organisation is None and own else scope,
+                                    posts=posts, until=term_end)
     if own is not None and organisation is None:
-        condition |= Q(pk=own.pk)
-    return counsellors.filter(condition).select_related("school").order_by("school__path", "name")
+        condition |= Q(pk=own.pk) & employment.in_post_q(term_start, posts=posts, until=term_end)
+    return (Teacher.objects.filter(condition)
+            .annotate(term_school=Subquery(everywhere.filter(teacher=OuterRef("pk"))
+                                           .order_by("-start").values("organisation")[:1]))
+            .select_related("school").order_by("school__path", "name"))
 
 
 def workload_term_report(*, user, term_start: date, term_end: date,
@@ -242,7 +251,7 @@ def workload_term_report(*, user, term_start: date, term_end: date,
     types = list(WorkloadActivityType.objects.all())
     duty_types = {t.pk for t in types if t.is_room_duty}
     code_of = {t.pk: t.code for t in types}
-    teachers = list(_report_teachers(user, organisation))
+    teachers = list(_report_teachers(user, organisation, term_start=term_start, term_end=term_end))
     by_teacher: dict[int, dict] = defaultdict(lambda: defaultdict(Decimal))
     duty_by_teacher: dict[int, Decimal] = defaultdict(Decimal)
     sums = (
@@ -280,7 +289,7 @@ def workload_term_report(*, user, term_start: date, term_end: date,
             required_duty_hours=days * workload_room_hours_per_day(boarding=school.is_boarding),
         )
     for row in counsellors:
-        target = school_rows.get(row.teacher.school_id)
+        target = school_rows.get(row.teacher.term_school)
         if target is not None:
             target.counsellors += 1
             target.total += row.total

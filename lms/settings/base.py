@@ -404,6 +404,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certification.records_verify",
         "schedule": crontab(hour=2, minute=40),
     },
+    "certification-records-checkpoint": {
+        "task": "certification.records_checkpoint",
+        "schedule": crontab(hour=2, minute=55),  # after the check, before the backup
+    },
 }
 
 # --- Tamper-evident records and signed certificates

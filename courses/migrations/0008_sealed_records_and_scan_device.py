@@ -35,5 +35,10 @@ class Migration(migrations.Migration):
             name='seal',
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
+        migrations.AddField(
+            model_name='eventsignup',
+            name='scan_device',
+            field=models.CharField(blank=True, editable=False, max_length=64),
+        ),
         migrations.RunPython(seal_existing, migrations.RunPython.noop),
     ]

@@ -20,7 +20,6 @@ from itertools import groupby
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
 
 GENESIS = "0" * 64
 

@@ -15,6 +15,7 @@ from courses.models import HourCategory
 from people import purposes
 from people.access import DecisionRefused, staff_required
 from people.selectors import teacher_for_user
+from people.storage import upload_headers
 
 from . import declarations as services
 from .models import DeclarationEvidence, HourDeclaration
@@ -98,7 +99,7 @@ def evidence_download(request, pk: int):
     response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type,
                             as_attachment=False, filename=evidence.original_name)
     response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
+    upload_headers(response)  # as every upload: a download unless an image, and sandboxed
     return response
 
 

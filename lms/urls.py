@@ -4,13 +4,14 @@ from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import page_cache
 from ops import views as ops_views
 from people import views as people_views
 
-from .views import healthz
+from .views import choose_external_link, healthz
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
@@ -21,6 +22,8 @@ urlpatterns = [
     path("api/", include("api.urls")),
     # The admin's login is allauth's, so its rate limits and policies apply to staff too.
     path("admin/login/", allauth_views.login, name="wagtailadmin_login"),
+    path("admin/choose-external-link/", require_admin_access(choose_external_link),
+         name="wagtailadmin_choose_page_external_link"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/activate/", people_views.activate, name="account_activate"),

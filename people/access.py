@@ -10,6 +10,21 @@ from django.utils.translation import gettext as _
 from .selectors import user_has_staff_role, user_is_subject
 
 
+def proxy_trusted(address: str) -> bool:
+    """Whether a connection from `address` comes from one of our proxies (TRUSTED_PROXIES:
+    addresses or networks), whose X-Forwarded-For may be read."""
+    import ipaddress
+
+    from django.conf import settings
+
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(entry.strip(), strict=False)
+               for entry in settings.TRUSTED_PROXIES if entry.strip())
+
+
 def client_ip(request) -> str:
     """The client's address, as allauth's log-in limits count it: REMOTE_ADDR, or behind
     ALLAUTH_TRUSTED_PROXY_COUNT proxies of ours the address the nearest one saw. Everything

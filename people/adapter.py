@@ -11,6 +11,17 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return getattr(settings, "ACCOUNT_SIGNUP_OPEN", False)
 
+    def get_client_ip(self, request) -> str:
+        """The client's address: forwarded headers are read only on a request that comes from
+        one of our proxies (TRUSTED_PROXIES); one that reaches the application directly is its
+        own REMOTE_ADDR, whatever X-Forwarded-For it sends."""
+        from .access import proxy_trusted
+
+        remote = request.META.get("REMOTE_ADDR", "")
+        if remote and not proxy_trusted(remote):
+            return remote
+        return super().get_client_ip(request)
+
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """Staff sent to set up two-step verification right after logging in are not asked for
         their password a second time: a log-in within the reauthentication timeout is as fresh

@@ -3,6 +3,7 @@
 import functools
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.db.models import Lookup
@@ -80,6 +81,9 @@ class Organisation(MP_Node):
         SCHOOL = "school", _("School")
 
     code = models.CharField(_("code"), max_length=32, unique=True)
+    # The code folded (people.text.fold: width and case), unique too: `sf-xy-01-001` cannot
+    # stand beside `SF-XY-01-001`. Set on every save.
+    code_key = models.CharField(max_length=64, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     stages = FlagSetField(_("stages"), default=0, blank=True)
@@ -95,6 +99,27 @@ class Organisation(MP_Node):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        from .text import fold
+
+        super().clean()
+        taken = (Organisation.objects.filter(code_key=fold(self.code)).exclude(pk=self.pk)
+                 .values_list("code", "name").first())
+        if self.code and taken:
+            raise ValidationError({"code": _(
+                "This code is already used by %(name)s (%(code)s): codes differing only in "
+                "upper and lower case or full and half width are the same code.") % {
+                    "name": taken[1], "code": taken[0]}})
+
+    def save(self, *args, **kwargs):
+        from .text import fold
+
+        self.code_key = fold(self.code)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "code" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "code_key"}
+        super().save(*args, **kwargs)
 
     @property
     def stage_list(self) -> list[str]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from . import purposes
 from .models import AuditEntry, Organisation, StaffRole, Teacher, flags_mask
+from .text import fold
 
 User = get_user_model()
 
@@ -31,6 +32,7 @@ def organisation_create(*, code: str, name: str, kind: str,
     if actor is not None:
         _tree_write_check(actor, parent)
     node = Organisation(code=code, name=name, kind=kind, **fields)
+    node.clean()  # a code that differs from one in use only by case or width is refused
     if parent is None:
         node = Organisation.add_root(instance=node)
     else:
@@ -439,7 +441,8 @@ def organisations_bulk_add(*, rows: list[dict], batch_size: int = 2000) -> dict[
         parent = added.get(row["parent"]) or parents.get(row["parent"])
         depth = parent.depth + 1 if parent else 1
         step = step_under(parent.path if parent else None, parent if row["parent"] in parents else None)
-        node = Organisation(code=row["code"], name=row["name"], kind=row["kind"],
+        node = Organisation(code=row["code"], code_key=fold(row["code"]), name=row["name"],
+                            kind=row["kind"],
                             stages=row.get("stages", 0), is_boarding=row.get("is_boarding", False),
                             depth=depth, numchild=0,
                             path=Organisation._get_path(parent.path if parent else "", depth, step))
@@ -641,16 +644,35 @@ def activation_redeem(*, employee_no: str, code: str, password: str):
     return user
 
 
+def _activation_candidate(employee_no: str):
+    """The active teacher a typed 工号 names (full-width digits typed on a Chinese keyboard
+    read as the same number), or None."""
+    import unicodedata
+
+    typed = unicodedata.normalize("NFKC", str(employee_no or "")).strip()
+    return (Teacher.objects.select_related("user", "school")
+            .filter(employee_no__iexact=typed, is_active=True, user__is_active=True).first())
+
+
+def activation_rate_key(*, employee_no: str) -> str:
+    """What the per-工号 activation limit counts under: the teacher found, so that every
+    spelling the database matches to her (case, width) shares one count."""
+    from .text import fold
+
+    teacher = _activation_candidate(employee_no)
+    return f"teacher:{teacher.pk}" if teacher is not None else f"typed:{fold(employee_no)}"
+
+
 def activation_teacher(*, employee_no: str, code: str):
     """The active teacher whose valid, unused code this is, or None."""
     from django.utils import timezone
 
     from .models import ActivationCode
 
-    teacher = (Teacher.objects.select_related("user", "school")
-               .filter(employee_no__iexact=str(employee_no or "").strip(), is_active=True,
-                       user__is_active=True, user__is_superuser=False)
-               .exclude(user__in=StaffRole.objects.values("user")).first())
+    teacher = _activation_candidate(employee_no)
+    if teacher is not None and (teacher.user.is_superuser
+                                or StaffRole.objects.filter(user_id=teacher.user_id).exists()):
+        teacher = None  # staff accounts never open with a slip
     if teacher is None:
         return None  # a code issued before a staff role was granted opens nothing
     valid = ActivationCode.objects.filter(

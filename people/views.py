@@ -133,11 +133,8 @@ def request_login_code(request):
 
     from .selectors import user_is_staff_account
 
-    if request.method == "POST" and not any((request.POST.get(k) or "").strip()
-                                            for k in ("phone", "email")):
-        # Neither given: allauth's form would pass and then fail on the missing account.
-        messages.error(request, _("Enter your mobile number or e-mail address."))
-        return redirect(request.get_full_path())
+    # A request with neither a number nor an address is refused by the form itself
+    # (people.forms.RequestLoginCodeForm), on the page, with the message.
     if request.method == "POST" and user_is_staff_account(_code_login_user(request.POST)):
         messages.error(request, _(
             "Staff accounts do not log in with a text-message code alone. Log in with your "

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
@@ -44,6 +45,10 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
 
 def _refused(request, *args, **kwargs):
     raise PermissionDenied
+
+
+def _not_here(request, *args, **kwargs):
+    raise Http404
 
 
 class HistoryViewSetMixin:
@@ -388,6 +393,10 @@ class TeacherIndexView(IndexView):
         "school": {"csv": str, "xlsx": str},
     }
 
+    def get_add_url(self):
+        # Teachers come from the roster on the HR desk, which makes their accounts with them.
+        return None
+
 
 class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Teacher
@@ -412,6 +421,12 @@ class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     def get_form_class(self, for_update=False):
         return TeacherForm
     copy_view_enabled = False
+
+    @property
+    def add_view(self):
+        # No add form: a teacher needs an account and dated posts, which the roster import
+        # (hr) writes; the URL keeps its name (templates reverse it) and is not there.
+        return _not_here
 
 
 class StaffRoleForm(WagtailAdminModelForm):

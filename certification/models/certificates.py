@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from people.chain import SealedQuerySet, SealedRecord
 from people.models import Teacher
 
 __all__ = [
@@ -147,7 +148,7 @@ def new_verification_code() -> str:
     return secrets.token_urlsafe(16)
 
 
-class CertificateQuerySet(models.QuerySet):
+class CertificateQuerySet(SealedQuerySet):
     """Certificates, with the one rule of validity on a date as a filter."""
 
     def valid_on(self, on):
@@ -175,8 +176,12 @@ class CertificateQuerySet(models.QuerySet):
                 & (Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gt": on})))
 
 
-class Certificate(models.Model):
+class Certificate(SealedRecord):
     """A certificate a teacher holds: issued here through an application, or imported."""
+
+    # What the seal covers (people.chain): what the verification page and the figures read.
+    SEALED_FIELDS = ("number", "level_id", "teacher_id", "issued_on", "expires_on", "renewed_on",
+                     "status", "ended_on", "source", "authority", "verification_code")
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -257,8 +262,12 @@ class CertificateNumberCounter(models.Model):
                                                name="certificatecounter_unique")]
 
 
-class Application(models.Model):
+class Application(SealedRecord):
     """A teacher's application for a level, decided by HR in scope."""
+
+    # The decision and the certificate it issued (not the decider: users may be erased).
+    SEALED_FIELDS = ("teacher_id", "level_id", "status", "certificate_id", "decided_at",
+                     "created_at")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -132,6 +132,8 @@ class ScopedViewSetMixin:
     scope_field = ""
     scope_roles: purposes.Purpose
     write_roles: purposes.Purpose | None = None
+    # The records' seals are for verify_records, not for reading.
+    inspect_view_fields_exclude = ["seal"]
 
     def on_register(self):
         if self.write_roles is not None:
@@ -209,8 +211,8 @@ class RuleWriteScopeMixin:
         viewset = self
 
         class WriteScoped(view_class):
-            def get_object(self, queryset=None):
-                rule = super().get_object(queryset)
+            def get_object(self, *args, **kwargs):
+                rule = super().get_object(*args, **kwargs)
                 if not (self.request.user.is_superuser or (
                         rule.organisation is not None and organisations_covered(
                             self.request.user, rule.organisation, roles=viewset.write_roles))):

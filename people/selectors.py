@@ -96,6 +96,8 @@ def accounts_out_of_reach(actor, user_ids: Iterable[int], *, roles: Iterable[str
     from django.contrib.auth import get_user_model
 
     ids = list(dict.fromkeys(user_ids))
+    if not ids:
+        return set()
     rank = user_rank(actor)
     tops = [] if getattr(actor, "is_superuser", False) else list(
         staff_roles_for_user(actor, roles=roles).values_list("organisation__path", flat=True))

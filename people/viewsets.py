@@ -203,8 +203,8 @@ class RuleWriteScopeMixin:
         viewset = self
 
         class WriteScoped(view_class):
-            def get_object(self, queryset=None):
-                rule = super().get_object(queryset)
+            def get_object(self, *args, **kwargs):
+                rule = super().get_object(*args, **kwargs)
                 if not (self.request.user.is_superuser or (
                         rule.organisation is not None and organisations_covered(
                             self.request.user, rule.organisation, roles=viewset.write_roles))):

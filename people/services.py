@@ -586,10 +586,11 @@ def activation_codes_issue(*, teachers, issued_by, organisation: Organisation,
 
     from .models import ActivationCode, AuditEntry
 
-    from .selectors import user_is_staff_account
+    from .selectors import staff_account_ids
 
     teachers = list(teachers)
-    staff = [t.employee_no for t in teachers if user_is_staff_account(t.user)]
+    staff_ids = staff_account_ids(t.user_id for t in teachers)
+    staff = [t.employee_no for t in teachers if t.user_id in staff_ids]
     if staff:
         raise PermissionDenied(_("Staff accounts get no activation codes: %(numbers)s") % {
             "numbers": ", ".join(staff[:5])})

@@ -180,3 +180,17 @@ def test_staff_never_log_in_by_a_text_message_alone(client, tree, field):
         f"{reverse('account_login')}?next={reverse('mfa_activate_totp')}")
     text = response.content.decode()
     assert "工作人员账号不能仅凭短信验证码登录" in text and "身份验证器" in text
+
+
+def test_the_staff_account_rule_has_one_answer_for_one_account_or_many(tree):
+    from people.selectors import staff_account_ids, user_is_staff_account
+    from tests.factories import UserFactory
+
+    plain = TeacherFactory(school=tree["school_a"]).user
+    trainer = holding(TeacherFactory(school=tree["school_a"]), StaffRole.Role.TRAINER,
+                      tree["city"]).user
+    superuser = UserFactory(is_superuser=True)
+    users = [plain, trainer, superuser, district_hr(tree["district_x"])]
+    assert staff_account_ids(u.pk for u in users) == {u.pk for u in users
+                                                      if user_is_staff_account(u)}
+    assert not user_is_staff_account(plain) and user_is_staff_account(trainer)

@@ -47,7 +47,7 @@ class ImportForm(forms.Form):
         label=_("Changes take effect on"), required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Teachers roster only: the day transfers, leavers and post changes take effect "
-                    "where a row gives no 离职日期 or 调动日期 of its own. Empty: today."))
+                    "where a row gives no leaving or transfer date of its own. Empty: today."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

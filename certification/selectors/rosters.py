@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from courses.models import HourCategory
 from people import employment
-from people.models import Organisation, Teacher
+from people.models import Organisation
 from people.selectors import district_name_expression, organisation_scope, teacher_posts_q
 
 from ..models import Certificate

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from certification.models import WorkloadActivityType, WorkloadEntry
 from people import employment, purposes
 from people.models import Organisation, Teacher
-from people.selectors import counsellor_q, organisation_scope, teacher_for_user
+from people.selectors import organisation_scope, teacher_for_user
 
 # --- Terms and norms (settings, with the seeds' defaults) --------------------------------------
 

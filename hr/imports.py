@@ -6,6 +6,7 @@ file, so what is written is exactly what the file says now.
 """
 
 import hashlib
+import logging
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -404,6 +405,22 @@ def _set_new_account_emails(creates: list[dict]) -> list[int]:
                                    for row in creates if row.get("email")})
 
 
+logger = logging.getLogger(__name__)
+
+
+def _after_commit(submit: Callable[[], None], *, what: str) -> None:
+    """Queue follow-up work once an import has committed; a broker that is down is logged and
+    never turns a written import into a failure (on_commit's robust mode)."""
+    def run():
+        try:
+            submit()
+        except Exception:
+            logger.exception("The import is written, but %s could not be queued: the task broker "
+                             "refused it", what)
+
+    transaction.on_commit(run, robust=True)
+
+
 def _queue_invitations(user_ids: list[int], size: int = 500) -> None:
     for start in range(0, len(user_ids), size):
         send_account_invitations.delay(user_ids[start:start + size])
@@ -453,13 +470,14 @@ def teachers_commit(*, path, user, progress=None, plan: Plan | None = None, **op
         # the worker computes them again once the roster is in (a page read first computes
         # what it needs itself).
         figures_forget()
-        transaction.on_commit(_rebuild_figures)
+        _after_commit(_rebuild_figures, what="the figures' rebuild (the nightly run does it)")
         invited = _set_new_account_emails(plan.creates)
         if plan.phones:
             login_phones_write(numbers=plan.phones)
         if invited:
             # Only once the roster is really written: a rolled-back import invites nobody.
-            transaction.on_commit(lambda: _queue_invitations(invited))
+            _after_commit(lambda: _queue_invitations(invited),
+                          what=f"the account invitations of {len(invited)} new teachers")
     result = {"invited": len(invited), "created": created, "updated": updated,
               "unchanged": plan.unchanged, "rows": plan.rows}
     extras = {"left": left, "released": released, "granted": len(plan.grants), "enrolled": enrolled}

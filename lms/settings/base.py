@@ -266,6 +266,7 @@ NOTICE_CHANNELS = env.json("DJANGO_NOTICE_CHANNELS", default={
     "workload.returned": ["email"],
     "certificate.expiring": ["email"],
     "pace.behind": ["email"],
+    "declaration.waiting": [],
 })
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"

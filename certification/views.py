@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from people import purposes
-from people.access import client_ip, staff_required
+from people.access import client_ip, public_base_url, staff_required
 from people.models import Teacher
 from people.selectors import (
     organisation_scope, organisation_tops, teacher_for_user, user_has_staff_role,
@@ -99,8 +99,8 @@ def certificate_download(request, code: str):
     cert = selectors.certificate_get_for_user(request.user, code)
     if cert is None:
         raise Http404
-    verify_url = request.build_absolute_uri(
-        reverse("certification:verify", args=[cert.verification_code]))
+    verify_url = public_base_url(request) + reverse("certification:verify",
+                                                    args=[cert.verification_code])
     response = HttpResponse(certificate_pdf(cert, verify_url=verify_url),
                             content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, f"{cert.number}.pdf")

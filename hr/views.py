@@ -182,7 +182,8 @@ def template_download(request, sheet):
     """The blank template of an import, with headers, an example row and drop-down lists."""
     if sheet not in SPECS:
         raise Http404
-    response = HttpResponse(template_workbook(sheet), content_type=XLSX)
+    response = HttpResponse(template_workbook(sheet, user=request.user, on=timezone.localdate()),
+                            content_type=XLSX)
     spec = SPECS[sheet]
     response["Content-Disposition"] = content_disposition_header(
         True, gettext("%(title)s template") % {"title": gettext(spec.title_en)} + f"-{spec.kind}.xlsx")

@@ -117,3 +117,38 @@ def test_the_desk_speaks_chinese_by_default(client, hr_x):
     client.force_login(hr_x)
     page = client.get(reverse("hr:desk")).content.decode()
     assert "人事工作台" in page and "从 Excel 导入" in page and "导出为 Excel" in page
+
+
+def test_the_organisation_template_holds_only_the_requesters_own_subtree(client, hr_x, tree, tmp_path):
+    """District HR's template lists their district as it stands (codes, names, students as
+    counted by today), nothing of other districts; sent back unchanged it changes nothing."""
+    from datetime import date
+    from io import BytesIO
+
+    from hr.imports import IMPORTERS
+    from people.models import Stage, StudentCount, flags_mask
+
+    school_a = tree["school_a"]
+    school_a.stages, school_a.is_boarding = flags_mask(Stage, ["junior", "senior"]), True
+    school_a.save()
+    StudentCount.objects.create(organisation=school_a, on=date(2024, 9, 1), count=1250)
+    StudentCount.objects.create(organisation=tree["school_b"], on=date(2024, 9, 1), count=980)
+    client.force_login(hr_x)
+    response = client.get(reverse("hr:template", args=["organisations"]))
+    rows = list(load_workbook(BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))
+    assert rows[0] == ("上级代码", "机构代码", "机构名称", "类型", "学段", "学生数", "寄宿制", "统计日期")
+    listed = {r[1]: r for r in rows[1:]}
+    mine = {tree[k].code for k in ("district_x", "town_x", "school_a", "school_a2")}
+    assert set(listed) == mine
+    assert listed[tree["district_x"].code][:4] == (tree["city"].code, tree["district_x"].code, "甲区", "区县")
+    assert listed[school_a.code][4:7] == ("初中、高中", 1250, "是")
+    notes = [r[2] for r in load_workbook(BytesIO(response.content)).worksheets[1].iter_rows(values_only=True)]
+    assert "上级代码：上级机构的代码（市级根机构为空）；上级可以写在下级之后" in notes
+    text = " ".join(str(v) for r in rows for v in r if v is not None)
+    assert "乙" not in text and "980" not in text and tree["district_y"].code not in text
+
+    path = tmp_path / "orgs.xlsx"
+    path.write_bytes(response.content)
+    counts = IMPORTERS["organisations"].plan(path=path, user=hr_x).counts()
+    assert counts["rows"] == 4 and counts["unchanged"] == 4
+    assert not {key: n for key, n in counts.items() if n and key not in ("rows", "unchanged")}

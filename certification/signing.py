@@ -20,6 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 _lock = threading.Lock()
 # The PDF's Subject carries the record it was made from, for the check of an upload.
@@ -162,6 +163,34 @@ def pdf_sign(pdf: bytes, *, reason: str, location: str = "") -> bytes:
 # --- Checking an uploaded PDF -------------------------------------------------------------------
 
 
+# A signer certificate's subject, field by field, in the reader's language (the X.509 names
+# "Common Name", "Organization" are not words a teacher or a school reads).
+SIGNER_FIELDS = (
+    ("common_name", pgettext_lazy("certificate signer", "Name")),
+    ("organization_name", pgettext_lazy("certificate signer", "Organisation")),
+    ("organizational_unit_name", pgettext_lazy("certificate signer", "Department")),
+    ("locality_name", pgettext_lazy("certificate signer", "City")),
+    ("state_or_province_name", pgettext_lazy("certificate signer", "Province")),
+    ("country_name", pgettext_lazy("certificate signer", "Country")),
+)
+
+
+def signer_display(subject) -> str:
+    """A signer certificate's subject (asn1crypto Name) as the page's language writes it: each
+    known field with its label, a value repeated under another field shown once."""
+    values = subject.native if hasattr(subject, "native") else dict(subject)
+    parts, seen = [], set()
+    for key, label in SIGNER_FIELDS:
+        value = values.get(key)
+        if isinstance(value, list):
+            value = " ".join(str(v) for v in value)
+        if not value or value in seen:
+            continue
+        seen.add(value)
+        parts.append(gettext("%(label)s: %(value)s") % {"label": label, "value": value})
+    return pgettext("list", ", ").join(parts)
+
+
 @dataclass
 class PdfCheck:
     """What an uploaded PDF's check found."""
@@ -198,7 +227,7 @@ def pdf_signature_check(data: bytes) -> PdfCheck:
         return check
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-    check.signed_by = status.signing_cert.subject.human_friendly
+    check.signed_by = signer_display(status.signing_cert.subject)
     check.fingerprint = fingerprint(status.signing_cert)
     if not (status.intact and status.valid):
         check.problems.append("signature_broken")

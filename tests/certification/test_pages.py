@@ -65,6 +65,10 @@ def test_search_by_number_finds_it(client, teacher_a):
     response = client.get(reverse("certification:verify_search"), {"number": cert.number})
     assert response.status_code == 200 and cert.verification_code not in response.content.decode()
     assert cert.number in response.content.decode()
+    # As people type or paste it: lower case, spaces around, full-width characters.
+    for typed in (cert.number.lower() + " ", f"  {cert.number} ", cert.number.replace("-", "－")):
+        response = client.get(reverse("certification:verify_search"), {"number": typed})
+        assert response.status_code == 200 and cert.number in response.content.decode(), typed
 
 
 def test_verification_is_rate_limited(client, teacher_a, settings):

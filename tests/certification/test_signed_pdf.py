@@ -113,3 +113,11 @@ def test_a_pdf_of_a_record_changed_since_is_flagged(client, cert, pdf):
     Certificate.objects.filter(pk=cert.pk).update(expires_on=cert.expires_on.replace(year=2040))
     page = _upload(client, pdf).content.decode()
     assert "与记录不符" in page and "文件为真" not in page
+
+
+def test_the_pdfs_properties_read_as_words_not_as_data(pdf, cert):
+    from pypdf import PdfReader
+
+    meta = PdfReader(io.BytesIO(pdf)).metadata
+    assert meta.subject == f"{cert.level.name} · {cert.number} · {cert.teacher.name}"
+    assert "{" not in meta.subject and "xinyu-certificate" not in meta.subject

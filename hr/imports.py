@@ -95,6 +95,9 @@ class Plan:
             # The same sample under the sheet's own headers ("行", "工号", "姓名", …).
             "create_headers": [_header(key) for key in
                                (self.creates[0].get("display", self.creates[0]) if self.creates else {})],
+            # Whom each row of the update sample names: an organisation sheet changes organisations.
+            "updates_label": gettext("Organisation") if self.kind == "organisations"
+            else gettext("Teacher"),
             "updates": [{"row": row["row"], "employee_no": row["employee_no"], "name": row["name"],
                          "changes": _changes_display(row["changes"])}
                         for row in self.updates[:PREVIEW_SAMPLE]],
@@ -300,6 +303,11 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
     User = get_user_model()
     for chunk in _chunks(new_numbers):
         taken.update(User.objects.filter(username__in=chunk).values_list("username", flat=True))
+    # The log-in phones the file's existing teachers have now: a changed one is a change.
+    phones_now: dict[str, str] = {}
+    for chunk in _chunks([number for number in plan.phones if number in existing]):
+        phones_now.update(LoginPhone.objects.filter(user__username__in=chunk)
+                          .values_list("user__username", "number"))
     for row, number, fields in parsed:
         current = existing.get(number)
         posts = fields["posts"]
@@ -351,6 +359,8 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
                 if key == "school_id":
                     before, after = current_code, school_codes[value]
                 changes[label] = [_plain(before), _plain(after)]
+        if plan.phones.get(number) and phones_now.get(number) != plan.phones[number]:
+            changes["phone"] = [phones_now.get(number, ""), plan.phones[number]]
         if changes:
             plan.updates.append({"row": row, "pk": pk, "employee_no": number, "changes": changes, **new})
         else:

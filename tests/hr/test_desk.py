@@ -152,3 +152,39 @@ def test_the_organisation_template_holds_only_the_requesters_own_subtree(client,
     counts = IMPORTERS["organisations"].plan(path=path, user=hr_x).counts()
     assert counts["rows"] == 4 and counts["unchanged"] == 4
     assert not {key: n for key, n in counts.items() if n and key not in ("rows", "unchanged")}
+
+
+def test_the_preview_counts_a_changed_phone_and_names_organisations_as_such(
+        client, hr_x, tree, tmp_path, django_capture_on_commit_callbacks):
+    from people.services import login_phones_write
+    from tests.html_text import visible_text
+
+    from .builders import xlsx
+
+    teacher = TeacherFactory(school=tree["school_a"], name="李梅")
+    from people.phones import phone_normalise
+
+    login_phones_write(numbers={teacher.employee_no: phone_normalise("13800138000")})
+    path = xlsx(tmp_path / "r.xlsx", [
+        ["工号", "姓名", "学校代码", "岗位", "手机号"],
+        [teacher.employee_no, "李梅", tree["school_a"].code, "任课教师", "13900139000"]])
+    client.force_login(hr_x)
+    with django_capture_on_commit_callbacks(execute=True), path.open("rb") as handle:
+        response = client.post(reverse("hr:import_new"), {"sheet": "teachers", "file": handle})
+    job = Job.objects.get()
+    assert job.preview["counts"]["update"] == 1 and job.preview["counts"]["unchanged"] == 0
+    page = visible_text(client.get(response.url).content.decode())
+    assert "手机号: +8613800138000 → +8613900139000" in page
+    # The same phone again is no change.
+    login_phones_write(numbers={teacher.employee_no: phone_normalise("13900139000")})
+    from hr.imports import teachers_plan
+
+    assert teachers_plan(path=path, user=hr_x).counts()["unchanged"] == 1
+
+    orgs = xlsx(tmp_path / "o.xlsx", [
+        ["上级代码", "机构代码", "机构名称", "类型"],
+        [tree["town_x"].code, tree["school_a"].code, "甲一中（新名）", "学校"]])
+    with django_capture_on_commit_callbacks(execute=True), orgs.open("rb") as handle:
+        response = client.post(reverse("hr:import_new"), {"sheet": "organisations", "file": handle})
+    html = client.get(response.url).content.decode()
+    assert "<th>单位</th>" in html and "<th>教师</th>" not in html

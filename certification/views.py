@@ -122,6 +122,8 @@ def teacher_record(request, pk: int):
         pk=teacher.school_id).exists()
     return render(request, "certification/teacher_record.html", {
         "teacher": teacher, "certificates": certificates,
+        # A teacher who left (retired, moved away) has no pace to keep.
+        "not_in_post": teacher.status != Teacher.Status.ACTIVE,
         "levels": _level_summaries(teacher, today),
         "cycle": selectors.cycle_status(teacher, on=today),
         "entries": selectors.training_entry_list(teacher)[:100],

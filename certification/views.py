@@ -253,7 +253,7 @@ def holding_rates(request):
     table = [{"row": r, "indent": r.depth * 1.2,
               "cells": [{"code": c, "holders": r.holders[c], "percent": r.percent(c),
                          "target": r.targets.get(c),
-                         "gap": None if r.gap(c) is None else f"{r.gap(c) * 100:.1f}%"}
+                         "gap": _gap_text(r.gap(c))}
                         for c in codes]} for r in rows if r.depth <= 1]
     return render(request, "certification/holding_rates.html", {
         "org": org, "on": on, "form": form, "rows": rows, "codes": codes, "table": table,
@@ -385,6 +385,15 @@ def verify_search(request):
 
 
 # --- Dashboard --------------------------------------------------------------------------------
+
+
+def _gap_text(gap: float | None) -> str | None:
+    """How far below its target a rate is, or 已达标 once it is at or above it (never a
+    negative gap)."""
+    if gap is None:
+        return None
+    return _("Target met") if gap <= 0 else f"{gap * 100:.1f}%"
+
 
 
 def _bars(items, *, target=None) -> dict:

@@ -169,7 +169,7 @@ class CoursePage(LoginRequiredMixin, Page):
         MultiFieldPanel([
             FieldPanel("category"), FieldPanel("audience"), FieldPanel("credit_hours"),
             FieldPanel("completion_rule"),
-        ], heading=_("Training")),
+        ], heading=_("Training settings")),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"),
                                          index.FilterField("category"),

@@ -4,14 +4,19 @@ from io import BytesIO
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import get_language, gettext, gettext_lazy as _, pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from people import purposes
+from people.models import Organisation, Stage, StudentCount, flags_codes
+from people.selectors import organisation_scope
+
 from .columns import SPECS, header_label
-from .normalise import LEVEL_CODES, EMPLOYMENT_DISPLAY
+from .normalise import EMPLOYMENT_DISPLAY, LEVEL_CODES, ORG_KIND_DISPLAY, STAGE_DISPLAY
 
 EXAMPLES = {
     "employee_no": "E2024001", "name": "李梅", "gender": "女", "school_code": "S0101",
@@ -78,14 +83,6 @@ def organisation_template_rows(*, user, on) -> list[tuple]:
     """The organisations of the user's scope for the organisation tree (people.purposes), as the
     template lists them: parent first, students as counted on or before `on`. Only the user's
     own subtree: other districts' codes, names and counts are not theirs to see."""
-    from django.db.models import OuterRef, Subquery
-
-    from people import purposes
-    from people.models import Organisation, Stage, StudentCount, flags_codes
-    from people.selectors import organisation_scope
-
-    from .normalise import ORG_KIND_DISPLAY, STAGE_DISPLAY
-
     latest = StudentCount.objects.filter(organisation=OuterRef("pk"), on__lte=on).order_by("-on")
     scope = (organisation_scope(user, roles=purposes.ORGANISATION_TREE).order_by("path")
              .annotate(students=Subquery(latest.values("count")[:1]),

@@ -1,12 +1,13 @@
 from django.utils.functional import SimpleLazyObject
 
+from people import purposes
 from people.context_processors import nav_roles
 from people.models import StaffRole
 
 
 def reviews(request):
-    """Menu flags for certificate review: whether the user reviews applications, and how many
-    wait in their HR scope (counted only when a template shows the link)."""
+    """Menu flags for certificate review and declared hours: whether the user reviews them, and
+    how many wait in their scope (counted only when a template shows the link)."""
 
     def reviews_applications() -> bool:
         user = request.user
@@ -23,5 +24,22 @@ def reviews(request):
         return application_list_for_reviewer(
             request.user, status=Application.Status.PENDING).count()
 
+    def reviews_declarations() -> bool:
+        user = request.user
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return bool(user.is_superuser or nav_roles(request) & set(purposes.DECLARATION_REVIEW))
+
+    def declarations_pending() -> int:
+        from .declarations import declaration_queue
+
+        if not reviews_declarations():
+            return 0
+        return declaration_queue(user=request.user).count()
+
     return {"reviews_applications": SimpleLazyObject(reviews_applications),
-            "applications_pending": SimpleLazyObject(pending)}
+            "applications_pending": SimpleLazyObject(pending),
+            # Declared hours (学时申报) waiting at this user's step: the school's check or HR's
+            # decision, in their scope.
+            "reviews_declarations": SimpleLazyObject(reviews_declarations),
+            "declarations_pending": SimpleLazyObject(declarations_pending)}

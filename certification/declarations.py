@@ -7,18 +7,20 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from courses.models import HourCategory
 from people import purposes
-from people.models import AuditEntry, Teacher
 from people.access import DecisionRefused, own_record_refuse
-from people.selectors import organisation_scope, user_is_staff_in_scope
-from people.services import audit_record
+from people.models import AuditEntry, Notice, Teacher
+from people.selectors import organisation_scope, staff_user_ids_over, user_is_staff_in_scope
+from people.services import audit_record, notices_send_many
 
 from .models import DeclarationEvidence, HourDeclaration, TrainingEntry
 from .services import training_entry_record
@@ -99,6 +101,23 @@ def _store(declaration: HourDeclaration, checked) -> None:
         raise
 
 
+def _reviewers_notify(declaration: HourDeclaration, *, step_staff: list[int]) -> None:
+    """Tell the staff of the step the declaration now waits at (the school's check, or HR's
+    decision), whose scope covers the teacher's school, that it is in their queue."""
+    teacher = declaration.teacher
+    reviewers = [uid for uid in step_staff if uid != teacher.user_id]  # nobody reviews their own
+    if not reviewers:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        notices_send_many(
+            user_ids=reviewers, kind=Notice.Kind.DECLARATION_WAITING,
+            title=_("Declared hours to review: %(name)s, %(hours)s hours") % {
+                "name": teacher.name, "hours": f"{Decimal(declaration.hours).normalize():f}"},
+            body=_("%(school)s · %(title)s") % {"school": teacher.school.name,
+                                                 "title": declaration.title},
+            url=reverse("certification:declaration_queue"))
+
+
 @transaction.atomic
 def declaration_submit(*, teacher: Teacher, files: Sequence, title: str, organiser: str,
                        started_on: date, ended_on: date, hours, category: str) -> HourDeclaration:
@@ -108,6 +127,7 @@ def declaration_submit(*, teacher: Teacher, files: Sequence, title: str, organis
     checked = _checked_files(files)
     declaration = HourDeclaration.objects.create(teacher=teacher, **fields)
     _store(declaration, checked)
+    _reviewers_notify(declaration, step_staff=staff_user_ids_over(teacher.school, roles=CHECK_ROLES))
     return declaration
 
 
@@ -126,6 +146,7 @@ def declaration_resubmit(*, declaration: HourDeclaration, teacher: Teacher, file
     declaration.status, declaration.submitted_at = Status.SUBMITTED, timezone.now()
     declaration.save()
     _store(declaration, checked)
+    _reviewers_notify(declaration, step_staff=staff_user_ids_over(teacher.school, roles=CHECK_ROLES))
     return declaration
 
 
@@ -149,7 +170,8 @@ def declaration_school_check(*, declaration: HourDeclaration, checked_by) -> Hou
     audit_record(actor=checked_by, action=AuditEntry.Action.DECLARATION_CHECK,
                  organisation=declaration.teacher.school, target=declaration.teacher.employee_no,
                  detail=f"{declaration.pk} · {declaration.hours}")
-    declaration_decided.send(sender=HourDeclaration, declaration=declaration)
+    _reviewers_notify(declaration, step_staff=staff_user_ids_over(
+        declaration.teacher.school, roles=DECIDE_ROLES))
     return declaration
 
 

@@ -13,7 +13,8 @@ from people.models import Teacher
 
 from .eligibility import years_after
 from .models import (
-    Application, Certificate, CertificateEvent, CertificateLevel, RecognisedCredential,
+    Application, Certificate, CertificateEvent, CertificateLevel, CertificateNumberCounter,
+    RecognisedCredential,
     TeacherCredential, TrainingEntry,
 )
 from .workload import demo as workload_demo
@@ -58,6 +59,9 @@ def _seed(*, city, stdout=None, today: date | None = None) -> None:
     teachers = list(Teacher.objects.filter(school__path__startswith=city.city.path)
                     .values_list("pk", "employee_no", "role", "hire_date", "school__path")
                     .order_by("pk"))
+    if not teachers:
+        return
+    number = _Numbers(Teacher.objects.select_related("school").get(pk=teachers[0][0]))
     entries, certs = [], []
     credential_rows = []
     credentials = {c.name: c for c in RecognisedCredential.objects.all()}
@@ -96,7 +100,7 @@ def _seed(*, city, stdout=None, today: date | None = None) -> None:
             status = Certificate.Status.REVOKED
             ended = min(today, issued + timedelta(days=rng.randint(10, 400)))
         certs.append((code, Certificate(
-            number=f"SF-{code}-{issued.year}-{emp}", level=level, teacher_id=pk,
+            number=number(code, issued.year), level=level, teacher_id=pk,
             issued_on=issued, expires_on=years_after(issued, level.validity_years)
             - timedelta(days=1), status=status, ended_on=ended, authority=AUTHORITY,
             source=Certificate.Source.ISSUED if roll < 0.9 else Certificate.Source.IMPORTED)))
@@ -104,14 +108,14 @@ def _seed(*, city, stdout=None, today: date | None = None) -> None:
             # Holders of B and A also show the C they started from.
             old = issued - timedelta(days=rng.randint(400, 900))
             certs.append(("C", Certificate(
-                number=f"SF-C-{old.year}-{emp}", level=levels["C"], teacher_id=pk,
+                number=number("C", old.year), level=levels["C"], teacher_id=pk,
                 issued_on=old, expires_on=years_after(old, 5) - timedelta(days=1),
                 status=Certificate.Status.ACTIVE, authority=AUTHORITY)))
         if roll > 0.97:
             # An earlier C that ran out: expired, and one that a reissue superseded.
             gone = today - timedelta(days=2400)
             certs.append(("C", Certificate(
-                number=f"SF-C-{gone.year}-E{emp}", level=levels["C"], teacher_id=pk,
+                number=number("C", gone.year), level=levels["C"], teacher_id=pk,
                 issued_on=gone, expires_on=years_after(gone, 5) - timedelta(days=1),
                 status=Certificate.Status.EXPIRED if roll > 0.985
                 else Certificate.Status.SUPERSEDED,
@@ -141,7 +145,8 @@ def _seed(*, city, stdout=None, today: date | None = None) -> None:
                                            kind=kinds[cert.status], note="演示数据"))
     CertificateEvent.objects.bulk_create(events, batch_size=2000)
     TeacherCredential.objects.bulk_create(credential_rows, batch_size=2000, ignore_conflicts=True)
-    _demo_accounts(city, levels, today)
+    _demo_accounts(city, levels, today, number)
+    number.counters_advance()
     # The rows above were bulk-inserted for speed; seal them onto their chains now.
     from .records import records_backfill
 
@@ -150,7 +155,33 @@ def _seed(*, city, stdout=None, today: date | None = None) -> None:
         stdout.write(f"certification: {len(entries)} hour entries, {len(fresh)} new certificates")
 
 
-def _demo_accounts(city, levels, today: date) -> None:
+class _Numbers:
+    """Demo certificate numbers in the issuing scheme (SF-C-2026-00001), the same on every run
+    of the same day; the counters are advanced past them so that issuing goes on after."""
+
+    def __init__(self, teacher: Teacher):
+        from .services import certificate_region
+
+        self.region = certificate_region(teacher)
+        self.last: dict[tuple[str, int], int] = {}
+
+    def __call__(self, level_code: str, year: int) -> str:
+        from .services import certificate_number_format
+
+        seq = self.last[level_code, year] = self.last.get((level_code, year), 0) + 1
+        return certificate_number_format(region=self.region, level_code=level_code, year=year,
+                                         seq=seq)
+
+    def counters_advance(self) -> None:
+        for (level_code, year), seq in self.last.items():
+            counter, _made = CertificateNumberCounter.objects.get_or_create(
+                region=self.region, level_code=level_code, year=year)
+            if counter.last < seq:
+                counter.last = seq
+                counter.save(update_fields=["last"])
+
+
+def _demo_accounts(city, levels, today: date, number: _Numbers) -> None:
     """The demo teacher holds C and has applied for B (86/120 hours); the counsellor holds B
     and has applied for A; two more teachers of the demo school wait for C."""
     def profile(key):
@@ -168,8 +199,7 @@ def _demo_accounts(city, levels, today: date) -> None:
             reference=f"demo:account:{teacher.employee_no}", category_id="knowledge")],
             ignore_conflicts=True)
         issued = today - timedelta(days=700)
-        number = f"SF-{held}-{issued.year}-{teacher.employee_no}"
-        cert, made = Certificate.objects.get_or_create(number=number, defaults={
+        cert, made = Certificate.objects.get_or_create(number=number(held, issued.year), defaults={
             "level": levels[held], "teacher": teacher, "issued_on": issued,
             "expires_on": years_after(issued, 5) - timedelta(days=1), "authority": AUTHORITY})
         if made:

@@ -11,7 +11,7 @@ import segno
 from fpdf import FPDF
 
 from .models import Certificate
-from .signing import pdf_sign, record_subject
+from .signing import pdf_sign
 
 # fontTools logs every subsetting step at INFO; one PDF would flood the log.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -31,7 +31,9 @@ def certificate_pdf(certificate: Certificate, *, verify_url: str, sign: bool = T
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_title(f"{cert.level.name} {cert.number}")
     pdf.set_author(cert.authority)
-    pdf.set_subject(record_subject(certificate_record_data(cert)))
+    # What a reader's document properties show; the record checked on upload is signed in
+    # under its own key (pdf_sign's record).
+    pdf.set_subject(f"{cert.level.name} · {cert.number} · {cert.teacher.name}")
     pdf.set_auto_page_break(False)
     pdf.add_font("cjk", fname=str(FONT))
     pdf.add_page()
@@ -93,4 +95,4 @@ def certificate_pdf(certificate: Certificate, *, verify_url: str, sign: bool = T
     if not sign:
         return data
     return pdf_sign(data, reason=f"{cert.authority} 颁发 · 证书编号 {cert.number}",
-                    location=cert.authority)
+                    location=cert.authority, record=certificate_record_data(cert))

@@ -264,8 +264,14 @@ def certificate_number_next(*, region: str, level_code: str, year: int) -> str:
     counter = CertificateNumberCounter.objects.select_for_update().get(pk=counter.pk)
     counter.last += 1
     counter.save(update_fields=["last"])
+    return certificate_number_format(region=region, level_code=level_code, year=year,
+                                     seq=counter.last)
+
+
+def certificate_number_format(*, region: str, level_code: str, year: int, seq: int) -> str:
+    """A certificate number in the one scheme (CERTIFICATE_NUMBER_FORMAT): SF-C-2026-00001."""
     fmt = getattr(settings, "CERTIFICATE_NUMBER_FORMAT", "{region}-{level}-{year}-{seq:05d}")
-    return fmt.format(region=region, level=level_code, year=year, seq=counter.last)
+    return fmt.format(region=region, level=level_code, year=year, seq=seq)
 
 
 @transaction.atomic

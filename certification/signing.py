@@ -20,10 +20,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 _lock = threading.Lock()
 # The PDF's Subject carries the record it was made from, for the check of an upload.
 SUBJECT_PREFIX = "xinyu-certificate:"
+# The document-information key a certificate PDF states its record under (pdf_sign).
+RECORD_KEY = "/XinyuRecord"
 
 
 def _paths() -> tuple[Path, Path, bool]:
@@ -141,17 +144,40 @@ def installed_fingerprint() -> str | None:
     return fingerprint(_load_cert(cert_path)) if cert_path.is_file() else None
 
 
-def record_subject(data: dict) -> str:
-    """What the PDF's Subject says about its record (checked against the database on upload)."""
-    return SUBJECT_PREFIX + json.dumps(data, ensure_ascii=False, sort_keys=True)
+def _record_read(reader) -> dict:
+    """The record a PDF states: under its own key, or in the Subject of earlier PDFs."""
+    try:
+        info = reader.trailer["/Info"]
+    except (KeyError, TypeError):
+        info = {}
+    try:
+        text = str(info.get(RECORD_KEY, "")) if hasattr(info, "get") else ""
+        subject = str(info.get("/Subject", "")) if hasattr(info, "get") else ""
+    except (KeyError, TypeError, ValueError):
+        text = subject = ""
+    if not text and subject.startswith(SUBJECT_PREFIX):
+        text = subject[len(SUBJECT_PREFIX):]
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
-def pdf_sign(pdf: bytes, *, reason: str, location: str = "") -> bytes:
-    """Sign PDF bytes (PAdES baseline B, SHA-256) with the authority's key."""
+def pdf_sign(pdf: bytes, *, reason: str, location: str = "", record: dict | None = None) -> bytes:
+    """Sign PDF bytes (PAdES baseline B, SHA-256) with the authority's key; `record` (what the
+    certificate states, checked against the database on upload) goes into the document
+    information under its own key, covered by the signature and shown by no reader."""
+    from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    if record is not None:
+        info_ref = writer.trailer.raw_get("/Info")
+        info_ref.get_object()[generic.NameObject(RECORD_KEY)] = generic.TextStringObject(
+            json.dumps(record, ensure_ascii=False, sort_keys=True))
+        writer.mark_update(info_ref)
     meta = signers.PdfSignatureMetadata(
         field_name="AuthoritySignature", md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES, reason=reason, location=location or None)
@@ -160,6 +186,34 @@ def pdf_sign(pdf: bytes, *, reason: str, location: str = "") -> bytes:
 
 
 # --- Checking an uploaded PDF -------------------------------------------------------------------
+
+
+# A signer certificate's subject, field by field, in the reader's language (the X.509 names
+# "Common Name", "Organization" are not words a teacher or a school reads).
+SIGNER_FIELDS = (
+    ("common_name", pgettext_lazy("certificate signer", "Name")),
+    ("organization_name", pgettext_lazy("certificate signer", "Organisation")),
+    ("organizational_unit_name", pgettext_lazy("certificate signer", "Department")),
+    ("locality_name", pgettext_lazy("certificate signer", "City")),
+    ("state_or_province_name", pgettext_lazy("certificate signer", "Province")),
+    ("country_name", pgettext_lazy("certificate signer", "Country")),
+)
+
+
+def signer_display(subject) -> str:
+    """A signer certificate's subject (asn1crypto Name) as the page's language writes it: each
+    known field with its label, a value repeated under another field shown once."""
+    values = subject.native if hasattr(subject, "native") else dict(subject)
+    parts, seen = [], set()
+    for key, label in SIGNER_FIELDS:
+        value = values.get(key)
+        if isinstance(value, list):
+            value = " ".join(str(v) for v in value)
+        if not value or value in seen:
+            continue
+        seen.add(value)
+        parts.append(gettext("%(label)s: %(value)s") % {"label": label, "value": value})
+    return pgettext("list", ", ").join(parts)
 
 
 @dataclass
@@ -198,7 +252,7 @@ def pdf_signature_check(data: bytes) -> PdfCheck:
         return check
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-    check.signed_by = status.signing_cert.subject.human_friendly
+    check.signed_by = signer_display(status.signing_cert.subject)
     check.fingerprint = fingerprint(status.signing_cert)
     if not (status.intact and status.valid):
         check.problems.append("signature_broken")
@@ -208,13 +262,5 @@ def pdf_signature_check(data: bytes) -> PdfCheck:
         check.problems.append("unknown_signer")
     else:
         check.signature_ok = True
-    try:
-        subject = str(reader.trailer["/Info"]["/Subject"])
-    except (KeyError, TypeError):
-        subject = ""
-    if subject.startswith(SUBJECT_PREFIX):
-        try:
-            check.data = json.loads(subject[len(SUBJECT_PREFIX):])
-        except ValueError:
-            check.data = {}
+    check.data = _record_read(reader)
     return check

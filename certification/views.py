@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from people import purposes
-from people.access import DecisionRefused, client_ip, staff_required
+from people.access import DecisionRefused, client_ip, public_base_url, staff_required
 from people.models import Teacher
 from people.selectors import (
     organisation_scope, organisation_tops, teacher_for_user, user_has_staff_role,
@@ -99,8 +99,8 @@ def certificate_download(request, code: str):
     cert = selectors.certificate_get_for_user(request.user, code)
     if cert is None:
         raise Http404
-    verify_url = request.build_absolute_uri(
-        reverse("certification:verify", args=[cert.verification_code]))
+    verify_url = public_base_url(request) + reverse("certification:verify",
+                                                    args=[cert.verification_code])
     response = HttpResponse(certificate_pdf(cert, verify_url=verify_url),
                             content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, f"{cert.number}.pdf")
@@ -122,6 +122,8 @@ def teacher_record(request, pk: int):
         pk=teacher.school_id).exists()
     return render(request, "certification/teacher_record.html", {
         "teacher": teacher, "certificates": certificates,
+        # A teacher who left (retired, moved away) has no pace to keep.
+        "not_in_post": teacher.status != Teacher.Status.ACTIVE,
         "levels": _level_summaries(teacher, today),
         "cycle": selectors.cycle_status(teacher, on=today),
         "entries": selectors.training_entry_list(teacher)[:100],
@@ -257,7 +259,7 @@ def holding_rates(request):
     table = [{"row": r, "indent": r.depth * 1.2,
               "cells": [{"code": c, "holders": r.holders[c], "percent": r.percent(c),
                          "target": r.targets.get(c),
-                         "gap": None if r.gap(c) is None else f"{r.gap(c) * 100:.1f}%"}
+                         "gap": _gap_text(r.gap(c))}
                         for c in codes]} for r in rows if r.depth <= 1]
     return render(request, "certification/holding_rates.html", {
         "org": org, "on": on, "form": form, "rows": rows, "codes": codes, "table": table,
@@ -397,6 +399,15 @@ def verify_search(request):
 
 
 # --- Dashboard --------------------------------------------------------------------------------
+
+
+def _gap_text(gap: float | None) -> str | None:
+    """How far below its target a rate is, or 已达标 once it is at or above it (never a
+    negative gap)."""
+    if gap is None:
+        return None
+    return _("Target met") if gap <= 0 else f"{gap * 100:.1f}%"
+
 
 
 def _bars(items, *, target=None) -> dict:

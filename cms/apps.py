@@ -11,3 +11,8 @@ class CmsConfig(AppConfig):
         from . import checks, page_cache  # noqa: F401 (checks registers itself)
 
         page_cache.connect_signals()
+        # Wagtail's group screen labels its page chooser by the field's name ("Page"), outside
+        # any catalogue: the events section gives organisers' groups page permissions to show.
+        from wagtail.users.forms import PagePermissionsForm
+
+        PagePermissionsForm.base_fields["page"].label = _("Page")

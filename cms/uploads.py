@@ -117,9 +117,13 @@ def _new_upload(form, field: str):
 
 
 class SafeMediaForm(BaseMediaForm):
-    """wagtailmedia's form, taking only audio and video whose bytes match their extension."""
+    """wagtailmedia's form, taking only audio and video whose bytes match their extension; the
+    duration is read from the file's container when it can be (cms.media_duration), so lessons
+    are checked against what the video really lasts rather than a typed figure."""
 
     def clean_file(self):
+        from .media_duration import media_duration
+
         upload = self.cleaned_data.get("file")
         if _new_upload(self, "file") is None:
             return upload
@@ -130,7 +134,17 @@ class SafeMediaForm(BaseMediaForm):
         if kind not in ("audio", "video"):
             # wagtailmedia's generic "media" add view: the file says which it is.
             self.instance.type = "video" if extension in video else "audio"
+        self.read_duration = media_duration(upload, {**audio, **video}[extension])
         return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        seconds = getattr(self, "read_duration", None)
+        if seconds:
+            # The file's own header wins over a figure typed beside it.
+            cleaned["duration"] = seconds
+            self.instance.duration = seconds
+        return cleaned
 
     def clean_thumbnail(self):
         thumbnail = self.cleaned_data.get("thumbnail")

@@ -21,7 +21,8 @@ from people.models import Teacher
 
 from . import signals
 from .models import (
-    Assignment, CourseCompletion, CourseIndexPage, CoursePage, Enrolment, LessonPage,
+    Assignment, CourseCompletion, CourseIndexPage, CoursePage, Enrolment, EventIndexPage,
+    EventPage, LessonPage,
     LessonProgress, LiveSessionIndexPage, LiveSessionPage, MicroLectureIndexPage,
     MicroLecturePage, ParentLessonPage, ParentSchoolIndexPage, QuizAttempt, QuizPage,
 )
@@ -96,6 +97,8 @@ def _content(stdout) -> CoursePage:
                      introduction="面向家长的线上公益讲座，无需登录。")
     live = _child(home, LiveSessionIndexPage, "live", title="专题直播",
                   introduction="心理健康教育系列直播课程与回放。")
+    _child(home, EventIndexPage, "events", title="线下活动",
+           introduction="面向教师的线下培训、教研、督导与个案研讨：报名、扫码签到，按出席计学时。")
     learning_publishing_setup()
 
     crisis = _child(courses, CoursePage, "crisis-intervention", title="中小学教师心理危机识别与干预",
@@ -170,10 +173,26 @@ def _complete(users, course: CoursePage, rng: random.Random) -> list[CourseCompl
     return created
 
 
+def _events(city, stdout) -> None:
+    """One upcoming training organised by the demo district, for its teachers, two weeks ahead."""
+    index = EventIndexPage.objects.get()
+    starts = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=14)
+    organiser = city.accounts["district_hr"]
+    event = _child(index, EventPage, "crisis-training-district", title="心理危机识别与干预线下培训",
+                   kind=EventPage.Kind.TRAINING, organiser=city.demo_district,
+                   organisation=city.demo_district, owner=organiser,
+                   summary="案例研讨与情景演练：危机预警信号的识别、陪伴与转介。",
+                   place="区教师发展中心 201 报告厅", starts_at=starts,
+                   ends_at=starts + timedelta(hours=3), credit_hours=Decimal("3.0"), capacity=60)
+    stdout.write(f"courses: events section, 1 event ({event.title}, {event.starts_at:%Y-%m-%d})")
+
+
 @transaction.atomic
 def seed(*, city, stdout) -> None:
-    """Learning sections and content, a city-wide crisis-course assignment, and progress on it."""
+    """Learning sections and content, an event, a city-wide crisis-course assignment, and
+    progress on it."""
     crisis = _content(stdout)
+    _events(city, stdout)
     assignment = Assignment.objects.filter(course=crisis, organisation=city.city,
                                            deadline=DEADLINE).first()
     if assignment is None:

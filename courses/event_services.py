@@ -87,6 +87,20 @@ def event_list_for_staff(*, user):
             .order_by("-starts_at"))
 
 
+def event_add_url(*, user) -> str | None:
+    """The admin's form for a new event in the events section, when the user may add one there
+    (trainers, school admins, district and city HR, through the section's page permissions)."""
+    from django.urls import reverse
+
+    from .models import EventIndexPage
+
+    section = EventIndexPage.objects.first()
+    if section is None or not getattr(user, "is_authenticated", False) or \
+            not section.permissions_for_user(user).can_add_subpage():
+        return None
+    return reverse("wagtailadmin_pages:add", args=("courses", "eventpage", section.pk))
+
+
 def event_signup_rows(*, event: EventPage):
     """The event's sign-ups with their teachers and schools, for the organiser and the export."""
     return (event.signups.select_related("teacher", "teacher__school")

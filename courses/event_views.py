@@ -114,7 +114,8 @@ def event_index(request):
 @staff_required(purposes.EVENT_ORGANISING)
 def event_manage_list(request):
     return render(request, "courses/event_manage_list.html",
-                  {"events": services.event_list_for_staff(user=request.user)})
+                  {"events": services.event_list_for_staff(user=request.user),
+                   "add_url": services.event_add_url(user=request.user)})
 
 
 @staff_required(purposes.EVENT_ORGANISING)

@@ -21,12 +21,12 @@ from people.audiences import posts_mask, stages_mask
 from people.models import Organisation, Stage, Teacher
 from people.models import Notice
 from people.selectors import user_is_staff_in_scope
-from people.services import notices_send_many
+from people.services import ROLE_GROUPS, notices_send_many
 
 from . import signals
 from .models import (
-    LEARNING_SECTION_MODELS, Assignment, CourseCompletion, CoursePage, Enrolment, LessonPage,
-    LessonProgress, LiveAttendance, LiveSessionPage, QuizAttempt, QuizPage,
+    LEARNING_SECTION_MODELS, Assignment, CourseCompletion, CoursePage, Enrolment, EventIndexPage,
+    LessonPage, LessonProgress, LiveAttendance, LiveSessionPage, QuizAttempt, QuizPage,
 )
 
 # Seconds of slack between the player's clock and ours (network delay), per run of playback:
@@ -301,7 +301,9 @@ def learning_publishing_setup() -> Workflow:
     """Put the learning sections under reviewer approval and let trainers draft there (idempotent).
 
     Trainers get add and change (never publish) on each learning section page only; reviewers
-    get change and publish there; a GroupApprovalTask for "Reviewers" guards publication.
+    get change and publish there; a GroupApprovalTask for "Reviewers" guards publication. The
+    events section also takes events from their organisers (school admins, district and city
+    HR): add only, so each edits the events they created and none publishes.
     """
     from wagtail.models import GroupApprovalTask
 
@@ -330,6 +332,12 @@ def learning_publishing_setup() -> Workflow:
         for codename in ("change_page", "publish_page"):
             GroupPagePermission.objects.get_or_create(group=reviewers, page=section,
                                                       permission=perms[codename])
+    organisers = [Group.objects.get_or_create(name=ROLE_GROUPS[role])[0]
+                  for role in purposes.EVENT_CREATING if ROLE_GROUPS[role] != trainers.name]
+    for section in Page.objects.type(EventIndexPage):
+        for group in organisers:
+            GroupPagePermission.objects.get_or_create(group=group, page=section,
+                                                      permission=perms["add_page"])
     # Trainers upload the videos and cover images their pages use.
     from wagtail.models import Collection, GroupCollectionPermission
 

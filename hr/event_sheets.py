@@ -4,7 +4,7 @@ and the upload (工号, 签到, 签退) that marks attendance through courses' s
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -21,24 +21,24 @@ from .sheets.normalise import clean_code
 from .sheets.reading import open_sheet
 from .sheets.writing import Column, write_table
 
-
-
 def attendance_columns() -> tuple[Column, ...]:
     """The attendance sheet's columns in the active language; its upload reads either."""
     return (
         Column(header_label("employee_no"), 14), Column(header_label("name"), 12),
         Column(gettext("School"), 24), Column(gettext("Sign-up status"), 12),
-        Column(header_label("check_in"), 10), Column(header_label("check_out"), 10),
+        Column(header_label("check_in"), 16), Column(header_label("check_out"), 16),
         Column(gettext("Attended"), 8), Column(gettext("Hours"), 8, "number"),
     )
 
 
 _PRESENT = {"是", "√", "✓", "y", "yes", "1", "true", "到", "已签到", "已签退"}
 _CLOCK = re.compile(r"^(\d{1,2})[:：](\d{2})(?::\d{2})?$")
+_STAMP = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ t]+(\d{1,2})[:：](\d{2})(?::\d{2})?$")
 
 
-def _clock(value) -> str:
-    return timezone.localtime(value).strftime("%H:%M") if value else ""
+def _stamp(value) -> str:
+    # The day goes with the time: an event that runs past midnight reads back to the right day.
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def event_attendance_write(path: str | Path, *, event: EventPage) -> int:
@@ -46,31 +46,48 @@ def event_attendance_write(path: str | Path, *, event: EventPage) -> int:
     def rows():
         for s in event_services.event_signup_rows(event=event):
             yield (s.teacher.employee_no, s.teacher.name, s.teacher.school.name,
-                   s.get_status_display(), _clock(s.checked_in_at),
-                   _clock(s.checked_out_at), gettext("Yes") if s.attended else gettext("No"),
+                   s.get_status_display(), _stamp(s.checked_in_at),
+                   _stamp(s.checked_out_at), gettext("Yes") if s.attended else gettext("No"),
                    float(event.credit_hours) if s.attended else 0.0)
 
     return write_table(path, title=f"{gettext('Event attendance')} {event.pk}",
                        columns=attendance_columns(), rows=rows())
 
 
+def _on_event_day(event: EventPage, clock: time) -> datetime:
+    """A bare time of day during the event: on its first day, or on the next one when the event
+    runs past midnight and the time is before it started."""
+    starts = timezone.localtime(event.starts_at)
+    moment = timezone.make_aware(datetime.combine(starts.date(), clock))
+    if moment < starts.replace(second=0, microsecond=0) and \
+            timezone.localtime(event.ends_at).date() > starts.date():
+        moment = timezone.make_aware(datetime.combine(starts.date() + timedelta(days=1), clock))
+    return moment
+
+
 def _moment(event: EventPage, value, *, default: datetime) -> datetime | None:
-    """A cell of 签到/签退: a time, a date-time, "09:05", or a tick meaning "at the scheduled time"."""
+    """A cell of 签到/签退: a date-time ("2026-12-07 23:50"), a time ("09:05"), or a tick meaning
+    "at the scheduled time"."""
     if value is None:
         return None
-    day = timezone.localtime(event.starts_at).date()
     if isinstance(value, datetime):
         return timezone.make_aware(value) if timezone.is_naive(value) else value
     if isinstance(value, time):
-        return timezone.make_aware(datetime.combine(day, value))
+        return _on_event_day(event, value)
     text = str(value).strip().lower()
     if text in ("否", "n", "no", "0", "false", "×", "缺席"):
         return None
     if text in _PRESENT:
         return default
+    if match := _STAMP.match(text):
+        year, month, day, hour, minute = (int(part) for part in match.groups())
+        try:
+            return timezone.make_aware(datetime(year, month, day, hour, minute))
+        except ValueError:
+            raise ValueError(value) from None
     match = _CLOCK.match(text)
     if match and int(match[1]) < 24 and int(match[2]) < 60:
-        return timezone.make_aware(datetime.combine(day, time(int(match[1]), int(match[2]))))
+        return _on_event_day(event, time(int(match[1]), int(match[2])))
     raise ValueError(value)
 
 

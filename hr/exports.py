@@ -48,8 +48,8 @@ class ExportKind:
     columns: tuple[Column, ...] | Callable[[], tuple[Column, ...]]
     rows: Callable[..., tuple[int, Iterator[tuple]]]
     filters: tuple[str, ...] = field(default=())
-    # A second file made from the same rows (the activation slips' PDF): rows -> bytes.
-    attachment: Callable[[list[tuple]], bytes] | None = None
+    # A second file made from the same rows (the activation slips' PDF): (rows, **params) -> bytes.
+    attachment: Callable[..., bytes] | None = None
     attachment_ext: str = "pdf"
     # Further sheets of the same workbook: (title, columns, rows) for the same arguments.
     more_sheets: Callable[..., list[tuple[str, tuple[Column, ...], Iterator[tuple]]]] | None = None
@@ -403,10 +403,10 @@ def activation_rows(*, user, organisation: Organisation | None = None, **_ignore
     return len(rows), iter(rows)
 
 
-def _slips(rows: list[tuple]) -> bytes:
+def _slips(rows: list[tuple], *, base_url: str = "", **_ignored) -> bytes:
     from .slips import slips_pdf
 
-    return slips_pdf(rows)
+    return slips_pdf(rows, base_url=base_url or None)
 
 
 # ---------------------------------------------------------------- parent-school reach per school

@@ -6,6 +6,7 @@ file, so what is written is exactly what the file says now.
 """
 
 import hashlib
+import logging
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -98,6 +99,9 @@ class Plan:
             # The same sample under the sheet's own headers ("行", "工号", "姓名", …).
             "create_headers": [_header(key) for key in
                                (self.creates[0].get("display", self.creates[0]) if self.creates else {})],
+            # Whom each row of the update sample names: an organisation sheet changes organisations.
+            "updates_label": gettext("Organisation") if self.kind == "organisations"
+            else gettext("Teacher"),
             "updates": [{"row": row["row"], "employee_no": row["employee_no"], "name": row["name"],
                          "changes": _changes_display(row["changes"])}
                         for row in self.updates[:PREVIEW_SAMPLE]],
@@ -354,6 +358,11 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
     User = get_user_model()
     for chunk in _chunks(new_numbers):
         taken.update(User.objects.filter(username__in=chunk).values_list("username", flat=True))
+    # The log-in phones the file's existing teachers have now: a changed one is a change.
+    phones_now: dict[str, str] = {}
+    for chunk in _chunks([number for number in plan.phones if number in existing]):
+        phones_now.update(LoginPhone.objects.filter(user__username__in=chunk)
+                          .values_list("user__username", "number"))
     for row, number, fields in parsed:
         current = existing.get(number)
         posts = fields["posts"]
@@ -421,6 +430,8 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
             new["employment_on"] = on
             if on != today:
                 changes["employment_on"] = [None, on.isoformat()]
+        if plan.phones.get(number) and phones_now.get(number) != plan.phones[number]:
+            changes["phone"] = [phones_now.get(number, ""), plan.phones[number]]
         if changes:
             plan.updates.append({"row": row, "pk": pk, "employee_no": number, "changes": changes, **new})
         else:
@@ -481,6 +492,22 @@ def _set_new_account_emails(creates: list[dict]) -> list[int]:
                                    for row in creates if row.get("email")})
 
 
+logger = logging.getLogger(__name__)
+
+
+def _after_commit(submit: Callable[[], None], *, what: str) -> None:
+    """Queue follow-up work once an import has committed; a broker that is down is logged and
+    never turns a written import into a failure (on_commit's robust mode)."""
+    def run():
+        try:
+            submit()
+        except Exception:
+            logger.exception("The import is written, but %s could not be queued: the task broker "
+                             "refused it", what)
+
+    transaction.on_commit(run, robust=True)
+
+
 def _queue_invitations(user_ids: list[int], size: int = 500) -> None:
     for start in range(0, len(user_ids), size):
         send_account_invitations.delay(user_ids[start:start + size])
@@ -531,13 +558,14 @@ def teachers_commit(*, path, user, progress=None, plan: Plan | None = None, **op
         # the worker computes them again once the roster is in (a page read first computes
         # what it needs itself).
         figures_forget()
-        transaction.on_commit(_rebuild_figures)
+        _after_commit(_rebuild_figures, what="the figures' rebuild (the nightly run does it)")
         invited = _set_new_account_emails(plan.creates)
         if plan.phones:
             login_phones_write(numbers=plan.phones)
         if invited:
             # Only once the roster is really written: a rolled-back import invites nobody.
-            transaction.on_commit(lambda: _queue_invitations(invited))
+            _after_commit(lambda: _queue_invitations(invited),
+                          what=f"the account invitations of {len(invited)} new teachers")
     result = {"invited": len(invited), "created": created, "updated": updated,
               "unchanged": plan.unchanged, "rows": plan.rows}
     extras = {"left": left, "released": released, "granted": len(plan.grants), "enrolled": enrolled}

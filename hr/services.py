@@ -125,7 +125,8 @@ def job_export_create(*, requester, sheet: str, organisation: Organisation | Non
                              language=export_language(language))
     audit_record(actor=requester, action=AuditEntry.Action.EXPORT,
                  organisation=organisation or _scope_root(job), target=sheet,
-                 detail=" ".join(f"{k}={v}" for k, v in sorted((params or {}).items()) if v))
+                 detail=" ".join(f"{k}={v}" for k, v in sorted((params or {}).items())
+                                 if v and k != "base_url"))
     transaction.on_commit(lambda: tasks.job_export.delay(str(job.pk)))
     return job
 
@@ -318,7 +319,7 @@ def export_attachment_name(job: Job) -> str:
     return f"hr/jobs/{job.pk}/{job.sheet}.{EXPORTS[job.sheet].attachment_ext}"
 
 
-def _write_attachment(kind, rows: list, path) -> None:
+def _write_attachment(kind, rows: list, path, params: dict) -> None:
     """Write an export's second file (slips) beside its sheet, whole or not at all."""
     import os
     from pathlib import Path
@@ -326,7 +327,7 @@ def _write_attachment(kind, rows: list, path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(path.suffix + ".part")
-    temporary.write_bytes(kind.attachment(rows))
+    temporary.write_bytes(kind.attachment(rows, **params))
     os.replace(temporary, path)
 
 
@@ -348,7 +349,8 @@ def job_run_export(*, job_id) -> None:
         name = export_file_name(job)
         if kind.attachment is not None:
             rows = list(rows)
-            _write_attachment(kind, rows, private_storage().path(export_attachment_name(job)))
+            _write_attachment(kind, rows, private_storage().path(export_attachment_name(job)),
+                              job.params)
         count = write_table(private_storage().path(name), title=kind.title, columns=kind.get_columns(),
                             rows=rows, progress=_progress(job),
                             more_sheets=kind.extra_sheets(user=job.requester,
@@ -371,7 +373,8 @@ def export_run_to_path(*, user, sheet: str, path, organisation: Organisation | N
         _total, rows = kind.rows(user=user, organisation=organisation, **(params or {}))
         if kind.attachment is not None:
             rows = list(rows)
-            _write_attachment(kind, rows, Path(path).with_suffix(f".{kind.attachment_ext}"))
+            _write_attachment(kind, rows, Path(path).with_suffix(f".{kind.attachment_ext}"),
+                              params or {})
         return write_table(path, title=kind.title, columns=kind.get_columns(), rows=rows,
                            more_sheets=kind.extra_sheets(user=user, organisation=organisation,
                                                          **(params or {})))

@@ -22,8 +22,9 @@ COLUMNS, ROWS = 2, 4
 
 
 def activation_url(employee_no: str, *, base_url: str | None = None) -> str:
-    """The address a slip's QR code opens: the activation page with the 工号 filled in."""
-    base = (base_url or settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+    """The address a slip's QR code opens: the activation page with the 工号 filled in, on
+    `base_url` (the site's address as the request for the slips saw it)."""
+    base = (base_url or settings.BASE_URL or settings.WAGTAILADMIN_BASE_URL).rstrip("/")
     return f"{base}{reverse('account_activate')}?{urlencode({'no': employee_no})}"
 
 

@@ -15,7 +15,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext, gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from people.access import staff_required
+from people.access import public_base_url, staff_required
 from certification.records import records_alert_latest
 from people import purposes
 from people.models import Teacher
@@ -99,10 +99,15 @@ def export_new(request):
     """Ask for an export of the scope (or one organisation in it); it is written by a job."""
     form = ExportForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        params = form.params()
+        if EXPORTS[form.cleaned_data["sheet"]].attachment is not None:
+            # Slips are printed: their QR codes and addresses carry the site's public address
+            # (DJANGO_BASE_URL, or the one this request came to), whichever worker writes them.
+            params["base_url"] = public_base_url(request)
         try:
             job = job_export_create(requester=request.user, sheet=form.cleaned_data["sheet"],
                                     organisation=form.cleaned_data["organisation"],
-                                    params=form.params())
+                                    params=params)
         except JobError as exc:
             messages.error(request, str(exc))
             return redirect("hr:desk")
@@ -195,7 +200,8 @@ def template_download(request, sheet):
     """The blank template of an import, with headers, an example row and drop-down lists."""
     if sheet not in SPECS:
         raise Http404
-    response = HttpResponse(template_workbook(sheet), content_type=XLSX)
+    response = HttpResponse(template_workbook(sheet, user=request.user, on=timezone.localdate()),
+                            content_type=XLSX)
     spec = SPECS[sheet]
     response["Content-Disposition"] = content_disposition_header(
         True, gettext("%(title)s template") % {"title": gettext(spec.title_en)} + f"-{spec.kind}.xlsx")

@@ -56,6 +56,14 @@ def own_record_refuse(user, teacher) -> None:
                                  "staff must do this."))
 
 
+def public_base_url(request) -> str:
+    """The address printed links and QR codes start with: the configured DJANGO_BASE_URL, or
+    else the scheme and host this request came to (never a development default)."""
+    from django.conf import settings
+
+    return (settings.BASE_URL or request.build_absolute_uri("/")).rstrip("/")
+
+
 def staff_required(roles: Iterable[str]):
     """View decorator: anonymous users go to the login page, users without the role get 403.
 

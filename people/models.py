@@ -414,6 +414,7 @@ class Notice(models.Model):
         WORKLOAD_RETURNED = "workload.returned", _("Workload returned")
         CERTIFICATE_EXPIRING = "certificate.expiring", _("Certificate expiring")
         PACE_BEHIND = "pace.behind", _("Behind on training hours")
+        DECLARATION_WAITING = "declaration.waiting", _("Declared hours to review")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="notices", verbose_name=_("user"))

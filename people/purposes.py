@@ -84,6 +84,11 @@ RECORDS_INTEGRITY = Purpose("records_integrity",
 EVENT_ORGANISING = Purpose("event_organising",
                            _("Organising events: sign-ups, QR codes, attendance and closing"),
                            ADMIN)
+# Who creates event pages, and which organisations they may name as organiser and audience:
+# trainers (drafting, as for courses) and the organising staff, each for their own subtree.
+EVENT_CREATING = Purpose("event_creating",
+                         _("Creating events: organiser and audience within one's own scope"),
+                         (Role.TRAINER, *ADMIN))
 DECLARATION_CHECK = Purpose("declaration_check", _("Checking declared hours at the school"),
                             SCHOOL_ADMIN)
 DECLARATION_DECISION = Purpose("declaration_decision",

@@ -332,6 +332,14 @@ def district_name_expression(path_ref: str):
         .order_by("-depth").values("name")[:1])
 
 
+def staff_user_ids_over(organisation: Organisation, *, roles: Iterable[str]) -> list[int]:
+    """The active users whose scope for a purpose covers `organisation` (a role on it or on an
+    ancestor): who is to be told that something there waits for them."""
+    return list(StaffRole.objects.filter(
+        role__in=_role_list(roles), organisation__path__in=ancestor_paths(organisation.path),
+        user__is_active=True).values_list("user_id", flat=True).distinct().order_by("user_id"))
+
+
 def ancestor_paths(path: str) -> list[str]:
     """A path and the paths of its ancestors, root first."""
     step = Organisation.steplen

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
@@ -533,7 +534,10 @@ class StaffingRuleViewSet(ScopedViewSetMixin, ModelViewSet):
     icon = "list-ul"
     menu_label = _("Staffing rules")
     add_to_admin_menu = False
-    list_display = ["organisation", "stage", "min_students", "full_time_required", "per_stage"]
+    list_display = ["organisation", "stage", "min_students", "full_time_required",
+                    # Read as 是/否: a bare boolean column shows "True".
+                    Column("per_stage", label=_("per stage"),
+                           accessor=lambda rule: gettext("Yes") if rule.per_stage else gettext("No"))]
     form_fields = StaffingRuleForm.Meta.fields
     copy_view_enabled = False
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, timedelta
 
 from django.db.models import QuerySet
@@ -42,10 +43,20 @@ def certificate_get_by_code(code: str) -> Certificate | None:
             .filter(verification_code=code).first())
 
 
+def certificate_number_clean(number: str) -> str:
+    """A certificate number as people type or paste it: full-width characters made plain, spaces
+    dropped, letters upper case (sf-b-2026-00001 → SF-B-2026-00001)."""
+    return "".join(unicodedata.normalize("NFKC", number or "").split()).upper()
+
+
 def certificate_get_by_number(number: str) -> Certificate | None:
-    """The certificate with this number, for the public search."""
-    return (Certificate.objects.select_related("level", "teacher")
-            .filter(number=number.strip()).first())
+    """The certificate with this number, for the public search (as typed: case and spaces do
+    not matter; an imported number kept in lower case is found too)."""
+    number = certificate_number_clean(number)
+    if not number:
+        return None
+    found = Certificate.objects.select_related("level", "teacher")
+    return found.filter(number=number).first() or found.filter(number__iexact=number).first()
 
 
 def certificate_events_for(certificate: Certificate) -> QuerySet[CertificateEvent]:

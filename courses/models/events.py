@@ -25,10 +25,13 @@ from people.models import Stage, Teacher
 
 from .pages import LoginRequiredMixin, category_field
 
-__all__ = ["EventIndexPage", "EventPage", "EventSignup", "EventClosure", "EVENT_ORGANISER_ROLES"]
+__all__ = ["EventIndexPage", "EventPage", "EventSignup", "EventClosure", "EVENT_ORGANISER_ROLES",
+           "EVENT_CREATOR_ROLES"]
 
-# The staff roles that organise events: within their subtree only.
+# The staff roles that organise events (sign-ups, attendance): within their subtree only.
 EVENT_ORGANISER_ROLES = purposes.EVENT_ORGANISING
+# The roles that create event pages: the organiser and audience they may choose are their scope.
+EVENT_CREATOR_ROLES = purposes.EVENT_CREATING
 
 
 class EventIndexPage(Page):
@@ -45,16 +48,18 @@ class EventIndexPage(Page):
         verbose_name = _("events")
 
     def get_context(self, request, *args, **kwargs):
-        from courses.event_services import event_list_for_user
+        from courses.event_services import event_add_url, event_list_for_user
 
         context = super().get_context(request, *args, **kwargs)
         context["events"] = event_list_for_user(user=request.user, index=self)
+        context["add_url"] = event_add_url(user=request.user)
         return context
 
 
 class EventPageForm(WagtailAdminPageForm):
-    """Organiser and audience subtree are limited to the editor's scope; posts and stages are
-    ticked rather than typed as a bit mask."""
+    """Organiser and audience subtree are limited to the editor's event-creating scope (a
+    trainer's, a school admin's, district or city HR's own subtree); posts and stages are ticked
+    rather than typed as a bit mask."""
 
     post_codes = forms.MultipleChoiceField(
         choices=Teacher.Role.choices, required=False, label=_("Only these posts"),
@@ -67,11 +72,16 @@ class EventPageForm(WagtailAdminPageForm):
         super().__init__(*args, **kwargs)
         from people.selectors import organisation_scope
 
-        scope = organisation_scope(self.for_user, roles=EVENT_ORGANISER_ROLES).order_by("path")
+        scope = organisation_scope(self.for_user, roles=EVENT_CREATOR_ROLES).order_by("path")
         for name in ("organiser", "organisation"):
             if name in self.fields:
                 self.fields[name].queryset = scope
         page = self.instance
+        if "organiser" in self.fields and not page.organiser_id:
+            # One organisation in scope (a school admin's school) is the obvious organiser.
+            roots = scope.order_by("depth", "path")[:2]
+            if len(roots) == 1 or (roots and roots[0].depth < roots[1].depth):
+                self.fields["organiser"].initial = roots[0].pk
         self.fields["post_codes"].initial = page.post_list if page.posts else []
         self.fields["stage_codes"].initial = page.stage_list if page.stages else []
 

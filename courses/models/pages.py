@@ -4,6 +4,7 @@ Courses, lessons, quizzes and live sessions need a logged-in user; micro-lecture
 parent-school lessons are public.
 """
 
+import math
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
@@ -167,7 +169,7 @@ class CoursePage(LoginRequiredMixin, Page):
         MultiFieldPanel([
             FieldPanel("category"), FieldPanel("audience"), FieldPanel("credit_hours"),
             FieldPanel("completion_rule"),
-        ], heading=_("Training")),
+        ], heading=_("Training settings")),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"),
                                          index.FilterField("category"),
@@ -195,6 +197,22 @@ class CoursePage(LoginRequiredMixin, Page):
         return context
 
 
+def _clock(seconds: float) -> str:
+    minutes, seconds = divmod(int(seconds), 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+class LessonPageForm(WagtailAdminPageForm):
+    """A lesson's duration comes from its video when the trainer leaves the field as it is."""
+
+    def clean(self):
+        cleaned = super().clean()
+        video = cleaned.get("video")
+        if video is not None and video.duration and "duration_seconds" not in self.changed_data:
+            cleaned["duration_seconds"] = max(1, round(video.duration))
+        return cleaned
+
+
 class LessonPage(LoginRequiredMixin, VideoFields, Page):
     """One video lesson of a course; completed once its required share has been watched."""
 
@@ -209,11 +227,14 @@ class LessonPage(LoginRequiredMixin, VideoFields, Page):
     )
 
     content_panels = Page.content_panels + _video_panels() + [
-        FieldPanel("duration_seconds"), FieldPanel("required_share"), FieldPanel("body"),
+        FieldPanel("duration_seconds",
+                   help_text=_("Taken from the uploaded video when left as it is.")),
+        FieldPanel("required_share"), FieldPanel("body"),
     ]
     search_fields = Page.search_fields + [index.SearchField("body")]
     parent_page_types = ["courses.CoursePage"]
     subpage_types: list = []
+    base_form_class = LessonPageForm
 
     class Meta:
         verbose_name = _("lesson")
@@ -222,11 +243,18 @@ class LessonPage(LoginRequiredMixin, VideoFields, Page):
         super().clean()
         if not self.video_id and not self.embed_url:
             raise ValidationError({"embed_url": _("Upload a video or give an embedded player link.")})
+        video_seconds = self.video.duration if self.video_id else 0
+        if video_seconds and self.duration_seconds and self.required_share and \
+                self.required_seconds > math.ceil(video_seconds):
+            # Nobody could finish it: the player stops at the video's end.
+            raise ValidationError({"duration_seconds": _(
+                "The time to watch (%(required)s) is longer than the video itself (%(video)s): "
+                "set the duration to the video's length or lower the share to watch.") % {
+                    "required": _clock(self.required_seconds), "video": _clock(video_seconds)}})
 
     @property
     def duration_display(self) -> str:
-        minutes, seconds = divmod(self.duration_seconds, 60)
-        return f"{minutes}:{seconds:02d}"
+        return _clock(self.duration_seconds)
 
     @property
     def required_seconds(self) -> int:

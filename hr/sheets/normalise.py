@@ -234,9 +234,17 @@ def parse_yes_no(value) -> bool:
     raise CellError(gettext("Must be yes or no"))
 
 
+_GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+
+
 def parse_count(value) -> int:
-    """A whole number of students, 0 to 100,000."""
-    text = clean_code(value).replace("人", "")
+    """A whole number of students, 0 to 100,000: also written 1,250 or １２５０ or 1250人."""
+    if isinstance(value, bool):
+        raise CellError(gettext("Must be a whole number"))
+    # NFKC makes full-width digits and commas plain; a unit after the number is no part of it.
+    text = unicodedata.normalize("NFKC", clean_code(value)).removesuffix("人").removesuffix("名")
+    if _GROUPED.match(text):
+        text = text.replace(",", "")
     try:
         number = int(float(text))
     except ValueError:

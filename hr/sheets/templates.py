@@ -4,14 +4,19 @@ from io import BytesIO
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import get_language, gettext, gettext_lazy as _, pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from people import purposes
+from people.models import Organisation, Stage, StudentCount, flags_codes
+from people.selectors import organisation_scope
+
 from .columns import SPECS, header_label
-from .normalise import LEVEL_CODES, EMPLOYMENT_DISPLAY
+from .normalise import EMPLOYMENT_DISPLAY, LEVEL_CODES, ORG_KIND_DISPLAY, STAGE_DISPLAY
 
 EXAMPLES = {
     "employee_no": "E2024001", "name": "李梅", "gender": "女", "school_code": "S0101",
@@ -63,14 +68,93 @@ NOTES = {
     "title": _("Training title"),
     "category": _("Hour category (optional: other), from the list, or its code"),
     "reference": _("Record reference (optional; without it a row is known by number, date, title and hours)"),
+    "parent_code": _("Parent code: the parent's code (empty for the city); parents may come after "
+                     "children"),
+    "org_code": _("Code (or school code): unique"),
+    "org_name": _("Name (or school name)"),
+    "org_kind": _("Kind: city, district, township (school district) or school"),
+    "stages": _("Stages: primary, junior, senior, nine-year, complete secondary, vocational, special, "
+                "kindergarten; several allowed, separated by 、"),
+    "students": _("Students on the counting date (empty date: the day of the import)"),
+    "boarding": _("Boarding school: yes or no"),
+    "counted_on": _("Date the students were counted"),
 }
+ORGANISATION_KEYS = ("parent_code", "org_code", "org_name", "org_kind", "stages", "students",
+                     "boarding", "counted_on")
 
 
-def template_workbook(kind: str) -> bytes:
-    """The .xlsx template of one import kind, as bytes."""
+def organisation_template_rows(*, user, on) -> list[tuple]:
+    """The organisations of the user's scope for the organisation tree (people.purposes), as the
+    template lists them: parent first, students as counted on or before `on`. Only the user's
+    own subtree: other districts' codes, names and counts are not theirs to see."""
+    latest = StudentCount.objects.filter(organisation=OuterRef("pk"), on__lte=on).order_by("-on")
+    scope = (organisation_scope(user, roles=purposes.ORGANISATION_TREE).order_by("path")
+             .annotate(students=Subquery(latest.values("count")[:1]),
+                       counted_on=Subquery(latest.values("on")[:1])))
+    chinese = (get_language() or settings.LANGUAGE_CODE).startswith("zh")
+    step = Organisation.steplen
+    organisations = list(scope)
+    parents = dict(Organisation.objects.filter(
+        path__in={o.path[:-step] for o in organisations if o.depth > 1}).values_list("path", "code"))
+    rows = []
+    for o in organisations:
+        school = o.kind == Organisation.Kind.SCHOOL
+        stages = flags_codes(Stage, o.stages) if o.stages else []
+        rows.append((
+            parents.get(o.path[:-step], ""), o.code, o.name,
+            ORG_KIND_DISPLAY[o.kind] if chinese else o.kind,
+            ("、" if chinese else ", ").join(STAGE_DISPLAY[c] if chinese else c for c in stages),
+            o.students, (("是" if o.is_boarding else "否") if chinese else
+                         ("yes" if o.is_boarding else "no")) if school else "",
+            o.counted_on))
+    return rows
+
+
+def organisation_template_workbook(*, user, on) -> bytes:
+    """The organisation template: the user's own subtree as it stands (so a file sent back
+    unchanged changes nothing), headers and notes in the active language."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = gettext(SPECS["organisations"].title_en)
+    sheet.append([header_label(key) for key in ORGANISATION_KEYS])
+    for row in organisation_template_rows(user=user, on=on):
+        sheet.append(list(row))
+    for position, key in enumerate(ORGANISATION_KEYS, start=1):
+        cell = sheet.cell(1, position)
+        cell.font = Font(bold=True, color="C00000" if key in ("org_code", "org_name", "org_kind")
+                         else "000000")
+        cell.fill = PatternFill("solid", fgColor="E8EEF4")
+        sheet.column_dimensions[get_column_letter(position)].width = 24 if key == "org_name" else 14
+    for cell in sheet["H"][1:]:
+        cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A2"
+    notes = workbook.create_sheet(gettext("Instructions"))
+    notes.append([gettext("Column"), pgettext("import template", "Required"), gettext("Notes")])
+    for key in ORGANISATION_KEYS:
+        notes.append([header_label(key),
+                      gettext("Yes") if key in ("org_code", "org_name", "org_kind") else gettext("No"),
+                      str(NOTES[key])])
+    notes.append([])
+    for line in (
+        gettext("Organisations under the file's top rows that the file leaves out are removed; one "
+                "with teachers refuses the file."),
+        gettext("A changed parent moves the organisation with its teachers and records."),
+        gettext("An upload is previewed first; nothing is written until you confirm, and a file with "
+                "errors writes nothing."),
+    ):
+        notes.append([line])
+    for letter, width in zip("ABC", (22, 14, 70), strict=True):
+        notes.column_dimensions[letter].width = width
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_workbook(kind: str, *, user=None, on=None) -> bytes:
+    """The .xlsx template of one import kind, as bytes; the organisation template lists the
+    user's own subtree as of `on`."""
     if kind == "organisations":
-        # The organisation template is the sample city the demo itself is built from.
-        return SAMPLE_ORGANISATIONS.read_bytes()
+        return organisation_template_workbook(user=user, on=on)
     spec = SPECS[kind]
     workbook = Workbook()
     sheet = workbook.active

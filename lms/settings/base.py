@@ -279,6 +279,7 @@ NOTICE_CHANNELS = env.json("DJANGO_NOTICE_CHANNELS", default={
     "workload.returned": ["email"],
     "certificate.expiring": ["email"],
     "pace.behind": ["email"],
+    "declaration.waiting": [],
 })
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -333,7 +334,11 @@ SOCIALACCOUNT_PROVIDERS = {
 
 # --- Wagtail
 WAGTAIL_SITE_NAME = "心育研修"
-WAGTAILADMIN_BASE_URL = env.str("DJANGO_BASE_URL", default="http://127.0.0.1:8000")
+# The site's public address (https://xinyu.example.edu.cn), for links and QR codes printed on
+# paper or sent by mail. Empty: a page or file asked for in a request uses the address that
+# request came to (people.access.public_base_url); mail sent by a worker uses Wagtail's below.
+BASE_URL = env.str("DJANGO_BASE_URL", default="")
+WAGTAILADMIN_BASE_URL = BASE_URL or "http://127.0.0.1:8000"
 # The admin login goes through allauth so that its rate limits apply there too.
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

@@ -319,3 +319,43 @@ def test_evidence_is_served_as_every_upload_a_pdf_as_a_sandboxed_download(client
     for response in (pdf, png):
         assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
         assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_reviewers_are_told_and_find_the_queue_with_its_count_from_header_and_desk(client, tree):
+    """Declared hours do not wait unseen: the school admin, then district HR, gets a notice
+    and a counted link in the header and on the desk; other districts' HR see nothing."""
+    from django.urls import reverse
+
+    from tests.html_text import visible_text
+
+    teacher = factories.TeacherFactory(school=tree["school_a"])
+    school_admin = factories.school_admin(tree["school_a"])
+    hr_x, hr_y = factories.district_hr(tree["district_x"]), factories.district_hr(tree["district_y"])
+    queue = reverse("certification:declaration_queue")
+
+    def header(user):
+        client.force_login(user)
+        html = client.get("/").content.decode()
+        return html.split('class="site-nav"')[1].split("</nav>")[0]
+
+    def bell(user):
+        return [(n.title, n.url) for n in user.notices.all()]
+
+    declaration = declare(teacher, SimpleUploadedFile("ok.png", PNG, content_type="image/png"))
+    assert bell(school_admin) == [(f"学时申报待审核：{teacher.name}，24 学时", queue)]
+    assert bell(hr_x) == [] and bell(teacher.user) == []
+    nav = header(school_admin)
+    assert f'href="{queue}"' in nav and "学时申报" in visible_text(nav) and ">1</span>" in nav
+    desk = visible_text(client.get(reverse("hr:desk")).content.decode())
+    assert "待审核的学时申报1" in desk
+    assert f'href="{queue}"' not in header(hr_x)  # nothing waits at HR's step yet
+
+    svc.declaration_school_check(declaration=declaration, checked_by=school_admin)
+    assert bell(hr_x) == [(f"学时申报待审核：{teacher.name}，24 学时", queue)] and bell(hr_y) == []
+    nav = header(hr_x)
+    assert f'href="{queue}"' in nav and ">1</span>" in nav
+    assert f'href="{queue}"' not in header(school_admin) and f'href="{queue}"' not in header(hr_y)
+    # The desk keeps the link when nothing waits, without a count.
+    client.force_login(hr_y)
+    desk = visible_text(client.get(reverse("hr:desk")).content.decode())
+    assert "待审核的学时申报" in desk and "待审核的学时申报1" not in desk

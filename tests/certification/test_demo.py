@@ -10,6 +10,15 @@ from people.models import Organisation
 
 def test_seed_demo_is_idempotent_and_near_the_seeds_figures(db):
     call_command("seed_demo", "--teachers", "300", stdout=io.StringIO())
+    # One numbering scheme, the issuing one; what is issued next follows the demo's numbers.
+    import re
+
+    from certification.services import certificate_number_next
+
+    numbers = set(Certificate.objects.values_list("number", flat=True))
+    assert all(re.fullmatch(r"SF-[ABC]-\d{4}-\d{5}", n) for n in numbers), sorted(numbers)[:5]
+    year = max(int(n.split("-")[2]) for n in numbers if n.startswith("SF-C-"))
+    assert certificate_number_next(region="SF", level_code="C", year=year) not in numbers
     counts = (TrainingEntry.objects.count(), Certificate.objects.count(),
               Application.objects.count())
     call_command("seed_demo", "--teachers", "300", stdout=io.StringIO())

@@ -93,3 +93,20 @@ def test_page_for_school_admin_shows_own_school_only(client, tree):
     assert "甲一中" in body and "<svg" in body and "甲二小" not in body
     other = client.get(reverse("certification:holding_rates"), {"org": tree["school_b"].pk})
     assert other.status_code == 404
+
+
+def test_a_school_above_its_target_reads_target_met_not_a_negative_gap(client, tree):
+    from decimal import Decimal
+
+    from certification.models import CertificateLevel, HoldingTarget
+    from tests.html_text import visible_text
+
+    small_city(tree)
+    HoldingTarget.objects.filter(organisation__isnull=True).delete()
+    HoldingTarget.objects.create(organisation=None, level=CertificateLevel.objects.get(code="C"),
+                                 percent=Decimal("1"))
+    client.force_login(district_hr(tree["district_x"]))
+    page = visible_text(client.get(reverse("certification:holding_rates"),
+                                   {"on": "2024-06-30"}).content.decode())
+    assert "已达标" in page
+    assert not any(part.startswith("-") and part.endswith("%") for part in page.split())

@@ -65,6 +65,10 @@ def test_search_by_number_finds_it(client, teacher_a):
     response = client.get(reverse("certification:verify_search"), {"number": cert.number})
     assert response.status_code == 200 and cert.verification_code not in response.content.decode()
     assert cert.number in response.content.decode()
+    # As people type or paste it: lower case, spaces around, full-width characters.
+    for typed in (cert.number.lower() + " ", f"  {cert.number} ", cert.number.replace("-", "－")):
+        response = client.get(reverse("certification:verify_search"), {"number": typed})
+        assert response.status_code == 200 and cert.number in response.content.decode(), typed
 
 
 def test_verification_is_rate_limited(client, teacher_a, settings):
@@ -169,3 +173,17 @@ def test_a_levels_requirements_read_as_one_chinese_sentence(client, teacher_a):
     [line] = [line for line in text.splitlines() if line.startswith("B")]
     # "已持 C 证，30/120 学时…": a Chinese comma straight after each requirement, no ASCII one.
     assert "证，" in line and ", " not in line and " ，" not in line, line
+
+
+def test_the_record_of_a_teacher_who_left_says_so_and_warns_of_no_pace(client, tree, teacher_a):
+    from people.models import Teacher
+
+    certificate(teacher_a, "C", issued_on=date(2024, 1, 10))
+    hours(teacher_a, 2, date(2024, 3, 3))
+    client.force_login(district_hr(tree["district_x"]))
+    url = reverse("certification:teacher_record", args=[teacher_a.pk])
+    assert "进度落后" in visible_text(client.get(url).content.decode())  # in post: behind
+    Teacher.objects.filter(pk=teacher_a.pk).update(status=Teacher.Status.LEFT, is_active=False)
+    page = visible_text(client.get(url).content.decode())
+    assert "离职：已不在岗。该教师无法登录，不计入任何比率，也不再收到提醒" in page
+    assert "进度落后" not in page and "目前应达" not in page

@@ -12,6 +12,7 @@ from certification.services import certificate_revoke
 from certification.signing import fingerprint, trusted_certs
 from tests.certification.builders import certificate
 from tests.factories import district_hr
+from tests.html_text import visible_text
 
 
 def _validate(data: bytes):
@@ -77,6 +78,9 @@ def test_the_upload_accepts_the_real_pdf_and_refuses_the_edited_one(client, cert
     real = _upload(client, pdf)
     page = real.content.decode()
     assert real.status_code == 200 and "文件为真" in page and cert.number in page
+    # The signer in the page's words, not X.509's field names.
+    assert "签名者 名称：测试教育局 (test)，国家：CN" in visible_text(page).replace("\n", " ")
+    assert "Common Name" not in page and "Organization" not in page
     edited = _upload(client, _edited(pdf))
     page = edited.content.decode()
     assert edited.status_code == 422 and "文件未通过核验" in page and "文件为真" not in page
@@ -109,3 +113,11 @@ def test_a_pdf_of_a_record_changed_since_is_flagged(client, cert, pdf):
     Certificate.objects.filter(pk=cert.pk).update(expires_on=cert.expires_on.replace(year=2040))
     page = _upload(client, pdf).content.decode()
     assert "与记录不符" in page and "文件为真" not in page
+
+
+def test_the_pdfs_properties_read_as_words_not_as_data(pdf, cert):
+    from pypdf import PdfReader
+
+    meta = PdfReader(io.BytesIO(pdf)).metadata
+    assert meta.subject == f"{cert.level.name} · {cert.number} · {cert.teacher.name}"
+    assert "{" not in meta.subject and "xinyu-certificate" not in meta.subject

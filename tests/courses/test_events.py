@@ -27,8 +27,8 @@ def event_index() -> EventIndexPage:
     return EventIndexPage.objects.first() or _child(home(), EventIndexPage(title="线下活动", slug="events"))
 
 
-def event(organiser, *, starts_in=timedelta(days=3), hours=2, **fields) -> EventPage:
-    starts = timezone.now() + starts_in
+def event(organiser, *, starts_in=timedelta(days=3), hours=2, starts_at=None, **fields) -> EventPage:
+    starts = starts_at or timezone.now() + starts_in
     fields.setdefault("organisation", organiser)
     return _child(event_index(), EventPage(
         title=fields.pop("title", "心理危机识别培训"), organiser=organiser, place="区教师发展中心",

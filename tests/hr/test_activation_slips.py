@@ -121,3 +121,31 @@ def test_a_school_admin_produces_slips_at_the_desk(client, tree, django_capture_
     assert slips["Content-Type"] == "application/pdf"
     text = PdfReader(io.BytesIO(b"".join(slips.streaming_content))).pages[0].extract_text()
     assert "王芳" in text.replace("\x00", "")
+
+
+@pytest.mark.parametrize("configured, host, expected", [
+    ("", "xinyu.sz.edu.cn", "http://xinyu.sz.edu.cn"),
+    ("https://peixun.jyj.gov.cn/", "xinyu.sz.edu.cn", "https://peixun.jyj.gov.cn"),
+])
+def test_slips_print_the_sites_own_address(client, tree, settings, django_capture_on_commit_callbacks,
+                                           configured, host, expected):
+    """The QR code and the printed address are the site's: DJANGO_BASE_URL when configured,
+    otherwise the address the desk was opened at, never the development default."""
+    from tests.factories import TeacherFactory
+
+    settings.BASE_URL = configured
+    settings.WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
+    settings.ALLOWED_HOSTS = [host]
+    teacher = TeacherFactory(school=tree["school_a"], name="王芳")
+    client.force_login(school_admin(tree["school_a"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("hr:export_new"), {"sheet": "activation"}, HTTP_HOST=host)
+    job_id = response["Location"].rstrip("/").split("/")[-1]
+    slips = client.get(reverse("hr:job_download", args=[job_id]) + "?part=attachment", HTTP_HOST=host)
+    page = PdfReader(io.BytesIO(b"".join(slips.streaming_content))).pages[0]
+    url = f"{expected}/accounts/activate/?no={teacher.employee_no}"
+    assert url in page.extract_text().replace("\x00", "").replace("\n", "")
+    assert {a.get_object()["/A"]["/URI"] for a in page["/Annots"]} == {url}
+    assert "127.0.0.1" not in page.extract_text()
+    audit = AuditEntry.objects.get(action=AuditEntry.Action.EXPORT)
+    assert "base_url" not in audit.detail

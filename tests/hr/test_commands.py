@@ -54,3 +54,27 @@ def test_export_sheet_writes_the_organisations_roster(hr_x, tree, tmp_path, caps
     with pytest.raises(CommandError, match="outside"):
         call_command("export_sheet", "teachers", "--org", tree["school_b"].code, "--out", str(out),
                      "--user", hr_x.username)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_import_succeeds_when_the_broker_refuses_its_follow_up_tasks(
+        hr_x, tree, tmp_path, monkeypatch, caplog, capsys):
+    """The rows are in once the transaction commits: a broker that is down (figures' rebuild,
+    invitations) is logged, and the command still reports the import as written."""
+    from celery.app.task import Task
+    from kombu.exceptions import OperationalError
+
+    from .builders import xlsx
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("[Errno 2] No such file or directory: 'data/broker/out'")
+
+    monkeypatch.setattr(Task, "apply_async", refuse)
+    path = xlsx(tmp_path / "r.xlsx", [["employee_no", "name", "school_code", "email"],
+                                      ["E1", "甲", tree["school_a"].code, "jia@example.cn"]])
+    call_command("import_sheet", "teachers", str(path), "--commit", "--user", hr_x.username)
+    assert "Written: invited 1, created 1" in capsys.readouterr().out
+    assert Teacher.objects.filter(employee_no="E1").exists()
+    refused = [r.getMessage() for r in caplog.records if r.name == "hr.imports"]
+    assert any("the figures' rebuild" in m and "could not be queued" in m for m in refused)
+    assert any("account invitations of 1 new teachers" in m for m in refused)

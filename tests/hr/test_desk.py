@@ -117,3 +117,74 @@ def test_the_desk_speaks_chinese_by_default(client, hr_x):
     client.force_login(hr_x)
     page = client.get(reverse("hr:desk")).content.decode()
     assert "人事工作台" in page and "从 Excel 导入" in page and "导出为 Excel" in page
+
+
+def test_the_organisation_template_holds_only_the_requesters_own_subtree(client, hr_x, tree, tmp_path):
+    """District HR's template lists their district as it stands (codes, names, students as
+    counted by today), nothing of other districts; sent back unchanged it changes nothing."""
+    from datetime import date
+    from io import BytesIO
+
+    from hr.imports import IMPORTERS
+    from people.models import Stage, StudentCount, flags_mask
+
+    school_a = tree["school_a"]
+    school_a.stages, school_a.is_boarding = flags_mask(Stage, ["junior", "senior"]), True
+    school_a.save()
+    StudentCount.objects.create(organisation=school_a, on=date(2024, 9, 1), count=1250)
+    StudentCount.objects.create(organisation=tree["school_b"], on=date(2024, 9, 1), count=980)
+    client.force_login(hr_x)
+    response = client.get(reverse("hr:template", args=["organisations"]))
+    rows = list(load_workbook(BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))
+    assert rows[0] == ("上级代码", "机构代码", "机构名称", "类型", "学段", "学生数", "寄宿制", "统计日期")
+    listed = {r[1]: r for r in rows[1:]}
+    mine = {tree[k].code for k in ("district_x", "town_x", "school_a", "school_a2")}
+    assert set(listed) == mine
+    assert listed[tree["district_x"].code][:4] == (tree["city"].code, tree["district_x"].code, "甲区", "区县")
+    assert listed[school_a.code][4:7] == ("初中、高中", 1250, "是")
+    notes = [r[2] for r in load_workbook(BytesIO(response.content)).worksheets[1].iter_rows(values_only=True)]
+    assert "上级代码：上级机构的代码（市级根机构为空）；上级可以写在下级之后" in notes
+    text = " ".join(str(v) for r in rows for v in r if v is not None)
+    assert "乙" not in text and "980" not in text and tree["district_y"].code not in text
+
+    path = tmp_path / "orgs.xlsx"
+    path.write_bytes(response.content)
+    counts = IMPORTERS["organisations"].plan(path=path, user=hr_x).counts()
+    assert counts["rows"] == 4 and counts["unchanged"] == 4
+    assert not {key: n for key, n in counts.items() if n and key not in ("rows", "unchanged")}
+
+
+def test_the_preview_counts_a_changed_phone_and_names_organisations_as_such(
+        client, hr_x, tree, tmp_path, django_capture_on_commit_callbacks):
+    from people.services import login_phones_write
+    from tests.html_text import visible_text
+
+    from .builders import xlsx
+
+    teacher = TeacherFactory(school=tree["school_a"], name="李梅")
+    from people.phones import phone_normalise
+
+    login_phones_write(numbers={teacher.employee_no: phone_normalise("13800138000")})
+    path = xlsx(tmp_path / "r.xlsx", [
+        ["工号", "姓名", "学校代码", "岗位", "手机号"],
+        [teacher.employee_no, "李梅", tree["school_a"].code, "任课教师", "13900139000"]])
+    client.force_login(hr_x)
+    with django_capture_on_commit_callbacks(execute=True), path.open("rb") as handle:
+        response = client.post(reverse("hr:import_new"), {"sheet": "teachers", "file": handle})
+    job = Job.objects.get()
+    assert job.preview["counts"]["update"] == 1 and job.preview["counts"]["unchanged"] == 0
+    page = visible_text(client.get(response.url).content.decode())
+    assert "手机号: +8613800138000 → +8613900139000" in page
+    # The same phone again is no change.
+    login_phones_write(numbers={teacher.employee_no: phone_normalise("13900139000")})
+    from hr.imports import teachers_plan
+
+    assert teachers_plan(path=path, user=hr_x).counts()["unchanged"] == 1
+
+    orgs = xlsx(tmp_path / "o.xlsx", [
+        ["上级代码", "机构代码", "机构名称", "类型"],
+        [tree["town_x"].code, tree["school_a"].code, "甲一中（新名）", "学校"]])
+    with django_capture_on_commit_callbacks(execute=True), orgs.open("rb") as handle:
+        response = client.post(reverse("hr:import_new"), {"sheet": "organisations", "file": handle})
+    html = client.get(response.url).content.decode()
+    assert "<th>单位</th>" in html and "<th>教师</th>" not in html

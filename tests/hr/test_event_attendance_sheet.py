@@ -1,7 +1,8 @@
 """An event's attendance sheet: export read back with openpyxl, and an upload of 工号, 签到,
 签退 that is checked whole before anything is written; only the event's organisers may."""
 
-from datetime import timedelta
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -14,6 +15,11 @@ from tests import factories
 from tests.courses.test_events import event, signed_up
 
 pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A fixed clock: the sheets are about the event's own day, never about today.
+MORNING = datetime(2026, 3, 2, 8, 30, tzinfo=SHANGHAI)
+LATE_EVENING = datetime(2026, 3, 2, 23, 20, tzinfo=SHANGHAI)
 
 
 def sheet(tmp_path, rows, name="att.xlsx"):
@@ -28,7 +34,7 @@ def sheet(tmp_path, rows, name="att.xlsx"):
 
 
 def test_upload_marks_attendance_and_the_export_reads_back(client, tree, tmp_path):
-    ev = event(tree["district_x"], starts_in=timedelta(minutes=-30))
+    ev = event(tree["district_x"], starts_at=MORNING)
     a, b, c = (signed_up(ev, tree["school_a"]) for _ in range(3))
     client.force_login(factories.district_hr(tree["district_x"]))
     path = sheet(tmp_path, [[a.employee_no, a.name, "09:05", "11:30"], [b.employee_no, b.name, "是", "是"],
@@ -48,7 +54,7 @@ def test_upload_marks_attendance_and_the_export_reads_back(client, tree, tmp_pat
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
     assert rows[0] == ("工号", "姓名", "学校", "报名状态", "签到", "签退", "出席", "学时")
     by_no = {r[0]: r for r in rows[1:]}
-    assert by_no[a.employee_no][3:8] == ("已报名", "09:05", "11:30", "是", 3.0)
+    assert by_no[a.employee_no][3:8] == ("已报名", "2026-03-02 09:05", "2026-03-02 11:30", "是", 3.0)
     assert by_no[c.employee_no][6:8] == ("否", 0.0)
 
     # Asked for in English, the sheet reads in English only, and uploads back unchanged.
@@ -61,7 +67,8 @@ def test_upload_marks_attendance_and_the_export_reads_back(client, tree, tmp_pat
     assert rows[0] == ("employee_no", "name", "School", "Sign-up status", "check_in", "check_out",
                        "Attended", "Hours")
     by_no = {r[0]: r for r in rows[1:]}
-    assert by_no[a.employee_no][3:8] == ("Signed up", "09:05", "11:30", "Yes", 3.0)
+    assert by_no[a.employee_no][3:8] == ("Signed up", "2026-03-02 09:05", "2026-03-02 11:30", "Yes",
+                                          3.0)
     assert not any("\u4e00" <= ch <= "\u9fff" for r in rows for v in r[2:7] if isinstance(v, str)
                    for ch in v if r[0] is not None and v not in (r[2],))
     with open(out, "rb") as f:
@@ -72,8 +79,36 @@ def test_upload_marks_attendance_and_the_export_reads_back(client, tree, tmp_pat
     assert timezone.localtime(again[a.pk].checked_in_at).strftime("%H:%M") == "09:05"
 
 
+def test_an_event_past_midnight_round_trips_its_sheet(client, tree, tmp_path):
+    """23:20 to 01:20: times after midnight belong to the next day, in the upload and the export."""
+    ev = event(tree["district_x"], starts_at=LATE_EVENING)
+    a, b, c = (signed_up(ev, tree["school_a"]) for _ in range(3))
+    client.force_login(factories.district_hr(tree["district_x"]))
+    path = sheet(tmp_path, [[a.employee_no, a.name, "23:50", "00:40"], [b.employee_no, b.name, "是", "是"],
+                            [c.employee_no, c.name, "2026-03-02 23:30", "2026-03-03 01:05"]])
+    with open(path, "rb") as f:
+        assert client.post(reverse("hr:event_attendance_import", args=[ev.pk]),
+                           {"file": f}).status_code == 302
+
+    def exported():
+        out = tmp_path / "night.xlsx"
+        out.write_bytes(client.get(reverse("hr:event_attendance_export", args=[ev.pk])).content)
+        return out, {r[0]: r[4:7] for r in
+                     list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))[1:]}
+
+    out, by_no = exported()
+    assert by_no[a.employee_no] == ("2026-03-02 23:50", "2026-03-03 00:40", "是")
+    assert by_no[b.employee_no] == ("2026-03-02 23:20", "2026-03-03 01:20", "是")
+    assert by_no[c.employee_no] == ("2026-03-02 23:30", "2026-03-03 01:05", "是")
+    # The export uploads back unchanged.
+    with open(out, "rb") as f:
+        assert client.post(reverse("hr:event_attendance_import", args=[ev.pk]),
+                           {"file": f}).status_code == 302
+    assert exported()[1] == by_no
+
+
 def test_an_upload_with_one_bad_row_writes_nothing(client, tree, tmp_path):
-    ev = event(tree["district_x"], starts_in=timedelta(minutes=-30))
+    ev = event(tree["district_x"], starts_at=MORNING)
     a = signed_up(ev, tree["school_a"])
     stranger = factories.TeacherFactory(school=tree["school_a"])
     client.force_login(factories.district_hr(tree["district_x"]))
@@ -89,7 +124,7 @@ def test_an_upload_with_one_bad_row_writes_nothing(client, tree, tmp_path):
 
 @pytest.mark.parametrize("who", ["district_hr_y", "school_admin_a", "teacher"])
 def test_only_the_organisers_scope_exports_or_uploads(client, tree, tmp_path, who):
-    ev = event(tree["district_x"], starts_in=timedelta(minutes=-30))
+    ev = event(tree["district_x"], starts_at=MORNING)
     a = signed_up(ev, tree["school_a"])
     user = {"district_hr_y": lambda: factories.district_hr(tree["district_y"]),
             "school_admin_a": lambda: factories.school_admin(tree["school_a"]),

@@ -181,3 +181,27 @@ def test_seed_demo_builds_its_city_from_the_sample_sheet(db):
     again = io.StringIO()
     call_command("seed_demo", "--teachers", "60", "--people-only", stdout=again)
     assert "0 created, 0 updated, 56 unchanged" in again.getvalue()
+
+
+@pytest.mark.parametrize("written, count", [
+    ("1,250", 1250), ("１２５０", 1250), ("1250人", 1250), ("１，２５０ 人", 1250), (" 1250 ", 1250),
+    (1250, 1250), ("1,250名", 1250),
+])
+def test_a_student_count_is_read_as_people_write_it(tmp_path, hr_x, tree, written, count):
+    path = xlsx(tmp_path / "o.xlsx", [HEADER, [
+        tree["town_x"].code, tree["school_a"].code, tree["school_a"].name, "学校", "初中", written,
+        "否", date(2024, 9, 1)]])
+    plan = organisations_plan(path=path, user=hr_x)
+    assert not plan.errors, [e.line() for e in plan.errors]
+    organisations_commit(path=path, user=hr_x, plan=plan)
+    assert StudentCount.objects.get(organisation=tree["school_a"]).count == count
+
+
+@pytest.mark.parametrize("written", ["12,50", "一千二", "1250.5", "-3"])
+def test_a_student_count_that_is_no_whole_number_names_its_cell(tmp_path, hr_x, tree, written):
+    path = xlsx(tmp_path / "o.xlsx", [HEADER, [
+        tree["town_x"].code, tree["school_a"].code, tree["school_a"].name, "学校", "初中", written,
+        "否", date(2024, 9, 1)]])
+    plan = organisations_plan(path=path, user=hr_x)
+    assert [(e.row, e.column) for e in plan.errors] == [(2, "学生数 (F)")]
+    assert not StudentCount.objects.exists()

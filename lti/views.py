@@ -1,0 +1,157 @@
+"""LTI 1.3 doors: login initiation, launch, the tool's keys (JWKS) and deep-link course picking.
+
+The platform POSTs the launch from its own site: the views are CSRF-exempt and the id_token's
+signature, nonce and state (a cookie set at login initiation) are what authenticate it.
+"""
+
+import logging
+from urllib.parse import urlencode, urlsplit
+
+from django.contrib.auth import login
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from lti_tool.models import LtiLaunch
+from lti_tool.utils import DjangoToolConfig
+from lti_tool.views import LtiLaunchBaseView, OIDCLoginInitView
+from lti_tool.views import jwks as library_jwks
+from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch
+from pylti1p3.deep_link_resource import DeepLinkResource
+from pylti1p3.exception import LtiException
+from pylti1p3.lineitem import LineItem
+
+from courses.models import CoursePage
+
+from . import services
+
+log = logging.getLogger(__name__)
+COURSE_CLAIM = "course_id"
+jwks = library_jwks
+
+
+def _refused(request, reason, status=403):
+    return render(request, "lti/refused.html", {"reason": reason}, status=status)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+class LoginInitView(OIDCLoginInitView):
+    """The platform's OIDC third-party login initiation, in the site's languages."""
+
+    def get_oidc_response(self, request, registration_uuid, params):
+        try:
+            return super().get_oidc_response(request, registration_uuid, params)
+        except LtiException as error:
+            log.warning("LTI login initiation refused: %s", error)
+            return _refused(request, _("This platform is not registered here, or its "
+                                       "registration is switched off."), status=400)
+
+
+def course_for_launch(lti_launch: LtiLaunch) -> CoursePage | None:
+    """The live course a launch names: its custom `course_id` (set by deep linking) or the
+    `course` parameter of its target link."""
+    course_id = lti_launch.get_custom_claim(COURSE_CLAIM)
+    if not course_id:
+        target = lti_launch.get_claim("https://purl.imsglobal.org/spec/lti/claim/target_link_uri")
+        query = dict(p.split("=", 1) for p in urlsplit(target or "").query.split("&") if "=" in p)
+        course_id = query.get("course")
+    if not str(course_id or "").isdigit():
+        return None
+    return CoursePage.objects.live().filter(pk=int(course_id)).first()
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class LaunchView(LtiLaunchBaseView):
+    """A resource launch logs the teacher in and opens the course; a deep-linking launch lets the
+    platform's teacher pick which course to embed."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except LtiException as error:
+            log.warning("LTI launch refused: %s", error)
+            return _refused(request, _("This launch could not be verified (its signature, "
+                                       "state or platform registration). Please start it "
+                                       "again from your platform."))
+
+    def handle_resource_launch(self, request, lti_launch):
+        course = course_for_launch(lti_launch)
+        if course is None:
+            return _refused(request, _("The course of this link is not published here."),
+                            status=404)
+        try:
+            teacher = services.lti_launch_accept(
+                registration=lti_launch.registration, sub=lti_launch.get_claim("sub"),
+                employee_no=lti_launch.get_custom_claim(services.EMPLOYEE_NO_CLAIM),
+                course=course, ags=lti_launch.ags_claim)
+        except services.LaunchRefused as refusal:
+            return _refused(request, str(refusal))
+        login(request, teacher.user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(course.url)
+
+    def handle_deep_linking_launch(self, request, lti_launch):
+        courses = CoursePage.objects.live().public().order_by("title")
+        return _framed(render(request, "lti/deep_link_pick.html", {
+            "courses": courses, "launch_id": lti_launch.get_launch_id(),
+            "action": reverse("lti:deep_link")}), lti_launch)
+
+
+def _framed(response, lti_launch, *, form_action: str = ""):
+    """Platforms show deep linking in a frame of their own page, and the answer is a form posted
+    to them: the response opens those two doors to this platform only."""
+    registration = lti_launch.registration
+    ancestors = [o for o in {_origin(registration.auth_url), _origin(registration.issuer)} if o]
+    update = {"frame-ancestors": ancestors}
+    if form_action:
+        update["form-action"] = [form_action]
+    response._csp_update = update
+    response.xframe_options_exempt = True
+    return response
+
+
+@method_decorator((csrf_exempt, xframe_options_exempt), name="dispatch")
+class DeepLinkView(View):
+    """The picked course goes back to the platform as a signed deep-linking response. The launch
+    id (an unguessable key of the verified launch) authenticates the form, not a cookie: the
+    platform's frame may not send ours."""
+
+    def post(self, request):
+        launch_id = request.POST.get("launch_id", "")
+        try:
+            message_launch = DjangoMessageLaunch.from_cache(
+                launch_id, request, DjangoToolConfig(),
+                launch_data_storage=DjangoCacheDataStorage())
+        except LtiException:
+            return _refused(request, _("This course picking has expired. Please start it again "
+                                       "from your platform."))
+        lti_launch = LtiLaunch(message_launch)
+        if not lti_launch.is_deep_link_launch:
+            return HttpResponseBadRequest()
+        course = CoursePage.objects.live().public().filter(
+            pk=request.POST.get("course") if str(request.POST.get("course", "")).isdigit()
+            else None).first()
+        if course is None:
+            return HttpResponseBadRequest(_("Please pick a course."))
+        launch_url = request.build_absolute_uri(reverse("lti:launch"))
+        resource = (DeepLinkResource()
+                    .set_url(f"{launch_url}?{urlencode({'course': course.pk})}")
+                    .set_title(course.title)
+                    .set_custom_params({COURSE_CLAIM: str(course.pk),
+                                        services.EMPLOYEE_NO_CLAIM: "$Person.sourcedId"})
+                    .set_lineitem(LineItem().set_score_maximum(1).set_label(course.title)
+                                  .set_resource_id(f"course-{course.pk}")))
+        deep_link = message_launch.get_deep_link()
+        return_url = message_launch.get_launch_data()[
+            "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"][
+            "deep_link_return_url"]
+        return _framed(render(request, "lti/deep_link_return.html", {
+            "return_url": return_url, "jwt": deep_link.get_response_jwt([resource]),
+            "course": course}), lti_launch, form_action=_origin(return_url))

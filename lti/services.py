@@ -126,3 +126,91 @@ def lti_outcome_report(*, outcome: LtiOutcome, now: datetime | None = None) -> N
              .set_timestamp(completion.completed_at.isoformat()).set_user_id(outcome.sub))
     ags.put_grade(grade)
     LtiOutcome.objects.filter(pk=outcome.pk, reported_at__isnull=True).update(reported_at=now)
+
+
+# LTI Dynamic Registration 1.0: neither django-lti nor PyLTI1p3 implements it, so it is here.
+DYNAMIC_REGISTRATION_SCOPES = (
+    SCORE_SCOPE,
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+)
+
+
+class RegistrationFailed(Exception):
+    """The platform's configuration or its answer to our registration was not usable."""
+
+
+def tool_configuration(*, base_url: str, client_name: str) -> dict:
+    """What the tool asks a platform to register (the client registration request)."""
+    from urllib.parse import urlsplit
+
+    return {
+        "application_type": "web",
+        "response_types": ["id_token"],
+        "grant_types": ["implicit", "client_credentials"],
+        "initiate_login_uri": f"{base_url}/lti/login/",
+        "redirect_uris": [f"{base_url}/lti/launch/"],
+        "client_name": client_name,
+        "jwks_uri": f"{base_url}/lti/jwks/",
+        "token_endpoint_auth_method": "private_key_jwt",
+        "scope": " ".join(DYNAMIC_REGISTRATION_SCOPES),
+        "https://purl.imsglobal.org/spec/lti-tool-configuration": {
+            "domain": urlsplit(base_url).netloc,
+            "target_link_uri": f"{base_url}/lti/launch/",
+            "custom_parameters": {EMPLOYEE_NO_CLAIM: "$Person.sourcedId"},
+            "claims": ["iss", "sub", "name"],
+            "messages": [{"type": "LtiResourceLinkRequest"},
+                         {"type": "LtiDeepLinkingRequest",
+                          "target_link_uri": f"{base_url}/lti/launch/"}],
+        },
+    }
+
+
+@transaction.atomic
+def lti_platform_register(*, openid_configuration: str, registration_token: str,
+                          base_url: str, client_name: str, session=None) -> LtiRegistration:
+    """Register this tool with a platform that offers dynamic registration, and record the
+    platform (its registration and deployment switched on: city HR issued the link)."""
+    import requests
+
+    session = session or requests.Session()
+    headers = {"Authorization": f"Bearer {registration_token}"} if registration_token else {}
+    try:
+        config = session.get(openid_configuration, headers=headers, timeout=15).json()
+    except (requests.RequestException, ValueError) as error:
+        raise RegistrationFailed(_("The platform's configuration could not be read.")) from error
+    issuer = str(config.get("issuer") or "")
+    needed = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
+    if not issuer or not openid_configuration.startswith(issuer) or not all(
+            config.get(k) for k in needed):
+        raise RegistrationFailed(_("The platform's configuration is incomplete or names "
+                                   "another issuer."))
+    request_body = tool_configuration(base_url=base_url, client_name=client_name)
+    if registration_token:
+        headers["Authorization"] = f"Bearer {registration_token}"
+    try:
+        answer = session.post(config["registration_endpoint"], json=request_body,
+                              headers=headers, timeout=15)
+        answer.raise_for_status()
+        registered = answer.json()
+    except (requests.RequestException, ValueError) as error:
+        raise RegistrationFailed(_("The platform refused the registration.")) from error
+    client_id = str(registered.get("client_id") or "")
+    if not client_id:
+        raise RegistrationFailed(_("The platform refused the registration."))
+    platform_name = (config.get("https://purl.imsglobal.org/spec/lti-platform-configuration")
+                     or {}).get("product_family_code", "")
+    registration, _created = LtiRegistration.objects.update_or_create(
+        issuer=issuer, client_id=client_id, defaults={
+            "name": f"{platform_name or issuer} ({client_id})"[:255],
+            "auth_url": config["authorization_endpoint"], "token_url": config["token_endpoint"],
+            "keyset_url": config["jwks_uri"], "is_active": True})
+    deployment_id = (registered.get("https://purl.imsglobal.org/spec/lti-tool-configuration")
+                     or {}).get("deployment_id")
+    if deployment_id:
+        from lti_tool.models import LtiDeployment
+
+        LtiDeployment.objects.update_or_create(registration=registration,
+                                               deployment_id=str(deployment_id),
+                                               defaults={"is_active": True})
+    return registration

@@ -8,6 +8,8 @@ import logging
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth import login
+from django.core import signing
+from django.core.cache import cache
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,8 +26,11 @@ from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException
 from pylti1p3.lineitem import LineItem
+from wagtail.models import Site
 
 from courses.models import CoursePage
+from people import purposes
+from people.access import staff_required
 
 from . import services
 
@@ -155,3 +160,57 @@ class DeepLinkView(View):
         return _framed(render(request, "lti/deep_link_return.html", {
             "return_url": return_url, "jwt": deep_link.get_response_jwt([resource]),
             "course": course}), lti_launch, form_action=_origin(return_url))
+
+
+REGISTRATION_LINK_SALT = "lti.dynamic-registration"
+REGISTRATION_LINK_MAX_AGE = 24 * 3600
+
+
+def registration_link_make(*, user) -> str:
+    """A signed link a platform's administrator pastes as the tool's registration URL."""
+    token = signing.dumps({"by": user.pk}, salt=REGISTRATION_LINK_SALT)
+    return reverse("lti:register", args=[token])
+
+
+@method_decorator(xframe_options_exempt, name="dispatch")
+class DynamicRegistrationView(View):
+    """LTI Dynamic Registration: the platform opens this link (issued by city HR, valid a day,
+    used once) with its openid_configuration and registration_token; the tool registers and
+    tells the platform's window it is done."""
+
+    def get(self, request, token):
+        try:
+            signing.loads(token, salt=REGISTRATION_LINK_SALT, max_age=REGISTRATION_LINK_MAX_AGE)
+        except signing.BadSignature:
+            return _refused(request, _("This registration link has expired or is not valid. "
+                                       "Please ask city HR for a new one."))
+        openid_configuration = request.GET.get("openid_configuration", "")
+        if not openid_configuration.startswith(("https://", "http://")):
+            return _refused(request, _("Please open this link from your platform's tool "
+                                       "registration."), status=400)
+        if not cache.add(f"lti-dynreg:{token}", True, REGISTRATION_LINK_MAX_AGE):
+            return _refused(request, _("This registration link has already been used."))
+        try:
+            registration = services.lti_platform_register(
+                openid_configuration=openid_configuration,
+                registration_token=request.GET.get("registration_token", ""),
+                base_url=request.build_absolute_uri("/").rstrip("/"),
+                client_name=Site.find_for_request(request).site_name or request.get_host())
+        except services.RegistrationFailed as error:
+            cache.delete(f"lti-dynreg:{token}")
+            return _refused(request, str(error), status=502)
+        return render(request, "lti/registered.html", {"registration": registration})
+
+
+@staff_required(purposes.LTI_PLATFORMS)
+def registration_link(request):
+    """Admin page: city HR issues a dynamic-registration link for a platform's administrator;
+    the platforms registered and their endpoints for manual registration are shown beside."""
+    link = None
+    if request.method == "POST":
+        link = request.build_absolute_uri(registration_link_make(user=request.user))
+    base = request.build_absolute_uri("/").rstrip("/")
+    return render(request, "lti/registration_link.html", {
+        "title": _("Register a platform"), "link": link,
+        "tool": {"login": f"{base}/lti/login/", "launch": f"{base}/lti/launch/",
+                 "jwks": f"{base}/lti/jwks/"}})

@@ -4,9 +4,11 @@ The models are django-lti's: a registration (issuer, client ID, the platform's e
 its deployments, which start switched off until HR switches them on.
 """
 
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from lti_tool.models import LtiDeployment, LtiRegistration
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -14,6 +16,7 @@ from wagtail.permissions import register_permission_policy
 from people import purposes
 from people.selectors import user_has_staff_role
 
+from . import views
 from .models import LtiOutcome
 
 
@@ -79,3 +82,20 @@ class LtiViewSetGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_lti_viewsets():
     return LtiViewSetGroup()
+
+
+class RegistrationLinkMenuItem(MenuItem):
+    def is_shown(self, request):
+        return user_has_staff_role(request.user, roles=purposes.LTI_PLATFORMS)
+
+
+@hooks.register("register_admin_urls")
+def register_lti_urls():
+    return [path("lti/register/", views.registration_link, name="lti_registration_link")]
+
+
+@hooks.register("register_admin_menu_item")
+def register_lti_registration_menu_item():
+    return RegistrationLinkMenuItem(_("Register an LTI platform"),
+                                    reverse("lti_registration_link"), icon_name="link",
+                                    order=961)

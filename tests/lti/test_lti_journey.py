@@ -53,7 +53,7 @@ class FakePlatform:
         self.public_jwk = {**json.loads(jwk.export_public()), "kid": self.kid, "alg": "RS256",
                            "use": "sig"}
         self.tool_jwks = None  # the tool's keys, as the platform fetched them
-        self.token_requests, self.scores = [], []
+        self.token_requests, self.scores, self.registrations = [], [], []
         platform = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -71,10 +71,26 @@ class FakePlatform:
             def do_GET(self):
                 if self.path == "/jwks":
                     return self._send(200, {"keys": [platform.public_jwk]})
+                if self.path == "/.well-known/openid-configuration":
+                    return self._send(200, {
+                        "issuer": platform.url, "authorization_endpoint": f"{platform.url}/auth",
+                        "token_endpoint": f"{platform.url}/token",
+                        "jwks_uri": f"{platform.url}/jwks",
+                        "registration_endpoint": f"{platform.url}/register",
+                        "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+                            "product_family_code": "moodle"}})
                 return self._send(404, {})
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                if self.path == "/register":
+                    platform.registrations.append({
+                        "authorization": self.headers.get("Authorization"),
+                        "body": json.loads(body)})
+                    return self._send(200, {
+                        "client_id": "dyn-client-1",
+                        "https://purl.imsglobal.org/spec/lti-tool-configuration": {
+                            "deployment_id": "dyn-deployment-1"}})
                 if self.path == "/token":
                     form = {k: v[0] for k, v in parse_qs(body).items()}
                     platform.token_requests.append(form)
@@ -313,3 +329,48 @@ def parse_qs_form(html: str) -> dict:
         name = chunk.split('name="', 1)[1].split('"', 1)[0]
         values[name] = chunk.split('value="', 1)[1].split('"', 1)[0]
     return values
+
+
+def test_city_hr_issues_a_link_and_the_platform_registers_itself(client, platform, tree):
+    from tests import factories
+
+    hr = factories.staff("city_hr", tree["city"])
+    district = factories.staff("district_hr", tree["district_x"])
+    client.force_login(district)
+    # Only the city decides which platforms may log its teachers in.
+    for url in ("/admin/lti/register/", "/admin/lti/platforms/"):
+        refused = client.get(url)
+        assert (refused.status_code, refused["Location"]) == (302, "/admin/")
+    assert client.post("/admin/lti/register/").status_code == 302
+    client.force_login(hr)
+    assert client.get("/admin/lti/platforms/").status_code == 200
+    page = client.post("/admin/lti/register/")
+    link = parse_qs_form_link(page.content.decode())
+    client.logout()
+
+    configuration = f"{platform.url}/.well-known/openid-configuration"
+    done = client.get(link, {"openid_configuration": configuration,
+                             "registration_token": "reg-token-1"})
+    assert done.status_code == 200
+    [registered] = platform.registrations
+    assert registered["authorization"] == "Bearer reg-token-1"
+    tool = registered["body"]
+    assert tool["initiate_login_uri"] == "http://testserver/lti/login/"
+    assert tool["redirect_uris"] == ["http://testserver/lti/launch/"]
+    assert tool["jwks_uri"] == "http://testserver/lti/jwks/"
+    assert tool["https://purl.imsglobal.org/spec/lti-tool-configuration"][
+        "custom_parameters"] == {"employee_no": "$Person.sourcedId"}
+    registration = LtiRegistration.objects.get(client_id="dyn-client-1")
+    assert (registration.issuer, registration.keyset_url, registration.is_active) == (
+        platform.url, f"{platform.url}/jwks", True)
+    assert registration.deployments.get().deployment_id == "dyn-deployment-1"
+    assert registration.deployments.get().is_active
+
+    again = client.get(link, {"openid_configuration": configuration,
+                              "registration_token": "reg-token-2"})
+    assert again.status_code == 403
+    assert len(platform.registrations) == 1
+
+
+def parse_qs_form_link(html: str) -> str:
+    return html.split("<p data-registration-link><code>", 1)[1].split("</code>", 1)[0]

@@ -5,7 +5,7 @@ signature, nonce and state (a cookie set at login initiation) are what authentic
 """
 
 import logging
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib.auth import login
 from django.core import signing
@@ -66,8 +66,7 @@ def course_for_launch(lti_launch: LtiLaunch) -> CoursePage | None:
     course_id = lti_launch.get_custom_claim(COURSE_CLAIM)
     if not course_id:
         target = lti_launch.get_claim("https://purl.imsglobal.org/spec/lti/claim/target_link_uri")
-        query = dict(p.split("=", 1) for p in urlsplit(target or "").query.split("&") if "=" in p)
-        course_id = query.get("course")
+        course_id = (parse_qs(urlsplit(target or "").query).get("course") or [None])[0]
     if not str(course_id or "").isdigit():
         return None
     return CoursePage.objects.live().filter(pk=int(course_id)).first()
@@ -86,6 +85,10 @@ class LaunchView(LtiLaunchBaseView):
             return _refused(request, _("This launch could not be verified (its signature, "
                                        "state or platform registration). Please start it "
                                        "again from your platform."))
+
+    def handle_inactive_deployment(self, request, lti_launch):
+        return _refused(request, _("This platform's deployment is not switched on here yet. "
+                                   "Please ask city HR to switch it on."))
 
     def handle_resource_launch(self, request, lti_launch):
         course = course_for_launch(lti_launch)

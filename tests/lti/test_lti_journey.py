@@ -272,6 +272,17 @@ def test_an_unknown_person_without_a_employee_no_gets_nothing_created(
     assert not LtiOutcome.objects.exists()
 
 
+def test_a_deployment_not_switched_on_is_refused(client, platform, registration, course,
+                                                 teacher_a):
+    """A platform's first launch records its deployment switched off until city HR agrees."""
+    registration.deployments.update(is_active=False)
+    response = launch(client, platform, registration, course_pk=course.pk, sub="moodle-user-42",
+                      custom={"employee_no": teacher_a.employee_no})
+    assert response.status_code == 403
+    assert "尚未在本平台启用" in html_text(response.content.decode())
+    assert not Enrolment.objects.exists()
+
+
 def test_the_same_name_without_a_employee_no_is_not_a_match(client, platform, registration,
                                                             course, teacher_a):
     """Never by name: a platform user named like the teacher is still nobody here."""

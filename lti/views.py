@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
-from lti_tool.models import LtiLaunch
+from lti_tool.models import Key, LtiLaunch
 from lti_tool.utils import DjangoToolConfig
 from lti_tool.views import LtiLaunchBaseView, OIDCLoginInitView
 from lti_tool.views import jwks as library_jwks
@@ -80,6 +80,10 @@ class LaunchView(LtiLaunchBaseView):
     def post(self, request, *args, **kwargs):
         try:
             return super().post(request, *args, **kwargs)
+        except Key.DoesNotExist:
+            log.error("LTI launch without a tool key: run manage.py rotate_keys")
+            return _refused(request, _("This site's LTI key has not been created yet. Please "
+                                       "ask its administrators."), status=503)
         except LtiException as error:
             log.warning("LTI launch refused: %s", error)
             return _refused(request, _("This launch could not be verified (its signature, "

@@ -20,6 +20,8 @@ urlpatterns = [
     path("metrics", ops_views.metrics_view, name="prometheus-django-metrics"),
     # The HTTP API for other systems (api; docs/api.md).
     path("api/", include("api.urls")),
+    # LTI 1.3: other learning platforms launch our courses (lti; docs/lti.md).
+    path("lti/", include("lti.urls")),
     # The admin's login is allauth's, so its rate limits and policies apply to staff too.
     path("admin/login/", allauth_views.login, name="wagtailadmin_login"),
     path("admin/choose-external-link/", require_admin_access(choose_external_link),

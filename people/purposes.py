@@ -97,6 +97,9 @@ DECLARATION_REVIEW = Purpose("declaration_review",
                              _("The queue of declared hours and their evidence"), ADMIN)
 OUTSIDE_CREDENTIALS = Purpose("outside_credentials", _("Recording outside credentials"), HR)
 PARENT_REACH = Purpose("parent_reach", _("Parent schools per school"), ADMIN)
+# Another platform's launches log teachers in here: only the city decides whom to trust.
+LTI_PLATFORMS = Purpose("lti_platforms", _("LTI platforms: registering other learning platforms"),
+                        (Role.CITY_HR,))
 STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
 
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
@@ -104,6 +107,7 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     CERTIFICATE_REVIEW, WORKLOAD_APPROVAL, WORKLOAD_REPORT, HR_DESK, HR_IMPORT, AUDIT_LOG,
     PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_SCHOOL_ADMIN,
     STAFFING_RULES, STAFFING_RULES_EDIT, HOLDING_RULES_EDIT, RECORDS_INTEGRITY, STAFF_MENU,
+    LTI_PLATFORMS,
 )}
 
 

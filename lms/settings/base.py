@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # LTI 1.3: other learning platforms launch our courses (docs/lti.md); django-lti's models.
+    "lti",
+    "lti_tool",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

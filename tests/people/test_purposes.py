@@ -9,7 +9,7 @@ import pytest
 from people import purposes
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("people", "courses", "certification", "hr", "cms", "lms")
+APPS = ("people", "courses", "certification", "hr", "cms", "lms", "lti")
 SCOPE_CALLS = {"organisation_scope", "teacher_list_in_scope", "user_is_staff_in_scope",
                "user_has_staff_role", "staff_roles_for_user", "scope_roots", "scope_tops",
                "assignment_list_for_staff", "assignment_completion_by_school",

@@ -1,0 +1,2 @@
+// LTI Dynamic Registration: tell the platform's window that the registration is done.
+(window.opener || window.parent).postMessage({subject: "org.imsglobal.lti.close"}, "*");

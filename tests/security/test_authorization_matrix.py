@@ -32,7 +32,7 @@ SECRETS = ("乙校保密教师", "B-SECRET-0001", "SECRETCERT-B-0001", "secret-b
            "乙校辅导保密记录", "乙校保密心理教师", "B-SECRET-0002")
 
 # Apps whose URLs carry personal data: their parameters must be mapped explicitly.
-OUR_APPS = ("people", "courses", "certification", "hr", "cms", "lms", "api")
+OUR_APPS = ("people", "courses", "certification", "hr", "cms", "lms", "api", "lti")
 OUR_ADMIN_NAMESPACES = {"organisations", "teachers", "workload_activity_types",
                         "certificate_levels", "role_requirements", "recognised_credentials",
                         "assignments", "audit_events"}

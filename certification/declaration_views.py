@@ -29,8 +29,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 class DeclarationForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("training title"), max_length=200)
     organiser = forms.CharField(label=gettext_lazy("organised by"), max_length=200)
-    started_on = forms.DateField(label=gettext_lazy("from"), widget=forms.DateInput(attrs={"type": "date"}))
-    ended_on = forms.DateField(label=gettext_lazy("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    started_on = forms.DateField(label=gettext_lazy("start date"), widget=forms.DateInput(attrs={"type": "date"}))
+    ended_on = forms.DateField(label=gettext_lazy("end date"), widget=forms.DateInput(attrs={"type": "date"}))
     hours = forms.DecimalField(label=gettext_lazy("hours"), max_digits=6, decimal_places=1)
     category = forms.ChoiceField(label=gettext_lazy("category"))
 

@@ -9,7 +9,7 @@ from .services import ROLE_FOR_KIND, purposes_available
 
 
 class ServiceAccountForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=80,
+    name = forms.CharField(label=_("Account name"), max_length=80,
                            help_text=_("The system that will call, e.g. the provincial platform's hours sync."))
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
     purposes = forms.MultipleChoiceField(label=_("Purposes"), widget=forms.CheckboxSelectMultiple,

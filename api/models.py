@@ -95,7 +95,7 @@ class WebhookSubscription(models.Model):
 
     account = models.ForeignKey(ServiceAccount, on_delete=models.CASCADE, related_name="webhooks")
     url = models.URLField(_("address"), max_length=500)
-    events = models.JSONField(_("events"), default=list)
+    events = models.JSONField(_("event types"), default=list)
     secret = models.CharField(max_length=64, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -109,7 +109,7 @@ class WebhookDelivery(models.Model):
     """One event sent (or being sent) to one subscription, with its attempts."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", _("Waiting to be sent")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
 

@@ -19,12 +19,14 @@ from wagtail.admin.views.generic.models import InspectView
 
 from courses.models import HourCategory
 from people import purposes
+from people.selectors import organisation_scope
 from people.viewsets import (
     HistoryViewSetMixin, ScopedViewSetMixin, ServiceCreateView, ServiceEditView,
 )
 
 from .models import (
-    Application, Certificate, CertificateEvent, CertificateLevel, CyclePolicy, HoldingTarget,
+    Application, CalendarPeriod, Certificate, CertificateEvent, CertificateLevel, CyclePolicy,
+    HoldingTarget,
     LevelCategoryMinimum, NewTeacherPeriod, RecognisedCredential, RoleRequirement, TeacherCredential,
 )
 
@@ -283,6 +285,36 @@ class NewTeacherPeriodViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+class CalendarPeriodForm(WagtailAdminModelForm):
+    class Meta:
+        model = CalendarPeriod
+        fields = ["organisation", "term", "kind", "start", "end"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # HR keep the calendars of their own subtree: a district's HR never edit another's.
+        self.fields["organisation"].queryset = organisation_scope(
+            self.for_user, roles=purposes.SCHOOL_CALENDAR).order_by("path")
+
+
+class CalendarPeriodViewSet(ScopedViewSetMixin, ModelViewSet):
+    """The school calendar per subtree (the nearest applies); HR edit their own subtree's."""
+
+    model = CalendarPeriod
+    scope_field = "organisation"
+    scope_roles = purposes.SCHOOL_CALENDAR
+    icon = "date"
+    menu_label = _("School calendar")
+    list_display = ["organisation", "term", "kind", "start", "end"]
+    list_filter = ["kind"]
+    search_fields = ["term"]
+    form_fields = CalendarPeriodForm.Meta.fields
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return CalendarPeriodForm
+
+
 def _local(moment) -> str:
     """A stored instant as the site's local time (Asia/Shanghai), to the minute."""
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
@@ -410,4 +442,5 @@ class CertificationViewSetGroup(ModelViewSetGroup):
         HourCategoryViewSet("hour_categories"),
         HoldingTargetViewSet("holding_targets"),
         NewTeacherPeriodViewSet("new_teacher_periods"),
+        CalendarPeriodViewSet("school_calendar"),
     )

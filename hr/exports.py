@@ -18,7 +18,8 @@ from certification.models import Certificate, WorkloadActivityType
 from certification.selectors import (certificate_roster_list, holding_rates, level_codes,
                                      stored_trends, training_hours_list, training_hours_rows)
 from certification.selectors.rosters import hours_sheet_categories
-from certification.workload.selectors import (workload_term_containing, workload_term_get,
+from certification.workload.selectors import (workload_calendar_owner, workload_term_containing,
+                                              workload_term_get,
                                               workload_term_recent, workload_term_report)
 from courses.selectors import assignment_completion_by_school
 from people.models import Organisation, Stage, Teacher, flags_codes
@@ -269,17 +270,20 @@ def hours_rows(*, user, organisation: Organisation | None = None, role=None, on=
 
 # ---------------------------------------------------------------- counsellor workload
 
-def _workload_terms(term=None) -> list:
+def _workload_terms(term=None, *, user=None, organisation=None) -> list:
+    """The term asked for (else the current or last one), on the calendar the export's scope
+    follows."""
+    owner = workload_calendar_owner(user, organisation) if user is not None else organisation
     if term:
-        found = workload_term_get(term)
+        found = workload_term_get(term, owner)
         if found is None:
             from .services import JobError
 
             raise JobError(gettext("No such term: %(term)s") % {"term": term})
         return [found]
     today = timezone.localdate()
-    current = workload_term_containing(today)
-    return [current] if current else workload_term_recent(today=today, count=1)
+    current = workload_term_containing(today, owner)
+    return [current] if current else workload_term_recent(today=today, count=1, organisation=owner)
 
 
 def _activity_types() -> list:
@@ -298,7 +302,8 @@ def workload_rows(*, user, organisation: Organisation | None = None, term=None, 
     """Approved workload credit per counsellor and term, from certification's term report."""
     codes = [code for code, _name in _activity_types()]
     reports = [(t, workload_term_report(user=user, term_start=t.start, term_end=t.end,
-                                        organisation=organisation)) for t in _workload_terms(term)]
+                                        organisation=organisation))
+               for t in _workload_terms(term, user=user, organisation=organisation)]
     total = sum(len(report.counsellors) for _t, report in reports)
 
     def stream():
@@ -416,7 +421,7 @@ def parent_reach_rows(*, user, organisation: Organisation | None = None, term=No
     from certification.reach import parent_school_reach_rows
 
     district = district_names()
-    rows = [(t, r) for t in _workload_terms(term) for r in parent_school_reach_rows(user=user, term=t)
+    rows = [(t, r) for t in _workload_terms(term, user=user, organisation=organisation) for r in parent_school_reach_rows(user=user, term=t)
             if organisation is None or r.school.path.startswith(organisation.path)]
 
     def stream():

@@ -86,13 +86,15 @@ DECLARATION_REVIEW = Purpose("declaration_review",
                              _("The queue of declared hours and their evidence"), ADMIN)
 OUTSIDE_CREDENTIALS = Purpose("outside_credentials", _("Recording outside credentials"), HR)
 PARENT_REACH = Purpose("parent_reach", _("Parent schools per school"), ADMIN)
+SCHOOL_CALENDAR = Purpose("school_calendar",
+                          _("School calendar: terms, holidays and make-up days"), HR)
 STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
 
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     TEACHER_ADMIN, LEARNING_RECORDS, ASSIGNMENTS, DASHBOARD, CERTIFICATE_ROSTER,
     CERTIFICATE_REVIEW, WORKLOAD_APPROVAL, WORKLOAD_REPORT, HR_DESK, HR_IMPORT, AUDIT_LOG,
     PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_SCHOOL_ADMIN,
-    STAFFING_RULES, STAFFING_RULES_EDIT, RECORDS_INTEGRITY, STAFF_MENU,
+    STAFFING_RULES, STAFFING_RULES_EDIT, RECORDS_INTEGRITY, STAFF_MENU, SCHOOL_CALENDAR,
 )}
 
 

@@ -7,3 +7,4 @@ from .workload import *  # noqa: F401,F403
 from .declarations import *  # noqa: F401,F403
 from .figures import *  # noqa: F401,F403
 from .records import *  # noqa: F401,F403
+from .calendar import *  # noqa: F401,F403

@@ -100,6 +100,8 @@ class WorkloadEntry(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     group_size = models.PositiveIntegerField(_("class or group size"), null=True, blank=True)
+    # Room duty: when the span began, so two counsellors' overlapping duty counts once.
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     # quantity × the type's credit at the time; frozen with the entry when it is approved.
     credit = models.DecimalField(_("credit units"), max_digits=8, decimal_places=2,

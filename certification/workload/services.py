@@ -88,7 +88,7 @@ def workload_note_validate(note: str) -> None:
 
 
 def workload_entry_clean(*, activity_type: WorkloadActivityType | None, day: date | None,
-                         quantity, group_size=None, note: str = "",
+                         quantity, group_size=None, note: str = "", start_time=None,
                          today: date | None = None) -> dict:
     """Check one entry's fields against its activity type; return cleaned values or raise
     ValidationError with a dict of field errors."""
@@ -120,6 +120,11 @@ def workload_entry_clean(*, activity_type: WorkloadActivityType | None, day: dat
         group_size = None
     elif group_size is not None and int(group_size) < 1:
         errors.setdefault("group_size", []).append(_("The class or group size must be at least 1."))
+    if activity_type is None or not activity_type.is_room_duty:
+        start_time = None
+    elif start_time is not None and qty is not None and qty > 0 and (
+            start_time.hour * 60 + start_time.minute + qty * 60 > 24 * 60):
+        errors.setdefault("quantity", []).append(_("The duty would run past midnight."))
     note = (note or "").strip()
     if activity_type is not None and activity_type.needs_evidence_note and not note:
         errors.setdefault("note", []).append(_("This activity needs a short note as evidence."))
@@ -130,7 +135,8 @@ def workload_entry_clean(*, activity_type: WorkloadActivityType | None, day: dat
     if errors:
         raise ValidationError(errors)
     return {"activity_type": activity_type, "date": day, "quantity": qty,
-            "group_size": int(group_size) if group_size is not None else None, "note": note}
+            "group_size": int(group_size) if group_size is not None else None, "note": note,
+            "start_time": start_time}
 
 
 def workload_credit(*, activity_type: WorkloadActivityType, quantity: Decimal) -> Decimal:
@@ -164,12 +170,12 @@ def _record(entry: WorkloadEntry, action: str, by, reason: str = "") -> Workload
 
 @transaction.atomic
 def workload_entry_create(*, by, activity_type: WorkloadActivityType, date: date, quantity,
-                          group_size: int | None = None, note: str = "",
+                          group_size: int | None = None, note: str = "", start_time=None,
                           submit: bool = False) -> WorkloadEntry:
     """Log one entry for the counsellor `by`, as a draft or submitted straight away."""
     teacher = _counsellor_of(by)
     data = workload_entry_clean(activity_type=activity_type, day=date, quantity=quantity,
-                                group_size=group_size, note=note)
+                                group_size=group_size, note=note, start_time=start_time)
     entry = WorkloadEntry.objects.create(
         teacher=teacher, **data,
         credit=workload_credit(activity_type=activity_type, quantity=data["quantity"]),
@@ -183,7 +189,7 @@ def workload_entry_create(*, by, activity_type: WorkloadActivityType, date: date
 @transaction.atomic
 def workload_entry_update(*, entry: WorkloadEntry, by, activity_type: WorkloadActivityType,
                           date: date, quantity, group_size: int | None = None,
-                          note: str = "") -> WorkloadEntry:
+                          note: str = "", start_time=None) -> WorkloadEntry:
     """Change a draft, returned or withdrawn entry of one's own; approved entries are refused."""
     entry = WorkloadEntry.objects.select_for_update().select_related("teacher").get(pk=entry.pk)
     _refuse_locked(entry)
@@ -191,7 +197,7 @@ def workload_entry_update(*, entry: WorkloadEntry, by, activity_type: WorkloadAc
     if not entry.is_editable:
         raise ValidationError(_("Withdraw the entry before changing it."))
     data = workload_entry_clean(activity_type=activity_type, day=date, quantity=quantity,
-                                group_size=group_size, note=note)
+                                group_size=group_size, note=note, start_time=start_time)
     for field, value in data.items():
         setattr(entry, field, value)
     entry.credit = workload_credit(activity_type=activity_type, quantity=data["quantity"])
@@ -263,7 +269,7 @@ def workload_entry_bulk_create(*, by, rows: Sequence[Mapping], submit: bool = Fa
             data = workload_entry_clean(
                 activity_type=row.get("activity_type"), day=row.get("date"),
                 quantity=row.get("quantity"), group_size=row.get("group_size"),
-                note=row.get("note", ""),
+                note=row.get("note", ""), start_time=row.get("start_time"),
             )
         except ValidationError as exc:
             raise ValidationError(workload_row_error(number, "；".join(exc.messages)))

@@ -46,6 +46,10 @@ HEADERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     # Event attendance
     "check_in": ("签到", "check_in", ("签到时间", "check in", "check-in")),
     "check_out": ("签退", "check_out", ("签退时间", "check out", "check-out")),
+    # School calendar (its 类型 column is org_kind's header: read there as 教学日/假期/调休上课)
+    "term": ("学期", "term", ("学期名称",)),
+    "start_date": ("开始日期", "start_date", ("起始日期", "start date", "start")),
+    "end_date": ("结束日期", "end_date", ("截止日期", "end date", "end")),
 }
 
 _BRACKETS = re.compile(r"\(.*?\)|\[.*?\]")
@@ -122,7 +126,15 @@ EVENT_ATTENDANCE = SheetSpec(
     optional=("name",),
     title_zh="活动考勤", title_en="Event attendance",
 )
-SPECS = {spec.kind: spec for spec in (TEACHERS, CERTIFICATES, TRAINING, ORGANISATIONS)}
+# The school calendar: terms, holidays and make-up days per organisation (机构代码, 学期, 开始日期,
+# 结束日期, 类型). "类型" is the organisation sheet's header too, so the key is shared.
+CALENDAR = SheetSpec(
+    kind="calendar",
+    required=("org_code", "term", "start_date", "end_date", "org_kind"),
+    optional=(),
+    title_zh="校历", title_en="School calendar",
+)
+SPECS = {spec.kind: spec for spec in (TEACHERS, CERTIFICATES, TRAINING, ORGANISATIONS, CALENDAR)}
 
 
 def header_label(key: str) -> str:

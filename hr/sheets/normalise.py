@@ -203,6 +203,21 @@ def parse_org_kind(value) -> str:
     return kind
 
 
+CALENDAR_KIND_LABELS = {"教学日": "term", "假期": "holiday", "调休上课": "makeup",
+                        "TEACHING": "term", "TEACHINGDAYS": "term", "HOLIDAY": "holiday",
+                        "MAKEUP": "makeup", "MAKE-UP": "makeup"}
+CALENDAR_KIND_DISPLAY = {"term": "教学日", "holiday": "假期", "makeup": "调休上课"}
+
+
+def parse_calendar_kind(value) -> str:
+    """A calendar period's type: 教学日 / 假期 / 调休上课."""
+    text = clean_text(value)
+    kind = CALENDAR_KIND_LABELS.get(text) or CALENDAR_KIND_LABELS.get(text.upper().replace(" ", ""))
+    if kind is None:
+        raise CellError(gettext("Type must be 教学日, 假期 or 调休上课"))
+    return kind
+
+
 STAGE_LABELS = {"小学": "primary", "初中": "junior", "高中": "senior", "九年一贯制": "nine_year",
                 "完全中学": "complete", "中职": "vocational", "特殊教育": "special",
                 "幼儿园": "kindergarten"}

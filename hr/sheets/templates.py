@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .columns import SPECS, header_label
-from .normalise import LEVEL_CODES, EMPLOYMENT_DISPLAY
+from .normalise import CALENDAR_KIND_DISPLAY, LEVEL_CODES, EMPLOYMENT_DISPLAY
 
 EXAMPLES = {
     "employee_no": "E2024001", "name": "李梅", "gender": "女", "school_code": "S0101",
@@ -21,17 +21,23 @@ EXAMPLES = {
     "authority": "示范市教育局", "hours": 6, "date": "2024-03-02",
     "title": "心理危机识别与干预专题培训", "reference": "",
     "status": "在职", "staff_role": "", "category": "心理危机识别与干预",
+    # School calendar (the organisation sheet's template is a sample file: 类型 is only read here)
+    "org_code": "D01", "term": "2024学年第一学期", "start_date": "2024-08-28",
+    "end_date": "2025-01-17", "org_kind": "教学日",
 }
 SAMPLE_ORGANISATIONS = Path(__file__).resolve().parent / "samples" / "organisations.xlsx"
 # The example row's words and the drop-down lists, as a template in English writes them (the
 # importer reads both).
-EXAMPLES_EN = {"gender": "F", "role": "head teacher", "status": "active", "category": "crisis"}
+EXAMPLES_EN = {"gender": "F", "role": "head teacher", "status": "active", "category": "crisis",
+               "term": "2024-25 first term", "org_kind": "teaching"}
 LISTS = {
     "gender": ["男", "女"],
     "status": list(EMPLOYMENT_DISPLAY.values()),
     "level": list(LEVEL_CODES),
+    "org_kind": list(CALENDAR_KIND_DISPLAY.values()),
 }
-LISTS_EN = {"gender": ["M", "F"], "status": list(EMPLOYMENT_DISPLAY)}
+LISTS_EN = {"gender": ["M", "F"], "status": list(EMPLOYMENT_DISPLAY),
+            "org_kind": ["teaching", "holiday", "makeup"]}
 # Each column's note, in the template's one language (the active one when it is downloaded).
 NOTES = {
     "employee_no": _("Employee number, unique; the login name"),
@@ -58,6 +64,13 @@ NOTES = {
     "date": _("Date of the training"),
     "title": _("Training title"),
     "category": _("Hour category (optional: other), from the list, or its code"),
+    "org_code": _("Code of the organisation (city, district or school) whose calendar this is, "
+                  "inside your scope; its schools follow it unless a nearer one has its own"),
+    "term": _("Term name; the rows of a term in the file replace that term's calendar"),
+    "start_date": _("First day, e.g. 2024-08-28"),
+    "end_date": _("Last day (inclusive)"),
+    "org_kind": _("Type: 教学日 (the term's span: its weekdays are teaching days), 假期 "
+                  "(holiday inside the term) or 调休上课 (make-up school days)"),
     "reference": _("Record reference (optional; without it a row is known by number, date, title and hours)"),
 }
 
@@ -95,7 +108,7 @@ def template_workbook(kind: str) -> bytes:
                                         error=gettext("Choose a value from the list."))
             validation.add(f"{letter}2:{letter}20000")
             sheet.add_data_validation(validation)
-        if key in ("employee_no", "school_code", "cert_no"):
+        if key in ("employee_no", "school_code", "cert_no", "org_code"):
             # Codes stay text so Excel does not drop leading zeros.
             letter = get_column_letter(position)
             for row in range(2, 3):

@@ -8,3 +8,4 @@ from .declarations import *  # noqa: F401,F403
 from .figures import *  # noqa: F401,F403
 from .records import *  # noqa: F401,F403
 from .calendar import *  # noqa: F401,F403
+from .policies import *  # noqa: F401,F403

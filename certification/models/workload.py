@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
@@ -18,6 +20,8 @@ __all__ = [
     "WorkloadEntry",
     "WorkloadEntryLocked",
     "WorkloadDecision",
+    "WorkloadCreditRate",
+    "WorkloadNorm",
 ]
 
 
@@ -170,3 +174,47 @@ class WorkloadDecision(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class WorkloadCreditRate(models.Model):
+    """What an activity earns in an organisation's subtree, overriding the type's own rate
+    (the nearest organisation's rate applies)."""
+
+    organisation = models.ForeignKey("people.Organisation", on_delete=models.CASCADE,
+                                     related_name="workload_credit_rates",
+                                     verbose_name=_("organisation"))
+    activity_type = models.ForeignKey(WorkloadActivityType, on_delete=models.CASCADE,
+                                      related_name="rates", verbose_name=_("activity type"))
+    credit_per_unit = models.DecimalField(
+        _("credit units per unit"), max_digits=6, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))])
+
+    class Meta:
+        verbose_name = _("workload credit rate")
+        verbose_name_plural = _("workload credit rates")
+        ordering = ["organisation__path", "activity_type__order"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "activity_type"],
+                                               name="workloadcreditrate_once")]
+
+    def __str__(self):
+        return f"{self.organisation} · {self.activity_type} · {self.credit_per_unit}"
+
+
+class WorkloadNorm(models.Model):
+    """The head-teacher norm (credit units a term) for a subtree; no organisation: everywhere."""
+
+    organisation = models.OneToOneField(
+        "people.Organisation", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="workload_norm", verbose_name=_("organisation"),
+        help_text=_("Leave empty for the norm that applies everywhere."))
+    units = models.DecimalField(_("credit units per term"), max_digits=6, decimal_places=2,
+                                validators=[MinValueValidator(Decimal("1"))])
+
+    class Meta:
+        verbose_name = _("head-teacher norm")
+        verbose_name_plural = _("head-teacher norms")
+        constraints = [models.UniqueConstraint(Coalesce("organisation", Value(0)),
+                                               name="workloadnorm_once")]
+
+    def __str__(self):
+        return f"{self.organisation or _('everywhere')} · {self.units}"

@@ -6,7 +6,7 @@ nothing. Bulk inserts only.
 """
 
 import random
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -17,7 +17,7 @@ from people.models import Teacher
 from people.selectors import counsellor_q
 
 from .defaults import ensure_default_activity_types, grant_activity_type_permissions
-from .selectors import workload_term_containing, workload_term_recent
+from .selectors import workload_credit_rates, workload_term_containing, workload_term_recent
 from .services import workload_credit
 
 # A counsellor's ordinary week: (type code, quantity, group size, note) on weekday index.
@@ -77,6 +77,7 @@ def seed(*, city, stdout=None) -> None:
         .exclude(workload_entries__isnull=False).select_related("school", "user")
     )
     this_week = end - timedelta(days=end.weekday())
+    rates = workload_credit_rates()
     entries, decided = [], []
     for teacher in counsellors:
         rng = random.Random(f"workload-{teacher.employee_no}")
@@ -92,7 +93,10 @@ def seed(*, city, stdout=None) -> None:
             entry = WorkloadEntry(
                 teacher=teacher, activity_type=kind, date=day, quantity=Decimal(qty),
                 group_size=group if kind.uses_group_size else None, note=note, status=status,
-                credit=workload_credit(activity_type=kind, quantity=Decimal(qty)),
+                credit=workload_credit(activity_type=kind, quantity=Decimal(qty),
+                                       school=teacher.school, rates=rates),
+                # The room opens at lunch or after classes (overlapping duty counts once).
+                start_time=rng.choice((time(12, 0), time(15, 30))) if kind.is_room_duty else None,
                 return_reason="请注明授课班级数" if status == WorkloadEntry.Status.RETURNED else "",
             )
             entries.append(entry)

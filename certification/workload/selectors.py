@@ -12,25 +12,58 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 
-from certification.models import WorkloadActivityType, WorkloadEntry
+from certification.models import WorkloadActivityType, WorkloadCreditRate, WorkloadEntry, WorkloadNorm
 from people import purposes
 from people.models import Organisation, Teacher
 from people.selectors import counsellor_q, organisation_scope, scope_tops, teacher_for_user
 
 from ..calendar import Term, calendar_for, calendar_index
+from ..selectors.holding import nearest_rule
 
 # --- Terms (the school calendar) and norms ---------------------------------------------------
 
-DEFAULT_NORM_UNITS = Decimal("120")
 # Hours a day the counselling room must open (seeds: at least 2 h, boarding schools 4 h).
 DEFAULT_ROOM_HOURS = {"day": Decimal("2"), "boarding": Decimal("4")}
 
 WorkloadTerm = Term
 
 
-def workload_norm_units() -> Decimal:
-    """The head-teacher norm: credit units a head teacher's duties are worth per term."""
-    return Decimal(str(getattr(settings, "WORKLOAD_HEAD_TEACHER_NORM_UNITS", DEFAULT_NORM_UNITS)))
+# The norm before any row exists (the data migration writes the default row from
+# settings.WORKLOAD_HEAD_TEACHER_NORM_UNITS, or this).
+DEFAULT_NORM_UNITS = Decimal("120")
+
+
+def workload_norms() -> dict[str, Decimal]:
+    """Head-teacher norms by organisation path ("" for everywhere)."""
+    return {path or "": units for path, units in
+            WorkloadNorm.objects.values_list("organisation__path", "units")}
+
+
+def workload_norm_units(organisation: Organisation | None = None,
+                        norms: dict[str, Decimal] | None = None) -> Decimal:
+    """The head-teacher norm that applies to an organisation (the nearest row up the tree):
+    credit units a head teacher's duties are worth per term."""
+    norms = workload_norms() if norms is None else norms
+    if organisation is None:
+        return norms.get("", DEFAULT_NORM_UNITS)
+    return nearest_rule(norms, organisation.path, DEFAULT_NORM_UNITS)
+
+
+def workload_credit_rates() -> dict[int, dict[str, Decimal]]:
+    """Credit per unit by activity type id, then by organisation path (the overrides only)."""
+    rates: dict[int, dict[str, Decimal]] = {}
+    for type_id, path, credit in WorkloadCreditRate.objects.values_list(
+            "activity_type_id", "organisation__path", "credit_per_unit"):
+        rates.setdefault(type_id, {})[path] = credit
+    return rates
+
+
+def workload_credit_per_unit(activity_type: WorkloadActivityType, school: Organisation,
+                             rates: dict[int, dict[str, Decimal]] | None = None) -> Decimal:
+    """What one unit of an activity earns at a school: the nearest organisation's rate, else
+    the activity type's own."""
+    rates = workload_credit_rates() if rates is None else rates
+    return nearest_rule(rates.get(activity_type.pk, {}), school.path, activity_type.credit_per_unit)
 
 
 def workload_room_hours_per_day(*, boarding: bool) -> Decimal:
@@ -161,6 +194,7 @@ class CounsellorRow:
     total: Decimal
     ratio: Decimal | None  # total / head-teacher norm
     duty_hours: Decimal
+    norm: Decimal | None = None  # the head-teacher norm of the counsellor's school
 
 
 @dataclass(frozen=True)
@@ -250,7 +284,7 @@ def workload_term_report(*, user, term_start: date, term_end: date,
     limited to what the user may see: their own row, their school, or their HR scope. Room duty
     is checked on each teaching day of each school's calendar; the days below the minimum are
     listed."""
-    norm = workload_norm_units()
+    norms = workload_norms()
     types = list(WorkloadActivityType.objects.all())
     duty_types = {t.pk for t in types if t.is_room_duty}
     code_of = {t.pk: t.code for t in types}
@@ -274,10 +308,11 @@ def workload_term_report(*, user, term_start: date, term_end: date,
     for teacher in teachers:
         credit = dict(by_teacher.get(teacher.pk, {}))
         total = sum(credit.values(), Decimal("0"))
+        norm = workload_norm_units(teacher.school, norms)
         counsellors.append(CounsellorRow(
             teacher=teacher, by_type=credit, total=total,
             ratio=(total / norm).quantize(Decimal("0.01")) if norm else None,
-            duty_hours=duty_by_teacher.get(teacher.pk, Decimal("0")),
+            duty_hours=duty_by_teacher.get(teacher.pk, Decimal("0")), norm=norm,
         ))
 
     staff_scope = organisation_scope(user, roles=purposes.WORKLOAD_REPORT)
@@ -326,6 +361,7 @@ def workload_term_report(*, user, term_start: date, term_end: date,
         ))
     owner = workload_calendar_owner(user, organisation)
     days = len(calendar_for(owner, calendars).teaching_days(term_start, term_end))
+    norm = workload_norm_units(owner, norms)
 
     return WorkloadTermReport(
         term_start=term_start, term_end=term_end, norm=norm, school_days=days,

@@ -24,6 +24,7 @@ from certification.models import (
 from people import purposes
 from people.models import AuditEntry, Notice, Teacher
 from people.selectors import organisation_scope, teacher_for_user
+from .selectors import workload_credit_per_unit, workload_credit_rates
 from people.services import audit_record, notice_send
 
 # --- The privacy rule for notes ---------------------------------------------------------------
@@ -139,9 +140,12 @@ def workload_entry_clean(*, activity_type: WorkloadActivityType | None, day: dat
             "start_time": start_time}
 
 
-def workload_credit(*, activity_type: WorkloadActivityType, quantity: Decimal) -> Decimal:
-    """Credit units an entry earns: quantity (occurrences or hours) times the type's rate."""
-    return (Decimal(quantity) * activity_type.credit_per_unit).quantize(Decimal("0.01"))
+def workload_credit(*, activity_type: WorkloadActivityType, quantity: Decimal, school,
+                    rates: dict | None = None) -> Decimal:
+    """Credit units an entry earns: quantity (occurrences or hours) times the rate that applies
+    at the counsellor's school (the nearest organisation's, else the type's own)."""
+    rate = workload_credit_per_unit(activity_type, school, rates)
+    return (Decimal(quantity) * rate).quantize(Decimal("0.01"))
 
 
 def _counsellor_of(user) -> Teacher:
@@ -178,7 +182,8 @@ def workload_entry_create(*, by, activity_type: WorkloadActivityType, date: date
                                 group_size=group_size, note=note, start_time=start_time)
     entry = WorkloadEntry.objects.create(
         teacher=teacher, **data,
-        credit=workload_credit(activity_type=activity_type, quantity=data["quantity"]),
+        credit=workload_credit(activity_type=activity_type, quantity=data["quantity"],
+                               school=teacher.school),
         status=WorkloadEntry.Status.SUBMITTED if submit else WorkloadEntry.Status.DRAFT,
     )
     if submit:
@@ -200,7 +205,8 @@ def workload_entry_update(*, entry: WorkloadEntry, by, activity_type: WorkloadAc
                                 group_size=group_size, note=note, start_time=start_time)
     for field, value in data.items():
         setattr(entry, field, value)
-    entry.credit = workload_credit(activity_type=activity_type, quantity=data["quantity"])
+    entry.credit = workload_credit(activity_type=activity_type, quantity=data["quantity"],
+                                   school=entry.teacher.school)
     entry.save()
     return entry
 
@@ -277,9 +283,11 @@ def workload_entry_bulk_create(*, by, rows: Sequence[Mapping], submit: bool = Fa
     if not cleaned:
         raise ValidationError(_("Fill in at least one row."))
     status = WorkloadEntry.Status.SUBMITTED if submit else WorkloadEntry.Status.DRAFT
+    rates = workload_credit_rates()
     entries = WorkloadEntry.objects.bulk_create([
         WorkloadEntry(teacher=teacher, status=status,
-                      credit=workload_credit(activity_type=d["activity_type"], quantity=d["quantity"]),
+                      credit=workload_credit(activity_type=d["activity_type"], quantity=d["quantity"],
+                                             school=teacher.school, rates=rates),
                       **d)
         for d in cleaned
     ])
@@ -319,7 +327,7 @@ def workload_user_may_approve(*, user, teacher: Teacher) -> bool:
 
 def _decidable(entry_pk: int, by) -> WorkloadEntry:
     entry = WorkloadEntry.objects.select_for_update().select_related(
-        "teacher", "activity_type").get(pk=entry_pk)
+        "teacher__school", "activity_type").get(pk=entry_pk)
     _refuse_locked(entry)
     if not workload_user_may_approve(user=by, teacher=entry.teacher):
         raise PermissionDenied(_("Only the school admin of the counsellor's school decides on this entry."))
@@ -330,9 +338,11 @@ def _decidable(entry_pk: int, by) -> WorkloadEntry:
 
 @transaction.atomic
 def workload_entry_approve(*, entry: WorkloadEntry, by) -> WorkloadEntry:
-    """Approve a submitted entry: its credit is fixed at the type's current rate and it locks."""
+    """Approve a submitted entry: its credit is fixed at the rate that applies now at the
+    counsellor's school, and it locks."""
     entry = _decidable(entry.pk, by)
-    entry.credit = workload_credit(activity_type=entry.activity_type, quantity=entry.quantity)
+    entry.credit = workload_credit(activity_type=entry.activity_type, quantity=entry.quantity,
+                                   school=entry.teacher.school)
     entry.status = WorkloadEntry.Status.APPROVED
     entry.return_reason = ""
     entry.save(update_fields=["credit", "status", "return_reason", "updated_at"])
@@ -389,8 +399,10 @@ def workload_week_approve(*, teacher: Teacher, week_start: date, by) -> int:
         )
     )
     now = timezone.now()
+    rates = workload_credit_rates()
     for entry in pending:
-        entry.credit = workload_credit(activity_type=entry.activity_type, quantity=entry.quantity)
+        entry.credit = workload_credit(activity_type=entry.activity_type, quantity=entry.quantity,
+                                       school=teacher.school, rates=rates)
         entry.status = WorkloadEntry.Status.APPROVED
         entry.return_reason = ""
         entry.updated_at = now

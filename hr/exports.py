@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy as _, pgettext, pgettext_lazy
 
 from certification.models import Certificate, WorkloadActivityType
 from certification.selectors import (certificate_roster_list, holding_rates, level_codes,
@@ -27,7 +27,7 @@ from people.selectors import (district_names, organisation_scope, organisation_t
                               teacher_posts_q,
                               teachers_to_activate)
 from people.services import activation_code_display, activation_codes_issue
-from people.staffing import staffing_rows
+from people.staffing import staffing_rows, staffing_totals
 
 from .selectors import DESK_ROLES
 from .sheets.normalise import posts_display
@@ -354,27 +354,41 @@ STAFFING_COLUMNS = (
     Column(pgettext_lazy("staffing sheet", "School")), Column(pgettext_lazy("staffing sheet", "Stages")),
     Column(pgettext_lazy("staffing sheet", "Students"), kind="int"),
     Column(pgettext_lazy("staffing sheet", "Full-time counsellors"), kind="int"),
+    Column(pgettext_lazy("staffing sheet", "Part-time counsellors"), kind="int"),
     Column(pgettext_lazy("staffing sheet", "Required"), kind="int"),
     Column(pgettext_lazy("staffing sheet", "Gap"), kind="int"),
+    Column(pgettext_lazy("staffing sheet", "Meets the rules"), 12),
+    Column(pgettext_lazy("staffing sheet", "Staffing rate"), kind="percent"),
 )
 
 
 def staffing_sheet_rows(*, user, organisation: Organisation | None = None, on=None, **_ignored):
     """Every school of the scope (or one organisation in it): stages, students on `on` (default
-    today), full-time counsellors, how many the staffing rules require, and the gap."""
+    today), full- and part-time counsellors, how many the staffing rules require, the gap; then
+    per district and for each top of the scope: 专职, 兼职 and 配备率 (schools meeting the rules /
+    schools)."""
     on = on or timezone.localdate()
     if isinstance(on, str):
         on = date.fromisoformat(on)
     tops = scope_tops(user, roles=DESK_ROLES, within=organisation)
-    rows = [row for top in tops for row in staffing_rows(top, on=on)]
+    by_top = [(top, staffing_rows(top, on=on)) for top in tops]
+    rows = [row for _top, found in by_top for row in found]
+    totals = [total for top, found in by_top for total in staffing_totals(top, found)]
 
     def stream():
         stages = _labels(Stage.choices)
+        missing = pgettext("staffing sheet", "Student count missing")
         for r in rows:
-            yield (r.school.name, "、".join(stages.get(s, s) for s in r.stages), r.students,
-                   r.full_time, r.required, r.gap)
+            yield (r.school.name, "、".join(stages.get(s, s) for s in r.stages),
+                   missing if r.students_missing else r.students, r.full_time, r.part_time,
+                   r.required, r.gap,
+                   missing if r.students_missing else gettext("Yes") if r.meets else gettext("No"),
+                   None)
+        for t in totals:
+            yield (pgettext("staffing sheet", "%(name)s (all schools)") % {"name": t.organisation.name},
+                   "", None, t.full_time, t.part_time, None, None, f"{t.meeting}/{t.schools}", t.rate)
 
-    return len(rows), stream()
+    return len(rows) + len(totals), stream()
 
 
 # ---------------------------------------------------------------- activation slips

@@ -16,8 +16,8 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import purposes
-from .models import (Organisation, StaffingRule, StaffRole, Stage, Teacher, flags_codes,
-                     flags_mask)
+from .models import (TEACHING_STAGES, Organisation, SchoolType, StaffingRule, StaffRole, Stage,
+                     Teacher, flags_codes, flags_mask)
 from .selectors import grantable_roles, organisation_scope, staff_role_grantable, staff_user_find
 from .services import (organisation_create, organisation_update, staff_role_grant,
                        staff_role_revoke, teacher_logins_sync, teacher_update)
@@ -370,10 +370,14 @@ class StaffRoleViewSet(ScopedViewSetMixin, ModelViewSet):
 class StaffingRuleForm(WagtailAdminModelForm):
     class Meta:
         model = StaffingRule
-        fields = ["organisation", "stage", "min_students", "full_time_required", "per_stage"]
+        fields = ["organisation", "stage", "min_students", "counts", "full_time_required", "per_stage"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A rule names a stage (学段), never a school type: 九年一贯制 is 小学 and 初中.
+        labels = dict(Stage.choices)
+        self.fields["stage"].choices = [("", self.fields["stage"].help_text)] + [
+            (code, labels[code]) for code in TEACHING_STAGES]
         self.fields["organisation"].queryset = organisation_scope(
             self.for_user, roles=purposes.STAFFING_RULES_EDIT).exclude(
             kind=Organisation.Kind.SCHOOL).order_by("path")
@@ -388,7 +392,7 @@ class StaffingRuleViewSet(ScopedViewSetMixin, ModelViewSet):
     icon = "list-ul"
     menu_label = _("Staffing rules")
     add_to_admin_menu = False
-    list_display = ["organisation", "stage", "min_students", "full_time_required", "per_stage"]
+    list_display = ["organisation", "stage", "min_students", "counts", "full_time_required", "per_stage"]
     form_fields = StaffingRuleForm.Meta.fields
     copy_view_enabled = False
 
@@ -396,9 +400,43 @@ class StaffingRuleViewSet(ScopedViewSetMixin, ModelViewSet):
         return StaffingRuleForm
 
 
+class SchoolTypeForm(WagtailAdminModelForm):
+    stages = FlagSetFormField(choices_class=Stage, label=_("Stages"))
+
+    class Meta:
+        model = SchoolType
+        fields = ["code", "name", "stages"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A type is made of stages (学段), never of other types.
+        self.fields["stages"].choices = [(c, label) for c, label in Stage.choices
+                                         if c in TEACHING_STAGES]
+
+    def clean_stages(self):
+        if not self.cleaned_data.get("stages"):
+            raise forms.ValidationError(_("Tick at least one stage."))
+        return self.cleaned_data["stages"]
+
+
+class SchoolTypeViewSet(ModelViewSet):
+    """School types and the stages each is made of (city HR keep them as data)."""
+
+    model = SchoolType
+    icon = "home"
+    menu_label = _("School types")
+    list_display = ["name", "code"]
+    form_fields = SchoolTypeForm.Meta.fields
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return SchoolTypeForm
+
+
 class PeopleViewSetGroup(ModelViewSetGroup):
     menu_label = _("People")
     menu_icon = "group"
     menu_order = 200
     items = (OrganisationViewSet("organisations"), TeacherViewSet("teachers"),
-             StaffRoleViewSet("staff_roles"), StaffingRuleViewSet("staffing_rules"))
+             StaffRoleViewSet("staff_roles"), StaffingRuleViewSet("staffing_rules"),
+             SchoolTypeViewSet("school_types"))

@@ -224,19 +224,27 @@ STAGE_LABELS = {"小学": "primary", "初中": "junior", "高中": "senior", "�
 STAGE_DISPLAY = {code: label for label, code in STAGE_LABELS.items()}
 
 
-def parse_stages(value) -> list[str]:
-    """A school's stages: one or several of 小学、初中、高中、九年一贯制、完全中学、中职、特殊教育、幼儿园."""
-    codes = []
-    for part in _LIST_SEPARATORS.split(clean_text(value)):
-        part = part.strip()
-        if not part:
-            continue
-        code = STAGE_LABELS.get(part) or (part.lower() if part.lower() in STAGE_DISPLAY else None)
-        if code is None:
-            raise CellError(gettext("Unknown stage '%(value)s'") % {"value": part})
-        if code not in codes:
-            codes.append(code)
-    return codes
+def school_type_reader():
+    """A cell of school types or stages -> the school's stages, from the school types as city HR
+    keep them (people.SchoolType: 九年一贯制 = 小学+初中, 完全中学 = 初中+高中, …), read once
+    per sheet; an unknown type is refused."""
+    from people.staffing import school_type_stages
+
+    types = {name.lower(): stages for name, stages in school_type_stages().items()}
+
+    def read(value) -> list[str]:
+        codes = []
+        for part in _LIST_SEPARATORS.split(clean_text(value)):
+            part = part.strip()
+            if not part:
+                continue
+            stages = types.get(part.lower())
+            if stages is None:
+                raise CellError(gettext("Unknown school type '%(value)s'") % {"value": part})
+            codes.extend(code for code in stages if code not in codes)
+        return codes
+
+    return read
 
 
 def parse_yes_no(value) -> bool:

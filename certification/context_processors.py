@@ -23,5 +23,14 @@ def reviews(request):
         return application_list_for_reviewer(
             request.user, status=Application.Status.PENDING).count()
 
+    def confirms_policies() -> bool:
+        from people import purposes
+
+        if not getattr(request.user, "is_authenticated", False):
+            return False
+        return bool(nav_roles(request) & set(purposes.POLICY_CONFIRM.roles))
+
     return {"reviews_applications": SimpleLazyObject(reviews_applications),
-            "applications_pending": SimpleLazyObject(pending)}
+            "applications_pending": SimpleLazyObject(pending),
+            # City HR: the first-run checklist of the example policies (certification.policies).
+            "confirms_policies": SimpleLazyObject(confirms_policies)}

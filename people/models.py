@@ -316,6 +316,7 @@ class AuditEntry(models.Model):
         DECLARATION_CHECK = "declaration.check", _("Declared hours checked by the school")
         DECLARATION_APPROVE = "declaration.approve", _("Declared hours approved")
         DECLARATION_RETURN = "declaration.return", _("Declared hours returned")
+        POLICY_CONFIRM = "policy.confirm", _("Example policy confirmed")
 
     # Set when the row is built (not on save), so the service can seal it before inserting.
     at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)

@@ -90,6 +90,9 @@ SCHOOL_CALENDAR = Purpose("school_calendar",
                           _("School calendar: terms, holidays and make-up days"), HR)
 WORKLOAD_RULES = Purpose("workload_rules",
                          _("Workload credit rates and the head-teacher norm of the subtree"), HR)
+POLICY_CONFIRM = Purpose("policy_confirm",
+                         _("Confirming the shipped example policies for the city"),
+                         (Role.CITY_HR,))
 STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
 
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
@@ -97,7 +100,7 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     CERTIFICATE_REVIEW, WORKLOAD_APPROVAL, WORKLOAD_REPORT, HR_DESK, HR_IMPORT, AUDIT_LOG,
     PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_SCHOOL_ADMIN,
     STAFFING_RULES, STAFFING_RULES_EDIT, RECORDS_INTEGRITY, STAFF_MENU, SCHOOL_CALENDAR,
-    WORKLOAD_RULES,
+    WORKLOAD_RULES, POLICY_CONFIRM,
 )}
 
 

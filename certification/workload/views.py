@@ -21,6 +21,7 @@ from people import purposes
 from people.models import Teacher
 from people.selectors import organisation_scope, teacher_for_user, user_has_staff_role
 
+from ..policies import policies_unconfirmed
 from . import selectors, services
 from .forms import WEEK_GRID_FIRST_ROWS, WEEK_GRID_ROWS, ReturnForm, WeekFormSet, WorkloadEntryForm
 
@@ -292,5 +293,7 @@ def report(request):
         "term": term, "terms": selectors.workload_term_recent(today=timezone.localdate(),
                                                               organisation=owner),
         "report": data, "types": types, "rows": rows, "organisation": organisation,
+        "unconfirmed_policies": (policies_unconfirmed(organisation=owner)
+                                 if is_staff and owner is not None else []),
         "is_staff": is_staff,
     })

@@ -1,4 +1,4 @@
-"""School types as data (the stages each is made of), and staffing rules that count full-time
+"""An audit action for confirming example policies; school types as data (the stages each is made of), and staffing rules that count full-time
 counsellors only or full- or part-time ones."""
 
 import people.models
@@ -41,6 +41,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='auditentry',
+            name='action',
+            field=models.CharField(choices=[('teacher.change', 'Teacher record changed'), ('import', 'Sheet imported'), ('export', 'Sheet exported'), ('certificate.issue', 'Certificate issued'), ('certificate.revoke', 'Certificate revoked'), ('application.reject', 'Application rejected'), ('hours.correct', 'Hours corrected'), ('workload.approve', 'Workload approved'), ('workload.return', 'Workload returned'), ('personal_data.export', 'Personal data exported'), ('personal_data.erase', 'Personal data erased'), ('free_text.erase', 'Free text erased'), ('organisation.change', 'Organisation changed'), ('staff_role.grant', 'Staff role granted'), ('staff_role.revoke', 'Staff role revoked'), ('activation.issue', 'Activation codes issued'), ('activation.use', 'Account activated'), ('event.attendance', 'Event attendance marked'), ('event.close', 'Event closed'), ('declaration.check', 'Declared hours checked by the school'), ('declaration.approve', 'Declared hours approved'), ('declaration.return', 'Declared hours returned'), ('policy.confirm', 'Example policy confirmed')], max_length=32, verbose_name='action'),
+        ),
         migrations.CreateModel(
             name='SchoolType',
             fields=[

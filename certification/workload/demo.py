@@ -12,7 +12,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from certification.models import WorkloadActivityType, WorkloadDecision, WorkloadEntry
+from certification.calendar import calendar_terms_replace
+from certification.models import CalendarPeriod, WorkloadActivityType, WorkloadDecision, WorkloadEntry
 from people.models import Teacher
 from people.selectors import counsellor_q
 
@@ -58,13 +59,36 @@ def _plan(teacher: Teacher, start: date, end: date, rng: random.Random) -> list[
     return rows
 
 
+def school_year_calendar(today: date) -> dict[str, list[tuple]]:
+    """The school year around `today` as a city's calendar (Zhejiang-like dates): terms with the
+    National Day, Qingming and Labour Day holidays and a make-up Saturday."""
+    year = today.year if today.month >= 8 else today.year - 1
+    first, second = f"{year}学年第一学期", f"{year}学年第二学期"
+
+    def saturday_after(day: date) -> date:
+        return day + timedelta(days=(5 - day.weekday()) % 7 or 7)
+
+    return {
+        first: [("term", date(year, 8, 28), date(year + 1, 1, 23)),
+                ("holiday", date(year, 10, 1), date(year, 10, 7)),
+                ("makeup", saturday_after(date(year, 10, 7)), saturday_after(date(year, 10, 7)))],
+        second: [("term", date(year + 1, 2, 16), date(year + 1, 7, 3)),
+                 ("holiday", date(year + 1, 4, 4), date(year + 1, 4, 6)),
+                 ("holiday", date(year + 1, 5, 1), date(year + 1, 5, 5))],
+    }
+
+
 @transaction.atomic
 def seed(*, city, stdout=None) -> None:
-    """Add the default activity types and a term of workload for the demo school's counsellors."""
+    """Add the default activity types, the city's school calendar and a term of workload for the
+    demo district's counsellors."""
     ensure_default_activity_types()
     grant_activity_type_permissions()
     today = timezone.localdate()
-    term = workload_term_containing(today) or workload_term_recent(today=today)[0]
+    if not CalendarPeriod.objects.filter(organisation=city.city).exists():
+        calendar_terms_replace(organisation=city.city, terms=school_year_calendar(today))
+    term = (workload_term_containing(today, city.demo_school)
+            or workload_term_recent(today=today, organisation=city.demo_school)[0])
     end = min(today, term.end)
     start = max(term.start, end - timedelta(weeks=10))
     types = {t.code: t for t in WorkloadActivityType.objects.all()}

@@ -144,3 +144,27 @@ def test_district_hr_cannot_import_another_districts_calendar(city, tmp_path, ca
     with pytest.raises(CommandError):
         import_calendar(path, city["hr"])
     assert "Row 2 · 机构代码 (A): No such organisation in your scope" in capsys.readouterr().out
+
+
+def test_the_admin_refuses_an_overlapping_term_and_keeps_districts_apart(client, city):
+    client.force_login(city["hr"])
+    response = client.post(reverse("school_calendar:add"), {
+        "organisation": city["district_x"].pk, "term": "2025春季学期", "kind": "term",
+        "start": "2025-01-10", "end": "2025-07-04"})
+    assert response.status_code == 200
+    assert "与学期 2024秋季学期（2024-08-26 – 2025-01-17）重叠" in response.content.decode()
+    other = CalendarPeriod.objects.create(organisation=city["district_y"], term="乙区春季",
+                                          start=date(2025, 2, 17), end=date(2025, 7, 4))
+    assert client.get(reverse("school_calendar:edit", args=[other.pk])).status_code == 404
+    assert "乙区春季" not in client.get(reverse("school_calendar:index")).content.decode()
+
+
+def test_the_desk_template_has_the_calendar_headers(city):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from hr.sheets.templates import template_workbook
+
+    sheet = load_workbook(BytesIO(template_workbook("calendar"))).worksheets[0]
+    assert [c.value for c in sheet[1]] == HEADERS

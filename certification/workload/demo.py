@@ -90,7 +90,7 @@ def seed(*, city, stdout=None) -> None:
     term = (workload_term_containing(today, city.demo_school)
             or workload_term_recent(today=today, organisation=city.demo_school)[0])
     end = min(today, term.end)
-    start = max(term.start, end - timedelta(weeks=10))
+    start = term.start  # the whole term so far: the room rule is checked on each teaching day
     types = {t.code: t for t in WorkloadActivityType.objects.all()}
     demo_school = city.demo_school
     school_admin = city.accounts["school_admin"]

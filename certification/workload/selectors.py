@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 
 from certification.models import WorkloadActivityType, WorkloadCreditRate, WorkloadEntry, WorkloadNorm
 from people import purposes
@@ -278,12 +279,13 @@ def _report_teachers(user, organisation: Organisation | None) -> QuerySet[Teache
 
 
 def workload_term_report(*, user, term_start: date, term_end: date,
-                         organisation: Organisation | None = None) -> WorkloadTermReport:
+                         organisation: Organisation | None = None,
+                         on: date | None = None) -> WorkloadTermReport:
     """Approved credit per counsellor (by type, total, ratio to the head-teacher norm) and per
     school and district (counsellors, totals, counselling-room duty hours against the rule),
     limited to what the user may see: their own row, their school, or their HR scope. Room duty
-    is checked on each teaching day of each school's calendar; the days below the minimum are
-    listed."""
+    is checked on each teaching day of each school's calendar up to `on` (today by default: days
+    still to come are not short); the days below the minimum are listed."""
     norms = workload_norms()
     types = list(WorkloadActivityType.objects.all())
     duty_types = {t.pk for t in types if t.is_room_duty}
@@ -327,10 +329,11 @@ def workload_term_report(*, user, term_start: date, term_end: date,
     ).values_list("teacher__school_id", "date", "start_time", "quantity"):
         spans[school_id][day].append((start, hours))
     calendars = calendar_index()
+    checked_to = min(term_end, on or timezone.localdate())
     school_rows = {}
     for school in schools:
         per_day = workload_room_hours_per_day(boarding=school.is_boarding)
-        days = calendar_for(school, calendars).teaching_days(term_start, term_end)
+        days = calendar_for(school, calendars).teaching_days(term_start, checked_to)
         row = OrganisationRow(
             organisation=school, counsellors=0, total=Decimal("0"), duty_hours=Decimal("0"),
             required_duty_hours=len(days) * per_day, teaching_days=len(days))

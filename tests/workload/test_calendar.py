@@ -168,3 +168,11 @@ def test_the_desk_template_has_the_calendar_headers(city):
 
     sheet = load_workbook(BytesIO(template_workbook("calendar"))).worksheets[0]
     assert [c.value for c in sheet[1]] == HEADERS
+
+
+def test_days_still_to_come_are_not_short(city):
+    # On Wednesday 10 April, the teaching days checked are 1–3, 7–10 April: 7, all short.
+    rows = selectors.workload_term_report(user=city["hr"], term_start=WINDOW[0], term_end=WINDOW[1],
+                                          on=date(2024, 4, 10)).schools
+    row = {r.organisation.name: r for r in rows}["甲一中"]
+    assert (row.teaching_days, len(row.short_days)) == (7, 7)

@@ -8,6 +8,7 @@ app_name = "certification"
 urlpatterns: list = [
     path("certificates/", views.my_certificates, name="my_certificates"),
     path("certificates/parent-reach/", reach_views.parent_reach, name="parent_reach"),
+    path("certificates/parent-sessions/new/", reach_views.parent_session_new, name="parent_session_new"),
     path("hours/declarations/", declaration_views.my_declarations, name="my_declarations"),
     path("hours/declarations/<int:pk>/resubmit/", declaration_views.declaration_resubmit,
          name="declaration_resubmit"),

@@ -19,6 +19,7 @@ from wagtail.admin.views.generic.models import InspectView
 
 from courses.models import HourCategory
 from people import purposes
+from people.models import Teacher
 from people.selectors import organisation_scope
 from people.viewsets import (
     HistoryViewSetMixin, ScopedViewSetMixin, ServiceCreateView, ServiceEditView,
@@ -26,7 +27,7 @@ from people.viewsets import (
 
 from .models import (
     Application, CalendarPeriod, Certificate, CertificateEvent, CertificateLevel, CyclePolicy,
-    HoldingTarget,
+    HoldingTarget, ParentSessionRecorder,
     LevelCategoryMinimum, NewTeacherPeriod, RecognisedCredential, RoleRequirement, TeacherCredential,
 )
 
@@ -315,6 +316,44 @@ class CalendarPeriodViewSet(ScopedViewSetMixin, ModelViewSet):
         return CalendarPeriodForm
 
 
+class ParentSessionRecorderForm(WagtailAdminModelForm):
+    class Meta:
+        model = ParentSessionRecorder
+        fields = ["school", "teacher"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        schools = organisation_scope(self.for_user, roles=purposes.PARENT_SESSION_RECORD).filter(
+            kind="school")
+        self.fields["school"].queryset = schools.order_by("path")
+        self.fields["teacher"].queryset = Teacher.objects.filter(
+            school__in=schools, is_active=True).order_by("school__path", "name")
+
+    def clean(self):
+        cleaned = super().clean()
+        school, teacher = cleaned.get("school"), cleaned.get("teacher")
+        if school and teacher and teacher.school_id != school.pk:
+            self.add_error("teacher", _("The teacher must be of this school."))
+        return cleaned
+
+
+class ParentSessionRecorderViewSet(ScopedViewSetMixin, ModelViewSet):
+    """Teachers a school names to record its parent-school sessions (its admins name them)."""
+
+    model = ParentSessionRecorder
+    scope_field = "school"
+    scope_roles = purposes.PARENT_SESSION_RECORD
+    icon = "user"
+    menu_label = _("Parent-session recorders")
+    list_display = ["school", "teacher"]
+    form_fields = ParentSessionRecorderForm.Meta.fields
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return ParentSessionRecorderForm
+
+
 def _local(moment) -> str:
     """A stored instant as the site's local time (Asia/Shanghai), to the minute."""
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
@@ -443,4 +482,5 @@ class CertificationViewSetGroup(ModelViewSetGroup):
         HoldingTargetViewSet("holding_targets"),
         NewTeacherPeriodViewSet("new_teacher_periods"),
         CalendarPeriodViewSet("school_calendar"),
+        ParentSessionRecorderViewSet("parent_session_recorders"),
     )

@@ -426,6 +426,7 @@ def _slips(rows: list[tuple]) -> bytes:
 REACH_COLUMNS = (
     Column(_("Term"), 18), Column(_("District"), 14), Column(_("School"), 24),
     Column(_("School code"), 14), Column(_("Parent-school sessions held"), 14, "int"),
+    Column(_("Parents reached (person-times)"), 14, "int"), Column(_("Households"), 12, "int"),
     Column(_("Parent lesson views"), 14, "int"), Column(_("None held this term"), 12),
 )
 
@@ -435,13 +436,15 @@ def parent_reach_rows(*, user, organisation: Organisation | None = None, term=No
     from certification.reach import parent_school_reach_rows
 
     district = district_names()
-    rows = [(t, r) for t in _workload_terms(term, user=user, organisation=organisation) for r in parent_school_reach_rows(user=user, term=t)
+    rows = [(t, r) for t in _workload_terms(term, user=user, organisation=organisation)
+            for r in parent_school_reach_rows(user=user, term=t)
             if organisation is None or r.school.path.startswith(organisation.path)]
 
     def stream():
         for t, r in rows:
             yield (f"{t.year} {t.label}", district(r.school.path), r.school.name, r.school.code,
-                   r.sessions, r.views, gettext("Yes") if r.none_held else "")
+                   r.sessions, r.parents, r.households, r.views,
+                   gettext("Yes") if r.none_held else "")
 
     return len(rows), stream()
 

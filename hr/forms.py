@@ -23,6 +23,7 @@ IMPORT_CHOICES = [
     ("training", _("Offline training hours")),
     ("organisations", _("Organisations")),
     ("calendar", _("School calendar")),
+    ("parent_sessions", _("Parent-school sessions")),
 ]
 EXPORT_LABELS = {
     "teachers": _("Teachers roster"),

@@ -93,6 +93,8 @@ WORKLOAD_RULES = Purpose("workload_rules",
 POLICY_CONFIRM = Purpose("policy_confirm",
                          _("Confirming the shipped example policies for the city"),
                          (Role.CITY_HR,))
+PARENT_SESSION_RECORD = Purpose("parent_session_record",
+                                _("Recording the school's parent-school sessions"), ADMIN)
 STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
 
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
@@ -100,7 +102,7 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     CERTIFICATE_REVIEW, WORKLOAD_APPROVAL, WORKLOAD_REPORT, HR_DESK, HR_IMPORT, AUDIT_LOG,
     PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_SCHOOL_ADMIN,
     STAFFING_RULES, STAFFING_RULES_EDIT, RECORDS_INTEGRITY, STAFF_MENU, SCHOOL_CALENDAR,
-    WORKLOAD_RULES, POLICY_CONFIRM,
+    WORKLOAD_RULES, POLICY_CONFIRM, PARENT_SESSION_RECORD,
 )}
 
 

@@ -1,5 +1,6 @@
 """The school calendar per organisation, room duty's start time, workload credit rates and the
-head-teacher norm per subtree (the setting's value becomes the default row), and city HR's
+head-teacher norm per subtree (the setting's value becomes the default row), parent-school
+sessions any school records (approved parent-session workload becomes one), and city HR's
 confirmations of the shipped example policies."""
 
 import django.core.validators
@@ -8,6 +9,8 @@ import django.db.models.functions.comparison
 import django.utils.timezone
 from decimal import Decimal
 from django.conf import settings
+import certification.models.declarations
+import certification.models.reach
 from django.db import migrations, models
 
 
@@ -28,6 +31,13 @@ def grant(apps, schema_editor):
                 defaults={"name": f"Can {action} calendarperiod"})
             group.permissions.add(perm)
     grant_activity_type_permissions(apps)
+    group, _c = Group.objects.get_or_create(name="School admins")
+    ct, _c = ContentType.objects.get_or_create(app_label="certification", model="parentsessionrecorder")
+    for action in ("add", "change", "delete", "view"):
+        perm, _c = Permission.objects.get_or_create(
+            content_type=ct, codename=f"{action}_parentsessionrecorder",
+            defaults={"name": f"Can {action} parentsessionrecorder"})
+        group.permissions.add(perm)
 
 
 def default_norm(apps, schema_editor):
@@ -41,6 +51,21 @@ def default_norm(apps, schema_editor):
     if not WorkloadNorm.objects.filter(organisation__isnull=True).exists():
         units = getattr(settings, "WORKLOAD_HEAD_TEACHER_NORM_UNITS", 120)
         WorkloadNorm.objects.create(organisation=None, units=Decimal(str(units)))
+
+
+def sessions_from_workload(apps, schema_editor):
+    """The parent sessions counsellors logged and had approved become the schools' records (as
+    an approval does from now on), so the reach figures keep them."""
+    WorkloadEntry = apps.get_model("certification", "WorkloadEntry")
+    ParentSession = apps.get_model("certification", "ParentSession")
+    rows = [ParentSession(school_id=e.teacher.school_id, date=e.date,
+                          topic=(e.note or e.activity_type.name)[:120], form="lecture",
+                          speaker=e.teacher.name[:60],
+                          parents_reached=(e.group_size or 0) * int(e.quantity), workload_entry=e)
+            for e in WorkloadEntry.objects.filter(status="approved",
+                                                  activity_type__code="parent_session")
+            .select_related("teacher", "activity_type").iterator()]
+    ParentSession.objects.bulk_create(rows, batch_size=1000)
 
 
 class Migration(migrations.Migration):
@@ -120,6 +145,43 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(django.db.models.functions.comparison.Coalesce('organisation', models.Value(0)), name='workloadnorm_once')],
             },
         ),
+        migrations.CreateModel(
+            name='ParentSession',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('date', models.DateField(verbose_name='date')),
+                ('topic', models.CharField(max_length=120, verbose_name='topic')),
+                ('form', models.CharField(choices=[('meeting', "Parents' meeting"), ('lecture', 'Lecture'), ('online', 'Online'), ('other', 'Other')], default='meeting', max_length=16, verbose_name='form')),
+                ('speaker', models.CharField(blank=True, max_length=60, verbose_name='speaker')),
+                ('parents_reached', models.PositiveIntegerField(default=0, verbose_name='parents reached (person-times)')),
+                ('households', models.PositiveIntegerField(blank=True, null=True, verbose_name='households')),
+                ('evidence', models.FileField(blank=True, storage=certification.models.declarations.private_storage, upload_to=certification.models.reach.session_evidence_path, verbose_name='evidence')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded at')),
+                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                ('school', models.ForeignKey(limit_choices_to={'kind': 'school'}, on_delete=django.db.models.deletion.PROTECT, related_name='parent_sessions', to='people.organisation', verbose_name='school')),
+                ('workload_entry', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='parent_session', to='certification.workloadentry', verbose_name='workload entry')),
+            ],
+            options={
+                'verbose_name': 'parent-school session',
+                'verbose_name_plural': 'parent-school sessions',
+                'ordering': ['-date', '-id'],
+                'indexes': [models.Index(fields=['school', 'date'], name='certificati_school__641986_idx')],
+            },
+        ),
+        migrations.CreateModel(
+            name='ParentSessionRecorder',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('school', models.ForeignKey(limit_choices_to={'kind': 'school'}, on_delete=django.db.models.deletion.CASCADE, related_name='parent_session_recorders', to='people.organisation', verbose_name='school')),
+                ('teacher', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.teacher', verbose_name='teacher')),
+            ],
+            options={
+                'verbose_name': 'parent-session recorder',
+                'verbose_name_plural': 'parent-session recorders',
+                'constraints': [models.UniqueConstraint(fields=('school', 'teacher'), name='parentsessionrecorder_once')],
+            },
+        ),
         migrations.RunPython(grant, migrations.RunPython.noop),
         migrations.RunPython(default_norm, migrations.RunPython.noop),
+        migrations.RunPython(sessions_from_workload, migrations.RunPython.noop),
     ]

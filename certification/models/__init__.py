@@ -9,3 +9,4 @@ from .figures import *  # noqa: F401,F403
 from .records import *  # noqa: F401,F403
 from .calendar import *  # noqa: F401,F403
 from .policies import *  # noqa: F401,F403
+from .reach import *  # noqa: F401,F403

@@ -24,6 +24,7 @@ from certification.models import (
 from people import purposes
 from people.models import AuditEntry, Notice, Teacher
 from people.selectors import organisation_scope, teacher_for_user
+from ..reach import parent_sessions_from_workload
 from .selectors import workload_credit_per_unit, workload_credit_rates
 from people.services import audit_record, notice_send
 
@@ -347,6 +348,7 @@ def workload_entry_approve(*, entry: WorkloadEntry, by) -> WorkloadEntry:
     entry.return_reason = ""
     entry.save(update_fields=["credit", "status", "return_reason", "updated_at"])
     _record(entry, WorkloadDecision.Action.APPROVED, by)
+    parent_sessions_from_workload([entry])
     audit_record(actor=by, action=AuditEntry.Action.WORKLOAD_APPROVE,
                  organisation=entry.teacher.school, target=entry.teacher.employee_no,
                  detail=f"{entry.date:%Y-%m-%d} · {entry.activity_type.name} × {entry.quantity:g}")
@@ -408,6 +410,9 @@ def workload_week_approve(*, teacher: Teacher, week_start: date, by) -> int:
         entry.updated_at = now
     # bulk_update skips save(); the rows were locked above and are all still "submitted".
     WorkloadEntry.objects.bulk_update(pending, ["credit", "status", "return_reason", "updated_at"])
+    for entry in pending:
+        entry.teacher = teacher
+    parent_sessions_from_workload(pending)
     WorkloadDecision.objects.bulk_create([
         WorkloadDecision(entry=e, action=WorkloadDecision.Action.APPROVED, by=by) for e in pending
     ])

@@ -209,6 +209,21 @@ CALENDAR_KIND_LABELS = {"教学日": "term", "假期": "holiday", "调休上课"
 CALENDAR_KIND_DISPLAY = {"term": "教学日", "holiday": "假期", "makeup": "调休上课"}
 
 
+SESSION_FORM_LABELS = {"家长会": "meeting", "讲座": "lecture", "线上": "online", "其他": "other",
+                       "MEETING": "meeting", "LECTURE": "lecture", "ONLINE": "online",
+                       "OTHER": "other"}
+SESSION_FORM_DISPLAY = {"meeting": "家长会", "lecture": "讲座", "online": "线上", "other": "其他"}
+
+
+def parse_session_form(value) -> str:
+    """A parent-school session's form: 家长会 / 讲座 / 线上 / 其他."""
+    text = clean_text(value)
+    form = SESSION_FORM_LABELS.get(text) or SESSION_FORM_LABELS.get(text.upper())
+    if form is None:
+        raise CellError(gettext("Form must be 家长会, 讲座, 线上 or 其他"))
+    return form
+
+
 def parse_calendar_kind(value) -> str:
     """A calendar period's type: 教学日 / 假期 / 调休上课."""
     text = clean_text(value)

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .columns import SPECS, header_label
-from .normalise import CALENDAR_KIND_DISPLAY, LEVEL_CODES, EMPLOYMENT_DISPLAY
+from .normalise import CALENDAR_KIND_DISPLAY, EMPLOYMENT_DISPLAY, LEVEL_CODES, SESSION_FORM_DISPLAY
 
 EXAMPLES = {
     "employee_no": "E2024001", "name": "李梅", "gender": "女", "school_code": "S0101",
@@ -24,20 +24,24 @@ EXAMPLES = {
     # School calendar (the organisation sheet's template is a sample file: 类型 is only read here)
     "org_code": "D01", "term": "2024学年第一学期", "start_date": "2024-08-28",
     "end_date": "2025-01-17", "org_kind": "教学日",
+    "session_date": "2024-10-12", "topic": "青春期亲子沟通", "form": "家长会", "speaker": "王老师",
+    "parents": 320, "households": 300,
 }
 SAMPLE_ORGANISATIONS = Path(__file__).resolve().parent / "samples" / "organisations.xlsx"
 # The example row's words and the drop-down lists, as a template in English writes them (the
 # importer reads both).
 EXAMPLES_EN = {"gender": "F", "role": "head teacher", "status": "active", "category": "crisis",
-               "term": "2024-25 first term", "org_kind": "teaching"}
+               "term": "2024-25 first term", "org_kind": "teaching", "form": "meeting"}
 LISTS = {
     "gender": ["男", "女"],
     "status": list(EMPLOYMENT_DISPLAY.values()),
     "level": list(LEVEL_CODES),
     "org_kind": list(CALENDAR_KIND_DISPLAY.values()),
+    "form": list(SESSION_FORM_DISPLAY.values()),
 }
 LISTS_EN = {"gender": ["M", "F"], "status": list(EMPLOYMENT_DISPLAY),
-            "org_kind": ["teaching", "holiday", "makeup"]}
+            "org_kind": ["teaching", "holiday", "makeup"],
+            "form": ["meeting", "lecture", "online", "other"]}
 # Each column's note, in the template's one language (the active one when it is downloaded).
 NOTES = {
     "employee_no": _("Employee number, unique; the login name"),
@@ -64,6 +68,12 @@ NOTES = {
     "date": _("Date of the training"),
     "title": _("Training title"),
     "category": _("Hour category (optional: other), from the list, or its code"),
+    "session_date": _("Date the session was held, not in the future"),
+    "topic": _("Topic of the session"),
+    "form": _("Form: 家长会, 讲座, 线上 or 其他 (empty: 家长会)"),
+    "speaker": _("Speaker (optional)"),
+    "parents": _("Parents reached (person-times), 0 or more"),
+    "households": _("Households reached (optional), no more than the parents reached"),
     "org_code": _("Code of the organisation (city, district or school) whose calendar this is, "
                   "inside your scope; its schools follow it unless a nearer one has its own"),
     "term": _("Term name; the rows of a term in the file replace that term's calendar"),

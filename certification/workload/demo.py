@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from certification.calendar import calendar_terms_replace
-from certification.models import CalendarPeriod, WorkloadActivityType, WorkloadDecision, WorkloadEntry
+from certification.models import (CalendarPeriod, ParentSession, WorkloadActivityType, WorkloadDecision,
+                                  WorkloadEntry)
+from certification.reach import parent_sessions_from_workload
 from people.models import Teacher
 from people.selectors import counsellor_q
 
@@ -135,5 +137,32 @@ def seed(*, city, stdout=None) -> None:
             decisions.append(WorkloadDecision(entry=entry, action=WorkloadDecision.Action.RETURNED,
                                               by=approver, reason=entry.return_reason))
     WorkloadDecision.objects.bulk_create(decisions, batch_size=2000)
+    sessions = parent_sessions_from_workload(entries) + _school_parent_sessions(city, term, end)
     if stdout is not None:
-        stdout.write(f"workload: {len(entries)} entries for {len(counsellors)} counsellors ({term})")
+        stdout.write(f"workload: {len(entries)} entries for {len(counsellors)} counsellors ({term}); "
+                     f"{sessions} parent-school sessions")
+
+
+PARENT_TOPICS = ["青春期亲子沟通", "如何帮助孩子调适考试焦虑", "家庭教育与孩子的情绪管理",
+                 "识别孩子的心理危机信号", "网络使用与家庭约定"]
+
+
+def _school_parent_sessions(city, term, end: date) -> int:
+    """Sessions the schools recorded themselves: a head teacher's 家长会 talk or a lecture, one or
+    two a term in most schools (a few hold none yet: the reach page flags them)."""
+    if ParentSession.objects.filter(workload_entry__isnull=True).exists():
+        return 0
+    rows = []
+    for school in city.schools:
+        rng = random.Random(f"parents-{school.code}")
+        for _ in range(rng.choice((0, 1, 1, 2))):
+            day = term.start + timedelta(days=rng.randrange(max((end - term.start).days, 1)))
+            parents = rng.randrange(150, 900)
+            rows.append(ParentSession(
+                school=school, date=min(day, end), topic=rng.choice(PARENT_TOPICS),
+                form=rng.choice((ParentSession.Form.MEETING, ParentSession.Form.MEETING,
+                                 ParentSession.Form.LECTURE, ParentSession.Form.ONLINE)),
+                speaker=rng.choice(("班主任", "分管校长", "德育主任", "心理教师")),
+                parents_reached=parents, households=int(parents * rng.uniform(0.8, 0.95))))
+    ParentSession.objects.bulk_create(rows)
+    return len(rows)

@@ -88,7 +88,7 @@ class Migration(migrations.Migration):
             name='CalendarPeriod',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('term', models.CharField(help_text="The term's name, e.g. 2024学年第一学期.", max_length=40, verbose_name='term')),
+                ('term', models.CharField(help_text="The term's name, e.g. the 2024 school year's first term.", max_length=40, verbose_name='term')),
                 ('kind', models.CharField(choices=[('term', 'Teaching days'), ('holiday', 'Holiday'), ('makeup', 'Make-up school day')], default='term', max_length=16, verbose_name='type')),
                 ('start', models.DateField(verbose_name='start date')),
                 ('end', models.DateField(verbose_name='end date')),

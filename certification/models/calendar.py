@@ -29,7 +29,7 @@ class CalendarPeriod(models.Model):
         help_text=_("Its schools (and those below them) follow this calendar unless a nearer "
                     "organisation has its own."))
     term = models.CharField(_("term"), max_length=40,
-                            help_text=_("The term's name, e.g. 2024学年第一学期."))
+                            help_text=_("The term's name, e.g. the 2024 school year's first term."))
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.TERM)
     start = models.DateField(_("start date"))
     end = models.DateField(_("end date"))

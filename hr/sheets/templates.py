@@ -31,7 +31,8 @@ SAMPLE_ORGANISATIONS = Path(__file__).resolve().parent / "samples" / "organisati
 # The example row's words and the drop-down lists, as a template in English writes them (the
 # importer reads both).
 EXAMPLES_EN = {"gender": "F", "role": "head teacher", "status": "active", "category": "crisis",
-               "term": "2024-25 first term", "org_kind": "teaching", "form": "meeting"}
+               "term": "2024-25 first term", "org_kind": "teaching", "form": "meeting",
+               "topic": "Talking with teenagers", "speaker": "Ms Wang"}
 LISTS = {
     "gender": ["男", "女"],
     "status": list(EMPLOYMENT_DISPLAY.values()),

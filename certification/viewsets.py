@@ -323,7 +323,7 @@ class ParentSessionRecorderForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        schools = organisation_scope(self.for_user, roles=purposes.PARENT_SESSION_RECORD).filter(
+        schools = organisation_scope(self.for_user, roles=purposes.PARENT_SESSION_RECORDERS).filter(
             kind="school")
         self.fields["school"].queryset = schools.order_by("path")
         self.fields["teacher"].queryset = Teacher.objects.filter(
@@ -342,7 +342,8 @@ class ParentSessionRecorderViewSet(ScopedViewSetMixin, ModelViewSet):
 
     model = ParentSessionRecorder
     scope_field = "school"
-    scope_roles = purposes.PARENT_SESSION_RECORD
+    # Only school admins hold the permission, so only their bindings give the scope.
+    scope_roles = purposes.PARENT_SESSION_RECORDERS
     icon = "user"
     menu_label = _("Parent-session recorders")
     list_display = ["school", "teacher"]

@@ -95,6 +95,9 @@ POLICY_CONFIRM = Purpose("policy_confirm",
                          (Role.CITY_HR,))
 PARENT_SESSION_RECORD = Purpose("parent_session_record",
                                 _("Recording the school's parent-school sessions"), ADMIN)
+PARENT_SESSION_RECORDERS = Purpose("parent_session_recorders",
+                                   _("Naming the teachers who record the school's parent-school sessions"),
+                                   SCHOOL_ADMIN)
 STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
 
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
@@ -102,7 +105,7 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     CERTIFICATE_REVIEW, WORKLOAD_APPROVAL, WORKLOAD_REPORT, HR_DESK, HR_IMPORT, AUDIT_LOG,
     PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_SCHOOL_ADMIN,
     STAFFING_RULES, STAFFING_RULES_EDIT, RECORDS_INTEGRITY, STAFF_MENU, SCHOOL_CALENDAR,
-    WORKLOAD_RULES, POLICY_CONFIRM, PARENT_SESSION_RECORD,
+    WORKLOAD_RULES, POLICY_CONFIRM, PARENT_SESSION_RECORD, PARENT_SESSION_RECORDERS,
 )}
 
 

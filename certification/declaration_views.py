@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from courses.models import HourCategory
 from people import purposes
-from people.access import staff_required
+from people.access import DecisionRefused, staff_required
 from people.selectors import teacher_for_user
+from people.storage import upload_headers
 
 from . import declarations as services
 from .models import DeclarationEvidence, HourDeclaration
@@ -98,7 +99,7 @@ def evidence_download(request, pk: int):
     response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type,
                             as_attachment=False, filename=evidence.original_name)
     response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
+    upload_headers(response)  # as every upload: a download unless an image, and sandboxed
     return response
 
 
@@ -125,6 +126,8 @@ def declaration_decide(request, pk: int):
             raise Http404
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except DecisionRefused as refused:
+        messages.error(request, str(refused))
     else:
         messages.success(request, _("Saved."))
     return redirect("certification:declaration_queue")

@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 from courses.models import HourCategory
 from people import purposes
 from people.models import AuditEntry, Teacher
+from people.access import DecisionRefused, own_record_refuse
 from people.selectors import organisation_scope, user_is_staff_in_scope
 from people.services import audit_record
 
 from .models import DeclarationEvidence, HourDeclaration, TrainingEntry
 from .services import training_entry_record
+from .signals import declaration_decided
 
 Status = HourDeclaration.Status
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -132,6 +134,7 @@ def _locked(declaration: HourDeclaration, user, roles, status: str) -> HourDecla
                    .get(pk=declaration.pk))
     if not user_is_staff_in_scope(user, declaration.teacher.school, roles=roles):
         raise PermissionDenied
+    own_record_refuse(user, declaration.teacher)
     if declaration.status != status:
         raise ValidationError(_("This declaration is no longer waiting for you."))
     return declaration
@@ -146,6 +149,7 @@ def declaration_school_check(*, declaration: HourDeclaration, checked_by) -> Hou
     audit_record(actor=checked_by, action=AuditEntry.Action.DECLARATION_CHECK,
                  organisation=declaration.teacher.school, target=declaration.teacher.employee_no,
                  detail=f"{declaration.pk} · {declaration.hours}")
+    declaration_decided.send(sender=HourDeclaration, declaration=declaration)
     return declaration
 
 
@@ -153,6 +157,9 @@ def declaration_school_check(*, declaration: HourDeclaration, checked_by) -> Hou
 def declaration_approve(*, declaration: HourDeclaration, decided_by) -> HourDeclaration:
     """District HR approves: the hours land on the ledger once, keyed on the declaration."""
     declaration = _locked(declaration, decided_by, DECIDE_ROLES, Status.SCHOOL_CHECKED)
+    if declaration.school_checked_by_id == decided_by.pk:
+        raise DecisionRefused(_("Whoever checked the declaration at the school cannot also "
+                                 "approve it: the two steps need two people."))
     entry, _created = training_entry_record(
         teacher=declaration.teacher, hours=declaration.hours, date=declaration.ended_on,
         title=declaration.title, source=TrainingEntry.Source.DECLARED,
@@ -164,6 +171,7 @@ def declaration_approve(*, declaration: HourDeclaration, decided_by) -> HourDecl
     audit_record(actor=decided_by, action=AuditEntry.Action.DECLARATION_APPROVE,
                  organisation=declaration.teacher.school, target=declaration.teacher.employee_no,
                  detail=f"{declaration.pk} · {declaration.hours}")
+    declaration_decided.send(sender=HourDeclaration, declaration=declaration)
     return declaration
 
 
@@ -182,6 +190,7 @@ def declaration_return(*, declaration: HourDeclaration, returned_by, reason: str
     audit_record(actor=returned_by, action=AuditEntry.Action.DECLARATION_RETURN,
                  organisation=declaration.teacher.school, target=declaration.teacher.employee_no,
                  detail=f"{declaration.pk} · {reason.strip()}")
+    declaration_decided.send(sender=HourDeclaration, declaration=declaration)
     return declaration
 
 
@@ -218,6 +227,7 @@ def teacher_credential_record(*, teacher: Teacher, name: str, level_code: str = 
 
     if not user_is_staff_in_scope(recorded_by, teacher.school, roles=purposes.OUTSIDE_CREDENTIALS):
         raise PermissionDenied
+    own_record_refuse(recorded_by, teacher)
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("Enter the credential's name."))
@@ -258,6 +268,7 @@ def teacher_credential_update(*, held, teacher: Teacher, credential, issuer: str
     for who in (held.teacher, teacher):
         if not user_is_staff_in_scope(updated_by, who.school, roles=purposes.OUTSIDE_CREDENTIALS):
             raise PermissionDenied
+        own_record_refuse(updated_by, who)
     if expires_on and expires_on < obtained_on:
         raise ValidationError(_("The expiry date is before the issue date."))
     if TeacherCredential.objects.filter(teacher=teacher, credential=credential).exclude(

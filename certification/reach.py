@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import ParentLessonSchoolView
-from people import purposes
+from people import employment, purposes
 from people.models import Organisation
 from people.selectors import organisation_scope, teacher_for_user
 
@@ -123,11 +123,15 @@ def parent_sessions_from_workload(entries) -> int:
         return 0
     done = set(ParentSession.objects.filter(workload_entry__in=[e.pk for e in entries])
                .values_list("workload_entry_id", flat=True))
+    # A session counts for the school its counsellor was in post at on the session's day.
+    school_then = dict(WorkloadEntry.objects.filter(pk__in=[e.pk for e in entries])
+                       .annotate(school_then=employment.school_on_expression("date"))
+                       .values_list("pk", "school_then"))
     rows = [ParentSession(
-        school_id=e.teacher.school_id, date=e.date, topic=(e.note or e.activity_type.name)[:120],
+        school_id=school_then[e.pk], date=e.date, topic=(e.note or e.activity_type.name)[:120],
         form=ParentSession.Form.LECTURE, speaker=e.teacher.name[:60],
         parents_reached=(e.group_size or 0) * int(e.quantity), workload_entry=e)
-        for e in entries if e.pk not in done]
+        for e in entries if e.pk not in done and school_then.get(e.pk) is not None]
     with transaction.atomic():
         ParentSession.objects.bulk_create(rows)
     return len(rows)

@@ -58,6 +58,7 @@ def record_exam_pass(sender, *, user, course, quiz, score, passed_at, attempt, *
 
 from django.db.models.signals import post_delete, post_save, pre_save  # noqa: E402
 
+from people.employment import employment_changed  # noqa: E402
 from people.models import Organisation, Teacher  # noqa: E402
 
 from .models import (  # noqa: E402
@@ -94,7 +95,7 @@ def _entry_changed(sender, instance, **kw):
 
 # What of a teacher the figures read; a change to anything else (a name, a gender, the
 # account) leaves the school's stored figures as they are.
-FIGURE_FIELDS = ("school_id", "role", "posts", "hire_date", "is_active")
+FIGURE_FIELDS = ("school_id", "role", "posts", "hire_date", "first_work_date", "is_active")
 
 
 @receiver(pre_save, sender=Teacher, dispatch_uid="figures.teacher_before")
@@ -113,6 +114,12 @@ def _teacher_changed(sender, instance, **kw):
     # Whether a teacher is active is read as it is now for every day: all days go.
     schools = {instance.school_id, old[0] if old else None} - {None}
     figures_forget(school_ids=schools)
+
+
+@receiver(employment_changed, dispatch_uid="figures.employment")
+def _employment_changed(sender, schools, since, **kw):
+    # The periods changed from `since` on: figures stored for earlier days still hold.
+    figures_forget(school_ids=schools, since=since)
 
 
 @receiver([post_save, post_delete], sender=CyclePolicy, dispatch_uid="figures.policy")

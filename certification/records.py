@@ -60,6 +60,9 @@ def certificate_events_append(events: list[CertificateEvent]) -> list[Certificat
     with transaction.atomic(savepoint=False):
         chain.chain_append(events, key_of=event_key, content_of=event_content)
         CertificateEvent.objects.bulk_create(events)
+        from .signals import certificate_events_recorded
+
+        certificate_events_recorded.send(sender=CertificateEvent, events=events)
     return events
 
 
@@ -125,17 +128,42 @@ class _Counted:
             yield row
 
 
+def _sealed_models() -> list[tuple[str, type, str]]:
+    """The rows sealed in place: (stream, model, what a finding calls one)."""
+    from courses.models import CourseCompletion, LiveAttendance
+
+    from .models import Application, Certificate, HourDeclaration
+
+    return [("certificates", Certificate, "certificate"),
+            ("applications", Application, "certificate application"),
+            ("declarations", HourDeclaration, "hours declaration"),
+            ("completions", CourseCompletion, "course completion"),
+            ("attendance", LiveAttendance, "live attendance")]
+
+
 def records_verify() -> tuple[int, list[chain.Finding]]:
-    """Walk every chain; returns the rows checked and every finding (changed, inserted,
-    removed rows), streaming the tables in order so memory stays flat."""
+    """Walk every chain against its head and the latest signed checkpoint, then every sealed
+    row; returns the rows checked and every finding (changed, inserted, removed rows),
+    streaming the tables in order so memory stays flat."""
+    from .checkpoints import checkpoint_latest
+
     findings: list[chain.Finding] = []
+    latest, broken = checkpoint_latest()
+    findings.extend(broken)
+    marks = latest.heads if latest else {}
+    since = f"the checkpoint of {latest.day}" if latest else ""
     checked = 0
     for stream, rows, prefix in (("ledger", _ledger_rows(), "ledger:"),
                                  ("events", _event_rows(), "events:"),
                                  ("audit", _audit_rows(), "audit:")):
         counted = _Counted(rows)
-        findings.extend(chain.walk(stream, counted, chain.heads_of(prefix)))
+        stream_marks = {key: mark for key, mark in marks.items() if key.startswith(prefix)}
+        findings.extend(chain.walk(stream, counted, chain.heads_of(prefix),
+                                   checkpoint=stream_marks, since=since))
         checked += counted.count
+    for stream, model, what in _sealed_models():
+        findings.extend(chain.sealed_walk(stream, model, what=what))
+        checked += model._base_manager.count()
     return checked, findings
 
 
@@ -148,7 +176,10 @@ def records_check_run() -> RecordsCheck:
 
 
 STREAM_LABELS = {"ledger": _("Training hours"), "events": _("Certificate history"),
-                 "audit": _("Audit log")}
+                 "audit": _("Audit log"), "certificates": _("Certificates"),
+                 "applications": _("Certificate applications"),
+                 "declarations": _("Hours declarations"), "completions": _("Course completions"),
+                 "attendance": _("Live attendance"), "checkpoint": _("Daily checkpoints")}
 PROBLEM_LABELS = {"changed": _("changed"), "inserted": _("inserted outside the platform"),
                   "removed": _("removed"), "duplicate": _("inserted outside the platform")}
 

@@ -16,15 +16,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from courses.models import DEFAULT_CATEGORY, HourCategory
-from people import purposes
+from people import employment, purposes
+from people.access import own_record_refuse
 from people.models import AuditEntry, Notice, Organisation, Teacher
 from people.selectors import organisation_scope
 from people.services import audit_record, notice_send
 
 from .eligibility import LevelRule, eligibility, years_after
 from .models import (
-    Application, Certificate, CertificateEvent, CertificateLevel, CertificateNumberCounter,
-    ExamPass, Reminder, TeacherCredential, TrainingEntry,
+    NO_STATED_EXPIRY, Application, AuthorityValidityRule, Certificate, CertificateEvent,
+    CertificateLevel, CertificateNumberCounter, ExamPass, Reminder, TeacherCredential,
+    TrainingEntry,
 )
 from .records import certificate_events_append, training_entries_append
 from .selectors import eligibility_records, expiry_date_for
@@ -76,6 +78,7 @@ def training_entry_correct(*, teacher: Teacher, hours: Decimal, date: date, reas
                            recorded_by, title: str = "", category=None) -> TrainingEntry:
     """Add a correction (positive or negative hours) with its reason, under the category it
     corrects (the default category when none); nothing is edited."""
+    own_record_refuse(recorded_by, teacher)
     if not reason or not reason.strip():
         raise ValidationError(_("A correction needs a reason."))
     entry = TrainingEntry(
@@ -144,6 +147,7 @@ def _reviewable(application: Application, user) -> None:
     if not organisation_scope(user, roles=purposes.CERTIFICATE_REVIEW).filter(
             pk=application.teacher.school_id).exists():
         raise PermissionDenied(_("This application is outside your scope."))
+    own_record_refuse(user, application.teacher)
 
 
 @transaction.atomic
@@ -291,7 +295,10 @@ def certificate_issue(*, teacher: Teacher, level: CertificateLevel, issued_on: d
 def certificate_record_imported(*, teacher: Teacher, level_code: str, number: str,
                                 issued_on: date, expires_on: date | None, authority: str,
                                 recorded_by) -> tuple[Certificate, bool]:
-    """Record a certificate held from elsewhere, once per number (source: imported)."""
+    """Record a certificate held from elsewhere, once per number (source: imported). It keeps
+    its authority's dates: a blank expiry is "no stated expiry" (valid), unless city HR set a
+    validity for that authority (`AuthorityValidityRule`); this installation's jobs never renew
+    or expire it."""
     number = (number or "").strip()
     if not number:
         raise ValidationError(_("A certificate number is required."))
@@ -304,18 +311,63 @@ def certificate_record_imported(*, teacher: Teacher, level_code: str, number: st
         level = CertificateLevel.objects.get(code=level_code)
     except CertificateLevel.DoesNotExist:
         raise ValidationError(_("Unknown level %(code)s.") % {"code": level_code}) from None
-    expires_on = expires_on or expiry_date_for(level, issued_on)
+    authority = authority or certificate_authority(teacher)
+    expires_on = expires_on or imported_expiry_for(authority, issued_on)
     if expires_on < issued_on:
         raise ValidationError(_("The expiry date is before the issue date."))
     status = (Certificate.Status.ACTIVE if expires_on >= timezone.localdate()
               else Certificate.Status.EXPIRED)
     cert = Certificate.objects.create(
         number=number, level=level, teacher=teacher, issued_on=issued_on,
-        expires_on=expires_on, authority=authority or certificate_authority(teacher),
+        expires_on=expires_on, authority=authority,
         status=status, source=Certificate.Source.IMPORTED)
     certificate_event_record(certificate=cert, kind=CertificateEvent.Kind.IMPORTED,
                                     actor=recorded_by)
     return cert, True
+
+
+def imported_expiry_for(authority: str, issued_on: date) -> date:
+    """The expiry of an imported certificate whose sheet leaves 有效期至 blank: the authority's
+    validity where city HR set one, else none stated."""
+    years = (AuthorityValidityRule.objects.filter(authority=(authority or "").strip())
+             .values_list("validity_years", flat=True).first())
+    return years_after(issued_on, years) - timedelta(days=1) if years else NO_STATED_EXPIRY
+
+
+@transaction.atomic
+def imported_certificates_restore(*, today: date) -> int:
+    """Give imported certificates back their authority's dates where this installation's jobs
+    changed them (renewed: the expiry before the first renewal; expired by the nightly job:
+    the status the dates give), each with an audit line. Returns how many were restored."""
+    touched = (CertificateEvent.objects.filter(
+        certificate__source=Certificate.Source.IMPORTED,
+        kind__in=[CertificateEvent.Kind.RENEWED, CertificateEvent.Kind.EXPIRED])
+        .order_by("at", "pk").select_related("certificate__teacher__school"))
+    first_renewal: dict[int, str] = {}
+    certs: dict[int, Certificate] = {}
+    for event in touched:
+        certs[event.certificate_id] = event.certificate
+        if event.kind == CertificateEvent.Kind.RENEWED:
+            first_renewal.setdefault(event.certificate_id, event.note)
+    restored = 0
+    for pk, cert in certs.items():
+        before = (cert.expires_on, cert.status)
+        note = first_renewal.get(pk, "")
+        if "→" in note:
+            cert.expires_on = date.fromisoformat(note.split("→")[0].strip())
+            cert.renewed_on = None
+        if cert.status in (Certificate.Status.ACTIVE, Certificate.Status.EXPIRED):
+            cert.status = (Certificate.Status.ACTIVE if cert.expires_on >= today
+                           else Certificate.Status.EXPIRED)
+        if (cert.expires_on, cert.status) == before and not note:
+            continue
+        cert.save(update_fields=["expires_on", "renewed_on", "status"])
+        audit_record(actor=None, action=AuditEntry.Action.CERTIFICATE_RESTORE,
+                     organisation=cert.teacher.school, target=cert.number,
+                     detail=f"expires {before[0].isoformat()} → {cert.expires_on.isoformat()}, "
+                            f"{before[1]} → {cert.status} (imported: the authority's dates)")
+        restored += 1
+    return restored
 
 
 @transaction.atomic
@@ -329,6 +381,7 @@ def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str,
     if not organisation_scope(revoked_by, roles=purposes.CERTIFICATE_REVIEW).filter(
             pk=cert.teacher.school_id).exists():
         raise PermissionDenied(_("This certificate is outside your scope."))
+    own_record_refuse(revoked_by, cert.teacher)
     if cert.status == Certificate.Status.REVOKED:
         return cert
     on = on or timezone.localdate()
@@ -352,9 +405,10 @@ def renewal_hours_earned(certificate: Certificate, *, on: date) -> Decimal:
 
 @transaction.atomic
 def certificate_renew(*, certificate: Certificate, on: date, renewed_by=None) -> bool:
-    """Extend an active certificate by its validity when the renewal hours are met."""
+    """Extend an active certificate issued here by its validity when the renewal hours are met
+    (an imported certificate is its authority's to renew)."""
     cert = Certificate.objects.select_for_update().select_related("level").get(pk=certificate.pk)
-    if not cert.is_valid_on(on):
+    if cert.source != Certificate.Source.ISSUED or not cert.is_valid_on(on):
         return False
     if renewal_hours_earned(cert, on=on) < cert.level.renewal_hours:
         return False
@@ -369,16 +423,20 @@ def certificate_renew(*, certificate: Certificate, on: date, renewed_by=None) ->
 
 
 def certificates_renew_due(*, on: date, within_days: int = 90) -> int:
-    """Renew every active certificate expiring within `within_days` whose hours are met."""
-    due = Certificate.objects.valid_on(on).filter(expires_on__lte=on + timedelta(days=within_days))
+    """Renew every certificate issued here, valid and expiring within `within_days`, whose hours
+    are met (an imported one keeps its authority's dates)."""
+    due = Certificate.objects.valid_on(on).filter(expires_on__lte=on + timedelta(days=within_days),
+                                                  source=Certificate.Source.ISSUED)
     return sum(certificate_renew(certificate=c, on=on) for c in due.only("pk"))
 
 
 @transaction.atomic
 def certificates_expire(*, on: date) -> int:
-    """Mark active certificates past their expiry date as expired, with a history row each."""
+    """Mark active certificates issued here past their expiry date as expired, with a history
+    row each (an imported certificate's dates are its authority's; validity reads them)."""
     cert_ids = list(Certificate.objects.select_for_update()
-                    .filter(status=Certificate.Status.ACTIVE, expires_on__lt=on)
+                    .filter(status=Certificate.Status.ACTIVE, expires_on__lt=on,
+                            source=Certificate.Source.ISSUED)
                     .values_list("pk", flat=True))
     if not cert_ids:
         return 0
@@ -428,10 +486,10 @@ def expiry_reminders_send(*, on: date) -> int:
 
 
 def pace_reminders_send(*, on: date) -> int:
-    """Remind active teachers behind their cycle pace, at most once a month each."""
+    """Remind teachers in post on `on` behind their cycle pace, at most once a month each."""
     sent = 0
     on_pace = pace_filters()["on_pace"]
-    teachers = (with_cycle(Teacher.objects.filter(is_active=True), on=on)
+    teachers = (with_cycle(Teacher.objects.filter(employment.in_post_q(on)), on=on)
                 .exclude(on_pace).select_related("user", "school"))
     for teacher in teachers.iterator(chunk_size=500):
         sent += _remind_once(

@@ -44,6 +44,14 @@ def records_verify() -> dict:
     return {"rows": check.rows, "problems": check.problem_count}
 
 
+@shared_task(name="certification.records_checkpoint")
+def records_checkpoint() -> int:
+    """Sign today's checkpoint of every chain head (kept under the private root)."""
+    from .checkpoints import records_checkpoint_write
+
+    return len(records_checkpoint_write().heads)
+
+
 @shared_task(name="certification.page_figures_refresh", ignore_result=True)
 def page_figures_refresh(page: str, org_id: int, on: str, user_id: int) -> None:
     """Compute a staff page's shared figures again (selectors.pages): the viewers meanwhile

@@ -22,12 +22,13 @@ from people import purposes
 from people.models import Teacher
 from people.selectors import organisation_scope
 from people.viewsets import (
-    HistoryViewSetMixin, ScopedViewSetMixin, ServiceCreateView, ServiceEditView,
+    HistoryViewSetMixin, RuleWriteScopeMixin, ScopedViewSetMixin, ServiceCreateView,
+    ServiceEditView,
 )
 
 from .models import (
-    Application, CalendarPeriod, Certificate, CertificateEvent, CertificateLevel, CyclePolicy,
-    HoldingTarget, ParentSessionRecorder,
+    Application, AuthorityValidityRule, CalendarPeriod, Certificate, CertificateEvent,
+    CertificateLevel, CyclePolicy, HoldingTarget, ParentSessionRecorder,
     LevelCategoryMinimum, NewTeacherPeriod, RecognisedCredential, RoleRequirement, TeacherCredential,
 )
 
@@ -196,8 +197,9 @@ class CategoryMinimumsColumn(Column):
         return "; ".join(f"{m.category} {m.hours.normalize():f}" for m in minimums) or "—"
 
 
-class CyclePolicyViewSet(ModelViewSet):
+class CyclePolicyViewSet(RuleWriteScopeMixin, ModelViewSet):
     model = CyclePolicy
+    write_roles = purposes.HOLDING_RULES_EDIT
     icon = "date"
     menu_label = _("Continuing-education cycles")
     list_display = ["organisation", "years", "hours", "yearly_minimum", "start_year",
@@ -266,8 +268,9 @@ class OrganisationOrAllColumn(Column):
         return instance.organisation or "—"
 
 
-class HoldingTargetViewSet(ModelViewSet):
+class HoldingTargetViewSet(RuleWriteScopeMixin, ModelViewSet):
     model = HoldingTarget
+    write_roles = purposes.HOLDING_RULES_EDIT
     icon = "pick"
     menu_label = _("Holding targets")
     list_display = [OrganisationOrAllColumn("organisation", label=_("organisation")), "level",
@@ -277,8 +280,9 @@ class HoldingTargetViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
-class NewTeacherPeriodViewSet(ModelViewSet):
+class NewTeacherPeriodViewSet(RuleWriteScopeMixin, ModelViewSet):
     model = NewTeacherPeriod
+    write_roles = purposes.HOLDING_RULES_EDIT
     icon = "time"
     menu_label = _("New-teacher periods")
     list_display = [OrganisationOrAllColumn("organisation", label=_("organisation")), "months"]
@@ -304,6 +308,7 @@ class CalendarPeriodViewSet(ScopedViewSetMixin, ModelViewSet):
     model = CalendarPeriod
     scope_field = "organisation"
     scope_roles = purposes.SCHOOL_CALENDAR
+    write_roles = purposes.SCHOOL_CALENDAR
     icon = "date"
     menu_label = _("School calendar")
     list_display = ["organisation", "term", "kind", "start", "end"]
@@ -344,6 +349,7 @@ class ParentSessionRecorderViewSet(ScopedViewSetMixin, ModelViewSet):
     scope_field = "school"
     # Only school admins hold the permission, so only their bindings give the scope.
     scope_roles = purposes.PARENT_SESSION_RECORDERS
+    write_roles = purposes.PARENT_SESSION_RECORDERS
     icon = "user"
     menu_label = _("Parent-session recorders")
     list_display = ["school", "teacher"]
@@ -353,6 +359,15 @@ class ParentSessionRecorderViewSet(ScopedViewSetMixin, ModelViewSet):
 
     def get_form_class(self, for_update=False):
         return ParentSessionRecorderForm
+
+
+class AuthorityValidityRuleViewSet(ModelViewSet):
+    model = AuthorityValidityRule
+    icon = "date"
+    menu_label = _("Outside authorities' validity")
+    list_display = ["authority", "validity_years"]
+    form_fields = ["authority", "validity_years"]
+    copy_view_enabled = False
 
 
 def _local(moment) -> str:
@@ -484,4 +499,5 @@ class CertificationViewSetGroup(ModelViewSetGroup):
         NewTeacherPeriodViewSet("new_teacher_periods"),
         CalendarPeriodViewSet("school_calendar"),
         ParentSessionRecorderViewSet("parent_session_recorders"),
+        AuthorityValidityRuleViewSet("authority_validity_rules"),
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from people import purposes
+from people.access import own_record_refuse
 from people.models import AuditEntry, Teacher
 from people.selectors import organisation_scope, teacher_for_user, user_is_staff_in_scope
 from people.services import audit_record
@@ -19,10 +20,10 @@ from people.services import audit_record
 from . import signals
 from .models import EventClosure, EventPage, EventSignup
 
-# A QR code is good for this long after it is drawn; the organiser's page draws a new one
-# every QR_REFRESH_SECONDS, so a photo sent to a friend is stale before it can be used.
-QR_MAX_AGE_SECONDS = 60
-QR_REFRESH_SECONDS = 20
+# The organiser's page draws a new code every QR_REFRESH_SECONDS and a code is good only that
+# long, so a photo or link sent to a friend is stale before it can be used.
+QR_REFRESH_SECONDS = 15
+QR_MAX_AGE_SECONDS = QR_REFRESH_SECONDS
 # Check-in opens this long before the start; check-out stays open this long after the end.
 CHECK_IN_EARLY = timedelta(minutes=30)
 CHECK_OUT_LATE = timedelta(minutes=30)
@@ -194,11 +195,20 @@ def _check_token(*, event: EventPage, kind: str, token: str) -> None:
         raise ValidationError(_("This QR code is not valid. Scan the code on the screen."))
 
 
+def scan_device_hash(device: str) -> str:
+    """What a sign-up keeps of the scanning device's cookie."""
+    import hashlib
+
+    return hashlib.sha256(f"{_QR_SALT}:{device}".encode()).hexdigest() if device else ""
+
+
 @transaction.atomic
-def event_scan(*, event: EventPage, user, kind: str, token: str,
+def event_scan(*, event: EventPage, user, kind: str, token: str, device: str = "",
                now: datetime | None = None) -> tuple[EventSignup, bool]:
-    """Record a check-in or check-out from a scanned QR code. Returns (sign-up, recorded now);
-    a second scan of the same direction records nothing and says when the first one was."""
+    """Record a check-in or check-out from a scanned QR code on `device` (the phone's own
+    cookie). Returns (sign-up, recorded now); a second scan of the same direction records
+    nothing and says when the first one was; a scan for the same teacher from a second device
+    is refused."""
     now = now or timezone.now()
     _check_token(event=event, kind=kind, token=token)
     if event_is_closed(event):
@@ -209,6 +219,13 @@ def event_scan(*, event: EventPage, user, kind: str, token: str,
               if teacher else None)
     if signup is None:
         raise ValidationError(_("You are not signed up for this event."))
+    device = scan_device_hash(device)
+    if signup.scan_device and device != signup.scan_device:
+        raise ValidationError(_("Your attendance at this event is recorded from another phone. "
+                                "Scan with that phone, or ask the organiser."))
+    if not signup.scan_device and device:
+        signup.scan_device = device
+        signup.save(update_fields=["scan_device"])
     if kind == CHECK_IN:
         if not event.starts_at - CHECK_IN_EARLY <= now <= event.ends_at:
             raise ValidationError(_("Check-in is open from 30 minutes before the start to the end."))
@@ -235,6 +252,7 @@ def event_attendance_mark(*, signup: EventSignup, marked_by, checked_in_at: date
     event = signup.event
     if not event_may_manage(user=marked_by, event=event):
         raise PermissionDenied
+    own_record_refuse(marked_by, signup.teacher)
     if event_is_closed(event):
         raise ValidationError(_("This event is closed."))
     if checked_in_at and checked_out_at and checked_out_at < checked_in_at:

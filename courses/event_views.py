@@ -1,6 +1,8 @@
 """Offline events: teachers sign up, cancel and scan QR codes; organisers show the codes,
 mark attendance by hand and close the event."""
 
+import re
+import secrets
 from datetime import datetime
 
 import segno
@@ -20,6 +22,9 @@ from people.selectors import teacher_for_user
 
 from . import event_services as services
 from .models import EventIndexPage, EventPage, EventSignup
+
+# A random name the phone keeps (its own cookie), so that a teacher's scans come from one phone.
+SCAN_DEVICE_COOKIE = "xy_scan_device"
 
 
 def _errors(error) -> str:
@@ -66,9 +71,12 @@ def event_scan(request, event_id: int, kind: str):
     if kind not in (services.CHECK_IN, services.CHECK_OUT):
         raise PermissionDenied
     ok, message = False, ""
+    device = request.COOKIES.get(SCAN_DEVICE_COOKIE, "")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{32,64}", device):
+        device = secrets.token_urlsafe(32)  # this phone's first scan: it is named from now on
     try:
         signup, recorded = services.event_scan(event=event, user=request.user, kind=kind,
-                                               token=request.GET.get("t", ""))
+                                               token=request.GET.get("t", ""), device=device)
     except ValidationError as error:
         message = _errors(error)
     else:
@@ -81,8 +89,11 @@ def event_scan(request, event_id: int, kind: str):
         else:
             message = (_("Checked out at %(time)s.") if recorded else
                        _("You already checked out at %(time)s; nothing more to do.")) % {"time": at}
-    return render(request, "courses/event_scan.html",
-                  {"event": event, "ok": ok, "message": message}, status=200 if ok else 400)
+    response = render(request, "courses/event_scan.html",
+                      {"event": event, "ok": ok, "message": message}, status=200 if ok else 400)
+    response.set_cookie(SCAN_DEVICE_COOKIE, device, max_age=365 * 24 * 3600, httponly=True,
+                        samesite="Lax", secure=request.is_secure())
+    return response
 
 
 def _managed(request, event_id: int) -> EventPage:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from courses import event_services
 from courses.models import EventPage, EventSignup
+from people.selectors import user_is_subject
 
 from .sheets.columns import EVENT_ATTENDANCE, header_label
 from .sheets.errors import RowError
@@ -87,6 +88,10 @@ def event_attendance_upload(*, event: EventPage, path: str | Path, user) -> tupl
             if signup is None:
                 errors.append(RowError(row.number, layout.column_name("employee_no"), number,
                                        gettext("Not signed up for this event")))
+                continue
+            if user_is_subject(user, signup.teacher):
+                errors.append(RowError(row.number, layout.column_name("employee_no"), number,
+                                       gettext("Your own attendance is marked by another organiser")))
                 continue
             try:
                 checked_in = _moment(event, row.values.get("check_in"), default=event.starts_at)

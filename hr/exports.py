@@ -14,7 +14,7 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _, pgettext, pgettext_lazy
 
-from certification.models import Certificate, WorkloadActivityType
+from certification.models import NO_STATED_EXPIRY, Certificate, WorkloadActivityType
 from certification.selectors import (certificate_roster_list, holding_rates, level_codes,
                                      stored_trends, training_hours_list, training_hours_rows)
 from certification.selectors.rosters import hours_sheet_categories
@@ -141,7 +141,8 @@ def certificate_roster_rows(*, user, organisation: Organisation | None = None, l
         for (name, number, school, district, role_code, level_code, cert_no, issued, expires,
              status_code, hours) in query.iterator(chunk_size=2000):
             yield (name, number, school, district, roles.get(role_code, role_code),
-                   level_code, cert_no, issued, expires, statuses.get(status_code, status_code),
+                   level_code, cert_no, issued, None if expires == NO_STATED_EXPIRY else expires,
+                   statuses.get(status_code, status_code),
                    hours)
 
     return query.count(), rows()
@@ -306,13 +307,19 @@ def workload_rows(*, user, organisation: Organisation | None = None, term=None, 
                for t in _workload_terms(term, user=user, organisation=organisation)]
     total = sum(len(report.counsellors) for _t, report in reports)
 
+    # A counsellor's row names the school she served the term at (she may have moved since).
+    schools = dict(Organisation.objects.filter(
+        pk__in={row.teacher.term_school for _t, r in reports for row in r.counsellors})
+        .values_list("pk", "name"))
+
     def stream():
         roles = _labels(Teacher.Role.choices)
         for term_, report in reports:
             for row in report.counsellors:
                 teacher = row.teacher
                 yield (f"{term_.year} {term_.label}", teacher.employee_no, teacher.name,
-                       teacher.school.name, roles.get(teacher.role, teacher.role),
+                       schools.get(teacher.term_school, teacher.school.name),
+                       roles.get(teacher.role, teacher.role),
                        *[row.by_type.get(code, 0) for code in codes], row.total, row.ratio,
                        row.duty_hours)
 

@@ -45,6 +45,11 @@ class ImportForm(forms.Form):
     mark_left = forms.BooleanField(
         label=_("Mark as left every teacher of these schools who is not in this file"),
         required=False, help_text=_("Teachers roster only. The preview names them before anything is written."))
+    effective_on = forms.DateField(
+        label=_("Changes take effect on"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Teachers roster only: the day transfers, leavers and post changes take effect "
+                    "where a row gives no leaving or transfer date of its own. Empty: today."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,6 +71,11 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(exc.message) from None
         upload.seek(0)
         return upload
+
+
+class EffectiveOnForm(forms.Form):
+    effective_on = forms.DateField(label=_("Changes take effect on"),
+                                   widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class ExportForm(forms.Form):

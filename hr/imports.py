@@ -22,10 +22,10 @@ from certification.models import Certificate, CertificateLevel, TrainingEntry
 from certification.selectors import figures_deferred, figures_forget
 from certification.services import certificate_record_imported, training_entry_record
 from courses.services import assignment_audiences_enrol, assignment_leavers_release
-from people import purposes
+from people import employment, purposes
 from people.models import LoginPhone, Organisation, StaffRole, Teacher, flags_codes, flags_mask
 from people.phones import phone_normalise
-from people.selectors import organisation_scope, staff_role_grantable
+from people.selectors import accounts_out_of_reach, organisation_scope, staff_role_grantable
 from people.services import (login_phones_write, staff_role_grant, teacher_bulk_write,
                              teachers_mark_left, user_emails_set)
 from people.tasks import send_account_invitations
@@ -69,6 +69,9 @@ class Plan:
     removals: list[dict] = field(default_factory=list)
     # Rosters: employee number -> log-in mobile (written by people, never shown in a preview).
     phones: dict[str, str] = field(default_factory=dict)
+    # Rosters: the day the file's changes take effect where a row gives no date of its own
+    # (离职日期, 调动日期); shown in the preview, chosen by HR (default: today).
+    effective_on: date | None = None
 
     @property
     def error_rows(self) -> int:
@@ -89,6 +92,7 @@ class Plan:
         return {
             "counts": self.counts(),
             "header_row": self.header_row,
+            **({"effective_on": self.effective_on.isoformat()} if self.effective_on else {}),
             "errors": [e.as_dict() for e in self.errors[:PREVIEW_ERRORS]],
             "creates": [_jsonable(row.get("display", row)) for row in self.creates[:PREVIEW_SAMPLE]],
             # The same sample under the sheet's own headers ("行", "工号", "姓名", …).
@@ -122,6 +126,9 @@ def _changes_display(changes: dict) -> dict:
     ("兼职心理教师", "女"), never field names or stored codes."""
     shown = {}
     for key, (before, after) in changes.items():
+        if key == "employment_on":
+            shown[gettext("Effective from")] = [before, after]
+            continue
         if key == "posts":
             shown[_header("role")] = [posts_display(flags_codes(Teacher.Role, before), labels=_labels("role")),
                                       posts_display(flags_codes(Teacher.Role, after), labels=_labels("role"))]
@@ -189,7 +196,7 @@ def _teachers_by_number(numbers: list[str]) -> dict[str, tuple]:
     for chunk in _chunks(numbers):
         for row in Teacher.objects.filter(employee_no__in=chunk).values_list(
                 "employee_no", "pk", "name", "gender", "school_id", "role", "posts", "hire_date",
-                "is_active", "status", "school__code"):
+                "is_active", "status", "school__code", "first_work_date"):
             found[row[0]] = row
     return found
 
@@ -214,8 +221,20 @@ def _phone(value) -> str:
     return number
 
 
-def _check_phones(plan: Plan, layout: SheetLayout, rows: dict[str, int]) -> None:
-    """A log-in phone belongs to one account: refuse numbers another teacher already has."""
+def _check_phones(plan: Plan, layout: SheetLayout, rows: dict[str, int], user) -> None:
+    """A log-in phone belongs to one account: refuse numbers another teacher already has, and
+    numbers for accounts beyond the importer's reach (a staff role at or above theirs, or
+    outside their scope: people.selectors.accounts_out_of_reach)."""
+    accounts = {}
+    for chunk in _chunks(list(plan.phones)):
+        accounts.update(Teacher.objects.filter(employee_no__in=chunk)
+                        .values_list("user_id", "employee_no"))
+    for user_id in accounts_out_of_reach(user, accounts, roles=IMPORT_ROLES):
+        number = accounts[user_id]
+        plan.phones.pop(number, None)
+        plan.errors.append(RowError(rows[number], layout.column_name("phone"), "", gettext(
+            "This account holds a staff role at or above yours or outside your scope: "
+            "only its owner sets its log-in phone")))
     wanted_by = {phone: number for number, phone in plan.phones.items()}
     for chunk in _chunks(list(wanted_by)):
         for phone, owner in LoginPhone.objects.filter(number__in=chunk).values_list(
@@ -233,15 +252,25 @@ def _not_future(value: date, today: date | None = None) -> date:
 
 # ---------------------------------------------------------------- teachers roster
 
+def effective_date(value, today: date) -> date:
+    """An import's effective date: given (a date or its ISO text, as a job keeps it) or today."""
+    if not value:
+        return today
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
-                  mark_left: bool = False, **_options) -> Plan:
+                  mark_left: bool = False, effective_on=None, **_options) -> Plan:
     """Read a teachers roster and work out what it would create, change, leave, or refuse.
 
     With `mark_left`, every teacher in post at a school the file lists who is not in the file
-    is to be marked as left (named in the preview before anything is written).
+    is to be marked as left (named in the preview before anything is written). A change of
+    school, posts or status takes effect on the row's 调动日期 / 离职日期, else on
+    `effective_on` (default today): the employment history closes and opens periods then.
     """
     plan = Plan(kind="teachers")
     today = _today()  # one moment for the whole file
+    effective = plan.effective_on = effective_date(effective_on, today)
     schools = _scope_schools(user)
     school_codes = {pk: code for code, (pk, _name) in schools.items()}
     parsed = []  # (row number, employee_no, fields) of rows that read cleanly
@@ -262,8 +291,17 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
             gender = r.get("gender", parse_gender)
             posts = r.get("role", parse_posts)
             hire_date = r.get("hire_date", lambda v: _not_future(parse_date(v), today))
+            first_work_date = r.get("first_work_date", lambda v: _not_future(parse_date(v), today))
             email = r.get("email", _email, max_length=254)
             status = r.get("status", parse_status)
+            left_on = r.get("left_on", parse_date)
+            moved_on = r.get("moved_on", parse_date)
+            if left_on and status == Teacher.Status.ACTIVE:
+                r.fail("left_on", left_on.isoformat(), gettext("A teacher in post has no leaving date"))
+            elif left_on and status is None:
+                status = Teacher.Status.LEFT
+            if left_on and hire_date and left_on < hire_date:
+                r.fail("left_on", left_on.isoformat(), gettext("Leaving date before the hire date"))
             granted_roles = r.get("staff_role", parse_staff_roles)
             phone = r.get("phone", _phone)
             if phone and phone in phone_rows:
@@ -287,13 +325,30 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
             if r.ok:
                 parsed.append((sheet_row.number, number, {
                     "name": name, "school_id": school[0], "gender": gender, "posts": posts,
-                    "hire_date": hire_date, "email": email or "", "status": status}))
+                    "hire_date": hire_date, "email": email or "", "status": status,
+                    "first_work_date": first_work_date, "left_on": left_on, "moved_on": moved_on}))
                 if granted_roles:
                     staff_cells.append((sheet_row.number, number, school[0], granted_roles))
             if progress and plan.rows % CHUNK == 0:
                 progress(plan.rows)
     existing = _teachers_by_number([number for _row, number, _f in parsed])
+    open_starts = {pk: p.start for pk, p in
+                   employment.open_periods(current[1] for current in existing.values()).items()}
     in_scope_ids = set(school_codes)
+
+    def dated(row: int, fields: dict, on: date, *, leaving: bool, open_start: date | None,
+              hire_date: date | None) -> bool:
+        """Check a change's date against the history; a refusal names the date's column."""
+        key = "left_on" if leaving else "moved_on"
+        reason = employment.change_refusal(on=on, open_start=open_start, today=today)
+        if reason is None and leaving and hire_date and on < hire_date:
+            reason = gettext("Leaving date before the hire date")
+        if reason is None:
+            return True
+        column = layout.column_name(key) if key in layout.index else header_label(key)
+        plan.errors.append(RowError(row, column, on.isoformat(), reason))
+        return False
+
     new_numbers = [number for _row, number, _f in parsed if number not in existing]
     taken = set()
     User = get_user_model()
@@ -309,12 +364,17 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
                     gettext("An account with this username exists (not a teacher): ask an administrator")))
                 continue
             role = posts[0] if posts else Teacher.Role.SUBJECT_TEACHER
+            start = fields["moved_on"] or fields["hire_date"] or effective
+            if (status or Teacher.Status.ACTIVE) == Teacher.Status.ACTIVE and not dated(
+                    row, fields, start, leaving=False, open_start=None, hire_date=None):
+                continue
             plan.creates.append({
                 "row": row, "employee_no": number, "name": fields["name"],
                 "school_id": fields["school_id"], "gender": fields["gender"] or "",
                 "role": role, "posts": flags_mask(Teacher.Role, posts or [role]),
                 "status": status or Teacher.Status.ACTIVE,
                 "hire_date": fields["hire_date"], "email": fields["email"],
+                "first_work_date": fields["first_work_date"], "employment_on": start,
             })
             if len(plan.creates) <= PREVIEW_SAMPLE:  # only the sample is shown; keep memory flat
                 plan.creates[-1]["display"] = {
@@ -324,7 +384,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
                     "hire_date": fields["hire_date"], "email": fields["email"]}
             continue
         (_no, pk, name, gender, school_id, role, cur_posts, hire_date, is_active, cur_status,
-         current_code) = current
+         current_code, first_work_date) = current
         if school_id not in in_scope_ids:
             plan.errors.append(RowError(row, layout.column_name("employee_no"), number,
                 gettext("This teacher belongs to a school outside your scope")))
@@ -338,10 +398,11 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
                "role": posts[0] if posts else role,
                "posts": flags_mask(Teacher.Role, posts) if posts else cur_posts,
                "hire_date": fields["hire_date"] if fields["hire_date"] else hire_date,
+               "first_work_date": fields["first_work_date"] or first_work_date,
                "status": status, "is_active": status == Teacher.Status.ACTIVE}
         old = {"name": name, "school_id": school_id, "gender": gender, "role": role,
-               "posts": cur_posts, "hire_date": hire_date, "status": cur_status,
-               "is_active": is_active}
+               "posts": cur_posts, "hire_date": hire_date, "first_work_date": first_work_date,
+               "status": cur_status, "is_active": is_active}
         changes = {}
         for key, value in new.items():
             if old[key] != value and key != "is_active":  # status says it
@@ -350,6 +411,16 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
                 if key == "school_id":
                     before, after = current_code, school_codes[value]
                 changes[label] = [_plain(before), _plain(after)]
+        leaving = status != Teacher.Status.ACTIVE
+        moves = (new["school_id"], new["posts"]) != (school_id, cur_posts)
+        if leaving != (not is_active) or (moves and not leaving) or (fields["left_on"] and leaving):
+            on = (fields["left_on"] if leaving else fields["moved_on"]) or effective
+            if not dated(row, fields, on, leaving=leaving, open_start=open_starts.get(pk),
+                         hire_date=new["hire_date"]):
+                continue
+            new["employment_on"] = on
+            if on != today:
+                changes["employment_on"] = [None, on.isoformat()]
         if changes:
             plan.updates.append({"row": row, "pk": pk, "employee_no": number, "changes": changes, **new})
         else:
@@ -358,7 +429,11 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
         _plan_staff_roles(plan, staff_cells, layout, user, existing)
     if mark_left:
         _plan_leavers(plan, {fields["school_id"] for _r, _n, fields in parsed}, set(first_seen))
-    _check_phones(plan, layout, first_seen)
+        starts = {pk: p.start for pk, p in employment.open_periods(t["pk"] for t in plan.leavers).items()}
+        for t in plan.leavers:
+            # Left on the effective date, or on the first day of a period that began after it.
+            t["on"] = max(effective, starts.get(t["pk"], effective))
+    _check_phones(plan, layout, first_seen, user)
     plan.errors.sort(key=lambda e: e.row)
     return plan
 
@@ -367,11 +442,13 @@ def _plan_leavers(plan: Plan, school_ids: set[int], numbers: set[str]) -> None:
     """Teachers in post at the file's schools whose employee number the file does not list."""
     for start in range(0, len(school_ids), CHUNK):
         chunk = sorted(school_ids)[start:start + CHUNK]
-        for pk, number, name, school in (Teacher.objects.filter(school_id__in=chunk, is_active=True)
-                                         .order_by("school__path", "employee_no")
-                                         .values_list("pk", "employee_no", "name", "school__name")):
+        for pk, number, name, school, school_id, posts in (
+                Teacher.objects.filter(school_id__in=chunk, is_active=True)
+                .order_by("school__path", "employee_no")
+                .values_list("pk", "employee_no", "name", "school__name", "school_id", "posts")):
             if number not in numbers:
-                plan.leavers.append({"pk": pk, "employee_no": number, "name": name, "school": school})
+                plan.leavers.append({"pk": pk, "employee_no": number, "name": name, "school": school,
+                                     "school_id": school_id, "posts": posts})
 
 
 def _plan_staff_roles(plan: Plan, cells: list, layout: SheetLayout, user, existing: dict) -> None:
@@ -437,6 +514,7 @@ def teachers_commit(*, path, user, progress=None, plan: Plan | None = None, **op
             if progress:
                 progress(min(plan.rows, start + CHUNK))
         left = teachers_mark_left(teacher_ids=[t["pk"] for t in plan.leavers]) if plan.leavers else 0
+        _employment_write(plan, user)
         gone = [row["pk"] for row in plan.updates if not row["is_active"]] + [t["pk"] for t in plan.leavers]
         released = 0
         for chunk in _chunks(gone):
@@ -464,6 +542,22 @@ def teachers_commit(*, path, user, progress=None, plan: Plan | None = None, **op
               "unchanged": plan.unchanged, "rows": plan.rows}
     extras = {"left": left, "released": released, "granted": len(plan.grants), "enrolled": enrolled}
     return result | {key: value for key, value in extras.items() if value}
+
+
+def _employment_write(plan: Plan, user) -> None:
+    """Close and open the employment periods the roster's changes call for, on their dates."""
+    Change = employment.Change
+    ids = {}
+    for chunk in _chunks([row["employee_no"] for row in plan.creates]):
+        ids.update(Teacher.objects.filter(employee_no__in=chunk).values_list("employee_no", "pk"))
+    changes = [Change(ids[row["employee_no"]], row["employment_on"], row["school_id"], row["posts"],
+                      row["status"]) for row in plan.creates
+               if row["status"] == Teacher.Status.ACTIVE and row["employee_no"] in ids]
+    changes += [Change(row["pk"], row["employment_on"], row["school_id"], row["posts"], row["status"])
+                for row in plan.updates if row.get("employment_on")]
+    changes += [Change(t["pk"], t["on"], t["school_id"], t["posts"], Teacher.Status.LEFT)
+                for t in plan.leavers]
+    employment.employment_changes_apply(changes=changes, actor=user, today=_today())
 
 
 # ---------------------------------------------------------------- certificates held

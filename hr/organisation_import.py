@@ -19,6 +19,7 @@ from people.models import AuditEntry, Organisation, Stage, StudentCount, Teacher
 from people.selectors import organisation_scope
 from people.services import (organisation_create, organisation_update, organisations_bulk_add,
                              organisations_remove, student_count_record)
+from people.text import fold
 
 from .imports import CHUNK, PREVIEW_SAMPLE, ImportHasErrors, Plan, RowReader, _chunks, _not_future, _today
 from .sheets.columns import ORGANISATIONS
@@ -66,10 +67,11 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
             students = r.get("students", parse_count)
             boarding = r.get("boarding", parse_yes_no)
             counted_on = r.get("counted_on", lambda v: _not_future(parse_date(v)))
-            if code and code in first_seen:
-                r.fail(code_key, code, gettext("Same code as row %(row)s") % {"row": first_seen[code]})
+            if code and fold(code) in first_seen:
+                r.fail(code_key, code, gettext("Same code as row %(row)s") % {
+                    "row": first_seen[fold(code)]})
             elif code:
-                first_seen[code] = sheet_row.number
+                first_seen[fold(code)] = sheet_row.number
             if code and parent and code == parent:
                 r.fail("parent_code", parent, gettext("An organisation cannot be its own parent"))
             if r.ok:
@@ -79,6 +81,7 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
             if progress and plan.rows % CHUNK == 0:
                 progress(plan.rows)
     existing = _existing()
+    folded = {fold(code): code for code in existing}
     scope = set(organisation_scope(user, roles=purposes.ORGANISATION_TREE).values_list("pk", flat=True))
     column = {key: layout.column_name(key) for key in layout.index}
 
@@ -100,6 +103,11 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
         current = existing.get(row["code"])
         if current is not None and current["pk"] not in scope:
             fail(row, code_key, row["code"], gettext("Organisation outside your scope"))
+        elif current is None and fold(row["code"]) in folded:
+            fail(row, code_key, row["code"], gettext(
+                "Same code as %(code)s, which is already here (codes differing only in upper "
+                "and lower case or full and half width are the same code)") % {
+                    "code": folded[fold(row["code"])]})
     _refuse_cycles(rows, fail)
     # Where each row lands must lie in the user's scope: under a row of the file or an
     # organisation of their scope. (An unchanged top row may name a parent above the scope.)

@@ -2,11 +2,11 @@
 
 import errno
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -58,6 +58,26 @@ def job_import_create(*, requester, sheet: str, upload: UploadedFile,
               language=export_language())
     job.source_file.save(upload.name or "source.xlsx", upload, save=False)
     job.save()
+    transaction.on_commit(lambda: tasks.job_preview.delay(str(job.pk)))
+    return job
+
+
+@transaction.atomic
+def job_effective_on_set(*, job: Job, user, effective_on: date) -> Job:
+    """Change a previewed roster's effective date: the preview is made again with it."""
+    from . import tasks
+
+    job = Job.objects.select_for_update().get(pk=job.pk)
+    if (job.kind != Job.Kind.IMPORT or job.sheet != "teachers"
+            or job.status != Job.Status.PREVIEW_READY):
+        raise JobError(_("This job cannot be changed"))
+    if job.requester_id != user.pk:
+        raise JobError(_("Only the uploader can confirm"))
+    job.params = {**(job.params or {}), "effective_on": effective_on.isoformat()}
+    job.status = Job.Status.QUEUED
+    job.attempts = 0
+    job.progress_done = 0
+    job.save(update_fields=["params", "status", "attempts", "progress_done"])
     transaction.on_commit(lambda: tasks.job_preview.delay(str(job.pk)))
     return job
 
@@ -195,6 +215,24 @@ def _reason(exc: Exception) -> str:
         return _("The server's disk is full: nothing was written. Tell the administrator, "
                  "then ask for the file again")
     return _("The job failed and produced no file") + f": {type(exc).__name__}: {exc}"
+
+
+def job_interruption_note(*, job_id) -> None:
+    """Note on the job that an attempt was cut off by the database and rolled back whole, so its
+    page says so while the retry runs and after it. Best effort: the database may still be down,
+    and the retry must be queued all the same."""
+    try:
+        with transaction.atomic():
+            job = Job.objects.select_for_update().filter(pk=job_id).first()
+            if job is None:
+                return
+            preview = dict(job.preview or {})
+            preview["interruptions"] = [*preview.get("interruptions", []),
+                                        {"attempt": job.attempts, "at": timezone.now().isoformat()}]
+            Job.objects.filter(pk=job_id).update(preview=preview)
+    except (OperationalError, InterfaceError):
+        log.warning("HR job %s: could not note the interruption (database still unavailable)",
+                    job_id)
 
 
 def _guarded(job: Job, run) -> None:

@@ -1,7 +1,7 @@
 """Celery tasks of the HR desk: thin, idempotent, each taking a job id and calling a service."""
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import OperationalError, close_old_connections
 from django.utils.translation import gettext
 
 from . import services
@@ -10,10 +10,13 @@ RETRY = {"bind": True, "acks_late": True, "max_retries": services.MAX_ATTEMPTS}
 
 
 def _retry_or_fail(task, job_id, exc):
+    # The failed attempt's connection may be dead (a restarted or dropped database): open anew.
+    close_old_connections()
     if task.request.retries >= services.MAX_ATTEMPTS:
         with services.job_language(job_id):
             services.job_fail(job_id=job_id, reason=gettext("Database busy: job failed") + f": {exc}")
         return
+    services.job_interruption_note(job_id=job_id)
     raise task.retry(exc=exc, countdown=5 * (task.request.retries + 1))
 
 

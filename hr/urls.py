@@ -11,6 +11,7 @@ urlpatterns = [
     path("jobs/status/", views.jobs_status, name="jobs_status"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="job"),
     path("jobs/<uuid:job_id>/confirm/", views.job_confirm, name="job_confirm"),
+    path("jobs/<uuid:job_id>/effective-on/", views.job_effective_on, name="job_effective_on"),
     path("jobs/<uuid:job_id>/status/", views.job_status, name="job_status"),
     path("jobs/<uuid:job_id>/download/", views.job_download, name="job_download"),
     path("templates/<slug:sheet>.xlsx", views.template_download, name="template"),

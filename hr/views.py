@@ -25,12 +25,12 @@ from people.selectors import teacher_list_in_scope, user_has_staff_role
 from . import credential_sheets, event_sheets, privacy
 
 from .exports import EXPORTS
-from .forms import EXPORT_LABELS, IMPORT_CHOICES, EraseForm, ExportForm, ImportForm
+from .forms import EXPORT_LABELS, IMPORT_CHOICES, EffectiveOnForm, EraseForm, ExportForm, ImportForm
 from .imports import IMPORT_ROLES
 from .models import Job, private_storage
 from .selectors import DESK_ROLES, job_get_for_user, job_list_for_user
-from .services import (JobError, export_attachment_name, job_commit_request, job_export_create,
-                       job_import_create)
+from .services import (JobError, export_attachment_name, job_commit_request, job_effective_on_set,
+                       job_export_create, job_import_create)
 from .sheets.columns import SPECS
 from .sheets.errors import SheetRefused
 from .sheets.reading import MB, max_bytes
@@ -83,6 +83,8 @@ def import_new(request):
         try:
             sheet = form.cleaned_data["sheet"]
             params = {"mark_left": True} if sheet == "teachers" and form.cleaned_data["mark_left"] else {}
+            if sheet == "teachers" and form.cleaned_data.get("effective_on"):
+                params["effective_on"] = form.cleaned_data["effective_on"].isoformat()
             job = job_import_create(requester=request.user, sheet=sheet,
                                     upload=form.cleaned_data["file"], params=params)
         except JobError as exc:
@@ -129,6 +131,22 @@ def job_confirm(request, job_id):
     job = job_get_for_user(request.user, job_id)
     try:
         job_commit_request(job=job, user=request.user)
+    except JobError as exc:
+        messages.error(request, str(exc))
+    return redirect("hr:job", job.pk)
+
+
+@require_POST
+@staff_required(IMPORT_ROLES)
+def job_effective_on(request, job_id):
+    """Preview a roster again with another effective date."""
+    job = job_get_for_user(request.user, job_id)
+    form = EffectiveOnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("Date not recognised, write 2023-06-19"))
+        return redirect("hr:job", job.pk)
+    try:
+        job_effective_on_set(job=job, user=request.user, effective_on=form.cleaned_data["effective_on"])
     except JobError as exc:
         messages.error(request, str(exc))
     return redirect("hr:job", job.pk)

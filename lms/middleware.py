@@ -11,13 +11,30 @@ from django.utils.translation import gettext as _
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's policy (settings.CONTENT_SECURITY_POLICY) on every response; only under the
-    Wagtail admin, whose choosers still use inline scripts and eval, is script-src widened."""
+    Wagtail admin, whose choosers still use inline scripts and eval, is script-src widened (not
+    on its log-in page, which is the site's own and where a password is typed)."""
 
     def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
-        if request.path_info.startswith(settings.RELAXED_SCRIPT_PREFIXES) and parts.replace is None:
+        path = request.path_info
+        if (path.startswith(settings.RELAXED_SCRIPT_PREFIXES)
+                and not path.startswith(settings.STRICT_SCRIPT_PATHS) and parts.replace is None):
             parts.update = {**(parts.update or {}), "script-src": [UNSAFE_INLINE, UNSAFE_EVAL]}
         return parts
+
+
+class PermissionsPolicyMiddleware:
+    """The browser features no page of the site uses, switched off for it and for what it
+    frames (settings.PERMISSIONS_POLICY)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.PERMISSIONS_POLICY and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
+        return response
 
 
 class AdminAccessMiddleware:

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 # The nightly tasks whose last success the readiness checks read (ops.health).
 NIGHTLY_TASKS = ("certification.figures_rebuild", "certification.records_verify",
+                 "certification.records_checkpoint",
                  "ops.backup_nightly")
 
 

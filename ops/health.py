@@ -36,14 +36,15 @@ def _age_hours(at: datetime.datetime, now: datetime.datetime) -> float:
 
 @dataclasses.dataclass
 class NightlyJobs(HealthCheck):
-    """The night's figures and record checks finished within FIGURES_MAX_AGE_HOURS."""
+    """The night's figures, record check and records checkpoint finished within
+    FIGURES_MAX_AGE_HOURS."""
 
     def run(self):
         from .models import NightlyRun
 
         now = timezone.now()
         last = dict(NightlyRun.objects.values_list("task", "finished_at"))
-        for task in NIGHTLY_TASKS[:2]:
+        for task in TASK_NAMES:
             at = last.get(task)
             name = TASK_NAMES[task]
             if at is None:
@@ -87,6 +88,7 @@ OWN_CHECKS = {"DiskSpace", "NightlyJobs", "LastBackup"}
 TASK_NAMES = {
     "certification.figures_rebuild": gettext_lazy("The nightly figures"),
     "certification.records_verify": gettext_lazy("The nightly record check"),
+    "certification.records_checkpoint": gettext_lazy("The nightly checkpoint of the records"),
 }
 
 # What the status page calls each check.

@@ -5,8 +5,24 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
-from .selectors import user_has_staff_role
+from .selectors import user_has_staff_role, user_is_subject
+
+
+def proxy_trusted(address: str) -> bool:
+    """Whether a connection from `address` comes from one of our proxies (TRUSTED_PROXIES:
+    addresses or networks), whose X-Forwarded-For may be read."""
+    import ipaddress
+
+    from django.conf import settings
+
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(entry.strip(), strict=False)
+               for entry in settings.TRUSTED_PROXIES if entry.strip())
 
 
 def client_ip(request) -> str:
@@ -22,6 +38,22 @@ def client_ip(request) -> str:
         # No address, or fewer proxies on the way than configured (a request that did not
         # come through them): count it under one shared key rather than under no key.
         return "unknown"
+
+
+class DecisionRefused(PermissionDenied):
+    """This person may not take this decision (their own record, or both steps of a review)."""
+
+
+class OwnRecordRefused(DecisionRefused):
+    """Nobody decides about themselves: the decider is the record's subject."""
+
+
+def own_record_refuse(user, teacher) -> None:
+    """Raise OwnRecordRefused when `teacher` is the user's own record (people.selectors.
+    user_is_subject): every decision service calls this before it decides."""
+    if user_is_subject(user, teacher):
+        raise OwnRecordRefused(_("Nobody decides about their own record: another member of "
+                                 "staff must do this."))
 
 
 def staff_required(roles: Iterable[str]):

@@ -11,6 +11,17 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return getattr(settings, "ACCOUNT_SIGNUP_OPEN", False)
 
+    def get_client_ip(self, request) -> str:
+        """The client's address: forwarded headers are read only on a request that comes from
+        one of our proxies (TRUSTED_PROXIES); one that reaches the application directly is its
+        own REMOTE_ADDR, whatever X-Forwarded-For it sends."""
+        from .access import proxy_trusted
+
+        remote = request.META.get("REMOTE_ADDR", "")
+        if remote and not proxy_trusted(remote):
+            return remote
+        return super().get_client_ip(request)
+
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """Staff sent to set up two-step verification right after logging in are not asked for
         their password a second time: a log-in within the reauthentication timeout is as fresh
@@ -54,9 +65,11 @@ class AccountAdapter(DefaultAccountAdapter):
         login_phone_set(user=user, number=phone, verified=verified)
 
     def set_phone_verified(self, user, phone: str) -> None:
-        from .models import LoginPhone
+        """The owner confirmed a code sent to the number (allauth's phone change, while logged
+        in): from now on it logs in."""
+        from .services import login_phone_set
 
-        LoginPhone.objects.filter(user=user, number=phone).update(verified=True)
+        login_phone_set(user=user, number=phone, verified=True)
 
     def get_user_by_phone(self, phone: str):
         from django.contrib.auth import get_user_model
@@ -65,4 +78,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
         # The password log-in form passes the number as typed (13800138000), not as stored.
         number = phone_normalise(phone) or phone
-        return get_user_model().objects.filter(login_phone__number=number, is_active=True).first()
+        # Only a number its owner has confirmed logs in: one HR typed into a roster does not.
+        return get_user_model().objects.filter(login_phone__number=number,
+                                               login_phone__verified=True,
+                                               is_active=True).first()

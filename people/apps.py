@@ -11,5 +11,9 @@ class PeopleConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from .context_processors import store_nav_flags
+        from .exports import admin_exports_neutralise
+
+        admin_exports_neutralise()
 
         user_logged_in.connect(store_nav_flags, dispatch_uid="people.store_nav_flags")
+        from . import receivers  # noqa: F401

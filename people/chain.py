@@ -19,8 +19,7 @@ from decimal import Decimal
 from itertools import groupby
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, models, transaction
 
 GENESIS = "0" * 64
 
@@ -136,16 +135,26 @@ class RowSeal:
     label: str = ""
 
 
-def walk(stream: str, rows: Iterable[RowSeal], heads: dict[str, tuple[int, str]]) -> Iterator[Finding]:
+def walk(stream: str, rows: Iterable[RowSeal], heads: dict[str, tuple[int, str]],
+         checkpoint: dict[str, tuple[int, str]] | None = None,
+         since: str = "the last checkpoint") -> Iterator[Finding]:
     """Check rows ordered by (key, seq, pk) against their seals and their chain heads.
 
     `heads` maps each chain key to the head's (seq, digest); chains left in it after the walk
-    (a head with no row) had every row removed.
+    (a head with no row) had every row removed. `checkpoint` holds the heads as a signed
+    checkpoint kept outside the database recorded them (`since` names it): a chain now shorter
+    than it was then, or whose row at that position differs, lost rows even when its head in
+    the database was rolled back (or removed) to hide it.
     """
     heads = dict(heads)
+    checkpoint = dict(checkpoint or {})
     for key, group in groupby(rows, key=lambda r: r.key):
         expected, prev = 1, GENESIS
+        cp_seq, cp_digest = checkpoint.pop(key, (0, GENESIS))
         for row in group:
+            if cp_seq and row.seq == cp_seq and row.digest != cp_digest:
+                yield Finding(stream, key, "changed", row.pk, row.seq,
+                              f"{row.label} is not the row {since} recorded at its position")
             if row.seq is None or not row.digest:
                 yield Finding(stream, key, "inserted", row.pk, None,
                               f"{row.label} was written without its seal")
@@ -174,10 +183,21 @@ def walk(stream: str, rows: Iterable[RowSeal], heads: dict[str, tuple[int, str]]
         elif head_seq and head_digest != prev:
             yield Finding(stream, key, "changed", None, head_seq,
                           "the last row differs from the one the chain ended with")
+        reached = max(expected - 1, head_seq)
+        if cp_seq > reached:
+            yield Finding(stream, key, "removed", None, reached + 1,
+                          _gap(reached + 1, cp_seq) + f", at the end of the chain: {since} "
+                          f"recorded {cp_seq} rows (the head was rolled back)")
     for key, (head_seq, _digest) in sorted(heads.items()):
-        if head_seq:
+        cp_seq = checkpoint.pop(key, (0, GENESIS))[0]
+        if head_seq or cp_seq:
             yield Finding(stream, key, "removed", None, 1,
-                          _gap(1, head_seq) + ": every row of the chain")
+                          _gap(1, max(head_seq, cp_seq)) + ": every row of the chain")
+    for key, (cp_seq, _digest) in sorted(checkpoint.items()):
+        if cp_seq:
+            yield Finding(stream, key, "removed", None, 1,
+                          _gap(1, cp_seq) + f": every row of the chain and its head, which "
+                          f"{since} recorded")
 
 
 def _gap(first: int, last: int) -> str:
@@ -230,3 +250,104 @@ def audit_key(entry) -> str:
 
 def audit_content(entry) -> dict:
     return {name: getattr(entry, name) for name in AUDIT_FIELDS}
+
+
+# --- Sealed records: rows that are changed in place (a certificate, a decided application) ----
+#
+# Such a row carries `seal`, an HMAC of its label, its primary key and the fields that decide
+# hours or a certificate, read back from the database after every write. A row edited with SQL
+# no longer matches its seal; one copied from another row does not either (the key is sealed).
+
+
+def record_seal(label: str, pk, content: dict) -> str:
+    """The seal of one row of `label` (e.g. "certification.certificate")."""
+    return seal(f"{label}:{pk}", content)
+
+
+def seal_rows(model, pks=None, *, fields=None, label=None, batch_size: int = 1000) -> int:
+    """(Re)compute the seal of the rows `pks` of `model` (every unsealed row when None) from
+    what the database holds; returns how many were sealed. Works on migration models too."""
+    fields = tuple(fields or model.SEALED_FIELDS)
+    label = label or model._meta.label_lower
+    base = model._base_manager
+    queryset = base.filter(seal="") if pks is None else base.filter(pk__in=list(pks))
+    count, batch = 0, []
+    for pk, *values in queryset.order_by("pk").values_list("pk", *fields).iterator(
+            chunk_size=batch_size):
+        row = model(pk=pk)
+        row.seal = record_seal(label, pk, dict(zip(fields, values, strict=True)))
+        batch.append(row)
+        if len(batch) >= batch_size:
+            count += base.bulk_update(batch, ["seal"])
+            batch = []
+    if batch:
+        count += base.bulk_update(batch, ["seal"])
+    return count
+
+
+def sealed_walk(stream: str, model, *, what: str) -> Iterator[Finding]:
+    """Every row of a sealed model whose seal does not match its fields (or is missing)."""
+    fields = tuple(model.SEALED_FIELDS)
+    label = model._meta.label_lower
+    rows = (model._base_manager.order_by("pk").values_list("pk", "seal", *fields)
+            .iterator(chunk_size=5000))
+    for pk, digest, *values in rows:
+        content = dict(zip(fields, values, strict=True))
+        if not digest:
+            yield Finding(stream, f"{stream}:{pk}", "inserted", pk, None,
+                          f"{what} {pk} was written without its seal")
+        elif record_seal(label, pk, content) != digest:
+            yield Finding(stream, f"{stream}:{pk}", "changed", pk, None,
+                          f"{what} {pk} differs from what was written")
+
+
+def row_seal_ok(row) -> bool:
+    """Whether a sealed row, as loaded, still matches its seal (the fields read from the
+    database again, so an instance changed in memory is judged by what is stored)."""
+    model = type(row)
+    fields = tuple(model.SEALED_FIELDS)
+    values = model._base_manager.filter(pk=row.pk).values_list("seal", *fields).first()
+    if values is None or not values[0]:
+        return False
+    digest, *content = values
+    return record_seal(model._meta.label_lower, row.pk,
+                       dict(zip(fields, content, strict=True))) == digest
+
+
+class SealedQuerySet(models.QuerySet):
+    """Writes through the ORM re-seal the rows they touched: bulk updates and inserts too."""
+
+    def update(self, **kwargs):
+        with transaction.atomic(using=self.db, savepoint=False):
+            pks = list(self.values_list("pk", flat=True))
+            count = super().update(**kwargs)
+            if pks and "seal" not in kwargs:
+                seal_rows(self.model, pks)
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db, savepoint=False):
+            objs = super().bulk_create(objs, *args, **kwargs)
+            pks = [obj.pk for obj in objs if obj.pk is not None]
+            seal_rows(self.model, pks if len(pks) == len(objs) else None)
+        return objs
+
+
+class SealedRecord(models.Model):
+    """A row sealed on every save (SEALED_FIELDS name what the seal covers)."""
+
+    SEALED_FIELDS: tuple[str, ...] = ()
+
+    seal = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = SealedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic(savepoint=False):
+            super().save(*args, **kwargs)
+            seal_rows(type(self), [self.pk])
+            self.seal = type(self)._base_manager.filter(pk=self.pk).values_list(
+                "seal", flat=True).get()

@@ -13,7 +13,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from .models import Organisation, StaffingRule, StaffRole, Stage, StudentCount, Teacher, flags_mask
+from .models import (Employment, Organisation, StaffingRule, StaffRole, Stage, StudentCount, Teacher,
+                     flags_mask)
 from .services import organisation_create, staff_role_grant
 
 User = get_user_model()
@@ -153,6 +154,11 @@ def _bulk_teachers(schools: list[Organisation], total: int, today: date) -> int:
                     hire_date=hire_date, school=schools[index % len(schools)],
                 ))
             Teacher.objects.bulk_create(teachers, batch_size=2000)
+            # Each in post at their school since their hire date (bulk_create saves no history).
+            Employment.objects.bulk_create([
+                Employment(teacher_id=pk, organisation_id=school_id, posts=posts, start=hired)
+                for pk, school_id, posts, hired in Teacher.objects.filter(employee_no__in=numbers)
+                .values_list("pk", "school_id", "posts", "hire_date")], batch_size=2000)
         created += len(numbers)
     return created
 

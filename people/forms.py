@@ -1,4 +1,5 @@
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,17 @@ class LoginForm(AllauthLoginForm):
         super().__init__(*args, **kwargs)
         self.fields["login"].label = _("Employee number or e-mail")
         self.fields["login"].widget.attrs["placeholder"] = _("Employee number or e-mail")
+
+
+class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
+    """Ask for a log-in code: a form sent with neither a number nor an e-mail address is
+    refused with a message (allauth would go on to send a code to no one)."""
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("phone") and not data.get("email"):
+            raise forms.ValidationError(_("Enter your mobile number."), code="required")
+        return data
 
 
 class AuditFilterForm(forms.Form):
@@ -47,14 +59,16 @@ class ActivationForm(forms.Form):
         from allauth.core import ratelimit
         from django.contrib.auth import password_validation
 
-        from .services import activation_teacher
+        from .services import activation_rate_key, activation_teacher
 
         data = super().clean()
         employee_no, code = data.get("employee_no", ""), data.get("code", "")
         if not employee_no or not code:
             return data
-        # Counted like failed log-ins: per address and per employee number (ACCOUNT_RATE_LIMITS).
-        if not ratelimit.consume(self.request, action="activate", key=employee_no.strip().lower()):
+        # Counted like failed log-ins: per address and per teacher (ACCOUNT_RATE_LIMITS), keyed
+        # on the teacher the number finds, never on how it was typed.
+        if not ratelimit.consume(self.request, action="activate",
+                                 key=activation_rate_key(employee_no=employee_no)):
             raise forms.ValidationError(_("Too many attempts. Please wait a few minutes and try again."),
                                         code="rate_limited")
         teacher = activation_teacher(employee_no=employee_no, code=code)

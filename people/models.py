@@ -3,6 +3,7 @@
 import functools
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.db.models import Lookup
@@ -101,6 +102,9 @@ class Organisation(MP_Node):
         SCHOOL = "school", _("School")
 
     code = models.CharField(_("code"), max_length=32, unique=True)
+    # The code folded (people.text.fold: width and case), unique too: `sf-xy-01-001` cannot
+    # stand beside `SF-XY-01-001`. Set on every save.
+    code_key = models.CharField(max_length=64, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     stages = FlagSetField(_("stages"), default=0, blank=True)
@@ -116,6 +120,27 @@ class Organisation(MP_Node):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        from .text import fold
+
+        super().clean()
+        taken = (Organisation.objects.filter(code_key=fold(self.code)).exclude(pk=self.pk)
+                 .values_list("code", "name").first())
+        if self.code and taken:
+            raise ValidationError({"code": _(
+                "This code is already used by %(name)s (%(code)s): codes differing only in "
+                "upper and lower case or full and half width are the same code.") % {
+                    "name": taken[1], "code": taken[0]}})
+
+    def save(self, *args, **kwargs):
+        from .text import fold
+
+        self.code_key = fold(self.code)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "code" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "code_key"}
+        super().save(*args, **kwargs)
 
     @property
     def stage_list(self) -> list[str]:
@@ -214,7 +239,10 @@ class Teacher(models.Model):
     role = models.CharField(_("primary post"), max_length=32, choices=Role.choices,
                             default=Role.SUBJECT_TEACHER)
     posts = FlagSetField(_("posts"), default=0)
+    # 入职日期: joined this school. 参加工作日期 (first year in the profession) decides "new teacher"
+    # where it is known.
     hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    first_work_date = models.DateField(_("first work date"), null=True, blank=True)
     # `is_active` is what every denominator reads; `status` says why a teacher is not.
     is_active = models.BooleanField(_("active"), default=True)
     status = models.CharField(_("employment status"), max_length=16, choices=Status.choices,
@@ -233,6 +261,13 @@ class Teacher(models.Model):
         # Invariant: the primary post is one of the posts.
         self.posts |= flags_mask(self.Role, [self.role])
         super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if getattr(self, "_employment_written", False):
+            return  # a dated change: people.employment wrote the history itself
+        if fields is None or {"school", "school_id", "posts", "role", "is_active", "status"} & set(fields):
+            from .employment import employment_follow
+
+            employment_follow(self)
 
     @property
     def post_list(self) -> list[str]:
@@ -254,6 +289,41 @@ class Teacher(models.Model):
         return self.name.startswith(self.ERASED_PREFIX)
 
 
+class Employment(models.Model):
+    """One period of a teacher's employment: a school, posts and a status from `start` until the
+    day before `end` (open while `end` is empty). A teacher's periods never overlap; the
+    teacher's own school, posts and status are those of the latest period.
+    `people.employment` writes them and answers who was in post where on a day."""
+
+    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="employments",
+                                verbose_name=_("teacher"))
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="employments",
+                                     verbose_name=_("school"))
+    posts = FlagSetField(_("posts"), default=0)
+    start = models.DateField(_("from"))
+    # The first day no longer in this period (the leaving or transfer date); empty: still open.
+    end = models.DateField(_("until"), null=True, blank=True)
+    # Why the period ended (left, transferred, retired); empty while open or for a post change.
+    end_status = models.CharField(_("ended as"), max_length=16, choices=Teacher.Status.choices,
+                                  blank=True)
+
+    class Meta:
+        verbose_name = _("employment period")
+        verbose_name_plural = _("employment history")
+        ordering = ["teacher", "start"]
+        indexes = [models.Index(fields=["organisation", "start", "end"]),
+                   models.Index(fields=["teacher", "start", "end"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__isnull=True) | models.Q(end__gt=models.F("start")),
+                                   name="employment_ends_after_start"),
+            models.UniqueConstraint(fields=["teacher"], condition=models.Q(end__isnull=True),
+                                    name="employment_one_open_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.teacher_id} {self.organisation_id} {self.start}–{self.end or ''}"
+
+
 class StaffRole(models.Model):
     """A staff role held over one organisation's subtree."""
 
@@ -266,6 +336,9 @@ class StaffRole(models.Model):
 
     HR_ROLES = (Role.DISTRICT_HR, Role.CITY_HR)
     ADMIN_ROLES = (Role.SCHOOL_ADMIN, Role.DISTRICT_HR, Role.CITY_HR)
+    # How high each role stands: nobody acts on the account of someone at or above them.
+    RANK = {Role.TRAINER: 1, Role.REVIEWER: 1, Role.SCHOOL_ADMIN: 2, Role.DISTRICT_HR: 3,
+            Role.CITY_HR: 4}
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="staff_roles", verbose_name=_("user"))
@@ -317,6 +390,8 @@ class AuditEntry(models.Model):
         DECLARATION_APPROVE = "declaration.approve", _("Declared hours approved")
         DECLARATION_RETURN = "declaration.return", _("Declared hours returned")
         POLICY_CONFIRM = "policy.confirm", _("Example policy confirmed")
+        EMPLOYMENT_CHANGE = "employment.change", _("Employment history changed")
+        CERTIFICATE_RESTORE = "certificate.restore", _("Imported certificate's dates restored")
 
     # Set when the row is built (not on save), so the service can seal it before inserting.
     at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)

@@ -44,6 +44,9 @@ ANY = tuple(Role.values)
 # Trainers and reviewers write and review content through Wagtail's page permissions: no
 # purpose here shows them people.
 TEACHER_ADMIN = Purpose("teacher_admin", _("Teacher and organisation records in the admin"), ADMIN)
+# Writes have their own purposes: a school admin reads the school's teachers in the admin, but
+# only HR edits, moves or marks them as left (the groups' change permissions say the same).
+TEACHER_EDIT = Purpose("teacher_edit", _("Editing, moving and marking teachers as left"), HR)
 LEARNING_RECORDS = Purpose("learning_records", _("Enrolments and course completions in the admin"),
                            ADMIN)
 ASSIGNMENTS = Purpose("assignments", _("Assigned training: assigning, progress and completion"),
@@ -71,6 +74,9 @@ GRANT_SCHOOL_ADMIN = Purpose("grant_school_admin",
 STAFFING_RULES = Purpose("staffing_rules", _("Counsellor staffing rules: reading"), HR)
 STAFFING_RULES_EDIT = Purpose("staffing_rules_edit", _("Counsellor staffing rules: editing"),
                               (Role.CITY_HR,))
+HOLDING_RULES_EDIT = Purpose("holding_rules_edit",
+                             _("Cycle policies, holding targets and new-teacher periods: editing"),
+                             (Role.CITY_HR,))
 RECORDS_INTEGRITY = Purpose("records_integrity",
                             _("Alerts of records changed behind the services' back"),
                             (Role.CITY_HR,))
@@ -101,11 +107,12 @@ PARENT_SESSION_RECORDERS = Purpose("parent_session_recorders",
 STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
 
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
-    TEACHER_ADMIN, LEARNING_RECORDS, ASSIGNMENTS, DASHBOARD, CERTIFICATE_ROSTER,
+    TEACHER_ADMIN, TEACHER_EDIT, LEARNING_RECORDS, ASSIGNMENTS, DASHBOARD, CERTIFICATE_ROSTER,
     CERTIFICATE_REVIEW, WORKLOAD_APPROVAL, WORKLOAD_REPORT, HR_DESK, HR_IMPORT, AUDIT_LOG,
     PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_SCHOOL_ADMIN,
-    STAFFING_RULES, STAFFING_RULES_EDIT, RECORDS_INTEGRITY, STAFF_MENU, SCHOOL_CALENDAR,
-    WORKLOAD_RULES, POLICY_CONFIRM, PARENT_SESSION_RECORD, PARENT_SESSION_RECORDERS,
+    STAFFING_RULES, STAFFING_RULES_EDIT, HOLDING_RULES_EDIT, RECORDS_INTEGRITY, STAFF_MENU,
+    SCHOOL_CALENDAR, WORKLOAD_RULES, POLICY_CONFIRM, PARENT_SESSION_RECORD,
+    PARENT_SESSION_RECORDERS,
 )}
 
 

@@ -49,6 +49,85 @@ def user_is_staff_in_scope(user, organisation: Organisation, *, roles: Iterable[
     return organisation_scope(user, roles=roles).filter(pk=organisation.pk).exists()
 
 
+def organisations_covered(user, *organisations: Organisation, roles: Iterable[str]) -> bool:
+    """Whether one binding of `roles` covers every one of `organisations` (a write's object
+    and, for a move, its old place and its destination: a move out of a district needs a role
+    over a node above both). Superusers are covered; two bindings never add up to one."""
+    roles = _role_list(roles)
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    paths = [o.path for o in organisations if o is not None]
+    return any(all(path.startswith(top) for path in paths) for top in
+               staff_roles_for_user(user, roles=roles).values_list("organisation__path", flat=True))
+
+
+def user_is_subject(user, teacher) -> bool:
+    """Whether `teacher` is the user's own record: the one test of "deciding about oneself",
+    which every decision service asks before it decides."""
+    pk = getattr(user, "pk", None)
+    return pk is not None and teacher is not None and teacher.user_id == pk
+
+
+def user_rank(user) -> int:
+    """How high the user's highest staff role stands (StaffRole.RANK); 0 without one."""
+    if getattr(user, "is_superuser", False):
+        return max(StaffRole.RANK.values()) + 1
+    roles = StaffRole.objects.filter(user=user).values_list("role", flat=True).distinct() \
+        if getattr(user, "pk", None) else []
+    return max((StaffRole.RANK[r] for r in roles), default=0)
+
+
+def user_is_staff_account(user) -> bool:
+    """Whether the account holds any staff role (or is a superuser): such accounts never log in
+    by a text-message code alone and get no activation slips."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return bool(getattr(user, "pk", None)) and StaffRole.objects.filter(user=user).exists()
+
+
+def staff_account_ids(user_ids: Iterable[int]) -> set[int]:
+    """The same rule for many accounts at once: those of `user_ids` that are staff accounts."""
+    from django.contrib.auth import get_user_model
+
+    ids, found = list(user_ids), set()
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start:start + 2000]
+        found.update(StaffRole.objects.filter(user_id__in=chunk).values_list("user_id", flat=True))
+        found.update(get_user_model().objects.filter(pk__in=chunk, is_superuser=True)
+                     .values_list("pk", flat=True))
+    return found
+
+
+def accounts_out_of_reach(actor, user_ids: Iterable[int], *, roles: Iterable[str]) -> set[int]:
+    """Of these accounts, those whose log-in `actor` may not touch (set a log-in phone, issue
+    an activation code, reset credentials): superusers, and accounts holding a staff role at or
+    above the actor's highest (StaffRole.RANK) or over an organisation outside the actor's
+    scope under `roles`. The one rule of account takeover; a superuser actor reaches all but
+    other superusers."""
+    from django.contrib.auth import get_user_model
+
+    ids = list(dict.fromkeys(user_ids))
+    if not ids:
+        return set()
+    rank = user_rank(actor)
+    tops = [] if getattr(actor, "is_superuser", False) else list(
+        staff_roles_for_user(actor, roles=roles).values_list("organisation__path", flat=True))
+    superuser = getattr(actor, "is_superuser", False)
+    out: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        out.update(get_user_model().objects.filter(pk__in=chunk, is_superuser=True)
+                   .values_list("pk", flat=True))
+        for user_id, role, path in StaffRole.objects.filter(user_id__in=chunk).values_list(
+                "user_id", "role", "organisation__path"):
+            if StaffRole.RANK[role] >= rank or not (
+                    superuser or any(path.startswith(top) for top in tops)):
+                out.add(user_id)
+    return out
+
+
 def user_has_staff_role(user, *, roles: Iterable[str]) -> bool:
     """Whether the user holds any of the roles; superusers do."""
     roles = _role_list(roles)
@@ -184,9 +263,12 @@ def notice_unread_count(user) -> int:
 def teachers_to_activate(user, *, organisation: Organisation, roles: Iterable[str]) -> QuerySet[Teacher]:
     """Active teachers of an organisation's subtree, within the user's scope under `roles`, who
     have never logged in: the ones a school hands activation slips to."""
+    # Staff accounts get no slips: a code would log in as HR or a school admin.
     return (teacher_list_in_scope(user, roles=roles)
             .filter(school__path__startswith=organisation.path, is_active=True,
-                    user__is_active=True, user__last_login__isnull=True)
+                    user__is_active=True, user__last_login__isnull=True,
+                    user__is_superuser=False)
+            .exclude(user__in=StaffRole.objects.values("user"))
             .order_by("school__path", "employee_no"))
 
 

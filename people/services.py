@@ -8,7 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import connections, router, transaction
 from django.utils.translation import gettext as _
 
+from . import purposes
 from .models import AuditEntry, Organisation, StaffRole, Teacher, flags_mask
+from .text import fold
 
 User = get_user_model()
 
@@ -25,8 +27,12 @@ ROLE_GROUPS = {
 @transaction.atomic
 def organisation_create(*, code: str, name: str, kind: str,
                         parent: Organisation | None = None, actor=None, **fields) -> Organisation:
-    """Add an organisation under `parent` (or as a root); treebeard gives it its place."""
+    """Add an organisation under `parent` (or as a root); treebeard gives it its place. With
+    an `actor` (a person), a role that grants the tree's purpose must cover the parent."""
+    if actor is not None:
+        _tree_write_check(actor, parent)
     node = Organisation(code=code, name=name, kind=kind, **fields)
+    node.clean()  # a code that differs from one in use only by case or width is refused
     if parent is None:
         node = Organisation.add_root(instance=node)
     else:
@@ -42,12 +48,22 @@ def organisation_create(*, code: str, name: str, kind: str,
 def organisation_update(*, organisation: Organisation, parent: Organisation | None,
                         actor=None, **fields) -> Organisation:
     """Change an organisation's fields and, when `parent` differs, move it (its subtree, teachers
-    and history go with it: only the tree path changes)."""
+    and history go with it: only the tree path changes).
+
+    With an `actor` (a person): a role granting the tree's purpose covers the organisation; a
+    move or a change of kind needs one role over both its current parent and its destination
+    (a school leaves a district only by HR above both)."""
+    current = organisation.get_parent(update=True)
+    if actor is not None:
+        stored = Organisation.objects.get(pk=organisation.pk)
+        _tree_write_check(actor, stored)
+        moving = parent is not None and (current is None or current.pk != parent.pk)
+        if moving or fields.get("kind", stored.kind) != stored.kind:
+            _tree_write_check(actor, current or stored, parent or current or stored)
     changed = [key for key, value in fields.items() if getattr(organisation, key) != value]
     for key, value in fields.items():
         setattr(organisation, key, value)
     organisation.save(update_fields=list(fields) or None)
-    current = organisation.get_parent(update=True)
     if parent is not None and (current is None or current.pk != parent.pk):
         parent.refresh_from_db()
         organisation.move(parent, pos="last-child")
@@ -57,6 +73,23 @@ def organisation_update(*, organisation: Organisation, parent: Organisation | No
         audit_record(actor=actor, action=AuditEntry.Action.ORGANISATION_CHANGE,
                      organisation=organisation, target=organisation.code, detail=", ".join(changed))
     return organisation
+
+
+class OrganisationWriteRefused(PermissionDenied):
+    """The actor's roles for this write do not cover the organisation (or the destination)."""
+
+
+def _tree_write_check(actor, *organisations) -> None:
+    from .selectors import organisations_covered
+
+    if any(o is None for o in organisations):
+        if getattr(actor, "is_superuser", False):
+            return  # a root: only a superuser adds or moves one
+        raise OrganisationWriteRefused(_("Only a superuser changes the top of the tree."))
+    if not organisations_covered(actor, *organisations, roles=purposes.ORGANISATION_TREE):
+        raise OrganisationWriteRefused(
+            _("You may change organisations only where one HR role of yours covers both the "
+              "organisation and where it goes."))
 
 
 @transaction.atomic
@@ -91,6 +124,8 @@ def staff_role_grant(*, user, role: str, organisation: Organisation,
     """
     from .selectors import staff_role_grantable
 
+    if granted_by is not None and getattr(granted_by, "pk", None) == user.pk:
+        raise StaffRoleRefused(_("Nobody grants a role to themselves."))
     if granted_by is not None and not staff_role_grantable(granted_by, role=role, organisation=organisation):
         raise StaffRoleRefused(_("You may not grant this role over this organisation."))
     binding, created = StaffRole.objects.get_or_create(user=user, role=role, organisation=organisation)
@@ -118,12 +153,35 @@ def staff_role_revoke(*, user, role: str, organisation: Organisation, revoked_by
                      organisation=organisation, target=user.get_username(), detail=role)
 
 
-@transaction.atomic
-def teacher_update(*, teacher: Teacher, by, changed: list[str]) -> Teacher:
-    """Save an edited teacher (admin form) and log which fields changed, never their values."""
-    from .models import AuditEntry
+EMPLOYMENT_FIELDS = {"school", "role", "posts", "status"}
 
+
+@transaction.atomic
+def teacher_update(*, teacher: Teacher, by, changed: list[str],
+                   effective_on: date | None = None) -> Teacher:
+    """Save an edited teacher (admin form) and log which fields changed, never their values.
+
+    `by` must hold a role granting teacher editing over the teacher's school and, for a move,
+    over the new one; nobody edits their own record. A change of school, posts or status with
+    `effective_on` is written to the employment history from that day (a transfer closes one
+    period and opens another), as imports do."""
+    from .access import own_record_refuse
+    from .employment import Change, employment_changes_apply
+    from .models import AuditEntry
+    from .selectors import organisations_covered
+
+    own_record_refuse(by, teacher)
+    stored = Teacher.objects.select_related("school").get(pk=teacher.pk)
+    for school in {stored.school, teacher.school}:
+        if not organisations_covered(by, school, roles=purposes.TEACHER_EDIT):
+            raise PermissionDenied(_("This teacher's school is outside your scope."))
+    dated = bool(effective_on and teacher.pk and EMPLOYMENT_FIELDS & set(changed))
+    teacher._employment_written = dated
     teacher.save()
+    teacher._employment_written = False
+    if dated:
+        employment_changes_apply(changes=[Change(teacher.pk, effective_on, teacher.school_id,
+                                                 teacher.posts, teacher.status)], actor=by)
     if changed:
         audit_record(actor=by, action=AuditEntry.Action.TEACHER_CHANGE,
                      organisation=teacher.school, target=teacher.employee_no,
@@ -181,7 +239,8 @@ def user_emails_set(*, emails: dict[str, str], batch_size: int = 500) -> list[in
 
 
 # Fields an import may set on an existing teacher.
-TEACHER_IMPORT_FIELDS = ("name", "gender", "school", "role", "posts", "hire_date", "is_active", "status")
+TEACHER_IMPORT_FIELDS = ("name", "gender", "school", "role", "posts", "hire_date", "first_work_date",
+                         "is_active", "status")
 
 
 def _posts_of(row: dict) -> int:
@@ -247,7 +306,9 @@ def teacher_bulk_write(*, creates: list[dict], updates: list[dict],
     post included), gender, hire_date, status; their accounts get unusable passwords (set on
     first login through password reset). `updates` carry `pk` and every field of
     TEACHER_IMPORT_FIELDS (school as school_id). A teacher who is no longer in post loses their
-    log-in (the account is made inactive); hours, certificates and history stay.
+    log-in (the account is made inactive); hours, certificates and history stay. The
+    employment history is the caller's to write (`people.employment.employment_changes_apply`,
+    on the changes' effective dates).
     """
     import secrets
 
@@ -264,11 +325,12 @@ def teacher_bulk_write(*, creates: list[dict], updates: list[dict],
         "user_id": user_ids[row["employee_no"]], "employee_no": row["employee_no"], "name": row["name"],
         "school_id": row["school_id"], "role": row["role"], "posts": _posts_of(row),
         "gender": row.get("gender", ""), "hire_date": row.get("hire_date"),
-        "status": row.get("status", active), "is_active": row.get("status", active) == active,
+        "first_work_date": row.get("first_work_date"), "status": row.get("status", active), "is_active": row.get("status", active) == active,
     } for row in creates], batch_size=batch_size)
     changed = [
         Teacher(pk=row["pk"], name=row["name"], gender=row["gender"], school_id=row["school_id"],
                 role=row["role"], posts=_posts_of(row), hire_date=row["hire_date"],
+                first_work_date=row.get("first_work_date"),
                 status=row.get("status") or (Teacher.Status.ACTIVE if row["is_active"] else Teacher.Status.LEFT),
                 is_active=row["is_active"])
         for row in updates
@@ -379,7 +441,8 @@ def organisations_bulk_add(*, rows: list[dict], batch_size: int = 2000) -> dict[
         parent = added.get(row["parent"]) or parents.get(row["parent"])
         depth = parent.depth + 1 if parent else 1
         step = step_under(parent.path if parent else None, parent if row["parent"] in parents else None)
-        node = Organisation(code=row["code"], name=row["name"], kind=row["kind"],
+        node = Organisation(code=row["code"], code_key=fold(row["code"]), name=row["name"],
+                            kind=row["kind"],
                             stages=row.get("stages", 0), is_boarding=row.get("is_boarding", False),
                             depth=depth, numchild=0,
                             path=Organisation._get_path(parent.path if parent else "", depth, step))
@@ -523,7 +586,14 @@ def activation_codes_issue(*, teachers, issued_by, organisation: Organisation,
 
     from .models import ActivationCode, AuditEntry
 
+    from .selectors import staff_account_ids
+
     teachers = list(teachers)
+    staff_ids = staff_account_ids(t.user_id for t in teachers)
+    staff = [t.employee_no for t in teachers if t.user_id in staff_ids]
+    if staff:
+        raise PermissionDenied(_("Staff accounts get no activation codes: %(numbers)s") % {
+            "numbers": ", ".join(staff[:5])})
     now = timezone.now()
     expires = now + timedelta(days=getattr(settings, "ACTIVATION_CODE_DAYS", 30))
     ids = [t.pk for t in teachers]
@@ -575,21 +645,52 @@ def activation_redeem(*, employee_no: str, code: str, password: str):
     return user
 
 
+def _activation_candidate(employee_no: str):
+    """The active teacher a typed 工号 names (full-width digits typed on a Chinese keyboard
+    read as the same number), or None."""
+    import unicodedata
+
+    typed = unicodedata.normalize("NFKC", str(employee_no or "")).strip()
+    return (Teacher.objects.select_related("user", "school")
+            .filter(employee_no__iexact=typed, is_active=True, user__is_active=True).first())
+
+
+def activation_rate_key(*, employee_no: str) -> str:
+    """What the per-工号 activation limit counts under: the teacher found, so that every
+    spelling the database matches to her (case, width) shares one count."""
+    from .text import fold
+
+    teacher = _activation_candidate(employee_no)
+    return f"teacher:{teacher.pk}" if teacher is not None else f"typed:{fold(employee_no)}"
+
+
 def activation_teacher(*, employee_no: str, code: str):
     """The active teacher whose valid, unused code this is, or None."""
     from django.utils import timezone
 
     from .models import ActivationCode
 
-    teacher = (Teacher.objects.select_related("user", "school")
-               .filter(employee_no__iexact=str(employee_no or "").strip(), is_active=True,
-                       user__is_active=True).first())
+    teacher = _activation_candidate(employee_no)
+    if teacher is not None and (teacher.user.is_superuser
+                                or StaffRole.objects.filter(user_id=teacher.user_id).exists()):
+        teacher = None  # staff accounts never open with a slip
     if teacher is None:
-        return None
+        return None  # a code issued before a staff role was granted opens nothing
     valid = ActivationCode.objects.filter(
         teacher=teacher, code_hash=activation_code_hash(employee_no=teacher.employee_no, code=code),
         used_at__isnull=True, voided_at__isnull=True, expires_at__gt=timezone.now()).exists()
     return teacher if valid else None
+
+
+def activation_codes_void(*, user) -> int:
+    """Void every outstanding activation code of the user's teacher (they logged in, changed
+    their password, or were given a new code): a slip never replaces a password in use."""
+    from django.utils import timezone
+
+    from .models import ActivationCode
+
+    return ActivationCode.objects.filter(teacher__user=user, used_at__isnull=True,
+                                         voided_at__isnull=True).update(voided_at=timezone.now())
 
 
 # --- Log-in phones -------------------------------------------------------------------------
@@ -597,7 +698,8 @@ def activation_teacher(*, employee_no: str, code: str):
 @transaction.atomic
 def login_phone_set(*, user, number: str | None, verified: bool = False) -> None:
     """Keep (or, with None, remove) the mobile number a user logs in with. An import writing
-    the number HR already holds leaves its verification as it was."""
+    the number HR already holds leaves its verification as it was; a new number is unverified
+    (no log-in with it) until its owner confirms a code sent to it (allauth's phone change)."""
     from .models import LoginPhone
 
     if not number:

@@ -13,11 +13,13 @@ dashboard read `staffing_rows` and `staffing_totals`.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
+from .employment import in_post
 from .models import (TEACHING_STAGES, Organisation, SchoolType, StaffingRule, Stage, Teacher,
                      flags_codes)
-from .selectors import ancestor_paths, student_count_expression, teacher_posts_q
+from .selectors import ancestor_paths, student_count_expression
 
 FULL_TIME = StaffingRule.Counts.FULL_TIME
 ANY = StaffingRule.Counts.ANY
@@ -129,20 +131,24 @@ def rules_for(path: str, rules_by_path: dict[str, list[Rule]]) -> list[Rule] | t
     return DEFAULT_RULES
 
 
-def _posts(role: str):
-    return Count("teachers", filter=Q(teachers__is_active=True) & teacher_posts_q([role], prefix="teachers__"))
+def _posts(role: str, on: date):
+    """Counsellors of one post in post at the school on `on`, as a subquery on schools."""
+    n = (in_post(on, posts=[role]).filter(organisation=OuterRef("pk")).order_by()
+         .values("organisation").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(n), Value(0))
 
 
 def staffing_rows(organisation: Organisation, *, on: date) -> list[StaffingRow]:
-    """Every school under `organisation`: stages, students on `on`, active full- and part-time
-    counsellors, and how many the rules require. Three queries, whatever the number of schools."""
+    """Every school under `organisation`: stages, students on `on`, full- and part-time
+    counsellors in post there on `on` (people.employment), and how many the rules require.
+    Three queries, whatever the number of schools."""
     rules_by_path = _rules_by_path()
     types = school_type_stages()
     schools = (Organisation.objects.filter(path__startswith=organisation.path,
                                            kind=Organisation.Kind.SCHOOL)
                .annotate(students_on=student_count_expression(on),
-                         full_time=_posts(Teacher.Role.FULL_TIME_COUNSELLOR),
-                         part_time=_posts(Teacher.Role.PART_TIME_COUNSELLOR))
+                         full_time=_posts(Teacher.Role.FULL_TIME_COUNSELLOR, on),
+                         part_time=_posts(Teacher.Role.PART_TIME_COUNSELLOR, on))
                .order_by("path"))
     rows = []
     for school in schools:

@@ -44,3 +44,25 @@ _private = PrivateStorage()
 def private_files() -> Storage:
     """The one private storage."""
     return _private
+
+
+# An upload never runs as a page of the site: no scripts, no plugins, no same-origin access,
+# even if a browser is sent to it directly.
+UPLOAD_CSP = "default-src 'none'; sandbox"
+# What may show inline (a lesson's video, a page's image); anything else is a download.
+INLINE_TYPES = ("video/", "audio/", "image/")
+
+
+def upload_headers(response) -> None:
+    """Mark a served upload: nosniff, a restrictive CSP, and a download unless it is a video,
+    an audio or an image (SVG, whose type is image/svg+xml but which runs scripts, is a download
+    too)."""
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = UPLOAD_CSP
+    kind = response.get("Content-Type", "").split(";")[0].strip().lower()
+    inline = kind.startswith(INLINE_TYPES) and kind != "image/svg+xml"
+    if not inline:
+        disposition = response.get("Content-Disposition", "")
+        if not disposition.startswith("attachment"):
+            rest = disposition.partition(";")[2]
+            response["Content-Disposition"] = "attachment" + (f";{rest}" if rest else "")

@@ -113,11 +113,44 @@ def account(request):
     from .phones import phone_display
     from .selectors import teacher_for_user
 
-    phone = getattr(getattr(request.user, "login_phone", None), "number", "")
+    login_phone = getattr(request.user, "login_phone", None)
+    phone = getattr(login_phone, "number", "")
     return render(request, "people/account.html", {
         "teacher": teacher_for_user(request.user),
         "phone": phone_display(phone) if phone else "",
+        "phone_verified": getattr(login_phone, "verified", False),
         "emails": EmailAddress.objects.filter(user=request.user).values_list("email", flat=True)
         or ([request.user.email] if request.user.email else []),
         "weixin": "allauth.socialaccount.providers.weixin" in settings.INSTALLED_APPS,
     })
+
+
+def request_login_code(request):
+    """allauth's "log in with a code", refused for staff accounts: HR, school admins, trainers
+    and reviewers never log in by a text message alone. They are sent to log in with their
+    password and set up an authenticator app."""
+    from allauth.account import views as allauth_views
+
+    from .selectors import user_is_staff_account
+
+    # A request with neither a number nor an address is refused by the form itself
+    # (people.forms.RequestLoginCodeForm), on the page, with the message.
+    if request.method == "POST" and user_is_staff_account(_code_login_user(request.POST)):
+        messages.error(request, _(
+            "Staff accounts do not log in with a text-message code alone. Log in with your "
+            "employee number and password, then set up your authenticator app."))
+        return redirect(f"{reverse('account_login')}?next={reverse('mfa_activate_totp')}")
+    return allauth_views.request_login_code(request)
+
+
+def _code_login_user(data):
+    """The account a log-in code request names by phone or e-mail, or None."""
+    from allauth.account.adapter import get_adapter
+    from allauth.account.utils import filter_users_by_email
+
+    phone, email = (data.get("phone") or "").strip(), (data.get("email") or "").strip()
+    if phone:
+        return get_adapter().get_user_by_phone(phone)
+    if email:
+        return next(iter(filter_users_by_email(email, is_active=True)), None)
+    return None

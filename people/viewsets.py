@@ -4,8 +4,10 @@ from django import forms
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -18,8 +20,10 @@ from wagtail.permissions import register_permission_policy
 from . import purposes
 from .models import (TEACHING_STAGES, Organisation, SchoolType, StaffingRule, StaffRole, Stage,
                      Teacher, flags_codes, flags_mask)
-from .selectors import grantable_roles, organisation_scope, staff_role_grantable, staff_user_find
-from .services import (organisation_create, organisation_update, staff_role_grant,
+from .selectors import (grantable_roles, organisation_scope, organisations_covered,
+                        staff_role_grantable, staff_user_find, user_has_staff_role,
+                        user_is_subject)
+from .services import (EMPLOYMENT_FIELDS, organisation_create, organisation_update, staff_role_grant,
                        staff_role_revoke, teacher_logins_sync, teacher_update)
 
 # Actions a history screen never offers, whoever asks (superusers included).
@@ -41,6 +45,10 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
 
 def _refused(request, *args, **kwargs):
     raise PermissionDenied
+
+
+def _not_here(request, *args, **kwargs):
+    raise Http404
 
 
 class HistoryViewSetMixin:
@@ -74,6 +82,40 @@ class HistoryViewSetMixin:
         ]
 
 
+def _organisation_of(instance, scope_field: str):
+    for name in filter(None, scope_field.split("__")):
+        instance = getattr(instance, name, None)
+    return instance
+
+
+class ScopedPermissionPolicy(ModelPermissionPolicy):
+    """A group's add, change and delete permissions count only where a role granting the
+    write's purpose covers the object: a permission from one role's group never reaches the
+    scope of another role."""
+
+    def __init__(self, model, *, write_roles: purposes.Purpose, scope_field: str | None):
+        # scope_field None: rows of the whole city (no organisation), written by a role
+        # granting the purpose anywhere.
+        super().__init__(model)
+        self.write_roles, self.scope_field = write_roles, scope_field
+
+    def user_has_permission(self, user, action):
+        return super().user_has_permission(user, action) and (
+            action not in WRITE_ACTIONS or user_has_staff_role(user, roles=self.write_roles))
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if not self.user_has_permission(user, action):
+            return False
+        if action not in WRITE_ACTIONS or self.scope_field is None:
+            return True
+        organisation = _organisation_of(instance, self.scope_field)
+        return organisation is not None and organisations_covered(user, organisation,
+                                                                  roles=self.write_roles)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return any(self.user_has_permission_for_instance(user, a, instance) for a in actions)
+
+
 class ScopedViewSetMixin:
     """Makes every view of a ModelViewSet (list, edit, delete, inspect, history) see only
     objects inside the requester's scope; others are 404.
@@ -82,13 +124,29 @@ class ScopedViewSetMixin:
     ("" for Organisation itself, "school" for Teacher, "teacher__school" for a certificate)
     and the purpose the screens serve in `scope_roles` (people.purposes): only the bindings
     of those roles count, so a second role of the user never widens the listing.
+
+    Writes (add, edit, delete) have their own purpose, `write_roles`: the edit and delete
+    views find their object in its scope, and the group permissions behind the buttons count
+    only under it (ScopedPermissionPolicy), so reading rights of one role and the write
+    permission of another's group never combine.
     """
 
     scope_field = ""
     scope_roles: purposes.Purpose
+    write_roles: purposes.Purpose | None = None
+    # The records' seals are for verify_records, not for reading.
+    inspect_view_fields_exclude = ["seal"]
 
-    def scope_queryset(self, request, queryset):
-        orgs = organisation_scope(request.user, roles=self.scope_roles)
+    def on_register(self):
+        if self.write_roles is not None:
+            register_permission_policy(self.model, ScopedPermissionPolicy(
+                self.model, write_roles=self.write_roles, scope_field=self.scope_field),
+                exact_class=True)
+        super().on_register()
+
+    def scope_queryset(self, request, queryset, *, write: bool = False):
+        roles = self.write_roles if write and self.write_roles is not None else self.scope_roles
+        orgs = organisation_scope(request.user, roles=roles)
         if not self.scope_field:
             return queryset.filter(pk__in=orgs.values("pk"))
         return queryset.filter(**{f"{self.scope_field}__in": orgs})
@@ -121,12 +179,59 @@ class ScopedViewSetMixin:
             def get_object(self, queryset=None):
                 # Every single-object view resolves its object through the scoped queryset.
                 pk = unquote(str(self.kwargs.get(self.pk_url_kwarg, "")))
-                scoped = viewset.scope_queryset(self.request, self.model._default_manager.all())
+                # An edit or delete screen finds its object in the scope of the write's purpose.
+                write = getattr(self, "permission_required", None) in WRITE_ACTIONS
+                scoped = viewset.scope_queryset(self.request, self.model._default_manager.all(),
+                                                write=write)
                 return get_object_or_404(scoped, pk=pk)
 
         Scoped.__name__ = f"Scoped{view_class.__name__}"
         Scoped.__qualname__ = Scoped.__name__
         return Scoped
+
+
+class RuleWriteScopeMixin:
+    """Rules kept per subtree (organisation empty: everywhere), listed to all who may open the
+    screen but written only where a role granting `write_roles` covers the rule's organisation;
+    a rule for everywhere is a superuser's. The group permission counts only under that
+    purpose (ScopedPermissionPolicy)."""
+
+    write_roles: purposes.Purpose
+
+    def on_register(self):
+        register_permission_policy(self.model, ScopedPermissionPolicy(
+            self.model, write_roles=self.write_roles, scope_field="organisation"),
+            exact_class=True)
+        super().on_register()
+
+    def construct_view(self, view_class, **kwargs):
+        if getattr(view_class, "permission_required", None) in WRITE_ACTIONS:
+            view_class = self._write_scoped(view_class)
+        return super().construct_view(view_class, **kwargs)
+
+    def _write_scoped(self, view_class):
+        viewset = self
+
+        class WriteScoped(view_class):
+            def get_object(self, *args, **kwargs):
+                rule = super().get_object(*args, **kwargs)
+                if not (self.request.user.is_superuser or (
+                        rule.organisation is not None and organisations_covered(
+                            self.request.user, rule.organisation, roles=viewset.write_roles))):
+                    raise PermissionDenied
+                return rule
+
+            def get_form(self, *args, **kwargs):
+                form = super().get_form(*args, **kwargs)
+                field = form.fields.get("organisation")
+                if field is not None and not self.request.user.is_superuser:
+                    field.queryset = organisation_scope(
+                        self.request.user, roles=viewset.write_roles).order_by("path")
+                    field.required = True
+                return form
+
+        WriteScoped.__name__ = WriteScoped.__qualname__ = f"WriteScoped{view_class.__name__}"
+        return WriteScoped
 
 
 class FlagSetFormField(forms.MultipleChoiceField):
@@ -204,8 +309,9 @@ class ServiceEditView(generic.EditView):
 
 class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Organisation
-    # School admins see their own school; adding and moving needs an HR scope (the form's parents).
+    # School admins see their own school; adding, changing and moving needs an HR scope.
     scope_roles = purposes.TEACHER_ADMIN
+    write_roles = purposes.ORGANISATION_TREE
     icon = "site"
     menu_label = _("Organisations")
     add_to_admin_menu = False
@@ -229,17 +335,42 @@ class TeacherForm(WagtailAdminModelForm):
     """Teacher form whose school choices are the schools in the editor's scope."""
 
     posts = FlagSetFormField(choices_class=Teacher.Role, label=_("Posts"))
+    effective_on = forms.DateField(
+        label=_("Changes take effect on"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("For a change of school, posts or status: the transfer or leaving date "
+                    "(empty: today). Earlier days' figures keep the teacher as she was."))
 
     class Meta:
         model = Teacher
-        fields = ["name", "gender", "school", "role", "posts", "hire_date", "status"]
+        fields = ["name", "gender", "school", "role", "posts", "hire_date", "first_work_date",
+                  "status"]
+
+    def clean_effective_on(self):
+        from .employment import change_refusal, open_periods
+
+        on = self.cleaned_data.get("effective_on") or timezone.localdate()
+        if self.instance.pk:
+            period = open_periods([self.instance.pk]).get(self.instance.pk)
+            reason = change_refusal(on=on, open_start=period.start if period else None,
+                                    today=timezone.localdate())
+            if reason and EMPLOYMENT_FIELDS & set(self.changed_data):
+                raise forms.ValidationError(reason)
+        return on
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = organisation_scope(
-            self.for_user, roles=purposes.TEACHER_ADMIN).filter(
+            self.for_user, roles=purposes.TEACHER_EDIT).filter(
             kind=Organisation.Kind.SCHOOL
         )
+
+    def clean(self):
+        data = super().clean()
+        if user_is_subject(self.for_user, self.instance):
+            raise forms.ValidationError(gettext(
+                "Nobody decides about their own record: another member of staff must do this."))
+        return data
 
     def save(self, commit=True):
         # In post or not is what every rate reads; the account follows it (people.services).
@@ -248,7 +379,8 @@ class TeacherForm(WagtailAdminModelForm):
         if commit:
             # The people service saves and writes the audit row in one transaction.
             teacher = teacher_update(teacher=teacher, by=self.for_user,
-                                     changed=list(self.changed_data))
+                                     changed=[f for f in self.changed_data if f != "effective_on"],
+                                     effective_on=self.cleaned_data.get("effective_on"))
             self.save_m2m()
             if "status" in self.changed_data:
                 teacher_logins_sync(teacher_ids=[teacher.pk])
@@ -265,11 +397,16 @@ class TeacherIndexView(IndexView):
         "school": {"csv": str, "xlsx": str},
     }
 
+    def get_add_url(self):
+        # Teachers come from the roster on the HR desk, which makes their accounts with them.
+        return None
+
 
 class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Teacher
     scope_field = "school"
     scope_roles = purposes.TEACHER_ADMIN
+    write_roles = purposes.TEACHER_EDIT
     icon = "user"
     menu_label = _("Teachers")
     add_to_admin_menu = False
@@ -288,6 +425,12 @@ class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     def get_form_class(self, for_update=False):
         return TeacherForm
     copy_view_enabled = False
+
+    @property
+    def add_view(self):
+        # No add form: a teacher needs an account and dated posts, which the roster import
+        # (hr) writes; the URL keeps its name (templates reverse it) and is not there.
+        return _not_here
 
 
 class StaffRoleForm(WagtailAdminModelForm):
@@ -313,6 +456,8 @@ class StaffRoleForm(WagtailAdminModelForm):
         user = staff_user_find(self.for_user, self.cleaned_data["person"])
         if user is None:
             raise forms.ValidationError(_("No user with this name or employee number in your scope."))
+        if user.pk == self.for_user.pk:
+            raise forms.ValidationError(_("Nobody grants a role to themselves."))
         return user
 
     def clean(self):
@@ -351,6 +496,7 @@ class StaffRoleViewSet(ScopedViewSetMixin, ModelViewSet):
     model = StaffRole
     scope_field = "organisation"
     scope_roles = purposes.STAFF_ROLES
+    write_roles = purposes.STAFF_ROLES
     icon = "key"
     menu_label = _("Staff roles")
     add_to_admin_menu = False
@@ -389,6 +535,7 @@ class StaffingRuleViewSet(ScopedViewSetMixin, ModelViewSet):
     model = StaffingRule
     scope_field = "organisation"
     scope_roles = purposes.STAFFING_RULES
+    write_roles = purposes.STAFFING_RULES_EDIT
     icon = "list-ul"
     menu_label = _("Staffing rules")
     add_to_admin_menu = False
@@ -420,7 +567,14 @@ class SchoolTypeForm(WagtailAdminModelForm):
 
 
 class SchoolTypeViewSet(ModelViewSet):
-    """School types and the stages each is made of (city HR keep them as data)."""
+    """School types and the stages each is made of (city HR keep them as data): written under
+    the staffing rules' editing purpose, as the rules that count by them."""
+
+    def on_register(self):
+        register_permission_policy(self.model, ScopedPermissionPolicy(
+            self.model, write_roles=purposes.STAFFING_RULES_EDIT, scope_field=None),
+            exact_class=True)
+        super().on_register()
 
     model = SchoolType
     icon = "home"

@@ -35,9 +35,12 @@ def test_production_refuses_to_start_without_a_real_secret_key(tmp_path, key):
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
-def test_production_passes_the_deploy_checks_without_a_warning(tmp_path):
+def test_production_passes_the_deploy_checks_without_a_warning(tmp_path, signing_pair):
+    key, cert = map(str, signing_pair)
+    configured = {**PRODUCTION, "DJANGO_CERTIFICATE_SIGNING_KEY": key,
+                  "DJANGO_CERTIFICATE_SIGNING_CERT": cert}
     result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], tmp_path,
-                  **PRODUCTION, DJANGO_SECRET_KEY=secrets.token_urlsafe(64))
+                  **configured, DJANGO_SECRET_KEY=secrets.token_urlsafe(64))
     assert result.returncode == 0, result.stdout + result.stderr
     # One documented silence: X-Frame-Options SAMEORIGIN, for Wagtail's same-origin previews.
     assert "System check identified no issues (1 silenced)." in result.stdout
@@ -45,6 +48,14 @@ def test_production_passes_the_deploy_checks_without_a_warning(tmp_path):
                   "from django.conf import settings; print(settings.SILENCED_SYSTEM_CHECKS)"],
                  tmp_path, **PRODUCTION, DJANGO_SECRET_KEY=secrets.token_urlsafe(64))
     assert shown.stdout.strip().splitlines()[-1] == "['security.W019']"
+
+
+def test_the_deploy_checks_warn_when_the_signing_key_is_missing(tmp_path):
+    """Issue 27 §5: without the authority's key every certificate PDF download answers 500."""
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], tmp_path,
+                  **PRODUCTION, DJANGO_SECRET_KEY=secrets.token_urlsafe(64))
+    assert result.returncode != 0
+    assert "certification.W001" in result.stderr + result.stdout
 
 
 def test_a_per_process_cache_is_flagged_by_the_deploy_checks(tmp_path):

@@ -1,6 +1,7 @@
 """Certificate levels and their rules (as data), certificates, applications and their history."""
 
 import secrets
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,12 +11,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from people.chain import SealedQuerySet, SealedRecord
 from people.models import Teacher
 
 __all__ = [
     "CertificateLevel", "LevelCategoryMinimum", "RoleRequirement", "RecognisedCredential",
     "TeacherCredential",
     "Certificate", "CertificateNumberCounter", "Application", "CertificateEvent", "Reminder",
+    "AuthorityValidityRule", "NO_STATED_EXPIRY",
 ]
 
 
@@ -145,7 +148,7 @@ def new_verification_code() -> str:
     return secrets.token_urlsafe(16)
 
 
-class CertificateQuerySet(models.QuerySet):
+class CertificateQuerySet(SealedQuerySet):
     """Certificates, with the one rule of validity on a date as a filter."""
 
     def valid_on(self, on):
@@ -173,8 +176,12 @@ class CertificateQuerySet(models.QuerySet):
                 & (Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gt": on})))
 
 
-class Certificate(models.Model):
+class Certificate(SealedRecord):
     """A certificate a teacher holds: issued here through an application, or imported."""
+
+    # What the seal covers (people.chain): what the verification page and the figures read.
+    SEALED_FIELDS = ("number", "level_id", "teacher_id", "issued_on", "expires_on", "renewed_on",
+                     "status", "ended_on", "source", "authority", "verification_code")
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -222,6 +229,11 @@ class Certificate(models.Model):
     def __str__(self):
         return f"{self.number} ({self.level.code})"
 
+    @property
+    def stated_expiry(self):
+        """The expiry to show: none for an imported certificate whose authority stated none."""
+        return None if self.expires_on == NO_STATED_EXPIRY else self.expires_on
+
     def is_valid_on(self, on) -> bool:
         """Whether the certificate was (or will be) valid on `on`: the rule of `valid_on`."""
         return (self.issued_on <= on <= self.expires_on
@@ -250,8 +262,12 @@ class CertificateNumberCounter(models.Model):
                                                name="certificatecounter_unique")]
 
 
-class Application(models.Model):
+class Application(SealedRecord):
     """A teacher's application for a level, decided by HR in scope."""
+
+    # The decision and the certificate it issued (not the decider: users may be erased).
+    SEALED_FIELDS = ("teacher_id", "level_id", "status", "certificate_id", "decided_at",
+                     "created_at")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -329,3 +345,24 @@ class Reminder(models.Model):
     key = models.CharField(max_length=120, unique=True)
     teacher = models.ForeignKey("people.Teacher", on_delete=models.CASCADE, related_name="+")
     sent_at = models.DateTimeField(auto_now_add=True)
+
+
+# An imported certificate whose authority states no expiry (有效期至 left blank) is valid with no
+# end: it carries this day, which sheets and pages show as blank.
+NO_STATED_EXPIRY = date(9999, 12, 31)
+
+
+class AuthorityValidityRule(models.Model):
+    """How long an outside authority's certificates are valid when its sheet leaves 有效期至
+    blank (city HR set it in the admin). Without a rule, a blank expiry is "no stated expiry"."""
+
+    authority = models.CharField(_("issuing authority"), max_length=120, unique=True)
+    validity_years = models.PositiveSmallIntegerField(_("validity (years)"))
+
+    class Meta:
+        verbose_name = _("authority validity rule")
+        verbose_name_plural = _("authority validity rules")
+        ordering = ["authority"]
+
+    def __str__(self):
+        return f"{self.authority} · {self.validity_years}"

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from people.chain import SealedRecord
 from people.storage import private_files
 
 __all__ = ["HourDeclaration", "DeclarationEvidence", "private_storage"]
@@ -26,8 +27,12 @@ def evidence_path(instance, filename) -> str:
     return f"declarations/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
 
 
-class HourDeclaration(models.Model):
+class HourDeclaration(SealedRecord):
     """One declaration of outside hours and where it is in its review."""
+
+    # The hours and the decision that credits them (not the reviewers: users may be erased).
+    SEALED_FIELDS = ("teacher_id", "title", "started_on", "ended_on", "hours", "category_id",
+                     "status", "decided_at", "training_entry_id")
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Waiting for the school")

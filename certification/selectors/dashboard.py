@@ -7,7 +7,8 @@ from datetime import date
 
 from django.db.models import Count
 
-from people.models import Organisation, Teacher
+from people import employment
+from people.models import Organisation
 from people.selectors import organisation_scope, scope_tops
 
 from ..models import Certificate
@@ -93,8 +94,9 @@ def completion_by_child(organisation: Organisation, *, user, roles) -> list[dict
 def hours_pace_trend(*, user, on: date, months: int = 24,
                      organisation: Organisation | None = None) -> list[tuple[date, dict]]:
     """The pace distribution at each month end over `months` months (one query a month)."""
-    teachers, policies = _active_teachers(user, organisation), cycle_policies()
-    return [(d, _pace_counts(teachers, on=d, policies=policies)) for d in month_ends(on, months)]
+    scope, policies = _scope(user, organisation), cycle_policies()
+    return [(d, _pace_counts(employment.teachers_in_post(d, scope), on=d, policies=policies))
+            for d in month_ends(on, months)]
 
 
 def certificates_expiring_by_month(*, user, on: date, months: int = 12,
@@ -118,10 +120,10 @@ def certificates_expiring_by_month(*, user, on: date, months: int = 12,
 
 
 def hours_pace_distribution(*, user, on: date, organisation: Organisation | None = None) -> dict:
-    """Active teachers of the scope (or one organisation in it) by pace in their own
+    """Teachers in post on `on` in the scope (or one organisation in it) by pace in their own
     continuing-education cycle (`pace_of`: on pace, behind, far behind), as one aggregate over
     `with_cycle`."""
-    return _pace_counts(_active_teachers(user, organisation), on=on)
+    return _pace_counts(employment.teachers_in_post(on, _scope(user, organisation)), on=on)
 
 
 def _scope(user, organisation: Organisation | None):
@@ -129,10 +131,6 @@ def _scope(user, organisation: Organisation | None):
     if organisation is not None:
         scope = scope.filter(path__startswith=organisation.path)
     return scope
-
-
-def _active_teachers(user, organisation: Organisation | None):
-    return Teacher.objects.filter(school__in=_scope(user, organisation), is_active=True)
 
 
 def _pace_counts(teachers, *, on: date, policies=None) -> dict:

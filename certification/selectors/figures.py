@@ -19,12 +19,13 @@ from django.db.models import Count, F, IntegerField, Q, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
+from people import employment
 from people.models import Organisation, Teacher
 
 from ..models import CertificateLevel, SchoolFigure
 from .cycle import cycle_policies, pace_filters, with_cycle
 from .holding import (
-    RateRow, compliance_missing, compliance_missing_level, holding_aggregates, in_post_q,
+    RateRow, compliance_missing, compliance_missing_level, holding_aggregates,
     month_ends, new_teacher_periods, roll_up,
 )
 
@@ -54,21 +55,20 @@ def _compute(school_ids: list[int], day: date, levels, periods, policies) -> lis
     compliance count, each grouped by school."""
     figures = {pk: SchoolFigure(school_id=pk, day=day, holders={c: 0 for c, _ in levels},
                                 pace={b: 0 for b in PACE}) for pk in school_ids}
-    for row in (Teacher.objects.filter(in_post_q(day), school_id__in=school_ids)
-                .values("school").annotate(**holding_aggregates(day, levels, periods))
+    for row in (employment.teachers_in_post(day, school_ids)
+                .values("school_on").annotate(**holding_aggregates(day, levels, periods))
                 .order_by()):
-        f = figures[row["school"]]
+        f = figures[row["school_on"]]
         f.teachers, f.new_teachers = row["teachers"], row["new_teachers"]
         f.holders = {code: row[f"h_{code}"] for code, _ in levels}
-    active = Teacher.objects.filter(school_id__in=school_ids, is_active=True)
-    for row in (with_cycle(active, on=day, policies=policies).values("school")
+    in_post = employment.teachers_in_post(day, school_ids)
+    for row in (with_cycle(in_post, on=day, policies=policies).values("school_on")
                 .annotate(**{b: Count("pk", filter=q) for b, q in pace_filters().items()})
                 .order_by()):
-        figures[row["school"]].pace = {b: row[b] for b in PACE}
-    for school_id, n in (compliance_missing(Teacher.objects.filter(school_id__in=school_ids),
-                                            on=day)
-                         .values("school").annotate(n=Count("pk")).order_by()
-                         .values_list("school", "n")):
+        figures[row["school_on"]].pace = {b: row[b] for b in PACE}
+    for school_id, n in (compliance_missing(school_ids, on=day)
+                         .values("school_on").annotate(n=Count("pk")).order_by()
+                         .values_list("school_on", "n")):
         figures[school_id].missing = n
     return list(figures.values())
 

@@ -14,10 +14,11 @@ from django.db.models import (
     Subquery, Value, When,
 )
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from people.models import Organisation, Teacher
-from people import staffing
+from people import employment, staffing
 from people.selectors import ancestor_paths, post_bit_expression, scope_tops
 
 from ..models import (
@@ -58,11 +59,12 @@ def holds_level_q(on: date, rank: int) -> Q:
                & Q(credentials__credential__level__rank__gte=rank)))
 
 
-def required_rank_expression():
-    """The highest rank any of the teacher's posts requires (0: none), as one expression."""
+def required_rank_expression(posts_field: str = "posts"):
+    """The highest rank any of the teacher's posts requires (0: none), as one expression
+    (`posts_field`: "posts_on" for the posts of a day's period, see `teachers_in_post`)."""
     return Coalesce(Subquery(
         RoleRequirement.objects.alias(hit=ExpressionWrapper(
-            post_bit_expression("role").bitand(OuterRef("posts")), output_field=IntegerField()))
+            post_bit_expression("role").bitand(OuterRef(posts_field)), output_field=IntegerField()))
         .filter(hit__gt=0).order_by("-level__rank").values("level__rank")[:1],
         output_field=IntegerField()), Value(0))
 
@@ -108,14 +110,27 @@ def new_teacher_since_expression(on: date, path_field: str = "school__path",
     return Case(*whens, default=Value(default), output_field=DateField())
 
 
-def is_new_teacher_q(on: date, periods: dict[str, int] | None = None) -> Q:
-    """Teachers new on `on` (hired within the period that applies to their school)."""
-    return Q(hire_date__gt=new_teacher_since_expression(on, periods=periods))
+# Neither date known: counted as long-serving.
+_LONG_AGO = date(1900, 1, 1)
 
 
-def in_post_q(on: date) -> Q:
-    """Active teachers already hired on `on` (no hire date: counted as long-serving)."""
-    return Q(is_active=True) & (Q(hire_date__isnull=True) | Q(hire_date__lte=on))
+def teaching_since_expression():
+    """The day a teacher began in the profession: 参加工作日期 where known, else 入职日期 (the
+    day they joined this school), as one expression."""
+    return Coalesce(F("first_work_date"), F("hire_date"), Value(_LONG_AGO), output_field=DateField())
+
+
+def is_new_teacher_q(on: date, periods: dict[str, int] | None = None,
+                     path_field: str = "school__path") -> Q:
+    """Teachers new on `on`: in the profession (参加工作日期, else 入职日期) for less than the
+    period that applies to their school. An experienced teacher who transfers in is not new."""
+    return Q(GreaterThan(teaching_since_expression(),
+                         new_teacher_since_expression(on, path_field=path_field, periods=periods)))
+
+
+def in_post_q(on: date, where=None) -> Q:
+    """Teachers in post on `on` (people.employment owns the rule: their period of that day)."""
+    return employment.in_post_q(on, where)
 
 
 def holding_targets() -> dict[str, dict[str, Decimal]]:
@@ -176,8 +191,9 @@ class RateRow:
 
 def holding_aggregates(on: date, levels: list[tuple[str, int]],
                        periods: dict[str, int] | None = None) -> dict:
-    """Teachers, new teachers and holders of each level on `on`, as aggregates over teachers."""
-    is_new = is_new_teacher_q(on, periods)
+    """Teachers, new teachers and holders of each level on `on`, as aggregates over teachers in
+    post (`employment.teachers_in_post`: the new-teacher period is their school's of that day)."""
+    is_new = is_new_teacher_q(on, periods, path_field="school_path_on")
     aggregates = {"teachers": Count("pk", distinct=True),
                   "new_teachers": Count("pk", distinct=True, filter=is_new)}
     for code, rank in levels:
@@ -189,7 +205,7 @@ def holding_aggregates(on: date, levels: list[tuple[str, int]],
 def holding_rates(organisation: Organisation, *, on: date) -> list[RateRow]:
     """Holding rates under `organisation` on `on`: one row per organisation of the subtree.
 
-    Teachers are active teachers of the subtree's schools hired by `on`; those within the
+    Teachers are those in post at the subtree's schools on `on` (people.employment); those within the
     new-teacher period nearest their school are left out of both sides of the rate; a holder of
     a level holds every lower one; a certificate counts on the days it was valid
     (`Certificate.valid_on`), a recognised credential as its level. One aggregate query over
@@ -197,9 +213,9 @@ def holding_rates(organisation: Organisation, *, on: date) -> list[RateRow]:
     """
     levels = list(CertificateLevel.objects.order_by("rank").values_list("code", "rank"))
     per_school = {
-        row["school"]: row for row in
-        Teacher.objects.filter(in_post_q(on), school__path__startswith=organisation.path)
-        .values("school").annotate(**holding_aggregates(on, levels)).order_by()
+        row["school_on"]: row for row in
+        employment.teachers_in_post(on, organisation)
+        .values("school_on").annotate(**holding_aggregates(on, levels)).order_by()
     }
     return roll_up(organisation, per_school, levels)
 
@@ -261,19 +277,20 @@ def holding_rate_rows(*, user, on: date) -> Iterator[tuple]:
                        *[v for code in levels for v in (row.holders[code], row.rate(code))])
 
 
-def compliance_missing(teachers: QuerySet[Teacher], *, on: date) -> QuerySet[Teacher]:
-    """The compliance rule: those of `teachers` in post on `on` who lack the level their posts
-    require (new teachers included). The list, the count and the stored figures all call it."""
-    return (teachers.filter(in_post_q(on))
-            .annotate(held_rank=held_rank_expression(on), required_rank=required_rank_expression())
+def compliance_missing(where, *, on: date) -> QuerySet[Teacher]:
+    """The compliance rule: teachers in post on `on` at `where` (see `employment.in_post`) who
+    lack the level their posts of that day require (new teachers included), annotated
+    `school_on`. The list, the count and the stored figures all call it."""
+    return (employment.teachers_in_post(on, where)
+            .annotate(held_rank=held_rank_expression(on),
+                      required_rank=required_rank_expression("posts_on"))
             .filter(held_rank__lt=F("required_rank")))
 
 
 def compliance_missing_level(organisation: Organisation, *, on: date) -> QuerySet[Teacher]:
-    """Active teachers under `organisation` who lack the level their role requires on `on`."""
-    return (compliance_missing(Teacher.objects.filter(school__path__startswith=organisation.path),
-                               on=on)
-            .select_related("school").order_by("school__path", "employee_no"))
+    """Teachers in post under `organisation` on `on` who lack the level their posts require."""
+    return (compliance_missing(organisation, on=on)
+            .select_related("school").order_by("school_path_on", "employee_no"))
 
 
 def compliance_missing_count(organisation: Organisation, *, on: date) -> int:
@@ -307,9 +324,12 @@ def holding_trend(schools: QuerySet[Organisation], *, on: date,
     `schools`: (month end, counted, {level code: rate or None}). One aggregate query per level,
     each counting every month at once; the same rule as `holding_rates` on each date."""
     days = month_ends(on, months)
-    teachers = Teacher.objects.filter(school__in=schools)
+    # Only teachers with a period at these schools are looked at; each month end asks who was
+    # in post there on it.
+    teachers = Teacher.objects.filter(pk__in=employment.in_post(days[0], schools, until=days[-1])
+                                      .values("teacher_id"))
     periods = new_teacher_periods()
-    counted_on = {d: in_post_q(d) & ~is_new_teacher_q(d, periods) for d in days}
+    counted_on = {d: in_post_q(d, schools) & ~is_new_teacher_q(d, periods) for d in days}
     counted = teachers.aggregate(**{f"n{i}": Count("pk", distinct=True, filter=counted_on[d])
                                     for i, d in enumerate(days)})
     rates: dict[date, dict] = {d: {} for d in days}

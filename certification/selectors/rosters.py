@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from courses.models import HourCategory
-from people.models import Organisation, Teacher
+from people import employment
+from people.models import Organisation
 from people.selectors import district_name_expression, organisation_scope, teacher_posts_q
 
 from ..models import Certificate
@@ -62,18 +63,18 @@ def hours_sheet_categories() -> list[HourCategory]:
 def training_hours_list(*, user, organisation: Organisation | None = None,
                         role: str | None = None, on: date | None = None,
                         categories: list[str] = ()) -> QuerySet:
-    """Active teachers of the scope with their own cycle on `on` (`with_cycle`), as a
+    """Teachers in post at the scope's schools on `on` (people.employment) with their own cycle
+    on `on` (`with_cycle`), as a
     values_list: (employee no, name, school, district, role, cycle start, cycle end, hours,
     target, hours due, last training date, then the hours in the cycle of each of
     `categories` (codes) in that order)."""
     on = on or timezone.localdate()
-    qs = Teacher.objects.filter(school__in=_export_scope(user, organisation), is_active=True)
-    if role:
-        qs = qs.filter(teacher_posts_q([role]))
+    qs = employment.teachers_in_post(on, _export_scope(user, organisation),
+                                     posts=[role] if role else None)
     return (with_cycle(qs, on=on, categories=list(categories))
-            .annotate(district_name=district_name_expression("school__path"))
-            .order_by("school__path", "employee_no")
-            .values_list("employee_no", "name", "school__name", "district_name", "role",
+            .annotate(district_name=district_name_expression("school_path_on"))
+            .order_by("school_path_on", "employee_no")
+            .values_list("employee_no", "name", "school_name_on", "district_name", "role",
                          "cycle_start", "cycle_end", "cycle_hours", "cycle_target", "cycle_due",
                          "last_training", *[f"cat_hours_{i}" for i in range(len(categories))]))
 

@@ -10,13 +10,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from certification.models import WorkloadActivityType, WorkloadCreditRate, WorkloadEntry, WorkloadNorm
-from people import purposes
+from people import employment, purposes
 from people.models import Organisation, Teacher
-from people.selectors import counsellor_q, organisation_scope, scope_tops, teacher_for_user
+from people.selectors import organisation_scope, scope_tops, teacher_for_user
 
 from ..calendar import Term, calendar_for, calendar_index
 from ..selectors.holding import nearest_rule
@@ -41,13 +41,14 @@ def workload_norms() -> dict[str, Decimal]:
 
 
 def workload_norm_units(organisation: Organisation | None = None,
-                        norms: dict[str, Decimal] | None = None) -> Decimal:
-    """The head-teacher norm that applies to an organisation (the nearest row up the tree):
-    credit units a head teacher's duties are worth per term."""
+                        norms: dict[str, Decimal] | None = None, *, path: str | None = None) -> Decimal:
+    """The head-teacher norm that applies to an organisation (or the organisation at `path`; the
+    nearest row up the tree): credit units a head teacher's duties are worth per term."""
     norms = workload_norms() if norms is None else norms
-    if organisation is None:
+    path = organisation.path if organisation is not None else path
+    if path is None:
         return norms.get("", DEFAULT_NORM_UNITS)
-    return nearest_rule(norms, organisation.path, DEFAULT_NORM_UNITS)
+    return nearest_rule(norms, path, DEFAULT_NORM_UNITS)
 
 
 def workload_credit_rates() -> dict[int, dict[str, Decimal]]:
@@ -265,17 +266,28 @@ def room_open_hours(spans: list[tuple[object, Decimal]]) -> Decimal:
     return max((covered / minute).quantize(Decimal("0.01")), unplaced)
 
 
-def _report_teachers(user, organisation: Organisation | None) -> QuerySet[Teacher]:
-    counsellors = Teacher.objects.filter(counsellor_q(), is_active=True)
+def _report_teachers(user, organisation: Organisation | None, *, term_start: date,
+                     term_end: date) -> QuerySet[Teacher]:
+    """Counsellors in post as counsellors at a school of the scope on any day of the term
+    (people.employment), each with `term_school` (and its `term_school_path`): their school of
+    the term's last such day (a counsellor who transferred or left during the term keeps her row
+    and her school's duty)."""
     scope = organisation_scope(user, roles=purposes.WORKLOAD_REPORT)
     if organisation is not None:
         # Only what lies both in the user's scope and under the chosen organisation.
         scope = scope.filter(path__startswith=organisation.path)
     own = teacher_for_user(user)
-    condition = Q(school__in=scope)
+    posts = Teacher.COUNSELLOR_ROLES
+    condition = employment.in_post_q(term_start, scope, posts=posts, until=term_end)
+    everywhere = employment.in_post(term_start, None if organisation is None and own else scope,
+                                    posts=posts, until=term_end)
     if own is not None and organisation is None:
-        condition |= Q(pk=own.pk)
-    return counsellors.filter(condition).select_related("school").order_by("school__path", "name")
+        condition |= Q(pk=own.pk) & employment.in_post_q(term_start, posts=posts, until=term_end)
+    term_period = everywhere.filter(teacher=OuterRef("pk")).order_by("-start")
+    return (Teacher.objects.filter(condition)
+            .annotate(term_school=Subquery(term_period.values("organisation")[:1]),
+                      term_school_path=Subquery(term_period.values("organisation__path")[:1]))
+            .select_related("school").order_by("school__path", "name"))
 
 
 def workload_term_report(*, user, term_start: date, term_end: date,
@@ -290,7 +302,7 @@ def workload_term_report(*, user, term_start: date, term_end: date,
     types = list(WorkloadActivityType.objects.all())
     duty_types = {t.pk for t in types if t.is_room_duty}
     code_of = {t.pk: t.code for t in types}
-    teachers = list(_report_teachers(user, organisation))
+    teachers = list(_report_teachers(user, organisation, term_start=term_start, term_end=term_end))
     by_teacher: dict[int, dict] = defaultdict(lambda: defaultdict(Decimal))
     duty_by_teacher: dict[int, Decimal] = defaultdict(Decimal)
     sums = (
@@ -310,7 +322,8 @@ def workload_term_report(*, user, term_start: date, term_end: date,
     for teacher in teachers:
         credit = dict(by_teacher.get(teacher.pk, {}))
         total = sum(credit.values(), Decimal("0"))
-        norm = workload_norm_units(teacher.school, norms)
+        # Her norm is the one of the school she served in the term.
+        norm = workload_norm_units(norms=norms, path=teacher.term_school_path)
         counsellors.append(CounsellorRow(
             teacher=teacher, by_type=credit, total=total,
             ratio=(total / norm).quantize(Decimal("0.01")) if norm else None,
@@ -321,12 +334,14 @@ def workload_term_report(*, user, term_start: date, term_end: date,
     if organisation is not None:
         staff_scope = staff_scope.filter(path__startswith=organisation.path)
     schools = list(staff_scope.filter(kind=Organisation.Kind.SCHOOL).order_by("path"))
-    # Room duty, day by day: each school's duty spans on each day, from the counsellors above.
+    # Room duty, day by day: each school's duty spans on each day, from the counsellors above,
+    # each span counted for the school its counsellor was in post at on its day.
     spans: dict[int, dict[date, list]] = defaultdict(lambda: defaultdict(list))
     for school_id, day, start, hours in WorkloadEntry.objects.filter(
             status=WorkloadEntry.Status.APPROVED, date__gte=term_start, date__lte=term_end,
             teacher__in=[t.pk for t in teachers], activity_type__in=duty_types,
-    ).values_list("teacher__school_id", "date", "start_time", "quantity"):
+    ).annotate(school_then=employment.school_on_expression("date")).values_list(
+            "school_then", "date", "start_time", "quantity"):
         spans[school_id][day].append((start, hours))
     calendars = calendar_index()
     checked_to = min(term_end, on or timezone.localdate())
@@ -344,7 +359,7 @@ def workload_term_report(*, user, term_start: date, term_end: date,
                 row.short_days.append(ShortDay(school=school, day=day, hours=hours, required=per_day))
         school_rows[school.pk] = row
     for row in counsellors:
-        target = school_rows.get(row.teacher.school_id)
+        target = school_rows.get(row.teacher.term_school)
         if target is not None:
             target.counsellors += 1
             target.total += row.total

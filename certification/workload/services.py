@@ -23,7 +23,7 @@ from certification.models import (
 )
 from people import purposes
 from people.models import AuditEntry, Notice, Teacher
-from people.selectors import organisation_scope, teacher_for_user
+from people.selectors import organisation_scope, teacher_for_user, user_is_subject
 from ..reach import parent_sessions_from_workload
 from .selectors import workload_credit_per_unit, workload_credit_rates
 from people.services import audit_record, notice_send
@@ -320,7 +320,7 @@ def workload_notes_erase(*, teacher: Teacher, by) -> int:
 
 def workload_user_may_approve(*, user, teacher: Teacher) -> bool:
     """Whether `user` is a school admin over the counsellor's school (never for their own work)."""
-    if teacher.user_id == getattr(user, "pk", None):
+    if user_is_subject(user, teacher):
         return False
     return organisation_scope(user, roles=purposes.WORKLOAD_APPROVAL).filter(
         pk=teacher.school_id).exists()

@@ -86,6 +86,7 @@ class WorkloadCreditRateViewSet(ScopedViewSetMixin, ModelViewSet):
     model = WorkloadCreditRate
     scope_field = "organisation"
     scope_roles = purposes.WORKLOAD_RULES
+    write_roles = purposes.WORKLOAD_RULES
     icon = "list-ol"
     menu_label = _("Workload credit rates")
     menu_order = 321
@@ -104,6 +105,7 @@ class WorkloadNormViewSet(ScopedViewSetMixin, ModelViewSet):
     model = WorkloadNorm
     scope_field = "organisation"
     scope_roles = purposes.WORKLOAD_RULES
+    write_roles = purposes.WORKLOAD_RULES
     icon = "pick"
     menu_label = _("Head-teacher norms")
     menu_order = 322

@@ -184,6 +184,9 @@ class EventSignup(models.Model):
     marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+",
                                   verbose_name=_("attendance marked by"))
+    # The device (a hash of its cookie) the teacher's first QR scan came from: a later scan for
+    # her from any other device is refused (a code forwarded to a phone logged in as her).
+    scan_device = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("event sign-up")

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from people.audiences import AudienceRule
+from people.chain import SealedRecord
 
 __all__ = ["Assignment", "Enrolment", "LessonProgress", "QuizAttempt", "CourseCompletion",
            "LiveAttendance"]
@@ -113,8 +114,10 @@ class QuizAttempt(models.Model):
         indexes = [models.Index(fields=["user", "quiz"])]
 
 
-class CourseCompletion(models.Model):
+class CourseCompletion(SealedRecord):
     """A user completed a course; certification credits its hours once per row."""
+
+    SEALED_FIELDS = ("user_id", "course_id", "hours", "completed_at")
 
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="course_completions",
                              verbose_name=_("user"))
@@ -132,8 +135,10 @@ class CourseCompletion(models.Model):
         return f"{self.user} · {self.course.title}"
 
 
-class LiveAttendance(models.Model):
+class LiveAttendance(SealedRecord):
     """A teacher checked in to a live session while it ran; earns the session's hours."""
+
+    SEALED_FIELDS = ("user_id", "session_id", "hours", "attended_at")
 
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="live_attendances",
                              verbose_name=_("user"))

@@ -15,7 +15,11 @@ HEADERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "school_code": ("学校代码", "school_code", ("学校编码", "单位代码", "school code")),
     "school": ("学校", "school", ("学校名称", "单位", "单位名称", "school name")),
     "role": ("岗位", "role", ("职务", "岗位类别")),
-    "hire_date": ("入职日期", "hire_date", ("入职时间", "参加工作时间", "hire date")),
+    # 入职日期 is joining this school; 参加工作日期 the first year in the profession (new teachers).
+    "hire_date": ("入职日期", "hire_date", ("入职时间", "入校日期", "hire date")),
+    "first_work_date": ("参加工作日期", "first_work_date", ("参加工作时间", "first work date")),
+    "left_on": ("离职日期", "left_on", ("离职时间", "leaving date", "left on")),
+    "moved_on": ("调动日期", "moved_on", ("调动时间", "调入日期", "transfer date", "moved on")),
     "email": ("邮箱", "email", ("电子邮箱", "电子邮件", "e-mail", "email address")),
     "phone": ("手机号", "phone", ("手机", "手机号码", "移动电话", "mobile", "mobile phone")),
     "level": ("证书等级", "level", ("等级", "certificate level")),
@@ -95,7 +99,8 @@ class SheetSpec:
 TEACHERS = SheetSpec(
     kind="teachers",
     required=("employee_no", "name", "school_code"),
-    optional=("gender", "school", "role", "hire_date", "email", "phone", "status", "staff_role"),
+    optional=("gender", "school", "role", "hire_date", "first_work_date", "email", "phone", "status",
+              "left_on", "moved_on", "staff_role"),
     title_zh="教师名册", title_en="Teachers roster",
 )
 CERTIFICATES = SheetSpec(

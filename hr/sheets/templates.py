@@ -16,6 +16,7 @@ from .normalise import CALENDAR_KIND_DISPLAY, EMPLOYMENT_DISPLAY, LEVEL_CODES, S
 EXAMPLES = {
     "employee_no": "E2024001", "name": "李梅", "gender": "女", "school_code": "S0101",
     "school": "示范市第一中学", "role": "班主任", "hire_date": "2019-09-01",
+    "first_work_date": "2012-09-01", "left_on": "", "moved_on": "",
     "email": "limei@example.com", "phone": "13800138000", "level": "C",
     "cert_no": "XY-2023-C-0001", "issued_on": "2023-06-19", "expires_on": "2028-06-18",
     "authority": "示范市教育局", "hours": 6, "date": "2024-03-02",
@@ -58,6 +59,9 @@ NOTES = {
     "staff_role": _("Staff role (optional): school admin, trainer, reviewer, district HR, city HR, as "
                     "you may grant"),
     "hire_date": _("Hire date, e.g. 2019-09-01"),
+    "first_work_date": _("First work date (first year in the profession, optional): decides who is a new teacher"),
+    "left_on": _("Leaving date (optional): the first day no longer in post; empty: the import's effective date"),
+    "moved_on": _("Transfer date (optional): the first day at the new school or in the new posts; empty: the import's effective date"),
     "email": _("E-mail (optional); a new teacher with one is e-mailed an invitation to set a password"),
     "phone": _("Mobile (optional); a mainland number, used only to log in by text message"),
     "level": _("Certificate level A, B or C"),

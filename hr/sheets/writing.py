@@ -27,9 +27,8 @@ from django.utils.timezone import localtime
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-# A text cell starting with one of these could be taken as a formula by a spreadsheet program.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-TRIGGER_SET = frozenset(FORMULA_TRIGGERS)
+from people.exports import FORMULA_TRIGGERS, TRIGGER_SET  # noqa: F401 - the rule lives there
+
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 PERCENT_FORMAT = "0.0%"

@@ -29,6 +29,11 @@ INSTALLED_APPS = [
     # Running it: backups, readiness checks, metrics (docs/deploy.md).
     "ops",
     "django_prometheus",
+    # The HTTP API (docs/api.md): Django REST framework, its OpenAPI schema and reference.
+    "api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -70,6 +75,7 @@ MIDDLEWARE = [
     "ops.metrics.DatabaseTimeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "lms.middleware.ContentSecurityPolicyMiddleware",
+    "lms.middleware.PermissionsPolicyMiddleware",
     # Uploads served here get their own CSP, nosniff and (but for video, audio, images) a download.
     "cms.middleware.UploadHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -84,6 +90,8 @@ MIDDLEWARE = [
     # A signed-in teacher opening /admin/ goes home with a reason, not round the log-in page.
     "lms.middleware.AdminAccessMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # A dropped or restarting database: 503 with Retry-After, the broken connection closed.
+    "ops.middleware.DatabaseUnavailableMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -109,6 +117,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 RELAXED_SCRIPT_PREFIXES = ("/admin/",)
+# ... but the admin's log-in is the site's own page, under the strict policy.
+STRICT_SCRIPT_PATHS = ("/admin/login/",)
+# Browser features no page uses (the QR codes are scanned by the phone's own camera app).
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), "
+                      "magnetometer=(), microphone=(), payment=(), usb=()")
 # Wagtail's page previews load the page in a same-origin frame.
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
@@ -280,12 +293,16 @@ ACCOUNT_RATE_LIMITS = {
     # Activation slips (people.forms.ActivationForm): like failed log-ins, per address and 工号.
     "activate": "10/m/ip,5/5m/key",
 }
-ACCOUNT_FORMS = {"login": "people.forms.LoginForm"}
+ACCOUNT_FORMS = {"login": "people.forms.LoginForm",
+                 "request_login_code": "people.forms.RequestLoginCodeForm"}
 # The client's address behind proxies we run (docs/deploy.md: nginx appends the address it saw
 # to X-Forwarded-For): allauth takes the entry this many hops from the right, so a client's own
 # X-Forwarded-For entries count for nothing. 0 (the default) trusts no header: REMOTE_ADDR.
 # Log-in limits and /verify/'s quota both count by this address (people.access.client_ip).
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+# Only a request from these addresses (or networks) may name its client in X-Forwarded-For:
+# one that reaches gunicorn directly is counted under its own address (people.adapter).
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("DJANGO_TRUSTED_CLIENT_IP_HEADER", default="") or None
 # Two-step verification (allauth.mfa): an authenticator app's codes, with recovery codes.
 # HR and school admins see other people's records, so where STAFF_MFA_REQUIRED is on (the
@@ -404,6 +421,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certification.records_verify",
         "schedule": crontab(hour=2, minute=40),
     },
+    "certification-records-checkpoint": {
+        "task": "certification.records_checkpoint",
+        "schedule": crontab(hour=2, minute=55),  # after the check, before the backup
+    },
 }
 
 # --- Tamper-evident records and signed certificates
@@ -467,3 +488,23 @@ METRICS_ALLOWED_IPS = env.list("DJANGO_METRICS_ALLOWED_IPS", default=["127.0.0.1
 METRICS_WORKER_PORT = env.int("DJANGO_METRICS_WORKER_PORT", default=0)
 # Optional error reports to Sentry, personal data scrubbed (ops.sentry).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
+
+# --- HTTP API (api/, docs/api.md). Only the API's own views use bearer keys; Wagtail's admin
+# keeps its own DRF settings per view.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "心育研修 API",
+    "DESCRIPTION": "Teachers, training hours, certificates and figures, scoped per service account.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "PREPROCESSING_HOOKS": ["api.schema.only_v1"],
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

@@ -300,3 +300,22 @@ def test_returned_on_the_pages_the_teacher_resubmits_a_big_file_is_refused_and_t
     assert (entry.hours, entry.category_id) == (Decimal("24.0"), "crisis")
     page = visible_text(client.get(reverse("certification:my_certificates")).content.decode())
     assert "省级心理健康骨干教师培训 外部学时申报 心理危机识别与干预 24" in page
+
+
+def test_evidence_is_served_as_every_upload_a_pdf_as_a_sandboxed_download(client, tree, private_root):
+    """Issue 27 §5: a PDF (which can carry scripts) is a download, an image shows inline; both
+    carry the sandboxing CSP and nosniff."""
+    from django.urls import reverse
+
+    teacher = factories.TeacherFactory(school=tree["school_a"])
+    d = declare(teacher, SimpleUploadedFile("通知.pdf", PDF),
+                SimpleUploadedFile("证书.png", PNG))
+    client.force_login(teacher.user)
+    served = {e.content_type: client.get(reverse("certification:evidence_download", args=[e.pk]))
+              for e in d.evidence.all()}
+    pdf, png = served["application/pdf"], served["image/png"]
+    assert pdf["Content-Disposition"].startswith("attachment")
+    assert png["Content-Disposition"].startswith("inline")
+    for response in (pdf, png):
+        assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        assert response["X-Content-Type-Options"] == "nosniff"

@@ -128,7 +128,8 @@ def test_every_screen_agrees_and_past_rates_match_a_hand_count(spec):
         for on in spec["dates"]:
             page = {t.pk: cycle_status(t, on=on) for t in teachers}
             sheet = {row[0]: row for row in training_hours_list(user=hr, on=on)}
-            active = [t for t in teachers if t.is_active]
+            # In post on `on` (people.employment): active and hired by then.
+            active = [t for t in teachers if t.is_active and (t.hire_date is None or t.hire_date <= on)]
             assert set(sheet) == {t.employee_no for t in active}
             for t in active:
                 _no, _n, _s, _d, _r, start, end, earned, target, due, _last, *_c = sheet[t.employee_no]

@@ -142,12 +142,14 @@ def test_check_in_and_out_with_fresh_codes_and_a_second_scan_records_nothing(tre
     assert recorded and signup.attended
 
 
-def test_a_code_older_than_a_minute_is_refused(tree):
+def test_a_code_older_than_its_15_seconds_is_refused(tree):
+    """Issue 27 §5: the code on the screen rotates every 15 s and is good for as long."""
+    assert services.QR_REFRESH_SECONDS == services.QR_MAX_AGE_SECONDS == 15
     ev = running_event(tree)
     t = signed_up(ev, tree["school_a"])
     token = services.event_qr_token(event=ev, kind="in")
     import time
-    with mock.patch("django.core.signing.time.time", return_value=time.time() + 61):
+    with mock.patch("django.core.signing.time.time", return_value=time.time() + 16):
         with pytest.raises(ValidationError, match="二维码已过期"):
             services.event_scan(event=ev, user=t.user, kind="in", token=token)
     assert not EventSignup.objects.get(teacher=t).checked_in_at
@@ -355,3 +357,28 @@ def test_the_event_editor_offers_the_active_hour_categories(tree):
     form_class = EventPage.get_edit_handler().get_form_class()
     offered = list(form_class.base_fields["category"].queryset.values_list("code", flat=True))
     assert offered == ["general", "crisis", "knowledge", "counselling", "other"]
+
+
+def test_a_code_used_for_the_same_teacher_from_a_second_phone_is_refused(tree):
+    """Issue 27 §5: the first scan names the phone; the same teacher's scan from another phone
+    (a forwarded code opened on a phone logged in as her) is refused and records nothing."""
+    from django.test import Client
+
+    ev = running_event(tree)
+    t = signed_up(ev, tree["school_a"])
+    hers, other = Client(), Client()
+    hers.force_login(t.user)
+    other.force_login(t.user)
+    url = reverse("courses:event_scan", args=[ev.pk, "in"])
+    token = services.event_qr_token(event=ev, kind="in")
+    assert hers.get(url, {"t": token}).status_code == 200
+    first = EventSignup.objects.get(teacher=t).checked_in_at
+    refused = other.get(url, {"t": token})
+    assert refused.status_code == 400 and "另一部手机" in refused.content.decode()
+    out = reverse("courses:event_scan", args=[ev.pk, "out"])
+    refused = other.get(out, {"t": services.event_qr_token(event=ev, kind="out")})
+    assert refused.status_code == 400
+    signup = EventSignup.objects.get(teacher=t)
+    assert signup.checked_in_at == first and signup.checked_out_at is None
+    # Her own phone goes on as before.
+    assert hers.get(url, {"t": token}).status_code == 200

@@ -21,6 +21,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
+from certification.checkpoints import records_checkpoint_write
 from certification.services import certificate_revoke, training_entry_correct
 from ops.backup import (
     MANIFEST, BackupError, backup_create, backup_read, backup_restore, backups_list,
@@ -126,6 +127,8 @@ def _manage(env, *args) -> subprocess.CompletedProcess:
 
 def test_a_backup_restores_into_an_empty_installation_as_it_was(tmp_path, roots, records):
     media, private = roots
+    # The night's signed checkpoint of the chain heads travels in the backup with the rows.
+    records_checkpoint_write(now=NOW)
     archive = backup_create(out_dir=tmp_path / "backups", now=NOW)
     assert archive.name == "xinyu-backup-20261201-233000.tar"
     rows_then = db_digest(_raw_cursor(connection.settings_dict["NAME"]))
@@ -150,6 +153,7 @@ def test_a_backup_restores_into_an_empty_installation_as_it_was(tmp_path, roots,
     assert cursor.fetchone()[0] == 4
     assert files_digest(tmp_path / "b" / "media") == media_then
     assert files_digest(tmp_path / "b" / "private") == private_then
+    assert "records/checkpoints/2026-12-01.json" in private_then
 
     # A second restore over it is refused unless asked to replace.
     again = _manage(env, "restore", str(archive))

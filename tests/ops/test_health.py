@@ -54,12 +54,16 @@ def test_readiness_names_what_is_missing_then_passes_the_nights_work(client, tra
     assert _check(lines, "Ping").startswith("Unavailable")  # no worker runs in this test
 
     # The night's tasks succeed (eagerly here, through Celery's signals) and a backup exists.
-    from certification.tasks import figures_rebuild, records_verify
+    from certification.tasks import figures_rebuild, records_checkpoint, records_verify
 
     figures_rebuild.delay()
     records_verify.delay()
+    lines = _lines(client.get("/readyz/", HTTP_ACCEPT="text/plain"))
+    assert _check(lines, "NightlyJobs") == "Warning: 夜间记录检查点尚未完成"
+    records_checkpoint.delay()
     assert set(NightlyRun.objects.values_list("task", flat=True)) == {
-        "certification.figures_rebuild", "certification.records_verify"}
+        "certification.figures_rebuild", "certification.records_verify",
+        "certification.records_checkpoint"}
     backup_create(out_dir=folders / "backups")
     lines = _lines(client.get("/readyz/", HTTP_ACCEPT="text/plain"))
     assert _check(lines, "LastBackup") == "OK"

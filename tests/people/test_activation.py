@@ -101,3 +101,20 @@ def test_attempts_are_rate_limited_per_employee_number(client, tree, fresh):
 def test_the_activation_rate_is_a_setting_like_log_in(settings):
     assert settings.ACCOUNT_RATE_LIMITS["activate"].endswith("/key")
     assert "/ip" in settings.ACCOUNT_RATE_LIMITS["activate"]
+
+
+def test_the_per_number_limit_counts_the_teacher_found_not_the_spelling(client, tree, fresh):
+    """Issue 27 §5: every spelling that finds the same teacher (case, full width typed on a
+    Chinese keyboard) shares her count; the sixth try is refused even with the right code."""
+    code = issue(fresh, tree)
+    for n, spelling in enumerate(["S00042", "s00042", "Ｓ00042", "ｓ０００４２", "S０0042"]):
+        page = activate(client, spelling, f"WRONG{n:03d}").content.decode()
+        assert REFUSED in page
+    page = activate(client, "Ｓ０００４２", code).content.decode()
+    assert "尝试次数过多" in page and get_user(client).is_anonymous
+
+
+def test_a_full_width_employee_number_finds_the_teacher(client, tree, fresh):
+    code = issue(fresh, tree)
+    assert activate(client, "Ｓ０００４２", code).status_code == 302
+    assert get_user(client) == fresh.user

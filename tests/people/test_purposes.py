@@ -13,10 +13,10 @@ APPS = ("people", "courses", "certification", "hr", "cms", "lms")
 SCOPE_CALLS = {"organisation_scope", "teacher_list_in_scope", "user_is_staff_in_scope",
                "user_has_staff_role", "staff_roles_for_user", "scope_roots", "scope_tops",
                "assignment_list_for_staff", "assignment_completion_by_school",
-               "assignment_outstanding_list"}
+               "assignment_outstanding_list", "organisations_covered", "accounts_out_of_reach"}
 # A function handing on the roles it was given (its caller named the purpose).
 PASSED_ON = {"roles", "scope_roles", "self.scope_roles", "self.staff_roles", "purpose",
-             "viewset.scope_roles"}
+             "viewset.scope_roles", "self.write_roles", "viewset.write_roles"}
 
 
 def _modules():
@@ -60,7 +60,7 @@ def _purpose_problems():
                         (k.value for k in node.keywords if k.arg == "roles"), None)
                     checked.append((node, roles, name))
             elif isinstance(node, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id in ("scope_roles", "staff_roles")
+                    isinstance(t, ast.Name) and t.id in ("scope_roles", "staff_roles", "write_roles")
                     for t in node.targets):
                 checked.append((node, node.value, "scope_roles ="))
             elif isinstance(node, ast.Dict) and {getattr(k, "value", None) for k in node.keys} == {

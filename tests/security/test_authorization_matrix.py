@@ -32,7 +32,7 @@ SECRETS = ("乙校保密教师", "B-SECRET-0001", "SECRETCERT-B-0001", "secret-b
            "乙校辅导保密记录", "乙校保密心理教师", "B-SECRET-0002")
 
 # Apps whose URLs carry personal data: their parameters must be mapped explicitly.
-OUR_APPS = ("people", "courses", "certification", "hr", "cms", "lms")
+OUR_APPS = ("people", "courses", "certification", "hr", "cms", "lms", "api")
 OUR_ADMIN_NAMESPACES = {"organisations", "teachers", "workload_activity_types",
                         "certificate_levels", "role_requirements", "recognised_credentials",
                         "assignments", "audit_events"}
@@ -203,7 +203,7 @@ def fill(param: str, name: str, namespace: str, world) -> str | None:
         "course_id": w["course"].pk, "lesson_id": w["lesson"].pk, "quiz_id": w["quiz"].pk,
         "session_id": w["course"].pk, "code": w["cert_b"].verification_code, "sheet": "teachers",
         "user_id": w["user_b"].pk, "event_id": w["event_y"].pk, "signup_id": w["signup_y"].pk,
-        "kind": "in",
+        "kind": "in", "employee_no": w["teacher_b"].employee_no,
     }
     if param in generic:
         return str(generic[param])
@@ -261,7 +261,7 @@ FILE_TYPES = ("application/pdf", "application/vnd.openxmlformats", "application/
 # 22 random characters) sees its number and level, with the holder's name masked.
 PUBLIC_WITH_CODE = {"certification:verify": ("SECRETCERT-B-0001",)}
 # Files that are the same for everyone and hold no records (the blank import templates).
-BLANK_FILES = {"hr:template"}
+BLANK_FILES = {"hr:template", "api:schema"}  # the import template; the API's public schema
 # Wagtail's own page that raises on purpose, to test error reporting.
 SKIPPED = {"/admin/failwhale/"}
 # Deliberate 5xx answers: readiness says 503 while a check fails (this world has no backup).
@@ -378,6 +378,9 @@ MULTI = {
     "reviewer+district_hr": [("reviewer", "city"), ("district_hr", "district_y")],
     "school_admin+district_hr+city_trainer": [("school_admin", "school_a"),
                                               ("district_hr", "district_y"), ("trainer", "city")],
+    # The issue's user: HR of one district, school admin in another (her writes: below).
+    "district_hr+school_admin_elsewhere": [("district_hr", "district_x"),
+                                           ("school_admin", "school_b")],
 }
 MARKER_PARTS = ("T", "N", "CERT", "NOTE", "C", "CN")
 
@@ -529,3 +532,148 @@ def test_a_second_role_never_widens_the_first(client, marked, name):
     assert not wider, f"{name} sees more than its roles alone would:\n" + "\n".join(wider)
     # Positive control: the walk saw something, or the property would hold vacuously.
     assert any(together.values()), name
+
+
+# ------------------------------------------------------------------ writes under a second role
+#
+# The read walk above holds for every pairing; writes are checked with forms a user would
+# really send (valid data), since an empty POST proves nothing. The user of the issue: district
+# HR of X who is also school admin of B. Her school admin binding shows her B; her HR group
+# carries the change permissions. No write of hers may reach B.
+
+def _writes_to_b(world):
+    from django.urls import reverse
+
+    tree, b = world["tree"], world["teacher_b"]
+    school = tree["school_b"]
+    return [
+        ("move B's school under X", reverse("organisations:edit", args=[school.pk]),
+         {"name": school.name, "code": school.code, "kind": "school", "parent": tree["town_x"].pk}),
+        ("rename B's school and make it a district", reverse("organisations:edit", args=[school.pk]),
+         {"name": "改名", "code": school.code, "kind": "district", "parent": tree["town_y"].pk}),
+        ("edit, move and mark left B's teacher", reverse("teachers:edit", args=[b.pk]),
+         {"name": "改名", "gender": "F", "school": tree["school_a"].pk, "role": "subject_teacher",
+          "posts": ["subject_teacher"], "hire_date": "2015-09-01", "status": "left"}),
+        ("add a school under B's township", reverse("organisations:add"),
+         {"name": "新校", "code": "NEW-B-01", "kind": "school", "parent": tree["town_y"].pk}),
+    ]
+
+
+def _state_of_b(world):
+    from people.models import Organisation, Teacher
+
+    school = Organisation.objects.get(pk=world["tree"]["school_b"].pk)
+    teacher = Teacher.objects.get(pk=world["teacher_b"].pk)
+    return (school.path, school.name, school.kind, teacher.name, teacher.school_id, teacher.status,
+            Organisation.objects.filter(code="NEW-B-01").exists())
+
+
+def test_a_second_role_never_widens_a_write(client, world):
+    tree = world["tree"]
+    user = district_hr(tree["district_x"])
+    staff_role_grant(user=user, role=StaffRole.Role.SCHOOL_ADMIN, organisation=tree["school_b"])
+    before = _state_of_b(world)
+    client.force_login(user)
+    writes = _writes_to_b(world)
+    for label, url, data in writes:
+        client.post(url, data)
+        assert _state_of_b(world) == before, label
+    print(f"\nMATRIX multi-role writes: attempts {len(writes)}, held {len(writes)}")
+    # Positive control: the same forms work on her own district.
+    a = world["teacher_a"]
+    response = client.post(reverse_("teachers:edit", a.pk), {
+        "name": a.name, "gender": "F", "school": tree["school_a2"].pk, "role": "subject_teacher",
+        "posts": ["subject_teacher"], "hire_date": "2015-09-01", "status": "active"})
+    assert response.status_code == 302
+
+
+def reverse_(name, *args):
+    from django.urls import reverse
+
+    return reverse(name, args=args)
+
+
+# ------------------------------------------------------------------ deciding about oneself
+#
+# A teacher of school A who also holds staff roles (district HR of X, school admin of A) tries
+# every decision on her own records, through the pages. Each must be refused and change nothing.
+
+@pytest.fixture
+def self_dealer(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from certification.declarations import declaration_school_check, declaration_submit
+
+    tree = world["tree"]
+    me = TeacherFactory(school=tree["school_a"], name="兼任者")
+    staff_role_grant(user=me.user, role=StaffRole.Role.DISTRICT_HR, organisation=tree["district_x"])
+    staff_role_grant(user=me.user, role=StaffRole.Role.SCHOOL_ADMIN, organisation=tree["school_a"])
+    hours(me, Decimal("130"), date.today())
+    cert = certificate(me, "C")
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 32
+
+    def declare(teacher=me):
+        return declaration_submit(teacher=teacher, files=[SimpleUploadedFile("e.png", png)],
+                                  title="外出培训", organiser="省厅", started_on=date(2024, 7, 1),
+                                  ended_on=date(2024, 7, 20), hours="120", category="knowledge")
+
+    submitted = declare()
+    checked = declare()
+    declaration_school_check(declaration=checked, checked_by=school_admin(tree["school_a"]))
+    app = application_submit(teacher=me, level=level("B"), submitted_by=me.user)
+    # A colleague's declaration she checked at the school, as its school admin.
+    colleagues = declare(world["teacher_a"])
+    declaration_school_check(declaration=colleagues, checked_by=me.user)
+    return {"me": me, "cert": cert, "submitted": submitted, "checked": checked, "app": app,
+            "colleagues": colleagues, "tree": tree}
+
+
+def _self_state(d):
+    from certification.models import Application, HourDeclaration, TrainingEntry
+
+    me = d["me"]
+    return (TrainingEntry.objects.filter(teacher=me).count(),
+            Certificate.objects.filter(teacher=me).values_list("status", flat=True).first(),
+            Certificate.objects.filter(teacher=me).count(),
+            HourDeclaration.objects.get(pk=d["submitted"].pk).status,
+            HourDeclaration.objects.get(pk=d["checked"].pk).status,
+            HourDeclaration.objects.get(pk=d["colleagues"].pk).status,
+            Application.objects.get(pk=d["app"].pk).status,
+            sorted(StaffRole.objects.filter(user=me.user).values_list("role", flat=True)),
+            type(me).objects.get(pk=me.pk).hire_date)
+
+
+SELF_DEALING = {
+    "approve her own declaration": lambda d: (
+        "certification:declaration_decide", [d["checked"].pk], {"action": "approve"}),
+    "school-check her own declaration": lambda d: (
+        "certification:declaration_decide", [d["submitted"].pk], {"action": "check"}),
+    "correct her own hours by +200": lambda d: (
+        "certification:training_correct", [d["me"].pk],
+        {"hours": "200", "date": date.today().isoformat(), "reason": "补录", "category": ""}),
+    "approve her own B application": lambda d: (
+        "certification:application_review", [d["app"].pk], {"decision": "approve", "reason": ""}),
+    "revoke her own certificate": lambda d: (
+        "certification:certificate_revoke", [d["cert"].pk], {"reason": "自行撤销"}),
+    "grant herself a role": lambda d: (
+        "staff_roles:add", [], {"person": d["me"].employee_no, "role": "school_admin",
+                                "organisation": d["tree"]["school_a2"].pk}),
+    "take both steps of a colleague's review": lambda d: (
+        "certification:declaration_decide", [d["colleagues"].pk], {"action": "approve"}),
+    "edit her own teacher record": lambda d: (
+        "teachers:edit", [d["me"].pk],
+        {"name": d["me"].name, "gender": "F", "school": d["me"].school_id,
+         "role": "subject_teacher", "posts": ["subject_teacher"], "hire_date": "2025-09-01",
+         "status": "active"}),
+}
+
+
+@pytest.mark.parametrize("case", list(SELF_DEALING))
+def test_nobody_decides_about_themselves(client, self_dealer, case):
+    name, args, data = SELF_DEALING[case](self_dealer)
+    before = _self_state(self_dealer)
+    client.force_login(self_dealer["me"].user)
+    response = client.post(reverse_(name, *args), data)
+    assert response.status_code < 500
+    assert _self_state(self_dealer) == before, case
+    print(f"\nMATRIX self-dealing {case}: attempts 1, held 1")

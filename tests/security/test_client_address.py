@@ -92,3 +92,25 @@ def test_the_proxy_count_comes_from_the_environment(tmp_path):
                  tmp_path, **PRODUCTION, DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
                  DJANGO_TRUSTED_PROXY_COUNT="1")
     assert shown.stdout.strip().splitlines()[-1] == "1", shown.stderr
+
+
+def test_a_request_reaching_the_application_directly_cannot_choose_its_address(rf, settings):
+    """Issue 27 §5: with a proxy count set, X-Forwarded-For is read only from the configured
+    proxies (DJANGO_TRUSTED_PROXIES); from anywhere else the connection's own address counts."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    direct = {"REMOTE_ADDR": "203.0.113.50", "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    assert client_ip(rf.get("/", **direct)) == "203.0.113.50"
+    settings.TRUSTED_PROXIES = ["10.1.0.0/16"]
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.1.2.3",
+                            HTTP_X_FORWARDED_FOR="198.51.100.7")) == "198.51.100.7"
+    assert client_ip(rf.get("/", **through_proxy("198.51.100.7"))) == PROXY
+
+
+def test_failures_sent_directly_with_made_up_addresses_still_lock_that_client(
+        client, cityhr, behind_proxy):
+    for n in range(11):
+        login(client, f"made-up-{n}", "wrong", REMOTE_ADDR="203.0.113.50",
+              HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+    response = login(client, "cityhr", "pass-1234", REMOTE_ADDR="203.0.113.50",
+                     HTTP_X_FORWARDED_FOR="10.9.9.9")
+    assert not response.wsgi_request.user.is_authenticated

@@ -169,3 +169,24 @@ def test_terms_from_settings(settings):
     assert selectors.workload_term_containing(date(2024, 8, 26)).slug == "2024-first"
     # The norm is a row now (the setting's value became the default row when migrating).
     assert selectors.workload_norm_units() == Decimal("120")
+
+
+def test_a_counsellor_transferred_out_keeps_her_term_row_and_her_school_its_duty(city):
+    """Marked 调出 on 1 June 2024 (entered later, back-dated): her spring-term row stays, under the
+    school she served, and that school's room duty keeps her hours; the next term she is gone."""
+    from people import employment
+    from people.models import Teacher
+
+    c2 = city["c2"]
+    employment.employment_changes_apply(changes=[employment.Change(
+        c2.pk, date(2024, 6, 1), c2.school_id, c2.posts, Teacher.Status.TRANSFERRED)],
+        today=date(2024, 9, 10))
+    Teacher.objects.filter(pk=c2.pk).update(status=Teacher.Status.TRANSFERRED, is_active=False)
+    report = selectors.workload_term_report(user=city["hr_x"], term_start=SPRING_2024[0],
+                                            term_end=SPRING_2024[1])
+    assert rows_by_name(report)["吴一帆"].duty_hours == Decimal("10")
+    school = {r.organisation.name: r for r in report.schools}["甲一中"]
+    assert (school.counsellors, school.duty_hours) == (2, Decimal("16"))
+    autumn = selectors.workload_term_report(user=city["hr_x"], term_start=date(2024, 9, 1),
+                                            term_end=date(2025, 1, 31))
+    assert "吴一帆" not in rows_by_name(autumn)

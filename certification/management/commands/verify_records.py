@@ -1,5 +1,7 @@
-"""Walk the hash chains of the hours ledger, certificate events and audit log, and name every
-row changed, inserted or removed behind the services' back."""
+"""Walk the hash chains of the hours ledger, certificate events and audit log against their
+heads and the latest signed checkpoint, check every sealed row (certificates, applications,
+declarations, completions, attendance), and name every row changed, inserted or removed behind
+the services' back."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -24,7 +26,8 @@ class Command(BaseCommand):
             check = records_check_run()
             checked, problems = check.rows, check.findings
         for f in problems:
-            row = f"row {f['pk']}" if f["pk"] else f"position {f['seq']}"
+            row = (f"row {f['pk']}" if f["pk"] else
+                   f"position {f['seq']}" if f["seq"] else "file")
             self.stdout.write(f"{f['problem'].upper():9} {f['stream']:6} {f['chain']:16} "
                               f"{row}: {f['detail']}")
         if problems:

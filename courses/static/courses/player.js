@@ -10,6 +10,8 @@
   var bar = document.querySelector("[data-progress-bar]");
   var label = document.querySelector("[data-progress-label]");
   var busy = false;
+  var latest = null;
+  var failures = 0;
 
   function show(data) {
     var pct = Math.min(100, Math.round(100 * data.credited_seconds / Math.max(1, data.required_seconds)));
@@ -17,7 +19,12 @@
     if (label) { label.textContent = pct + "%" + (data.completed ? " ✓" : ""); }
   }
 
+  // A report the server could not take (a database restarting answers 503, a dropped network
+  // throws) is sent again a few seconds later with the newest position: the server credits the
+  // step from the last report it kept, so nothing watched in between is lost, and a report it
+  // did keep but could not answer is credited once, as positions are merged, never added.
   function send(position) {
+    latest = position;
     if (busy) { return; }
     busy = true;
     fetch(url, {
@@ -25,10 +32,16 @@
       credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": token},
       body: JSON.stringify({position: position})
-    }).then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data) { show(data); } })
-      .catch(function () {})
-      .then(function () { busy = false; });
+    }).then(function (r) {
+      if (r.status >= 500) { throw new Error("retry"); }
+      return r.ok ? r.json() : null;
+    }).then(function (data) {
+      failures = 0;
+      if (data) { show(data); }
+    }).catch(function () {
+      failures += 1;
+      if (failures <= 20) { window.setTimeout(function () { send(latest); }, 3000); }
+    }).then(function () { busy = false; });
   }
 
   if (el.tagName === "VIDEO") {

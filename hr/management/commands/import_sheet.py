@@ -1,5 +1,7 @@
 """Preview (and with --commit, write) an HR import from the shell, with the desk's own services."""
 
+from datetime import date
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
@@ -23,6 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--mark-left", action="store_true",
                             help="teachers: mark as left every teacher of the file's schools "
                                  "who is not in the file")
+        parser.add_argument("--effective-on", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                            help="teachers: the day the roster's changes take effect where a row "
+                                 "gives no 离职日期 / 调动日期 of its own (default: today)")
 
     def handle(self, *args, **options):
         # One language on the operator's screen: the summary lines below are English, so the
@@ -30,10 +35,13 @@ class Command(BaseCommand):
         with translation.override("en"):
             return self._handle(*args, **options)
 
-    def _handle(self, *args, kind, file, commit, user, mark_left=False, **options):
+    def _handle(self, *args, kind, file, commit, user, mark_left=False, effective_on=None,
+                **options):
         importer = IMPORTERS[kind]
         actor = operator(user)
         params = {"mark_left": True} if mark_left else {}
+        if effective_on and kind == "teachers":
+            params["effective_on"] = effective_on
         try:
             plan = importer.plan(path=file, user=actor, **params)
         except SheetRefused as exc:
@@ -44,6 +52,9 @@ class Command(BaseCommand):
         self.stdout.write(f"{kind}: {counts['rows']} rows (header on row {plan.header_row}): "
                           f"{counts['create']} to create, {counts['update']} to update, "
                           f"{counts['unchanged']} unchanged, {counts['errors']} errors")
+        if getattr(plan, "effective_on", None):
+            self.stdout.write(f"  changes take effect on {plan.effective_on.isoformat()} "
+                              "(unless a row gives its own date)")
         for change in plan.updates[:20]:
             self.stdout.write(f"  update row {change['row']} {change['employee_no']}: " + ", ".join(
                 f"{field} {old} -> {new}" for field, (old, new) in change["changes"].items()))

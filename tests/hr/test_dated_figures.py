@@ -1,0 +1,190 @@
+"""Figures on a past day do not move: a district HR officer's scenario through `import_sheet` and
+`export_sheet` only, with every date given explicitly (the import's "today" is pinned)."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
+
+from people.models import AuditEntry, Employment, Organisation, StudentCount, Teacher, flags_mask
+from tests import factories
+
+from .builders import xlsx
+
+TODAY = date(2026, 11, 2)
+PAST = TODAY - timedelta(days=150)
+MOVED = TODAY - timedelta(days=30)
+HIRED = TODAY - timedelta(days=60)
+
+pytestmark = pytest.mark.django_db
+
+ROSTER = ["工号", "姓名", "学校代码", "岗位", "入职日期", "在职状态", "离职日期", "调动日期"]
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch):
+    """The imports' own "today" (the window for future dates, back-dated audits)."""
+    monkeypatch.setattr("hr.imports._today", lambda: TODAY)
+
+
+@pytest.fixture
+def district(db):
+    city = factories.org("示范市", "city")
+    district = factories.org("一区", "district", city)
+    one = factories.org("一校", "school", district, code="S1", stages=flags_mask_junior())
+    two = factories.org("二校", "school", district, code="S2", stages=flags_mask_junior())
+    for school in (one, two):
+        StudentCount.objects.create(organisation=school, on=date(2020, 9, 1), count=1500)
+    return {"district": district, "one": one, "two": two, "hr": factories.district_hr(district)}
+
+
+def flags_mask_junior() -> int:
+    from people.models import Stage
+
+    return flags_mask(Stage, [Stage.JUNIOR])
+
+
+def first_roster() -> list[list]:
+    rows = [[f"A{i}", f"一校教师{i}", "S1", "任课教师", "2015-09-01", "在职", None, None]
+            for i in range(8)]
+    rows += [[f"B{i}", f"二校教师{i}", "S2", "任课教师", "2015-09-01", "在职", None, None]
+             for i in range(5)]
+    return rows
+
+
+def certificates(tmp_path):
+    """C for all of 一校 and four of 二校 (B4 holds none); 有效期至 left blank for some: no
+    stated expiry, so they stay valid."""
+    header = ["工号", "证书等级", "证书编号", "发证日期", "有效期至", "发证机关"]
+    rows = [[n, "C", f"X-C-{n}", "2020-01-10", "2030-01-09" if i % 2 else None, "外市教育局"]
+            for i, n in enumerate([*(f"A{i}" for i in range(8)), *(f"B{i}" for i in range(4))])]
+    return xlsx(tmp_path / "certs.xlsx", [header, *rows])
+
+
+def run(*args, user):
+    call_command(*args, "--user", user.username)
+
+
+def sheet_rows(path) -> list[list]:
+    return [[c.value for c in row] for row in load_workbook(path).active.iter_rows()]
+
+
+def holding(tmp_path, hr, district, on: date) -> dict[str, float]:
+    out = tmp_path / f"holding-{on}.xlsx"
+    run("export_sheet", "holding", "--org", district.code, "--out", str(out), "--on", on.isoformat(),
+        user=hr)
+    # Kind, district, school, teachers, new, counted, then C: holders, rate …
+    return {row[2]: row[7] for row in sheet_rows(out) if row[2] in ("一校", "二校")}
+
+
+def staffing(tmp_path, hr, district, on: date) -> dict[str, tuple]:
+    out = tmp_path / f"staffing-{on}.xlsx"
+    run("export_sheet", "staffing", "--org", district.code, "--out", str(out), "--on", on.isoformat(),
+        user=hr)
+    # School, stages, students, full-time counsellors, required, gap.
+    return {row[0]: (row[3], row[5]) for row in sheet_rows(out) if row[0] in ("一校", "二校")}
+
+
+def test_a_later_roster_never_moves_a_past_days_figures(district, tmp_path):
+    hr, top = district["hr"], district["district"]
+    first = xlsx(tmp_path / "first.xlsx", [ROSTER, *first_roster()])
+    run("import_sheet", "teachers", str(first), "--commit", "--effective-on", "2015-09-01", user=hr)
+    run("import_sheet", "certificates", str(certificates(tmp_path)), "--commit", user=hr)
+    before = holding(tmp_path, hr, top, PAST)
+    assert before == {"一校": 1.0, "二校": 0.8}
+
+    # Later: 二校's teacher without a certificate leaves, a C holder moves from 一校 to 二校,
+    # and 二校 hires a full-time counsellor 60 days ago.
+    later = [row for row in first_roster() if row[0] not in ("A7", "B4")]
+    later += [["A7", "一校教师7", "S2", "任课教师", "2015-09-01", "在职", None, MOVED.isoformat()],
+              ["B4", "二校教师4", "S2", "任课教师", "2015-09-01", "离职", MOVED.isoformat(), None],
+              ["C1", "心理老师", "S2", "专职心理教师", HIRED.isoformat(), "在职", None, None]]
+    path = xlsx(tmp_path / "later.xlsx", [ROSTER, *later])
+    run("import_sheet", "teachers", str(path), "--commit", "--effective-on", TODAY.isoformat(), user=hr)
+
+    assert holding(tmp_path, hr, top, PAST) == before
+    assert holding(tmp_path, hr, top, TODAY) == {"一校": 1.0, "二校": 1.0}
+    # The counsellor hired 60 days ago was not in post 150 days ago: 二校 was one short then.
+    assert staffing(tmp_path, hr, top, PAST)["二校"] == (0, 1)
+    assert staffing(tmp_path, hr, top, TODAY)["二校"] == (1, 0)
+    # The transfer closed one period and opened another on its date; the leaver keeps her past.
+    moved = Teacher.objects.get(employee_no="A7")
+    assert list(Employment.objects.filter(teacher=moved).order_by("start").values_list(
+        "organisation__code", "start", "end")) == [("S1", date(2015, 9, 1), MOVED), ("S2", MOVED, None)]
+    assert list(Employment.objects.filter(teacher__employee_no="B4").values_list("end", "end_status")) == [
+        (MOVED, Teacher.Status.LEFT)]
+    # Both changes were dated before the day they were entered: each has an audit line.
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.EMPLOYMENT_CHANGE,
+                                     target__in=["A7", "B4"]).count() == 2
+
+
+def test_the_effective_date_is_the_preview_s_and_a_row_without_a_date_takes_it(district, tmp_path, capsys):
+    hr = district["hr"]
+    run("import_sheet", "teachers", str(xlsx(tmp_path / "a.xlsx", [ROSTER, *first_roster()])),
+        "--commit", "--effective-on", "2015-09-01", user=hr)
+    rows = [["A0", "一校教师0", "S2", "任课教师", "2015-09-01", "在职", None, None]]
+    path = xlsx(tmp_path / "b.xlsx", [ROSTER, *rows])
+    on = TODAY - timedelta(days=10)
+    run("import_sheet", "teachers", str(path), "--effective-on", on.isoformat(), user=hr)
+    assert f"changes take effect on {on.isoformat()}" in capsys.readouterr().out
+    run("import_sheet", "teachers", str(path), "--commit", "--effective-on", on.isoformat(), user=hr)
+    assert list(Employment.objects.filter(teacher__employee_no="A0").order_by("start")
+                .values_list("organisation__code", "end")) == [("S1", on), ("S2", None)]
+
+
+@pytest.mark.parametrize("row, column, reason", [
+    # Leaving before the hire date.
+    (["B0", "二校教师0", "S2", "任课教师", "2015-09-01", "离职", "2014-01-01", None],
+     "离职日期", "Leaving date before the hire date"),
+    # Leaving too far ahead.
+    (["B0", "二校教师0", "S2", "任课教师", "2015-09-01", "离职", "2027-06-01", None],
+     "离职日期", "Later than 31 days from today"),
+    # A transfer dated before the current period began.
+    (["B0", "二校教师0", "S1", "任课教师", "2015-09-01", "在职", None, "2010-01-01"],
+     "调动日期", "Before the current period began (2015-09-01)"),
+    # A transfer into a school outside the officer's scope.
+    (["B0", "二校教师0", "S9", "任课教师", "2015-09-01", "在职", None, "2026-10-01"],
+     "学校代码", "School outside your scope"),
+])
+def test_bad_dates_name_row_and_column_and_nothing_is_written(district, tmp_path, capsys, row, column,
+                                                              reason):
+    hr = district["hr"]
+    factories.org("外区", "district", Organisation.objects.get(code=district["district"].get_parent().code))
+    other = Organisation.objects.get(name="外区")
+    factories.org("外校", "school", other, code="S9")
+    run("import_sheet", "teachers", str(xlsx(tmp_path / "a.xlsx", [ROSTER, *first_roster()])),
+        "--commit", "--effective-on", "2015-09-01", user=hr)
+    periods = list(Employment.objects.values_list("pk", "organisation_id", "start", "end"))
+    teachers = list(Teacher.objects.values_list("pk", "school_id", "status"))
+    path = xlsx(tmp_path / "bad.xlsx", [ROSTER, ["A0", "一校教师0", "S1", "任课教师", "2015-09-01", "在职",
+                                                 None, None], row])
+    with pytest.raises(CommandError, match="nothing written"):
+        run("import_sheet", "teachers", str(path), "--commit", user=hr)
+    out = capsys.readouterr().out
+    assert f"Row 3 · {column}" in out and reason in out
+    assert list(Employment.objects.values_list("pk", "organisation_id", "start", "end")) == periods
+    assert list(Teacher.objects.values_list("pk", "school_id", "status")) == teachers
+
+
+def test_first_work_date_decides_new_teacher_not_the_date_she_joined_this_school(district, tmp_path):
+    """参加工作日期 and 入职日期 are separate columns; an experienced teacher who transfers in is
+    counted, a teacher in her first year is not."""
+    hr = district["hr"]
+    header = ["工号", "姓名", "学校代码", "入职日期", "参加工作日期"]
+    path = xlsx(tmp_path / "r.xlsx", [header, ["E1", "老教师", "S1", "2026-09-01", "2005-09-01"],
+                                      ["E2", "新教师", "S1", "2026-09-01", None]])
+    run("import_sheet", "teachers", str(path), "--commit", user=hr)
+    assert Teacher.objects.get(employee_no="E1").first_work_date == date(2005, 9, 1)
+    out = tmp_path / "h.xlsx"
+    run("export_sheet", "holding", "--org", district["district"].code, "--out", str(out),
+        "--on", TODAY.isoformat(), user=hr)
+    school = next(row for row in sheet_rows(out) if row[2] == "一校")
+    assert school[3:6] == [2, 1, 1]  # teachers, new, counted
+
+
+def test_参加工作时间_is_the_first_work_date_not_the_hire_date():
+    from hr.sheets.columns import ALIASES, header_key
+
+    assert ALIASES[header_key("参加工作时间")] == "first_work_date"
+    assert ALIASES[header_key("入职时间")] == "hire_date"

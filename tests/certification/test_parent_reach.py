@@ -89,3 +89,31 @@ def test_the_reach_page_shows_each_school_its_link_and_flags_none(client, tree):
     assert f"?school={tree['school_a'].code}" in page and "本学期未开展" in page
     client.force_login(factories.TeacherFactory(school=tree["school_a"]).user)
     assert client.get(reverse("certification:parent_reach")).status_code == 403
+
+
+def test_a_session_from_workload_counts_for_the_school_its_counsellor_served_that_day(tree):
+    """Approved after she moved (1 May 2024), her 10 April session is still her old school's."""
+    from datetime import date
+
+    from certification.models import ParentSession
+    from certification.workload.selectors import WorkloadTerm
+    from people import employment
+    from people.models import Teacher
+
+    a, b = tree["school_a"], tree["school_b"]
+    counsellor = factories.TeacherFactory(school=a, role="full_time_counsellor")
+    employment.employment_changes_apply(changes=[employment.Change(
+        counsellor.pk, date(2024, 5, 1), b.pk, counsellor.posts, Teacher.Status.ACTIVE)],
+        today=date(2024, 5, 20))
+    Teacher.objects.filter(pk=counsellor.pk).update(school=b)
+    counsellor.refresh_from_db()
+    entry = WorkloadEntry.objects.create(
+        teacher=counsellor, activity_type=WorkloadActivityType.objects.get(code="parent_session"),
+        date=date(2024, 4, 10), quantity=1, credit=1, group_size=40, status="approved")
+    assert parent_sessions_from_workload([entry]) == 1
+    assert ParentSession.objects.get(workload_entry=entry).school == a
+    spring = WorkloadTerm(key="spring", year=2024, label="", start=date(2024, 2, 1),
+                          end=date(2024, 7, 31))
+    held = {r.school.name: (r.sessions, r.parents) for r in parent_school_reach_rows(
+        user=factories.staff("city_hr", tree["city"]), term=spring)}
+    assert held["甲一中"] == (1, 40) and held["乙一中"] == (0, 0)

@@ -123,3 +123,25 @@ def test_an_unknown_school_type_is_refused_naming_row_and_column(tree, tmp_path,
         call_command("import_sheet", "organisations", str(path), "--user", "cityhr", "--commit")
     assert "Row 3 · 学段 (E): Unknown school type '大学'" in capsys.readouterr().out
     assert not Organisation.objects.filter(code__in=["N-12", "N-U"]).exists()
+
+
+def test_part_time_counsellors_count_where_they_were_in_post_on_the_day(tree):
+    """The "any counsellor" rule reads the employment history as the full-time one does: a
+    part-time counsellor who moved on 1 February 2025 counts at her old school before that day and
+    at her new one from it; a later roster never moves the earlier day's figures."""
+    from people import employment
+
+    dy = tree["district_y"]
+    StaffingRule.objects.create(organisation=dy, stage="", min_students=0, full_time_required=1,
+                                counts=StaffingRule.Counts.ANY)
+    old = school(tree["town_y"], "旧校", "小学", 300)
+    new = school(tree["town_y"], "新校", "小学", 300)
+    part = TeacherFactory(school=old, role=Teacher.Role.PART_TIME_COUNSELLOR)
+    employment.employment_changes_apply(changes=[employment.Change(
+        part.pk, date(2025, 2, 1), new.pk, part.posts, Teacher.Status.ACTIVE)], today=DAY)
+    Teacher.objects.filter(pk=part.pk).update(school=new)
+
+    before = {r.school.name: r for r in staffing_rows(tree["town_y"], on=date(2025, 1, 31))}
+    after = rows_of(tree["town_y"])
+    assert [(before[n].part_time, before[n].gap) for n in ("旧校", "新校")] == [(1, 0), (0, 1)]
+    assert [(after[n].part_time, after[n].gap) for n in ("旧校", "新校")] == [(0, 1), (1, 0)]

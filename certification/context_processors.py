@@ -37,9 +37,16 @@ def reviews(request):
             return 0
         return declaration_queue(user=request.user).count()
 
+    def confirms_policies() -> bool:
+        if not getattr(request.user, "is_authenticated", False):
+            return False
+        return bool(nav_roles(request) & set(purposes.POLICY_CONFIRM.roles))
+
     return {"reviews_applications": SimpleLazyObject(reviews_applications),
             "applications_pending": SimpleLazyObject(pending),
             # Declared hours (学时申报) waiting at this user's step: the school's check or HR's
             # decision, in their scope.
             "reviews_declarations": SimpleLazyObject(reviews_declarations),
-            "declarations_pending": SimpleLazyObject(declarations_pending)}
+            "declarations_pending": SimpleLazyObject(declarations_pending),
+            # City HR: the first-run checklist of the example policies (certification.policies).
+            "confirms_policies": SimpleLazyObject(confirms_policies)}

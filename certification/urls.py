@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import declaration_views, reach_views, views
+from . import declaration_views, policy_views, reach_views, views
 from .workload.urls import urlpatterns as workload_urlpatterns
 
 app_name = "certification"
@@ -8,6 +8,7 @@ app_name = "certification"
 urlpatterns: list = [
     path("certificates/", views.my_certificates, name="my_certificates"),
     path("certificates/parent-reach/", reach_views.parent_reach, name="parent_reach"),
+    path("certificates/parent-sessions/new/", reach_views.parent_session_new, name="parent_session_new"),
     path("hours/declarations/", declaration_views.my_declarations, name="my_declarations"),
     path("hours/declarations/<int:pk>/resubmit/", declaration_views.declaration_resubmit,
          name="declaration_resubmit"),
@@ -26,6 +27,7 @@ urlpatterns: list = [
          name="application_review"),
     path("certificates/rates/", views.holding_rates, name="holding_rates"),
     path("certificates/dashboard/", views.dashboard, name="dashboard"),
+    path("certificates/checklist/", policy_views.policy_checklist_page, name="policy_checklist"),
     path("verify/", views.verify_search, name="verify_search"),
     path("verify/upload/", views.verify_upload, name="verify_upload"),
     path("verify/<str:code>/", views.verify, name="verify"),

@@ -32,6 +32,7 @@ from .forms import (
 )
 from .models import Application, Certificate, CertificateLevel
 from .pdf import certificate_pdf
+from .policies import policies_unconfirmed
 
 # --- The teacher's own page ---------------------------------------------------------------
 
@@ -266,6 +267,7 @@ def holding_rates(request):
         "total": rows[0] if rows else None, "chart_bars": bars, "chart_height": y + 6,
         "missing": figures["missing"], "missing_count": figures["missing_count"],
         "short": figures["short"], "computed_at": computed_at,
+        "unconfirmed_policies": policies_unconfirmed(organisation=org),
         "ancestors": list(scope.filter(path__in=[org.path[:i] for i in range(
             org.steplen, len(org.path), org.steplen)]).order_by("path")),
         "requirements": dict(CertificateLevel.objects.values_list("rank", "code")),
@@ -504,6 +506,8 @@ def dashboard(request):
         "on": on, "form": form, "org": org, "codes": codes, "holding": holding,
         "staffing": figures["staffing"], "staffing_more": figures["staffing_more"],
         "staffing_gap": figures["staffing_gap"], "computed_at": computed_at,
+        "staffing_totals": figures.get("staffing_totals", []),
+        "unconfirmed_policies": policies_unconfirmed(organisation=org),
         "child_kind": (children[0].organisation.kind
                        if children and children[0].organisation.pk != org.pk else ""),
         "ancestors": list(scope.filter(path__in=ancestor_paths_).order_by("path")),

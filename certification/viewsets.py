@@ -19,13 +19,16 @@ from wagtail.admin.views.generic.models import InspectView
 
 from courses.models import HourCategory
 from people import purposes
+from people.models import Teacher
+from people.selectors import organisation_scope
 from people.viewsets import (
     HistoryViewSetMixin, RuleWriteScopeMixin, ScopedViewSetMixin, ServiceCreateView,
     ServiceEditView,
 )
 
 from .models import (
-    Application, AuthorityValidityRule, Certificate, CertificateEvent, CertificateLevel, CyclePolicy, HoldingTarget,
+    Application, AuthorityValidityRule, CalendarPeriod, Certificate, CertificateEvent,
+    CertificateLevel, CyclePolicy, HoldingTarget, ParentSessionRecorder,
     LevelCategoryMinimum, NewTeacherPeriod, RecognisedCredential, RoleRequirement, TeacherCredential,
 )
 
@@ -287,6 +290,77 @@ class NewTeacherPeriodViewSet(RuleWriteScopeMixin, ModelViewSet):
     copy_view_enabled = False
 
 
+class CalendarPeriodForm(WagtailAdminModelForm):
+    class Meta:
+        model = CalendarPeriod
+        fields = ["organisation", "term", "kind", "start", "end"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # HR keep the calendars of their own subtree: a district's HR never edit another's.
+        self.fields["organisation"].queryset = organisation_scope(
+            self.for_user, roles=purposes.SCHOOL_CALENDAR).order_by("path")
+
+
+class CalendarPeriodViewSet(ScopedViewSetMixin, ModelViewSet):
+    """The school calendar per subtree (the nearest applies); HR edit their own subtree's."""
+
+    model = CalendarPeriod
+    scope_field = "organisation"
+    scope_roles = purposes.SCHOOL_CALENDAR
+    write_roles = purposes.SCHOOL_CALENDAR
+    icon = "date"
+    menu_label = _("School calendar")
+    list_display = ["organisation", "term", "kind", "start", "end"]
+    list_filter = ["kind"]
+    search_fields = ["term"]
+    form_fields = CalendarPeriodForm.Meta.fields
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return CalendarPeriodForm
+
+
+class ParentSessionRecorderForm(WagtailAdminModelForm):
+    class Meta:
+        model = ParentSessionRecorder
+        fields = ["school", "teacher"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        schools = organisation_scope(self.for_user, roles=purposes.PARENT_SESSION_RECORDERS).filter(
+            kind="school")
+        self.fields["school"].queryset = schools.order_by("path")
+        self.fields["teacher"].queryset = Teacher.objects.filter(
+            school__in=schools, is_active=True).order_by("school__path", "name")
+
+    def clean(self):
+        cleaned = super().clean()
+        school, teacher = cleaned.get("school"), cleaned.get("teacher")
+        if school and teacher and teacher.school_id != school.pk:
+            self.add_error("teacher", _("The teacher must be of this school."))
+        return cleaned
+
+
+class ParentSessionRecorderViewSet(ScopedViewSetMixin, ModelViewSet):
+    """Teachers a school names to record its parent-school sessions (its admins name them)."""
+
+    model = ParentSessionRecorder
+    scope_field = "school"
+    # Only school admins hold the permission, so only their bindings give the scope.
+    scope_roles = purposes.PARENT_SESSION_RECORDERS
+    write_roles = purposes.PARENT_SESSION_RECORDERS
+    icon = "user"
+    menu_label = _("Parent-session recorders")
+    list_display = ["school", "teacher"]
+    form_fields = ParentSessionRecorderForm.Meta.fields
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return ParentSessionRecorderForm
+
+
 class AuthorityValidityRuleViewSet(ModelViewSet):
     model = AuthorityValidityRule
     icon = "date"
@@ -423,5 +497,7 @@ class CertificationViewSetGroup(ModelViewSetGroup):
         HourCategoryViewSet("hour_categories"),
         HoldingTargetViewSet("holding_targets"),
         NewTeacherPeriodViewSet("new_teacher_periods"),
+        CalendarPeriodViewSet("school_calendar"),
+        ParentSessionRecorderViewSet("parent_session_recorders"),
         AuthorityValidityRuleViewSet("authority_validity_rules"),
     )

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy as _, pgettext, pgettext_lazy
 
 from certification.models import NO_STATED_EXPIRY, Certificate, WorkloadActivityType
 from certification.selectors import (certificate_roster_list, holding_rates, level_codes,
                                      stored_trends, training_hours_list, training_hours_rows)
 from certification.selectors.rosters import hours_sheet_categories
-from certification.workload.selectors import (workload_term_containing, workload_term_get,
+from certification.workload.selectors import (workload_calendar_owner, workload_term_containing,
+                                              workload_term_get,
                                               workload_term_recent, workload_term_report)
 from courses.selectors import assignment_completion_by_school
 from people.models import Organisation, Stage, Teacher, flags_codes
@@ -26,7 +27,7 @@ from people.selectors import (district_names, organisation_scope, organisation_t
                               teacher_posts_q,
                               teachers_to_activate)
 from people.services import activation_code_display, activation_codes_issue
-from people.staffing import staffing_rows
+from people.staffing import staffing_rows, staffing_totals
 
 from .selectors import DESK_ROLES
 from .sheets.normalise import posts_display
@@ -270,17 +271,20 @@ def hours_rows(*, user, organisation: Organisation | None = None, role=None, on=
 
 # ---------------------------------------------------------------- counsellor workload
 
-def _workload_terms(term=None) -> list:
+def _workload_terms(term=None, *, user=None, organisation=None) -> list:
+    """The term asked for (else the current or last one), on the calendar the export's scope
+    follows."""
+    owner = workload_calendar_owner(user, organisation) if user is not None else organisation
     if term:
-        found = workload_term_get(term)
+        found = workload_term_get(term, owner)
         if found is None:
             from .services import JobError
 
             raise JobError(gettext("No such term: %(term)s") % {"term": term})
         return [found]
     today = timezone.localdate()
-    current = workload_term_containing(today)
-    return [current] if current else workload_term_recent(today=today, count=1)
+    current = workload_term_containing(today, owner)
+    return [current] if current else workload_term_recent(today=today, count=1, organisation=owner)
 
 
 def _activity_types() -> list:
@@ -299,7 +303,8 @@ def workload_rows(*, user, organisation: Organisation | None = None, term=None, 
     """Approved workload credit per counsellor and term, from certification's term report."""
     codes = [code for code, _name in _activity_types()]
     reports = [(t, workload_term_report(user=user, term_start=t.start, term_end=t.end,
-                                        organisation=organisation)) for t in _workload_terms(term)]
+                                        organisation=organisation))
+               for t in _workload_terms(term, user=user, organisation=organisation)]
     total = sum(len(report.counsellors) for _t, report in reports)
 
     # A counsellor's row names the school she served the term at (she may have moved since).
@@ -356,27 +361,41 @@ STAFFING_COLUMNS = (
     Column(pgettext_lazy("staffing sheet", "School")), Column(pgettext_lazy("staffing sheet", "Stages")),
     Column(pgettext_lazy("staffing sheet", "Students"), kind="int"),
     Column(pgettext_lazy("staffing sheet", "Full-time counsellors"), kind="int"),
+    Column(pgettext_lazy("staffing sheet", "Part-time counsellors"), kind="int"),
     Column(pgettext_lazy("staffing sheet", "Required"), kind="int"),
     Column(pgettext_lazy("staffing sheet", "Gap"), kind="int"),
+    Column(pgettext_lazy("staffing sheet", "Meets the rules"), 12),
+    Column(pgettext_lazy("staffing sheet", "Staffing rate"), kind="percent"),
 )
 
 
 def staffing_sheet_rows(*, user, organisation: Organisation | None = None, on=None, **_ignored):
     """Every school of the scope (or one organisation in it): stages, students on `on` (default
-    today), full-time counsellors, how many the staffing rules require, and the gap."""
+    today), full- and part-time counsellors, how many the staffing rules require, the gap; then
+    per district and for each top of the scope: 专职, 兼职 and 配备率 (schools meeting the rules /
+    schools)."""
     on = on or timezone.localdate()
     if isinstance(on, str):
         on = date.fromisoformat(on)
     tops = scope_tops(user, roles=DESK_ROLES, within=organisation)
-    rows = [row for top in tops for row in staffing_rows(top, on=on)]
+    by_top = [(top, staffing_rows(top, on=on)) for top in tops]
+    rows = [row for _top, found in by_top for row in found]
+    totals = [total for top, found in by_top for total in staffing_totals(top, found)]
 
     def stream():
         stages = _labels(Stage.choices)
+        missing = pgettext("staffing sheet", "Student count missing")
         for r in rows:
-            yield (r.school.name, "、".join(stages.get(s, s) for s in r.stages), r.students,
-                   r.full_time, r.required, r.gap)
+            yield (r.school.name, "、".join(stages.get(s, s) for s in r.stages),
+                   missing if r.students_missing else r.students, r.full_time, r.part_time,
+                   r.required, r.gap,
+                   missing if r.students_missing else gettext("Yes") if r.meets else gettext("No"),
+                   None)
+        for t in totals:
+            yield (pgettext("staffing sheet", "%(name)s (all schools)") % {"name": t.organisation.name},
+                   "", None, t.full_time, t.part_time, None, None, f"{t.meeting}/{t.schools}", t.rate)
 
-    return len(rows), stream()
+    return len(rows) + len(totals), stream()
 
 
 # ---------------------------------------------------------------- activation slips
@@ -414,6 +433,7 @@ def _slips(rows: list[tuple], *, base_url: str = "", **_ignored) -> bytes:
 REACH_COLUMNS = (
     Column(_("Term"), 18), Column(_("District"), 14), Column(_("School"), 24),
     Column(_("School code"), 14), Column(_("Parent-school sessions held"), 14, "int"),
+    Column(_("Parents reached (person-times)"), 14, "int"), Column(_("Households"), 12, "int"),
     Column(_("Parent lesson views"), 14, "int"), Column(_("None held this term"), 12),
 )
 
@@ -423,13 +443,15 @@ def parent_reach_rows(*, user, organisation: Organisation | None = None, term=No
     from certification.reach import parent_school_reach_rows
 
     district = district_names()
-    rows = [(t, r) for t in _workload_terms(term) for r in parent_school_reach_rows(user=user, term=t)
+    rows = [(t, r) for t in _workload_terms(term, user=user, organisation=organisation)
+            for r in parent_school_reach_rows(user=user, term=t)
             if organisation is None or r.school.path.startswith(organisation.path)]
 
     def stream():
         for t, r in rows:
             yield (f"{t.year} {t.label}", district(r.school.path), r.school.name, r.school.code,
-                   r.sessions, r.views, gettext("Yes") if r.none_held else "")
+                   r.sessions, r.parents, r.households, r.views,
+                   gettext("Yes") if r.none_held else "")
 
     return len(rows), stream()
 

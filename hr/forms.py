@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from certification.models import Certificate, CertificateLevel
-from certification.workload.selectors import workload_term_recent
+from certification.workload.selectors import workload_calendar_owner, workload_term_recent
 from people.models import Organisation, Teacher
 from people.selectors import organisation_scope
 
@@ -22,6 +22,8 @@ IMPORT_CHOICES = [
     ("certificates", _("Certificates held")),
     ("training", _("Offline training hours")),
     ("organisations", _("Organisations")),
+    ("calendar", _("School calendar")),
+    ("parent_sessions", _("Parent-school sessions")),
 ]
 EXPORT_LABELS = {
     "teachers": _("Teachers roster"),
@@ -100,7 +102,8 @@ class ExportForm(forms.Form):
         self.fields["level"].choices = [("", _("Any level"))] + [
             (code, code) for code in CertificateLevel.objects.order_by("rank").values_list("code", flat=True)]
         self.fields["term"].choices = [("", _("Current term"))] + [
-            (t.slug, str(t)) for t in workload_term_recent(today=timezone.localdate(), count=6)]
+            (t.slug, str(t)) for t in workload_term_recent(
+                today=timezone.localdate(), count=6, organisation=workload_calendar_owner(user))]
 
     def params(self) -> dict:
         """The filters that apply to the chosen export, as the job keeps them (JSON)."""

@@ -31,8 +31,8 @@ from people.services import (login_phones_write, staff_role_grant, teacher_bulk_
                              teachers_mark_left, user_emails_set)
 from people.tasks import send_account_invitations
 
-from .sheets.columns import (CERTIFICATES, HEADERS, ORGANISATIONS, SPECS, TEACHERS, TRAINING, SheetSpec,
-                             header_label)
+from .sheets.columns import (CALENDAR, CERTIFICATES, HEADERS, ORGANISATIONS, PARENT_SESSIONS, SPECS,
+                             TEACHERS, TRAINING, SheetSpec, header_label)
 from .sheets.errors import CellError, ErrorLog, RowError, SheetRefused
 from .sheets.normalise import (STAFF_ROLE_DISPLAY,
                                clean_code, clean_text, parse_date, parse_gender, parse_hours,
@@ -832,8 +832,38 @@ def organisations_commit(**kwargs) -> dict:
     return commit(**kwargs)
 
 
+def calendar_plan(**kwargs) -> Plan:
+    """The school calendar sheet's plan (hr.calendar_import)."""
+    from .calendar_import import calendar_plan as plan
+
+    return plan(**kwargs)
+
+
+def calendar_commit(**kwargs) -> dict:
+    """Write a school calendar sheet (hr.calendar_import)."""
+    from .calendar_import import calendar_commit as commit
+
+    return commit(**kwargs)
+
+
+def parent_sessions_plan(**kwargs) -> Plan:
+    """The parent-school sessions sheet's plan (hr.parent_sessions_import)."""
+    from .parent_sessions_import import parent_sessions_plan as plan
+
+    return plan(**kwargs)
+
+
+def parent_sessions_commit(**kwargs) -> dict:
+    """Write a parent-school sessions sheet (hr.parent_sessions_import)."""
+    from .parent_sessions_import import parent_sessions_commit as commit
+
+    return commit(**kwargs)
+
+
 IMPORTERS = {
     "organisations": Importer(ORGANISATIONS, organisations_plan, organisations_commit),
+    "calendar": Importer(CALENDAR, calendar_plan, calendar_commit),
+    "parent_sessions": Importer(PARENT_SESSIONS, parent_sessions_plan, parent_sessions_commit),
     "teachers": Importer(TEACHERS, teachers_plan, teachers_commit),
     "certificates": Importer(CERTIFICATES, certificates_plan, certificates_commit),
     "training": Importer(TRAINING, training_plan, training_commit),

@@ -25,7 +25,7 @@ from .imports import CHUNK, PREVIEW_SAMPLE, ImportHasErrors, Plan, RowReader, _c
 from .sheets.columns import ORGANISATIONS
 from .sheets.errors import RowError, SheetRefused
 from .sheets.normalise import (ORG_KIND_DISPLAY, STAGE_DISPLAY, clean_code, clean_text, parse_count,
-                               parse_date, parse_org_kind, parse_stages, parse_yes_no)
+                               parse_date, parse_org_kind, parse_yes_no, school_type_reader)
 from .sheets.reading import open_sheet
 
 FIELDS = ("name", "kind", "stages", "is_boarding")
@@ -47,6 +47,7 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
     plan = Plan(kind="organisations")
     rows: dict[str, dict] = {}
     first_seen: dict[str, int] = {}
+    read_stages = school_type_reader()
     with open_sheet(path, ORGANISATIONS) as (layout, sheet_rows):
         plan.header_row = layout.header_row
         code_key = "org_code" if "org_code" in layout.index else "school_code"
@@ -62,7 +63,7 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
             name = r.get(name_key, clean_text, required=True, max_length=120)
             kind = r.get("org_kind", parse_org_kind, required=True)
             parent = r.get("parent_code", clean_code, max_length=32)
-            stages = r.get("stages", parse_stages)
+            stages = r.get("stages", read_stages)
             students = r.get("students", parse_count)
             boarding = r.get("boarding", parse_yes_no)
             counted_on = r.get("counted_on", lambda v: _not_future(parse_date(v)))

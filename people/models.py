@@ -69,6 +69,27 @@ class Stage(models.TextChoices):
 
 
 SECONDARY_STAGES = (Stage.JUNIOR, Stage.SENIOR, Stage.COMPLETE, Stage.NINE_YEAR)
+# The stages a school type is made of. 九年一贯制 and 完全中学 were once stored as stages of their
+# own (those bits stay readable); a school's stages are now always these.
+TEACHING_STAGES = (Stage.PRIMARY, Stage.JUNIOR, Stage.SENIOR, Stage.VOCATIONAL, Stage.SPECIAL,
+                   Stage.KINDERGARTEN)
+
+
+class SchoolType(models.Model):
+    """A kind of school as bureaus name it (九年一贯制, 完全中学, …) and the stages it has: data,
+    so a bureau may add its own (十二年一贯制 = 小学+初中+高中)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    stages = FlagSetField(_("stages"), default=0)
+
+    class Meta:
+        verbose_name = _("school type")
+        verbose_name_plural = _("school types")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name
 
 
 class Organisation(MP_Node):
@@ -146,22 +167,29 @@ class StudentCount(models.Model):
 
 
 class StaffingRule(models.Model):
-    """How many full-time counsellors a school needs, for an organisation's subtree.
+    """How many counsellors (full-time, or full- or part-time) a school needs, for a subtree.
 
     The rules of the nearest organisation above a school (itself included) that has any apply;
-    where none has, `people.staffing.DEFAULT_RULES` do. A school needs the most any rule asks.
+    where none has, `people.staffing.DEFAULT_RULES` do. A school must meet every rule that applies.
     """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
                                      related_name="staffing_rules", verbose_name=_("organisation"))
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True,
-                             help_text=_("Empty: schools of any stage."))
+                             help_text=_("Empty: schools of any stage but kindergarten (a rule "
+                                         "for kindergartens names them)."))
     min_students = models.PositiveIntegerField(_("minimum students"), default=0)
-    full_time_required = models.PositiveSmallIntegerField(_("full-time counsellors required"),
-                                                          default=1)
+    full_time_required = models.PositiveSmallIntegerField(_("counsellors required"), default=1)
     per_stage = models.BooleanField(
         _("per stage"), default=False,
         help_text=_("Require this many for each stage the school has (e.g. one per stage)."))
+
+    class Counts(models.TextChoices):
+        FULL_TIME = "full_time", _("Full-time counsellors only")
+        ANY = "any", _("Full- or part-time counsellors")
+
+    counts = models.CharField(_("counts"), max_length=16, choices=Counts.choices,
+                              default=Counts.FULL_TIME)
 
     class Meta:
         verbose_name = _("staffing rule")
@@ -361,6 +389,7 @@ class AuditEntry(models.Model):
         DECLARATION_CHECK = "declaration.check", _("Declared hours checked by the school")
         DECLARATION_APPROVE = "declaration.approve", _("Declared hours approved")
         DECLARATION_RETURN = "declaration.return", _("Declared hours returned")
+        POLICY_CONFIRM = "policy.confirm", _("Example policy confirmed")
         EMPLOYMENT_CHANGE = "employment.change", _("Employment history changed")
         CERTIFICATE_RESTORE = "certificate.restore", _("Imported certificate's dates restored")
 

@@ -100,6 +100,18 @@ PARENT_REACH = Purpose("parent_reach", _("Parent schools per school"), ADMIN)
 # Another platform's launches log teachers in here: only the city decides whom to trust.
 LTI_PLATFORMS = Purpose("lti_platforms", _("LTI platforms: registering other learning platforms"),
                         (Role.CITY_HR,))
+SCHOOL_CALENDAR = Purpose("school_calendar",
+                          _("School calendar: terms, holidays and make-up days"), HR)
+WORKLOAD_RULES = Purpose("workload_rules",
+                         _("Workload credit rates and the head-teacher norm of the subtree"), HR)
+POLICY_CONFIRM = Purpose("policy_confirm",
+                         _("Confirming the shipped example policies for the city"),
+                         (Role.CITY_HR,))
+PARENT_SESSION_RECORD = Purpose("parent_session_record",
+                                _("Recording the school's parent-school sessions"), ADMIN)
+PARENT_SESSION_RECORDERS = Purpose("parent_session_recorders",
+                                   _("Naming the teachers who record the school's parent-school sessions"),
+                                   SCHOOL_ADMIN)
 STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
 
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
@@ -108,6 +120,8 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_SCHOOL_ADMIN,
     STAFFING_RULES, STAFFING_RULES_EDIT, HOLDING_RULES_EDIT, RECORDS_INTEGRITY, STAFF_MENU,
     LTI_PLATFORMS,
+    SCHOOL_CALENDAR, WORKLOAD_RULES, POLICY_CONFIRM, PARENT_SESSION_RECORD,
+    PARENT_SESSION_RECORDERS,
 )}
 
 

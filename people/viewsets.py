@@ -19,8 +19,8 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import purposes
-from .models import (Organisation, StaffingRule, StaffRole, Stage, Teacher, flags_codes,
-                     flags_mask)
+from .models import (TEACHING_STAGES, Organisation, SchoolType, StaffingRule, StaffRole, Stage,
+                     Teacher, flags_codes, flags_mask)
 from .selectors import (grantable_roles, organisation_scope, organisations_covered,
                         staff_role_grantable, staff_user_find, user_has_staff_role,
                         user_is_subject)
@@ -94,7 +94,9 @@ class ScopedPermissionPolicy(ModelPermissionPolicy):
     write's purpose covers the object: a permission from one role's group never reaches the
     scope of another role."""
 
-    def __init__(self, model, *, write_roles: purposes.Purpose, scope_field: str):
+    def __init__(self, model, *, write_roles: purposes.Purpose, scope_field: str | None):
+        # scope_field None: rows of the whole city (no organisation), written by a role
+        # granting the purpose anywhere.
         super().__init__(model)
         self.write_roles, self.scope_field = write_roles, scope_field
 
@@ -105,7 +107,7 @@ class ScopedPermissionPolicy(ModelPermissionPolicy):
     def user_has_permission_for_instance(self, user, action, instance):
         if not self.user_has_permission(user, action):
             return False
-        if action not in WRITE_ACTIONS:
+        if action not in WRITE_ACTIONS or self.scope_field is None:
             return True
         organisation = _organisation_of(instance, self.scope_field)
         return organisation is not None and organisations_covered(user, organisation,
@@ -515,10 +517,14 @@ class StaffRoleViewSet(ScopedViewSetMixin, ModelViewSet):
 class StaffingRuleForm(WagtailAdminModelForm):
     class Meta:
         model = StaffingRule
-        fields = ["organisation", "stage", "min_students", "full_time_required", "per_stage"]
+        fields = ["organisation", "stage", "min_students", "counts", "full_time_required", "per_stage"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A rule names a stage (学段), never a school type: 九年一贯制 is 小学 and 初中.
+        labels = dict(Stage.choices)
+        self.fields["stage"].choices = [("", self.fields["stage"].help_text)] + [
+            (code, labels[code]) for code in TEACHING_STAGES]
         self.fields["organisation"].queryset = organisation_scope(
             self.for_user, roles=purposes.STAFFING_RULES_EDIT).exclude(
             kind=Organisation.Kind.SCHOOL).order_by("path")
@@ -534,7 +540,7 @@ class StaffingRuleViewSet(ScopedViewSetMixin, ModelViewSet):
     icon = "list-ul"
     menu_label = _("Staffing rules")
     add_to_admin_menu = False
-    list_display = ["organisation", "stage", "min_students", "full_time_required",
+    list_display = ["organisation", "stage", "min_students", "counts", "full_time_required",
                     # Read as 是/否: a bare boolean column shows "True".
                     Column("per_stage", label=_("per stage"),
                            accessor=lambda rule: gettext("Yes") if rule.per_stage else gettext("No"))]
@@ -545,9 +551,50 @@ class StaffingRuleViewSet(ScopedViewSetMixin, ModelViewSet):
         return StaffingRuleForm
 
 
+class SchoolTypeForm(WagtailAdminModelForm):
+    stages = FlagSetFormField(choices_class=Stage, label=_("Stages"))
+
+    class Meta:
+        model = SchoolType
+        fields = ["code", "name", "stages"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A type is made of stages (学段), never of other types.
+        self.fields["stages"].choices = [(c, label) for c, label in Stage.choices
+                                         if c in TEACHING_STAGES]
+
+    def clean_stages(self):
+        if not self.cleaned_data.get("stages"):
+            raise forms.ValidationError(_("Tick at least one stage."))
+        return self.cleaned_data["stages"]
+
+
+class SchoolTypeViewSet(ModelViewSet):
+    """School types and the stages each is made of (city HR keep them as data): written under
+    the staffing rules' editing purpose, as the rules that count by them."""
+
+    def on_register(self):
+        register_permission_policy(self.model, ScopedPermissionPolicy(
+            self.model, write_roles=purposes.STAFFING_RULES_EDIT, scope_field=None),
+            exact_class=True)
+        super().on_register()
+
+    model = SchoolType
+    icon = "home"
+    menu_label = _("School types")
+    list_display = ["name", "code"]
+    form_fields = SchoolTypeForm.Meta.fields
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return SchoolTypeForm
+
+
 class PeopleViewSetGroup(ModelViewSetGroup):
     menu_label = _("People")
     menu_icon = "group"
     menu_order = 200
     items = (OrganisationViewSet("organisations"), TeacherViewSet("teachers"),
-             StaffRoleViewSet("staff_roles"), StaffingRuleViewSet("staffing_rules"))
+             StaffRoleViewSet("staff_roles"), StaffingRuleViewSet("staffing_rules"),
+             SchoolTypeViewSet("school_types"))

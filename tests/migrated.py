@@ -19,6 +19,8 @@ def migrated_data_restore() -> None:
     seed_defaults()
     seed_holding_defaults(apps)
     ensure_default_activity_types()
+    import_module("certification.migrations.0015_school_calendar_and_local_rules").default_norm(apps, None)
+    import_module("people.migrations.0012_school_types_and_staffing_counts").school_types(apps, None)
     _wagtail_tree()
     _staff_groups()
 

@@ -7,3 +7,6 @@ from .workload import *  # noqa: F401,F403
 from .declarations import *  # noqa: F401,F403
 from .figures import *  # noqa: F401,F403
 from .records import *  # noqa: F401,F403
+from .calendar import *  # noqa: F401,F403
+from .policies import *  # noqa: F401,F403
+from .reach import *  # noqa: F401,F403

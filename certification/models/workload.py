@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
@@ -18,6 +20,8 @@ __all__ = [
     "WorkloadEntry",
     "WorkloadEntryLocked",
     "WorkloadDecision",
+    "WorkloadCreditRate",
+    "WorkloadNorm",
 ]
 
 
@@ -100,6 +104,8 @@ class WorkloadEntry(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     group_size = models.PositiveIntegerField(_("class or group size"), null=True, blank=True)
+    # Room duty: when the span began, so two counsellors' overlapping duty counts once.
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     # quantity × the type's credit at the time; frozen with the entry when it is approved.
     credit = models.DecimalField(_("credit units"), max_digits=8, decimal_places=2,
@@ -168,3 +174,47 @@ class WorkloadDecision(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class WorkloadCreditRate(models.Model):
+    """What an activity earns in an organisation's subtree, overriding the type's own rate
+    (the nearest organisation's rate applies)."""
+
+    organisation = models.ForeignKey("people.Organisation", on_delete=models.CASCADE,
+                                     related_name="workload_credit_rates",
+                                     verbose_name=_("organisation"))
+    activity_type = models.ForeignKey(WorkloadActivityType, on_delete=models.CASCADE,
+                                      related_name="rates", verbose_name=_("activity type"))
+    credit_per_unit = models.DecimalField(
+        _("credit units per unit"), max_digits=6, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))])
+
+    class Meta:
+        verbose_name = _("workload credit rate")
+        verbose_name_plural = _("workload credit rates")
+        ordering = ["organisation__path", "activity_type__order"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "activity_type"],
+                                               name="workloadcreditrate_once")]
+
+    def __str__(self):
+        return f"{self.organisation} · {self.activity_type} · {self.credit_per_unit}"
+
+
+class WorkloadNorm(models.Model):
+    """The head-teacher norm (credit units a term) for a subtree; no organisation: everywhere."""
+
+    organisation = models.OneToOneField(
+        "people.Organisation", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="workload_norm", verbose_name=_("organisation"),
+        help_text=_("Leave empty for the norm that applies everywhere."))
+    units = models.DecimalField(_("credit units per term"), max_digits=6, decimal_places=2,
+                                validators=[MinValueValidator(Decimal("1"))])
+
+    class Meta:
+        verbose_name = _("head-teacher norm")
+        verbose_name_plural = _("head-teacher norms")
+        constraints = [models.UniqueConstraint(Coalesce("organisation", Value(0)),
+                                               name="workloadnorm_once")]
+
+    def __str__(self):
+        return f"{self.organisation or _('everywhere')} · {self.units}"

@@ -71,7 +71,7 @@ def required_rank_expression(posts_field: str = "posts"):
 
 # --- Targets and the new-teacher period: data per subtree, the nearest applies ---------------
 
-def _nearest(rules: dict[str, object], path: str, default=None):
+def nearest_rule(rules: dict[str, object], path: str, default=None):
     """The value of the rule nearest above `path` ("" keys the rule for everywhere)."""
     for candidate in reversed(["", *ancestor_paths(path)]):
         if candidate in rules:
@@ -87,7 +87,7 @@ def new_teacher_periods() -> dict[str, int]:
 
 def new_teacher_months_for(organisation: Organisation) -> int:
     """The new-teacher period (months) that applies to an organisation."""
-    return _nearest(new_teacher_periods(), organisation.path, 12)
+    return nearest_rule(new_teacher_periods(), organisation.path, 12)
 
 
 def new_teacher_since(on: date, months: int | None = None) -> date:
@@ -153,7 +153,7 @@ def holding_target_for(organisation: Organisation, code: str,
                        targets: dict[str, dict[str, Decimal]] | None = None) -> Decimal | None:
     """The holding target (percent) of a level that applies to an organisation, if any."""
     targets = holding_targets() if targets is None else targets
-    return _nearest(targets.get(code, {}), organisation.path)
+    return nearest_rule(targets.get(code, {}), organisation.path)
 
 
 # --- Holding rates: the one rule ------------------------------------------------------------

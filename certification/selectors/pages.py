@@ -52,6 +52,7 @@ def dashboard_figures(org: Organisation, on: date, user) -> dict:
         "staffing": rows if whole else short[:STAFFING_LISTED],
         "staffing_more": 0 if whole else max(len(short) - STAFFING_LISTED, 0),
         "staffing_gap": sum(r.gap for r in rows),
+        "staffing_totals": staffing.staffing_totals(org, rows),
     }
 
 

@@ -25,8 +25,13 @@ DEFAULT_ACTIVITY_TYPES = [
 ]
 
 # Who may edit activity types in the Wagtail admin (the groups people/ creates per staff role).
-EDITOR_GROUPS = ("District HR", "City HR")
-VIEWER_GROUPS = ("School admins",)
+# The types and their own rates are city-wide; a district sets its rates as overrides
+# (WorkloadCreditRate), so district HR only view the shared table.
+EDITOR_GROUPS = ("City HR",)
+VIEWER_GROUPS = ("School admins", "District HR")
+# Overrides per subtree (credit rates, the head-teacher norm): HR edit their own subtree's.
+RULE_MODELS = ("workloadcreditrate", "workloadnorm")
+RULE_GROUPS = ("District HR", "City HR")
 
 
 def ensure_default_activity_types(apps=None) -> int:
@@ -74,3 +79,14 @@ def grant_activity_type_permissions(apps=None) -> None:
     for name in VIEWER_GROUPS:
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.add(perm("view"))
+        if name not in EDITOR_GROUPS:
+            group.permissions.remove(perm("add"), perm("change"))
+    for model in RULE_MODELS:
+        rule_ct, _ = ContentType.objects.get_or_create(app_label="certification", model=model)
+        for name in RULE_GROUPS:
+            group, _ = Group.objects.get_or_create(name=name)
+            for action in ("add", "change", "delete", "view"):
+                permission, _ = Permission.objects.get_or_create(
+                    content_type=rule_ct, codename=f"{action}_{model}",
+                    defaults={"name": f"Can {action} {model}"})
+                group.permissions.add(permission)

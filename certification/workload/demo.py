@@ -6,18 +6,21 @@ nothing. Bulk inserts only.
 """
 
 import random
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from certification.models import WorkloadActivityType, WorkloadDecision, WorkloadEntry
+from certification.calendar import calendar_terms_replace
+from certification.models import (CalendarPeriod, ParentSession, WorkloadActivityType, WorkloadDecision,
+                                  WorkloadEntry)
+from certification.reach import parent_sessions_from_workload
 from people.models import Teacher
 from people.selectors import counsellor_q
 
 from .defaults import ensure_default_activity_types, grant_activity_type_permissions
-from .selectors import workload_term_containing, workload_term_recent
+from .selectors import workload_credit_rates, workload_term_containing, workload_term_recent
 from .services import workload_credit
 
 # A counsellor's ordinary week: (type code, quantity, group size, note) on weekday index.
@@ -58,15 +61,38 @@ def _plan(teacher: Teacher, start: date, end: date, rng: random.Random) -> list[
     return rows
 
 
+def school_year_calendar(today: date) -> dict[str, list[tuple]]:
+    """The school year around `today` as a city's calendar (Zhejiang-like dates): terms with the
+    National Day, Qingming and Labour Day holidays and a make-up Saturday."""
+    year = today.year if today.month >= 8 else today.year - 1
+    first, second = f"{year}学年第一学期", f"{year}学年第二学期"
+
+    def saturday_after(day: date) -> date:
+        return day + timedelta(days=(5 - day.weekday()) % 7 or 7)
+
+    return {
+        first: [("term", date(year, 8, 28), date(year + 1, 1, 23)),
+                ("holiday", date(year, 10, 1), date(year, 10, 7)),
+                ("makeup", saturday_after(date(year, 10, 7)), saturday_after(date(year, 10, 7)))],
+        second: [("term", date(year + 1, 2, 16), date(year + 1, 7, 3)),
+                 ("holiday", date(year + 1, 4, 4), date(year + 1, 4, 6)),
+                 ("holiday", date(year + 1, 5, 1), date(year + 1, 5, 5))],
+    }
+
+
 @transaction.atomic
 def seed(*, city, stdout=None) -> None:
-    """Add the default activity types and a term of workload for the demo school's counsellors."""
+    """Add the default activity types, the city's school calendar and a term of workload for the
+    demo district's counsellors."""
     ensure_default_activity_types()
     grant_activity_type_permissions()
     today = timezone.localdate()
-    term = workload_term_containing(today) or workload_term_recent(today=today)[0]
+    if not CalendarPeriod.objects.filter(organisation=city.city).exists():
+        calendar_terms_replace(organisation=city.city, terms=school_year_calendar(today))
+    term = (workload_term_containing(today, city.demo_school)
+            or workload_term_recent(today=today, organisation=city.demo_school)[0])
     end = min(today, term.end)
-    start = max(term.start, end - timedelta(weeks=10))
+    start = term.start  # the whole term so far: the room rule is checked on each teaching day
     types = {t.code: t for t in WorkloadActivityType.objects.all()}
     demo_school = city.demo_school
     school_admin = city.accounts["school_admin"]
@@ -77,6 +103,7 @@ def seed(*, city, stdout=None) -> None:
         .exclude(workload_entries__isnull=False).select_related("school", "user")
     )
     this_week = end - timedelta(days=end.weekday())
+    rates = workload_credit_rates()
     entries, decided = [], []
     for teacher in counsellors:
         rng = random.Random(f"workload-{teacher.employee_no}")
@@ -92,7 +119,10 @@ def seed(*, city, stdout=None) -> None:
             entry = WorkloadEntry(
                 teacher=teacher, activity_type=kind, date=day, quantity=Decimal(qty),
                 group_size=group if kind.uses_group_size else None, note=note, status=status,
-                credit=workload_credit(activity_type=kind, quantity=Decimal(qty)),
+                credit=workload_credit(activity_type=kind, quantity=Decimal(qty),
+                                       school=teacher.school, rates=rates),
+                # The room opens at lunch or after classes (overlapping duty counts once).
+                start_time=rng.choice((time(12, 0), time(15, 30))) if kind.is_room_duty else None,
                 return_reason="请注明授课班级数" if status == WorkloadEntry.Status.RETURNED else "",
             )
             entries.append(entry)
@@ -107,5 +137,32 @@ def seed(*, city, stdout=None) -> None:
             decisions.append(WorkloadDecision(entry=entry, action=WorkloadDecision.Action.RETURNED,
                                               by=approver, reason=entry.return_reason))
     WorkloadDecision.objects.bulk_create(decisions, batch_size=2000)
+    sessions = parent_sessions_from_workload(entries) + _school_parent_sessions(city, term, end)
     if stdout is not None:
-        stdout.write(f"workload: {len(entries)} entries for {len(counsellors)} counsellors ({term})")
+        stdout.write(f"workload: {len(entries)} entries for {len(counsellors)} counsellors ({term}); "
+                     f"{sessions} parent-school sessions")
+
+
+PARENT_TOPICS = ["青春期亲子沟通", "如何帮助孩子调适考试焦虑", "家庭教育与孩子的情绪管理",
+                 "识别孩子的心理危机信号", "网络使用与家庭约定"]
+
+
+def _school_parent_sessions(city, term, end: date) -> int:
+    """Sessions the schools recorded themselves: a head teacher's 家长会 talk or a lecture, one or
+    two a term in most schools (a few hold none yet: the reach page flags them)."""
+    if ParentSession.objects.filter(workload_entry__isnull=True).exists():
+        return 0
+    rows = []
+    for school in city.schools:
+        rng = random.Random(f"parents-{school.code}")
+        for _ in range(rng.choice((0, 1, 1, 2))):
+            day = term.start + timedelta(days=rng.randrange(max((end - term.start).days, 1)))
+            parents = rng.randrange(150, 900)
+            rows.append(ParentSession(
+                school=school, date=min(day, end), topic=rng.choice(PARENT_TOPICS),
+                form=rng.choice((ParentSession.Form.MEETING, ParentSession.Form.MEETING,
+                                 ParentSession.Form.LECTURE, ParentSession.Form.ONLINE)),
+                speaker=rng.choice(("班主任", "分管校长", "德育主任", "心理教师")),
+                parents_reached=parents, households=int(parents * rng.uniform(0.8, 0.95))))
+    ParentSession.objects.bulk_create(rows)
+    return len(rows)

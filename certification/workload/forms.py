@@ -35,7 +35,7 @@ class _EntryFields(forms.Form):
             return workload_entry_clean(
                 activity_type=cleaned.get("activity_type"), day=cleaned.get("date"),
                 quantity=cleaned.get("quantity"), group_size=cleaned.get("group_size"),
-                note=cleaned.get("note", ""),
+                note=cleaned.get("note", ""), start_time=cleaned.get("start_time"),
             )
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
@@ -49,7 +49,12 @@ class WorkloadEntryForm(_EntryFields):
 
     date = forms.DateField(label=_("Date"), required=False,
                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    field_order = ["activity_type", "date", "quantity", "group_size", "note"]
+    start_time = forms.TimeField(
+        label=_("Start time"), required=False,
+        help_text=_("Counselling-room duty: when the room opened, so that two counsellors' "
+                    "overlapping duty counts once."),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    field_order = ["activity_type", "date", "start_time", "quantity", "group_size", "note"]
 
     def clean(self):
         cleaned = super().clean()

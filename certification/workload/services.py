@@ -24,6 +24,8 @@ from certification.models import (
 from people import purposes
 from people.models import AuditEntry, Notice, Teacher
 from people.selectors import organisation_scope, teacher_for_user, user_is_subject
+from ..reach import parent_sessions_from_workload
+from .selectors import workload_credit_per_unit, workload_credit_rates
 from people.services import audit_record, notice_send
 
 # --- The privacy rule for notes ---------------------------------------------------------------
@@ -88,7 +90,7 @@ def workload_note_validate(note: str) -> None:
 
 
 def workload_entry_clean(*, activity_type: WorkloadActivityType | None, day: date | None,
-                         quantity, group_size=None, note: str = "",
+                         quantity, group_size=None, note: str = "", start_time=None,
                          today: date | None = None) -> dict:
     """Check one entry's fields against its activity type; return cleaned values or raise
     ValidationError with a dict of field errors."""
@@ -120,6 +122,11 @@ def workload_entry_clean(*, activity_type: WorkloadActivityType | None, day: dat
         group_size = None
     elif group_size is not None and int(group_size) < 1:
         errors.setdefault("group_size", []).append(_("The class or group size must be at least 1."))
+    if activity_type is None or not activity_type.is_room_duty:
+        start_time = None
+    elif start_time is not None and qty is not None and qty > 0 and (
+            start_time.hour * 60 + start_time.minute + qty * 60 > 24 * 60):
+        errors.setdefault("quantity", []).append(_("The duty would run past midnight."))
     note = (note or "").strip()
     if activity_type is not None and activity_type.needs_evidence_note and not note:
         errors.setdefault("note", []).append(_("This activity needs a short note as evidence."))
@@ -130,12 +137,16 @@ def workload_entry_clean(*, activity_type: WorkloadActivityType | None, day: dat
     if errors:
         raise ValidationError(errors)
     return {"activity_type": activity_type, "date": day, "quantity": qty,
-            "group_size": int(group_size) if group_size is not None else None, "note": note}
+            "group_size": int(group_size) if group_size is not None else None, "note": note,
+            "start_time": start_time}
 
 
-def workload_credit(*, activity_type: WorkloadActivityType, quantity: Decimal) -> Decimal:
-    """Credit units an entry earns: quantity (occurrences or hours) times the type's rate."""
-    return (Decimal(quantity) * activity_type.credit_per_unit).quantize(Decimal("0.01"))
+def workload_credit(*, activity_type: WorkloadActivityType, quantity: Decimal, school,
+                    rates: dict | None = None) -> Decimal:
+    """Credit units an entry earns: quantity (occurrences or hours) times the rate that applies
+    at the counsellor's school (the nearest organisation's, else the type's own)."""
+    rate = workload_credit_per_unit(activity_type, school, rates)
+    return (Decimal(quantity) * rate).quantize(Decimal("0.01"))
 
 
 def _counsellor_of(user) -> Teacher:
@@ -164,15 +175,16 @@ def _record(entry: WorkloadEntry, action: str, by, reason: str = "") -> Workload
 
 @transaction.atomic
 def workload_entry_create(*, by, activity_type: WorkloadActivityType, date: date, quantity,
-                          group_size: int | None = None, note: str = "",
+                          group_size: int | None = None, note: str = "", start_time=None,
                           submit: bool = False) -> WorkloadEntry:
     """Log one entry for the counsellor `by`, as a draft or submitted straight away."""
     teacher = _counsellor_of(by)
     data = workload_entry_clean(activity_type=activity_type, day=date, quantity=quantity,
-                                group_size=group_size, note=note)
+                                group_size=group_size, note=note, start_time=start_time)
     entry = WorkloadEntry.objects.create(
         teacher=teacher, **data,
-        credit=workload_credit(activity_type=activity_type, quantity=data["quantity"]),
+        credit=workload_credit(activity_type=activity_type, quantity=data["quantity"],
+                               school=teacher.school),
         status=WorkloadEntry.Status.SUBMITTED if submit else WorkloadEntry.Status.DRAFT,
     )
     if submit:
@@ -183,7 +195,7 @@ def workload_entry_create(*, by, activity_type: WorkloadActivityType, date: date
 @transaction.atomic
 def workload_entry_update(*, entry: WorkloadEntry, by, activity_type: WorkloadActivityType,
                           date: date, quantity, group_size: int | None = None,
-                          note: str = "") -> WorkloadEntry:
+                          note: str = "", start_time=None) -> WorkloadEntry:
     """Change a draft, returned or withdrawn entry of one's own; approved entries are refused."""
     entry = WorkloadEntry.objects.select_for_update().select_related("teacher").get(pk=entry.pk)
     _refuse_locked(entry)
@@ -191,10 +203,11 @@ def workload_entry_update(*, entry: WorkloadEntry, by, activity_type: WorkloadAc
     if not entry.is_editable:
         raise ValidationError(_("Withdraw the entry before changing it."))
     data = workload_entry_clean(activity_type=activity_type, day=date, quantity=quantity,
-                                group_size=group_size, note=note)
+                                group_size=group_size, note=note, start_time=start_time)
     for field, value in data.items():
         setattr(entry, field, value)
-    entry.credit = workload_credit(activity_type=activity_type, quantity=data["quantity"])
+    entry.credit = workload_credit(activity_type=activity_type, quantity=data["quantity"],
+                                   school=entry.teacher.school)
     entry.save()
     return entry
 
@@ -263,7 +276,7 @@ def workload_entry_bulk_create(*, by, rows: Sequence[Mapping], submit: bool = Fa
             data = workload_entry_clean(
                 activity_type=row.get("activity_type"), day=row.get("date"),
                 quantity=row.get("quantity"), group_size=row.get("group_size"),
-                note=row.get("note", ""),
+                note=row.get("note", ""), start_time=row.get("start_time"),
             )
         except ValidationError as exc:
             raise ValidationError(workload_row_error(number, "；".join(exc.messages)))
@@ -271,9 +284,11 @@ def workload_entry_bulk_create(*, by, rows: Sequence[Mapping], submit: bool = Fa
     if not cleaned:
         raise ValidationError(_("Fill in at least one row."))
     status = WorkloadEntry.Status.SUBMITTED if submit else WorkloadEntry.Status.DRAFT
+    rates = workload_credit_rates()
     entries = WorkloadEntry.objects.bulk_create([
         WorkloadEntry(teacher=teacher, status=status,
-                      credit=workload_credit(activity_type=d["activity_type"], quantity=d["quantity"]),
+                      credit=workload_credit(activity_type=d["activity_type"], quantity=d["quantity"],
+                                             school=teacher.school, rates=rates),
                       **d)
         for d in cleaned
     ])
@@ -313,7 +328,7 @@ def workload_user_may_approve(*, user, teacher: Teacher) -> bool:
 
 def _decidable(entry_pk: int, by) -> WorkloadEntry:
     entry = WorkloadEntry.objects.select_for_update().select_related(
-        "teacher", "activity_type").get(pk=entry_pk)
+        "teacher__school", "activity_type").get(pk=entry_pk)
     _refuse_locked(entry)
     if not workload_user_may_approve(user=by, teacher=entry.teacher):
         raise PermissionDenied(_("Only the school admin of the counsellor's school decides on this entry."))
@@ -324,13 +339,16 @@ def _decidable(entry_pk: int, by) -> WorkloadEntry:
 
 @transaction.atomic
 def workload_entry_approve(*, entry: WorkloadEntry, by) -> WorkloadEntry:
-    """Approve a submitted entry: its credit is fixed at the type's current rate and it locks."""
+    """Approve a submitted entry: its credit is fixed at the rate that applies now at the
+    counsellor's school, and it locks."""
     entry = _decidable(entry.pk, by)
-    entry.credit = workload_credit(activity_type=entry.activity_type, quantity=entry.quantity)
+    entry.credit = workload_credit(activity_type=entry.activity_type, quantity=entry.quantity,
+                                   school=entry.teacher.school)
     entry.status = WorkloadEntry.Status.APPROVED
     entry.return_reason = ""
     entry.save(update_fields=["credit", "status", "return_reason", "updated_at"])
     _record(entry, WorkloadDecision.Action.APPROVED, by)
+    parent_sessions_from_workload([entry])
     audit_record(actor=by, action=AuditEntry.Action.WORKLOAD_APPROVE,
                  organisation=entry.teacher.school, target=entry.teacher.employee_no,
                  detail=f"{entry.date:%Y-%m-%d} · {entry.activity_type.name} × {entry.quantity:g}")
@@ -383,13 +401,18 @@ def workload_week_approve(*, teacher: Teacher, week_start: date, by) -> int:
         )
     )
     now = timezone.now()
+    rates = workload_credit_rates()
     for entry in pending:
-        entry.credit = workload_credit(activity_type=entry.activity_type, quantity=entry.quantity)
+        entry.credit = workload_credit(activity_type=entry.activity_type, quantity=entry.quantity,
+                                       school=teacher.school, rates=rates)
         entry.status = WorkloadEntry.Status.APPROVED
         entry.return_reason = ""
         entry.updated_at = now
     # bulk_update skips save(); the rows were locked above and are all still "submitted".
     WorkloadEntry.objects.bulk_update(pending, ["credit", "status", "return_reason", "updated_at"])
+    for entry in pending:
+        entry.teacher = teacher
+    parent_sessions_from_workload(pending)
     WorkloadDecision.objects.bulk_create([
         WorkloadDecision(entry=e, action=WorkloadDecision.Action.APPROVED, by=by) for e in pending
     ])

@@ -21,6 +21,7 @@ from people import purposes
 from people.models import Teacher
 from people.selectors import organisation_scope, teacher_for_user, user_has_staff_role
 
+from ..policies import policies_unconfirmed
 from . import selectors, services
 from .forms import WEEK_GRID_FIRST_ROWS, WEEK_GRID_ROWS, ReturnForm, WeekFormSet, WorkloadEntryForm
 
@@ -52,10 +53,12 @@ def _entry_or_404(request, pk: int) -> WorkloadEntry:
         raise Http404
 
 
-def _term_from(request) -> selectors.WorkloadTerm:
+def _term_from(request, owner=None) -> selectors.WorkloadTerm:
+    """The term asked for, else the current (or last) one, on the calendar `owner` follows."""
     today = timezone.localdate()
-    term = selectors.workload_term_get(request.GET.get("term", ""))
-    return term or selectors.workload_term_containing(today) or selectors.workload_term_recent(today=today)[0]
+    term = selectors.workload_term_get(request.GET.get("term", ""), owner)
+    return (term or selectors.workload_term_containing(today, owner)
+            or selectors.workload_term_recent(today=today, organisation=owner)[0])
 
 
 # --- Counsellor pages -------------------------------------------------------------------------
@@ -65,12 +68,14 @@ ENTRIES_PER_PAGE = 20
 
 @counsellor_required
 def my_entries(request):
-    term = _term_from(request)
+    school = request.counsellor.school
+    term = _term_from(request, school)
     entries = selectors.workload_entry_list(teacher=request.counsellor, start=term.start, end=term.end)
     # A term holds a hundred entries or more: on a phone, stacked cards run to 20,000 px.
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "certification/workload/my_entries.html", {
-        "term": term, "terms": selectors.workload_term_recent(today=timezone.localdate()),
+        "term": term, "terms": selectors.workload_term_recent(today=timezone.localdate(),
+                                                              organisation=school),
         "entries": page, "page": page, "query": urlencode({"term": term.slug}),
     })
 
@@ -85,7 +90,7 @@ def entry_create(request):
                 by=request.user, submit="submit" in request.POST,
                 activity_type=form.cleaned_data["activity_type"], date=form.cleaned_data["date"],
                 quantity=form.cleaned_data["quantity"], group_size=form.cleaned_data["group_size"],
-                note=form.cleaned_data["note"],
+                note=form.cleaned_data["note"], start_time=form.cleaned_data["start_time"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -116,7 +121,8 @@ def entry_edit(request, pk: int):
     if entry.teacher.user_id != request.user.pk:
         raise PermissionDenied
     initial = {"activity_type": entry.activity_type, "date": entry.date.isoformat(),
-               "quantity": entry.quantity, "group_size": entry.group_size, "note": entry.note}
+               "quantity": entry.quantity, "group_size": entry.group_size, "note": entry.note,
+               "start_time": entry.start_time}
     form = WorkloadEntryForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,7 +130,7 @@ def entry_edit(request, pk: int):
                 entry=entry, by=request.user,
                 activity_type=form.cleaned_data["activity_type"], date=form.cleaned_data["date"],
                 quantity=form.cleaned_data["quantity"], group_size=form.cleaned_data["group_size"],
-                note=form.cleaned_data["note"],
+                note=form.cleaned_data["note"], start_time=form.cleaned_data["start_time"],
             )
             if "submit" in request.POST:
                 services.workload_entry_submit(entry=entry, by=request.user)
@@ -270,11 +276,12 @@ def report(request):
     is_staff = user_has_staff_role(user, roles=purposes.WORKLOAD_REPORT)
     if not (is_counsellor or is_staff):
         raise PermissionDenied
-    term = _term_from(request)
     organisation = None
     if request.GET.get("organisation"):
         organisation = get_object_or_404(
             organisation_scope(user, roles=purposes.WORKLOAD_REPORT), pk=request.GET["organisation"])
+    owner = selectors.workload_calendar_owner(user, organisation)
+    term = _term_from(request, owner)
     data = selectors.workload_term_report(user=user, term_start=term.start, term_end=term.end,
                                           organisation=organisation)
     types = [t for t in data.activity_types
@@ -283,7 +290,10 @@ def report(request):
         {"row": row, "cells": [(t.name, row.by_type.get(t.code)) for t in types]} for row in data.counsellors
     ]
     return render(request, "certification/workload/report.html", {
-        "term": term, "terms": selectors.workload_term_recent(today=timezone.localdate()),
+        "term": term, "terms": selectors.workload_term_recent(today=timezone.localdate(),
+                                                              organisation=owner),
         "report": data, "types": types, "rows": rows, "organisation": organisation,
+        "unconfirmed_policies": (policies_unconfirmed(organisation=owner)
+                                 if is_staff and owner is not None else []),
         "is_staff": is_staff,
     })

@@ -50,6 +50,17 @@ HEADERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     # Event attendance
     "check_in": ("签到", "check_in", ("签到时间", "check in", "check-in")),
     "check_out": ("签退", "check_out", ("签退时间", "check out", "check-out")),
+    # School calendar (its 类型 column is org_kind's header: read there as 教学日/假期/调休上课)
+    "term": ("学期", "term", ("学期名称",)),
+    "start_date": ("开始日期", "start_date", ("起始日期", "start date", "start")),
+    "end_date": ("结束日期", "end_date", ("截止日期", "end date", "end")),
+    # Parent-school sessions
+    "session_date": ("日期", "session_date", ("活动日期", "讲座日期", "session date")),
+    "topic": ("主题", "topic", ("活动主题", "讲座主题")),
+    "form": ("形式", "form", ("活动形式",)),
+    "speaker": ("主讲人", "speaker", ("主讲",)),
+    "parents": ("参与家长人次", "parents", ("家长人次", "参与人次", "parents reached")),
+    "households": ("家庭数", "households", ("覆盖家庭数", "家庭")),
 }
 
 _BRACKETS = re.compile(r"\(.*?\)|\[.*?\]")
@@ -127,7 +138,23 @@ EVENT_ATTENDANCE = SheetSpec(
     optional=("name",),
     title_zh="活动考勤", title_en="Event attendance",
 )
-SPECS = {spec.kind: spec for spec in (TEACHERS, CERTIFICATES, TRAINING, ORGANISATIONS)}
+# The school calendar: terms, holidays and make-up days per organisation (机构代码, 学期, 开始日期,
+# 结束日期, 类型). "类型" is the organisation sheet's header too, so the key is shared.
+CALENDAR = SheetSpec(
+    kind="calendar",
+    required=("org_code", "term", "start_date", "end_date", "org_kind"),
+    optional=(),
+    title_zh="校历", title_en="School calendar",
+)
+# Parent-school sessions a school held (学校代码, 日期, 主题, 形式, 主讲人, 参与家长人次, 家庭数).
+PARENT_SESSIONS = SheetSpec(
+    kind="parent_sessions",
+    required=("school_code", "session_date", "topic", "parents"),
+    optional=("form", "speaker", "households"),
+    title_zh="家长学校活动", title_en="Parent-school sessions",
+)
+SPECS = {spec.kind: spec for spec in (TEACHERS, CERTIFICATES, TRAINING, ORGANISATIONS, CALENDAR,
+                                      PARENT_SESSIONS)}
 
 
 def header_label(key: str) -> str:

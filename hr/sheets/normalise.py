@@ -203,25 +203,63 @@ def parse_org_kind(value) -> str:
     return kind
 
 
+CALENDAR_KIND_LABELS = {"教学日": "term", "假期": "holiday", "调休上课": "makeup",
+                        "TEACHING": "term", "TEACHINGDAYS": "term", "HOLIDAY": "holiday",
+                        "MAKEUP": "makeup", "MAKE-UP": "makeup"}
+CALENDAR_KIND_DISPLAY = {"term": "教学日", "holiday": "假期", "makeup": "调休上课"}
+
+
+SESSION_FORM_LABELS = {"家长会": "meeting", "讲座": "lecture", "线上": "online", "其他": "other",
+                       "MEETING": "meeting", "LECTURE": "lecture", "ONLINE": "online",
+                       "OTHER": "other"}
+SESSION_FORM_DISPLAY = {"meeting": "家长会", "lecture": "讲座", "online": "线上", "other": "其他"}
+
+
+def parse_session_form(value) -> str:
+    """A parent-school session's form: 家长会 / 讲座 / 线上 / 其他."""
+    text = clean_text(value)
+    form = SESSION_FORM_LABELS.get(text) or SESSION_FORM_LABELS.get(text.upper())
+    if form is None:
+        raise CellError(gettext("Form must be 家长会, 讲座, 线上 or 其他"))
+    return form
+
+
+def parse_calendar_kind(value) -> str:
+    """A calendar period's type: 教学日 / 假期 / 调休上课."""
+    text = clean_text(value)
+    kind = CALENDAR_KIND_LABELS.get(text) or CALENDAR_KIND_LABELS.get(text.upper().replace(" ", ""))
+    if kind is None:
+        raise CellError(gettext("Type must be 教学日, 假期 or 调休上课"))
+    return kind
+
+
 STAGE_LABELS = {"小学": "primary", "初中": "junior", "高中": "senior", "九年一贯制": "nine_year",
                 "完全中学": "complete", "中职": "vocational", "特殊教育": "special",
                 "幼儿园": "kindergarten"}
 STAGE_DISPLAY = {code: label for label, code in STAGE_LABELS.items()}
 
 
-def parse_stages(value) -> list[str]:
-    """A school's stages: one or several of 小学、初中、高中、九年一贯制、完全中学、中职、特殊教育、幼儿园."""
-    codes = []
-    for part in _LIST_SEPARATORS.split(clean_text(value)):
-        part = part.strip()
-        if not part:
-            continue
-        code = STAGE_LABELS.get(part) or (part.lower() if part.lower() in STAGE_DISPLAY else None)
-        if code is None:
-            raise CellError(gettext("Unknown stage '%(value)s'") % {"value": part})
-        if code not in codes:
-            codes.append(code)
-    return codes
+def school_type_reader():
+    """A cell of school types or stages -> the school's stages, from the school types as city HR
+    keep them (people.SchoolType: 九年一贯制 = 小学+初中, 完全中学 = 初中+高中, …), read once
+    per sheet; an unknown type is refused."""
+    from people.staffing import school_type_stages
+
+    types = {name.lower(): stages for name, stages in school_type_stages().items()}
+
+    def read(value) -> list[str]:
+        codes = []
+        for part in _LIST_SEPARATORS.split(clean_text(value)):
+            part = part.strip()
+            if not part:
+                continue
+            stages = types.get(part.lower())
+            if stages is None:
+                raise CellError(gettext("Unknown school type '%(value)s'") % {"value": part})
+            codes.extend(code for code in stages if code not in codes)
+        return codes
+
+    return read
 
 
 def parse_yes_no(value) -> bool:

@@ -16,7 +16,8 @@ from people.models import Organisation, Stage, StudentCount, flags_codes
 from people.selectors import organisation_scope
 
 from .columns import SPECS, header_label
-from .normalise import EMPLOYMENT_DISPLAY, LEVEL_CODES, ORG_KIND_DISPLAY, STAGE_DISPLAY
+from .normalise import (CALENDAR_KIND_DISPLAY, EMPLOYMENT_DISPLAY, LEVEL_CODES, ORG_KIND_DISPLAY,
+                        SESSION_FORM_DISPLAY, STAGE_DISPLAY)
 
 EXAMPLES = {
     "employee_no": "E2024001", "name": "李梅", "gender": "女", "school_code": "S0101",
@@ -27,17 +28,28 @@ EXAMPLES = {
     "authority": "示范市教育局", "hours": 6, "date": "2024-03-02",
     "title": "心理危机识别与干预专题培训", "reference": "",
     "status": "在职", "staff_role": "", "category": "心理危机识别与干预",
+    # School calendar (the organisation sheet's template is a sample file: 类型 is only read here)
+    "org_code": "D01", "term": "2024学年第一学期", "start_date": "2024-08-28",
+    "end_date": "2025-01-17", "org_kind": "教学日",
+    "session_date": "2024-10-12", "topic": "青春期亲子沟通", "form": "家长会", "speaker": "王老师",
+    "parents": 320, "households": 300,
 }
 SAMPLE_ORGANISATIONS = Path(__file__).resolve().parent / "samples" / "organisations.xlsx"
 # The example row's words and the drop-down lists, as a template in English writes them (the
 # importer reads both).
-EXAMPLES_EN = {"gender": "F", "role": "head teacher", "status": "active", "category": "crisis"}
+EXAMPLES_EN = {"gender": "F", "role": "head teacher", "status": "active", "category": "crisis",
+               "term": "2024-25 first term", "org_kind": "teaching", "form": "meeting",
+               "topic": "Talking with teenagers", "speaker": "Ms Wang"}
 LISTS = {
     "gender": ["男", "女"],
     "status": list(EMPLOYMENT_DISPLAY.values()),
     "level": list(LEVEL_CODES),
+    "org_kind": list(CALENDAR_KIND_DISPLAY.values()),
+    "form": list(SESSION_FORM_DISPLAY.values()),
 }
-LISTS_EN = {"gender": ["M", "F"], "status": list(EMPLOYMENT_DISPLAY)}
+LISTS_EN = {"gender": ["M", "F"], "status": list(EMPLOYMENT_DISPLAY),
+            "org_kind": ["teaching", "holiday", "makeup"],
+            "form": ["meeting", "lecture", "online", "other"]}
 # Each column's note, in the template's one language (the active one when it is downloaded).
 NOTES = {
     "employee_no": _("Employee number, unique; the login name"),
@@ -67,6 +79,19 @@ NOTES = {
     "date": _("Date of the training"),
     "title": _("Training title"),
     "category": _("Hour category (optional: other), from the list, or its code"),
+    "session_date": _("Date the session was held, not in the future"),
+    "topic": _("Topic of the session"),
+    "form": _("Form: 家长会, 讲座, 线上 or 其他 (empty: 家长会)"),
+    "speaker": _("Speaker (optional)"),
+    "parents": _("Parents reached (person-times), 0 or more"),
+    "households": _("Households reached (optional), no more than the parents reached"),
+    "org_code": _("Code of the organisation (city, district or school) whose calendar this is, "
+                  "inside your scope; its schools follow it unless a nearer one has its own"),
+    "term": _("Term name; the rows of a term in the file replace that term's calendar"),
+    "start_date": _("First day, e.g. 2024-08-28"),
+    "end_date": _("Last day (inclusive)"),
+    "org_kind": _("Type: 教学日 (the term's span: its weekdays are teaching days), 假期 "
+                  "(holiday inside the term) or 调休上课 (make-up school days)"),
     "reference": _("Record reference (optional; without it a row is known by number, date, title and hours)"),
     "parent_code": _("Parent code: the parent's code (empty for the city); parents may come after "
                      "children"),
@@ -183,7 +208,7 @@ def template_workbook(kind: str, *, user=None, on=None) -> bytes:
                                         error=gettext("Choose a value from the list."))
             validation.add(f"{letter}2:{letter}20000")
             sheet.add_data_validation(validation)
-        if key in ("employee_no", "school_code", "cert_no"):
+        if key in ("employee_no", "school_code", "cert_no", "org_code"):
             # Codes stay text so Excel does not drop leading zeros.
             letter = get_column_letter(position)
             for row in range(2, 3):

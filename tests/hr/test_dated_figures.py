@@ -82,8 +82,8 @@ def staffing(tmp_path, hr, district, on: date) -> dict[str, tuple]:
     out = tmp_path / f"staffing-{on}.xlsx"
     run("export_sheet", "staffing", "--org", district.code, "--out", str(out), "--on", on.isoformat(),
         user=hr)
-    # School, stages, students, full-time counsellors, required, gap.
-    return {row[0]: (row[3], row[5]) for row in sheet_rows(out) if row[0] in ("一校", "二校")}
+    # School, stages, students, full-time counsellors, part-time counsellors, required, gap.
+    return {row[0]: (row[3], row[6]) for row in sheet_rows(out) if row[0] in ("一校", "二校")}
 
 
 def test_a_later_roster_never_moves_a_past_days_figures(district, tmp_path):

@@ -33,9 +33,13 @@ def test_export_sheet_staffing_lists_every_school(tree, tmp_path, db, django_use
     sheet = load_workbook(out).worksheets[0]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     header = next(i for i, r in enumerate(rows) if r[0] == "学校")
-    assert rows[header][:6] == ["学校", "学段", "学生数", "专职心理教师", "应配", "缺口"]
-    body = [r[:6] for r in rows[header + 1:] if r[0]]
-    assert body == [["甲一中", "初中", 1500, 1, 1, 0], ["甲二小", "小学", 1250, 0, 1, 1]]
+    assert rows[header] == ["学校", "学段", "学生数", "专职心理教师", "兼职心理教师", "应配", "缺口",
+                            "达标", "配备率"]
+    body = [r for r in rows[header + 1:] if r[0]]
+    assert body == [["甲一中", "初中", 1500, 1, 0, 1, 0, "是", None],
+                    ["甲二小", "小学", 1250, 0, 0, 1, 1, "否", None],
+                    # 配备率: 1 of the district's 2 schools meets the rules.
+                    ["甲区（全部学校）", None, None, 1, 0, None, None, "1/2", 0.5]]
 
 
 def test_staffing_rows_queries_flat(tree):

@@ -111,7 +111,8 @@ def test_city_hr_edits_staffing_rules_for_their_subtree(client, tree):
 
     client.force_login(factories.staff(StaffRole.Role.CITY_HR, tree["city"]))
     response = client.post(reverse("staffing_rules:add"), {
-        "organisation": tree["district_y"].pk, "stage": "", "min_students": 0,
+        "organisation": tree["district_y"].pk, "stage": "", "min_students": 0, "counts": "any",
         "full_time_required": 1, "per_stage": "on"})
     assert response.status_code == 302, response.content.decode()[:1000]
-    assert StaffingRule.objects.get().organisation == tree["district_y"]
+    rule = StaffingRule.objects.get()
+    assert (rule.organisation, rule.counts) == (tree["district_y"], "any")

@@ -161,3 +161,39 @@ def test_holding_rules_are_written_only_inside_the_city_hr_scope(client, tree):
     assert response.status_code == 302
     target.refresh_from_db()
     assert target.percent == 95
+
+
+def test_the_seeds_rule_screens_write_only_under_their_purpose(tree, hr_x_admin_b):
+    """The calendar, workload credit rates and school types follow the same write scope: the HR
+    group's change permission counts only where an HR role covers the row (district HR of X is
+    refused a district Y calendar row though her group may change calendars); school types, rows
+    of the whole city, are written by city HR only."""
+    from datetime import date
+
+    from wagtail.permissions import policy_registry
+
+    from certification.models import CalendarPeriod, WorkloadActivityType, WorkloadCreditRate
+    from people.models import SchoolType
+
+    reverse("school_calendar:index")  # the admin's viewsets register their policies with its URLs
+    y_term = CalendarPeriod.objects.create(organisation=tree["district_y"], term="2025春",
+                                           start=date(2025, 2, 17), end=date(2025, 7, 4))
+    x_term = CalendarPeriod.objects.create(organisation=tree["district_x"], term="2025春",
+                                           start=date(2025, 2, 17), end=date(2025, 7, 4))
+    rate = WorkloadCreditRate.objects.create(
+        organisation=tree["district_y"], activity_type=WorkloadActivityType.objects.first(),
+        credit_per_unit=2)
+    calendar = policy_registry.get_by_type(CalendarPeriod)
+    assert calendar.user_has_permission_for_instance(hr_x_admin_b, "change", x_term)
+    assert not calendar.user_has_permission_for_instance(hr_x_admin_b, "change", y_term)
+    assert not calendar.user_has_permission_for_instance(hr_x_admin_b, "delete", y_term)
+    assert not policy_registry.get_by_type(WorkloadCreditRate).user_has_permission_for_instance(
+        hr_x_admin_b, "change", rate)
+    types = policy_registry.get_by_type(SchoolType)
+    city_hr = staff(StaffRole.Role.CITY_HR, tree["city"])
+    assert types.user_has_permission(city_hr, "change")
+    # A district officer whose account was put in the City HR group by hand writes no types.
+    from django.contrib.auth.models import Group
+
+    hr_x_admin_b.groups.add(Group.objects.get(name="City HR"))
+    assert not types.user_has_permission(hr_x_admin_b, "change")

@@ -21,11 +21,12 @@ def activity(code: str) -> WorkloadActivityType:
 
 
 def entry(teacher: Teacher, *, code: str = "individual_counselling", day: date = date(2024, 3, 4),
-          quantity="1", group_size=None, note: str = "学业压力", submit: bool = False):
+          quantity="1", group_size=None, note: str = "学业压力", submit: bool = False,
+          start_time=None):
     """An entry logged by the counsellor through the service."""
     return services.workload_entry_create(
         by=teacher.user, activity_type=activity(code), date=day, quantity=Decimal(str(quantity)),
-        group_size=group_size, note=note, submit=submit,
+        group_size=group_size, note=note, submit=submit, start_time=start_time,
     )
 
 

@@ -11,6 +11,7 @@ from certification.models import WorkloadActivityType, WorkloadDecision, Workloa
 from certification.workload import demo, selectors
 from certification.workload.defaults import DEFAULT_ACTIVITY_TYPES, ensure_default_activity_types
 from tests import factories
+from people.models import StaffRole
 
 from .builders import counsellor
 
@@ -33,16 +34,19 @@ def test_defaults_keep_hr_edits():
     assert (kept.name, kept.credit_per_unit) == ("心理课", 2)
 
 
-def test_hr_groups_may_edit_types_and_school_admins_only_view(tree):
-    def perms(name):
+def test_city_hr_edit_types_district_hr_their_rates_and_school_admins_only_view(tree):
+    def perms(name, model="workloadactivitytype"):
         return set(Group.objects.get(name=name).permissions.filter(
-            codename__endswith="workloadactivitytype").values_list("codename", flat=True))
+            codename__endswith=model).values_list("codename", flat=True))
 
-    assert {"add_workloadactivitytype", "change_workloadactivitytype"} <= perms("District HR")
+    # The shared table is city HR's; a district sets its own rates as overrides.
+    assert perms("District HR") == {"view_workloadactivitytype"}
+    assert {"add_workloadcreditrate", "change_workloadcreditrate"} <= perms("District HR", "workloadcreditrate")
     assert {"add_workloadactivitytype", "change_workloadactivitytype"} <= perms("City HR")
     assert perms("School admins") == {"view_workloadactivitytype"}
     hr = factories.district_hr(tree["district_x"])
-    assert hr.has_perm("certification.change_workloadactivitytype")
+    assert not hr.has_perm("certification.change_workloadactivitytype")
+    assert factories.staff(StaffRole.Role.CITY_HR, tree["city"]).has_perm("certification.change_workloadactivitytype")
     assert not factories.school_admin(tree["school_a"]).has_perm("certification.change_workloadactivitytype")
 
 

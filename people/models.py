@@ -363,6 +363,7 @@ class AuditEntry(models.Model):
         DECLARATION_RETURN = "declaration.return", _("Declared hours returned")
         EMPLOYMENT_CHANGE = "employment.change", _("Employment history changed")
         CERTIFICATE_RESTORE = "certificate.restore", _("Imported certificate's dates restored")
+        REPORT_SUBMIT = "report.submit", _("Report submitted")
 
     # Set when the row is built (not on save), so the service can seal it before inserting.
     at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)

@@ -127,3 +127,19 @@ class EraseForm(forms.Form):
         if value != self.teacher.employee_no:
             raise forms.ValidationError(_("That is not this teacher's employee number."))
         return value
+
+
+class SnapshotForm(forms.Form):
+    """Submit a sheet's figures for an organisation and a day (district and city HR)."""
+
+    sheet = forms.ChoiceField(label=_("Sheet"), choices=())
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    on = forms.DateField(label=_("Figures as of"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, user, **kwargs):
+        from .snapshots import SNAPSHOT_LABELS, SUBMIT_ROLES
+
+        super().__init__(*args, **kwargs)
+        self.fields["sheet"].choices = list(SNAPSHOT_LABELS.items())
+        self.fields["organisation"].queryset = (organisation_scope(user, roles=SUBMIT_ROLES)
+                                                .order_by("path"))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certification.models import Certificate, CertificateLevel
 from certification.workload.selectors import workload_term_recent
+from people import purposes
 from people.models import Organisation, Teacher
 from people.selectors import organisation_scope
 
@@ -137,9 +138,9 @@ class SnapshotForm(forms.Form):
     on = forms.DateField(label=_("Figures as of"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user, **kwargs):
-        from .snapshots import SNAPSHOT_LABELS, SUBMIT_ROLES
+        from .snapshots import SNAPSHOT_LABELS
 
         super().__init__(*args, **kwargs)
         self.fields["sheet"].choices = list(SNAPSHOT_LABELS.items())
-        self.fields["organisation"].queryset = (organisation_scope(user, roles=SUBMIT_ROLES)
+        self.fields["organisation"].queryset = (organisation_scope(user, roles=purposes.REPORT_SUBMIT)
                                                 .order_by("path"))

@@ -35,7 +35,6 @@ from .models import ReportSnapshot
 from .selectors import DESK_ROLES
 from .sheets.writing import write_table
 
-SUBMIT_ROLES = purposes.REPORT_SUBMIT
 
 # The sheets that can be submitted, and how many of their leading columns name a row (the key
 # a row is matched by when comparing with today's computation).
@@ -109,7 +108,7 @@ def _compute(*, user, sheet: str, organisation: Organisation, params: dict) -> t
 
 
 def _check_submitter(user, organisation: Organisation) -> None:
-    if not organisation_scope(user, roles=SUBMIT_ROLES).filter(pk=organisation.pk).exists():
+    if not organisation_scope(user, roles=purposes.REPORT_SUBMIT).filter(pk=organisation.pk).exists():
         raise PermissionDenied(_("Only district or city HR may submit figures for this organisation"))
 
 

@@ -341,13 +341,13 @@ def credentials_import(request):
 def snapshot_list(request):
     """The snapshots submitted for the organisations of the desk's scope (one, if chosen), and
     the form to submit one (district and city HR)."""
-    from .snapshots import SNAPSHOT_LABELS, SUBMIT_ROLES, snapshot_list_for_user
+    from .snapshots import SNAPSHOT_LABELS, snapshot_list_for_user
 
     organisation = None
     if request.GET.get("organisation"):
         organisation = get_object_or_404(organisation_scope(request.user, roles=DESK_ROLES),
                                          pk=request.GET["organisation"])
-    can_submit = user_has_staff_role(request.user, roles=SUBMIT_ROLES)
+    can_submit = user_has_staff_role(request.user, roles=purposes.REPORT_SUBMIT)
     return render(request, "hr/snapshots.html", {
         "snapshots": snapshot_list_for_user(request.user, organisation=organisation)[:200],
         "organisation": organisation, "labels": SNAPSHOT_LABELS,

@@ -165,3 +165,20 @@ def test_tampering_with_the_stored_file_is_reported_by_verify_records(district, 
     ReportSnapshot._base_manager.filter(pk=snapshot.pk).update(sha256="0" * 64)
     _checked, findings = records_verify()
     assert "report snapshot" in " ".join(f.detail for f in findings if f.stream == "snapshots")
+
+
+def test_export_sheet_submit_keeps_the_file_it_writes(district, tmp_path):
+    hr = district["hr"]
+    load(tmp_path, hr)
+    out = tmp_path / "staffing.xlsx"
+    call_command("export_sheet", "staffing", "--org", district["district"].code, "--out", str(out),
+                 "--on", ON.isoformat(), "--submit", "--user", hr.username)
+    snapshot = ReportSnapshot.objects.get()
+    assert (snapshot.sheet, snapshot.on) == ("staffing", ON)
+    with snapshot.file.open("rb") as handle:
+        assert handle.read() == out.read_bytes()
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][0] == "学校" and {r[0] for r in rows[1:]} == {"一校", "二校"}
+    with pytest.raises(CommandError, match="cannot be submitted"):
+        call_command("export_sheet", "roster", "--org", district["district"].code, "--out",
+                     str(out), "--on", ON.isoformat(), "--submit", "--user", hr.username)

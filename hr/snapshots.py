@@ -92,19 +92,20 @@ def cell_json(value):
     return str(value)
 
 
-def _compute(*, user, sheet: str, organisation: Organisation, params: dict) -> tuple[list, list, bytes]:
-    """The sheet's columns, rows (as JSON) and .xlsx bytes, by the desk's export code, in the
-    active language."""
+def _compute(*, user, sheet: str, organisation: Organisation, params: dict) -> tuple[dict, bytes]:
+    """The sheet's columns, their kinds and rows (as JSON), and its .xlsx bytes, by the desk's
+    export code, in the active language."""
     kind = EXPORTS[sheet]
     _total, rows = kind.rows(user=user, organisation=organisation, **params)
     rows = list(rows)
-    columns = [str(c.title) for c in kind.get_columns()]
+    header = kind.get_columns()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{sheet}.xlsx"
-        write_table(path, title=kind.title, columns=kind.get_columns(), rows=rows,
+        write_table(path, title=kind.title, columns=header, rows=rows,
                     more_sheets=kind.extra_sheets(user=user, organisation=organisation, **params))
         data = path.read_bytes()
-    return columns, [[cell_json(v) for v in row] for row in rows], data
+    return {"columns": [str(c.title) for c in header], "kinds": [c.kind for c in header],
+            "rows": [[cell_json(v) for v in row] for row in rows]}, data
 
 
 def _check_submitter(user, organisation: Organisation) -> None:
@@ -124,8 +125,7 @@ def snapshot_submit(*, user, sheet: str, organisation: Organisation, on: date,
     language = export_language(language)
     params = snapshot_params(sheet, on)
     with translation.override(language):
-        columns, rows, data = _compute(user=user, sheet=sheet, organisation=organisation,
-                                       params=params)
+        table, data = _compute(user=user, sheet=sheet, organisation=organisation, params=params)
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         entry = audit_record(actor=user, action=AuditEntry.Action.REPORT_SUBMIT,
@@ -135,7 +135,7 @@ def snapshot_submit(*, user, sheet: str, organisation: Organisation, on: date,
             organisation=organisation, sheet=sheet, on=on, params=params, language=language,
             submitted_by=user, submitted_by_name=user.get_username()[:150],
             submitted_at=now or timezone.now(), sha256=digest,
-            rows={"columns": columns, "rows": rows}, audit_entry=entry)
+            rows=table, audit_entry=entry)
         snapshot.file.save("snapshot.xlsx", ContentFile(data), save=False)
         try:
             snapshot.save()
@@ -173,11 +173,29 @@ def snapshot_bytes(snapshot: ReportSnapshot) -> bytes:
 # --- Comparing with today's computation ------------------------------------------------------
 
 
+def cell_display(value, kind: str) -> str:
+    """A cell as the sheet shows it: rates as percentages, empty cells as a dash."""
+    if value is None or value == "":
+        return "—"
+    if kind == "percent" and isinstance(value, (int, float)):
+        return f"{value * 100:.1f}%"
+    return str(value)
+
+
 @dataclass
 class CellChange:
     column: str
     old: object
     new: object
+    kind: str = "text"
+
+    @property
+    def old_display(self) -> str:
+        return cell_display(self.old, self.kind)
+
+    @property
+    def new_display(self) -> str:
+        return cell_display(self.new, self.kind)
 
 
 @dataclass
@@ -243,16 +261,17 @@ def _names_touched(entry: AuditEntry, ancestors: dict[str, str]) -> set[str]:
 
 
 def snapshot_compare(snapshot: ReportSnapshot, *, user) -> Comparison:
-    """Compute the snapshot's sheet again for its organisation and day, in its language and
-    the user's desk scope, and name the rows that differ and the later changes that touch them."""
+    """Compute the snapshot's sheet again for its organisation and day, in the sheet's language
+    and the user's desk scope, and name the rows that differ and the later changes that touch them."""
     with translation.override(snapshot.language):
-        columns, rows, _data = _compute(user=user, sheet=snapshot.sheet,
-                                        organisation=snapshot.organisation,
-                                        params=snapshot.params)
+        table, _data = _compute(user=user, sheet=snapshot.sheet,
+                                organisation=snapshot.organisation, params=snapshot.params)
+        rows = table["rows"]
         width = SNAPSHOT_SHEETS[snapshot.sheet]
         old = {tuple(r[:width]): r for r in snapshot.rows.get("rows", [])}
         new = {tuple(r[:width]): r for r in rows}
-        titles = snapshot.rows.get("columns", columns)
+        titles = snapshot.rows.get("columns", table["columns"])
+        kinds = snapshot.rows.get("kinds", table["kinds"])
         changes = []
         for key in [*old, *[k for k in new if k not in old]]:
             before, after = old.get(key), new.get(key)
@@ -261,19 +280,21 @@ def snapshot_compare(snapshot: ReportSnapshot, *, user) -> Comparison:
             elif after is None:
                 changes.append(RowChange(key, "removed"))
             elif before != after:
-                cells = [CellChange(titles[i] if i < len(titles) else str(i), b, a)
+                cells = [CellChange(titles[i] if i < len(titles) else str(i), b, a,
+                                    kinds[i] if i < len(kinds) else "text")
                          for i, (b, a) in enumerate(zip(before, after, strict=False)) if b != a]
                 changes.append(RowChange(key, "changed", cells))
-        entries = _later_entries(snapshot)
-        paths = {e.organisation.path[:n] for e in entries
-                 for n in range(4, len(e.organisation.path) + 1, 4)}
-        ancestors = dict(Organisation.objects.filter(path__in=paths).values_list("path", "name"))
-        touched = [(e, _names_touched(e, ancestors)) for e in entries]
-        reasons = [_reason_text(e) for e in entries]
-        for change in changes:
-            keys = {str(k) for k in change.key if k}
-            change.reasons = [text for (e, names), text in zip(touched, reasons, strict=True)
-                              if names & keys]
+    # The reasons read in the reader's language; the rows are the sheet's, in its own.
+    entries = _later_entries(snapshot)
+    paths = {e.organisation.path[:n] for e in entries
+             for n in range(4, len(e.organisation.path) + 1, 4)}
+    ancestors = dict(Organisation.objects.filter(path__in=paths).values_list("path", "name"))
+    touched = [(e, _names_touched(e, ancestors)) for e in entries]
+    reasons = [_reason_text(e) for e in entries]
+    for change in changes:
+        keys = {str(k) for k in change.key if k}
+        change.reasons = [text for (e, names), text in zip(touched, reasons, strict=True)
+                          if names & keys]
     return Comparison(snapshot, titles, changes, reasons)
 
 

@@ -7,6 +7,7 @@ from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -114,7 +115,7 @@ def test_submitted_holding_downloads_byte_identical_and_the_comparison_names_the
     assert any("补录离职" in r and "2027-03-02" in r and "B0" in r for r in row.reasons), row.reasons
     # The page says the same.
     page = client.get(reverse("hr:snapshot_compare", args=[snapshot.pk])).content.decode()
-    assert "二校" in page and "0.8 → 0.75" in page
+    assert "二校" in page and "C证持证率: 80.0% → 75.0%" in page
     assert "二校：补录离职（2027-01-10 起）于 2027-03-02 录入，工号 B0" in page
     # The list of the district's snapshots offers it.
     listing = client.get(reverse("hr:snapshots"), {"organisation": district["district"].pk})
@@ -182,3 +183,17 @@ def test_export_sheet_submit_keeps_the_file_it_writes(district, tmp_path):
     with pytest.raises(CommandError, match="cannot be submitted"):
         call_command("export_sheet", "roster", "--org", district["district"].code, "--out",
                      str(out), "--on", ON.isoformat(), "--submit", "--user", hr.username)
+
+
+def test_the_comparison_reads_in_english_too(district, tmp_path, client):
+    hr = district["hr"]
+    load(tmp_path, hr)
+    snapshot = snapshot_submit(user=hr, sheet="holding", organisation=district["district"], on=ON,
+                               language="en", now=SUBMITTED)
+    back_dated_leaving(tmp_path, hr)
+    client.force_login(hr)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("hr:snapshot_compare", args=[snapshot.pk])).content.decode()
+    assert "C holding rate: 80.0% → 75.0%" in page
+    assert "back-dated leaving (effective 2027-01-10) entered on 2027-03-02, employee B0" in page
+    assert "Compare with today" in page and "补录" not in page

@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _, gettext_lazy
 
 from people import chain, purposes
-from people.models import AuditEntry, Organisation, Teacher
+from people.models import AuditEntry, Employment, Organisation, Teacher
 from people.selectors import organisation_scope
 from people.services import audit_record
 
@@ -233,7 +233,9 @@ def _reason_text(entry: AuditEntry) -> str:
     if found:
         status, on, entered = found.groups()
         kinds = {Teacher.Status.LEFT: _("leaving"), Teacher.Status.TRANSFERRED: _("transfer"),
-                 Teacher.Status.RETIRED: _("retirement"), Teacher.Status.ACTIVE: _("return to post")}
+                 Teacher.Status.RETIRED: _("retirement"),
+                 # Still in post: her school or posts changed on that day.
+                 Teacher.Status.ACTIVE: _("transfer or post change")}
         return _("%(org)s: back-dated %(change)s (effective %(on)s) entered on %(entered)s, "
                  "employee %(number)s") % {
             "org": entry.organisation.name, "change": kinds.get(status, status), "on": on,
@@ -253,10 +255,12 @@ def _later_entries(snapshot: ReportSnapshot) -> list[AuditEntry]:
                 .exclude(action__in=NOT_REASONS).select_related("organisation").order_by("pk"))
 
 
-def _names_touched(entry: AuditEntry, ancestors: dict[str, str]) -> set[str]:
-    """The organisation names (its own and those above it) and the record an entry touches."""
-    path = entry.organisation.path
-    names = {ancestors[path[:n]] for n in range(4, len(path) + 1, 4) if path[:n] in ancestors}
+def _names_touched(entry: AuditEntry, ancestors: dict[str, str], served: dict[str, set[str]]) -> set[str]:
+    """The organisation names (its own and those above it) and the record an entry touches;
+    an employment change touches every school the teacher served at (a transfer, both)."""
+    paths = {entry.organisation.path, *served.get(entry.target, ())}
+    names = {ancestors[path[:n]] for path in paths for n in range(4, len(path) + 1, 4)
+             if path[:n] in ancestors}
     return names | {entry.organisation.name, entry.target}
 
 
@@ -286,10 +290,17 @@ def snapshot_compare(snapshot: ReportSnapshot, *, user) -> Comparison:
                 changes.append(RowChange(key, "changed", cells))
     # The reasons read in the reader's language; the rows are the sheet's, in its own.
     entries = _later_entries(snapshot)
-    paths = {e.organisation.path[:n] for e in entries
-             for n in range(4, len(e.organisation.path) + 1, 4)}
+    served: dict[str, set[str]] = {}
+    for number, path in Employment.objects.filter(
+            teacher__employee_no__in={e.target for e in entries
+                                      if e.action == AuditEntry.Action.EMPLOYMENT_CHANGE}
+    ).values_list("teacher__employee_no", "organisation__path"):
+        served.setdefault(number, set()).add(path)
+    paths = {path[:n] for path in [*(e.organisation.path for e in entries),
+                                   *(p for ps in served.values() for p in ps)]
+             for n in range(4, len(path) + 1, 4)}
     ancestors = dict(Organisation.objects.filter(path__in=paths).values_list("path", "name"))
-    touched = [(e, _names_touched(e, ancestors)) for e in entries]
+    touched = [(e, _names_touched(e, ancestors, served)) for e in entries]
     reasons = [_reason_text(e) for e in entries]
     for change in changes:
         keys = {str(k) for k in change.key if k}

@@ -197,3 +197,21 @@ def test_the_comparison_reads_in_english_too(district, tmp_path, client):
     assert "C holding rate: 80.0% → 75.0%" in page
     assert "back-dated leaving (effective 2027-01-10) entered on 2027-03-02, employee B0" in page
     assert "Compare with today" in page and "补录" not in page
+
+
+def test_a_back_dated_transfer_is_named_on_both_schools_rows(district, tmp_path):
+    hr = district["hr"]
+    load(tmp_path, hr)
+    snapshot = snapshot_submit(user=hr, sheet="holding", organisation=district["district"], on=ON,
+                               now=SUBMITTED)
+    rows = [r for r in roster_rows() if r[0] != "A7"]
+    rows.append(["A7", "一校教师7", "S2", "任课教师", "2015-09-01", "在职", None, LEFT.isoformat()])
+    call_command("import_sheet", "teachers", str(xlsx(tmp_path / "moved.xlsx", [ROSTER, *rows])),
+                 "--commit", "--effective-on", TODAY.isoformat(), "--user", hr.username)
+    changed = {c.key: c for c in snapshot_compare(snapshot, user=hr).changes}
+    one, two = changed[("学校", "一区", "一校")], changed[("学校", "一区", "二校")]
+    assert {c.column: (c.old, c.new) for c in one.cells}["教师数"] == (8, 7)
+    assert {c.column: (c.old, c.new) for c in two.cells}["教师数"] == (5, 6)
+    for row in (one, two):
+        assert any("补录调动或岗位变更（2027-01-10 起）于 2027-03-02 录入，工号 A7" in r
+                   for r in row.reasons), row.reasons

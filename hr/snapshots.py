@@ -206,6 +206,10 @@ class RowChange:
     reasons: list[str] = field(default_factory=list)
 
     @property
+    def key_display(self) -> str:
+        return " · ".join(str(part) for part in self.key if part not in ("", None))
+
+    @property
     def status_label(self) -> str:
         return {"changed": _("Changed"), "added": _("New row"), "removed": _("Row gone")}[self.status]
 

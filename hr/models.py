@@ -119,6 +119,8 @@ class ReportSnapshot(SealedRecord):
     SEALED_FIELDS = ("organisation_id", "sheet", "on", "params", "language", "submitted_by_id",
                      "submitted_at", "file", "sha256", "rows", "audit_entry_id")
 
+    # The public id: download links carry it, so no sequence number can be guessed or walked.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey("people.Organisation", on_delete=models.PROTECT,
                                      related_name="+", verbose_name=_("organisation"))
     sheet = models.CharField(_("sheet"), max_length=32)

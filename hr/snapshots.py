@@ -10,6 +10,7 @@ it (a back-dated leaving, a transfer, a certificate revoked …). `verify_record
 the stored file still hashes to what was submitted and audited.
 """
 
+import dataclasses
 import hashlib
 import re
 import tempfile
@@ -18,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404
@@ -159,7 +160,10 @@ def snapshot_list_for_user(user, *, organisation: Organisation | None = None):
 
 def snapshot_get_for_user(user, pk) -> ReportSnapshot:
     """One snapshot, or 404 when it does not exist or lies outside the user's desk scope."""
-    snapshot = snapshot_list_for_user(user).filter(pk=pk).first()
+    try:
+        snapshot = snapshot_list_for_user(user).filter(pk=pk).first()
+    except (ValueError, TypeError, ValidationError):
+        snapshot = None
     if snapshot is None:
         raise Http404
     return snapshot
@@ -319,20 +323,22 @@ def snapshot_compare(snapshot: ReportSnapshot, *, user) -> Comparison:
 def snapshots_verify():
     """Every snapshot whose row, file or audit line no longer match: the row's seal, the stored
     file's SHA-256 against the submission's, and the audit line's against both."""
-    yield from chain.sealed_walk("snapshots", ReportSnapshot, what="report snapshot")
+    # Findings are kept as JSON (the desk's alert): the row's id as text.
+    for finding in chain.sealed_walk("snapshots", ReportSnapshot, what="report snapshot"):
+        yield dataclasses.replace(finding, pk=str(finding.pk))
     for snapshot in ReportSnapshot._base_manager.select_related("audit_entry").order_by("pk").iterator(
             chunk_size=500):
         where = f"report snapshot {snapshot.pk} ({snapshot.sheet} {snapshot.on})"
         try:
             digest = hashlib.sha256(snapshot_bytes(snapshot)).hexdigest()
         except OSError:
-            yield chain.Finding("snapshots", f"snapshots:{snapshot.pk}", "removed", snapshot.pk,
+            yield chain.Finding("snapshots", f"snapshots:{snapshot.pk}", "removed", str(snapshot.pk),
                                 None, f"{where}: its file is missing")
             continue
         if digest != snapshot.sha256:
-            yield chain.Finding("snapshots", f"snapshots:{snapshot.pk}", "changed", snapshot.pk,
+            yield chain.Finding("snapshots", f"snapshots:{snapshot.pk}", "changed", str(snapshot.pk),
                                 None, f"{where}: its file differs from what was submitted")
         entry = snapshot.audit_entry
         if entry is None or f"sha256={snapshot.sha256}" not in entry.detail:
-            yield chain.Finding("snapshots", f"snapshots:{snapshot.pk}", "changed", snapshot.pk,
+            yield chain.Finding("snapshots", f"snapshots:{snapshot.pk}", "changed", str(snapshot.pk),
                                 None, f"{where}: its audit line does not name its hash")

@@ -381,7 +381,7 @@ def snapshot_submit_view(request):
 
 
 @staff_required(DESK_ROLES)
-def snapshot_download(request, pk: int):
+def snapshot_download(request, pk):
     """The submitted file, byte for byte as it was submitted."""
     from .snapshots import SNAPSHOT_LABELS, snapshot_bytes, snapshot_get_for_user
 
@@ -396,7 +396,7 @@ def snapshot_download(request, pk: int):
 
 
 @staff_required(DESK_ROLES)
-def snapshot_compare_view(request, pk: int):
+def snapshot_compare_view(request, pk):
     """The submitted rows beside today's computation of the same sheet, organisation and day."""
     from .snapshots import SNAPSHOT_LABELS, snapshot_compare, snapshot_get_for_user
 

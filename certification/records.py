@@ -164,6 +164,12 @@ def records_verify() -> tuple[int, list[chain.Finding]]:
     for stream, model, what in _sealed_models():
         findings.extend(chain.sealed_walk(stream, model, what=what))
         checked += model._base_manager.count()
+    # Report snapshots (hr): each row's seal, its stored file's hash and its audit line.
+    from hr.models import ReportSnapshot
+    from hr.snapshots import snapshots_verify
+
+    findings.extend(snapshots_verify())
+    checked += ReportSnapshot._base_manager.count()
     return checked, findings
 
 
@@ -179,7 +185,8 @@ STREAM_LABELS = {"ledger": _("Training hours"), "events": _("Certificate history
                  "audit": _("Audit log"), "certificates": _("Certificates"),
                  "applications": _("Certificate applications"),
                  "declarations": _("Hours declarations"), "completions": _("Course completions"),
-                 "attendance": _("Live attendance"), "checkpoint": _("Daily checkpoints")}
+                 "attendance": _("Live attendance"), "checkpoint": _("Daily checkpoints"),
+                 "snapshots": _("Report snapshots")}
 PROBLEM_LABELS = {"changed": _("changed"), "inserted": _("inserted outside the platform"),
                   "removed": _("removed"), "duplicate": _("inserted outside the platform")}
 

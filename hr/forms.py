@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certification.models import Certificate, CertificateLevel
 from certification.workload.selectors import workload_calendar_owner, workload_term_recent
+from people import purposes
 from people.models import Organisation, Teacher
 from people.selectors import organisation_scope
 
@@ -130,3 +131,19 @@ class EraseForm(forms.Form):
         if value != self.teacher.employee_no:
             raise forms.ValidationError(_("That is not this teacher's employee number."))
         return value
+
+
+class SnapshotForm(forms.Form):
+    """Submit a sheet's figures for an organisation and a day (district and city HR)."""
+
+    sheet = forms.ChoiceField(label=_("Sheet"), choices=())
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    on = forms.DateField(label=_("Figures as of"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, user, **kwargs):
+        from .snapshots import SNAPSHOT_LABELS
+
+        super().__init__(*args, **kwargs)
+        self.fields["sheet"].choices = list(SNAPSHOT_LABELS.items())
+        self.fields["organisation"].queryset = (organisation_scope(user, roles=purposes.REPORT_SUBMIT)
+                                                .order_by("path"))

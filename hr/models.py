@@ -7,6 +7,7 @@ from django.core.files.storage import Storage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from people.chain import SealedRecord
 from people.storage import private_files
 
 
@@ -105,3 +106,44 @@ class Job(models.Model):
     def has_download(self) -> bool:
         """Only a finished job offers its file; a failed or running one never does."""
         return self.status == self.Status.DONE and bool(self.result_file)
+
+
+def snapshot_file_path(snapshot, filename: str) -> str:
+    return f"hr/snapshots/{snapshot.organisation_id}/{snapshot.on:%Y%m%d}-{snapshot.sheet}-{snapshot.sha256[:16]}.xlsx"
+
+
+class ReportSnapshot(SealedRecord):
+    """One sheet submitted upward for an organisation and a day: the very file, its SHA-256
+    (also on the organisation's audit chain), and its rows for comparing with today's."""
+
+    SEALED_FIELDS = ("organisation_id", "sheet", "on", "params", "language", "submitted_by_id",
+                     "submitted_at", "file", "sha256", "rows", "audit_entry_id")
+
+    # The public id: download links carry it, so no sequence number can be guessed or walked.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey("people.Organisation", on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("organisation"))
+    sheet = models.CharField(_("sheet"), max_length=32)
+    on = models.DateField(_("figures as of"))
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=16)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, related_name="+", verbose_name=_("submitted by"))
+    submitted_by_name = models.CharField(_("submitted by"), max_length=150)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    file = models.FileField(_("file"), storage=private_storage, upload_to=snapshot_file_path,
+                            max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # {"columns": [...], "rows": [[...], ...]}: the first sheet's cells as JSON.
+    rows = models.JSONField(_("rows"), default=dict)
+    audit_entry = models.ForeignKey("people.AuditEntry", on_delete=models.PROTECT, null=True,
+                                    related_name="+", verbose_name=_("audit entry"))
+
+    class Meta:
+        verbose_name = _("report snapshot")
+        verbose_name_plural = _("report snapshots")
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "-submitted_at"])]
+
+    def __str__(self):
+        return f"{self.sheet} {self.on} · {self.organisation_id}"

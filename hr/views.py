@@ -19,13 +19,14 @@ from people.access import public_base_url, staff_required
 from certification.records import records_alert_latest
 from people import purposes
 from people.models import Teacher
-from people.selectors import teacher_list_in_scope, user_has_staff_role
+from people.selectors import organisation_scope, teacher_list_in_scope, user_has_staff_role
 
 
 from . import credential_sheets, event_sheets, privacy
 
 from .exports import EXPORTS
-from .forms import EXPORT_LABELS, IMPORT_CHOICES, EffectiveOnForm, EraseForm, ExportForm, ImportForm
+from .forms import (EXPORT_LABELS, IMPORT_CHOICES, EffectiveOnForm, EraseForm, ExportForm, ImportForm,
+                    SnapshotForm)
 from .imports import IMPORT_ROLES
 from .models import Job, private_storage
 from .selectors import DESK_ROLES, job_get_for_user, job_list_for_user
@@ -332,3 +333,75 @@ def credentials_import(request):
                 return redirect("hr:credentials_import")
     return render(request, "hr/credentials_import.html", {"errors": errors},
                   status=400 if errors else 200)
+
+
+# --- Report snapshots: figures submitted upward, kept byte for byte --------------------------
+
+@staff_required(DESK_ROLES)
+def snapshot_list(request):
+    """The snapshots submitted for the organisations of the desk's scope (one, if chosen), and
+    the form to submit one (district and city HR)."""
+    from .snapshots import SNAPSHOT_LABELS, snapshot_list_for_user
+
+    organisation = None
+    if request.GET.get("organisation"):
+        organisation = get_object_or_404(organisation_scope(request.user, roles=DESK_ROLES),
+                                         pk=request.GET["organisation"])
+    can_submit = user_has_staff_role(request.user, roles=purposes.REPORT_SUBMIT)
+    return render(request, "hr/snapshots.html", {
+        "snapshots": snapshot_list_for_user(request.user, organisation=organisation)[:200],
+        "organisation": organisation, "labels": SNAPSHOT_LABELS,
+        "form": SnapshotForm(user=request.user, initial={"organisation": organisation})
+        if can_submit else None,
+    })
+
+
+@require_POST
+@staff_required(purposes.REPORT_SUBMIT)
+def snapshot_submit_view(request):
+    """Submit a sheet for an organisation and a day: the file is written and kept at once."""
+    from .snapshots import SnapshotError, snapshot_submit
+
+    form = SnapshotForm(request.POST, user=request.user)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("hr:snapshots")
+    try:
+        snapshot = snapshot_submit(user=request.user, sheet=form.cleaned_data["sheet"],
+                                   organisation=form.cleaned_data["organisation"],
+                                   on=form.cleaned_data["on"])
+    except (SnapshotError, JobError) as exc:
+        messages.error(request, str(exc))
+        return redirect("hr:snapshots")
+    messages.success(request, _("Submitted. SHA-256 %(hash)s is on the audit log.")
+                     % {"hash": snapshot.sha256})
+    return redirect(f"{reverse('hr:snapshots')}?organisation={snapshot.organisation_id}")
+
+
+@staff_required(DESK_ROLES)
+def snapshot_download(request, pk):
+    """The submitted file, byte for byte as it was submitted."""
+    from .snapshots import SNAPSHOT_LABELS, snapshot_bytes, snapshot_get_for_user
+
+    snapshot = snapshot_get_for_user(request.user, pk)
+    with translation.override(snapshot.language or settings.LANGUAGE_CODE):
+        title = str(SNAPSHOT_LABELS.get(snapshot.sheet, snapshot.sheet))
+    response = HttpResponse(snapshot_bytes(snapshot), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{title}-{snapshot.organisation.name}-{snapshot.on:%Y%m%d}.xlsx")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_required(DESK_ROLES)
+def snapshot_compare_view(request, pk):
+    """The submitted rows beside today's computation of the same sheet, organisation and day."""
+    from .snapshots import SNAPSHOT_LABELS, snapshot_compare, snapshot_get_for_user
+
+    snapshot = snapshot_get_for_user(request.user, pk)
+    comparison = snapshot_compare(snapshot, user=request.user)
+    return render(request, "hr/snapshot_compare.html", {
+        "snapshot": snapshot, "comparison": comparison,
+        "label": SNAPSHOT_LABELS.get(snapshot.sheet, snapshot.sheet)})

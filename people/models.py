@@ -392,6 +392,7 @@ class AuditEntry(models.Model):
         POLICY_CONFIRM = "policy.confirm", _("Example policy confirmed")
         EMPLOYMENT_CHANGE = "employment.change", _("Employment history changed")
         CERTIFICATE_RESTORE = "certificate.restore", _("Imported certificate's dates restored")
+        REPORT_SUBMIT = "report.submit", _("Report submitted")
 
     # Set when the row is built (not on save), so the service can seal it before inserting.
     at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)

@@ -112,13 +112,16 @@ PARENT_SESSION_RECORD = Purpose("parent_session_record",
 PARENT_SESSION_RECORDERS = Purpose("parent_session_recorders",
                                    _("Naming the teachers who record the school's parent-school sessions"),
                                    SCHOOL_ADMIN)
+# Report snapshots: district and city HR submit a sheet's figures upward and stand behind them;
+# the desk's roles list and download those of their scope.
+REPORT_SUBMIT = Purpose("report_submit", _("Submitting report snapshots"), HR)
 STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
 
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     TEACHER_ADMIN, TEACHER_EDIT, LEARNING_RECORDS, ASSIGNMENTS, DASHBOARD, CERTIFICATE_ROSTER,
     CERTIFICATE_REVIEW, WORKLOAD_APPROVAL, WORKLOAD_REPORT, HR_DESK, HR_IMPORT, AUDIT_LOG,
     PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_SCHOOL_ADMIN,
-    STAFFING_RULES, STAFFING_RULES_EDIT, HOLDING_RULES_EDIT, RECORDS_INTEGRITY, STAFF_MENU,
+    STAFFING_RULES, STAFFING_RULES_EDIT, HOLDING_RULES_EDIT, RECORDS_INTEGRITY, REPORT_SUBMIT, STAFF_MENU,
     LTI_PLATFORMS,
     SCHOOL_CALENDAR, WORKLOAD_RULES, POLICY_CONFIRM, PARENT_SESSION_RECORD,
     PARENT_SESSION_RECORDERS,

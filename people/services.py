@@ -367,10 +367,10 @@ def teachers_mark_left(*, teacher_ids: list[int], status: str = Teacher.Status.L
 
 
 def audit_record(*, actor, action: str, organisation: Organisation, target: str = "",
-                 detail: str = "") -> None:
+                 detail: str = ""):
     """Append one staff action to the audit log (in the caller's transaction, so an action
-    that rolls back leaves no entry), sealed onto its organisation's chain. `target` is a
-    number, never a name."""
+    that rolls back leaves no entry), sealed onto its organisation's chain, and return it.
+    `target` is a number, never a name."""
     from . import chain
     from .models import AuditEntry
 
@@ -381,6 +381,7 @@ def audit_record(*, actor, action: str, organisation: Organisation, target: str 
     with transaction.atomic(savepoint=False):
         chain.chain_append([entry], key_of=chain.audit_key, content_of=chain.audit_content)
         entry.save(force_insert=True)
+    return entry
 
 
 @transaction.atomic

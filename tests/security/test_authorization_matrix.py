@@ -90,6 +90,10 @@ def world(tree, settings, tmp_path):
     hr_services.job_run_export(job_id=job_y.pk)
     job_y.refresh_from_db()
     assert job_y.has_download
+    from hr.snapshots import snapshot_submit
+
+    snapshot_y = snapshot_submit(user=hr_y, sheet="staffing", organisation=tree["district_y"],
+                                 on=date(2026, 9, 1))
     # An event of district Y with B's teacher signed up, and B's teacher's declared hours.
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -116,6 +120,7 @@ def world(tree, settings, tmp_path):
         "entry_b": entry_b, "notice_b": notice_b, "job_y": job_y, "assignment_y": assignment_y, "course": course,
         "lesson": lesson, "quiz": quiz, "home": Page.objects.get(depth=2),
         "event_y": event_y, "signup_y": signup_y, "declaration_b": declaration_b,
+        "snapshot_y": snapshot_y,
     }
 
 
@@ -183,6 +188,8 @@ def fill(param: str, name: str, namespace: str, world) -> str | None:
         ("pk", "certification:application_review"): w["app_b"].pk,
         ("pk", "hr:teacher_data_export"): w["teacher_b"].pk,
         ("pk", "hr:teacher_erase"): w["teacher_b"].pk,
+        ("pk", "hr:snapshot_download"): w["snapshot_y"].pk,
+        ("pk", "hr:snapshot_compare"): w["snapshot_y"].pk,
         ("pk", "people:notice"): w["notice_b"].pk,
         ("pk", "certification:declaration_resubmit"): w["declaration_b"].pk,
         ("pk", "certification:declaration_decide"): w["declaration_b"].pk,
@@ -357,7 +364,8 @@ def test_each_role_reaches_its_own_records(client, world):
 def test_file_urls_carry_no_guessable_ids(world):
     """Certificates and export files are named by random tokens, never by counting ids."""
     urls = {name: route for route, name, _n, _m in url_patterns()}
-    for name in ("certification:certificate_pdf", "hr:job_download", "hr:job"):
+    for name in ("certification:certificate_pdf", "hr:job_download", "hr:job",
+                 "hr:snapshot_download"):
         assert "<int:" not in urls[name], name
     code = world["cert_b"].verification_code
     assert len(code) >= 22 and not code.isdigit()

@@ -32,8 +32,13 @@ class Command(BaseCommand):
         parser.add_argument("--term", help="workload: the term, e.g. 2024-autumn (default: the current one)")
         parser.add_argument("--on", help="holding, hours: the figures as they stood on this date "
                                          "(YYYY-MM-DD; default today)")
+        parser.add_argument("--submit", action="store_true",
+                            help="holding, staffing, hours, workload, parent_reach, assignments: "
+                                 "submit the figures of --on as a report snapshot (kept byte for "
+                                 "byte, its SHA-256 on the organisation's audit log), and write "
+                                 "that very file to --out")
 
-    def handle(self, *args, kind, org, out, user, language=None, **options):
+    def handle(self, *args, kind, org, out, user, language=None, submit=False, **options):
         params = {key: options[key] for key in ("level", "status", "role", "expiring_before", "term",
                                                 "on")
                   if options.get(key)}
@@ -43,7 +48,7 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(f"--on {params['on']!r} is not a date (YYYY-MM-DD).") from None
         unused = set(params) - set(EXPORTS[kind].filters)
-        if unused:
+        if unused and not submit:  # a submission takes --on for every sheet
             raise CommandError(f"The {kind} export has no filter {', '.join(sorted(unused))}.")
         actor = operator(user)
         try:
@@ -52,6 +57,10 @@ class Command(BaseCommand):
             raise CommandError(f"No organisation with code {org!r}.") from None
         if not user_is_staff_in_scope(actor, organisation, roles=DESK_ROLES):
             raise CommandError(f"{org} is outside {actor.get_username()}'s scope.")
+        if submit:
+            self._submit(kind=kind, organisation=organisation, actor=actor, params=params, out=out,
+                         language=language)
+            return
         started = time.perf_counter()
         try:
             count = export_run_to_path(user=actor, sheet=kind, path=out, organisation=organisation,
@@ -64,3 +73,27 @@ class Command(BaseCommand):
             from pathlib import Path
 
             self.stdout.write(f"and {Path(out).with_suffix('.' + EXPORTS[kind].attachment_ext)}")
+
+    def _submit(self, *, kind, organisation, actor, params, out, language):
+        """Submit the sheet for --on (the term it falls in, for workload and parent reach)."""
+        from pathlib import Path
+
+        from django.core.exceptions import PermissionDenied
+
+        from hr.snapshots import SNAPSHOT_SHEETS, SnapshotError, snapshot_submit
+
+        if kind not in SNAPSHOT_SHEETS:
+            raise CommandError(f"The {kind} export cannot be submitted "
+                               f"(only {', '.join(sorted(SNAPSHOT_SHEETS))}).")
+        if set(params) != {"on"}:
+            raise CommandError("--submit takes the day with --on YYYY-MM-DD and no other filter.")
+        try:
+            snapshot = snapshot_submit(user=actor, sheet=kind, organisation=organisation,
+                                       on=date.fromisoformat(params["on"]), language=language)
+        except (SnapshotError, PermissionDenied) as exc:
+            raise CommandError(str(exc)) from None
+        with snapshot.file.open("rb") as handle:
+            Path(out).write_bytes(handle.read())
+        self.stdout.write(self.style.SUCCESS(
+            f"{kind} of {organisation.code} on {snapshot.on} submitted as snapshot {snapshot.pk}: "
+            f"sha256 {snapshot.sha256}, written to {out}"))

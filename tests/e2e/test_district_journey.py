@@ -70,7 +70,8 @@ def test_district_hr_brings_a_school_a_roster_with_leavers_and_its_admin(page, s
     new_school = Organisation.objects.get(code=NEW_SCHOOL[0])
     assert new_school.get_parent() == township
     staffing = _dashboard_row(page, "staffing-table", NEW_SCHOOL[1], township=township)
-    assert staffing == [NEW_SCHOOL[1], "初中", "1500", "0", "1", "1"], staffing
+    # 专职 0, 兼职 0, required 1, short 1.
+    assert staffing == [NEW_SCHOOL[1], "初中", "1500", "0", "0", "1", "1"], staffing
 
     # 2. The roster: the demo school's teachers but two, plus the new school's counsellor.
     staying = list(Teacher.objects.filter(school=school, is_active=True).order_by("employee_no"))
@@ -105,7 +106,7 @@ def test_district_hr_brings_a_school_a_roster_with_leavers_and_its_admin(page, s
 
     # 4. The dashboard follows: the new school is staffed, and the leavers left the rate's count.
     staffing = _dashboard_row(page, "staffing-table", NEW_SCHOOL[1], township=township)
-    assert staffing[3:] == ["1", "1", "0"], staffing
+    assert staffing[3:] == ["1", "0", "1", "0"], staffing
     holding_after = _dashboard_row(page, "holding-table-C", school.name, township=township)
     assert int(holding_after[1]) < int(holding_before[1]), (holding_before, holding_after)
     shot("district-dashboard")

@@ -422,14 +422,17 @@ class Notice(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
+    # The task a notice asks for ("course:12"): doing it closes the notice (done_at).
+    topic = models.CharField(_("task"), max_length=64, blank=True, default="")
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [models.Index(fields=["user", "read_at"]), models.Index(fields=["user", "topic"])]
 
     def __str__(self) -> str:
         return self.title

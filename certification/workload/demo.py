@@ -59,11 +59,11 @@ def _plan(teacher: Teacher, start: date, end: date, rng: random.Random) -> list[
 
 
 @transaction.atomic
-def seed(*, city, stdout=None) -> None:
+def seed(*, city, stdout=None, today: date | None = None) -> None:
     """Add the default activity types and a term of workload for the demo school's counsellors."""
     ensure_default_activity_types()
     grant_activity_type_permissions()
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     term = workload_term_containing(today) or workload_term_recent(today=today)[0]
     end = min(today, term.end)
     start = max(term.start, end - timedelta(weeks=10))

@@ -167,3 +167,11 @@ def test_quiz_question_needs_a_correct_option_and_lesson_a_video(client, setup):
                              "action-submit": "1"})
     assert client.post(url, data).status_code == 200
     assert not LessonPage.objects.filter(title="无视频").exists()
+
+
+def test_the_superuser_submits_to_a_workflow_named_in_chinese(admin_client, tree):
+    """Wagtail's default workflow (data of its migration) reads 页面审核, not "Moderators approval"."""
+    home = builders.home()
+    page = admin_client.get(reverse("wagtailadmin_pages:edit", args=[home.pk])).content.decode()
+    assert "提交给页面审核" in page
+    assert "Moderators approval" not in page

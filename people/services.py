@@ -635,7 +635,7 @@ def activation_codes_issue(*, teachers, issued_by, organisation: Organisation,
     target = teachers[0].employee_no if len(teachers) == 1 else organisation.code
     audit_record(actor=issued_by, action=AuditEntry.Action.ACTIVATION_ISSUE,
                  organisation=organisation, target=target,
-                 detail=f"{len(teachers)} 个激活码 codes, 有效期至 valid until {expires:%Y-%m-%d}")
+                 detail=f"codes={len(teachers)} valid_until={timezone.localtime(expires):%Y-%m-%d}")
     return issued
 
 

@@ -295,7 +295,13 @@ ACCOUNT_RATE_LIMITS = {
     "activate": "10/m/ip,5/5m/key",
 }
 ACCOUNT_FORMS = {"login": "people.forms.LoginForm",
-                 "request_login_code": "people.forms.RequestLoginCodeForm"}
+                 "request_login_code": "people.forms.RequestLoginCodeForm",
+                 "confirm_login_code": "people.forms.ConfirmLoginCodeForm"}
+# A code by text message is six digits, as people expect one (allauth's default is eight
+# letters); a log-in code sent by text takes the phone-verification format. allauth's limits
+# stay: 3 attempts, 3 minutes, ACCOUNT_RATE_LIMITS.
+SIX_DIGITS = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_LOGIN_BY_CODE_FORMAT = ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = SIX_DIGITS
 # The client's address behind proxies we run (docs/deploy.md: nginx appends the address it saw
 # to X-Forwarded-For): allauth takes the entry this many hops from the right, so a client's own
 # X-Forwarded-For entries count for nothing. 0 (the default) trusts no header: REMOTE_ADDR.

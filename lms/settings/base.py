@@ -184,6 +184,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+# The account page offers the site's one time zone, not 500 English zone names.
+WAGTAIL_USER_TIME_ZONES = ["Asia/Shanghai"]
 LOCALE_PATHS = [LMS_DIR / "locale"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True

@@ -186,6 +186,9 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 # The account page offers the site's one time zone, not 500 English zone names.
 WAGTAIL_USER_TIME_ZONES = ["Asia/Shanghai"]
+# No autosave: in Wagtail 8 it made a draft page of every "add" a trainer opened and left
+# (abandoned lessons stayed behind). Trainers save a draft or submit it themselves.
+WAGTAIL_AUTOSAVE_INTERVAL = 0
 LOCALE_PATHS = [LMS_DIR / "locale"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True

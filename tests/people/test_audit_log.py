@@ -11,7 +11,7 @@ from certification import services as cert_services
 from certification.models import Application, CertificateLevel, TrainingEntry
 from hr.services import job_export_create
 from people.models import AuditEntry
-from tests.factories import TeacherFactory, district_hr, school_admin
+from tests.factories import district_hr, school_admin
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def seed(*, city, stdout=None, today: date | None = None) -> None:
 
 def _seed(*, city, stdout=None, today: date | None = None) -> None:
     today = today or timezone.localdate()
-    workload_demo.seed(city=city, stdout=stdout)
+    workload_demo.seed(city=city, stdout=stdout, today=today)
     levels = {lv.code: lv for lv in CertificateLevel.objects.all()}
     if not {"A", "B", "C"} <= set(levels):
         return
@@ -204,18 +204,18 @@ def _demo_accounts(city, levels, today: date, number: _Numbers) -> None:
             "expires_on": years_after(issued, 5) - timedelta(days=1), "authority": AUTHORITY})
         if made:
             CertificateEvent.objects.create(certificate=cert, kind=CertificateEvent.Kind.ISSUED)
-        _pending(teacher, levels[wanted])
+        _pending(teacher, levels[wanted], today)
     others = (Teacher.objects.filter(school=city.demo_school, certificates__isnull=True)
               .exclude(user__in=city.accounts.values()).order_by("pk")[:2])
     for teacher in others:
-        _pending(teacher, levels["C"])
+        _pending(teacher, levels["C"], today)
 
 
-def _pending(teacher, level) -> None:
+def _pending(teacher, level, today: date) -> None:
     from .eligibility import LevelRule, eligibility
     from .selectors import eligibility_records
 
     if Application.objects.filter(teacher=teacher, level=level).exists():
         return
-    result = eligibility(eligibility_records(teacher), LevelRule.of(level), timezone.localdate())
+    result = eligibility(eligibility_records(teacher), LevelRule.of(level), today)
     Application.objects.create(teacher=teacher, level=level, eligibility=result.as_json())

@@ -439,9 +439,14 @@ def _lines(days, series: dict[str, list]) -> dict:
                           for j, v in enumerate(values) if v is not None)
         lines.append({"label": label, "points": points, "colour": colours[i % len(colours)],
                       "legend_y": top + 12 * i + 4})
+    # Every sixth month is labelled, counting back from the last (so the last always is).
     ticks = [{"x": round(left + j * step, 1), "text": d.strftime("%Y-%m")}
-             for j, d in enumerate(days) if j % 6 == len(days) % 6 - 1 or j == len(days) - 1]
-    return {"lines": lines, "width": width + 60, "height": height + 16, "ticks": ticks,
+             for j, d in enumerate(days) if (len(days) - 1 - j) % 6 == 0]
+    # The legend sits right of the plot: the picture is as wide as its longest label needs
+    # (a CJK character about 10 px at font-size 10, others about 6 px).
+    legend = max((sum(10 if ord(ch) > 0x2E7F else 6 for ch in str(line["label"]))
+                  for line in lines), default=0)
+    return {"lines": lines, "width": width - 2 + legend + 8, "height": height + 16, "ticks": ticks,
             "grid": [{"y": round(top + (100 - p) * (height - 2 * top) / 100, 1), "text": f"{p}%"}
                      for p in (0, 50, 100)], "bottom": height}
 

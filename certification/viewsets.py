@@ -261,20 +261,12 @@ class HourCategoryViewSet(ModelViewSet):
                                  fields=self.form_fields)
 
 
-class OrganisationOrAllColumn(Column):
-    """The organisation a rule applies to; "—" (everywhere) for the default row, never None."""
-
-    def get_value(self, instance):
-        return instance.organisation or "—"
-
-
 class HoldingTargetViewSet(RuleWriteScopeMixin, ModelViewSet):
     model = HoldingTarget
     write_roles = purposes.HOLDING_RULES_EDIT
     icon = "pick"
     menu_label = _("Holding targets")
-    list_display = [OrganisationOrAllColumn("organisation", label=_("organisation")), "level",
-                    "percent"]
+    list_display = ["organisation", "level", "percent"]
     list_filter = ["level"]
     form_fields = ["organisation", "level", "percent"]
     copy_view_enabled = False
@@ -285,7 +277,7 @@ class NewTeacherPeriodViewSet(RuleWriteScopeMixin, ModelViewSet):
     write_roles = purposes.HOLDING_RULES_EDIT
     icon = "time"
     menu_label = _("New-teacher periods")
-    list_display = [OrganisationOrAllColumn("organisation", label=_("organisation")), "months"]
+    list_display = ["organisation", "months"]
     form_fields = ["organisation", "months"]
     copy_view_enabled = False
 

@@ -1,7 +1,8 @@
 """Demo learning content from the bureau replies, and a city-wide assignment half done.
 
-Idempotent: pages are found by slug, media by title, the assignment by course, city and
-deadline, and completions only added for teachers who have none.
+Idempotent: pages are found by slug, media by title, the assignment by course and city,
+and completions only added for teachers who have none. Dates follow `today`: the assignment
+fell due two weeks ago, the completions came in the two months before it.
 """
 
 import random
@@ -18,6 +19,7 @@ from wagtail.rich_text import RichText
 from wagtailmedia.models import get_media_model
 
 from people.models import Teacher
+from people.services import notices_close
 
 from . import signals
 from .models import (
@@ -26,11 +28,16 @@ from .models import (
     LessonProgress, LiveSessionIndexPage, LiveSessionPage, MicroLectureIndexPage,
     MicroLecturePage, ParentLessonPage, ParentSchoolIndexPage, QuizAttempt, QuizPage,
 )
-from .services import assignment_create, learning_publishing_setup
+from .services import assignment_create, course_notice_topic, learning_publishing_setup
 
 VIDEO = Path(__file__).parent / "demo_media" / "lesson.mp4"
 VIDEO_SECONDS = 30
-DEADLINE = date(2024, 6, 30)
+DAYS_OVERDUE = 14  # the demo assignment fell due this many days before the seed's day
+
+
+def deadline_for(today: date) -> date:
+    """The demo assignment's deadline: two weeks before the seed's day (overdue for some)."""
+    return today - timedelta(days=DAYS_OVERDUE)
 
 CRISIS_LESSONS = [
     ("认识学生心理危机", "心理危机的概念、常见类型与中小学生的高发时段（开学季、考试前后、家庭变故）。"),
@@ -87,7 +94,7 @@ def _body(text: str):
     return [("paragraph", RichText(f"<p>{text}</p>"))]
 
 
-def _content(stdout) -> CoursePage:
+def _content(stdout, today: date) -> CoursePage:
     home = _home()
     courses = _child(home, CourseIndexPage, "courses", title="课程中心",
                      introduction="全员心理危机识别与干预培训、心理健康知识与辅导技能课程。")
@@ -132,25 +139,26 @@ def _content(stdout) -> CoursePage:
     tz = timezone.get_current_timezone()
     _child(live, LiveSessionPage, "summer-life", title="如何经营好自己的暑假生活",
            summary="系列直播课程第一期（已结束，可看回放）。", speaker="市心理健康教育指导中心",
-           starts_at=datetime.combine(date(2024, 7, 10), time(19, 0), tzinfo=tz),
+           starts_at=datetime.combine(today - timedelta(days=60), time(19, 0), tzinfo=tz),
            duration_minutes=60, credit_hours=Decimal("1.0"), replay=_video("直播回放·暑假生活"))
     _child(live, LiveSessionPage, "crisis-live", title="学生心理危机识别与干预专题直播",
            summary="案例研讨：开学季的危机识别。", speaker="区心理中心",
-           starts_at=timezone.localtime().replace(hour=19, minute=0, second=0, microsecond=0) + timedelta(days=7),
+           starts_at=datetime.combine(today + timedelta(days=7), time(19, 0), tzinfo=tz),
            duration_minutes=90, stream_url="https://live.example.invalid/crisis")
     stdout.write("courses: sections, 2 courses, 3 micro-lectures, 1 parent lesson, 2 live sessions")
     return crisis
 
 
-def _complete(users, course: CoursePage, rng: random.Random) -> list[CourseCompletion]:
-    """Finished records for these users, as if each had watched and passed (bulk, demo only)."""
+def _complete(users, course: CoursePage, rng: random.Random, *, deadline: date) -> list[CourseCompletion]:
+    """Finished records for these users, as if each had watched and passed in the two months
+    before the deadline (bulk, demo only); their notices about the course are closed."""
     lessons = list(LessonPage.objects.child_of(course))
     quiz = QuizPage.objects.child_of(course).first()
     key = [sorted(j for j, o in enumerate(q.value["options"]) if o["correct"]) for q in quiz.questions]
     progress, attempts, completions = [], [], []
     for user_id in users:
-        done = timezone.make_aware(datetime(2024, 5, 1, 20) + timedelta(days=rng.randrange(58),
-                                                                            minutes=rng.randrange(600)))
+        start = datetime.combine(deadline - timedelta(days=60), time(20))
+        done = timezone.make_aware(start + timedelta(days=rng.randrange(58), minutes=rng.randrange(600)))
         for lesson in lessons:
             progress.append(LessonProgress(
                 user_id=user_id, lesson=lesson, intervals=[[0, VIDEO_SECONDS]],
@@ -170,13 +178,16 @@ def _complete(users, course: CoursePage, rng: random.Random) -> list[CourseCompl
     Enrolment.objects.filter(course=course, completed_at__isnull=True).update(
         completed_at=Subquery(CourseCompletion.objects.filter(
             course=course, user_id=OuterRef("user_id")).values("completed_at")[:1]))
+    for completion in created:
+        notices_close(user_ids=[completion.user_id], topic=course_notice_topic(course.pk),
+                      now=completion.completed_at)
     return created
 
 
-def _events(city, stdout) -> None:
+def _events(city, stdout, today: date) -> None:
     """One upcoming training organised by the demo district, for its teachers, two weeks ahead."""
     index = EventIndexPage.objects.get()
-    starts = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=14)
+    starts = datetime.combine(today + timedelta(days=14), time(9), tzinfo=timezone.get_current_timezone())
     organiser = city.accounts["district_hr"]
     event = _child(index, EventPage, "crisis-training-district", title="心理危机识别与干预线下培训",
                    kind=EventPage.Kind.TRAINING, organiser=city.demo_district,
@@ -188,16 +199,18 @@ def _events(city, stdout) -> None:
 
 
 @transaction.atomic
-def seed(*, city, stdout) -> None:
+def seed(*, city, stdout, today: date | None = None) -> None:
     """Learning sections and content, an event, a city-wide crisis-course assignment, and
-    progress on it."""
-    crisis = _content(stdout)
-    _events(city, stdout)
-    assignment = Assignment.objects.filter(course=crisis, organisation=city.city,
-                                           deadline=DEADLINE).first()
+    progress on it, dated around `today` (the seed's day)."""
+    today = today or timezone.localdate()
+    crisis = _content(stdout, today)
+    _events(city, stdout, today)
+    assignment = Assignment.objects.filter(course=crisis, organisation=city.city).first()
     if assignment is None:
-        assignment = assignment_create(course=crisis, organisation=city.city, deadline=DEADLINE,
+        assignment = assignment_create(course=crisis, organisation=city.city,
+                                       deadline=deadline_for(today),
                                        created_by=city.accounts["city_hr"])
+    deadline = assignment.deadline
     finished = set(CourseCompletion.objects.filter(course=crisis).values_list("user_id", flat=True))
     rng = random.Random(20240630)
     # Each school finishes at its own rate (30–95%), so the rates page shows real differences.
@@ -212,11 +225,12 @@ def seed(*, city, stdout) -> None:
             continue
         if draw < rates.get(school_id, 60):
             to_finish.append(user_id)
-    created = _complete(to_finish, crisis, random.Random(len(to_finish))) if to_finish else []
+    created = (_complete(to_finish, crisis, random.Random(len(to_finish)), deadline=deadline)
+               if to_finish else [])
     # The demo teacher is halfway and overdue: two lessons watched, the third begun.
     lessons = list(LessonPage.objects.child_of(crisis))
     if not LessonProgress.objects.filter(user=teacher, lesson__in=lessons).exists():
-        at = timezone.make_aware(datetime(2024, 6, 20, 21))
+        at = timezone.make_aware(datetime.combine(deadline - timedelta(days=10), time(21)))
         LessonProgress.objects.bulk_create([
             LessonProgress(user=teacher, lesson=lessons[0], intervals=[[0, 30]], credited_seconds=30,
                            furthest_position=30, last_position=30, last_report_at=at, completed_at=at),
@@ -232,5 +246,5 @@ def seed(*, city, stdout) -> None:
             completed_at=c.completed_at, completion=c))
     total = assignment.enrolments.count()
     done = assignment.enrolments.filter(completed_at__isnull=False).count()
-    stdout.write(f"courses: assignment due {DEADLINE}: {done} of {total} teachers completed "
+    stdout.write(f"courses: assignment due {deadline}: {done} of {total} teachers completed "
                  f"({len(created)} new)")

@@ -21,7 +21,7 @@ from people.audiences import posts_mask, stages_mask
 from people.models import Organisation, Stage, Teacher
 from people.models import Notice
 from people.selectors import user_is_staff_in_scope
-from people.services import ROLE_GROUPS, notices_send_many
+from people.services import ROLE_GROUPS, notices_close, notices_send_many
 
 from . import signals
 from .models import (
@@ -145,6 +145,11 @@ def quiz_attempt_submit(*, user, quiz: QuizPage, answers: dict[int, Iterable[int
     return attempt
 
 
+def course_notice_topic(course_id: int) -> str:
+    """The task an assignment's notices ask for: finishing this course (closes them)."""
+    return f"course:{course_id}"
+
+
 @transaction.atomic
 def course_completion_check(*, user, course: CoursePage,
                             now: datetime | None = None) -> CourseCompletion | None:
@@ -163,6 +168,7 @@ def course_completion_check(*, user, course: CoursePage,
         user=user, course=course, defaults={"hours": course.credit_hours, "completed_at": now})
     if created:
         Enrolment.objects.filter(user=user, course=course).update(completed_at=now)
+        notices_close(user_ids=[user.pk], topic=course_notice_topic(course.pk), now=now)
         transaction.on_commit(lambda: signals.course_completed.send(
             sender=CourseCompletion, user=user, course=course, hours=completion.hours,
             completed_at=completion.completed_at, completion=completion))
@@ -237,7 +243,7 @@ def _enrol_audience(assignment: Assignment, *, newcomers: bool, today: date | No
                 "course": assignment.course.title, "deadline": deadline.isoformat()},
             body=_("Please complete “%(course)s” on the platform by %(deadline)s.") % {
                 "course": assignment.course.title, "deadline": deadline.isoformat()},
-            url=reverse("courses:my_learning"))
+            url=reverse("courses:my_learning"), topic=course_notice_topic(assignment.course_id))
     return len(user_ids)
 
 
@@ -285,7 +291,7 @@ def assignment_reminders_send(*, today: date | None = None) -> int:
                 body=_("The course “%(course)s” was due on %(deadline)s and you have not finished it "
                        "yet. Please complete it on the platform as soon as possible.") % {
                     "course": assignment.course.title, "deadline": assignment.deadline.isoformat()},
-                url=reverse("courses:my_learning"))
+                url=reverse("courses:my_learning"), topic=course_notice_topic(assignment.course_id))
     return sent
 
 

@@ -6,3 +6,12 @@ class HrConfig(AppConfig):
     name = "hr"
     verbose_name = _("HR desk")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from people.models import AUDIT_SHEET_LABELS
+
+        from .forms import EXPORT_LABELS, IMPORT_CHOICES
+
+        # The audit log names an import's or export's sheet as the desk does.
+        AUDIT_SHEET_LABELS.update(dict(IMPORT_CHOICES) | EXPORT_LABELS
+                                  | {"activation": _("Activation codes")})

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from .models import (Employment, Organisation, StaffingRule, StaffRole, Stage, StudentCount, Teacher,
                      flags_mask)
@@ -190,7 +191,7 @@ def demo_superuser():
 
 def seed(*, teachers: int = 600, stdout=None, today: date | None = None) -> DemoCity:
     """Build (or find) the demo city with `teachers` generated teachers and the demo accounts."""
-    today = today or date.today()
+    today = today or timezone.localdate()
     city, districts, schools = _organisations(_school_count(teachers))
     demo_district = next(d for d in districts if d.code.endswith("-NS"))
     demo_school = next(s for s in schools if s.path.startswith(demo_district.path))
@@ -219,7 +220,6 @@ def _activation_codes(school: Organisation, *, issued_by) -> list[tuple[str, str
     per 工号 so every run prints the same ones; issued again only when none is valid."""
     import hashlib
 
-    from django.utils import timezone
 
     from .models import ActivationCode
     from .services import ACTIVATION_ALPHABET, activation_code_display, activation_codes_issue

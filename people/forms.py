@@ -1,3 +1,4 @@
+from allauth.account.forms import ConfirmLoginCodeForm as AllauthConfirmLoginCodeForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
 from django import forms
@@ -16,14 +17,37 @@ class LoginForm(AllauthLoginForm):
 
 
 class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
-    """Ask for a log-in code: a form sent with neither a number nor an e-mail address is
-    refused with a message (allauth would go on to send a code to no one)."""
+    """Ask for a log-in code by text message: the mobile number only (codes go by text here,
+    never by e-mail). A form sent without a number is refused with a message (allauth would
+    go on to send a code to no one)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.pop("email", None)
+        phone = self.fields.get("phone")
+        if phone is not None:
+            phone.required = True
+            phone.label = _("Mobile number")
+            phone.error_messages["required"] = _("Enter your mobile number.")
+            phone.widget.attrs.update({"placeholder": _("11-digit mobile number"),
+                                       "autocomplete": "tel", "inputmode": "tel"})
 
     def clean(self):
         data = super().clean()
         if not self.errors and not data.get("phone") and not data.get("email"):
             raise forms.ValidationError(_("Enter your mobile number."), code="required")
         return data
+
+
+class ConfirmLoginCodeForm(AllauthConfirmLoginCodeForm):
+    """The code from the text message: six digits, typed or filled in by the phone."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        code = self.fields["code"]
+        code.label = _("Verification code")
+        code.widget.attrs.update({"placeholder": _("6-digit code"), "inputmode": "numeric",
+                                  "maxlength": "6", "pattern": "[0-9]*"})
 
 
 class AuditFilterForm(forms.Form):

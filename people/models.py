@@ -1,6 +1,7 @@
 """Organisations (a treebeard tree), teachers, and staff roles bound to a subtree."""
 
 import functools
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -418,6 +419,31 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target}"
 
+    def target_display(self) -> str:
+        """The record as people read it: an import's or export's sheet by its name, not its key."""
+        if self.action in (self.Action.IMPORT, self.Action.EXPORT):
+            return str(AUDIT_SHEET_LABELS.get(self.target, self.target))
+        return self.target
+
+    def detail_display(self) -> str:
+        """The detail in the reader's language where it is made of figures (codes issued)."""
+        if self.action == self.Action.ACTIVATION_ISSUE:
+            found = _ACTIVATION_DETAIL.search(self.detail)
+            if found:
+                return _("%(count)s activation codes, valid until %(day)s") % {
+                    "count": found["count"] or found["count_"], "day": found["day"]}
+        return self.detail
+
+
+# Sheet keys (an import's or export's `target`) and their names, registered by the app that owns
+# the sheets (hr) when it is ready: people reads them without depending on it.
+AUDIT_SHEET_LABELS: dict[str, str] = {}
+
+# "codes=12 valid_until=2026-01-31", and the bilingual text entries were written in before.
+_ACTIVATION_DETAIL = re.compile(
+    r"(?:codes=(?P<count>\d+) valid_until=|(?P<count_>\d+) 个激活码 codes, 有效期至 valid until )"
+    r"(?P<day>\d{4}-\d{2}-\d{2})")
+
 
 class ChainHead(models.Model):
     """The last link of one hash chain (a teacher's ledger, an organisation's audit log …).
@@ -452,14 +478,17 @@ class Notice(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
+    # The task a notice asks for ("course:12"): doing it closes the notice (done_at).
+    topic = models.CharField(_("task"), max_length=64, blank=True, default="")
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [models.Index(fields=["user", "read_at"]), models.Index(fields=["user", "topic"])]
 
     def __str__(self) -> str:
         return self.title

@@ -496,24 +496,27 @@ def _notice_extra_channels(*, users, kind: str, title: str, body: str) -> int:
     return sent
 
 
-def notice_send(*, user, kind: str, title: str, body: str = "", url: str = "") -> int:
+def notice_send(*, user, kind: str, title: str, body: str = "", url: str = "",
+                topic: str = "") -> int:
     """Put a notice in the user's bell and send it by the kind's other channels; returns the
-    e-mails sent (0 or 1)."""
+    e-mails sent (0 or 1). `topic` names the task it asks for (closed by `notices_close`)."""
     from .models import Notice
 
-    Notice.objects.create(user=user, kind=kind, title=title[:200], body=body, url=url[:300])
+    Notice.objects.create(user=user, kind=kind, title=title[:200], body=body, url=url[:300],
+                          topic=topic)
     return _notice_extra_channels(users=[user], kind=kind, title=title, body=body)
 
 
 def notices_send_many(*, user_ids, kind: str, title: str, body: str = "", url: str = "",
-                      batch_size: int = 2000) -> int:
+                      topic: str = "", batch_size: int = 2000) -> int:
     """The same notice to many users at once (an assignment to a district); returns the
     e-mails sent."""
     from .models import Notice
 
     user_ids = list(user_ids)
     Notice.objects.bulk_create([Notice(user_id=uid, kind=kind, title=title[:200], body=body,
-                                       url=url[:300]) for uid in user_ids], batch_size=batch_size)
+                                       url=url[:300], topic=topic) for uid in user_ids],
+                               batch_size=batch_size)
     if not notice_channels(kind):
         return 0
     sent = 0
@@ -533,6 +536,24 @@ def notice_open(*, notice) -> None:
     if notice.read_at is None:
         notice.read_at = timezone.now()
         Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=notice.read_at)
+
+
+def notices_close(*, user_ids, topic: str, now=None) -> int:
+    """The task these users were asked for is done: their open notices about it are closed
+    (and read, so they are no longer 新); returns how many were closed."""
+    from django.utils import timezone
+
+    from .models import Notice
+
+    now = now or timezone.now()
+    user_ids = list(user_ids)
+    closed = 0
+    for start in range(0, len(user_ids), 5000):
+        open_ = Notice.objects.filter(user_id__in=user_ids[start:start + 5000], topic=topic,
+                                      done_at__isnull=True)
+        open_.filter(read_at__isnull=True).update(read_at=now)
+        closed += open_.update(done_at=now)
+    return closed
 
 
 def notices_read_all(*, user) -> int:
@@ -615,7 +636,7 @@ def activation_codes_issue(*, teachers, issued_by, organisation: Organisation,
     target = teachers[0].employee_no if len(teachers) == 1 else organisation.code
     audit_record(actor=issued_by, action=AuditEntry.Action.ACTIVATION_ISSUE,
                  organisation=organisation, target=target,
-                 detail=f"{len(teachers)} 个激活码 codes, 有效期至 valid until {expires:%Y-%m-%d}")
+                 detail=f"codes={len(teachers)} valid_until={timezone.localtime(expires):%Y-%m-%d}")
     return issued
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
@@ -191,13 +191,45 @@ class ScopedViewSetMixin:
         return Scoped
 
 
+class OrganisationOrAllTitleColumn(TitleColumn):
+    """A rule's organisation as the row's link; "—" (everywhere) for the default row."""
+
+    def get_value(self, instance):
+        return instance.organisation or "—"
+
+
+class RuleIndexView(IndexView):
+    """A rule's row is a link with its actions (edit, delete) where the user may write that
+    rule (its organisation covered under the screen's write purpose); others read plain text."""
+
+    def _get_title_column(self, field_name, column_class=TitleColumn, **kwargs):
+        if field_name == "organisation":
+            column_class = OrganisationOrAllTitleColumn
+        return super()._get_title_column(field_name, column_class, **kwargs)
+
+    def _may(self, action, instance) -> bool:
+        return self.permission_policy.user_has_permission_for_instance(
+            self.request.user, action, instance)
+
+    def get_edit_url(self, instance):
+        return super().get_edit_url(instance) if self._may("change", instance) else None
+
+    def get_delete_url(self, instance):
+        return super().get_delete_url(instance) if self._may("delete", instance) else None
+
+    def get_inspect_url(self, instance):
+        return None  # rules have no inspect page: a row the user may not write is plain text
+
+
 class RuleWriteScopeMixin:
     """Rules kept per subtree (organisation empty: everywhere), listed to all who may open the
     screen but written only where a role granting `write_roles` covers the rule's organisation;
     a rule for everywhere is a superuser's. The group permission counts only under that
-    purpose (ScopedPermissionPolicy)."""
+    purpose (ScopedPermissionPolicy). The list's first column is `organisation`: each row a link
+    with its actions where the user may write it."""
 
     write_roles: purposes.Purpose
+    index_view_class = RuleIndexView
 
     def on_register(self):
         register_permission_policy(self.model, ScopedPermissionPolicy(

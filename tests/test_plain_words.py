@@ -41,4 +41,4 @@ def test_staffing_rules_list_per_stage_as_yes_or_no(client, tree):
     client.force_login(factories.staff(StaffRole.Role.CITY_HR, tree["city"]))
     page = visible_text(client.get(reverse("staffing_rules:index")).content.decode())
     assert "True" not in page and "False" not in page
-    assert re.search(r"甲区\s+0\s+1\s+是", page), page
+    assert re.search(r"甲区\s+0\s+仅计专职心理教师\s+1\s+是", page), page

@@ -44,7 +44,8 @@ def holding_by_school(*, user, on: date) -> list[SchoolRate]:
 @dataclass
 class ChildRate:
     """One organisation one level below the one looked at (or that one itself when it has
-    none): its holding figures per level and, for the drill-down, whether it has children."""
+    none): its holding figures per level and, for the drill-down, whether it links to its own
+    page (every child does, schools included; the organisation itself does not)."""
     organisation: Organisation
     counted: int
     rates: dict  # level code -> percent (one decimal) or None when nobody is counted
@@ -62,14 +63,10 @@ def holding_by_child(organisation: Organisation, *, on: date,
 
     codes = level_codes()
     rows = stored_holding_rates(organisation, on=on, depth=1, figures=figures)
-    step = Organisation.steplen
-    parents = {path[:-step] for path in Organisation.objects.filter(
-        path__startswith=organisation.path, depth=organisation.depth + 2)
-        .values_list("path", flat=True)}
     children = [r for r in rows if r.depth == 1] or rows[:1]
     return [ChildRate(r.organisation, r.counted, {
         code: None if r.rate(code) is None else round(r.rate(code) * 100, 1) for code in codes},
-        dict(r.targets), r.depth == 1 and r.organisation.path in parents) for r in children]
+        dict(r.targets), r.depth == 1) for r in children]
 
 
 def completion_by_child(organisation: Organisation, *, user, roles) -> list[dict]:

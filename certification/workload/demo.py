@@ -81,12 +81,12 @@ def school_year_calendar(today: date) -> dict[str, list[tuple]]:
 
 
 @transaction.atomic
-def seed(*, city, stdout=None) -> None:
+def seed(*, city, stdout=None, today: date | None = None) -> None:
     """Add the default activity types, the city's school calendar and a term of workload for the
     demo district's counsellors."""
     ensure_default_activity_types()
     grant_activity_type_permissions()
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if not CalendarPeriod.objects.filter(organisation=city.city).exists():
         calendar_terms_replace(organisation=city.city, terms=school_year_calendar(today))
     term = (workload_term_containing(today, city.demo_school)

@@ -212,6 +212,15 @@ class EventSignup(models.Model):
         """Present for the event: checked in and out (by QR, by hand or by sheet)."""
         return bool(self.checked_in_at and self.checked_out_at)
 
+    def attendance_display(self) -> str:
+        """Where the teacher stands, as the organiser reads it: the sign-up status until a
+        scan or a mark, then checked in, then checked in and out."""
+        if self.status != self.Status.CONFIRMED or not self.checked_in_at:
+            return self.get_status_display()
+        if self.checked_out_at:
+            return _("Checked in and out")
+        return _("Checked in, not yet out")
+
 
 class EventClosure(models.Model):
     """The organiser closed the event: attendance is final and hours were credited."""

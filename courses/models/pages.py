@@ -140,6 +140,23 @@ class CourseIndexPage(Page):
         return course.route(request, path_components[1:])
 
 
+class LearningPageForm(WagtailAdminPageForm):
+    """A new page whose slug (made from a Chinese title, 第3讲-…) is taken under its parent
+    gets the next free one (第3讲-…-2) instead of an error on a tab the trainer is not on."""
+
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug")
+        if not slug or self.instance.pk or self.parent_page is None:
+            return slug
+        taken = set(self.parent_page.get_children().filter(slug__startswith=slug)
+                    .values_list("slug", flat=True))
+        free, n = slug, 1
+        while free in taken:
+            n += 1
+            free = f"{slug}-{n}"
+        return free
+
+
 class CoursePage(LoginRequiredMixin, Page):
     """A course: lessons and an optional quiz; completing it earns its credit hours."""
 
@@ -175,6 +192,7 @@ class CoursePage(LoginRequiredMixin, Page):
                                          index.FilterField("category"),
                                          index.FilterField("audience")]
     parent_page_types = ["courses.CourseIndexPage"]
+    base_form_class = LearningPageForm
     subpage_types = ["courses.LessonPage", "courses.QuizPage"]
 
     class Meta:
@@ -202,7 +220,7 @@ def _clock(seconds: float) -> str:
     return f"{minutes}:{seconds:02d}"
 
 
-class LessonPageForm(WagtailAdminPageForm):
+class LessonPageForm(LearningPageForm):
     """A lesson's duration comes from its video when the trainer leaves the field as it is."""
 
     def clean(self):
@@ -290,6 +308,7 @@ class QuizPage(LoginRequiredMixin, Page):
         FieldPanel("introduction"), FieldPanel("pass_mark"), FieldPanel("attempt_limit"),
         FieldPanel("questions"),
     ]
+    base_form_class = LearningPageForm
     parent_page_types = ["courses.CoursePage"]
     subpage_types: list = []
 

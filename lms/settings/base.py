@@ -187,6 +187,11 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+# The account page offers the site's one time zone, not 500 English zone names.
+WAGTAIL_USER_TIME_ZONES = ["Asia/Shanghai"]
+# No autosave: in Wagtail 8 it made a draft page of every "add" a trainer opened and left
+# (abandoned lessons stayed behind). Trainers save a draft or submit it themselves.
+WAGTAIL_AUTOSAVE_INTERVAL = 0
 LOCALE_PATHS = [LMS_DIR / "locale"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
@@ -298,7 +303,13 @@ ACCOUNT_RATE_LIMITS = {
     "activate": "10/m/ip,5/5m/key",
 }
 ACCOUNT_FORMS = {"login": "people.forms.LoginForm",
-                 "request_login_code": "people.forms.RequestLoginCodeForm"}
+                 "request_login_code": "people.forms.RequestLoginCodeForm",
+                 "confirm_login_code": "people.forms.ConfirmLoginCodeForm"}
+# A code by text message is six digits, as people expect one (allauth's default is eight
+# letters); a log-in code sent by text takes the phone-verification format. allauth's limits
+# stay: 3 attempts, 3 minutes, ACCOUNT_RATE_LIMITS.
+SIX_DIGITS = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_LOGIN_BY_CODE_FORMAT = ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = SIX_DIGITS
 # The client's address behind proxies we run (docs/deploy.md: nginx appends the address it saw
 # to X-Forwarded-For): allauth takes the entry this many hops from the right, so a client's own
 # X-Forwarded-For entries count for nothing. 0 (the default) trusts no header: REMOTE_ADDR.

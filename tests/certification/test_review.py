@@ -155,3 +155,12 @@ def test_a_teacher_holding_b_without_the_hours_for_a_sees_no_apply_button(client
     buttons = re.findall(r"<button[^>]*>([^<]*)</button>", html)
     assert "申请 A 证" not in buttons
     assert "满足以上全部条件后即可申请 A 证。" in visible_text(html)
+
+
+def test_the_header_names_the_hr_desk_and_the_admin_apart(client, tree):
+    """人事工作台 is the HR desk; the admin is 管理后台 (no second "工作台")."""
+    client.force_login(district_hr(tree["district_x"]))
+    nav = client.get("/").content.decode().split('class="site-nav"')[1].split("</nav>")[0]
+    assert '<a href="/hr/">人事工作台</a>' in nav
+    assert '<a href="/admin/">管理后台</a>' in nav
+    assert nav.count("工作台") == 1

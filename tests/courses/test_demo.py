@@ -36,3 +36,29 @@ def test_seed_builds_content_and_is_idempotent(db, client, settings, tmp_path):
     # The demo teacher is part way through and sees it on My learning.
     client.force_login(city.accounts["teacher"])
     assert crisis.title in client.get("/learn/mine/").content.decode()
+
+
+def test_demo_dates_follow_the_seed_day(db, client, settings, tmp_path):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from people.models import Notice
+
+    settings.MEDIA_ROOT = tmp_path
+    today = date(2031, 3, 10)
+    city = people_demo.seed(teachers=40, stdout=io.StringIO(), today=today)
+    demo.seed(city=city, stdout=io.StringIO(), today=today)
+    assignment = Assignment.objects.get()
+    assert assignment.deadline == today - timedelta(days=14)
+    days = {timezone.localtime(c.completed_at).date() for c in CourseCompletion.objects.all()}
+    assert days and min(days) >= assignment.deadline - timedelta(days=60)
+    assert max(days) <= assignment.deadline
+    finished = CourseCompletion.objects.first().user
+    client.force_login(finished)
+    from django.urls import reverse
+
+    page = client.get(reverse("people:notices")).content.decode()
+    assert f"请于 {assignment.deadline:%Y-%m-%d} 前" in page and "已完成" in page and ">新<" not in page
+    # The demo teacher is still overdue: her notice stays open.
+    assert Notice.objects.get(user=city.accounts["teacher"]).done_at is None

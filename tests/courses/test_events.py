@@ -382,3 +382,31 @@ def test_a_code_used_for_the_same_teacher_from_a_second_phone_is_refused(tree):
     assert signup.checked_in_at == first and signup.checked_out_at is None
     # Her own phone goes on as before.
     assert hers.get(url, {"t": token}).status_code == 200
+
+
+def test_the_attendance_table_puts_each_time_under_its_own_column_and_follows_the_scan(client, tree):
+    import re
+
+    ev = running_event(tree)
+    scanned, waiting = signed_up(ev, tree["school_a"]), signed_up(ev, tree["school_a"])
+    services.event_scan(event=ev, user=scanned.user, kind="in",
+                        token=services.event_qr_token(event=ev, kind="in"))
+    client.force_login(factories.district_hr(tree["district_x"]))
+    page = client.get(reverse("courses:event_manage", args=[ev.pk])).content.decode()
+
+    def cells(teacher):
+        row = next(r for r in page.split("<tr>") if teacher.employee_no in r)
+        return dict(re.findall(r'<td data-label="([^"]+)">(.*?)</td>', row, re.S))
+
+    row = cells(scanned)
+    assert row["状态"] == "已签到，未签退"
+    assert 'name="checked_in"' in row["签到"] and "保存" not in row["签到"]
+    assert 'name="checked_out"' in row["签退"] and "保存" in row["签退"]
+    assert f'form="mark-{EventSignup.objects.get(teacher=scanned).pk}"' in row["签到"]
+    assert cells(waiting)["状态"] == "已报名"
+    # Marked by hand, in and out: the status says so.
+    services.event_attendance_mark(signup=EventSignup.objects.get(teacher=waiting),
+                                   marked_by=factories.district_hr(tree["district_x"]),
+                                   checked_in_at=ev.starts_at, checked_out_at=ev.ends_at)
+    page = client.get(reverse("courses:event_manage", args=[ev.pk])).content.decode()
+    assert cells(waiting)["状态"] == "已签到、已签退"

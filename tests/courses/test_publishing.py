@@ -167,3 +167,42 @@ def test_quiz_question_needs_a_correct_option_and_lesson_a_video(client, setup):
                              "action-submit": "1"})
     assert client.post(url, data).status_code == 200
     assert not LessonPage.objects.filter(title="无视频").exists()
+
+
+def test_the_superuser_submits_to_a_workflow_named_in_chinese(admin_client, tree):
+    """Wagtail's default workflow (data of its migration) reads 页面审核, not "Moderators approval"."""
+    home = builders.home()
+    page = admin_client.get(reverse("wagtailadmin_pages:edit", args=[home.pk])).content.decode()
+    assert "提交给页面审核" in page
+    assert "Moderators approval" not in page
+
+
+def test_a_lesson_with_a_taken_chinese_slug_gets_the_next_free_one(client, setup):
+    """Adding 第3讲 twice: the second saves as 第3讲-认识危机-2, no English slug error; the
+    add page opens with no autosave (an abandoned add leaves no draft)."""
+    from wagtail.models import Page
+
+    _, trainer, _ = setup
+    course = builders.course(lessons=0, quiz=False)
+    client.force_login(trainer)
+    add = reverse("wagtailadmin_pages:add", args=("courses", "lessonpage", course.pk))
+    before = Page.objects.count()
+    opened = client.get(add).content.decode()
+    assert "data-w-autosave-interval-value" not in opened and Page.objects.count() == before
+
+    def lesson(slug):
+        return nested_form_data({"title": "第3讲 认识危机", "slug": slug,
+                                 "embed_url": "https://player.example.invalid/p", "video": "",
+                                 "duration_seconds": "60", "required_share": "0.90",
+                                 "body": streamfield([]), "comments": inline_formset([])})
+
+    assert client.post(add, lesson("第3讲-认识危机")).status_code == 302
+    second = client.post(add, lesson("第3讲-认识危机"))
+    assert second.status_code == 302, second.content.decode()[-3000:]
+    slugs = sorted(LessonPage.objects.child_of(course).values_list("slug", flat=True))
+    assert slugs == ["第3讲-认识危机", "第3讲-认识危机-2"]
+    # Editing the first onto the second's slug is refused, in Chinese.
+    first = LessonPage.objects.child_of(course).get(slug="第3讲-认识危机")
+    edit = client.post(reverse("wagtailadmin_pages:edit", args=[first.pk]), lesson("第3讲-认识危机-2"))
+    page = edit.content.decode()
+    assert "已被同一上级页面下的其他页面使用" in page and "is already in use" not in page

@@ -65,7 +65,11 @@ def test_holding_chart_equals_the_holding_sheet(client, tree, city, tmp_path):
         response = client.get(reverse("certification:dashboard"), {"org": tree[town].pk})
         [c] = [lv for lv in response.context["holding"] if lv["code"] == "C"]
         chart.update({s["org"].name: s["rate"] for s in c["rows"]})
-        assert all(not s["drill"] for s in c["rows"])
+        # Each school links down to its own page (a township's bars are not a dead end).
+        assert all(s["drill"] for s in c["rows"])
+        page = response.content.decode()
+        for s in c["rows"]:
+            assert f'<a href="?org={s["org"].pk}&on=' in page
     assert chart == sheet == {"甲一中": 75.0, "甲二小": 25.0, "乙一中": 100.0, "乙二小": None}
     # Sorted for reading, with each school's own target drawn (the seeds' 80% everywhere).
     assert [s["org"].name for s in c["rows"]] == ["乙一中", "乙二小"]
@@ -73,6 +77,13 @@ def test_holding_chart_equals_the_holding_sheet(client, tree, city, tmp_path):
     assert response.content.decode().count('class="target-line"') == 2
     page = response.content.decode()
     assert "示范市" in page and "乙区" in page and "各校 C 证持证率" in page
+    # Clicking a school opens the school's own page, reached through its township.
+    school = client.get(reverse("certification:dashboard"), {"org": tree["school_b"].pk})
+    page = school.content.decode()
+    assert school.status_code == 200 and f"<strong>{tree['school_b'].name}</strong>" in page
+    assert f'?org={tree["town_y"].pk}&' in page
+    [c] = [lv for lv in school.context["holding"] if lv["code"] == "C"]
+    assert [(s["org"], s["drill"]) for s in c["rows"]] == [(tree["school_b"], False)]
 
 
 def test_the_drill_down_keeps_to_the_scope(client, tree, city):

@@ -11,7 +11,7 @@ from certification import services as cert_services
 from certification.models import Application, CertificateLevel, TrainingEntry
 from hr.services import job_export_create
 from people.models import AuditEntry
-from tests.factories import TeacherFactory, district_hr, school_admin
+from tests.factories import district_hr, school_admin
 
 
 @pytest.fixture
@@ -101,3 +101,22 @@ def test_a_teacher_edited_in_the_admin_is_logged_with_the_fields_not_the_values(
     entry = AuditEntry.objects.get(action="teacher.change")
     assert entry.target == teacher_a.employee_no and entry.actor == hr_x
     assert set(entry.detail.split(", ")) == {"gender", "role", "posts"}
+
+
+def test_the_log_names_sheets_and_codes_issued_in_words(client, hr_x, tree, teacher_a,
+                                                        django_capture_on_commit_callbacks):
+    from people.services import activation_codes_issue, audit_record
+
+    with django_capture_on_commit_callbacks(execute=False):
+        job_export_create(requester=hr_x, sheet="parent_reach", params={})
+        job_export_create(requester=hr_x, sheet="roster", params={})
+    activation_codes_issue(teachers=[teacher_a], issued_by=hr_x, organisation=teacher_a.school)
+    # An entry written before, in both languages, reads in the page's language too.
+    audit_record(actor=hr_x, action=AuditEntry.Action.ACTIVATION_ISSUE, organisation=tree["school_a"],
+                 target="S-A", detail="3 个激活码 codes, 有效期至 valid until 2026-01-31")
+    client.force_login(hr_x)
+    page = client.get(reverse("people:audit_log")).content.decode()
+    assert "家长学校" in page and "持证名册" in page
+    assert ">parent_reach<" not in page and ">roster<" not in page
+    assert "3 个激活码，有效期至 2026-01-31" in page and "1 个激活码，有效期至" in page
+    assert "valid until" not in page and "codes" not in page

@@ -93,3 +93,32 @@ def test_notices_of_others_are_not_found(client, tree):
     notice_send(user=theirs.user, kind=Notice.Kind.PACE_BEHIND, title="x")
     client.force_login(mine.user)
     assert client.get(reverse("people:notice", args=[Notice.objects.get().pk])).status_code == 404
+
+
+def test_finishing_the_course_closes_its_assignment_notices(client, tree):
+    from courses.models import LessonPage, LessonProgress
+
+    course = builders.course(title="心理危机识别与干预", lessons=1, quiz=False)
+    teacher = TeacherFactory(school=tree["school_a"])
+    hr = staff(StaffRole.Role.DISTRICT_HR, tree["district_x"])
+    course_services.assignment_create(course=course, organisation=tree["school_a"],
+                                      deadline=date(2024, 6, 30), created_by=hr)
+    client.force_login(teacher.user)
+    before = client.get(reverse("people:notices")).content.decode()
+    assert "请于 2024-06-30 前" in before and ">新<" in before and 'class="bell-count"' in before
+
+    lesson = LessonPage.objects.child_of(course).get()
+    LessonProgress.objects.create(user=teacher.user, lesson=lesson, intervals=[[0, 60]],
+                                  credited_seconds=60, furthest_position=60, last_position=60,
+                                  completed_at="2024-06-20T12:00:00+08:00")
+    course_services.course_completion_check(user=teacher.user, course=course)
+
+    after = client.get(reverse("people:notices")).content.decode()
+    assert ">已完成<" in after and ">新<" not in after and 'class="bell-count"' not in after
+    notice = Notice.objects.get(user=teacher.user)
+    detail = client.get(reverse("people:notice", args=[notice.pk]), follow=False)
+    assert detail.status_code == 302  # opening still leads to the course list
+    # Another teacher's notice about the same course stays open.
+    other = TeacherFactory(school=tree["school_a"])
+    course_services.assignment_audiences_enrol(today=date(2024, 6, 1))
+    assert Notice.objects.get(user=other.user).done_at is None

@@ -101,3 +101,28 @@ def test_wechat_binding_is_allauths_page_when_configured(client, phoned, setting
     assert "allauth.socialaccount.providers.weixin" not in conf.INSTALLED_APPS  # off by default
     client.force_login(phoned.user)
     assert reverse("socialaccount_connections") not in client.get(reverse("people:account")).content.decode()
+
+
+def test_the_code_page_asks_for_the_phone_only_in_plain_chinese_and_sends_six_digits(client, phoned):
+    from tests.html_text import visible_text
+
+    page = client.get(reverse("account_request_login_code")).content.decode()
+    text = visible_text(page)
+    assert "短信验证码登录" in text and "发送验证码" in text and "手机号" in text
+    assert 'type="tel"' in page and 'name="email"' not in page
+    for jargon in ("发送登录代码给我", "特殊代码", "请求码", "Request Code"):
+        assert jargon not in text
+    response = client.post(reverse("account_request_login_code"), {"phone": "138 0013 8000"})
+    assert response.status_code == 302
+    [message] = sms.outbox
+    assert len(message["code"]) == 6 and message["code"].isdigit()
+    confirm = visible_text(client.get(response["Location"]).content.decode())
+    assert "输入验证码" in confirm and "6 位验证码已发送至" in confirm and "登录代码" not in confirm
+    client.post(reverse("account_confirm_login_code"), {"code": message["code"]})
+    assert get_user(client).pk == phoned.user.pk
+
+
+def test_an_empty_code_request_is_refused_on_the_page(client, phoned):
+    response = client.post(reverse("account_request_login_code"), {"phone": ""})
+    assert response.status_code == 200 and "请输入手机号" in response.content.decode()
+    assert sms.outbox == []

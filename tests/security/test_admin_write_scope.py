@@ -197,3 +197,24 @@ def test_the_seeds_rule_screens_write_only_under_their_purpose(tree, hr_x_admin_
 
     hr_x_admin_b.groups.add(Group.objects.get(name="City HR"))
     assert not types.user_has_permission(hr_x_admin_b, "change")
+
+
+def test_holding_target_rows_are_links_with_actions_where_one_may_write_them(client, tree):
+    from certification.models import CertificateLevel, HoldingTarget
+
+    level_c = CertificateLevel.objects.get(code="C")
+    target = HoldingTarget.objects.create(organisation=tree["district_x"], level=level_c,
+                                          percent=90)
+    everywhere = HoldingTarget.objects.get(organisation=None, level=level_c)
+    client.force_login(staff(StaffRole.Role.CITY_HR, tree["city"]))
+    page = client.get(reverse("holding_targets:index")).content.decode()
+    edit, delete = (reverse("holding_targets:edit", args=[target.pk]),
+                    reverse("holding_targets:delete", args=[target.pk]))
+    assert f'href="{edit}"' in page and f'href="{delete}"' in page
+    import re
+
+    assert re.search(rf'<a href="{edit}">\s*{tree["district_x"].name}\s*</a>', page)
+    assert re.search(r"</svg>\s*修改\s*</a>", page) and re.search(r"</svg>\s*删除\s*</a>", page)
+    # The rule for everywhere is the superuser's: listed, plain text, no actions.
+    assert reverse("holding_targets:edit", args=[everywhere.pk]) not in page
+    assert "—" in page

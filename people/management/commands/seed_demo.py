@@ -6,6 +6,7 @@ from importlib.util import find_spec
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from people import demo
 
@@ -21,10 +22,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, teachers, people_only, **options):
         started = time.monotonic()
+        today = timezone.localdate()  # every app's demo dates follow the day it is seeded
         if find_spec("hr.demo") and apps.is_installed("hr"):
             # The tree comes through the organisation import, as a district's own would.
             import_module("hr.demo").organisations_seed(stdout=self.stdout)
-        city = demo.seed(teachers=teachers, stdout=self.stdout)
+        city = demo.seed(teachers=teachers, stdout=self.stdout, today=today)
         self.stdout.write(
             f"people: {len(city.schools)} schools, {teachers} teachers "
             f"({city.teachers_created} new) in {time.monotonic() - started:.1f} s"
@@ -37,7 +39,7 @@ class Command(BaseCommand):
                 if not hasattr(module, "seed"):
                     continue
                 step = time.monotonic()
-                module.seed(city=city, stdout=self.stdout)
+                module.seed(city=city, stdout=self.stdout, today=today)
                 self.stdout.write(f"{config.label}: done in {time.monotonic() - step:.1f} s")
         self.stdout.write(self.style.SUCCESS(f"Demo ready in {time.monotonic() - started:.1f} s."))
         self.stdout.write(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")

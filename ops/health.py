@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
-from .apps import NIGHTLY_TASKS
 
 
 @dataclasses.dataclass

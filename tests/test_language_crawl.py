@@ -9,7 +9,6 @@ as a menu or a page links to them.
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections import deque
 from html import unescape
@@ -18,7 +17,6 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import models
 from django.test.client import RedirectCycleError

@@ -51,6 +51,11 @@ LISTS_EN = {"gender": ["M", "F"], "status": list(EMPLOYMENT_DISPLAY),
             "org_kind": ["teaching", "holiday", "makeup"],
             "form": ["meeting", "lecture", "online", "other"]}
 # Each column's note, in the template's one language (the active one when it is downloaded).
+# Notes that differ by sheet where two sheets share a column key.
+SHEET_NOTES = {
+    ("calendar", "org_kind"): _("Type: 教学日 (the term's span: its weekdays are teaching days), 假期 "
+                                "(holiday inside the term) or 调休上课 (make-up school days)"),
+}
 NOTES = {
     "employee_no": _("Employee number, unique; the login name"),
     "name": _("Teacher's name"),
@@ -90,8 +95,6 @@ NOTES = {
     "term": _("Term name; the rows of a term in the file replace that term's calendar"),
     "start_date": _("First day, e.g. 2024-08-28"),
     "end_date": _("Last day (inclusive)"),
-    "org_kind": _("Type: 教学日 (the term's span: its weekdays are teaching days), 假期 "
-                  "(holiday inside the term) or 调休上课 (make-up school days)"),
     "reference": _("Record reference (optional; without it a row is known by number, date, title and hours)"),
     "parent_code": _("Parent code: the parent's code (empty for the city); parents may come after "
                      "children"),
@@ -218,7 +221,7 @@ def template_workbook(kind: str, *, user=None, on=None) -> bytes:
     notes.append([gettext("Column"), pgettext("import template", "Required"), gettext("Notes")])
     for key in spec.keys:
         notes.append([header_label(key), gettext("Yes") if key in spec.required else gettext("No"),
-                      str(NOTES[key])])
+                      str(SHEET_NOTES.get((kind, key), NOTES[key]))])
     notes.append([])
     for line in (
         gettext("Headers may sit anywhere in the first 10 rows, in any order, in Chinese or English."),

@@ -21,7 +21,7 @@ from certification.services import certificate_revoke
 from people.models import AuditEntry, ChainHead
 from people.services import audit_record
 from tests.certification.builders import certificate, hours, level
-from tests.factories import district_hr, staff
+from tests.factories import district_hr
 
 pytestmark = pytest.mark.django_db
 

@@ -71,7 +71,7 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     assert counts["读取行数"] == "3" and counts["新增"] == "2" and counts["更新"] == "1" \
         and counts["错误"] == "0", counts
     main = page.inner_text("main")
-    assert "黄思远" in main and f"岗位: 任课教师 → 兼职心理教师" in main, main
+    assert "黄思远" in main and "岗位: 任课教师 → 兼职心理教师" in main, main
     sample = page.locator("section.card", has_text="新增行示例")
     assert sample.locator("th").all_inner_texts()[:4] == ["行", "工号", "姓名", "学校代码"]
     # Nothing is written before the confirmation.

@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from courses import event_services
 from courses.models import EventSignup
 from tests import factories
 from tests.courses.test_events import event, signed_up

@@ -10,7 +10,6 @@ import subprocess
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from celery.exceptions import Retry

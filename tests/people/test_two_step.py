@@ -29,7 +29,7 @@ def test_hr_without_an_authenticator_is_sent_to_set_one_up_before_any_record(cli
     hr = district_hr(tree["district_x"])
     assert login(client, hr.username).status_code == 302
     for url in ["/hr/", "/certificates/applications/", "/certificates/dashboard/", "/admin/",
-                f"/certificates/teachers/1/"]:
+                "/certificates/teachers/1/"]:
         response = client.get(url)
         assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp"), url
     page = client.get(reverse("mfa_activate_totp"), follow=True).content.decode()

@@ -1,7 +1,6 @@
 """Issue 27 §5, the smaller holes: organisation codes compared folded, clear 4xx answers
 instead of 500s, and the production headers and checks."""
 
-from datetime import date
 
 import pytest
 from django.core import checks

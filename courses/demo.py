@@ -212,6 +212,11 @@ def seed(*, city, stdout, today: date | None = None) -> None:
                                        created_by=city.accounts["city_hr"])
     deadline = assignment.deadline
     finished = set(CourseCompletion.objects.filter(course=crisis).values_list("user_id", flat=True))
+    # Teachers still holding an unused activation slip have never logged in: nothing online.
+    from people.models import ActivationCode
+
+    never_in = set(ActivationCode.objects.filter(used_at__isnull=True, voided_at__isnull=True)
+                   .values_list("teacher__user_id", flat=True))
     rng = random.Random(20240630)
     # Each school finishes at its own rate (30–95%), so the rates page shows real differences.
     rates = {school.pk: rng.randint(30, 95) for school in city.schools}
@@ -221,7 +226,7 @@ def seed(*, city, stdout, today: date | None = None) -> None:
                                .order_by("employee_no").values_list("user_id", "school_id")):
         # Draw for everyone, finished or not, so a second run picks the same teachers.
         draw = rng.randrange(100)
-        if user_id in finished or user_id == teacher.pk:
+        if user_id in finished or user_id == teacher.pk or user_id in never_in:
             continue
         if draw < rates.get(school_id, 60):
             to_finish.append(user_id)

@@ -3,6 +3,7 @@ with 工号 and code, sets a password, and finds the assigned crisis course and 
 its deadline in the bell."""
 
 from courses import demo as courses_demo
+from courses.models import Assignment
 from hr.slips import activation_url
 from people import demo
 
@@ -39,7 +40,8 @@ def test_a_teacher_activates_from_the_slip_on_a_phone(page, viewport, shot, migr
     bell.click()
     notice = page.locator("#notices li").first
     assert "中小学教师心理危机识别与干预" in notice.inner_text()
-    assert courses_demo.DEADLINE.isoformat() in notice.inner_text()
+    deadline = Assignment.objects.get(organisation=city.city).deadline
+    assert deadline.isoformat() in notice.inner_text()
     shot("activation-notices")
     notice.get_by_role("link").click()
     page.wait_for_url("**/learn/**")

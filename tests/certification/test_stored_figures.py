@@ -182,6 +182,11 @@ def test_staff_pages_cost_the_same_queries_for_50_and_500_schools(client, db, pa
     small, large = factories.org("小市", "city"), factories.org("大市", "city")
     grow_city(small, 50)
     grow_city(large, 500)
+    if connection.vendor == "postgresql":
+        # Statistics, as a live database has them: without them the planner takes the new rows
+        # for a handful and joins the periods by nested scans.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     counts = {}
     for city in (small, large):
         client.force_login(city_hr(city))

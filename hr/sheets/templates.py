@@ -55,6 +55,8 @@ LISTS_EN = {"gender": ["M", "F"], "status": list(EMPLOYMENT_DISPLAY),
 SHEET_NOTES = {
     ("calendar", "org_kind"): _("Type: 教学日 (the term's span: its weekdays are teaching days), 假期 "
                                 "(holiday inside the term) or 调休上课 (make-up school days)"),
+    ("calendar", "org_code"): _("Code of the organisation (city, district or school) whose calendar this is, "
+                                "inside your scope; its schools follow it unless a nearer one has its own"),
 }
 NOTES = {
     "employee_no": _("Employee number, unique; the login name"),
@@ -90,8 +92,6 @@ NOTES = {
     "speaker": _("Speaker (optional)"),
     "parents": _("Parents reached (person-times), 0 or more"),
     "households": _("Households reached (optional), no more than the parents reached"),
-    "org_code": _("Code of the organisation (city, district or school) whose calendar this is, "
-                  "inside your scope; its schools follow it unless a nearer one has its own"),
     "term": _("Term name; the rows of a term in the file replace that term's calendar"),
     "start_date": _("First day, e.g. 2024-08-28"),
     "end_date": _("Last day (inclusive)"),

@@ -166,8 +166,15 @@ def test_the_desk_template_has_the_calendar_headers(city):
 
     from hr.sheets.templates import template_workbook
 
-    sheet = load_workbook(BytesIO(template_workbook("calendar"))).worksheets[0]
-    assert [c.value for c in sheet[1]] == HEADERS
+    calendar = load_workbook(BytesIO(template_workbook("calendar")))
+    assert [c.value for c in calendar.worksheets[0][1]] == HEADERS
+    # Each sheet's notes describe its own columns, even where two sheets share a column key.
+    notes = {row[0]: row[2] for row in calendar.worksheets[1].iter_rows(values_only=True) if row and row[0]}
+    assert notes["机构代码"].startswith("校历所属机构")
+    assert "调休上课" in notes["类型"]
+    organisations = load_workbook(BytesIO(template_workbook("organisations", user=city["hr"], on=date(2024, 4, 1))))
+    notes = {row[0]: row[2] for row in organisations.worksheets[1].iter_rows(values_only=True) if row and row[0]}
+    assert notes["机构代码"] == "机构代码（或学校代码）：唯一"
 
 
 def test_days_still_to_come_are_not_short(city):

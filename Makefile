@@ -11,7 +11,7 @@ DATA := $(or $(DJANGO_DATA_DIR),data)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test e2e bench load install install-test data migrate seed serve messages clean-venv
+.PHONY: run test lint e2e bench load install install-test data migrate seed serve messages clean-venv
 
 $(PYTHON):
 	$$(command -v $(PY) || command -v python3) -m venv $(VENV)
@@ -60,6 +60,10 @@ serve: install data
 
 test: install-test
 	$(PYTHON) -m pytest -m "not e2e"
+
+# The lint gate: ruff with the checked-in configuration (pyproject.toml).
+lint: install-test
+	$(BIN)/ruff check .
 
 # Journeys in a real browser: Debian's Chromium (and a CJK font) driven by Playwright.
 # Never `playwright install`: it would download a browser build of its own.

@@ -158,7 +158,7 @@ class RosterRowIn(serializers.Serializer):
         unknown = sorted(set(data) - set(known))
         if unknown:
             raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
-        return {key: value for key, value in data.items()}
+        return dict(data.items())
 
 
 class TeacherUpsertIn(Strict):

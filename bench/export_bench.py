@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common
 
 
 def _import_export_resource():
@@ -85,7 +85,7 @@ def run(method: str, rows: int) -> dict:
             # ModelResource reads them; tablib then writes the .xlsx.
             instances = (Certificate.objects.filter(teacher__school__path__startswith=city.path)
                          .select_related("teacher__school", "level")
-                         .annotate(**{k: v for k, v in query.query.annotations.items()})
+                         .annotate(**dict(query.query.annotations))
                          .order_by("teacher__school__path", "teacher__employee_no", "level__rank"))
             dataset = _import_export_resource().export(queryset=instances)
             out.write_bytes(dataset.export("xlsx"))
@@ -167,7 +167,7 @@ def _rustpy(query, out) -> int:
         nonlocal count
         for values in _labelled(query):
             count += 1
-            yield {t: (float(v) if i == 10 and v is not None else v) for i, (t, v) in enumerate(zip(titles, values))}
+            yield {t: (float(v) if i == 10 and v is not None else v) for i, (t, v) in enumerate(zip(titles, values, strict=True))}
 
     header = rx.Format().set_bold().set_background_color("#E8EEF4")
     rx.write_worksheet(records(), str(out), sheet_name="持证名册", freeze_row=1, autofilter=True,

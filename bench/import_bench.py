@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common
 
 ROLES = ["任课教师", "班主任", "专职心理教师", "兼职心理教师", "学校领导"]
 

@@ -79,7 +79,7 @@ def run(write, teachers_of_writer) -> float:
             barrier.wait()
             for n in range(PER_WRITER):
                 write(teacher=teachers[n % len(teachers)], n=f"{tag}:{i}:{n}")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 (the main thread reports every writer's failure)
             errors.append(exc)
         finally:
             connection.close()
@@ -109,8 +109,11 @@ def main():
                                  kind=Organisation.Kind.SCHOOL, parent=city)
     teachers = [teacher_create(employee_no=f"B{stamp}{n:03d}", name=f"教师{n}", school=school,
                                role=Teacher.Role.SUBJECT_TEACHER) for n in range(WRITERS * 10)]
-    spread = lambda i: teachers[i * 10:(i + 1) * 10]  # noqa: E731
-    one = lambda i: teachers[:1]  # noqa: E731
+    def spread(i):
+        return teachers[i * 10:(i + 1) * 10]
+
+    def one(i):
+        return teachers[:1]
     figures = {}
     for shape, teachers_of in (("spread", spread), ("one_teacher", one)):
         for name, write in (("without_chain", plain_record), ("with_chain", chained_record)):

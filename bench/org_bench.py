@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common
 
 STAGES = ["小学", "初中", "初中、高中", "九年一贯制", "高中", "完全中学"]
 

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common
 
 REPEAT = int(os.environ.get("BENCH_STAFF_REPEAT", "2"))
 
@@ -114,7 +114,7 @@ def _run(db: str) -> None:
             out["pages"]["dashboard city HR, nothing stored"] = {
                 "seconds": round(time.perf_counter() - started, 3)}
 
-        def get():
+        def get(client=client, url=url):
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)

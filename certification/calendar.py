@@ -105,9 +105,7 @@ class Calendar:
         for day in _days(start, end):
             if not any(t.start <= day <= t.end for t in terms):
                 continue
-            if any(a <= day <= b for a, b in self.makeups):
-                out.append(day)
-            elif day.weekday() < 5 and not any(a <= day <= b for a, b in self.holidays):
+            if any(a <= day <= b for a, b in self.makeups) or day.weekday() < 5 and not any(a <= day <= b for a, b in self.holidays):
                 out.append(day)
         return out
 

@@ -71,7 +71,7 @@ def _fields(*, title: str, organiser: str, started_on: date, ended_on: date, hou
     try:
         hours = Decimal(str(hours))
     except InvalidOperation:
-        raise ValidationError(_("Enter the hours as a number."))
+        raise ValidationError(_("Enter the hours as a number.")) from None
     if not title.strip() or not organiser.strip():
         raise ValidationError(_("Enter the title and the organiser."))
     if hours <= 0 or hours > 200:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from .models import Application, Certificate, CertificateLevel, TrainingEntry
 def _hours(value) -> str:
     try:
         number = Decimal(str(value))
-    except Exception:  # noqa: BLE001 - a snapshot written by an older release
+    except (InvalidOperation, TypeError, ValueError):
         return str(value)
     return f"{number.normalize():f}" if number == number.to_integral() else f"{number:.1f}"
 

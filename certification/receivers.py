@@ -56,17 +56,17 @@ def record_exam_pass(sender, *, user, course, quiz, score, passed_at, attempt, *
 
 # --- Stored per-school figures: dropped from the first day a change touches ---------------
 
-from django.db.models.signals import post_delete, post_save, pre_save  # noqa: E402
+from django.db.models.signals import post_delete, post_save, pre_save
 
-from people.employment import employment_changed  # noqa: E402
-from people.models import Organisation, Teacher  # noqa: E402
+from people.employment import employment_changed
+from people.models import Organisation, Teacher
 
-from .models import (  # noqa: E402
+from .models import (
     Certificate, CertificateLevel, CycleCategoryMinimum, CyclePolicy, NewTeacherPeriod,
     RoleRequirement,
     TeacherCredential,
 )
-from .selectors.figures import figures_forget, figures_note  # noqa: E402
+from .selectors.figures import figures_forget, figures_note
 
 
 def _forget_for_teacher(teacher_id, since):

@@ -237,7 +237,7 @@ def pdf_signature_check(data: bytes) -> PdfCheck:
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
-    except Exception:  # noqa: BLE001 - whatever a damaged or crafted file raises
+    except Exception:  # noqa: BLE001 (pyHanko raises many kinds for a damaged PDF; all mean unreadable)
         check.problems.append("unreadable")
         return check
     if len(signatures) != 1:
@@ -247,7 +247,7 @@ def pdf_signature_check(data: bytes) -> PdfCheck:
     context = ValidationContext(trust_roots=trusted_certs(), allow_fetching=False)
     try:
         status = validate_pdf_signature(sig, context)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 (any failure to validate is a broken signature to the verifier)
         check.problems.append("signature_broken")
         return check
     from pyhanko.sign.validation.status import SignatureCoverageLevel

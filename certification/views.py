@@ -463,7 +463,7 @@ def _trend_context(trend, pace_trend=None) -> dict:
              for d, n, r in trend]
     if pace_trend is not None:
         shares = []
-        for (_d, pace), row in zip(pace_trend, table):
+        for (_d, pace), row in zip(pace_trend, table, strict=True):
             total = pace["on_pace"] + pace["behind"] + pace["far_behind"]
             share = round(100 * pace["on_pace"] / total, 1) if total else None
             shares.append(share)

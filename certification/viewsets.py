@@ -135,7 +135,7 @@ class TeacherCredentialForm(WagtailAdminModelForm):
             try:
                 _checked_files([upload])
             except ValidationError as error:
-                raise ValidationError(error.messages)
+                raise ValidationError(error.messages) from error
         return upload
 
     def _post_clean(self):

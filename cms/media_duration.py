@@ -128,7 +128,7 @@ def _webm(file: BinaryIO) -> float | None:
                 file.seek(child_data + child_size)
                 continue
             scale, duration = 1_000_000, None
-            for item, item_data, item_size in _elements(file, child_data + child_size):
+            for item, _item_data, item_size in _elements(file, child_data + child_size):
                 raw = file.read(item_size or 0)
                 if item == _TIMESCALE and raw:
                     scale = int.from_bytes(raw, "big")

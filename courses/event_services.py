@@ -202,9 +202,9 @@ def _check_token(*, event: EventPage, kind: str, token: str) -> None:
     try:
         value = signing.TimestampSigner(salt=_QR_SALT).unsign(token, max_age=QR_MAX_AGE_SECONDS)
     except signing.SignatureExpired:
-        raise ValidationError(_("This QR code has expired. Scan the code on the screen again."))
+        raise ValidationError(_("This QR code has expired. Scan the code on the screen again.")) from None
     except signing.BadSignature:
-        raise ValidationError(_("This QR code is not valid. Scan the code on the screen."))
+        raise ValidationError(_("This QR code is not valid. Scan the code on the screen.")) from None
     if value != f"{event.pk}:{kind}":
         raise ValidationError(_("This QR code is not valid. Scan the code on the screen."))
 
@@ -294,15 +294,15 @@ def event_close(*, event: EventPage, closed_by) -> EventClosure:
     event = _lock(event)
     if timezone.now() < event.starts_at:
         raise ValidationError(_("An event can be closed once it has started."))
-    attended = [s for s in event.signups.select_related("teacher")
-                .filter(status=Status.CONFIRMED, checked_in_at__isnull=False,
-                        checked_out_at__isnull=False)]
+    attended = list(event.signups.select_related("teacher")
+                    .filter(status=Status.CONFIRMED, checked_in_at__isnull=False,
+                            checked_out_at__isnull=False))
     try:
         with transaction.atomic():
             closure = EventClosure.objects.create(event=event, closed_by=closed_by,
                                                   attended=len(attended))
     except IntegrityError:
-        raise ValidationError(_("This event is already closed; its hours were credited then."))
+        raise ValidationError(_("This event is already closed; its hours were credited then.")) from None
     audit_record(actor=closed_by, action=AuditEntry.Action.EVENT_CLOSE,
                  organisation=event.organiser, target=str(event.pk),
                  detail=f"{event.title} · {len(attended)}")

@@ -161,9 +161,9 @@ def course_completion_check(*, user, course: CoursePage,
     if done < len(lesson_ids):
         return None
     quizzes = QuizPage.objects.child_of(course).live()
-    if course.completion_rule == CoursePage.CompletionRule.LESSONS_AND_QUIZ and quizzes.exists():
-        if not QuizAttempt.objects.filter(user=user, quiz__in=quizzes, passed=True).exists():
-            return None
+    if (course.completion_rule == CoursePage.CompletionRule.LESSONS_AND_QUIZ and quizzes.exists()
+            and not QuizAttempt.objects.filter(user=user, quiz__in=quizzes, passed=True).exists()):
+        return None
     completion, created = CourseCompletion.objects.get_or_create(
         user=user, course=course, defaults={"hours": course.credit_hours, "completed_at": now})
     if created:

@@ -36,8 +36,8 @@ def credentials_upload(*, path: str | Path, user) -> tuple[int, list[RowError]]:
             numbers.append(clean_code(row.values.get("employee_no")))
         teachers = {t.employee_no: t for t in in_scope.filter(employee_no__in=numbers)
                     .select_related("school")}
-        for row, number in zip(parsed, numbers):
-            def fail(key, reason, value=None):
+        for row, number in zip(parsed, numbers, strict=True):
+            def fail(key, reason, value=None, row=row):
                 errors.append(RowError(row.number, layout.column_name(key) if key in layout.index
                                        else key, str(value if value is not None else
                                                      row.values.get(key) or "")[:60], reason))

@@ -1,4 +1,5 @@
 import os
+from contextlib import suppress
 
 from django.core.wsgi import get_wsgi_application
 
@@ -23,7 +24,7 @@ def _warm() -> None:
     from django.urls import get_resolver
     from django.utils import translation
 
-    get_resolver().url_patterns
+    get_resolver().url_patterns  # noqa: B018 (the property imports every URLconf: the warm-up)
     engines.all()
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
@@ -35,10 +36,9 @@ def _warm() -> None:
               and ".venv" not in Path(app.path).parts]
     for root in roots:
         for path in root.rglob("*.html") if root.is_dir() else ():
-            try:
+            # A broken template: the request that uses it will say so, as before.
+            with suppress(TemplateSyntaxError):
                 get_template(path.relative_to(root).as_posix())
-            except TemplateSyntaxError:
-                pass  # the request that uses it will say so, as before
 
 
 _warm()

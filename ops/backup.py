@@ -297,7 +297,7 @@ def installation_empty() -> tuple[bool, str]:
               if t not in {"django_migrations", "sqlite_sequence"}]
     if tables:
         return False, _("the database has %(n)s tables") % {"n": len(tables)}
-    for prefix, root in _file_roots().items():
+    for root in _file_roots().values():
         if _files_under(root, None):
             return False, _("%(folder)s holds files") % {"folder": root}
     return True, ""
@@ -346,7 +346,7 @@ def _restore_database(tar: tarfile.TarFile, manifest: dict) -> None:
 def _restore_files(tar: tarfile.TarFile, manifest: dict, replace: bool) -> int:
     roots = _file_roots()
     count = 0
-    for prefix, root in roots.items():
+    for root in roots.values():
         if replace and root.is_dir():
             for child in root.iterdir():
                 shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()

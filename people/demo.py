@@ -122,7 +122,7 @@ def _bulk_teachers(schools: list[Organisation], total: int, today: date) -> int:
     existing = set(Teacher.objects.filter(employee_no__in=wanted).values_list("employee_no", flat=True)) \
         if total <= 50_000 else set(Teacher.objects.filter(employee_no__startswith="T")
                                     .values_list("employee_no", flat=True))
-    roles, weights = zip(*ROLE_WEIGHTS)
+    roles, weights = zip(*ROLE_WEIGHTS, strict=True)
     # An unusable password: generated accounts log in only after HR sends an invitation.
     unusable = make_password(None)
     created = 0

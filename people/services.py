@@ -287,7 +287,7 @@ def _insert_many(model, rows: list[dict], *, batch_size: int) -> None:
             defaults.append(field.get_db_prep_save(field.get_default(), connection))
     sql = (f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "
            f"VALUES ({', '.join(['%s'] * len(columns))})")
-    plan = list(zip(keys, convert))
+    plan = list(zip(keys, convert, strict=True))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             params = []

@@ -13,18 +13,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.production")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
-from django.urls import reverse  # noqa: E402
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.urls import reverse
 
-from courses import services  # noqa: E402
-from courses.models import CoursePage, Enrolment, LessonPage, QuizPage  # noqa: E402
-from people.models import StaffRole, Teacher  # noqa: E402
+from courses import services
+from courses.models import CoursePage, Enrolment, LessonPage, QuizPage
+from people.models import StaffRole, Teacher
 
 
 def session_for(user) -> str:

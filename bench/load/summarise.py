@@ -70,7 +70,7 @@ def main() -> None:
     total = load.get("Aggregated", {})
     result = {
         **json.loads(args.meta),
-        "endpoints": {k: v for k, v in load.items()},
+        "endpoints": dict(load),
         "floor": base,
         "ratios": {
             "course_page_p50_to_floor": round(course["p50_ms"] / max(base["p50_ms"], 1), 2),

@@ -54,7 +54,7 @@ def _compute(school_ids: list[int], day: date, levels, periods, policies) -> lis
     """The rule for these schools on `day`: one holding aggregate, one pace aggregate and one
     compliance count, each grouped by school."""
     figures = {pk: SchoolFigure(school_id=pk, day=day, holders={c: 0 for c, _ in levels},
-                                pace={b: 0 for b in PACE}) for pk in school_ids}
+                                pace=dict.fromkeys(PACE, 0)) for pk in school_ids}
     for row in (employment.teachers_in_post(day, school_ids)
                 .values("school_on").annotate(**holding_aggregates(day, levels, periods))
                 .order_by()):
@@ -140,7 +140,7 @@ def stored_pace(organisation: Organisation, *, on: date, figures: dict | None = 
 
 
 def _pace_sum(figures) -> dict:
-    total = {b: 0 for b in PACE}
+    total = dict.fromkeys(PACE, 0)
     for f in figures:
         for b in PACE:
             total[b] += f.pace.get(b, 0)

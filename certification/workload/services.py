@@ -279,7 +279,7 @@ def workload_entry_bulk_create(*, by, rows: Sequence[Mapping], submit: bool = Fa
                 note=row.get("note", ""), start_time=row.get("start_time"),
             )
         except ValidationError as exc:
-            raise ValidationError(workload_row_error(number, "；".join(exc.messages)))
+            raise ValidationError(workload_row_error(number, "；".join(exc.messages))) from exc
         cleaned.append(data)
     if not cleaned:
         raise ValidationError(_("Fill in at least one row."))

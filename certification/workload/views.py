@@ -50,7 +50,7 @@ def _entry_or_404(request, pk: int) -> WorkloadEntry:
     try:
         return selectors.workload_entry_get_for_user(user=request.user, pk=pk)
     except WorkloadEntry.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def _term_from(request, owner=None) -> selectors.WorkloadTerm:
@@ -240,7 +240,7 @@ def entry_decide(request, pk: int):
                                            reason=request.POST.get("reason", ""))
             messages.success(request, _("Returned to the counsellor."))
     except PermissionDenied:
-        raise Http404
+        raise Http404 from None
     except ValidationError as exc:
         _say(request, exc)
     target = request.POST.get("next", "")
@@ -260,7 +260,7 @@ def week_approve(request):
         count = services.workload_week_approve(teacher=teacher, week_start=_monday(request.POST.get("week")),
                                                by=request.user)
     except PermissionDenied:
-        raise Http404
+        raise Http404 from None
     messages.success(request, _("%(count)s entries approved.") % {"count": count})
     return redirect("certification:workload_queue")
 

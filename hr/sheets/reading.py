@@ -23,7 +23,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from .columns import ALIASES, SheetSpec, header_key, header_label
 from .errors import RowError, SheetRefused
-from .safety import (HEADER_SEARCH_ROWS, MAX_COLUMNS, MB, SheetFile, check_file, max_bytes,  # noqa: F401
+from .safety import (HEADER_SEARCH_ROWS, MAX_COLUMNS, MB, SheetFile, check_file, max_bytes,
                      max_rows, refuse_unsafe_xml)
 
 __all__ = ["MB", "SheetLayout", "SheetRow", "check_file", "max_bytes", "max_rows", "open_sheet"]
@@ -124,7 +124,7 @@ def _parsed(call):
         return call()
     except Exception:
         raise
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 (calamine's Rust panics derive from BaseException only)
         raise _damaged(exc) from None
 
 
@@ -142,7 +142,7 @@ def _guarded(rows):
                 "error": exc}) from None
         except Exception:
             raise
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 (calamine's Rust panics derive from BaseException only)
             raise _damaged(exc) from None
         yield row
 
@@ -214,7 +214,7 @@ def _data_rows(row_iter, layout: SheetLayout, limit: int) -> Iterator[SheetRow]:
     for cells in row_iter:
         number += 1
         if len(cells) > widest:
-            values = dict(zip(keys, map(_clean, [cells[p] for p in positions])))
+            values = dict(zip(keys, map(_clean, [cells[p] for p in positions]), strict=True))
         else:
             width = len(cells)
             values = {key: _clean(cells[position]) if position < width else None for key, position in index}

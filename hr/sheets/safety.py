@@ -247,7 +247,7 @@ def read_part(path: Path, info: zipfile.ZipInfo) -> bytes:
 def _xml(data: bytes):
     try:
         return SafeET.fromstring(data)
-    except Exception:  # defusedxml's refusals and plain syntax errors alike
+    except Exception:  # noqa: BLE001 (defusedxml's refusals and plain syntax errors alike)
         raise refuse_unsafe_xml() from None
 
 
@@ -347,12 +347,11 @@ def _scan_parts(path: Path, members, *, sheet: str, scanner) -> None:
         is_xml = key.endswith((".xml", ".rels", ".vml"))
         first = True
         for chunk in inflate(path, member, limit):
-            if is_xml and first:
-                # A document type declaration can only stand in the prolog, before the root
-                # element: the first chunk holds it. (calamine's XML reader expands no entities
-                # in any case; this keeps DTDs away from every parser, ours included.)
-                if any(marker in chunk[:64 * KB] for marker in UNSAFE_XML_MARKERS):
-                    raise refuse_unsafe_xml()
+            # A document type declaration can only stand in the prolog, before the root
+            # element: the first chunk holds it. (calamine's XML reader expands no entities
+            # in any case; this keeps DTDs away from every parser, ours included.)
+            if is_xml and first and any(marker in chunk[:64 * KB] for marker in UNSAFE_XML_MARKERS):
+                raise refuse_unsafe_xml()
             first = False
             if key == sheet:
                 scanner.feed(chunk)
@@ -700,7 +699,7 @@ def _check_ole2(path: Path) -> SheetFile:
     damaged = SheetRefused(gettext("Not a valid .xls workbook (damaged?)"))
     try:
         ole = olefile.OleFileIO(str(path))
-    except Exception:
+    except Exception:  # noqa: BLE001 (any failure of the OLE reader means a damaged file)
         raise damaged from None
     try:
         entries = ["/".join(e).lower() for e in ole.listdir(streams=True, storages=True)]
@@ -714,7 +713,7 @@ def _check_ole2(path: Path) -> SheetFile:
         data = ole.openstream(stream).read()
     except SheetRefused:
         raise
-    except Exception:
+    except Exception:  # noqa: BLE001 (any failure of the OLE reader means a damaged file)
         raise damaged from None
     finally:
         ole.close()

@@ -19,7 +19,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, UTC
 from decimal import Decimal
 from pathlib import Path
 
@@ -147,13 +147,13 @@ class SheetWriter:
         self.out = rows_file
         self.rows = 0
         header = "".join(_text_cell(w.letter + "1", str(column.title), HEADER)
-                         for w, column in zip(self.writers, self.columns))
+                         for w, column in zip(self.writers, self.columns, strict=True))
         self.out.write(f'<row r="1">{header}</row>')
 
     def append(self, values: Sequence) -> None:
         self.rows += 1
         row = str(self.rows + 1)
-        cells = "".join([writer.cell(value, row) for writer, value in zip(self.writers, values)])
+        cells = "".join([writer.cell(value, row) for writer, value in zip(self.writers, values, strict=False)])
         self.out.write(f'<row r="{row}">{cells}</row>')
 
     def widths(self) -> list[float]:
@@ -300,17 +300,17 @@ def _assemble(target: str, sheets: Sequence[tuple[SheetWriter, str]]) -> None:
     """The .xlsx package around each (writer, file of its rows), in order."""
     names = _sheet_names([writer for writer, _rows in sheets])
     parts = [_sheet_xml(writer, selected=i == 0) for i, (writer, _rows) in enumerate(sheets)]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=4) as package:
         package.writestr("[Content_Types].xml", _content_types(len(sheets)))
         package.writestr("_rels/.rels", ROOT_RELS)
         package.writestr("docProps/app.xml", APP)
         package.writestr("docProps/core.xml", _core(now))
         package.writestr("xl/workbook.xml", _workbook([(name, last) for name, (_h, _t, last)
-                                                        in zip(names, parts)]))
+                                                        in zip(names, parts, strict=True)]))
         package.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
         package.writestr("xl/styles.xml", STYLES)
-        for i, ((_writer, rows_path), (head, tail, _last)) in enumerate(zip(sheets, parts), 1):
+        for i, ((_writer, rows_path), (head, tail, _last)) in enumerate(zip(sheets, parts, strict=True), 1):
             with package.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as sheet:
                 sheet.write(head.encode())
                 with open(rows_path, "rb") as rows:

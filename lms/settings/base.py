@@ -101,7 +101,7 @@ MIDDLEWARE = [
 # Content-Security-Policy (django-csp): scripts, styles, media and requests only from this site.
 # Style attributes stay allowed (progress bars set their width inline); lesson players embedded
 # from a live platform load in frames over https. The Wagtail admin widens script-src only.
-from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -1,6 +1,6 @@
 """The embedded default: `make run` on a laptop. SQLite, console e-mail, filesystem broker."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env, phone_login
 
 # The demo shows users what they would see in production (the site's 404 and 500 pages, not

@@ -4,7 +4,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import DATABASES, env, phone_login
 
 DEBUG = False

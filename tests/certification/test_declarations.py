@@ -28,8 +28,8 @@ def private_root(settings, tmp_path):
 
 
 def declare(teacher, *files, **fields):
-    data = dict(title="省级心理健康骨干教师培训", organiser="省教育厅", started_on=date(2024, 7, 1),
-                ended_on=date(2024, 7, 5), hours="24", category="knowledge")
+    data = {"title": "省级心理健康骨干教师培训", "organiser": "省教育厅", "started_on": date(2024, 7, 1),
+                "ended_on": date(2024, 7, 5), "hours": "24", "category": "knowledge"}
     data.update(fields)
     return svc.declaration_submit(teacher=teacher, files=list(files), **data)
 
@@ -93,8 +93,8 @@ def test_returned_with_a_reason_then_resubmitted_and_approved(tree):
     d = svc.declaration_return(declaration=d, returned_by=hr_x, reason="证书只能认定 24 学时")
     assert d.status == "returned" and d.return_reason == "证书只能认定 24 学时"
     other = factories.TeacherFactory(school=tree["school_a"])
-    fields = dict(title="省级培训", organiser="省教育厅", started_on=date(2024, 7, 1),
-                  ended_on=date(2024, 7, 5), hours="24", category="knowledge")
+    fields = {"title": "省级培训", "organiser": "省教育厅", "started_on": date(2024, 7, 1),
+                  "ended_on": date(2024, 7, 5), "hours": "24", "category": "knowledge"}
     with pytest.raises(PermissionDenied):
         svc.declaration_resubmit(declaration=d, teacher=other, **fields)
     d = svc.declaration_resubmit(declaration=d, teacher=teacher,

@@ -103,9 +103,9 @@ def test_same_level_reissue_supersedes_higher_level_does_not(tree, teacher_a):
 
 
 def test_imported_certificate_is_idempotent_by_number(teacher_a):
-    args = dict(teacher=teacher_a, level_code="B", number="粤心B-2019-0088",
-                issued_on=date(2019, 6, 1), expires_on=date(2030, 5, 31),
-                authority="广东省心理健康教育指导中心", recorded_by=None)
+    args = {"teacher": teacher_a, "level_code": "B", "number": "粤心B-2019-0088",
+                "issued_on": date(2019, 6, 1), "expires_on": date(2030, 5, 31),
+                "authority": "广东省心理健康教育指导中心", "recorded_by": None}
     cert, created = certificate_record_imported(**args)
     again, created_again = certificate_record_imported(**args)
     assert created and not created_again and cert.pk == again.pk
@@ -135,7 +135,7 @@ def test_racing_approvals_never_duplicate_numbers(tree):
             application_approve(application=app, decided_by=hr)
             # The same application approved twice at once still issues one certificate.
             application_approve(application=app, decided_by=hr)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             conn.close()
@@ -173,7 +173,7 @@ def test_number_counter_holds_under_contention(tree):
                 with transaction.atomic():
                     numbers.append(certificate_number_next(region="R", level_code="C",
                                                            year=2030))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             conn.close()

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone as dt_tz
+from datetime import date, datetime, UTC
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -19,9 +19,9 @@ def balance(teacher):
 
 def test_course_completion_credited_once_even_if_sent_twice(teacher_a):
     page = course("心理危机识别与干预")
-    kwargs = dict(user=teacher_a.user, course=page, hours=Decimal("12"),
-                  completed_at=datetime(2024, 5, 3, 2, tzinfo=dt_tz.utc),
-                  completion=SimpleNamespace(pk=77))
+    kwargs = {"user": teacher_a.user, "course": page, "hours": Decimal("12"),
+                  "completed_at": datetime(2024, 5, 3, 2, tzinfo=UTC),
+                  "completion": SimpleNamespace(pk=77)}
     course_completed.send(sender=None, **kwargs)
     course_completed.send(sender=None, **kwargs)
     entries = TrainingEntry.objects.filter(teacher=teacher_a)
@@ -31,7 +31,7 @@ def test_course_completion_credited_once_even_if_sent_twice(teacher_a):
 
 def test_live_attendance_and_quiz_pass_recorded_once(teacher_a):
     page = course()
-    at = datetime(2024, 5, 3, 2, tzinfo=dt_tz.utc)
+    at = datetime(2024, 5, 3, 2, tzinfo=UTC)
     for _ in range(2):
         live_attended.send(sender=None, user=teacher_a.user, session=page, hours=Decimal("2"),
                            attended_at=at, attendance=SimpleNamespace(pk=5))

@@ -2,7 +2,7 @@
 is offered to apply for, and the menu entries that lead HR there."""
 
 import re
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import date, datetime, UTC
 
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from .builders import certificate, course, hours, level
 
 def _rows(text: str) -> list[str]:
     return [line for line in text.splitlines()
-            if line.endswith(" 已符合") or line.endswith(" 未符合")]
+            if line.endswith((" 已符合", " 未符合"))]
 
 
 def test_review_page_shows_each_requirement_with_have_need_met_and_the_evidence(
@@ -70,7 +70,7 @@ def test_review_page_times_are_local(client, tree, teacher_a):
     app = application_submit(teacher=teacher_a, level=level("C"), submitted_by=teacher_a.user)
     # 19:30 UTC is 03:30 the next morning in Shanghai.
     Application.objects.filter(pk=app.pk).update(
-        created_at=datetime(2026, 3, 1, 19, 30, tzinfo=dt_timezone.utc))
+        created_at=datetime(2026, 3, 1, 19, 30, tzinfo=UTC))
     client.force_login(district_hr(tree["district_x"]))
     text = visible_text(client.get(
         reverse("certification:application_review", args=[app.pk])).content.decode())
@@ -81,7 +81,7 @@ def test_admin_inspect_renders_the_snapshot_as_the_requirement_list(client, tree
     hours(teacher_a, 10, timezone.localdate())
     app = application_submit(teacher=teacher_a, level=level("C"), submitted_by=teacher_a.user)
     Application.objects.filter(pk=app.pk).update(
-        created_at=datetime(2026, 3, 1, 19, 30, tzinfo=dt_timezone.utc))
+        created_at=datetime(2026, 3, 1, 19, 30, tzinfo=UTC))
     client.force_login(district_hr(tree["district_x"]))
     html = client.get(reverse("certificate_applications:inspect", args=[app.pk])).content.decode()
     text = visible_text(html)

@@ -64,7 +64,7 @@ def _holding_chain(teacher, held: threading.Event, release: threading.Event, err
             _credit(teacher, "held")
             held.set()
             release.wait(timeout=30)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         errors.append(exc)
     finally:
         conn.close()

@@ -49,7 +49,7 @@ def race(*calls, rounds: int = 1) -> list[Exception]:
             for _ in range(rounds):
                 barrier.wait(timeout=30)
                 call()
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+        except Exception as exc:
             errors.append(exc)
         finally:
             conn.close()

@@ -27,7 +27,7 @@ def city(tree):
     """Several schools with a known number of teachers, some of whom finish the course."""
     plan = {"school_a": (5, 2), "school_a2": (3, 3), "school_b": (4, 1), "school_b2": (2, 0)}
     teachers = {}
-    for key, (count, finished) in plan.items():
+    for key, (count, _finished) in plan.items():
         teachers[key] = [TeacherFactory(school=tree[key]) for _ in range(count)]
     # Not assigned: inactive teachers.
     TeacherFactory(school=tree["school_a"], is_active=False)
@@ -35,7 +35,7 @@ def city(tree):
     hr = staff(StaffRole.Role.CITY_HR, tree["city"])
     assignment = services.assignment_create(course=course, organisation=tree["city"],
                                             deadline=date(2024, 6, 30), created_by=hr)
-    for key, (count, finished) in plan.items():
+    for key, (_count, finished) in plan.items():
         for teacher in teachers[key][:finished]:
             pass_course(teacher.user, course)
     return {"tree": tree, "course": course, "assignment": assignment, "hr": hr,

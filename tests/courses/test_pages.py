@@ -100,7 +100,10 @@ def test_live_check_in_within_window_earns_hours_once(client, teacher_a,
     later = sections["live"].add_child(instance=LiveSessionPage(
         title="下周直播", starts_at=now + timedelta(days=7), duration_minutes=60))
     calls = []
-    receiver = lambda sender, **kw: calls.append(kw)  # noqa: E731
+
+    def receiver(sender, **kw):
+        calls.append(kw)
+
     signals.live_attended.connect(receiver)
     try:
         client.force_login(teacher_a.user)

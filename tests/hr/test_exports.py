@@ -1,6 +1,6 @@
 """Exports through jobs: the file HR opens, who may fetch it, and what a crash leaves behind."""
 
-from datetime import date
+from datetime import date, UTC
 
 import pytest
 from django.urls import reverse
@@ -154,12 +154,12 @@ def test_an_export_speaks_only_the_language_it_was_asked_in(
 
 def test_the_download_is_named_in_local_time_and_the_files_language(
         client, hr_x, tree, django_capture_on_commit_callbacks):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     TeacherFactory(school=tree["school_a"])
     with django_capture_on_commit_callbacks(execute=True):
         job = job_export_create(requester=hr_x, sheet="teachers", language="zh-hans")
-    Job.objects.filter(pk=job.pk).update(finished_at=datetime(2024, 6, 30, 17, 30, tzinfo=timezone.utc))
+    Job.objects.filter(pk=job.pk).update(finished_at=datetime(2024, 6, 30, 17, 30, tzinfo=UTC))
     client.force_login(hr_x)
     response = client.get(reverse("hr:job_download", args=[job.pk]))
     disposition = response["Content-Disposition"]

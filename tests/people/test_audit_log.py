@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from certification import services as cert_services
@@ -85,7 +86,7 @@ def test_teachers_and_school_admins_cannot_read_it(client, tree, teacher_a):
 def test_an_action_that_rolls_back_leaves_no_entry(hr_x, teacher_a):
     application = _eligible_application(teacher_a)
     cert_services.application_approve(application=application, decided_by=hr_x)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="该申请已审核"):
         cert_services.application_reject(application=application, decided_by=hr_x, reason="晚了")
     assert list(AuditEntry.objects.values_list("action", flat=True)) == ["certificate.issue"]
 

@@ -65,7 +65,7 @@ def _purpose_problems():
                 checked.append((node, node.value, "scope_roles ="))
             elif isinstance(node, ast.Dict) and {getattr(k, "value", None) for k in node.keys} == {
                     "user", "roles"}:  # keyword arguments of a scoped read, built once
-                for key, value in zip(node.keys, node.values):
+                for key, value in zip(node.keys, node.values, strict=True):
                     if isinstance(key, ast.Constant) and key.value == "roles":
                         checked.append((node, value, "{'roles': ...}"))
         if not checked:

@@ -69,7 +69,7 @@ def test_xinyang_one_full_time_per_stage_and_any_counsellor_everywhere(tree):
     nine = school(tree["town_y"], "九年制", "九年一贯制", 800)
     twelve = school(tree["town_y"], "十二年制", "十二年一贯制", 2400)
     special = school(tree["town_y"], "特校", "特殊教育", 90)
-    kinder = school(tree["town_y"], "乙幼", "幼儿园", 300)
+    school(tree["town_y"], "乙幼", "幼儿园", 300)
     counsellors(nine, full=1, part=1)
     counsellors(twelve, full=3)
     counsellors(special, part=1)

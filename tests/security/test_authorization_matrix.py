@@ -243,7 +243,7 @@ def build_urls(world):
             unknown.append(f"{route} (regex: add it to REGEX_ROUTES)")
             continue
         path = route
-        for conv, param in re.findall(r"<(?:(\w+):)?(\w+)>", route):
+        for _conv, param in re.findall(r"<(?:(\w+):)?(\w+)>", route):
             value = fill(param, name, namespace, world)
             if value is None:
                 unknown.append(f"{route} ({name}): parameter {param}")

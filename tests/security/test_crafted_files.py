@@ -39,7 +39,7 @@ def measured(call):
     start = time.process_time()
     try:
         outcome = call()
-    except Exception as exc:  # noqa: BLE001 - the outcome under test
+    except Exception as exc:
         outcome = exc
     seconds = time.process_time() - start
     _current, peak = tracemalloc.get_traced_memory()
@@ -287,7 +287,7 @@ def test_one_cell_far_away_is_refused_before_the_parser_lays_out_a_grid(tmp_path
 
 # ---------------------------------------------------------------- .xlsb (binary workbooks)
 
-def _xlsb_roster(tree, rows: int = 3) -> "xlsb.XlsbSheet":
+def _xlsb_roster(tree, rows: int = 3):
     from tests.hr import xlsb
 
     sheet = xlsb.XlsbSheet()

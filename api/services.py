@@ -14,18 +14,17 @@ from django.utils.translation import gettext as _
 
 from courses.models.categories import DEFAULT_CATEGORY
 from people import purposes
-from people.models import AuditEntry, Organisation, StaffRole
+from people.models import AuditEntry, Organisation
+from people.roles import role_for_kind
 from people.selectors import user_is_staff_in_scope
 from people.services import audit_record, staff_role_grant
 
 from .models import ApiKey, HoursPush, ServiceAccount
 
-# The staff role a service account reads as, by the kind of its organisation.
-ROLE_FOR_KIND = {
-    Organisation.Kind.CITY: StaffRole.Role.CITY_HR,
-    Organisation.Kind.DISTRICT: StaffRole.Role.DISTRICT_HR,
-    Organisation.Kind.SCHOOL: StaffRole.Role.SCHOOL_ADMIN,
-}
+# The staff role a service account reads as, by the kind of its organisation: the highest role
+# bound to that level (people.roles).
+ROLE_FOR_KIND = {kind: role_for_kind(kind) for kind in Organisation.Kind.values
+                 if role_for_kind(kind) is not None}
 MAX_HOURS_PER_PUSH = 1000
 
 

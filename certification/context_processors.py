@@ -2,7 +2,6 @@ from django.utils.functional import SimpleLazyObject
 
 from people import purposes
 from people.context_processors import nav_roles
-from people.models import StaffRole
 
 
 def reviews(request):
@@ -13,7 +12,7 @@ def reviews(request):
         user = request.user
         if not getattr(user, "is_authenticated", False):
             return False
-        return bool(nav_roles(request) & set(StaffRole.HR_ROLES))
+        return bool(nav_roles(request) & set(purposes.CERTIFICATE_REVIEW))
 
     def pending() -> int:
         from .models import Application

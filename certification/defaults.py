@@ -26,16 +26,10 @@ CREDENTIALS = [
     ("国家三级心理咨询师", "C"),
 ]
 
-# Who may edit the rules in the Wagtail admin, and who may read certificates there.
-CITY_HR_GROUP = "City HR"
-RULE_MODELS = ["certificatelevel", "rolerequirement", "recognisedcredential", "cyclepolicy",
-               "levelcategoryminimum", "cyclecategoryminimum"]
-VIEW_GROUPS = ["City HR", "District HR", "School admins"]
-VIEW_MODELS = ["certificate", "certificateevent", "application"]
-
 
 def seed_defaults(apps=None) -> None:
-    """Create the default levels, role requirements, credentials and admin permissions once."""
+    """Create the default levels, role requirements and credentials once (who edits them in
+    the admin: people/roles.py)."""
     if apps is None:
         from django.apps import apps as global_apps
 
@@ -55,7 +49,6 @@ def seed_defaults(apps=None) -> None:
         RoleRequirement.objects.get_or_create(role=role, defaults={"level": levels[code]})
     for name, code in CREDENTIALS:
         Credential.objects.get_or_create(name=name, defaults={"level": levels[code]})
-    _grant_permissions(apps)
     # The hour categories the ledger files lines under (courses owns them).
     from courses.defaults import seed_hour_categories
 
@@ -65,7 +58,6 @@ def seed_defaults(apps=None) -> None:
 # The seeds' "C证持证率达到80%", and a year as the new-teacher period.
 HOLDING_TARGETS = {"C": Decimal("80")}
 NEW_TEACHER_MONTHS = 12
-TARGET_MODELS = ["holdingtarget", "newteacherperiod"]
 
 
 def seed_holding_defaults(apps) -> None:
@@ -83,24 +75,3 @@ def seed_holding_defaults(apps) -> None:
         # A deployment that set the old setting keeps its value.
         months = getattr(settings, "HOLDING_RATE_NEW_TEACHER_MONTHS", NEW_TEACHER_MONTHS)
         Period.objects.create(organisation=None, months=months)
-    _grant(apps, CITY_HR_GROUP, TARGET_MODELS, ["add", "change", "delete", "view"])
-
-
-def _grant(apps, group_name, models, actions) -> None:
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    group, _ = Group.objects.get_or_create(name=group_name)
-    for model in models:
-        ct, _ = ContentType.objects.get_or_create(app_label="certification", model=model)
-        for action in actions:
-            perm, _ = Permission.objects.get_or_create(
-                content_type=ct, codename=f"{action}_{model}",
-                defaults={"name": f"Can {action} {model}"})
-            group.permissions.add(perm)
-
-
-def _grant_permissions(apps) -> None:
-    _grant(apps, CITY_HR_GROUP, RULE_MODELS, ["add", "change", "delete", "view"])
-    for name in VIEW_GROUPS:
-        _grant(apps, name, VIEW_MODELS, ["view"])

@@ -13,7 +13,7 @@ HOUR_CATEGORIES = [
 
 
 def seed_hour_categories(apps=None) -> None:
-    """Create the default hour categories once, and let city HR edit them in the admin."""
+    """Create the default hour categories once (city HR edit them in the admin: people/roles.py)."""
     if apps is None:
         from django.apps import apps as global_apps
 
@@ -25,14 +25,3 @@ def seed_hour_categories(apps=None) -> None:
     for order, (code, name, name_en) in enumerate(HOUR_CATEGORIES, start=1):
         HourCategory.objects.get_or_create(code=code, defaults={
             "name": name, "name_en": name_en, "order": order * 10})
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ct, _c = ContentType.objects.get_or_create(app_label="courses", model="hourcategory")
-    group, _c = Group.objects.get_or_create(name="City HR")
-    # Deactivated rather than deleted: lines keep their category.
-    for action in ("add", "change", "view"):
-        perm, _c = Permission.objects.get_or_create(
-            content_type=ct, codename=f"{action}_hourcategory",
-            defaults={"name": f"Can {action} hour category"})
-        group.permissions.add(perm)

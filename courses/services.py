@@ -18,10 +18,11 @@ from wagtail.models import GroupPagePermission, Page, Task, Workflow, WorkflowPa
 
 from people import purposes
 from people.audiences import posts_mask, stages_mask
-from people.models import Organisation, Stage, Teacher
+from people.models import Organisation, Stage, StaffRole, Teacher
 from people.models import Notice
+from people.roles import role_group
 from people.selectors import user_is_staff_in_scope
-from people.services import ROLE_GROUPS, notices_close, notices_send_many
+from people.services import notices_close, notices_send_many
 
 from . import signals
 from .models import (
@@ -313,8 +314,8 @@ def learning_publishing_setup() -> Workflow:
     """
     from wagtail.models import GroupApprovalTask
 
-    trainers, _c = Group.objects.get_or_create(name="Trainers")
-    reviewers, _c = Group.objects.get_or_create(name="Reviewers")
+    trainers, _c = Group.objects.get_or_create(name=role_group(StaffRole.Role.TRAINER))
+    reviewers, _c = Group.objects.get_or_create(name=role_group(StaffRole.Role.REVIEWER))
     # Sites set up under earlier names keep their workflow, renamed.
     Workflow.objects.filter(name__in=_EARLIER_WORKFLOW_NAMES).update(name=REVIEW_WORKFLOW_NAME)
     Task.objects.filter(name__in=_EARLIER_TASK_NAMES).update(name=REVIEW_TASK_NAME)
@@ -338,8 +339,8 @@ def learning_publishing_setup() -> Workflow:
         for codename in ("change_page", "publish_page"):
             GroupPagePermission.objects.get_or_create(group=reviewers, page=section,
                                                       permission=perms[codename])
-    organisers = [Group.objects.get_or_create(name=ROLE_GROUPS[role])[0]
-                  for role in purposes.EVENT_CREATING if ROLE_GROUPS[role] != trainers.name]
+    organisers = [Group.objects.get_or_create(name=role_group(role))[0]
+                  for role in purposes.EVENT_CREATING if role != StaffRole.Role.TRAINER]
     for section in Page.objects.type(EventIndexPage):
         for group in organisers:
             GroupPagePermission.objects.get_or_create(group=group, page=section,

@@ -27,6 +27,7 @@ from people import employment, purposes
 from people.models import LoginPhone, Organisation, StaffRole, Teacher, flags_codes, flags_mask
 from people.phones import phone_normalise
 from people.selectors import accounts_out_of_reach, organisation_scope, staff_role_grantable
+from people.roles import role_binds_to
 from people.services import (login_phones_write, staff_role_grant, teacher_bulk_write,
                              teachers_mark_left, user_emails_set)
 from people.tasks import send_account_invitations
@@ -463,8 +464,8 @@ def _plan_leavers(plan: Plan, school_ids: set[int], numbers: set[str]) -> None:
 
 
 def _plan_staff_roles(plan: Plan, cells: list, layout: SheetLayout, user, existing: dict) -> None:
-    """The 管理角色 column: each role over the teacher's school (school admin), district (district
-    HR, trainer, reviewer) or city (city HR), when the importing user may grant it there."""
+    """The 管理角色 column: each role over the teacher's school, district or city, as the role
+    binds (people.roles), when the importing user may grant it there."""
     schools = Organisation.objects.in_bulk({school_id for _r, _n, school_id, _roles in cells})
     ancestors: dict[int, dict[str, Organisation]] = {}
     granted = set(StaffRole.objects.filter(user__username__in=[n for _r, n, _s, _x in cells])
@@ -475,9 +476,9 @@ def _plan_staff_roles(plan: Plan, cells: list, layout: SheetLayout, user, existi
             ancestors[school_id] = {o.kind: o for o in school.get_ancestors()}
         above = ancestors[school_id]
         for role in roles:
-            where = (school if role == StaffRole.Role.SCHOOL_ADMIN
-                     else above.get(Organisation.Kind.CITY) if role == StaffRole.Role.CITY_HR
-                     else above.get(Organisation.Kind.DISTRICT))
+            # Over the school, or the school's district or city: the level the role binds to.
+            level = role_binds_to(role)
+            where = school if level == school.kind else above.get(level)
             if where is None or not staff_role_grantable(user, role=role, organisation=where):
                 plan.errors.append(RowError(row, layout.column_name("staff_role"), STAFF_ROLE_DISPLAY[role],
                                             gettext("You may not grant this staff role")))

@@ -335,11 +335,7 @@ class StaffRole(models.Model):
         DISTRICT_HR = "district_hr", _("District HR")
         CITY_HR = "city_hr", _("City HR")
 
-    HR_ROLES = (Role.DISTRICT_HR, Role.CITY_HR)
-    ADMIN_ROLES = (Role.SCHOOL_ADMIN, Role.DISTRICT_HR, Role.CITY_HR)
-    # How high each role stands: nobody acts on the account of someone at or above them.
-    RANK = {Role.TRAINER: 1, Role.REVIEWER: 1, Role.SCHOOL_ADMIN: 2, Role.DISTRICT_HR: 3,
-            Role.CITY_HR: 4}
+    # Each role's group, admin permissions, organisation level and rank: people/roles.py.
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="staff_roles", verbose_name=_("user"))

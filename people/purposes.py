@@ -1,5 +1,7 @@
 """Which staff roles grant each purpose: the one table of who may see what.
 
+The roles themselves (their groups, admin permissions, level and rank) are in people/roles.py.
+
 A staff binding is (user, role, subtree). What a page, export or job may show is the subtree
 of the bindings whose role grants *that* purpose; a user's other roles never widen it. Every
 scoped read (`people.selectors.organisation_scope` and its kin), every staff view, viewset,
@@ -117,14 +119,15 @@ PARENT_SESSION_RECORDERS = Purpose("parent_session_recorders",
 REPORT_SUBMIT = Purpose("report_submit", _("Submitting report snapshots"), HR)
 STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
 
+# Every purpose above, once (tests/people/test_roles.py fails on one left out).
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     TEACHER_ADMIN, TEACHER_EDIT, LEARNING_RECORDS, ASSIGNMENTS, DASHBOARD, CERTIFICATE_ROSTER,
     CERTIFICATE_REVIEW, WORKLOAD_APPROVAL, WORKLOAD_REPORT, HR_DESK, HR_IMPORT, AUDIT_LOG,
     PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_SCHOOL_ADMIN,
-    STAFFING_RULES, STAFFING_RULES_EDIT, HOLDING_RULES_EDIT, RECORDS_INTEGRITY, REPORT_SUBMIT, STAFF_MENU,
-    LTI_PLATFORMS,
-    SCHOOL_CALENDAR, WORKLOAD_RULES, POLICY_CONFIRM, PARENT_SESSION_RECORD,
-    PARENT_SESSION_RECORDERS,
+    STAFFING_RULES, STAFFING_RULES_EDIT, HOLDING_RULES_EDIT, RECORDS_INTEGRITY, EVENT_ORGANISING,
+    EVENT_CREATING, DECLARATION_CHECK, DECLARATION_DECISION, DECLARATION_REVIEW,
+    OUTSIDE_CREDENTIALS, PARENT_REACH, LTI_PLATFORMS, SCHOOL_CALENDAR, WORKLOAD_RULES,
+    POLICY_CONFIRM, PARENT_SESSION_RECORD, PARENT_SESSION_RECORDERS, REPORT_SUBMIT, STAFF_MENU,
 )}
 
 

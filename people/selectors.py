@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from . import purposes
 from .models import Organisation, StaffRole, Teacher
+from .roles import ROLES, role_rank
 
 
 def _role_list(roles: Iterable[str]) -> list[str]:
@@ -71,12 +72,12 @@ def user_is_subject(user, teacher) -> bool:
 
 
 def user_rank(user) -> int:
-    """How high the user's highest staff role stands (StaffRole.RANK); 0 without one."""
+    """How high the user's highest staff role stands (people.roles); 0 without one."""
     if getattr(user, "is_superuser", False):
-        return max(StaffRole.RANK.values()) + 1
+        return max(spec.rank for spec in ROLES.values()) + 1
     roles = StaffRole.objects.filter(user=user).values_list("role", flat=True).distinct() \
         if getattr(user, "pk", None) else []
-    return max((StaffRole.RANK[r] for r in roles), default=0)
+    return max((role_rank(r) for r in roles), default=0)
 
 
 def user_is_staff_account(user) -> bool:
@@ -103,7 +104,7 @@ def staff_account_ids(user_ids: Iterable[int]) -> set[int]:
 def accounts_out_of_reach(actor, user_ids: Iterable[int], *, roles: Iterable[str]) -> set[int]:
     """Of these accounts, those whose log-in `actor` may not touch (set a log-in phone, issue
     an activation code, reset credentials): superusers, and accounts holding a staff role at or
-    above the actor's highest (StaffRole.RANK) or over an organisation outside the actor's
+    above the actor's highest (people.roles) or over an organisation outside the actor's
     scope under `roles`. The one rule of account takeover; a superuser actor reaches all but
     other superusers."""
     from django.contrib.auth import get_user_model
@@ -122,7 +123,7 @@ def accounts_out_of_reach(actor, user_ids: Iterable[int], *, roles: Iterable[str
                    .values_list("pk", flat=True))
         for user_id, role, path in StaffRole.objects.filter(user_id__in=chunk).values_list(
                 "user_id", "role", "organisation__path"):
-            if StaffRole.RANK[role] >= rank or not (
+            if role_rank(role) >= rank or not (
                     superuser or any(path.startswith(top) for top in tops)):
                 out.add(user_id)
     return out

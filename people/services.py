@@ -10,18 +10,10 @@ from django.utils.translation import gettext as _
 
 from . import purposes
 from .models import AuditEntry, Organisation, StaffRole, Teacher, flags_mask
+from .roles import role_group
 from .text import fold
 
 User = get_user_model()
-
-# Each staff role also puts the user in a Wagtail group that carries the role's permissions.
-ROLE_GROUPS = {
-    StaffRole.Role.TRAINER: "Trainers",
-    StaffRole.Role.REVIEWER: "Reviewers",
-    StaffRole.Role.SCHOOL_ADMIN: "School admins",
-    StaffRole.Role.DISTRICT_HR: "District HR",
-    StaffRole.Role.CITY_HR: "City HR",
-}
 
 
 @transaction.atomic
@@ -129,7 +121,8 @@ def staff_role_grant(*, user, role: str, organisation: Organisation,
     if granted_by is not None and not staff_role_grantable(granted_by, role=role, organisation=organisation):
         raise StaffRoleRefused(_("You may not grant this role over this organisation."))
     binding, created = StaffRole.objects.get_or_create(user=user, role=role, organisation=organisation)
-    group, _new = Group.objects.get_or_create(name=ROLE_GROUPS[role])
+    # The role's Wagtail group carries its admin permissions (people.roles).
+    group, _new = Group.objects.get_or_create(name=role_group(role))
     user.groups.add(group)
     if granted_by is not None and created:
         audit_record(actor=granted_by, action=AuditEntry.Action.STAFF_ROLE_GRANT,
@@ -147,7 +140,7 @@ def staff_role_revoke(*, user, role: str, organisation: Organisation, revoked_by
         raise StaffRoleRefused(_("You may not revoke this role over this organisation."))
     deleted, _kinds = StaffRole.objects.filter(user=user, role=role, organisation=organisation).delete()
     if not StaffRole.objects.filter(user=user, role=role).exists():
-        user.groups.remove(*Group.objects.filter(name=ROLE_GROUPS[role]))
+        user.groups.remove(*Group.objects.filter(name=role_group(role)))
     if revoked_by is not None and deleted:
         audit_record(actor=revoked_by, action=AuditEntry.Action.STAFF_ROLE_REVOKE,
                      organisation=organisation, target=user.get_username(), detail=role)

@@ -26,16 +26,10 @@ def migrated_data_restore() -> None:
 
 
 def _staff_groups() -> None:
-    """The staff groups with their admin access, as people's migration made them."""
-    from django.apps import apps
-    from django.contrib.auth.models import Permission
-    from django.contrib.contenttypes.models import ContentType
+    """The staff groups with their admin permissions, as every migrate leaves them."""
+    from people.roles import role_groups_sync
 
-    admin_type, _ = ContentType.objects.get_or_create(app_label="wagtailadmin", model="admin")
-    Permission.objects.get_or_create(content_type=admin_type, codename="access_admin",
-                                     defaults={"name": "Can access Wagtail admin"})
-    import_module("people.migrations.0002_staff_groups").create_groups(apps, None)
-    import_module("people.migrations.0005_hr_manage_organisations_and_roles").grant(apps, None)
+    role_groups_sync()
 
 
 def _wagtail_tree() -> None:

@@ -1,16 +1,13 @@
-"""Default workload activity types and who may edit them; the data lives in certification/workload/defaults.py."""
+"""Default workload activity types; the data lives in certification/workload/defaults.py (who
+may edit them: people/roles.py)."""
 
 from django.db import migrations
 
 
 def add_defaults(apps, schema_editor):
-    from certification.workload.defaults import (
-        ensure_default_activity_types,
-        grant_activity_type_permissions,
-    )
+    from certification.workload.defaults import ensure_default_activity_types
 
     ensure_default_activity_types(apps=apps)
-    grant_activity_type_permissions(apps=apps)
 
 
 class Migration(migrations.Migration):

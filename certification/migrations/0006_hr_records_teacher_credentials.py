@@ -1,20 +1,7 @@
-"""District and city HR record teachers' outside credentials in the admin."""
+"""District and city HR record teachers' outside credentials in the admin: people/roles.py
+grants it after every migrate."""
 
 from django.db import migrations
-
-
-def grant(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ct, _c = ContentType.objects.get_or_create(app_label="certification", model="teachercredential")
-    perms = [Permission.objects.get_or_create(
-        content_type=ct, codename=f"{action}_teachercredential",
-        defaults={"name": f"Can {action} teacher credential"})[0]
-        for action in ("add", "change", "view")]
-    for name in ("District HR", "City HR"):
-        group, _c = Group.objects.get_or_create(name=name)
-        group.permissions.add(*perms)
 
 
 class Migration(migrations.Migration):
@@ -24,4 +11,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
+    operations = []

@@ -1,23 +1,10 @@
-"""A level may require, of its hours, a minimum per hour category; city HR edit them."""
+"""A level may require, of its hours, a minimum per hour category; city HR edit them
+(people/roles.py)."""
 
 import django.core.validators
 import django.db.models.deletion
 from decimal import Decimal
 from django.db import migrations, models
-
-
-def grant(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    group, _c = Group.objects.get_or_create(name="City HR")
-    for model in ("levelcategoryminimum", "cyclecategoryminimum"):
-        ct, _c = ContentType.objects.get_or_create(app_label="certification", model=model)
-        for action in ("add", "change", "delete", "view"):
-            perm, _c = Permission.objects.get_or_create(
-                content_type=ct, codename=f"{action}_{model}",
-                defaults={"name": f"Can {action} {model}"})
-            group.permissions.add(perm)
 
 
 class Migration(migrations.Migration):
@@ -45,5 +32,4 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('level', 'category'), name='level_category_minimum_once')],
             },
         ),
-        migrations.RunPython(grant, migrations.RunPython.noop),
     ]

@@ -28,11 +28,9 @@ class Migration(migrations.Migration):
 
 
 def grant_and_restore(apps, schema_editor):
-    """City HR edit the authority rules; imported certificates this installation's jobs renewed
-    or expired get their authority's dates back, each with an audit line."""
-    from certification.defaults import CITY_HR_GROUP, _grant
-
-    _grant(apps, CITY_HR_GROUP, ["authorityvalidityrule"], ["add", "change", "delete", "view"])
+    """Imported certificates this installation's jobs renewed or expired get their authority's
+    dates back, each with an audit line (city HR's permission to edit the authority rules is
+    people/roles.py's)."""
     Event = apps.get_model("certification", "CertificateEvent")
     if not Event.objects.filter(certificate__source="imported", kind__in=["renewed", "expired"]).exists():
         return

@@ -14,32 +14,6 @@ import certification.models.reach
 from django.db import migrations, models
 
 
-def grant(apps, schema_editor):
-    """HR keep their subtree's calendar, credit rates and norm; only city HR edit the shared
-    activity types (district HR view them)."""
-    from certification.workload.defaults import grant_activity_type_permissions
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    for name in ("District HR", "City HR"):
-        group, _c = Group.objects.get_or_create(name=name)
-        ct, _c = ContentType.objects.get_or_create(app_label="certification", model="calendarperiod")
-        for action in ("add", "change", "delete", "view"):
-            perm, _c = Permission.objects.get_or_create(
-                content_type=ct, codename=f"{action}_calendarperiod",
-                defaults={"name": f"Can {action} calendarperiod"})
-            group.permissions.add(perm)
-    grant_activity_type_permissions(apps)
-    group, _c = Group.objects.get_or_create(name="School admins")
-    ct, _c = ContentType.objects.get_or_create(app_label="certification", model="parentsessionrecorder")
-    for action in ("add", "change", "delete", "view"):
-        perm, _c = Permission.objects.get_or_create(
-            content_type=ct, codename=f"{action}_parentsessionrecorder",
-            defaults={"name": f"Can {action} parentsessionrecorder"})
-        group.permissions.add(perm)
-
-
 def default_norm(apps, schema_editor):
     """settings.WORKLOAD_HEAD_TEACHER_NORM_UNITS (120 unless a bureau set it) as the row for
     everywhere."""
@@ -181,7 +155,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('school', 'teacher'), name='parentsessionrecorder_once')],
             },
         ),
-        migrations.RunPython(grant, migrations.RunPython.noop),
         migrations.RunPython(default_norm, migrations.RunPython.noop),
         migrations.RunPython(sessions_from_workload, migrations.RunPython.noop),
     ]

@@ -24,16 +24,6 @@ DEFAULT_ACTIVITY_TYPES = [
      "写筛查范围（年级/人数）", False, 80),
 ]
 
-# Who may edit activity types in the Wagtail admin (the groups people/ creates per staff role).
-# The types and their own rates are city-wide; a district sets its rates as overrides
-# (WorkloadCreditRate), so district HR only view the shared table.
-EDITOR_GROUPS = ("City HR",)
-VIEWER_GROUPS = ("School admins", "District HR")
-# Overrides per subtree (credit rates, the head-teacher norm): HR edit their own subtree's.
-RULE_MODELS = ("workloadcreditrate", "workloadnorm")
-RULE_GROUPS = ("District HR", "City HR")
-
-
 def ensure_default_activity_types(apps=None) -> int:
     """Add any missing default activity type (by code) and return how many were added."""
     if apps is None:
@@ -52,41 +42,3 @@ def ensure_default_activity_types(apps=None) -> int:
     ]
     WorkloadActivityType.objects.bulk_create(missing)
     return len(missing)
-
-
-def grant_activity_type_permissions(apps=None) -> None:
-    """Let district and city HR edit activity types in the admin, and school admins view them."""
-    if apps is None:
-        from django.contrib.auth.models import Group, Permission
-        from django.contrib.contenttypes.models import ContentType
-    else:
-        Group = apps.get_model("auth", "Group")
-        Permission = apps.get_model("auth", "Permission")
-        ContentType = apps.get_model("contenttypes", "ContentType")
-    ct, _ = ContentType.objects.get_or_create(app_label="certification",
-                                              model="workloadactivitytype")
-
-    def perm(action):
-        permission, _ = Permission.objects.get_or_create(
-            content_type=ct, codename=f"{action}_workloadactivitytype",
-            defaults={"name": f"Can {action} workload activity type"},
-        )
-        return permission
-
-    for name in EDITOR_GROUPS:
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(perm("add"), perm("change"), perm("view"))
-    for name in VIEWER_GROUPS:
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(perm("view"))
-        if name not in EDITOR_GROUPS:
-            group.permissions.remove(perm("add"), perm("change"))
-    for model in RULE_MODELS:
-        rule_ct, _ = ContentType.objects.get_or_create(app_label="certification", model=model)
-        for name in RULE_GROUPS:
-            group, _ = Group.objects.get_or_create(name=name)
-            for action in ("add", "change", "delete", "view"):
-                permission, _ = Permission.objects.get_or_create(
-                    content_type=rule_ct, codename=f"{action}_{model}",
-                    defaults={"name": f"Can {action} {model}"})
-                group.permissions.add(permission)

@@ -19,7 +19,7 @@ from certification.reach import parent_sessions_from_workload
 from people.models import Teacher
 from people.selectors import counsellor_q
 
-from .defaults import ensure_default_activity_types, grant_activity_type_permissions
+from .defaults import ensure_default_activity_types
 from .selectors import workload_credit_rates, workload_term_containing, workload_term_recent
 from .services import workload_credit
 
@@ -85,7 +85,6 @@ def seed(*, city, stdout=None, today: date | None = None) -> None:
     """Add the default activity types, the city's school calendar and a term of workload for the
     demo district's counsellors."""
     ensure_default_activity_types()
-    grant_activity_type_permissions()
     today = today or timezone.localdate()
     if not CalendarPeriod.objects.filter(organisation=city.city).exists():
         calendar_terms_replace(organisation=city.city, terms=school_year_calendar(today))

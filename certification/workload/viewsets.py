@@ -2,8 +2,8 @@
 
 Importing this module registers the viewset; certification/wagtail_hooks.py (which Wagtail
 autoloads) does so with `from .workload import viewsets as workload_viewsets  # noqa: F401`.
-Permissions (add/change/view for the HR groups, view for school admins) come from
-certification/workload/defaults.py: grant_activity_type_permissions().
+Permissions (add/change/view for city HR, view for district HR and school admins) come from
+people/roles.py.
 """
 
 from django.utils.translation import gettext, gettext_lazy as _

@@ -20,16 +20,7 @@ def school_types(apps, schema_editor):
     SchoolType = apps.get_model("people", "SchoolType")
     for code, name, stages in SCHOOL_TYPES:
         SchoolType.objects.get_or_create(code=code, defaults={"name": name, "stages": stages})
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ct, _c = ContentType.objects.get_or_create(app_label="people", model="schooltype")
-    group, _c = Group.objects.get_or_create(name="City HR")
-    for action in ("add", "change", "view"):
-        perm, _c = Permission.objects.get_or_create(
-            content_type=ct, codename=f"{action}_schooltype",
-            defaults={"name": f"Can {action} school type"})
-        group.permissions.add(perm)
+    # City HR's permissions on school types: people/roles.py.
 
 
 class Migration(migrations.Migration):

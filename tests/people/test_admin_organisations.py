@@ -3,6 +3,7 @@ granted and revoked by HR, within scope, audited."""
 
 from django.urls import reverse
 
+from people import purposes
 from people.models import AuditEntry, Organisation, StaffRole
 from people.selectors import organisation_scope
 from tests import factories
@@ -22,7 +23,7 @@ def test_district_hr_adds_a_school_under_their_district(client, tree):
     school = Organisation.objects.get(code="NEW-01")
     assert school.get_parent() == tree["town_x"] and school.depth == 4
     assert school.stage_list == ["primary"]
-    assert school in organisation_scope(hr, roles=StaffRole.HR_ROLES)
+    assert school in organisation_scope(hr, roles=purposes.ORGANISATION_TREE)
     assert AuditEntry.objects.filter(action=AuditEntry.Action.ORGANISATION_CHANGE, target="NEW-01").exists()
 
 
@@ -44,7 +45,7 @@ def test_edit_moves_a_school_keeping_its_teachers(client, tree, teacher_a):
     teacher_a.refresh_from_db()
     assert teacher_a.school == school
     hr_y = factories.district_hr(tree["district_y"])
-    assert school in organisation_scope(hr_y, roles=StaffRole.HR_ROLES)
+    assert school in organisation_scope(hr_y, roles=purposes.ORGANISATION_TREE)
 
 
 def test_a_node_cannot_move_under_itself(client, tree):

@@ -88,15 +88,6 @@ def test_every_scope_names_a_purpose_from_the_table():
     assert not problems, "Name the purpose from people/purposes.py:\n" + "\n".join(problems)
 
 
-def test_the_table_is_whole():
-    assert len(purposes.PURPOSES) == len({p.key for p in purposes.PURPOSES.values()})
-    for purpose in purposes.PURPOSES.values():
-        assert purpose.roles and all(isinstance(r, str) for r in purpose.roles), purpose.key
-    # Trainers and reviewers write content: no purpose but the menu shows them people.
-    for role in ("trainer", "reviewer"):
-        assert [p.key for p in purposes.PURPOSES.values() if role in p] == ["staff_menu"]
-
-
 def test_desk_exports_read_with_the_desks_roles():
     """The HR desk's exports read rows through the roster, workload and assignment selectors:
     those purposes must grant exactly the desk's roles, or a file would hold another scope

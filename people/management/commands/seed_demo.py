@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from people import demo
+from people.roles import role_groups_sync
 
 
 class Command(BaseCommand):
@@ -23,6 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, teachers, people_only, **options):
         started = time.monotonic()
         today = timezone.localdate()  # every app's demo dates follow the day it is seeded
+        role_groups_sync()  # the staff groups as people/roles.py declares them (migrate does too)
         if find_spec("hr.demo") and apps.is_installed("hr"):
             # The tree comes through the organisation import, as a district's own would.
             import_module("hr.demo").organisations_seed(stdout=self.stdout)

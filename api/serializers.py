@@ -84,6 +84,18 @@ class HoursEntryIn(Strict):
 class HoursPushIn(Strict):
     entries = HoursEntryIn(many=True, allow_empty=False, max_length=1000)
 
+    def validate_entries(self, value):
+        # One record, one reference: a second line with the same one would be credited twice
+        # or not at all depending on order, so the push is refused naming the line.
+        seen, errors = set(), {}
+        for index, entry in enumerate(value):
+            if entry["reference"] in seen:
+                errors[str(index)] = {"reference": [_("This reference appears twice in the push.")]}
+            seen.add(entry["reference"])
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
 
 class HoursPushOut(serializers.Serializer):
     credited = serializers.IntegerField()

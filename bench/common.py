@@ -1,6 +1,11 @@
 """Shared plumbing of the HR benchmarks: a cached SQLite database built by `seed_demo --teachers N`,
-measured runs in fresh subprocesses, and bench/results/latest.json."""
+measured runs in fresh subprocesses, and bench/results/latest.json.
 
+The cached databases live under bench/.cache/<schema key>/, the key a digest of every migration
+(file names and contents) and of the demo seeding code: a database built before a migration was
+added or changed is never reused, and older keys' folders are removed when a new one is built."""
+
+import hashlib
 import json
 import os
 import resource
@@ -12,16 +17,53 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-CACHE = BENCH / ".cache"
+CACHE_ROOT = BENCH / ".cache"
 RESULTS = BENCH / "results" / "latest.json"
+
+
+# What a cached database is built from, besides the migrations: the demo seeding code.
+SEED_SOURCES = ("people/demo.py", "courses/demo.py", "certification/demo.py",
+                "people/management/commands/seed_demo.py")
+
+
+def schema_key(root: Path = ROOT) -> str:
+    """A digest of every migration file's path and content (and of the seeding code): it
+    changes whenever a cached database would no longer match what `migrate` builds."""
+    digest = hashlib.sha256()
+    files = sorted(root.glob("*/migrations/*.py")) + [root / name for name in SEED_SOURCES]
+    for path in files:
+        if path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def cache_dir(root: Path = ROOT) -> Path:
+    """The cache folder for the current migrations (created; other keys' folders removed)."""
+    folder = root / "bench" / ".cache" / schema_key(root)
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        for old in folder.parent.iterdir():
+            if old.suffix == ".sqlite3":  # from before the cache was keyed
+                old.unlink(missing_ok=True)
+            elif old != folder and old.is_dir() and old.name not in ("data", "private"):
+                shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def __getattr__(name):
+    # `common.CACHE`, computed on first use rather than at import (importing has no effects).
+    if name == "CACHE":
+        return cache_dir()
+    raise AttributeError(name)
 
 
 def django_setup(db: Path) -> None:
     """Configure Django on the bench database (test settings: no debug query log, eager Celery)."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "lms.settings.test"
     os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    os.environ["DJANGO_DATA_DIR"] = str(CACHE / "data")
-    os.environ.setdefault("DJANGO_PRIVATE_ROOT", str(CACHE / "private"))
+    os.environ["DJANGO_DATA_DIR"] = str(CACHE_ROOT / "data")
+    os.environ.setdefault("DJANGO_PRIVATE_ROOT", str(CACHE_ROOT / "private"))
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -35,10 +77,10 @@ def _python(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 def base_db() -> Path:
     """A migrated database with the demo city's organisations and accounts (built once, cached)."""
-    CACHE.mkdir(exist_ok=True)
-    path = CACHE / "base.sqlite3"
+    cache = cache_dir()
+    path = cache / "base.sqlite3"
     if not path.exists():
-        temp = CACHE / "base.building.sqlite3"
+        temp = cache / "base.building.sqlite3"
         temp.unlink(missing_ok=True)
         _python(str(BENCH / "common.py"), "build-base", str(temp))
         temp.rename(path)
@@ -47,9 +89,9 @@ def base_db() -> Path:
 
 def teachers_db(rows: int) -> Path:
     """The base database plus `seed_demo --teachers rows` (built once, cached)."""
-    path = CACHE / f"teachers-{rows}.sqlite3"
+    path = cache_dir() / f"teachers-{rows}.sqlite3"
     if not path.exists():
-        temp = CACHE / f"teachers-{rows}.building.sqlite3"
+        temp = path.with_name(f"teachers-{rows}.building.sqlite3")
         shutil.copy(base_db(), temp)
         _python(str(BENCH / "common.py"), "add-teachers", str(temp), str(rows))
         temp.rename(path)
@@ -59,9 +101,9 @@ def teachers_db(rows: int) -> Path:
 def certificates_db(rows: int) -> Path:
     """`teachers_db(rows)` plus one certificate and one training entry per teacher (cached), so
     the certificate roster has as many rows as the city has teachers."""
-    path = CACHE / f"certificates-{rows}.sqlite3"
+    path = cache_dir() / f"certificates-{rows}.sqlite3"
     if not path.exists():
-        temp = CACHE / f"certificates-{rows}.building.sqlite3"
+        temp = path.with_name(f"certificates-{rows}.building.sqlite3")
         shutil.copy(teachers_db(rows), temp)
         _python(str(BENCH / "common.py"), "add-certificates", str(temp))
         temp.rename(path)
@@ -77,7 +119,8 @@ def _build_base(db: Path) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", teachers=0, people_only=True, stdout=open(os.devnull, "w"))
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", teachers=0, people_only=True, stdout=quiet)
     get_user_model().objects.create_superuser("bench", "bench@example.test", "bench-pass")
 
 
@@ -85,7 +128,8 @@ def _add_teachers(db: Path, rows: int) -> None:
     django_setup(db)
     from django.core.management import call_command
 
-    call_command("seed_demo", teachers=rows, people_only=True, stdout=open(os.devnull, "w"))
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", teachers=rows, people_only=True, stdout=quiet)
 
 
 def _add_certificates(db: Path) -> None:
@@ -110,7 +154,7 @@ def _add_certificates(db: Path) -> None:
                                  expires_on=expiry_date_for(level, issued),
                                  status=Certificate.Status.ACTIVE, authority="示范市教育局"))
         entries.append(TrainingEntry(teacher_id=pk, source=TrainingEntry.Source.OFFLINE,
-                                     hours=Decimal("6"), date=today - timedelta(days=pk % 300),
+                                     hours=Decimal(6), date=today - timedelta(days=pk % 300),
                                      title="心理危机识别与干预", reference=f"bench:{number}"))
     with transaction.atomic():
         Certificate.objects.bulk_create(certs, batch_size=2000)

@@ -140,6 +140,19 @@ class RegistrationFailed(Exception):
     """The platform's configuration or its answer to our registration was not usable."""
 
 
+def insecure_url_refusal(url: str) -> str | None:
+    """Why a platform URL given for registration may not be used (None: it may): only https,
+    since the platform's keys and tokens travel over it; http only while DEBUG (a platform on
+    a developer's machine)."""
+    from django.conf import settings
+
+    if url.startswith("https://") or (settings.DEBUG and url.startswith("http://")):
+        return None
+    if url.startswith("http://"):
+        return _("The platform's registration addresses must use https://.")
+    return _("Please open this link from your platform's tool registration.")
+
+
 def tool_configuration(*, base_url: str, client_name: str) -> dict:
     """What the tool asks a platform to register (the client registration request)."""
     from urllib.parse import urlsplit
@@ -173,6 +186,9 @@ def lti_platform_register(*, openid_configuration: str, registration_token: str,
     platform (its registration and deployment switched on: city HR issued the link)."""
     import requests
 
+    refusal = insecure_url_refusal(openid_configuration)
+    if refusal:
+        raise RegistrationFailed(refusal)
     session = session or requests.Session()
     headers = {"Authorization": f"Bearer {registration_token}"} if registration_token else {}
     try:
@@ -185,6 +201,8 @@ def lti_platform_register(*, openid_configuration: str, registration_token: str,
             config.get(k) for k in needed):
         raise RegistrationFailed(_("The platform's configuration is incomplete or names "
                                    "another issuer."))
+    if any(insecure_url_refusal(str(config[k])) for k in needed):
+        raise RegistrationFailed(_("The platform's registration addresses must use https://."))
     request_body = tool_configuration(base_url=base_url, client_name=client_name)
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"

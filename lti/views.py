@@ -192,9 +192,9 @@ class DynamicRegistrationView(View):
             return _refused(request, _("This registration link has expired or is not valid. "
                                        "Please ask city HR for a new one."))
         openid_configuration = request.GET.get("openid_configuration", "")
-        if not openid_configuration.startswith(("https://", "http://")):
-            return _refused(request, _("Please open this link from your platform's tool "
-                                       "registration."), status=400)
+        refusal = services.insecure_url_refusal(openid_configuration)
+        if refusal:
+            return _refused(request, refusal, status=400)
         if not cache.add(f"lti-dynreg:{token}", True, REGISTRATION_LINK_MAX_AGE):
             return _refused(request, _("This registration link has already been used."))
         try:

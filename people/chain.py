@@ -88,25 +88,106 @@ def head_advance(key: str, count: int = 1, *, head_model=None) -> tuple[int, str
     return last - count + 1, digest or GENESIS
 
 
+# Keys per statement when many chains advance at once: three parameters a key stays under
+# SQLite's 999 and keeps each statement short.
+HEADS_PER_STATEMENT = 300
+
+
+def _lock_heads(ChainHead, keys: list[str]) -> None:
+    """PostgreSQL: lock these heads in key order before a multi-row UPDATE touches them (that
+    UPDATE locks rows in the plan's order, and two bulk writers would deadlock). SQLite takes
+    its one write lock with the first write."""
+    connection = transaction.get_connection()
+    if connection.features.has_select_for_update:
+        list(ChainHead.objects.select_for_update().filter(key__in=keys).order_by("key")
+             .values_list("pk", flat=True))
+
+
+def _reserve_many(ChainHead, counts: dict[str, int]) -> dict[str, tuple[int, str]]:
+    """`_reserve` for many chains in one UPDATE … RETURNING: {key: (last position, digest)}."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    table, seq, key = quote(ChainHead._meta.db_table), quote("seq"), quote("key")
+    cases = " ".join(["WHEN %s THEN CAST(%s AS BIGINT)"] * len(counts))
+    params = [v for item in counts.items() for v in item] + list(counts)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {seq} = {seq} + CASE {key} {cases} END "
+            f"WHERE {key} IN ({', '.join(['%s'] * len(counts))}) "
+            f"RETURNING {key}, {seq}, {quote('digest')}", params)
+        return {k: (last, digest) for k, last, digest in cursor.fetchall()}
+
+
+def heads_advance(counts: dict[str, int], *, head_model=None) -> dict[str, tuple[int, str]]:
+    """`head_advance` for many chains at once (a bulk push): reserve counts[key] positions on
+    each chain, a few statements per 300 chains instead of one per chain; returns each key's
+    first position and the digest before it. Heads are locked in key order, missing ones
+    created; like `head_advance`, inside the writer's transaction."""
+    ChainHead = head_model or _head_model()
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Chains are appended inside the writing service's transaction.")
+    keys = sorted(counts)
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(keys), HEADS_PER_STATEMENT):
+        chunk = {k: counts[k] for k in keys[start:start + HEADS_PER_STATEMENT]}
+        _lock_heads(ChainHead, list(chunk))
+        got = _reserve_many(ChainHead, chunk)
+        missing = [k for k in chunk if k not in got]
+        if missing:
+            # First use of these chains; a writer creating one a moment ago is not an error.
+            ChainHead.objects.bulk_create([ChainHead(key=k) for k in missing],
+                                          ignore_conflicts=True)
+            _lock_heads(ChainHead, missing)
+            got.update(_reserve_many(ChainHead, {k: chunk[k] for k in missing}))
+        for k, (last, digest) in got.items():
+            found[k] = (last - chunk[k] + 1, digest or GENESIS)
+    return found
+
+
+def _heads_seal(ChainHead, ends: dict[str, str]) -> None:
+    """Write each chain's new last digest (one UPDATE per 300 chains)."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    table, key = quote(ChainHead._meta.db_table), quote("key")
+    keys = sorted(ends)
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), HEADS_PER_STATEMENT):
+            chunk = keys[start:start + HEADS_PER_STATEMENT]
+            cases = " ".join(["WHEN %s THEN %s"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} SET {quote('digest')} = CASE {key} {cases} END "
+                f"WHERE {key} IN ({', '.join(['%s'] * len(chunk))})",
+                [v for k in chunk for v in (k, ends[k])] + chunk)
+
+
 def chain_append(rows: list, *, key_of: Callable, content_of: Callable, head_model=None) -> None:
     """Seal unsaved `rows` in order onto their chains (position, link, digest); save them after.
 
     Heads are locked in key order, so two writers touching several chains cannot deadlock.
+    Rows for many chains (a bulk push) reserve and seal the heads a few hundred per statement.
     """
     ChainHead = head_model or _head_model()
     by_key: dict[str, list] = {}
     for row in rows:
         by_key.setdefault(key_of(row), []).append(row)
-    ends = []
+    if len(by_key) == 1:
+        [(key, group)] = by_key.items()
+        starts = {key: head_advance(key, len(group), head_model=ChainHead)}
+    else:
+        starts = heads_advance({k: len(v) for k, v in by_key.items()}, head_model=ChainHead)
+    ends = {}
     for key in sorted(by_key):
-        seq, prev = head_advance(key, len(by_key[key]), head_model=ChainHead)
+        seq, prev = starts[key]
         for row in by_key[key]:
             row.chain_seq, row.prev_digest = seq, prev
             row.digest = prev = seal(prev, content_of(row))
             seq += 1
-        ends.append((key, prev))
-    for key, digest in ends:
+        ends[key] = prev
+    if len(ends) == 1:
+        [(key, digest)] = ends.items()
         ChainHead.objects.filter(key=key).update(digest=digest)
+    elif ends:
+        _heads_seal(ChainHead, ends)
 
 
 # --- Verification -----------------------------------------------------------------------------

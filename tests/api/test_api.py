@@ -113,6 +113,8 @@ def test_bad_hours_are_refused_naming_the_field_and_nothing_is_written(client, t
     assert late == {"entries": {"0": {"date": ["不能为将来的日期登记学时。"]}}}
     negative = _push(client, key, [dict(good, hours="-1")], idem="push-5")
     assert "hours" in negative.json()["entries"]["0"]
+    twice = _push(client, key, [good, dict(good, hours="2")], idem="push-6")
+    assert twice.json() == {"entries": {"1": {"reference": ["本次推送中该编号出现了两次。"]}}}
     assert not TrainingEntry.objects.exists()
     no_key = client.post("/api/v1/hours/", {"entries": [good]}, content_type="application/json",
                          HTTP_AUTHORIZATION=f"Bearer {key}")

@@ -43,7 +43,7 @@ def ledger(teacher_a):
 
 def test_service_writes_are_sealed_and_verify_clean(ledger, teacher_a, tree):
     hr = district_hr(tree["district_x"])
-    training_entry_correct(teacher=teacher_a, hours=Decimal("-1"), date=date(2024, 4, 1),
+    training_entry_correct(teacher=teacher_a, hours=Decimal(-1), date=date(2024, 4, 1),
                            reason="重复登记", recorded_by=hr)
     certificate_revoke(certificate=certificate(teacher_a, "C"), revoked_by=hr, reason="测试")
     assert all(e.digest and e.chain_seq for e in TrainingEntry.objects.all())
@@ -66,8 +66,8 @@ def test_an_hour_entry_changed_by_raw_sql_is_named(ledger):
 @pytest.mark.parametrize("statement", [
     "UPDATE certification_trainingentry SET category_id = 'crisis' WHERE id = %s",
     # Clearing the flag to hide the change does not help: the seal covered it.
-    "UPDATE certification_trainingentry SET category_id = 'crisis', category_sealed = %s "
-    "WHERE id = %s",
+    ("UPDATE certification_trainingentry SET category_id = 'crisis', category_sealed = %s "
+     "WHERE id = %s"),
 ])
 def test_an_hour_entry_moved_to_another_category_by_raw_sql_is_named(ledger, statement):
     target = ledger[1]
@@ -109,7 +109,7 @@ def test_a_removed_last_entry_and_a_shell_insert_are_found(ledger, teacher_a):
     _sql("DELETE FROM certification_trainingentry WHERE id = %s", [ledger[-1].pk])
     # The Django shell, bypassing the service: the row has no seal.
     forged = TrainingEntry.objects.create(teacher=teacher_a, source="offline",
-                                          hours=Decimal("40"), date=date(2024, 5, 1),
+                                          hours=Decimal(40), date=date(2024, 5, 1),
                                           title="补录", reference="shell:1")
     _, findings = records_verify()
     problems = {(f.problem, f.pk) for f in findings}
@@ -169,7 +169,7 @@ def test_rows_from_before_the_chains_are_sealed_by_the_backfill(ledger, teacher_
     # What the data migration does for rows written before chains existed (and the demo city
     # does after its bulk insert): seal them, in order, after what is already chained.
     TrainingEntry.objects.bulk_create([
-        TrainingEntry(teacher=teacher_a, source="offline", hours=Decimal("2"),
+        TrainingEntry(teacher=teacher_a, source="offline", hours=Decimal(2),
                       date=date(2023, 1, n), title="旧记录", reference=f"old:{n}")
         for n in range(1, 4)])
     assert records_verify()[1]
@@ -178,3 +178,61 @@ def test_rows_from_before_the_chains_are_sealed_by_the_backfill(ledger, teacher_
     assert records_backfill()["ledger"] == 3
     checked, findings = records_verify()
     assert checked == 8 and findings == []
+
+
+def _entry(teacher, n, reference=None):
+    return TrainingEntry(teacher=teacher, hours=Decimal("1.5"), date=date(2024, 5, n % 28 + 1),
+                         title="省平台", source=TrainingEntry.Source.IMPORT,
+                         reference=reference or f"bulk:{teacher.pk}:{n}")
+
+
+def test_a_bulk_append_reserves_each_chain_once_and_verifies_clean(ledger, teacher_a, tree):
+    """A pushed batch: chains already long (teacher_a's five lines), chains new, several lines
+    for one teacher; each chain goes on from its head, in order, and verify_records passes."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from certification.records import training_entries_append
+    from people.models import ChainHead
+    from tests.factories import TeacherFactory
+
+    others = [TeacherFactory(school=tree["school_a"]) for _ in range(40)]
+    batch = [_entry(teacher_a, n) for n in range(3)]
+    batch += [_entry(t, n) for n in range(2) for t in others]
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        training_entries_append(batch)
+    # Not one statement per chain: the 41 heads are reserved and sealed a few at a time.
+    assert len(queries) < 20
+    assert [e.chain_seq for e in TrainingEntry.objects.filter(teacher=teacher_a)
+            .order_by("chain_seq")] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert ChainHead.objects.get(key=f"ledger:{teacher_a.pk}").seq == 8
+    for teacher in others:
+        assert list(TrainingEntry.objects.filter(teacher=teacher).order_by("pk")
+                    .values_list("chain_seq", flat=True)) == [1, 2]
+    out, failed = _verify()
+    assert failed is None and "All" in out
+
+
+def test_a_bulk_append_that_fails_leaves_every_chain_as_it_was(ledger, teacher_a, tree):
+    from django.db import IntegrityError, transaction
+
+    from certification.records import training_entries_append
+    from people.models import ChainHead
+    from tests.factories import TeacherFactory
+
+    other = TeacherFactory(school=tree["school_a"])
+    heads = dict(ChainHead.objects.values_list("key", "digest"))
+    taken = TrainingEntry.objects.filter(teacher=teacher_a).first()
+    batch = [_entry(other, 1), _entry(teacher_a, 2),
+             TrainingEntry(teacher=other, hours=1, date=date(2024, 5, 3), title="重复",
+                           source=taken.source, reference=taken.reference)]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        training_entries_append(batch)
+    assert dict(ChainHead.objects.values_list("key", "digest")) == heads
+    assert not TrainingEntry.objects.filter(teacher=other).exists()
+    assert TrainingEntry.objects.filter(teacher=teacher_a).count() == 5
+    # The next push appends where the chains stood.
+    with transaction.atomic():
+        training_entries_append([_entry(other, 1), _entry(teacher_a, 2)])
+    out, failed = _verify()
+    assert failed is None and "All" in out

@@ -342,8 +342,10 @@ def parse_qs_form(html: str) -> dict:
     return values
 
 
-def test_city_hr_issues_a_link_and_the_platform_registers_itself(client, platform, tree):
+def test_city_hr_issues_a_link_and_the_platform_registers_itself(client, platform, tree, settings):
     from tests import factories
+
+    settings.DEBUG = True  # the test platform serves plain http on 127.0.0.1
 
     hr = factories.staff("city_hr", tree["city"])
     district = factories.staff("district_hr", tree["district_x"])
@@ -385,3 +387,48 @@ def test_city_hr_issues_a_link_and_the_platform_registers_itself(client, platfor
 
 def parse_qs_form_link(html: str) -> str:
     return html.split("<p data-registration-link><code>", 1)[1].split("</code>", 1)[0]
+
+
+def test_dynamic_registration_refuses_plain_http_unless_debug(client, platform, tree, settings):
+    from tests import factories
+
+    settings.DEBUG = False
+    client.force_login(factories.staff("city_hr", tree["city"]))
+    link = parse_qs_form_link(client.post("/admin/lti/register/").content.decode())
+    client.logout()
+    configuration = f"{platform.url}/.well-known/openid-configuration"
+    refused = client.get(link, {"openid_configuration": configuration,
+                                "registration_token": "reg-token-1"})
+    assert refused.status_code == 400
+    assert "对方平台的注册地址必须使用 https://。" in refused.content.decode()
+    assert platform.registrations == []
+    assert not LtiRegistration.objects.exists()
+    # The link was not spent: on a developer's machine (DEBUG) the same platform registers.
+    settings.DEBUG = True
+    assert client.get(link, {"openid_configuration": configuration}).status_code == 200
+    assert LtiRegistration.objects.filter(client_id="dyn-client-1").exists()
+
+
+def test_registration_refuses_a_platform_whose_endpoints_are_plain_http(db, settings):
+    from lti.services import RegistrationFailed, lti_platform_register
+
+    settings.DEBUG = False
+    issuer = "https://moodle.college.example.test"
+    posted = []
+
+    class Session:
+        def get(self, url, **kw):
+            return type("Answer", (), {"json": lambda self: {
+                "issuer": issuer, "authorization_endpoint": f"{issuer}/auth",
+                "token_endpoint": f"{issuer}/token", "jwks_uri": f"{issuer}/jwks",
+                "registration_endpoint": "http://moodle.college.example.test/register"}})()
+
+        def post(self, url, **kw):
+            posted.append(url)
+
+    with pytest.raises(RegistrationFailed, match="https://"):
+        lti_platform_register(openid_configuration=f"{issuer}/.well-known/openid-configuration",
+                              registration_token="t", base_url="https://tool.example.test",
+                              client_name="tool", session=Session())
+    assert posted == []
+    assert not LtiRegistration.objects.exists()

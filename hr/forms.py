@@ -5,6 +5,7 @@ import tempfile
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from certification.models import Certificate, CertificateLevel
 from certification.workload.selectors import workload_calendar_owner, workload_term_recent
@@ -20,7 +21,7 @@ from .sheets.safety import SUFFIXES
 
 IMPORT_CHOICES = [
     ("teachers", _("Teachers roster")),
-    ("certificates", _("Certificates held")),
+    ("certificates", pgettext_lazy("import kind", "Certificates held")),
     ("training", _("Offline training hours")),
     ("organisations", _("Organisations")),
     ("calendar", _("School calendar")),

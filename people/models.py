@@ -245,7 +245,7 @@ class Teacher(models.Model):
     hire_date = models.DateField(_("hire date"), null=True, blank=True)
     first_work_date = models.DateField(_("first work date"), null=True, blank=True)
     # `is_active` is what every denominator reads; `status` says why a teacher is not.
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("employment", "active"), default=True)
     status = models.CharField(_("employment status"), max_length=16, choices=Status.choices,
                               default=Status.ACTIVE)
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from people.chain import SealedQuerySet, SealedRecord
 from people.models import Teacher
@@ -126,7 +127,7 @@ class TeacherCredential(models.Model):
     number = models.CharField(_("number"), max_length=64, blank=True)
     obtained_on = models.DateField(_("obtained on"))
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
-    issuer = models.CharField(_("issued by"), max_length=200, blank=True)
+    issuer = models.CharField(pgettext_lazy("certificate", "issued by"), max_length=200, blank=True)
     evidence = models.FileField(_("evidence"), blank=True, max_length=255,
                                 storage=_private_storage,
                                 upload_to="credentials/%Y/%m/")
@@ -320,7 +321,7 @@ class CertificateEvent(models.Model):
 
     certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE,
                                     related_name="events", verbose_name=_("certificate"))
-    kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(pgettext_lazy("certificate history", "event"), max_length=16, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                               blank=True, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("at"), default=timezone.now, editable=False)

@@ -8,6 +8,7 @@ from django.core.files.storage import Storage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from people.chain import SealedRecord
 from people.storage import private_files
@@ -44,7 +45,7 @@ class HourDeclaration(SealedRecord):
                                 related_name="hour_declarations", verbose_name=_("teacher"))
     title = models.CharField(_("training title"), max_length=200)
     organiser = models.CharField(_("organised by"), max_length=200)
-    started_on = models.DateField(_("from"))
+    started_on = models.DateField(pgettext_lazy("date range", "from"))
     ended_on = models.DateField(_("to"))
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
     category = models.ForeignKey("courses.HourCategory", to_field="code", db_column="category",

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
@@ -170,7 +171,7 @@ class CoursePage(LoginRequiredMixin, Page):
         related_name="+", verbose_name=_("cover image"),
     )
     category = category_field()
-    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices,
+    audience = models.CharField(pgettext_lazy("learning content", "audience"), max_length=20, choices=Audience.choices,
                                 default=Audience.ALL_TEACHERS)
     credit_hours = models.DecimalField(
         _("credit hours"), max_digits=5, decimal_places=1, default=Decimal("1.0"),

@@ -65,6 +65,9 @@ class HoursPush(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "key"], name="api_push_once")]
 
+    def __str__(self):
+        return f"{self.account_id} · {self.key}"
+
 
 class ApiCall(models.Model):
     """Every call, answered or refused: who, what, when, and the answer's status."""
@@ -81,6 +84,9 @@ class ApiCall(models.Model):
         verbose_name = _("API call")
         verbose_name_plural = _("API calls")
         indexes = [models.Index(fields=["account", "-at"])]
+
+    def __str__(self):
+        return f"{self.method} {self.path} {self.status}"
 
 
 class WebhookSubscription(models.Model):
@@ -104,6 +110,9 @@ class WebhookSubscription(models.Model):
         verbose_name = _("webhook subscription")
         verbose_name_plural = _("webhook subscriptions")
 
+    def __str__(self):
+        return self.url
+
 
 class WebhookDelivery(models.Model):
     """One event sent (or being sent) to one subscription, with its attempts."""
@@ -123,3 +132,6 @@ class WebhookDelivery(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.event} → {self.subscription_id} ({self.status})"

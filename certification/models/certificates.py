@@ -262,6 +262,9 @@ class CertificateNumberCounter(models.Model):
         constraints = [models.UniqueConstraint(fields=["region", "level_code", "year"],
                                                name="certificatecounter_unique")]
 
+    def __str__(self):
+        return f"{self.region}-{self.level_code}-{self.year}: {self.last}"
+
 
 class Application(SealedRecord):
     """A teacher's application for a level, decided by HR in scope."""
@@ -346,6 +349,9 @@ class Reminder(models.Model):
     key = models.CharField(max_length=120, unique=True)
     teacher = models.ForeignKey("people.Teacher", on_delete=models.CASCADE, related_name="+")
     sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.key
 
 
 # An imported certificate whose authority states no expiry (有效期至 left blank) is valid with no

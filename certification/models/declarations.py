@@ -90,3 +90,6 @@ class DeclarationEvidence(models.Model):
     class Meta:
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
+
+    def __str__(self):
+        return self.original_name

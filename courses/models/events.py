@@ -235,3 +235,6 @@ class EventClosure(models.Model):
     class Meta:
         verbose_name = _("event closure")
         verbose_name_plural = _("event closures")
+
+    def __str__(self):
+        return f"{self.event_id} · {self.closed_at:%Y-%m-%d}"

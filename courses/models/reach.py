@@ -26,6 +26,9 @@ class ParentLessonSchoolView(models.Model):
         constraints = [models.UniqueConstraint(fields=["lesson", "school", "day"],
                                                name="parentlessonschoolview_once")]
 
+    def __str__(self):
+        return f"{self.lesson_id} · {self.school_id} · {self.day}: {self.views}"
+
 
 def parent_school_view_count(*, lesson, school) -> None:
     """Count one view of a lesson for a school today (one UPDATE, or the day's first row)."""

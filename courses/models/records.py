@@ -94,6 +94,9 @@ class LessonProgress(models.Model):
         verbose_name_plural = _("lesson progress")
         constraints = [models.UniqueConstraint(fields=["user", "lesson"], name="progress_once")]
 
+    def __str__(self):
+        return f"{self.user_id} · {self.lesson_id}"
+
 
 class QuizAttempt(models.Model):
     """One submitted attempt at a quiz, scored on the server."""
@@ -112,6 +115,9 @@ class QuizAttempt(models.Model):
         verbose_name_plural = _("quiz attempts")
         ordering = ["submitted_at", "pk"]
         indexes = [models.Index(fields=["user", "quiz"])]
+
+    def __str__(self):
+        return f"{self.user_id} · {self.quiz_id} · {self.score}%"
 
 
 class CourseCompletion(SealedRecord):

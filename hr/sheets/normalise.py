@@ -77,10 +77,10 @@ def parse_date(value) -> date:
 
 def level_codes() -> list[str]:
     """The certificate levels' codes as city HR keep them (certification.CertificateLevel),
-    highest first."""
+    lowest first."""
     from certification.models import CertificateLevel
 
-    return list(CertificateLevel.objects.order_by("-rank").values_list("code", flat=True))
+    return list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
 
 
 def one_of(words) -> str:
@@ -102,7 +102,7 @@ def parse_level(value, *, codes=None) -> str:
         text = text.replace(noise, "")
     code = {c.upper(): c for c in codes}.get(text)
     if code is None:
-        raise CellError(gettext("Level must be %(levels)s") % {"levels": one_of(codes)})
+        raise CellError(gettext("Level must be %(levels)s") % {"levels": one_of(codes[::-1])})
     return code
 
 

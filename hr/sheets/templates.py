@@ -181,7 +181,7 @@ def organisation_template_workbook(*, user, on) -> bytes:
 
 def _note(kind: str, key: str, *, levels=None) -> str:
     note = str(SHEET_NOTES.get((kind, key), NOTES[key]))
-    return note % {"levels": one_of(levels)} if key == "level" else note
+    return note % {"levels": one_of(levels[::-1])} if key == "level" else note
 
 
 def template_workbook(kind: str, *, user=None, on=None) -> bytes:

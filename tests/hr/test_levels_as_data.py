@@ -32,7 +32,7 @@ def test_a_level_added_in_the_admin_is_in_the_template_and_imported(client, tree
     template = client.get(reverse("hr:template", args=["certificates"]))
     book = load_workbook(BytesIO(template.content))
     lists = [v.formula1 for v in book.worksheets[0].data_validations.dataValidation]
-    assert '"A+,A,B,C"' in lists
+    assert '"C,B,A,A+"' in lists
     notes = [row[2] for row in book["说明"].iter_rows(values_only=True)]
     assert "证书等级：A+、A、B 或 C（可写 C证）" in notes
 

@@ -31,7 +31,7 @@ FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 def parse_level_of_three(value):
-    return parse_level(value, codes=("A", "B", "C"))
+    return parse_level(value, codes=("C", "B", "A"))
 
 
 @pytest.mark.parametrize("parser", [parse_date, parse_level_of_three, parse_gender, parse_role,

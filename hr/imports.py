@@ -37,7 +37,7 @@ from .sheets.columns import (CALENDAR, CERTIFICATES, HEADERS, ORGANISATIONS, PAR
 from .sheets.errors import CellError, ErrorLog, RowError, SheetRefused
 from .sheets.normalise import (STAFF_ROLE_DISPLAY,
                                clean_code, clean_text, parse_date, parse_gender, parse_hours,
-                               parse_level, parse_posts, parse_staff_roles, parse_status,
+                               level_reader, parse_posts, parse_staff_roles, parse_status,
                                posts_display)
 from .sheets.reading import SheetLayout, open_sheet
 
@@ -618,6 +618,7 @@ def certificates_plan(*, path, user, progress=None, **_options) -> Plan:
     plan = Plan(kind="certificates")
     today = _today()  # one moment for the whole file
     parsed, first_seen = [], {}
+    read_level = level_reader()  # the levels city HR keep, read once
     with open_sheet(path, CERTIFICATES) as (layout, rows):
         plan.header_row = layout.header_row
         for sheet_row in rows:
@@ -627,7 +628,7 @@ def certificates_plan(*, path, user, progress=None, **_options) -> Plan:
             r.ok = not sheet_row.formula_errors
             number = r.get("employee_no", clean_code, required=True, max_length=32)
             name = r.get("name", clean_text)
-            level = r.get("level", parse_level, required=True)
+            level = r.get("level", read_level, required=True)
             cert_no = r.get("cert_no", clean_code, required=True, max_length=64)
             issued_on = r.get("issued_on", lambda v: _not_future(parse_date(v), today), required=True)
             expires_on = r.get("expires_on", parse_date)

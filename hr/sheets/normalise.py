@@ -2,11 +2,18 @@
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
-from django.utils.translation import gettext
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import translation
+from django.utils.translation import get_language, gettext
 from openpyxl.utils.datetime import from_excel
+
+from people.models import Organisation, Stage, StaffRole, Teacher
 
 from .errors import CellError
 
@@ -68,17 +75,107 @@ def parse_date(value) -> date:
         raise CellError(gettext("No such date")) from None
 
 
-LEVEL_CODES = ("C", "B", "A")
+def level_codes() -> list[str]:
+    """The certificate levels' codes as city HR keep them (certification.CertificateLevel),
+    lowest first."""
+    from certification.models import CertificateLevel
+
+    return list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
 
 
-def parse_level(value) -> str:
-    """A certificate level code from "C", "c", "C证", "C级", "C 级证书"."""
+def one_of(words) -> str:
+    """"A, B or C" in the active language (Chinese: "A、B 或 C")."""
+    words = [str(word) for word in words]
+    if len(words) < 2:
+        return "".join(words)
+    chinese = (get_language() or settings.LANGUAGE_CODE).startswith("zh")
+    return gettext("%(first)s or %(last)s") % {
+        "first": ("、" if chinese else ", ").join(words[:-1]), "last": words[-1]}
+
+
+def parse_level(value, *, codes=None) -> str:
+    """A certificate level code from "C", "c", "C证", "C级", "C 级证书", among `codes` (the
+    levels in the database when not given)."""
+    codes = level_codes() if codes is None else list(codes)
     text = clean_code(value).upper()
     for noise in ("证书", "证", "级", "LEVEL"):
         text = text.replace(noise, "")
-    if text not in LEVEL_CODES:
-        raise CellError(gettext("Level must be A, B or C"))
-    return text
+    code = {c.upper(): c for c in codes}.get(text)
+    if code is None:
+        raise CellError(gettext("Level must be %(levels)s") % {"levels": one_of(codes[::-1])})
+    return code
+
+
+def level_reader():
+    """parse_level over the levels as they are now, read once per sheet."""
+    codes = level_codes()
+    return lambda value: parse_level(value, codes=codes)
+
+
+_FOLD = re.compile(r"[\s_\-]+")
+
+
+def _fold(value) -> str:
+    """A word as a vocabulary compares it: width, case, spaces, hyphens and underscores aside."""
+    return _FOLD.sub("", clean_text(value)).upper()
+
+
+class Vocabulary:
+    """The words a sheet accepts for a model's choices, and the one it writes.
+
+    Accepted: each choice's code, its label in Chinese and in English (the model's own, through
+    the catalogue), and the other words schools write (`aliases`). Written: `sheet` where sheets
+    keep a shorter form than the screens, else the model's Chinese label. Built on first use
+    (the catalogue needs the apps loaded); a word that would name two choices is refused then.
+    """
+
+    def __init__(self, choices, *, sheet: dict | None = None, aliases: dict | None = None):
+        self.choices, self.sheet, self.aliases = choices, sheet or {}, aliases or {}
+
+    def _label(self, code, language: str) -> str:
+        with translation.override(language):
+            return str(self.choices(code).label)
+
+    @cached_property
+    def display(self) -> dict[str, str]:
+        """code → the Chinese word sheets write."""
+        return {code: self.sheet.get(code) or self._label(code, "zh-hans")
+                for code in self.choices.values}
+
+    @cached_property
+    def words(self) -> dict[str, str]:
+        """folded word → code."""
+        words: dict[str, str] = {}
+        for code in self.choices.values:
+            for word in (code, self.display[code], self._label(code, "zh-hans"),
+                         self._label(code, "en"), *self.aliases.get(code, ())):
+                if words.setdefault(_fold(word), code) != code:
+                    raise ImproperlyConfigured(f"{word!r} names both {words[_fold(word)]} and {code}")
+        return words
+
+    def parse(self, value) -> str | None:
+        """The code a cell names, or None."""
+        return self.words.get(_fold(value))
+
+    def english(self) -> list[str]:
+        """The English labels, in the choices' order (for a message listing them)."""
+        return [self._label(code, "en").lower() for code in self.choices.values]
+
+
+class _DisplayMap(Mapping):
+    """A vocabulary's code → sheet word, as a read-only mapping built on first use."""
+
+    def __init__(self, vocabulary: Vocabulary):
+        self._vocabulary = vocabulary
+
+    def __getitem__(self, code):
+        return self._vocabulary.display[code]
+
+    def __iter__(self):
+        return iter(self._vocabulary.display)
+
+    def __len__(self):
+        return len(self._vocabulary.display)
 
 
 _GENDERS = {"男": "M", "M": "M", "MALE": "M", "男性": "M",
@@ -93,34 +190,24 @@ def parse_gender(value) -> str:
     return _GENDERS[text]
 
 
-# Role labels as schools write them, and the codes; the model's choices are the targets.
-ROLE_LABELS = {
-    "任课教师": "subject_teacher", "学科教师": "subject_teacher", "教师": "subject_teacher",
-    "任课老师": "subject_teacher", "老师": "subject_teacher", "班主任老师": "head_teacher",
-    "班主任": "head_teacher",
-    "专职心理教师": "full_time_counsellor", "专职心理健康教师": "full_time_counsellor",
-    "兼职心理教师": "part_time_counsellor", "兼职心理健康教师": "part_time_counsellor",
-    "学校领导": "school_leader", "分管校长": "school_leader", "校领导": "school_leader",
-    "SUBJECT TEACHER": "subject_teacher", "HEAD TEACHER": "head_teacher",
-    "FULL-TIME COUNSELLOR": "full_time_counsellor", "PART-TIME COUNSELLOR": "part_time_counsellor",
-    "SCHOOL LEADER": "school_leader",
-}
-ROLE_CODES = ("subject_teacher", "head_teacher", "full_time_counsellor",
-              "part_time_counsellor", "school_leader")
-# The label each role is written with in templates and exports.
+# Posts (Teacher.Role): the model's codes and labels, and the other words schools write.
+POSTS = Vocabulary(Teacher.Role, aliases={
+    Teacher.Role.SUBJECT_TEACHER: ("学科教师", "教师", "任课老师", "老师"),
+    Teacher.Role.HEAD_TEACHER: ("班主任老师",),
+    Teacher.Role.FULL_TIME_COUNSELLOR: ("专职心理健康教师",),
+    Teacher.Role.PART_TIME_COUNSELLOR: ("兼职心理健康教师",),
+    Teacher.Role.SCHOOL_LEADER: ("分管校长", "校领导"),
+})
+ROLE_CODES = tuple(Teacher.Role.values)
+# The label each post is written with in templates and exports.
+ROLE_DISPLAY = _DisplayMap(POSTS)
 GENDER_DISPLAY = {"M": "男", "F": "女", "": None}
 ACTIVE_DISPLAY = {True: "在职", False: "离职"}
-ROLE_DISPLAY = {"subject_teacher": "任课教师", "head_teacher": "班主任",
-                "full_time_counsellor": "专职心理教师", "part_time_counsellor": "兼职心理教师",
-                "school_leader": "学校领导"}
 
 
 def parse_role(value) -> str:
     """A teacher role code from its Chinese label (任课教师, 班主任, …), English label or code."""
-    text = clean_text(value)
-    if text.lower().replace(" ", "_").replace("-", "_") in ROLE_CODES:
-        return text.lower().replace(" ", "_").replace("-", "_")
-    role = ROLE_LABELS.get(text.replace(" ", "")) or ROLE_LABELS.get(text.upper())
+    role = POSTS.parse(value)
     if role is None:
         raise CellError(gettext("Post must be subject teacher, head teacher, full-time counsellor, part-time counsellor or school leader"))
     return role
@@ -172,32 +259,31 @@ def posts_display(codes, *, labels: dict | None = None) -> str:
     return "、".join(labels.get(code, code) for code in codes)
 
 
-STATUS_LABELS = {"在职": "active", "离职": "left", "调出": "transferred", "退休": "retired",
-                 "ACTIVE": "active", "LEFT": "left", "TRANSFERRED": "transferred",
-                 "RETIRED": "retired", "IN POST": "active"}
-EMPLOYMENT_DISPLAY = {"active": "在职", "left": "离职", "transferred": "调出", "retired": "退休"}
+# Employment status (Teacher.Status): 在职 / 离职 / 调出 / 退休, the English words or the codes.
+STATUSES = Vocabulary(Teacher.Status)
+EMPLOYMENT_DISPLAY = _DisplayMap(STATUSES)
 
 
 def parse_status(value) -> str:
     """An employment status code from 在职 / 离职 / 调出 / 退休 (or the English words)."""
-    text = clean_text(value).replace(" ", "")
-    status = STATUS_LABELS.get(text) or STATUS_LABELS.get(clean_text(value).upper())
+    status = STATUSES.parse(value)
     if status is None:
         raise CellError(gettext("Status must be active, left, transferred or retired"))
     return status
 
 
-ORG_KIND_LABELS = {"市": "city", "区县": "district", "区": "district", "县": "district",
-                   "镇街": "township", "镇": "township", "街道": "township", "学区": "township",
-                   "学校": "school", "CITY": "city", "DISTRICT": "district",
-                   "TOWNSHIP": "township", "SCHOOL": "school"}
-ORG_KIND_DISPLAY = {"city": "市", "district": "区县", "township": "镇街", "school": "学校"}
+# Organisation.Kind: sheets write 区县 and 镇街 where the screens say 区（县） and 镇街 / 学区.
+ORG_KINDS = Vocabulary(
+    Organisation.Kind,
+    sheet={Organisation.Kind.DISTRICT: "区县", Organisation.Kind.TOWNSHIP: "镇街"},
+    aliases={Organisation.Kind.DISTRICT: ("区", "县"),
+             Organisation.Kind.TOWNSHIP: ("镇", "街道", "学区")})
+ORG_KIND_DISPLAY = _DisplayMap(ORG_KINDS)
 
 
 def parse_org_kind(value) -> str:
     """An organisation kind from 市 / 区县 / 镇街 / 学区 / 学校."""
-    text = clean_text(value)
-    kind = ORG_KIND_LABELS.get(text) or ORG_KIND_LABELS.get(text.upper())
+    kind = ORG_KINDS.parse(value)
     if kind is None:
         raise CellError(gettext("Kind must be city, district, township or school"))
     return kind
@@ -233,10 +319,9 @@ def parse_calendar_kind(value) -> str:
     return kind
 
 
-STAGE_LABELS = {"小学": "primary", "初中": "junior", "高中": "senior", "九年一贯制": "nine_year",
-                "完全中学": "complete", "中职": "vocational", "特殊教育": "special",
-                "幼儿园": "kindergarten"}
-STAGE_DISPLAY = {code: label for label, code in STAGE_LABELS.items()}
+# School stages (people.Stage), as the organisation sheet writes them.
+STAGES = Vocabulary(Stage)
+STAGE_DISPLAY = _DisplayMap(STAGES)
 
 
 def school_type_reader():
@@ -292,12 +377,12 @@ def parse_count(value) -> int:
     return number
 
 
-STAFF_ROLE_LABELS = {"培训者": "trainer", "培训师": "trainer", "审核员": "reviewer",
-                     "学校管理员": "school_admin", "区人事": "district_hr", "区县人事": "district_hr",
-                     "市人事": "city_hr", "TRAINER": "trainer", "REVIEWER": "reviewer",
-                     "SCHOOL ADMIN": "school_admin", "DISTRICT HR": "district_hr", "CITY HR": "city_hr"}
-STAFF_ROLE_DISPLAY = {"trainer": "培训者", "reviewer": "审核员", "school_admin": "学校管理员",
-                      "district_hr": "区人事", "city_hr": "市人事"}
+# Staff roles (StaffRole.Role, people/roles.py): the model's labels, and the short forms
+# earlier templates wrote.
+STAFF_ROLES = Vocabulary(StaffRole.Role, aliases={
+    StaffRole.Role.TRAINER: ("培训师",), StaffRole.Role.REVIEWER: ("审核员",),
+    StaffRole.Role.DISTRICT_HR: ("区人事", "区县人事"), StaffRole.Role.CITY_HR: ("市人事",)})
+STAFF_ROLE_DISPLAY = _DisplayMap(STAFF_ROLES)
 
 
 def parse_staff_roles(value) -> list[str]:
@@ -307,8 +392,7 @@ def parse_staff_roles(value) -> list[str]:
         part = part.strip()
         if not part:
             continue
-        code = STAFF_ROLE_LABELS.get(part) or STAFF_ROLE_LABELS.get(part.upper()) or (
-            part.lower() if part.lower() in STAFF_ROLE_DISPLAY else None)
+        code = STAFF_ROLES.parse(part)
         if code is None:
             raise CellError(gettext("Unknown staff role '%(value)s': school admin, trainer, reviewer, district HR or city HR") % {
                 "value": part})

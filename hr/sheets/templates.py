@@ -16,8 +16,8 @@ from people.models import Organisation, Stage, StudentCount, flags_codes
 from people.selectors import organisation_scope
 
 from .columns import SPECS, header_label
-from .normalise import (CALENDAR_KIND_DISPLAY, EMPLOYMENT_DISPLAY, LEVEL_CODES, ORG_KIND_DISPLAY,
-                        SESSION_FORM_DISPLAY, STAGE_DISPLAY)
+from .normalise import (CALENDAR_KIND_DISPLAY, EMPLOYMENT_DISPLAY, ORG_KIND_DISPLAY,
+                        SESSION_FORM_DISPLAY, STAGE_DISPLAY, level_codes, one_of)
 
 EXAMPLES = {
     "employee_no": "E2024001", "name": "李梅", "gender": "女", "school_code": "S0101",
@@ -43,7 +43,6 @@ EXAMPLES_EN = {"gender": "F", "role": "head teacher", "status": "active", "categ
 LISTS = {
     "gender": ["男", "女"],
     "status": list(EMPLOYMENT_DISPLAY.values()),
-    "level": list(LEVEL_CODES),
     "org_kind": list(CALENDAR_KIND_DISPLAY.values()),
     "form": list(SESSION_FORM_DISPLAY.values()),
 }
@@ -53,6 +52,9 @@ LISTS_EN = {"gender": ["M", "F"], "status": list(EMPLOYMENT_DISPLAY),
 # Each column's note, in the template's one language (the active one when it is downloaded).
 # Notes that differ by sheet where two sheets share a column key.
 SHEET_NOTES = {
+    ("calendar", "org_code"): _("Code of the organisation (city, district or school) whose "
+                                "calendar this is, inside your scope; its schools follow it "
+                                "unless a nearer one has its own"),
     ("calendar", "org_kind"): _("Type: 教学日 (the term's span: its weekdays are teaching days), 假期 "
                                 "(holiday inside the term) or 调休上课 (make-up school days)"),
     ("calendar", "org_code"): _("Code of the organisation (city, district or school) whose calendar this is, "
@@ -77,7 +79,8 @@ NOTES = {
     "moved_on": _("Transfer date (optional): the first day at the new school or in the new posts; empty: the import's effective date"),
     "email": _("E-mail (optional); a new teacher with one is e-mailed an invitation to set a password"),
     "phone": _("Mobile (optional); a mainland number, used only to log in by text message"),
-    "level": _("Certificate level A, B or C"),
+    # The levels are data: listed as city HR keep them when the template is downloaded.
+    "level": _("Certificate level: %(levels)s (may be written C证)"),
     "cert_no": _("Certificate number, unique; importing twice records once"),
     "issued_on": _("Date of issue"),
     "expires_on": _("Valid until (may be empty)"),
@@ -178,6 +181,11 @@ def organisation_template_workbook(*, user, on) -> bytes:
     return buffer.getvalue()
 
 
+def _note(kind: str, key: str, *, levels=None) -> str:
+    note = str(SHEET_NOTES.get((kind, key), NOTES[key]))
+    return note % {"levels": one_of(levels[::-1])} if key == "level" else note
+
+
 def template_workbook(kind: str, *, user=None, on=None) -> bytes:
     """The .xlsx template of one import kind, as bytes; the organisation template lists the
     user's own subtree as of `on`."""
@@ -190,6 +198,8 @@ def template_workbook(kind: str, *, user=None, on=None) -> bytes:
     sheet.append([header_label(key) for key in spec.keys])
     chinese = (get_language() or settings.LANGUAGE_CODE).startswith("zh")
     examples, lists = (EXAMPLES, dict(LISTS)) if chinese else (EXAMPLES | EXAMPLES_EN, LISTS | LISTS_EN)
+    if "level" in spec.keys:
+        lists["level"] = levels = level_codes()
     if "category" in spec.keys:
         from courses.models import HourCategory
 
@@ -221,7 +231,7 @@ def template_workbook(kind: str, *, user=None, on=None) -> bytes:
     notes.append([gettext("Column"), pgettext("import template", "Required"), gettext("Notes")])
     for key in spec.keys:
         notes.append([header_label(key), gettext("Yes") if key in spec.required else gettext("No"),
-                      str(SHEET_NOTES.get((kind, key), NOTES[key]))])
+                      _note(kind, key, levels=levels if "level" in spec.keys else None)])
     notes.append([])
     for line in (
         gettext("Headers may sit anywhere in the first 10 rows, in any order, in Chinese or English."),

@@ -34,12 +34,23 @@ def test_unreadable_dates_are_refused_with_a_reason(value):
 
 @pytest.mark.parametrize("value", ["C", "c", "C证", "C级", " Ｃ 证 ", "c级证书"])
 def test_levels(value):
-    assert parse_level(value) == "C"
+    assert parse_level(value, codes=("C", "B", "A")) == "C"
 
 
 def test_unknown_level_refused():
-    with pytest.raises(CellError):
-        parse_level("D证")
+    with pytest.raises(CellError) as caught:
+        parse_level("D证", codes=("C", "B", "A", "A+"))
+    assert caught.value.reason == "证书等级应为 A+、A、B 或 C"
+    assert parse_level("a+级证书", codes=("C", "B", "A", "A+")) == "A+"
+
+
+@pytest.mark.django_db
+def test_levels_are_the_databases():
+    """Without codes given, the levels are those city HR keep (the default C, B and A here)."""
+    assert parse_level("b证") == "B"
+    with pytest.raises(CellError) as caught:
+        parse_level("A+")
+    assert caught.value.reason == "证书等级应为 A、B 或 C"
 
 
 @pytest.mark.parametrize(("value", "code"), [("男", "M"), ("女", "F"), ("m", "M"), ("F", "F"),

@@ -68,11 +68,10 @@ class SnapshotError(Exception):
 
 def snapshot_params(sheet: str, on: date) -> dict:
     """The export's parameters for the figures of `on`: the day itself, or the term it falls in
-    (workload, parent reach; the last term begun by then between terms). Assignment completion
-    has no day of its own: it is the figure as it stands when submitted."""
+    (workload, parent reach; the last term begun by then between terms)."""
     from certification.workload.selectors import workload_term_containing, workload_term_recent
 
-    if sheet in ("holding", "staffing", "hours"):
+    if sheet in ("holding", "staffing", "hours", "assignments"):
         return {"on": on.isoformat()}
     if sheet in ("workload", "parent_reach"):
         term = workload_term_containing(on) or next(iter(workload_term_recent(today=on, count=1)), None)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.dispatch import Signal
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -98,6 +98,16 @@ def school_on_expression(date_field: str, teacher_field: str = "teacher_id"):
     return Subquery(Employment.objects.filter(
         Q(end__isnull=True) | Q(end__gt=day), teacher=OuterRef(teacher_field), start__lte=day)
         .values("organisation")[:1])
+
+
+def school_on_day_expression(on: date, where=None, teacher_field: str = "teacher_id",
+                             field: str = "organisation"):
+    """The school a row's teacher was in post at on the day `on` (among `where`, see `in_post`),
+    as one subquery (None: not in post there that day): rows counted "as of a day" per school
+    (assigned training's completion) take that day's school (`field`: its id, or e.g.
+    "organisation__path")."""
+    return Subquery(in_post(on, where).filter(teacher=OuterRef(teacher_field))
+                    .values(field)[:1])
 
 
 def periods_of(teacher: Teacher) -> QuerySet[Employment]:

@@ -188,3 +188,58 @@ def test_参加工作时间_is_the_first_work_date_not_the_hire_date():
 
     assert ALIASES[header_key("参加工作时间")] == "first_work_date"
     assert ALIASES[header_key("入职时间")] == "hire_date"
+
+
+def completion(tmp_path, hr, district, on: date) -> dict[str, tuple]:
+    out = tmp_path / f"assignments-{on}.xlsx"
+    run("export_sheet", "assignments", "--org", district.code, "--out", str(out), "--on",
+        on.isoformat(), user=hr)
+    # District, school, school code, assigned, completed, outstanding, rate.
+    return {row[1]: tuple(row[3:5]) for row in sheet_rows(out) if row[1] in ("一校", "二校")}
+
+
+def test_assignment_completion_on_a_past_day_never_moves(district, tmp_path):
+    """Completion "as of" a day counts the teachers in post that day, at that day's school, and
+    the completions dated on or before it: later leavers, transfers, hires and completions
+    leave it as it was."""
+    from django.utils import timezone
+
+    from courses.models import Assignment, Enrolment
+    from courses.services import assignment_create
+    from tests.courses import builders as course_builders
+
+    hr, top = district["hr"], district["district"]
+    first = xlsx(tmp_path / "first.xlsx", [ROSTER, *first_roster()])
+    run("import_sheet", "teachers", str(first), "--commit", "--effective-on", "2015-09-01", user=hr)
+
+    def at(day: date):
+        return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time())
+                                   ) + timedelta(hours=10)
+
+    course = course_builders.course(lessons=0)
+    assignment = assignment_create(course=course, organisation=top, deadline=TODAY, created_by=hr)
+    Assignment.objects.filter(pk=assignment.pk).update(created_at=at(PAST - timedelta(days=30)))
+    Enrolment.objects.update(enrolled_at=at(PAST - timedelta(days=30)))
+    done = ["A0", "A1", "A2", "A7", "B0"]
+    Enrolment.objects.filter(user__teacher__employee_no__in=done).update(
+        completed_at=at(PAST - timedelta(days=10)))
+    before = completion(tmp_path, hr, top, PAST)
+    assert before == {"一校": (8, 4), "二校": (5, 1)}
+
+    # Later: A7 (finished) moves to 二校, B4 leaves, a counsellor is hired and enrolled,
+    # and B1 finishes the course, all after the day.
+    later = [row for row in first_roster() if row[0] not in ("A7", "B4")]
+    later += [["A7", "一校教师7", "S2", "任课教师", "2015-09-01", "在职", None, MOVED.isoformat()],
+              ["B4", "二校教师4", "S2", "任课教师", "2015-09-01", "离职", MOVED.isoformat(), None],
+              ["C1", "心理老师", "S2", "专职心理教师", HIRED.isoformat(), "在职", None, None]]
+    path = xlsx(tmp_path / "later.xlsx", [ROSTER, *later])
+    run("import_sheet", "teachers", str(path), "--commit", "--effective-on", TODAY.isoformat(), user=hr)
+    counsellor = Teacher.objects.get(employee_no="C1")
+    Enrolment.objects.update_or_create(user=counsellor.user, course=course, defaults={
+        "assignment": assignment, "enrolled_at": at(HIRED)})
+    Enrolment.objects.filter(user__teacher__employee_no="B1").update(
+        completed_at=at(TODAY - timedelta(days=5)))
+
+    assert completion(tmp_path, hr, top, PAST) == before
+    # Today: 一校 lost A7 (and her completion) to 二校; B4 is no longer counted anywhere.
+    assert completion(tmp_path, hr, top, TODAY) == {"一校": (7, 3), "二校": (6, 3)}

@@ -22,7 +22,7 @@ from people import purposes
 from people.models import Teacher
 from people.selectors import organisation_scope
 from people.viewsets import (
-    HistoryViewSetMixin, RuleWriteScopeMixin, ScopedViewSetMixin, ServiceCreateView,
+    AuditedRuleViewSetMixin, HistoryViewSetMixin, RuleWriteScopeMixin, ScopedViewSetMixin, ServiceCreateView,
     ServiceEditView,
 )
 
@@ -51,7 +51,7 @@ class CertificateLevelForm(WagtailAdminModelForm):
                 self.fields[name].queryset = courses
 
 
-class CertificateLevelViewSet(ModelViewSet):
+class CertificateLevelViewSet(AuditedRuleViewSetMixin, ModelViewSet):
     model = CertificateLevel
     icon = "tasks"
     menu_label = _("Certificate levels")
@@ -70,7 +70,7 @@ class CertificateLevelViewSet(ModelViewSet):
                                  fields=self.form_fields)
 
 
-class LevelCategoryMinimumViewSet(ModelViewSet):
+class LevelCategoryMinimumViewSet(AuditedRuleViewSetMixin, ModelViewSet):
     """Of a level's hours, a minimum per category (inside the level's window)."""
 
     model = LevelCategoryMinimum
@@ -82,7 +82,7 @@ class LevelCategoryMinimumViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
-class RoleRequirementViewSet(ModelViewSet):
+class RoleRequirementViewSet(AuditedRuleViewSetMixin, ModelViewSet):
     model = RoleRequirement
     icon = "user"
     menu_label = _("Required level per role")
@@ -197,7 +197,7 @@ class CategoryMinimumsColumn(Column):
         return "; ".join(f"{m.category} {m.hours.normalize():f}" for m in minimums) or "—"
 
 
-class CyclePolicyViewSet(RuleWriteScopeMixin, ModelViewSet):
+class CyclePolicyViewSet(AuditedRuleViewSetMixin, RuleWriteScopeMixin, ModelViewSet):
     model = CyclePolicy
     write_roles = purposes.HOLDING_RULES_EDIT
     icon = "date"
@@ -261,7 +261,7 @@ class HourCategoryViewSet(ModelViewSet):
                                  fields=self.form_fields)
 
 
-class HoldingTargetViewSet(RuleWriteScopeMixin, ModelViewSet):
+class HoldingTargetViewSet(AuditedRuleViewSetMixin, RuleWriteScopeMixin, ModelViewSet):
     model = HoldingTarget
     write_roles = purposes.HOLDING_RULES_EDIT
     icon = "pick"
@@ -272,7 +272,7 @@ class HoldingTargetViewSet(RuleWriteScopeMixin, ModelViewSet):
     copy_view_enabled = False
 
 
-class NewTeacherPeriodViewSet(RuleWriteScopeMixin, ModelViewSet):
+class NewTeacherPeriodViewSet(AuditedRuleViewSetMixin, RuleWriteScopeMixin, ModelViewSet):
     model = NewTeacherPeriod
     write_roles = purposes.HOLDING_RULES_EDIT
     icon = "time"
@@ -353,7 +353,7 @@ class ParentSessionRecorderViewSet(ScopedViewSetMixin, ModelViewSet):
         return ParentSessionRecorderForm
 
 
-class AuthorityValidityRuleViewSet(ModelViewSet):
+class AuthorityValidityRuleViewSet(AuditedRuleViewSetMixin, ModelViewSet):
     model = AuthorityValidityRule
     icon = "date"
     menu_label = _("Outside authorities' validity")

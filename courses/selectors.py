@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from people.selectors import organisation_scope
 
 from .models import (
-    Assignment, CourseCompletion, CourseIndexPage, CoursePage, Enrolment, LessonPage,
-    LessonProgress, QuizAttempt, QuizPage,
+    Assignment,
+    CourseCompletion,
+    CourseIndexPage,
+    CoursePage,
+    Enrolment,
+    LessonPage,
+    LessonProgress,
+    QuizAttempt,
+    QuizPage,
 )
 
 
@@ -174,7 +183,7 @@ def my_learning(*, user) -> dict:
     active = [row for row in rows.values() if not row.enrolment.completed_at]
     active.sort(key=lambda r: (r.deadline is None, r.deadline or timezone.localdate()))
     return {"active": active, "completions": completions,
-            "hours": sum((c.hours for c in completions), Decimal("0"))}
+            "hours": sum((c.hours for c in completions), Decimal(0))}
 
 
 def assignment_list_for_staff(*, user, roles) -> QuerySet[Assignment]:
@@ -204,49 +213,72 @@ class SchoolCompletion:
         return self.assigned - self.completed
 
 
-def _assigned_enrolments(*, user, roles, assignment: Assignment | None = None):
-    """The enrolments assigned training counts: of teachers in post (a leaver is in no
-    denominator) at schools of the user's scope for the purpose of `roles`."""
-    enrolments = Enrolment.objects.filter(assignment__isnull=False, user__teacher__is_active=True,
-                                          user__teacher__school__in=organisation_scope(user, roles=roles))
+def _assigned_enrolments(*, user, roles, assignment: Assignment | None = None,
+                         on: date | None = None):
+    """The enrolments assigned training counts on the day `on` (default today), each annotated
+    with `school_on`, the school its teacher was in post at that day: enrolled by then, of
+    teachers in post that day (people.employment: a leaver keeps her past, one hired later is
+    not counted) at schools of the user's scope for the purpose of `roles`, of assignments made
+    by then."""
+    from people.employment import school_on_day_expression
+
+    on = on or timezone.localdate()
+    scope = organisation_scope(user, roles=roles)
+    # A leaver's unfinished enrolment was released from its assignment (`released_from`): it
+    # still counts on the days she was in post.
+    assigned = (Q(assignment__isnull=False, assignment__created_at__date__lte=on)
+                | Q(released_from__isnull=False, released_from__created_at__date__lte=on))
+    enrolments = (Enrolment.objects
+                  .filter(assigned, enrolled_at__date__lte=on)
+                  .annotate(school_on=school_on_day_expression(on, scope, "user__teacher"))
+                  .filter(school_on__isnull=False))
     if assignment is not None:
-        enrolments = enrolments.filter(assignment=assignment)
+        enrolments = enrolments.filter(Q(assignment=assignment) | Q(released_from=assignment))
     return enrolments
 
 
-def assignment_completion_by_branch(organisation, *, user, roles,
-                                    width: int) -> dict[str, tuple[int, int]]:
+def _completed_by(on: date | None) -> Q:
+    return Q(completed_at__isnull=False, completed_at__date__lte=on or timezone.localdate())
+
+
+def assignment_completion_by_branch(organisation, *, user, roles, width: int,
+                                    on: date | None = None) -> dict[str, tuple[int, int]]:
     """`assignment_completion_by_school` summed in the database per branch under
     `organisation`, a branch being the first `width` characters of a school's path (its
     children's paths' width: districts of a city, schools of a township…):
     {branch path: (assigned, completed)}."""
-    from django.db.models.functions import Substr
+    from people.employment import school_on_day_expression
 
-    counts = (_assigned_enrolments(user=user, roles=roles)
-              .filter(user__teacher__school__path__startswith=organisation.path)
-              .annotate(branch=Substr("user__teacher__school__path", 1, width))
+    path = school_on_day_expression(on or timezone.localdate(),
+                                    organisation_scope(user, roles=roles), "user__teacher",
+                                    field="organisation__path")
+    counts = (_assigned_enrolments(user=user, roles=roles, on=on)
+              .annotate(school_path_on=path)
+              .filter(school_path_on__startswith=organisation.path)
+              .annotate(branch=Substr("school_path_on", 1, width))
               .values("branch")
-              .annotate(assigned=Count("pk"), completed=Count("pk", filter=Q(completed_at__isnull=False)))
+              .annotate(assigned=Count("pk"), completed=Count("pk", filter=_completed_by(on)))
               .order_by())
     return {c["branch"]: (c["assigned"], c["completed"]) for c in counts}
 
 
-def assignment_completion_by_school(*, user, roles,
-                                    assignment: Assignment | None = None) -> list[SchoolCompletion]:
+def assignment_completion_by_school(*, user, roles, assignment: Assignment | None = None,
+                                    on: date | None = None) -> list[SchoolCompletion]:
     """Per school in the user's scope for a purpose (its `roles`): teachers assigned, completed,
-    and the completion rate.
+    and the completion rate, as they stood on `on` (default today): teachers in post that day,
+    at that day's school, and completions dated on or before it.
 
     With no assignment, every assignment counts (a teacher assigned twice counts twice).
     Rows have .school (Organisation), .assigned, .completed, .rate (percent) and .outstanding.
     """
     from people.models import Organisation
 
-    counts = (_assigned_enrolments(user=user, roles=roles, assignment=assignment)
-              .values("user__teacher__school")
-              .annotate(assigned=Count("pk"), completed=Count("pk", filter=Q(completed_at__isnull=False)))
+    counts = (_assigned_enrolments(user=user, roles=roles, assignment=assignment, on=on)
+              .values("school_on")
+              .annotate(assigned=Count("pk"), completed=Count("pk", filter=_completed_by(on)))
               .order_by())
-    schools = Organisation.objects.in_bulk([c["user__teacher__school"] for c in counts])
-    rows = [SchoolCompletion(schools[c["user__teacher__school"]], c["assigned"], c["completed"])
+    schools = Organisation.objects.in_bulk([c["school_on"] for c in counts])
+    rows = [SchoolCompletion(schools[c["school_on"]], c["assigned"], c["completed"])
             for c in counts]
     return sorted(rows, key=lambda r: r.school.path)
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import GroupPagePermission, Page, Task, Workflow, WorkflowPage, WorkflowTask
@@ -262,12 +262,14 @@ def assignment_audiences_enrol(*, today: date | None = None) -> int:
 
 def assignment_leavers_release(*, user_ids: Sequence[int]) -> int:
     """Teachers no longer in post leave the assignments they have not finished (their progress
-    stays, as a course of their own); returns how many enrolments were released."""
+    stays, as a course of their own, and the assignment is kept as `released_from` for the
+    figures of the days they were in post); returns how many enrolments were released."""
     released = 0
     for start in range(0, len(user_ids), 5000):
         released += Enrolment.objects.filter(
             user_id__in=user_ids[start:start + 5000], assignment__isnull=False,
-            completed_at__isnull=True).update(assignment=None, due_on=None)
+            completed_at__isnull=True).update(released_from=F("assignment"), assignment=None,
+                                              due_on=None)
     return released
 
 

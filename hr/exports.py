@@ -335,14 +335,18 @@ ASSIGNMENT_COLUMNS = (
 )
 
 
-def assignments_rows(*, user, organisation: Organisation | None = None, assignment=None, **_ignored):
-    """Completion of assigned training per school of the scope, from courses' selector."""
+def assignments_rows(*, user, organisation: Organisation | None = None, assignment=None, on=None,
+                     **_ignored):
+    """Completion of assigned training per school of the scope as it stood on `on` (default
+    today), from courses' selector."""
     chosen = None
     if assignment:
         from courses.models import Assignment
 
         chosen = Assignment.objects.filter(pk=assignment).first()
-    rows = assignment_completion_by_school(user=user, roles=DESK_ROLES, assignment=chosen)
+    if isinstance(on, str):
+        on = date.fromisoformat(on)
+    rows = assignment_completion_by_school(user=user, roles=DESK_ROLES, assignment=chosen, on=on)
     if organisation is not None:
         rows = [r for r in rows if r.school.path.startswith(organisation.path)]
     district = district_names()
@@ -468,7 +472,7 @@ EXPORTS: dict[str, ExportKind] = {
     "workload": ExportKind("workload", "工作量", "Workload", workload_columns, workload_rows,
                            filters=("term",)),
     "assignments": ExportKind("assignments", "培训完成率", "Assignment completion",
-                              ASSIGNMENT_COLUMNS, assignments_rows),
+                              ASSIGNMENT_COLUMNS, assignments_rows, filters=("on",)),
     "staffing": ExportKind("staffing", "心理教师配备", "Counsellor staffing", STAFFING_COLUMNS,
                            staffing_sheet_rows, filters=("on",)),
     "activation": ExportKind("activation", "激活码", "Activation codes", ACTIVATION_COLUMNS,

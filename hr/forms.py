@@ -92,7 +92,7 @@ class ExportForm(forms.Form):
     expiring_before = forms.DateField(label=_("Expiring before (roster)"), required=False,
                                       widget=forms.DateInput(attrs={"type": "date"}))
     term = forms.ChoiceField(label=_("Term (workload)"), required=False, choices=())
-    on = forms.DateField(label=_("On (holding, hours)"), required=False,
+    on = forms.DateField(label=_("On (holding, hours, staffing, completion)"), required=False,
                          widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user, **kwargs):

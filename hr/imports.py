@@ -431,6 +431,12 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
             new["employment_on"] = on
             if on != today:
                 changes["employment_on"] = [None, on.isoformat()]
+            if on > today:
+                # Dated ahead: the history takes it now; the record (status, log-in, school,
+                # posts) follows on the day itself (people.employment.employment_due_apply).
+                new["future"] = {key: new[key] for key in ("school_id", "posts", "status")}
+                new.update(school_id=school_id, role=role, posts=cur_posts, status=cur_status,
+                           is_active=is_active)
         if plan.phones.get(number) and phones_now.get(number) != plan.phones[number]:
             changes["phone"] = [phones_now.get(number, ""), plan.phones[number]]
         if changes:
@@ -541,9 +547,11 @@ def teachers_commit(*, path, user, progress=None, plan: Plan | None = None, **op
             created, updated = created + done_created, updated + done_updated
             if progress:
                 progress(min(plan.rows, start + CHUNK))
-        left = teachers_mark_left(teacher_ids=[t["pk"] for t in plan.leavers]) if plan.leavers else 0
+        # A leaving dated ahead is the history's now and the record's on its day.
+        leaving_now = [t["pk"] for t in plan.leavers if t["on"] <= _today()]
+        left = teachers_mark_left(teacher_ids=leaving_now) if leaving_now else 0
         _employment_write(plan, user)
-        gone = [row["pk"] for row in plan.updates if not row["is_active"]] + [t["pk"] for t in plan.leavers]
+        gone = [row["pk"] for row in plan.updates if not row["is_active"]] + leaving_now
         released = 0
         for chunk in _chunks(gone):
             released += assignment_leavers_release(
@@ -582,8 +590,11 @@ def _employment_write(plan: Plan, user) -> None:
     changes = [Change(ids[row["employee_no"]], row["employment_on"], row["school_id"], row["posts"],
                       row["status"]) for row in plan.creates
                if row["status"] == Teacher.Status.ACTIVE and row["employee_no"] in ids]
-    changes += [Change(row["pk"], row["employment_on"], row["school_id"], row["posts"], row["status"])
-                for row in plan.updates if row.get("employment_on")]
+    for row in plan.updates:
+        if row.get("employment_on"):
+            to = row.get("future", row)  # dated ahead: what the record becomes on the day
+            changes.append(Change(row["pk"], row["employment_on"], to["school_id"], to["posts"],
+                                  to["status"]))
     changes += [Change(t["pk"], t["on"], t["school_id"], t["posts"], Teacher.Status.LEFT)
                 for t in plan.leavers]
     employment.employment_changes_apply(changes=changes, actor=user, today=_today())

@@ -314,7 +314,8 @@ def organisations_commit(*, path, user, progress=None, plan: Plan | None = None,
                 if code in pending:  # a new school's first count: written in bulk below
                     new_counts.append(StudentCount(organisation=nodes[code], on=on, count=count))
                 else:
-                    student_count_record(organisation=node(code), on=on, count=count)
+                    student_count_record(organisation=node(code), on=on, count=count,
+                                         actor=user)
             done.add(code)
 
         nonlocal_counts = {"created": 0, "moved": 0}

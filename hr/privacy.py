@@ -93,8 +93,9 @@ def personal_data_export(*, teacher: Teacher, by) -> dict:
 
 
 @transaction.atomic
-def personal_data_erase(*, teacher: Teacher, by, reason: str) -> Teacher:
-    """Erase what identifies one teacher; keep certificate history and hours, anonymised."""
+def personal_data_erase(*, teacher: Teacher, by, reason: str, today=None) -> Teacher:
+    """Erase what identifies one teacher; keep certificate history, hours and employment
+    history, anonymised (her period closes on the erasure day: past figures stay)."""
     if not (reason or "").strip():
         raise ValidationError(_("Say why the data is erased (e.g. the request's reference)."))
     teacher = Teacher.objects.select_for_update().select_related("user", "school").get(pk=teacher.pk)
@@ -112,7 +113,7 @@ def personal_data_erase(*, teacher: Teacher, by, reason: str) -> Teacher:
     # owning app erases its own rows.
     learning_traces_erase(user=user)
     teacher_credentials_erase(teacher=teacher)
-    teacher = teacher_anonymise(teacher=teacher)
+    teacher = teacher_anonymise(teacher=teacher, today=today)
     # After the number is anonymised, so that their audit rows name the anonymised one.
     workload_notes_erase(teacher=teacher, by=by)
     application_reasons_erase(teacher=teacher, by=by)

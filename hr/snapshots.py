@@ -22,6 +22,7 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _, gettext_lazy
@@ -68,11 +69,10 @@ class SnapshotError(Exception):
 
 def snapshot_params(sheet: str, on: date) -> dict:
     """The export's parameters for the figures of `on`: the day itself, or the term it falls in
-    (workload, parent reach; the last term begun by then between terms). Assignment completion
-    has no day of its own: it is the figure as it stands when submitted."""
+    (workload, parent reach; the last term begun by then between terms)."""
     from certification.workload.selectors import workload_term_containing, workload_term_recent
 
-    if sheet in ("holding", "staffing", "hours"):
+    if sheet in ("holding", "staffing", "hours", "assignments"):
         return {"on": on.isoformat()}
     if sheet in ("workload", "parent_reach"):
         term = workload_term_containing(on) or next(iter(workload_term_recent(today=on, count=1)), None)
@@ -258,8 +258,13 @@ def _later_entries(snapshot: ReportSnapshot) -> list[AuditEntry]:
     """Audit lines entered after the submission (later on the chain's sequence of ids, not the
     clock) in the snapshot's organisation's subtree that may move a figure."""
     after = snapshot.audit_entry_id or 0
+    path = snapshot.organisation.path
+    # A rule set above the organisation (the city's staffing rules) applies to it too.
+    above = [path[:n] for n in range(4, len(path), 4)]
     return list(AuditEntry.objects
-                .filter(pk__gt=after, organisation__path__startswith=snapshot.organisation.path)
+                .filter(Q(organisation__path__startswith=path)
+                        | Q(organisation__path__in=above, action=AuditEntry.Action.RULE_CHANGE),
+                        pk__gt=after)
                 .exclude(action__in=NOT_REASONS).select_related("organisation").order_by("pk"))
 
 
@@ -310,10 +315,13 @@ def snapshot_compare(snapshot: ReportSnapshot, *, user) -> Comparison:
     ancestors = dict(Organisation.objects.filter(path__in=paths).values_list("path", "name"))
     touched = [(e, _names_touched(e, ancestors, served)) for e in entries]
     reasons = [_reason_text(e) for e in entries]
+    everywhere = {e.pk for e in entries if e.action == AuditEntry.Action.RULE_CHANGE
+                  and snapshot.organisation.path.startswith(e.organisation.path)}
     for change in changes:
         keys = {str(k) for k in change.key if k}
+        # A rule over the whole organisation (or above it) may move any of its rows.
         change.reasons = [text for (e, names), text in zip(touched, reasons, strict=True)
-                          if names & keys]
+                          if names & keys or e.pk in everywhere]
     return Comparison(snapshot, titles, changes, reasons)
 
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.dispatch import Signal
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -98,6 +98,16 @@ def school_on_expression(date_field: str, teacher_field: str = "teacher_id"):
     return Subquery(Employment.objects.filter(
         Q(end__isnull=True) | Q(end__gt=day), teacher=OuterRef(teacher_field), start__lte=day)
         .values("organisation")[:1])
+
+
+def school_on_day_expression(on: date, where=None, teacher_field: str = "teacher_id",
+                             field: str = "organisation"):
+    """The school a row's teacher was in post at on the day `on` (among `where`, see `in_post`),
+    as one subquery (None: not in post there that day): rows counted "as of a day" per school
+    (assigned training's completion) take that day's school (`field`: its id, or e.g.
+    "organisation__path")."""
+    return Subquery(in_post(on, where).filter(teacher=OuterRef(teacher_field))
+                    .values(field)[:1])
 
 
 def periods_of(teacher: Teacher) -> QuerySet[Employment]:
@@ -241,3 +251,70 @@ def employment_follow(teacher: Teacher) -> None:
     elif period is not None:
         # No date given: as before periods existed, out of every day's figures.
         period.delete()
+
+
+# --- Changes dated ahead take effect on their day ----------------------------------------------
+
+# Sent when the daily job has marked teachers as no longer in post (`user_ids`): courses
+# releases their unfinished assignments, as a roster import does for a leaver at once.
+teachers_left = Signal()
+
+
+def employment_due_apply(*, today: date | None = None) -> dict[str, int]:
+    """Bring each teacher's record (status, log-in, school, posts) to what her employment
+    history says for `today`: a leaving or transfer entered ahead of its date (within
+    FUTURE_WINDOW_DAYS) takes effect on that day, audited. Idempotent: a teacher whose record
+    already agrees is left alone, so running it twice (or late) changes nothing more."""
+    from .models import AuditEntry
+    from .services import audit_record, teachers_mark_left
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        # Recorded in post, in post today, but elsewhere or in other posts than recorded.
+        moved = list(teachers_in_post(today).filter(is_active=True)
+                     .filter(~Q(school_on=F("school_id")) | ~Q(posts_on=F("posts")))
+                     .select_related("school"))
+        for teacher in moved:
+            posts = teacher.posts_on
+            codes = [c for c in Teacher.Role.values if posts & flags_mask(Teacher.Role, [c])]
+            teacher.school_id, teacher.posts = teacher.school_on, posts
+            if codes and teacher.role not in codes:
+                teacher.role = codes[0]
+            teacher._employment_written = True  # the history says it already
+            teacher.save(update_fields=["school", "posts", "role"])
+            teacher._employment_written = False
+        # Recorded in post, not in post today, after a period that ended with a leaving (and
+        # no period ahead: one rehired later stays as she is until then).
+        ended = (Employment.objects.filter(teacher=OuterRef("pk"), end__lte=today)
+                 .exclude(end_status="").order_by("-end"))
+        leavers = list(Teacher.objects.filter(is_active=True)
+                       .exclude(Exists(in_post(today).filter(teacher=OuterRef("pk"))))
+                       .exclude(Exists(Employment.objects.filter(teacher=OuterRef("pk"),
+                                                                 start__gt=today)))
+                       .filter(Exists(ended))
+                       .annotate(left_as=Subquery(ended.values("end_status")[:1]),
+                                 left_on=Subquery(ended.values("end")[:1]),
+                                 left_from=Subquery(ended.values("organisation")[:1]))
+                       .values_list("pk", "user_id", "employee_no", "left_as", "left_on",
+                                    "left_from"))
+        by_status: dict[str, list[int]] = {}
+        for pk, _user, _number, status, _on, _school in leavers:
+            by_status.setdefault(status, []).append(pk)
+        for status, ids in by_status.items():
+            teachers_mark_left(teacher_ids=ids, status=status)
+        schools = Organisation.objects.in_bulk(
+            {t.school_on for t in moved} | {row[5] for row in leavers})
+        for teacher in moved:
+            audit_record(actor=None, action=AuditEntry.Action.EMPLOYMENT_CHANGE,
+                         organisation=schools[teacher.school_on], target=teacher.employee_no,
+                         detail=f"{Teacher.Status.ACTIVE} (dated ahead, in effect {today.isoformat()})")
+        for _pk, _user, number, status, on, school in leavers:
+            audit_record(actor=None, action=AuditEntry.Action.EMPLOYMENT_CHANGE,
+                         organisation=schools[school], target=number,
+                         detail=f"{status} {on.isoformat()} (dated ahead, in effect {today.isoformat()})")
+        if leavers:
+            # Whether a teacher is active is read as it is now for every day: all days go.
+            employment_changed.send(sender=Employment, schools={row[5] for row in leavers},
+                                    since=None)
+            teachers_left.send(sender=Teacher, user_ids=[row[1] for row in leavers])
+    return {"moved": len(moved), "left": len(leavers)}

@@ -390,6 +390,8 @@ class AuditEntry(models.Model):
         EMPLOYMENT_CHANGE = "employment.change", _("Employment history changed")
         CERTIFICATE_RESTORE = "certificate.restore", _("Imported certificate's dates restored")
         REPORT_SUBMIT = "report.submit", _("Report submitted")
+        STUDENT_COUNT_CHANGE = "student_count.change", _("Student count changed")
+        RULE_CHANGE = "rule.change", _("Rule changed")
 
     # Set when the row is built (not on save), so the service can seal it before inserting.
     at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)

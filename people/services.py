@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import purposes
@@ -169,12 +170,17 @@ def teacher_update(*, teacher: Teacher, by, changed: list[str],
         if not organisations_covered(by, school, roles=purposes.TEACHER_EDIT):
             raise PermissionDenied(_("This teacher's school is outside your scope."))
     dated = bool(effective_on and teacher.pk and EMPLOYMENT_FIELDS & set(changed))
+    becomes = (teacher.school_id, teacher.posts, teacher.status)
+    if dated and effective_on > timezone.localdate():
+        # Dated ahead: the history takes it now; the record (status, log-in, school, posts)
+        # follows on the day itself (people.employment.employment_due_apply).
+        for name in ("school_id", "role", "posts", "status", "is_active"):
+            setattr(teacher, name, getattr(stored, name))
     teacher._employment_written = dated
     teacher.save()
     teacher._employment_written = False
     if dated:
-        employment_changes_apply(changes=[Change(teacher.pk, effective_on, teacher.school_id,
-                                                 teacher.posts, teacher.status)], actor=by)
+        employment_changes_apply(changes=[Change(teacher.pk, effective_on, *becomes)], actor=by)
     if changed:
         audit_record(actor=by, action=AuditEntry.Action.TEACHER_CHANGE,
                      organisation=teacher.school, target=teacher.employee_no,
@@ -183,23 +189,35 @@ def teacher_update(*, teacher: Teacher, by, changed: list[str],
 
 
 @transaction.atomic
-def teacher_anonymise(*, teacher: Teacher) -> Teacher:
+def teacher_anonymise(*, teacher: Teacher, today: date | None = None) -> Teacher:
     """Replace what identifies a teacher and their account (personal-data erasure); the
-    account can no longer log in, and its sessions end with the password hash."""
+    account can no longer log in, and its sessions end with the password hash.
+
+    Her employment history stays (anonymised with her): the open period is closed on the
+    erasure day, never removed, so every figure of a day she was in post stays as reported.
+    The dates the figures read (入职日期, 参加工作日期) stay for the same reason: without a name
+    or number they identify nobody."""
     import secrets
 
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
 
+    from .employment import Change, employment_changes_apply
     from .models import ActivationCode, LoginPhone
 
+    today = today or timezone.localdate()
+    if teacher.is_active:
+        employment_changes_apply(changes=[Change(teacher.pk, today, teacher.school_id,
+                                                 teacher.posts, Teacher.Status.LEFT)], today=today)
+        teacher.status = Teacher.Status.LEFT
     token = secrets.token_hex(4)
     teacher.name = f"{Teacher.ERASED_PREFIX}{token}"
     teacher.employee_no = f"X{token}{teacher.pk}"
     teacher.gender = ""
-    teacher.hire_date = None
     teacher.is_active = False
+    teacher._employment_written = True  # closed above: not removed as an undated change would be
     teacher.save()
+    teacher._employment_written = False
     user = teacher.user
     user.username = f"erased-{token}-{user.pk}"
     user.email = ""
@@ -378,11 +396,19 @@ def audit_record(*, actor, action: str, organisation: Organisation, target: str 
 
 
 @transaction.atomic
-def student_count_record(*, organisation: Organisation, on: date, count: int) -> None:
-    """Record a school's number of students on a day (the day's figure is replaced)."""
-    from .models import StudentCount
+def student_count_record(*, organisation: Organisation, on: date, count: int, actor=None) -> None:
+    """Record a school's number of students on a day (the day's figure is replaced); a count
+    that changes writes an audit line, which a report snapshot's comparison names."""
+    from .models import AuditEntry, StudentCount
 
+    before = (StudentCount.objects.filter(organisation=organisation, on=on)
+              .values_list("count", flat=True).first())
+    if before == count:
+        return
     StudentCount.objects.update_or_create(organisation=organisation, on=on, defaults={"count": count})
+    audit_record(actor=actor, action=AuditEntry.Action.STUDENT_COUNT_CHANGE,
+                 organisation=organisation, target=organisation.code,
+                 detail=f"{on.isoformat()}: {'—' if before is None else before} -> {count}")
 
 
 @transaction.atomic

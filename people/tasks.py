@@ -28,3 +28,11 @@ def send_account_invitations(user_ids: list[int]) -> int:
             cache.delete(key)  # a failed send must not block the retry
             raise
     return sent
+
+
+@shared_task(name="people.employment_due")
+def employment_due() -> dict:
+    """Apply the leavings and transfers entered ahead of their date whose day has come."""
+    from .employment import employment_due_apply
+
+    return employment_due_apply()

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
@@ -20,7 +21,7 @@ from wagtail.permissions import register_permission_policy
 
 from . import purposes
 from .models import (TEACHING_STAGES, Organisation, SchoolType, StaffingRule, StaffRole, Stage,
-                     Teacher, flags_codes, flags_mask)
+                     StudentCount, Teacher, flags_codes, flags_mask)
 from .selectors import (grantable_roles, organisation_scope, organisations_covered,
                         staff_role_grantable, staff_user_find, user_has_staff_role,
                         user_is_subject)
@@ -265,6 +266,67 @@ class RuleWriteScopeMixin:
 
         WriteScoped.__name__ = WriteScoped.__qualname__ = f"WriteScoped{view_class.__name__}"
         return WriteScoped
+
+
+class AuditedRuleViewSetMixin:
+    """A rule edited in the admin (added, changed, deleted) writes an audit line on its
+    organisation's chain (a rule for everywhere: on each top's): rules are not dated, so a
+    report snapshot's comparison names this line as why a past figure moved."""
+
+    audit_action = "rule.change"  # AuditEntry.Action
+
+    def construct_view(self, view_class, **kwargs):
+        if issubclass(view_class, (generic.CreateView, generic.EditView)):
+            view_class = self._audited_save(view_class, self.audit_action)
+        elif issubclass(view_class, generic.DeleteView):
+            view_class = self._audited_delete(view_class, self.audit_action)
+        return super().construct_view(view_class, **kwargs)
+
+    @staticmethod
+    def _audited_save(view_class, action):
+        class AuditedSave(view_class):
+            def save_instance(self):
+                adding = self.form.instance.pk is None
+                with transaction.atomic():
+                    instance = super().save_instance()
+                    form = self.form
+                    rule_change_audit(user=self.request.user, rule=instance, action=action,
+                                      verb="add" if adding else "edit", fields=[
+                                          f"{name}: {form.initial.get(name, '—')} -> "
+                                          f"{form.cleaned_data.get(name)}"
+                                          for name in form.changed_data] if not adding else ())
+                return instance
+
+        AuditedSave.__name__ = AuditedSave.__qualname__ = f"Audited{view_class.__name__}"
+        return AuditedSave
+
+    @staticmethod
+    def _audited_delete(view_class, action):
+        class AuditedDelete(view_class):
+            def delete_action(self):
+                with transaction.atomic():
+                    rule_change_audit(user=self.request.user, rule=self.object, action=action,
+                                      verb="delete")
+                    super().delete_action()
+
+        AuditedDelete.__name__ = AuditedDelete.__qualname__ = f"Audited{view_class.__name__}"
+        return AuditedDelete
+
+
+def rule_change_audit(*, user, rule, verb: str, fields=(), action: str = "rule.change") -> None:
+    """Audit lines for a rule (or a school's student count) added, edited or deleted in the
+    admin: on its organisation, or on every top organisation for a rule that applies
+    everywhere."""
+    from .services import audit_record
+
+    organisation = getattr(rule, "organisation", None)
+    targets = [organisation] if organisation is not None else list(Organisation.get_root_nodes())
+    detail = f"{verb} {rule}" + (f" ({'; '.join(fields)})" if fields else "")
+    # A school's own record names the school by code, as roster lines name a teacher by 工号.
+    target = (organisation.code if isinstance(rule, StudentCount)
+              else str(rule._meta.verbose_name))
+    for org in targets:
+        audit_record(actor=user, action=action, organisation=org, target=target, detail=detail)
 
 
 class FlagSetFormField(forms.MultipleChoiceField):
@@ -562,7 +624,7 @@ class StaffingRuleForm(WagtailAdminModelForm):
             kind=Organisation.Kind.SCHOOL).order_by("path")
 
 
-class StaffingRuleViewSet(ScopedViewSetMixin, ModelViewSet):
+class StaffingRuleViewSet(AuditedRuleViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     """Counsellor staffing rules per subtree; city HR edit them (the nearest rules apply)."""
 
     model = StaffingRule
@@ -602,7 +664,7 @@ class SchoolTypeForm(WagtailAdminModelForm):
         return self.cleaned_data["stages"]
 
 
-class SchoolTypeViewSet(ModelViewSet):
+class SchoolTypeViewSet(AuditedRuleViewSetMixin, ModelViewSet):
     """School types and the stages each is made of (city HR keep them as data): written under
     the staffing rules' editing purpose, as the rules that count by them."""
 
@@ -623,10 +685,41 @@ class SchoolTypeViewSet(ModelViewSet):
         return SchoolTypeForm
 
 
+class StudentCountForm(WagtailAdminModelForm):
+    class Meta:
+        model = StudentCount
+        fields = ["organisation", "on", "count"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisation_scope(
+            self.for_user, roles=purposes.STAFFING_RULES_EDIT).filter(
+            kind=Organisation.Kind.SCHOOL).order_by("path")
+
+
+class StudentCountViewSet(AuditedRuleViewSetMixin, ScopedViewSetMixin, ModelViewSet):
+    """Schools' dated student counts (the staffing rules count by them), written by city HR
+    as the rules are; every edit is audited, so a snapshot comparison names it."""
+
+    model = StudentCount
+    scope_field = "organisation"
+    scope_roles = purposes.STAFFING_RULES
+    write_roles = purposes.STAFFING_RULES_EDIT
+    audit_action = "student_count.change"
+    icon = "group"
+    menu_label = _("Student counts")
+    list_display = ["organisation", "on", "count"]
+    form_fields = StudentCountForm.Meta.fields
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return StudentCountForm
+
+
 class PeopleViewSetGroup(ModelViewSetGroup):
     menu_label = _("People")
     menu_icon = "group"
     menu_order = 200
     items = (OrganisationViewSet("organisations"), TeacherViewSet("teachers"),
              StaffRoleViewSet("staff_roles"), StaffingRuleViewSet("staffing_rules"),
-             SchoolTypeViewSet("school_types"))
+             SchoolTypeViewSet("school_types"), StudentCountViewSet("student_counts"))

@@ -55,6 +55,11 @@ class Enrolment(models.Model):
                                related_name="enrolments", verbose_name=_("course"))
     assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="enrolments", verbose_name=_("assignment"))
+    # The assignment a leaver was released from (her unfinished enrolment keeps her progress):
+    # the completion figures of days she was in post still count her as assigned.
+    released_from = models.ForeignKey(Assignment, null=True, blank=True, editable=False,
+                                      on_delete=models.SET_NULL, related_name="+",
+                                      verbose_name=_("released from assignment"))
     enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
     # A newcomer's own deadline (days_to_complete after joining); empty: the assignment's.
     due_on = models.DateField(_("due on"), null=True, blank=True)

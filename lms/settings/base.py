@@ -407,6 +407,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Periodic tasks (task name -> schedule), listed here, the one place that knows every app.
 CELERY_BEAT_SCHEDULE: dict = {
+    "people-employment-due": {
+        "task": "people.employment_due",
+        # Leavings and transfers dated ahead take effect on their day, before the night's figures.
+        "schedule": crontab(hour=0, minute=20),
+    },
     "certification-daily": {
         "task": "certification.certificates_daily",
         "schedule": crontab(hour=1, minute=10),

@@ -188,3 +188,138 @@ def test_参加工作时间_is_the_first_work_date_not_the_hire_date():
 
     assert ALIASES[header_key("参加工作时间")] == "first_work_date"
     assert ALIASES[header_key("入职时间")] == "hire_date"
+
+
+def completion(tmp_path, hr, district, on: date) -> dict[str, tuple]:
+    out = tmp_path / f"assignments-{on}.xlsx"
+    run("export_sheet", "assignments", "--org", district.code, "--out", str(out), "--on",
+        on.isoformat(), user=hr)
+    # District, school, school code, assigned, completed, outstanding, rate.
+    return {row[1]: tuple(row[3:5]) for row in sheet_rows(out) if row[1] in ("一校", "二校")}
+
+
+def test_assignment_completion_on_a_past_day_never_moves(district, tmp_path):
+    """Completion "as of" a day counts the teachers in post that day, at that day's school, and
+    the completions dated on or before it: later leavers, transfers, hires and completions
+    leave it as it was."""
+    from django.utils import timezone
+
+    from courses.models import Assignment, Enrolment
+    from courses.services import assignment_create
+    from tests.courses import builders as course_builders
+
+    hr, top = district["hr"], district["district"]
+    first = xlsx(tmp_path / "first.xlsx", [ROSTER, *first_roster()])
+    run("import_sheet", "teachers", str(first), "--commit", "--effective-on", "2015-09-01", user=hr)
+
+    def at(day: date):
+        return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time())
+                                   ) + timedelta(hours=10)
+
+    course = course_builders.course(lessons=0)
+    assignment = assignment_create(course=course, organisation=top, deadline=TODAY, created_by=hr)
+    Assignment.objects.filter(pk=assignment.pk).update(created_at=at(PAST - timedelta(days=30)))
+    Enrolment.objects.update(enrolled_at=at(PAST - timedelta(days=30)))
+    done = ["A0", "A1", "A2", "A7", "B0"]
+    Enrolment.objects.filter(user__teacher__employee_no__in=done).update(
+        completed_at=at(PAST - timedelta(days=10)))
+    before = completion(tmp_path, hr, top, PAST)
+    assert before == {"一校": (8, 4), "二校": (5, 1)}
+
+    # Later: A7 (finished) moves to 二校, B4 leaves, a counsellor is hired and enrolled,
+    # and B1 finishes the course, all after the day.
+    later = [row for row in first_roster() if row[0] not in ("A7", "B4")]
+    later += [["A7", "一校教师7", "S2", "任课教师", "2015-09-01", "在职", None, MOVED.isoformat()],
+              ["B4", "二校教师4", "S2", "任课教师", "2015-09-01", "离职", MOVED.isoformat(), None],
+              ["C1", "心理老师", "S2", "专职心理教师", HIRED.isoformat(), "在职", None, None]]
+    path = xlsx(tmp_path / "later.xlsx", [ROSTER, *later])
+    run("import_sheet", "teachers", str(path), "--commit", "--effective-on", TODAY.isoformat(), user=hr)
+    counsellor = Teacher.objects.get(employee_no="C1")
+    Enrolment.objects.update_or_create(user=counsellor.user, course=course, defaults={
+        "assignment": assignment, "enrolled_at": at(HIRED)})
+    Enrolment.objects.filter(user__teacher__employee_no="B1").update(
+        completed_at=at(TODAY - timedelta(days=5)))
+
+    assert completion(tmp_path, hr, top, PAST) == before
+    # Today: 一校 lost A7 (and her completion) to 二校; B4 is no longer counted anywhere.
+    assert completion(tmp_path, hr, top, TODAY) == {"一校": (7, 3), "二校": (6, 3)}
+
+
+def test_a_leaving_and_a_transfer_dated_ahead_take_effect_on_their_day(district, tmp_path):
+    """Entered ten days ahead: the history has them at once, but status, log-in and school
+    change only when the daily job runs on (or after) their day, audited, once."""
+    from courses.models import Enrolment
+    from courses.services import assignment_create
+    from people.employment import employment_due_apply
+    from django.conf import settings
+
+    from people.tasks import employment_due
+    from tests.courses import builders as course_builders
+
+    hr, top = district["hr"], district["district"]
+    first = xlsx(tmp_path / "first.xlsx", [ROSTER, *first_roster()])
+    run("import_sheet", "teachers", str(first), "--commit", "--effective-on", "2015-09-01", user=hr)
+    course = course_builders.course(lessons=0)
+    assignment_create(course=course, organisation=top, deadline=TODAY + timedelta(days=60),
+                      created_by=hr)
+    ahead = TODAY + timedelta(days=10)
+    later = [row for row in first_roster() if row[0] not in ("A7", "B4")]
+    later += [["A7", "一校教师7", "S2", "任课教师", "2015-09-01", "在职", None, ahead.isoformat()],
+              ["B4", "二校教师4", "S2", "任课教师", "2015-09-01", "离职", ahead.isoformat(), None]]
+    path = xlsx(tmp_path / "later.xlsx", [ROSTER, *later])
+    run("import_sheet", "teachers", str(path), "--commit", user=hr)
+
+    def record(number):
+        teacher = Teacher.objects.select_related("school", "user").get(employee_no=number)
+        return teacher.school.code, teacher.status, teacher.is_active, teacher.user.is_active
+
+    # The history has both changes on their day …
+    assert list(Employment.objects.filter(teacher__employee_no="A7").order_by("start")
+                .values_list("organisation__code", "end")) == [("S1", ahead), ("S2", None)]
+    assert list(Employment.objects.filter(teacher__employee_no="B4")
+                .values_list("end", "end_status")) == [(ahead, Teacher.Status.LEFT)]
+    # … but until then the records, the log-in and the assignment are as they were.
+    assert record("A7") == ("S1", "active", True, True)
+    assert record("B4") == ("S2", "active", True, True)
+    leaver = Enrolment.objects.get(user__teacher__employee_no="B4")
+    assert leaver.assignment_id is not None
+    audited = AuditEntry.objects.filter(action=AuditEntry.Action.EMPLOYMENT_CHANGE).count()
+    for day in (TODAY, ahead - timedelta(days=1)):
+        assert employment_due_apply(today=day) == {"moved": 0, "left": 0}
+    assert record("B4") == ("S2", "active", True, True)
+
+    assert employment_due_apply(today=ahead) == {"moved": 1, "left": 1}
+    assert record("A7") == ("S2", "active", True, True)
+    assert record("B4") == ("S2", "left", False, False)
+    # Her unfinished assignment is released on the day, as an import does for a leaver.
+    leaver.refresh_from_db()
+    assert leaver.assignment_id is None and leaver.released_from_id is not None
+    lines = AuditEntry.objects.filter(action=AuditEntry.Action.EMPLOYMENT_CHANGE).order_by("pk")
+    assert lines.count() == audited + 2
+    assert {(e.target, e.organisation.code) for e in lines[audited:]} == {("A7", "S2"), ("B4", "S2")}
+    # Idempotent: the next day's run finds nothing left to do. The beat runs it daily.
+    assert employment_due_apply(today=ahead + timedelta(days=1)) == {"moved": 0, "left": 0}
+    assert settings.CELERY_BEAT_SCHEDULE["people-employment-due"]["task"] == employment_due.name
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.EMPLOYMENT_CHANGE).count() == audited + 2
+
+
+def test_erasing_a_teacher_closes_her_period_and_leaves_past_figures_as_they_were(district, tmp_path):
+    from hr.privacy import personal_data_erase
+
+    hr, top = district["hr"], district["district"]
+    first = xlsx(tmp_path / "first.xlsx", [ROSTER, *first_roster()])
+    run("import_sheet", "teachers", str(first), "--commit", "--effective-on", "2015-09-01", user=hr)
+    run("import_sheet", "certificates", str(certificates(tmp_path)), "--commit", user=hr)
+    before = holding(tmp_path, hr, top, PAST)
+    assert before == {"一校": 1.0, "二校": 0.8}
+
+    erased = personal_data_erase(teacher=Teacher.objects.get(employee_no="B0"), by=hr,
+                                 reason="本人申请", today=TODAY)
+    assert erased.is_erased and not erased.is_active
+    # Her period is closed on the erasure day, not removed; she keeps her place in the past.
+    assert list(Employment.objects.filter(teacher=erased).values_list(
+        "organisation__code", "start", "end", "end_status")) == [
+        ("S2", date(2015, 9, 1), TODAY, Teacher.Status.LEFT)]
+    assert holding(tmp_path, hr, top, PAST) == before
+    # From the erasure day on she is in no figure: 二校 has 3 holders of 4.
+    assert holding(tmp_path, hr, top, TODAY) == {"一校": 1.0, "二校": 0.75}

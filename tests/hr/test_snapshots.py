@@ -220,3 +220,48 @@ def test_a_back_dated_transfer_is_named_on_both_schools_rows(district, tmp_path)
     for row in (one, two):
         assert any("补录调动或岗位变更（2027-01-10 起）于 2027-03-02 录入，工号 A7" in r
                    for r in row.reasons), row.reasons
+
+
+def test_admin_edits_of_student_counts_and_rules_are_named_in_the_comparison(district, client, tmp_path):
+    """Student counts and rules are not dated: an admin edit moves a submitted day's staffing
+    figures, and the comparison names the edit (its audit line) on the rows it moved."""
+    from people.models import StaffingRule
+
+    hr = district["hr"]
+    from people.models import Organisation, Stage, flags_mask
+
+    city_hr = factories.staff("city_hr", district["district"].get_parent())
+    Organisation.objects.filter(pk__in=[district["one"].pk, district["two"].pk]).update(
+        stages=flags_mask(Stage, [Stage.JUNIOR]))
+    load(tmp_path, hr)
+    snapshot = snapshot_submit(user=hr, sheet="staffing", organisation=district["district"],
+                               on=ON, now=SUBMITTED)
+    client.force_login(city_hr)
+    count = StudentCount.objects.get(organisation=district["two"])
+    response = client.post(reverse("student_counts:edit", args=[count.pk]), {
+        "organisation": district["two"].pk, "on": "2020-09-01", "count": 300})
+    assert response.status_code == 302
+    line = AuditEntry.objects.get(action=AuditEntry.Action.STUDENT_COUNT_CHANGE)
+    assert (line.organisation, line.actor) == (district["two"], city_hr)
+
+    comparison = snapshot_compare(snapshot, user=hr)
+    row = {c.key: c for c in comparison.changes}[("二校",)]
+    assert {cell.column: (cell.old, cell.new) for cell in row.cells}["学生数"] == (1500, 300)
+    assert any("学生人数变更" in r and "S2" in r for r in row.reasons), row.reasons
+
+    # A staffing rule the city adds for everywhere under it moves every school's row.
+    response = client.post(reverse("staffing_rules:add"), {
+        "organisation": district["district"].get_parent().pk, "stage": "", "min_students": 0,
+        "counts": "full_time", "full_time_required": 3})
+    assert response.status_code == 302, response.content.decode()[:500]
+    rule = StaffingRule.objects.get(full_time_required=3)
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.RULE_CHANGE,
+                                     organisation=rule.organisation).count() == 1
+    comparison = snapshot_compare(snapshot, user=hr)
+    rows = {c.key: c for c in comparison.changes}
+    assert {("一校",), ("二校",)} <= set(rows)
+    for key in (("一校",), ("二校",)):
+        assert any("规则变更" in r for r in rows[key].reasons), rows[key].reasons
+    # Deleting it is audited too.
+    assert client.post(reverse("staffing_rules:delete", args=[rule.pk])).status_code == 302
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.RULE_CHANGE).count() == 2

@@ -30,7 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--expiring-before", help="roster: expiring before this date (YYYY-MM-DD)")
         parser.add_argument("--language", help="headers and labels in this language: zh-hans (default) or en")
         parser.add_argument("--term", help="workload: the term, e.g. 2024-autumn (default: the current one)")
-        parser.add_argument("--on", help="holding, hours: the figures as they stood on this date "
+        parser.add_argument("--on", help="holding, hours, staffing, assignments: the figures as they stood on "
+                                         "this date "
                                          "(YYYY-MM-DD; default today)")
         parser.add_argument("--submit", action="store_true",
                             help="holding, staffing, hours, workload, parent_reach, assignments: "

@@ -22,6 +22,7 @@ from .models import ApiKey, HoursPush, ServiceAccount
 
 # The staff role a service account reads as, by the kind of its organisation.
 ROLE_FOR_KIND = {
+    Organisation.Kind.PROVINCE: StaffRole.Role.PROVINCE_HR,
     Organisation.Kind.CITY: StaffRole.Role.CITY_HR,
     Organisation.Kind.DISTRICT: StaffRole.Role.DISTRICT_HR,
     Organisation.Kind.SCHOOL: StaffRole.Role.SCHOOL_ADMIN,

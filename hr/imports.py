@@ -477,6 +477,7 @@ def _plan_staff_roles(plan: Plan, cells: list, layout: SheetLayout, user, existi
         for role in roles:
             where = (school if role == StaffRole.Role.SCHOOL_ADMIN
                      else above.get(Organisation.Kind.CITY) if role == StaffRole.Role.CITY_HR
+                     else above.get(Organisation.Kind.PROVINCE) if role == StaffRole.Role.PROVINCE_HR
                      else above.get(Organisation.Kind.DISTRICT))
             if where is None or not staff_role_grantable(user, role=role, organisation=where):
                 plan.errors.append(RowError(row, layout.column_name("staff_role"), STAFF_ROLE_DISPLAY[role],

@@ -94,9 +94,11 @@ class SchoolType(models.Model):
 
 
 class Organisation(MP_Node):
-    """A node of the city → district → township → school tree. Every staff permission is a subtree."""
+    """A node of the province → city → district → township → school tree. Every staff
+    permission is a subtree."""
 
     class Kind(models.TextChoices):
+        PROVINCE = "province", _("Province")
         CITY = "city", _("City")
         DISTRICT = "district", _("District")
         TOWNSHIP = "township", _("Township / school district")
@@ -334,12 +336,13 @@ class StaffRole(models.Model):
         SCHOOL_ADMIN = "school_admin", _("School admin")
         DISTRICT_HR = "district_hr", _("District HR")
         CITY_HR = "city_hr", _("City HR")
+        PROVINCE_HR = "province_hr", _("Province HR")
 
-    HR_ROLES = (Role.DISTRICT_HR, Role.CITY_HR)
-    ADMIN_ROLES = (Role.SCHOOL_ADMIN, Role.DISTRICT_HR, Role.CITY_HR)
+    HR_ROLES = (Role.DISTRICT_HR, Role.CITY_HR, Role.PROVINCE_HR)
+    ADMIN_ROLES = (Role.SCHOOL_ADMIN, Role.DISTRICT_HR, Role.CITY_HR, Role.PROVINCE_HR)
     # How high each role stands: nobody acts on the account of someone at or above them.
     RANK = {Role.TRAINER: 1, Role.REVIEWER: 1, Role.SCHOOL_ADMIN: 2, Role.DISTRICT_HR: 3,
-            Role.CITY_HR: 4}
+            Role.CITY_HR: 4, Role.PROVINCE_HR: 5}
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="staff_roles", verbose_name=_("user"))

@@ -21,6 +21,8 @@ ROLE_GROUPS = {
     StaffRole.Role.SCHOOL_ADMIN: "School admins",
     StaffRole.Role.DISTRICT_HR: "District HR",
     StaffRole.Role.CITY_HR: "City HR",
+    # Province HR hold city HR's admin permissions; their scope (the province) is the difference.
+    StaffRole.Role.PROVINCE_HR: "City HR",
 }
 
 
@@ -146,7 +148,8 @@ def staff_role_revoke(*, user, role: str, organisation: Organisation, revoked_by
     if revoked_by is not None and not staff_role_grantable(revoked_by, role=role, organisation=organisation):
         raise StaffRoleRefused(_("You may not revoke this role over this organisation."))
     deleted, _kinds = StaffRole.objects.filter(user=user, role=role, organisation=organisation).delete()
-    if not StaffRole.objects.filter(user=user, role=role).exists():
+    same_group = [r for r, name in ROLE_GROUPS.items() if name == ROLE_GROUPS[role]]
+    if not StaffRole.objects.filter(user=user, role__in=same_group).exists():
         user.groups.remove(*Group.objects.filter(name=ROLE_GROUPS[role]))
     if revoked_by is not None and deleted:
         audit_record(actor=revoked_by, action=AuditEntry.Action.STAFF_ROLE_REVOKE,

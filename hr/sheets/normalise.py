@@ -187,19 +187,19 @@ def parse_status(value) -> str:
     return status
 
 
-ORG_KIND_LABELS = {"市": "city", "区县": "district", "区": "district", "县": "district",
+ORG_KIND_LABELS = {"省": "province", "自治区": "province", "PROVINCE": "province", "市": "city", "区县": "district", "区": "district", "县": "district",
                    "镇街": "township", "镇": "township", "街道": "township", "学区": "township",
                    "学校": "school", "CITY": "city", "DISTRICT": "district",
                    "TOWNSHIP": "township", "SCHOOL": "school"}
-ORG_KIND_DISPLAY = {"city": "市", "district": "区县", "township": "镇街", "school": "学校"}
+ORG_KIND_DISPLAY = {"province": "省", "city": "市", "district": "区县", "township": "镇街", "school": "学校"}
 
 
 def parse_org_kind(value) -> str:
-    """An organisation kind from 市 / 区县 / 镇街 / 学区 / 学校."""
+    """An organisation kind from 省 / 市 / 区县 / 镇街 / 学区 / 学校."""
     text = clean_text(value)
     kind = ORG_KIND_LABELS.get(text) or ORG_KIND_LABELS.get(text.upper())
     if kind is None:
-        raise CellError(gettext("Kind must be city, district, township or school"))
+        raise CellError(gettext("Kind must be province, city, district, township or school"))
     return kind
 
 
@@ -295,9 +295,10 @@ def parse_count(value) -> int:
 STAFF_ROLE_LABELS = {"培训者": "trainer", "培训师": "trainer", "审核员": "reviewer",
                      "学校管理员": "school_admin", "区人事": "district_hr", "区县人事": "district_hr",
                      "市人事": "city_hr", "TRAINER": "trainer", "REVIEWER": "reviewer",
-                     "SCHOOL ADMIN": "school_admin", "DISTRICT HR": "district_hr", "CITY HR": "city_hr"}
+                     "SCHOOL ADMIN": "school_admin", "DISTRICT HR": "district_hr", "CITY HR": "city_hr",
+                     "省人事": "province_hr", "PROVINCE HR": "province_hr"}
 STAFF_ROLE_DISPLAY = {"trainer": "培训者", "reviewer": "审核员", "school_admin": "学校管理员",
-                      "district_hr": "区人事", "city_hr": "市人事"}
+                      "district_hr": "区人事", "city_hr": "市人事", "province_hr": "省人事"}
 
 
 def parse_staff_roles(value) -> list[str]:

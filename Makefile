@@ -53,7 +53,7 @@ serve: install data
 	    [ -z "$$alive" ] && break; sleep 0.2; done; \
 	  for p in $$pids; do kill -KILL -- -$$p 2>/dev/null; done; wait 2>/dev/null; }; \
 	trap 'stop; exit 0' INT TERM; trap stop EXIT; \
-	$(BIN)/celery -A lms worker -B --pool=solo -l info & pids="$$pids $$!"; \
+	$(BIN)/celery -A lms worker -B --pool=solo -Q default,heavy -l info & pids="$$pids $$!"; \
 	$(PYTHON) manage.py runserver --insecure $(HOST):$(PORT) & pids="$$pids $$!"; \
 	echo "Serving http://$(HOST):$(PORT)/ with a Celery worker and beat. Ctrl-C stops both."; \
 	wait -n; status=$$?; stop; exit $$status

@@ -94,7 +94,7 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
         parent = row["parent"]
         if parent is None:
             if not user.is_superuser and not (row["code"] in existing and existing[row["code"]]["parent"] is None):
-                fail(row, "parent_code", "", gettext("No parent: only the city at the top may have none"))
+                fail(row, "parent_code", "", gettext("No parent: only the province or city at the top may have none"))
         elif parent not in rows and parent not in existing:
             fail(row, "parent_code", parent,
                  gettext("Unknown parent '%(code)s' (neither in the file nor here)") % {"code": parent})

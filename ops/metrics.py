@@ -65,7 +65,9 @@ class CeleryQueueLengths:
         family = GaugeMetricFamily("xinyu_celery_queue_length",
                                    "Messages waiting in each Celery queue.", labels=["queue"])
         app = _celery_app()
-        queues = [q.name for q in (app.conf.task_queues or [])] or [app.conf.task_default_queue]
+        routed = {r["queue"] for r in (app.conf.task_routes or {}).values() if isinstance(r, dict)}
+        queues = [q.name for q in (app.conf.task_queues or [])] or [
+            app.conf.task_default_queue, *sorted(routed - {app.conf.task_default_queue})]
         try:
             with app.connection_for_read() as conn:
                 channel = conn.default_channel

@@ -94,9 +94,11 @@ class SchoolType(models.Model):
 
 
 class Organisation(MP_Node):
-    """A node of the city → district → township → school tree. Every staff permission is a subtree."""
+    """A node of the province → city → district → township → school tree. Every staff
+    permission is a subtree."""
 
     class Kind(models.TextChoices):
+        PROVINCE = "province", _("Province")
         CITY = "city", _("City")
         DISTRICT = "district", _("District")
         TOWNSHIP = "township", _("Township / school district")
@@ -334,6 +336,7 @@ class StaffRole(models.Model):
         SCHOOL_ADMIN = "school_admin", _("School admin")
         DISTRICT_HR = "district_hr", _("District HR")
         CITY_HR = "city_hr", _("City HR")
+        PROVINCE_HR = "province_hr", _("Province HR")
 
     # Each role's group, admin permissions, organisation level and rank: people/roles.py.
 

@@ -39,8 +39,10 @@ class Purpose:
 
 
 SCHOOL_ADMIN = (Role.SCHOOL_ADMIN,)
-HR = (Role.DISTRICT_HR, Role.CITY_HR)
-ADMIN = (Role.SCHOOL_ADMIN, Role.DISTRICT_HR, Role.CITY_HR)
+# Province HR stand above the cities with what city HR may do, over the whole province.
+CITY_UP = (Role.CITY_HR, Role.PROVINCE_HR)
+HR = (Role.DISTRICT_HR, *CITY_UP)
+ADMIN = (Role.SCHOOL_ADMIN, *HR)
 ANY = tuple(Role.values)
 
 # Trainers and reviewers write and review content through Wagtail's page permissions: no
@@ -69,19 +71,22 @@ ORGANISATION_TREE = Purpose("organisation_tree",
                             _("Adding, moving and removing organisations"), HR)
 STAFF_ROLES = Purpose("staff_roles", _("Staff roles: who holds which role where"), HR)
 GRANT_ANY_ROLE = Purpose("grant_any_role", _("Granting and revoking any staff role"),
-                         (Role.CITY_HR,))
+                         CITY_UP)
+# Nobody grants above their own role: only province HR make province HR.
+GRANT_PROVINCE_HR = Purpose("grant_province_hr", _("Granting and revoking province HR"),
+                            (Role.PROVINCE_HR,))
 GRANT_SCHOOL_ADMIN = Purpose("grant_school_admin",
                              _("Granting and revoking school admins of the district's schools"),
                              (Role.DISTRICT_HR,))
 STAFFING_RULES = Purpose("staffing_rules", _("Counsellor staffing rules: reading"), HR)
 STAFFING_RULES_EDIT = Purpose("staffing_rules_edit", _("Counsellor staffing rules: editing"),
-                              (Role.CITY_HR,))
+                              CITY_UP)
 HOLDING_RULES_EDIT = Purpose("holding_rules_edit",
                              _("Cycle policies, holding targets and new-teacher periods: editing"),
-                             (Role.CITY_HR,))
+                             CITY_UP)
 RECORDS_INTEGRITY = Purpose("records_integrity",
                             _("Alerts of records changed behind the services' back"),
-                            (Role.CITY_HR,))
+                            CITY_UP)
 # Trainers draft the event pages; the sign-ups (people) are the organising unit's staff's.
 EVENT_ORGANISING = Purpose("event_organising",
                            _("Organising events: sign-ups, QR codes, attendance and closing"),
@@ -101,14 +106,14 @@ OUTSIDE_CREDENTIALS = Purpose("outside_credentials", _("Recording outside creden
 PARENT_REACH = Purpose("parent_reach", _("Parent schools per school"), ADMIN)
 # Another platform's launches log teachers in here: only the city decides whom to trust.
 LTI_PLATFORMS = Purpose("lti_platforms", _("LTI platforms: registering other learning platforms"),
-                        (Role.CITY_HR,))
+                        CITY_UP)
 SCHOOL_CALENDAR = Purpose("school_calendar",
                           _("School calendar: terms, holidays and make-up days"), HR)
 WORKLOAD_RULES = Purpose("workload_rules",
                          _("Workload credit rates and the head-teacher norm of the subtree"), HR)
 POLICY_CONFIRM = Purpose("policy_confirm",
                          _("Confirming the shipped example policies for the city"),
-                         (Role.CITY_HR,))
+                         CITY_UP)
 PARENT_SESSION_RECORD = Purpose("parent_session_record",
                                 _("Recording the school's parent-school sessions"), ADMIN)
 PARENT_SESSION_RECORDERS = Purpose("parent_session_recorders",
@@ -123,7 +128,7 @@ STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     TEACHER_ADMIN, TEACHER_EDIT, LEARNING_RECORDS, ASSIGNMENTS, DASHBOARD, CERTIFICATE_ROSTER,
     CERTIFICATE_REVIEW, WORKLOAD_APPROVAL, WORKLOAD_REPORT, HR_DESK, HR_IMPORT, AUDIT_LOG,
-    PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_SCHOOL_ADMIN,
+    PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_PROVINCE_HR, GRANT_SCHOOL_ADMIN,
     STAFFING_RULES, STAFFING_RULES_EDIT, HOLDING_RULES_EDIT, RECORDS_INTEGRITY, EVENT_ORGANISING,
     EVENT_CREATING, DECLARATION_CHECK, DECLARATION_DECISION, DECLARATION_REVIEW,
     OUTSIDE_CREDENTIALS, PARENT_REACH, LTI_PLATFORMS, SCHOOL_CALENDAR, WORKLOAD_RULES,

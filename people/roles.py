@@ -85,6 +85,9 @@ ROLES: dict[str, RoleSpec] = {spec.role: spec for spec in (
              (*ADMIN_ACCESS, *FOLLOW_UP, *HR_RECORDS)),
     RoleSpec(Role.CITY_HR, "City HR", Kind.CITY, 4,
              (*ADMIN_ACCESS, *FOLLOW_UP, *HR_RECORDS, *CITY_RULES)),
+    # Province HR keep city HR's records and rules; their scope (the province) is the difference.
+    RoleSpec(Role.PROVINCE_HR, "Province HR", Kind.PROVINCE, 5,
+             (*ADMIN_ACCESS, *FOLLOW_UP, *HR_RECORDS, *CITY_RULES)),
 )}
 
 # Groups Wagtail's own migrations create; no role puts anyone in them and they are left as

@@ -215,6 +215,8 @@ def staff_role_grantable(actor, *, role: str, organisation: Organisation) -> boo
         return False
     if actor.is_superuser:
         return True
+    if role == StaffRole.Role.PROVINCE_HR:
+        return user_is_staff_in_scope(actor, organisation, roles=purposes.GRANT_PROVINCE_HR)
     if user_is_staff_in_scope(actor, organisation, roles=purposes.GRANT_ANY_ROLE):
         return True
     return (role == StaffRole.Role.SCHOOL_ADMIN and organisation.kind == Organisation.Kind.SCHOOL
@@ -223,8 +225,11 @@ def staff_role_grantable(actor, *, role: str, organisation: Organisation) -> boo
 
 def grantable_roles(actor) -> list[str]:
     """The staff roles `actor` may grant somewhere."""
-    if getattr(actor, "is_superuser", False) or user_has_staff_role(actor, roles=purposes.GRANT_ANY_ROLE):
+    if getattr(actor, "is_superuser", False) or user_has_staff_role(
+            actor, roles=purposes.GRANT_PROVINCE_HR):
         return list(StaffRole.Role.values)
+    if user_has_staff_role(actor, roles=purposes.GRANT_ANY_ROLE):
+        return [r for r in StaffRole.Role.values if r != StaffRole.Role.PROVINCE_HR]
     if user_has_staff_role(actor, roles=purposes.GRANT_SCHOOL_ADMIN):
         return [StaffRole.Role.SCHOOL_ADMIN]
     return []

@@ -1,15 +1,24 @@
 """Background jobs about people and their accounts."""
 
 from celery import shared_task
+from celery.signals import task_prerun
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import timezone
 
 from .invitations import account_invitation_send
+from .replica import primary_pin
 
 User = get_user_model()
 INVITATION_KEY = "people:invitation:{pk}:{day}"
+
+
+@task_prerun.connect
+def _task_starts_on_the_replica(**kwargs):
+    """Each task starts free to read figures from the replica: the worker's thread may have
+    written in the task before (people.replica)."""
+    primary_pin(False)
 
 
 @shared_task

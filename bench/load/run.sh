@@ -88,7 +88,7 @@ set -m
 .venv/bin/gunicorn lms.wsgi -w "$WORKERS" -b "127.0.0.1:$WEBPORT" --log-level warning \
     --error-logfile "$WORK/gunicorn.log" --access-logfile "$WORK/access.log" \
     --access-logformat '%(p)s "%(r)s" %(s)s %(B)s %(M)s' & PIDS+=($!)
-.venv/bin/celery -A lms worker --pool=solo -l warning >"$WORK/worker.log" 2>&1 & PIDS+=($!)
+.venv/bin/celery -A lms worker --pool=solo -Q default,heavy -l warning >"$WORK/worker.log" 2>&1 & PIDS+=($!)
 set +m
 for _ in $(seq 1 100); do
     curl -fsS -H "X-Forwarded-Proto: https" "http://127.0.0.1:$WEBPORT/healthz/" >/dev/null 2>&1 && break

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from people import purposes, staffing
 from people.models import Organisation
+from people.replica import replica_reads
 
 from .dashboard import certificates_expiring_by_month, completion_by_child, holding_by_child
 from .figures import school_figures, stored_compliance, stored_holding_rates, stored_pace, stored_trends
@@ -82,7 +83,8 @@ def _key(page: str, org_id: int, on: date, user_id) -> str:
 
 def page_figures_compute(page: str, org: Organisation, *, on: date, user) -> tuple[dict, datetime]:
     """Compute a page's figures now and share them: (figures, when computed)."""
-    entry = (PAGES[page][0](org, on, user), timezone.now())
+    with replica_reads():
+        entry = (PAGES[page][0](org, on, user), timezone.now())
     max_age = settings.STAFF_FIGURES_MAX_AGE
     if max_age:
         name = _key(page, org.pk, on, user.pk)

@@ -276,16 +276,16 @@ def parse_status(value) -> str:
 ORG_KINDS = Vocabulary(
     Organisation.Kind,
     sheet={Organisation.Kind.DISTRICT: "区县", Organisation.Kind.TOWNSHIP: "镇街"},
-    aliases={Organisation.Kind.DISTRICT: ("区", "县"),
+    aliases={Organisation.Kind.PROVINCE: ("自治区",), Organisation.Kind.DISTRICT: ("区", "县"),
              Organisation.Kind.TOWNSHIP: ("镇", "街道", "学区")})
 ORG_KIND_DISPLAY = _DisplayMap(ORG_KINDS)
 
 
 def parse_org_kind(value) -> str:
-    """An organisation kind from 市 / 区县 / 镇街 / 学区 / 学校."""
+    """An organisation kind from 省 / 市 / 区县 / 镇街 / 学区 / 学校."""
     kind = ORG_KINDS.parse(value)
     if kind is None:
-        raise CellError(gettext("Kind must be city, district, township or school"))
+        raise CellError(gettext("Kind must be province, city, district, township or school"))
     return kind
 
 
@@ -381,7 +381,8 @@ def parse_count(value) -> int:
 # earlier templates wrote.
 STAFF_ROLES = Vocabulary(StaffRole.Role, aliases={
     StaffRole.Role.TRAINER: ("培训师",), StaffRole.Role.REVIEWER: ("审核员",),
-    StaffRole.Role.DISTRICT_HR: ("区人事", "区县人事"), StaffRole.Role.CITY_HR: ("市人事",)})
+    StaffRole.Role.DISTRICT_HR: ("区人事", "区县人事"), StaffRole.Role.CITY_HR: ("市人事",),
+    StaffRole.Role.PROVINCE_HR: ("省人事",)})
 STAFF_ROLE_DISPLAY = _DisplayMap(STAFF_ROLES)
 
 

@@ -57,8 +57,6 @@ SHEET_NOTES = {
                                 "unless a nearer one has its own"),
     ("calendar", "org_kind"): _("Type: 教学日 (the term's span: its weekdays are teaching days), 假期 "
                                 "(holiday inside the term) or 调休上课 (make-up school days)"),
-    ("calendar", "org_code"): _("Code of the organisation (city, district or school) whose calendar this is, "
-                                "inside your scope; its schools follow it unless a nearer one has its own"),
 }
 NOTES = {
     "employee_no": _("Employee number, unique; the login name"),

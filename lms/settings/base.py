@@ -82,6 +82,7 @@ MIDDLEWARE = [
     # Uploads served here get their own CSP, nosniff and (but for video, audio, images) a download.
     "cms.middleware.UploadHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "people.replica.ReplicaPinMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,6 +170,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A PostgreSQL read replica (streaming replication, docs/deploy.md): the staff figure selectors
+# read from it; writes, and reads after a write, stay on the primary (people.replica).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_REPLICA_READS = bool(DATABASE_REPLICA_URL)
+# After a request that wrote, the same browser reads the primary this long (replication lag).
+DATABASE_REPLICA_PIN_SECONDS = env.int("DJANGO_DATABASE_REPLICA_PIN_SECONDS", default=10)
+DATABASE_ROUTERS = ["people.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -404,6 +416,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ALWAYS_EAGER = env.bool("DJANGO_CELERY_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Two queues, so a province export never delays a teacher's notice: heavy jobs (imports,
+# exports, figure rebuilds, chain checks, backups) on "heavy", the rest (notices, reminders,
+# mails, webhooks) on "default". `make run`'s worker consumes both; deploy.md runs one of each.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_HEAVY_TASKS = (
+    "hr.tasks.job_preview", "hr.tasks.job_commit", "hr.tasks.job_export",
+    "certification.figures_rebuild", "certification.page_figures_refresh",
+    "certification.certificates_daily", "certification.records_verify",
+    "certification.records_checkpoint", "courses.enrol_assignment_audiences",
+    "ops.backup_nightly",
+)
+CELERY_TASK_ROUTES = {name: {"queue": "heavy"} for name in CELERY_HEAVY_TASKS}
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Periodic tasks (task name -> schedule), listed here, the one place that knows every app.
 CELERY_BEAT_SCHEDULE: dict = {

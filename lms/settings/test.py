@@ -20,6 +20,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"lms-test-{os.getpid()}.sqlite3")
     }
+# The replica alias as a test mirror of the primary (tests/people/test_replica.py turns its
+# reads on; elsewhere figures read the primary, as without DATABASE_REPLICA_URL).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {
+    **DATABASES["default"].get("TEST", {}), "MIRROR": "default"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tests change records and read the staff pages again at once: figures computed on each view,
 # unless a test asks for sharing (tests/certification/test_figures_shared.py).

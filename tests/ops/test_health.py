@@ -87,7 +87,8 @@ def test_metrics_count_requests_database_time_and_queues(client, db):
     body = client.get("/metrics").content.decode()
     assert "django_http_requests_latency_seconds_by_view_method" in body
     assert 'xinyu_view_database_seconds_count{view="' in body
-    assert 'xinyu_celery_queue_length{queue="celery"}' in body
+    assert 'xinyu_celery_queue_length{queue="default"}' in body
+    assert 'xinyu_celery_queue_length{queue="heavy"}' in body
 
 
 def test_the_status_page_is_the_superusers_in_chinese(client, db, folders, tree,

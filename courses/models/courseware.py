@@ -29,12 +29,12 @@ class CoursewarePackage(models.Model):
 
     sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    version = models.CharField(_("version"), max_length=40)
+    version = models.CharField(_("package version"), max_length=40)
     title = models.CharField(_("title"), max_length=255, blank=True)
     launch = models.CharField(_("launch file"), max_length=500, blank=True)
-    items = models.JSONField(_("items"), default=list)
+    items = models.JSONField(_("package items"), default=list)
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
-    file_count = models.PositiveIntegerField(_("files"), default=0)
+    file_count = models.PositiveIntegerField(_("number of files"), default=0)
     unpacked_bytes = models.PositiveBigIntegerField(_("unpacked size (bytes)"), default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+",
@@ -118,9 +118,8 @@ class CoursewareLessonPage(LessonPage):
 
     def clean(self):
         # Not LessonPage.clean: a courseware lesson has neither a video nor an embedded player.
+        # Its package is required by its form, which stores the upload only once all is valid.
         Page.clean(self)
-        if not self.package_id:
-            raise ValidationError(_("Upload a SCORM or H5P package."))
 
     def is_done(self, attempt: "CoursewareAttempt") -> bool:
         """The lesson's completion rule: the package reported completed or passed (passed only,
@@ -157,11 +156,11 @@ class CoursewareAttempt(models.Model):
     success_status = models.CharField(_("success status"), max_length=20, blank=True)
     score_raw = models.FloatField(_("score"), null=True, blank=True)
     score_scaled = models.FloatField(_("scaled score"), null=True, blank=True)
-    location = models.CharField(_("location"), max_length=1000, blank=True)
+    location = models.CharField(_("location in the package"), max_length=1000, blank=True)
     suspend_data = models.TextField(_("suspend data"), blank=True)
     # The current session (one opening of the lesson page), the session time it has reported
     # so far, and when it last committed: what caps the time credited.
-    session_key = models.CharField(_("session"), max_length=200, blank=True)
+    session_key = models.CharField(_("learning session"), max_length=200, blank=True)
     session_seconds = models.FloatField(_("session time reported"), default=0)
     time_credited = models.FloatField(_("time credited (seconds)"), default=0)
     last_commit_at = models.DateTimeField(_("last commit at"), null=True, blank=True)

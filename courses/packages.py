@@ -39,13 +39,14 @@ MAX_MANIFEST_BYTES = 4 * MB
 
 # What a package may hold: web pages and their scripts, styles, pictures, sound, video, fonts,
 # data and subtitles. No executables, no archives, no Flash, no server-side pages.
-ALLOWED_SUFFIXES = frozenset("""
-    html htm xhtml js mjs css json xml xsd dtd txt md vtt srt csv
-    png jpg jpeg gif svg webp bmp ico avif
-    mp3 m4a wav ogg oga opus aac mp4 m4v webm ogv
-    woff woff2 ttf otf eot
-    pdf
-""".split())
+ALLOWED_SUFFIXES = frozenset({
+    "html", "htm", "xhtml", "js", "mjs", "css", "json", "xml", "xsd", "dtd", "txt", "md", "vtt",
+    "srt", "csv",
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "avif",
+    "mp3", "m4a", "wav", "ogg", "oga", "opus", "aac", "mp4", "m4v", "webm", "ogv",
+    "woff", "woff2", "ttf", "otf", "eot",
+    "pdf",
+})
 # Files without a suffix a package may carry (licence notes).
 ALLOWED_PLAIN_NAMES = frozenset({"license", "licence", "readme", "notice", "copying"})
 
@@ -178,7 +179,7 @@ def _read_scorm(archive: zipfile.ZipFile, files: dict[str, zipfile.ZipInfo]) -> 
         root = SafeET.fromstring(_read_small(archive, manifest))
     except PackageRefused:
         raise
-    except Exception:  # defusedxml's refusals (DTDs, entities) and syntax errors alike
+    except Exception:  # noqa: BLE001 - defusedxml's refusals (DTDs, entities) and syntax errors alike
         raise PackageRefused(_("The package's imsmanifest.xml is not valid XML.")) from None
     metadata = next(iter(_children(root, "metadata")), None)
     schema_version = _text(metadata, "schemaversion") if metadata is not None else ""

@@ -61,6 +61,8 @@ class LessonRow:
     def percent(self) -> int:
         if self.progress is None:
             return 0
+        if self.progress.completed_at:
+            return 100  # a courseware lesson completes when its package says so, not by time
         return min(100, round(100 * self.progress.credited_seconds / max(1, self.lesson.required_seconds)))
 
     @property
@@ -167,7 +169,9 @@ def my_learning(*, user) -> dict:
             p = progress.get(lesson.pk)
             row.lessons_total += 1
             row.required += lesson.required_seconds
-            row.credited += min(p.credited_seconds, lesson.required_seconds) if p else 0
+            # A completed lesson counts in full (a courseware lesson completes by its package's word).
+            row.credited += (lesson.required_seconds if p and p.completed_at
+                             else min(p.credited_seconds, lesson.required_seconds) if p else 0)
             row.lessons_done += 1 if p and p.completed_at else 0
     completions = list(CourseCompletion.objects.filter(user=user).select_related("course")
                        .order_by("-completed_at"))

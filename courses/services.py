@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC
 from pathlib import Path
 
 from django.contrib.auth.models import Group, Permission
@@ -448,7 +448,7 @@ def courseware_session_read(*, token: str, user, lesson: CoursewareLessonPage) -
         raise PermissionDenied(_("This lesson's session has expired: reload the page.")) from None
     if data.get("u") != user.pk or data.get("l") != lesson.pk:
         raise PermissionDenied(_("This lesson's session has expired: reload the page."))
-    return datetime.fromtimestamp(data["t"], tz=dt_timezone.utc)
+    return datetime.fromtimestamp(data["t"], tz=UTC)
 
 
 _SCORM12_TIME = re.compile(r"^(\d{1,4}):(\d{1,2}):(\d{1,2}(?:\.\d{1,2})?)$")

@@ -204,8 +204,8 @@ def courseware_commit(request, lesson_id: int):
     try:
         data = json.loads(request.body or b"{}")
         if not isinstance(data, dict):
-            raise ValueError
-    except (ValueError, UnicodeDecodeError):
+            raise TypeError("not an object")
+    except (ValueError, TypeError, UnicodeDecodeError):
         return JsonResponse({"result": False, "errorCode": 101}, status=400)
     try:
         attempt = services.courseware_commit(user=request.user, lesson=lesson,

@@ -16,7 +16,7 @@ from wagtail.models import Page
 
 from .pages import LessonPage, LessonPageForm
 
-__all__ = ["CoursewarePackage", "CoursewareLessonPage", "CoursewareAttempt"]
+__all__ = ["CoursewareAttempt", "CoursewareLessonPage", "CoursewarePackage"]
 
 
 class CoursewarePackage(models.Model):

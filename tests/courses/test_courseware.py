@@ -94,7 +94,7 @@ def test_sample_packages_are_read(tmp_path, content, name, kind, version, launch
 
 
 def test_trainer_uploads_a_package_and_it_goes_to_review(client, setup, private_root):
-    sections, trainer, reviewer = setup
+    _, trainer, reviewer = setup
     course = builders.course(lessons=0, quiz=False)
     client.force_login(trainer)
     response = client.post(add_url(course), lesson_form(samples.scorm12()))

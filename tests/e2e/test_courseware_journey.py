@@ -95,3 +95,34 @@ def test_teacher_plays_a_scorm_package_leaves_half_way_and_resumes_on_another_de
     # The time credited is what the package reported, no more than the time that passed.
     attempt.refresh_from_db()
     assert 4 <= attempt.time_credited <= (completion.completed_at - attempt_started).total_seconds() + 10
+
+
+def test_an_h5p_lesson_completes_from_its_xapi_statement(page, live_server, migrated_data,
+                                                          settings, tmp_path):
+    if page.viewport_name != "desktop":
+        return  # one viewport is enough for the H5P bridge; the SCORM journey covers both
+    settings.STORAGES = {**settings.STORAGES, "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}}}
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courses import demo_packages, services
+
+    user = _seed()
+    course = CoursewareLessonPage.objects.get(slug="scorm-lesson").get_parent().specific
+    upload = SimpleUploadedFile("check.h5p", demo_packages.h5p())
+    package = services.courseware_package_store(
+        checked=services.courseware_package_check(upload=upload))
+    course.refresh_from_db()
+    lesson = course.add_child(instance=CoursewareLessonPage(title="H5P 自查", slug="h5p-check",
+                                                            package=package, duration_seconds=60))
+    services.enrolment_create(user=user, course=course)
+    log_in(page, user.username)
+    page.goto(lesson.url)
+    # h5p-standalone plays the content in a frame of its own, inside the lesson's sandboxed frame.
+    button = (page.frame_locator("div.courseware iframe").frame_locator("iframe.h5p-iframe")
+              .locator("button.crisis-check-done"))
+    button.click()
+    page.locator("[data-courseware-status]", has_text="已完成").wait_for()
+    attempt = CoursewareAttempt.objects.get(user=user, lesson=lesson)
+    assert attempt.completion_status == "completed"

@@ -23,7 +23,8 @@ from people.services import notices_close
 
 from . import signals
 from .models import (
-    Assignment, CourseCompletion, CourseIndexPage, CoursePage, Enrolment, EventIndexPage,
+    Assignment, CourseCompletion, CourseIndexPage, CoursePage, CoursewareLessonPage, Enrolment,
+    EventIndexPage,
     EventPage, LessonPage,
     LessonProgress, LiveSessionIndexPage, LiveSessionPage, MicroLectureIndexPage,
     MicroLecturePage, ParentLessonPage, ParentSchoolIndexPage, QuizAttempt, QuizPage,
@@ -126,6 +127,8 @@ def _content(stdout, today: date) -> CoursePage:
         _child(head, LessonPage, f"lesson-{n}", title=title, video=_video(f"班主任第{n}讲"),
                duration_seconds=VIDEO_SECONDS, body=_body(title))
 
+    _courseware(courses)
+
     for title, slug, summary, tags in MICRO_LECTURES:
         page = _child(micro, MicroLecturePage, slug, title=title, summary=summary,
                       speaker="市心理健康教育指导中心", video=_video(f"微课·{title}"))
@@ -145,8 +148,29 @@ def _content(stdout, today: date) -> CoursePage:
            summary="案例研讨：开学季的危机识别。", speaker="区心理中心",
            starts_at=datetime.combine(today + timedelta(days=7), time(19, 0), tzinfo=tz),
            duration_minutes=90, stream_url="https://live.example.invalid/crisis")
-    stdout.write("courses: sections, 2 courses, 3 micro-lectures, 1 parent lesson, 2 live sessions")
+    stdout.write("courses: sections, 3 courses (one of SCORM courseware), 3 micro-lectures, "
+                 "1 parent lesson, 2 live sessions")
     return crisis
+
+
+def _courseware(courses: Page) -> CoursePage:
+    """A short course whose one lesson is a SCORM 1.2 package (courses.demo_packages)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .demo_packages import scorm12
+    from .services import courseware_package_check, courseware_package_store
+
+    course = _child(courses, CoursePage, "crisis-courseware", title="心理危机识别：互动课件",
+                    summary="三页互动课件（SCORM）：看完即记学时，可在手机和电脑之间接着学。",
+                    category_id="crisis", audience="all_teachers", credit_hours=Decimal("1.0"),
+                    completion_rule=CoursePage.CompletionRule.LESSONS_ONLY)
+    if not CoursewareLessonPage.objects.child_of(course).exists():
+        upload = SimpleUploadedFile("危机识别互动课件.zip", scorm12(), content_type="application/zip")
+        package = courseware_package_store(checked=courseware_package_check(upload=upload))
+        _child(course, CoursewareLessonPage, "scorm-lesson", title="互动课件：识别危机信号",
+               package=package, duration_seconds=300,
+               body=_body("按“下一页”学完三页即完成本课时；中途离开，下次从离开的那一页继续。"))
+    return course
 
 
 def _complete(users, course: CoursePage, rng: random.Random, *, deadline: date) -> list[CourseCompletion]:

@@ -70,6 +70,8 @@ class LessonRow:
     def percent(self) -> int:
         if self.progress is None:
             return 0
+        if self.progress.completed_at:
+            return 100  # a courseware lesson completes when its package says so, not by time
         return min(100, round(100 * self.progress.credited_seconds / max(1, self.lesson.required_seconds)))
 
     @property
@@ -176,7 +178,9 @@ def my_learning(*, user) -> dict:
             p = progress.get(lesson.pk)
             row.lessons_total += 1
             row.required += lesson.required_seconds
-            row.credited += min(p.credited_seconds, lesson.required_seconds) if p else 0
+            # A completed lesson counts in full (a courseware lesson completes by its package's word).
+            row.credited += (lesson.required_seconds if p and p.completed_at
+                             else min(p.credited_seconds, lesson.required_seconds) if p else 0)
             row.lessons_done += 1 if p and p.completed_at else 0
     completions = list(CourseCompletion.objects.filter(user=user).select_related("course")
                        .order_by("-completed_at"))
@@ -291,3 +295,81 @@ def assignment_outstanding_list(*, user, roles, assignment: Assignment) -> Query
                                      user__teacher__school__in=organisation_scope(user, roles=roles))
             .select_related("user__teacher__school")
             .order_by("user__teacher__school__path", "user__teacher__employee_no"))
+
+
+def courseware_launch(*, lesson, user, enrolment, preview: bool = False) -> dict | None:
+    """What the lesson page needs to play a package: the frame's address, the run-time's kind,
+    where to commit (none in a preview or before enrolling: then nothing counts) and the
+    learner's saved state to resume from."""
+    from django.urls import reverse
+
+    from . import services
+    from .models import CoursewareAttempt, CoursewarePackage
+
+    package = lesson.package if lesson.package_id else None
+    if package is None or lesson.pk is None:
+        return None
+    args = [lesson.pk, package.sha256]
+    if package.kind == CoursewarePackage.Kind.H5P:
+        frame_url = reverse("courses:courseware_h5p", args=args)
+    else:
+        frame_url = reverse("courses:courseware_file", args=[*args, package.launch])
+    config = {"kind": package.kind, "frame_url": frame_url, "commit_url": "",
+              "files_url": reverse("courses:courseware_file", args=[*args, "-"])[:-1],
+              "state": {}}
+    if enrolment is None or preview or not user.is_authenticated:
+        return config
+    session = services.courseware_session_start(user=user, lesson=lesson)
+    config["commit_url"] = reverse("courses:courseware_commit", args=[lesson.pk]) + f"?session={session}"
+    attempt = CoursewareAttempt.objects.filter(user=user, lesson=lesson, package=package).first()
+    name = getattr(getattr(user, "teacher", None), "name", "") or user.get_full_name() or user.get_username()
+    config["state"] = courseware_resume_state(kind=package.kind, attempt=attempt,
+                                              learner_id=str(user.pk), learner_name=name)
+    config["completed"] = bool(lesson_progress_get(user=user, lesson=lesson)
+                               and lesson_progress_get(user=user, lesson=lesson).completed_at)
+    return config
+
+
+def courseware_resume_state(*, kind: str, attempt, learner_id: str, learner_name: str) -> dict:
+    """The CMI values loaded into the run-time before the package starts (scorm-again's
+    loadFromJSON): who the learner is and, when she has been here before, where she was."""
+    from .models import CoursewarePackage
+
+    if kind == CoursewarePackage.Kind.SCORM12:
+        core = {"student_id": learner_id, "student_name": learner_name}
+        state = {"core": core}
+        if attempt is not None:
+            core["lesson_location"] = attempt.location
+            if attempt.lesson_status:
+                core["lesson_status"] = attempt.lesson_status
+            if attempt.score_raw is not None:
+                core["score"] = {"raw": f"{attempt.score_raw:g}"}
+            if attempt.location or attempt.suspend_data:
+                core["entry"] = "resume"
+            state["suspend_data"] = attempt.suspend_data
+        return state
+    state = {"learner_id": learner_id, "learner_name": learner_name}
+    if attempt is not None:
+        state.update(location=attempt.location, suspend_data=attempt.suspend_data)
+        if attempt.completion_status:
+            state["completion_status"] = attempt.completion_status
+        if attempt.success_status:
+            state["success_status"] = attempt.success_status
+        if attempt.location or attempt.suspend_data:
+            state["entry"] = "resume"
+    return state
+
+
+def courseware_viewable(*, user, lesson, sha256: str) -> bool:
+    """Whether `user` may load a file of the package `sha256` in `lesson`: any signed-in user
+    when it is the live lesson's package (as for a video lesson); its editors and reviewers
+    for any package uploaded (their previews of drafts)."""
+    from .models import CoursewarePackage
+
+    if not user.is_authenticated:
+        return False
+    if lesson.live and lesson.package_id and lesson.package.sha256 == sha256:
+        return True
+    permissions = lesson.permissions_for_user(user)
+    return ((permissions.can_edit() or permissions.can_publish())
+            and CoursewarePackage.objects.filter(sha256=sha256).exists())

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+import tempfile
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from datetime import UTC
+from pathlib import Path
 
 from django.contrib.auth.models import Group, Permission
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.conf import settings
 from django.urls import reverse
@@ -23,10 +30,12 @@ from people.models import Notice
 from people.roles import role_group
 from people.selectors import user_is_staff_in_scope
 from people.services import notices_close, notices_send_many
+from people.storage import private_files
 
-from . import signals
+from . import packages, signals
 from .models import (
-    LEARNING_SECTION_MODELS, Assignment, CourseCompletion, CoursePage, Enrolment, EventIndexPage,
+    LEARNING_SECTION_MODELS, Assignment, CourseCompletion, CoursePage, CoursewareAttempt,
+    CoursewareLessonPage, CoursewarePackage, Enrolment, EventIndexPage,
     LessonPage, LessonProgress, LiveAttendance, LiveSessionPage, QuizAttempt, QuizPage,
 )
 
@@ -74,6 +83,9 @@ def lesson_progress_report(*, user, lesson: LessonPage, position: float,
     into intervals, so watching a part twice counts once.
     """
     now = now or timezone.now()
+    if lesson.specific_class is not LessonPage:
+        # A courseware lesson is completed by its package's commits, never by a position.
+        raise PermissionDenied(_("This lesson reports its progress itself."))
     course = lesson.get_parent().specific
     if not Enrolment.objects.filter(user=user, course_id=course.pk).exists():
         raise PermissionDenied(_("Enrol in the course first."))
@@ -369,3 +381,180 @@ def learning_traces_erase(*, user) -> None:
     LessonProgress.objects.filter(user=user).delete()
     QuizAttempt.objects.filter(user=user).delete()
     LiveAttendance.objects.filter(user=user).delete()
+
+
+# ---------------------------------------------------------------- courseware (SCORM, H5P)
+
+# Seconds of slack between the package's clock and ours, per commit (network delay).
+COURSEWARE_TOLERANCE = 5.0
+COURSEWARE_SESSION_SALT = "courses.courseware.session"
+
+
+@contextmanager
+def _upload_path(upload):
+    """A path to the uploaded file's bytes (Django's own temporary file when it made one)."""
+    if hasattr(upload, "temporary_file_path"):
+        yield Path(upload.temporary_file_path())
+        return
+    upload.seek(0)
+    with tempfile.NamedTemporaryFile(suffix=".zip") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        yield Path(handle.name)
+
+
+def courseware_package_check(*, upload) -> packages.Package:
+    """Check and read an uploaded package without storing anything; PackageRefused says why not."""
+    with _upload_path(upload) as path:
+        checked = packages.package_check(path, name=upload.name or "")
+    checked.upload = upload
+    return checked
+
+
+@transaction.atomic
+def courseware_package_store(*, checked: packages.Package, uploaded_by=None) -> CoursewarePackage:
+    """Unpack a checked package into private storage and record it, once per content hash."""
+    existing = CoursewarePackage.objects.filter(sha256=checked.sha256).first()
+    if existing is not None:
+        return existing
+    upload = checked.upload
+    with _upload_path(upload) as path:
+        again = packages.package_check(path, name=upload.name or "")
+        if again.sha256 != checked.sha256:
+            raise packages.PackageRefused(_("The package changed while it was uploaded."))
+        packages.package_unpack(path, again, root=Path(private_files().path("")))
+    return CoursewarePackage.objects.create(
+        sha256=checked.sha256, kind=checked.kind, version=checked.version,
+        title=checked.title[:255], launch=checked.launch, items=checked.items,
+        file_name=(upload.name or "")[:255], file_count=checked.file_count,
+        unpacked_bytes=checked.unpacked_bytes,
+        uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None)
+
+
+def courseware_session_start(*, user, lesson: CoursewareLessonPage, now: datetime | None = None) -> str:
+    """A signed token for one opening of a courseware lesson: who, which lesson, since when.
+
+    Commits carry it: it names the session whose reported time is credited, dates its start (the
+    first commit's time is capped by it), and, unguessable from another site, it stands in for
+    the CSRF token on the package's last commit, which the browser sends as a beacon."""
+    now = now or timezone.now()
+    return signing.dumps({"u": user.pk, "l": lesson.pk, "t": now.timestamp(),
+                          "n": secrets.token_hex(8)}, salt=COURSEWARE_SESSION_SALT)
+
+
+def courseware_session_read(*, token: str, user, lesson: CoursewareLessonPage) -> datetime:
+    """When the session of `token` began; PermissionDenied for a token not of this user and lesson."""
+    try:
+        data = signing.loads(token, salt=COURSEWARE_SESSION_SALT, max_age=2 * 86400)
+    except signing.BadSignature:
+        raise PermissionDenied(_("This lesson's session has expired: reload the page.")) from None
+    if data.get("u") != user.pk or data.get("l") != lesson.pk:
+        raise PermissionDenied(_("This lesson's session has expired: reload the page."))
+    return datetime.fromtimestamp(data["t"], tz=UTC)
+
+
+_SCORM12_TIME = re.compile(r"^(\d{1,4}):(\d{1,2}):(\d{1,2}(?:\.\d{1,2})?)$")
+_ISO_DURATION = re.compile(
+    r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+
+
+def courseware_seconds(value) -> float:
+    """Seconds in a SCORM time span: 1.2's HHHH:MM:SS.SS or 2004's ISO 8601 duration (PT1H2M3S)."""
+    value = str(value or "").strip()
+    if match := _SCORM12_TIME.match(value):
+        hours, minutes, seconds = match.groups()
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    if (match := _ISO_DURATION.match(value)) and value not in ("P", "PT"):
+        years, months, days, hours, minutes, seconds = (float(g or 0) for g in match.groups())
+        return (((years * 365 + months * 30 + days) * 24 + hours) * 60 + minutes) * 60 + seconds
+    return 0.0
+
+
+def _float(value) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def courseware_cmi_read(*, kind: str, data: dict) -> dict:
+    """What a commit says, whichever the run-time: statuses, score, location, suspend data and
+    session time. SCORM 1.2 commits {cmi: {core: {...}, suspend_data}}; SCORM 2004 and our H5P
+    bridge commit {cmi: {completion_status, success_status, score, location, ...}}."""
+    cmi = data.get("cmi") if isinstance(data.get("cmi"), dict) else {}
+    if kind == CoursewarePackage.Kind.SCORM12:
+        core = cmi.get("core") if isinstance(cmi.get("core"), dict) else {}
+        score = core.get("score") if isinstance(core.get("score"), dict) else {}
+        return {
+            "lesson_status": str(core.get("lesson_status") or "")[:20],
+            "completion_status": "", "success_status": "",
+            "score_raw": _float(score.get("raw")), "score_scaled": None,
+            "location": str(core.get("lesson_location") or "")[:1000],
+            "suspend_data": str(cmi.get("suspend_data") or "")[:64000],
+            "session_seconds": courseware_seconds(core.get("session_time")),
+        }
+    score = cmi.get("score") if isinstance(cmi.get("score"), dict) else {}
+    return {
+        "lesson_status": "",
+        "completion_status": str(cmi.get("completion_status") or "")[:20],
+        "success_status": str(cmi.get("success_status") or "")[:20],
+        "score_raw": _float(score.get("raw")), "score_scaled": _float(score.get("scaled")),
+        "location": str(cmi.get("location") or "")[:1000],
+        "suspend_data": str(cmi.get("suspend_data") or "")[:64000],
+        "session_seconds": courseware_seconds(cmi.get("session_time")),
+    }
+
+
+@transaction.atomic
+def courseware_commit(*, user, lesson: CoursewareLessonPage, session: str, data: dict,
+                      now: datetime | None = None) -> CoursewareAttempt:
+    """Keep what the package committed (so the learner resumes anywhere), credit its session time
+    no faster than the wall clock, and complete the lesson (and so perhaps the course) when the
+    package reports completed or passed, as the trainer's rule says.
+
+    The credited time of a commit is the growth of the session time the package reports since
+    the session's previous commit, capped by the wall-clock time since then (or since the session
+    began) plus COURSEWARE_TOLERANCE: a package cannot claim ten hours in ten minutes.
+    """
+    now = now or timezone.now()
+    started_at = courseware_session_read(token=session, user=user, lesson=lesson)
+    course = lesson.get_parent().specific
+    if not Enrolment.objects.filter(user=user, course_id=course.pk).exists():
+        raise PermissionDenied(_("Enrol in the course first."))
+    if lesson.package_id is None:
+        raise PermissionDenied(_("This lesson has no package yet."))
+    CoursewareAttempt.objects.get_or_create(user=user, lesson=lesson,
+                                            defaults={"package_id": lesson.package_id})
+    attempt = CoursewareAttempt.objects.select_for_update().get(user=user, lesson=lesson)
+    if attempt.package_id != lesson.package_id:
+        # A new package: the old one's location and suspend data mean nothing to it.
+        attempt.package_id = lesson.package_id
+        attempt.location = attempt.suspend_data = ""
+    state = courseware_cmi_read(kind=lesson.package.kind, data=data)
+    reported = state.pop("session_seconds")
+    if attempt.session_key != session:
+        attempt.session_key, attempt.session_seconds, since = session, 0.0, started_at
+    else:
+        since = attempt.last_commit_at or started_at
+    wall = max(0.0, (now - since).total_seconds()) + COURSEWARE_TOLERANCE
+    credit = min(max(0.0, reported - attempt.session_seconds), wall)
+    attempt.session_seconds = max(attempt.session_seconds, reported)
+    attempt.time_credited += credit
+    for name, value in state.items():
+        setattr(attempt, name, value)
+    attempt.last_commit_at = now
+    attempt.commits += 1
+    attempt.save()
+
+    LessonProgress.objects.get_or_create(user=user, lesson=lesson)
+    progress = LessonProgress.objects.select_for_update().get(user=user, lesson=lesson)
+    progress.credited_seconds = int(attempt.time_credited)
+    progress.last_report_at = now
+    newly_complete = progress.completed_at is None and lesson.is_done(attempt)
+    if newly_complete:
+        progress.completed_at = now
+    progress.save()
+    if newly_complete:
+        course_completion_check(user=user, course=course, now=now)
+    return attempt

@@ -9,3 +9,4 @@ from .events import *
 # The events section is a learning section too: one review workflow covers all of them.
 LEARNING_SECTION_MODELS = (*pages.LEARNING_SECTION_MODELS, EventIndexPage)
 from .reach import *
+from .courseware import *

@@ -194,7 +194,7 @@ class CoursePage(LoginRequiredMixin, Page):
                                          index.FilterField("audience")]
     parent_page_types = ["courses.CourseIndexPage"]
     base_form_class = LearningPageForm
-    subpage_types = ["courses.LessonPage", "courses.QuizPage"]
+    subpage_types = ["courses.LessonPage", "courses.CoursewareLessonPage", "courses.QuizPage"]
 
     class Meta:
         verbose_name = _("course")

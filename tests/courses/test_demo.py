@@ -4,7 +4,7 @@ import io
 
 from courses import demo
 from courses.models import (
-    Assignment, CourseCompletion, CoursePage, Enrolment, LessonPage, LessonProgress,
+    Assignment, CourseCompletion, CoursePage, CoursewareLessonPage, Enrolment, LessonPage, LessonProgress,
     MicroLecturePage, ParentLessonPage, QuizPage,
 )
 from people import demo as people_demo
@@ -17,6 +17,9 @@ def counts():
 
 def test_seed_builds_content_and_is_idempotent(db, client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}}}
     city = people_demo.seed(teachers=60, stdout=io.StringIO())
     demo.seed(city=city, stdout=io.StringIO())
     first = counts()
@@ -33,6 +36,10 @@ def test_seed_builds_content_and_is_idempotent(db, client, settings, tmp_path):
     assert 0 < done < assigned  # some teachers finished, the others are overdue
     lesson = LessonPage.objects.child_of(crisis).first()
     assert lesson.video.file.size < 400_000
+    # One course is a SCORM package, unpacked once in private storage however often the seed runs.
+    courseware = CoursewareLessonPage.objects.live().get(slug="scorm-lesson")
+    assert courseware.package.kind == "scorm12"
+    assert (tmp_path / "private" / "courseware" / courseware.package.sha256 / "index.html").is_file()
     # The demo teacher is part way through and sees it on My learning.
     client.force_login(city.accounts["teacher"])
     assert crisis.title in client.get("/learn/mine/").content.decode()
@@ -46,6 +53,9 @@ def test_demo_dates_follow_the_seed_day(db, client, settings, tmp_path):
     from people.models import Notice
 
     settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}}}
     today = date(2031, 3, 10)
     city = people_demo.seed(teachers=40, stdout=io.StringIO(), today=today)
     demo.seed(city=city, stdout=io.StringIO(), today=today)

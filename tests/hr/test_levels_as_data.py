@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from certification.models import Certificate, CertificateLevel
 from hr.sheets import normalise
-from people.models import Organisation, Stage, StaffRole, Teacher
+from people.models import Organisation, StaffRole, Stage, Teacher
 from tests.factories import TeacherFactory, staff
 
 from .builders import xlsx

@@ -22,10 +22,6 @@ from .models import DeclarationEvidence, HourDeclaration
 
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
 class DeclarationForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("training title"), max_length=200)
     organiser = forms.CharField(label=gettext_lazy("organised by"), max_length=200)

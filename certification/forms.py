@@ -53,11 +53,6 @@ class RatesForm(forms.Form):
                          widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class DateForm(forms.Form):
-    on = forms.DateField(label=_("On"), required=False,
-                         widget=forms.DateInput(attrs={"type": "date"}))
-
-
 class CorrectionForm(forms.Form):
     hours = forms.DecimalField(label=_("Hours (negative to deduct)"), max_digits=7,
                                decimal_places=2)

@@ -44,7 +44,6 @@ class ExportKind:
     """One kind of export: its sheet title, columns, and a function giving (total, rows)."""
 
     key: str
-    title_zh: str
     title_en: str
     columns: tuple[Column, ...] | Callable[[], tuple[Column, ...]]
     rows: Callable[..., tuple[int, Iterator[tuple]]]
@@ -461,27 +460,22 @@ def parent_reach_rows(*, user, organisation: Organisation | None = None, term=No
 
 
 EXPORTS: dict[str, ExportKind] = {
-    "teachers": ExportKind("teachers", "教师名册", "Teachers roster", TEACHER_COLUMNS, teachers_rows,
+    "teachers": ExportKind("teachers", "Teachers roster", TEACHER_COLUMNS, teachers_rows,
                            filters=("role",)),
-    "roster": ExportKind("roster", "持证名册", "Certificate roster", ROSTER_COLUMNS,
+    "roster": ExportKind("roster", "Certificate roster", ROSTER_COLUMNS,
                          certificate_roster_rows, filters=("level", "status", "role", "expiring_before")),
-    "holding": ExportKind("holding", "持证率", "Holding rate", holding_columns, holding_rows,
+    "holding": ExportKind("holding", "Holding rate", holding_columns, holding_rows,
                           filters=("on",), more_sheets=holding_trend_sheet),
-    "hours": ExportKind("hours", "培训学时", "Training hours", hours_columns, hours_rows,
+    "hours": ExportKind("hours", "Training hours", hours_columns, hours_rows,
                         filters=("role", "on")),
-    "workload": ExportKind("workload", "工作量", "Workload", workload_columns, workload_rows,
+    "workload": ExportKind("workload", "Workload", workload_columns, workload_rows,
                            filters=("term",)),
-    "assignments": ExportKind("assignments", "培训完成率", "Assignment completion",
+    "assignments": ExportKind("assignments", "Assignment completion",
                               ASSIGNMENT_COLUMNS, assignments_rows, filters=("on",)),
-    "staffing": ExportKind("staffing", "心理教师配备", "Counsellor staffing", STAFFING_COLUMNS,
+    "staffing": ExportKind("staffing", "Counsellor staffing", STAFFING_COLUMNS,
                            staffing_sheet_rows, filters=("on",)),
-    "activation": ExportKind("activation", "激活码", "Activation codes", ACTIVATION_COLUMNS,
+    "activation": ExportKind("activation", "Activation codes", ACTIVATION_COLUMNS,
                              activation_rows, attachment=_slips),
-    "parent_reach": ExportKind("parent_reach", "家长学校开展情况", "Parent-school reach",
+    "parent_reach": ExportKind("parent_reach", "Parent-school reach",
                                REACH_COLUMNS, parent_reach_rows, filters=("term",)),
 }
-
-
-def register_export(kind: ExportKind) -> None:
-    """Add (or replace) an export kind."""
-    EXPORTS[kind.key] = kind

@@ -83,16 +83,3 @@ def staff_required(roles: Iterable[str]):
         return wrapped
 
     return decorator
-
-
-class StaffRequiredMixin:
-    """Class-based view form of `staff_required`; `staff_roles` names the view's purpose."""
-
-    staff_roles: Iterable[str]
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not user_has_staff_role(request.user, roles=self.staff_roles):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)

@@ -30,15 +30,6 @@ def audience_q(*, organisation: Organisation, posts: int = 0, stages: int = 0,
     return condition
 
 
-def audience_teachers(*, organisation: Organisation, posts: int = 0, stages: int = 0,
-                      hired_after: date | None = None, hired_before: date | None = None
-                      ) -> QuerySet[Teacher]:
-    """The active teachers an audience rule takes in today."""
-    return Teacher.objects.filter(is_active=True).filter(audience_q(
-        organisation=organisation, posts=posts, stages=stages,
-        hired_after=hired_after, hired_before=hired_before))
-
-
 class AudienceRule(models.Model):
     """The fields of an audience rule; the concrete model declares its `organisation` foreign key
     (the subtree), so each keeps its own related name."""

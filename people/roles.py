@@ -95,11 +95,6 @@ ROLES: dict[str, RoleSpec] = {spec.role: spec for spec in (
 WAGTAIL_GROUPS = ("Editors", "Moderators")
 
 
-def role_get(role: str) -> RoleSpec:
-    """The registry's line for a role code (KeyError for a role that is not declared)."""
-    return ROLES[role]
-
-
 def role_group(role: str) -> str:
     """The name of the Wagtail group a role puts its holders in."""
     return ROLES[role].group

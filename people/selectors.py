@@ -154,11 +154,6 @@ def teacher_for_user(user) -> Teacher | None:
         return None
 
 
-def organisation_ancestors(organisation: Organisation) -> list[Organisation]:
-    """The chain from the root down to the organisation, for breadcrumbs and sheet columns."""
-    return list(organisation.get_ancestors()) + [organisation]
-
-
 def audit_entries_in_scope(user, *, action: str = "", since=None, until=None):
     """The audit log entries about organisations in this user's HR scope, newest first."""
     from .models import AuditEntry

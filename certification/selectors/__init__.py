@@ -2,7 +2,7 @@
 tasks; one module per subject, every name importable from here."""
 
 from .certificates import (  # noqa: F401
-    application_get_for_reviewer, application_list_for_reviewer, certificate_events_for,
+    application_get_for_reviewer, application_list_for_reviewer,
     certificate_get_by_code, certificate_get_by_number, certificate_get_for_user,
     certificate_list_for_teacher, expiry_date_for,
 )
@@ -12,8 +12,8 @@ from .cycle import (  # noqa: F401
     training_entry_list, with_cycle,
 )
 from .dashboard import (  # noqa: F401
-    ChildRate, SchoolRate, certificates_expiring_by_month, completion_by_child,
-    holding_by_child, holding_by_school, hours_pace_distribution,
+    ChildRate, certificates_expiring_by_month, completion_by_child,
+    holding_by_child, hours_pace_distribution,
     hours_pace_trend,
 )
 from .holding import (  # noqa: F401
@@ -21,7 +21,7 @@ from .holding import (  # noqa: F401
     held_rank_expression, holding_rate_rows,
     holding_rates, holding_target_for, holding_trend, level_codes, month_ends, holding_targets, holds_level_q, in_post_q,
     is_new_teacher_q, new_teacher_months_for, new_teacher_since, required_rank_expression,
-    schools_short_of_counsellors, staffing_in_scope,
+    schools_short_of_counsellors,
 )
 from .levels import eligibility_for_teacher, eligibility_records, level_list  # noqa: F401
 from .rosters import (  # noqa: F401

@@ -12,7 +12,7 @@ from people.models import Teacher
 from people.selectors import organisation_scope
 
 from ..eligibility import years_after
-from ..models import Application, Certificate, CertificateEvent, CertificateLevel
+from ..models import Application, Certificate, CertificateLevel
 from .common import ROSTER_ROLES
 
 
@@ -57,11 +57,6 @@ def certificate_get_by_number(number: str) -> Certificate | None:
         return None
     found = Certificate.objects.select_related("level", "teacher")
     return found.filter(number=number).first() or found.filter(number__iexact=number).first()
-
-
-def certificate_events_for(certificate: Certificate) -> QuerySet[CertificateEvent]:
-    """A certificate's history, newest first."""
-    return certificate.events.select_related("actor")
 
 
 def application_list_for_reviewer(user, *, status: str | None = None) -> QuerySet[Application]:

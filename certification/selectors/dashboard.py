@@ -9,37 +9,15 @@ from django.db.models import Count
 
 from people import employment
 from people.models import Organisation
-from people.selectors import organisation_scope, scope_tops
+from people.selectors import organisation_scope
 
 from ..models import Certificate
 from .common import ROSTER_ROLES
-from .holding import holding_rates, level_codes, month_ends
+from .holding import level_codes, month_ends
 from .cycle import cycle_policies, pace_filters, with_cycle
 
 
 # --- Dashboard: the same rules as the sheets, shaped for charts ------------------------------
-
-@dataclass
-class SchoolRate:
-    school: Organisation
-    counted: int
-    rates: dict  # level code -> percent (one decimal) or None when nobody is counted
-    targets: dict  # level code -> the school's own target percent or None
-
-
-def holding_by_school(*, user, on: date) -> list[SchoolRate]:
-    """Per school of the user's scope, the holding rate of each level and the school's own
-    target, from `holding_rates` (the rule the holding-rate sheet uses), to one decimal."""
-    codes = level_codes()
-    out = []
-    for top in scope_tops(user, roles=ROSTER_ROLES):
-        for row in holding_rates(top, on=on):
-            if row.organisation.kind == Organisation.Kind.SCHOOL:
-                out.append(SchoolRate(row.organisation, row.counted, {
-                    code: None if row.rate(code) is None else round(row.rate(code) * 100, 1)
-                    for code in codes}, dict(row.targets)))
-    return out
-
 
 @dataclass
 class ChildRate:

@@ -304,12 +304,6 @@ def schools_short_of_counsellors(organisation: Organisation, *, on: date | None 
     return staffing.schools_short_of_counsellors(organisation, on=on or timezone.localdate())
 
 
-def staffing_in_scope(*, user, on: date) -> list:
-    """Every school of the user's scope with its counsellor staffing (people.staffing's rule)."""
-    return [row for top in scope_tops(user, roles=ROSTER_ROLES)
-            for row in staffing.staffing_rows(top, on=on)]
-
-
 # --- How rates moved: month by month ---------------------------------------------------------
 
 def month_ends(on: date, months: int = 24) -> list[date]:

@@ -3,7 +3,7 @@
 Every rule is checked by services.workload_entry_clean; the forms only collect and show errors.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -140,13 +140,6 @@ WeekFormSet = forms.formset_factory(
 
 
 WEEK_GRID_FIRST_ROWS = 3  # rows shown at first; "add a row" adds more, up to WEEK_GRID_ROWS
-
-
-def week_initial(week_start: date, rows: int = WEEK_GRID_ROWS) -> list[dict]:
-    """Pre-filled dates: the grid's rows spread over the five school days (8 each)."""
-    per_day = max(rows // 5, 1)
-    return [{"date": (week_start + timedelta(days=min(i // per_day, 4))).isoformat()}
-            for i in range(rows)]
 
 
 class ReturnForm(forms.Form):

@@ -88,7 +88,6 @@ class SheetSpec:
     kind: str
     required: tuple[str, ...]
     optional: tuple[str, ...]
-    title_zh: str
     title_en: str
 
     @property
@@ -101,19 +100,19 @@ TEACHERS = SheetSpec(
     required=("employee_no", "name", "school_code"),
     optional=("gender", "school", "role", "hire_date", "first_work_date", "email", "phone", "status",
               "left_on", "moved_on", "staff_role"),
-    title_zh="教师名册", title_en="Teachers roster",
+    title_en="Teachers roster",
 )
 CERTIFICATES = SheetSpec(
     kind="certificates",
     required=("employee_no", "level", "cert_no", "issued_on"),
     optional=("name", "expires_on", "authority"),
-    title_zh="持证记录", title_en="Certificates held",
+    title_en="Certificates held",
 )
 TRAINING = SheetSpec(
     kind="training",
     required=("employee_no", "hours", "date", "title"),
     optional=("name", "reference", "category"),
-    title_zh="线下培训学时", title_en="Offline training hours",
+    title_en="Offline training hours",
 )
 ORGANISATIONS = SheetSpec(
     kind="organisations",
@@ -122,21 +121,21 @@ ORGANISATIONS = SheetSpec(
     required=("org_kind",),
     optional=("parent_code", "org_code", "school_code", "org_name", "school", "stages",
               "students", "boarding", "counted_on"),
-    title_zh="机构", title_en="Organisations",
+    title_en="Organisations",
 )
 # Outside credentials HR records (工号, 证书名称, 等级对应, 发证机构, 发证日期, 有效期至).
 CREDENTIALS = SheetSpec(
     kind="credentials",
     required=("employee_no", "credential_name", "issued_on"),
     optional=("name", "equivalent_level", "issuer", "expires_on"),
-    title_zh="外部资质", title_en="Outside credentials",
+    title_en="Outside credentials",
 )
 # One event's attendance, uploaded on the event's own page (not a desk import: it needs the event).
 EVENT_ATTENDANCE = SheetSpec(
     kind="event_attendance",
     required=("employee_no", "check_in", "check_out"),
     optional=("name",),
-    title_zh="活动考勤", title_en="Event attendance",
+    title_en="Event attendance",
 )
 # The school calendar: terms, holidays and make-up days per organisation (机构代码, 学期, 开始日期,
 # 结束日期, 类型). "类型" is the organisation sheet's header too, so the key is shared.
@@ -144,14 +143,14 @@ CALENDAR = SheetSpec(
     kind="calendar",
     required=("org_code", "term", "start_date", "end_date", "org_kind"),
     optional=(),
-    title_zh="校历", title_en="School calendar",
+    title_en="School calendar",
 )
 # Parent-school sessions a school held (学校代码, 日期, 主题, 形式, 主讲人, 参与家长人次, 家庭数).
 PARENT_SESSIONS = SheetSpec(
     kind="parent_sessions",
     required=("school_code", "session_date", "topic", "parents"),
     optional=("form", "speaker", "households"),
-    title_zh="家长学校活动", title_en="Parent-school sessions",
+    title_en="Parent-school sessions",
 )
 SPECS = {spec.kind: spec for spec in (TEACHERS, CERTIFICATES, TRAINING, ORGANISATIONS, CALENDAR,
                                       PARENT_SESSIONS)}

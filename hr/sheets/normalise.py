@@ -157,9 +157,14 @@ class Vocabulary:
         """The code a cell names, or None."""
         return self.words.get(_fold(value))
 
-    def english(self) -> list[str]:
-        """The English labels, in the choices' order (for a message listing them)."""
-        return [self._label(code, "en").lower() for code in self.choices.values]
+    def listed(self) -> str:
+        """Every choice in the active language, for a message or a note: "在职、离职、调出 或
+        退休" as sheets write them, or "in post, left, transferred out or retired"."""
+        if (get_language() or settings.LANGUAGE_CODE).startswith("zh"):
+            return one_of(self.display.values())
+        words = [self._label(code, "en") for code in self.choices.values]
+        # "Subject teacher" is written "subject teacher", "District HR" "district HR".
+        return one_of(w[:1].lower() + w[1:] if w[1:2].islower() else w for w in words)
 
 
 class _DisplayMap(Mapping):
@@ -209,7 +214,7 @@ def parse_role(value) -> str:
     """A teacher role code from its Chinese label (任课教师, 班主任, …), English label or code."""
     role = POSTS.parse(value)
     if role is None:
-        raise CellError(gettext("Post must be subject teacher, head teacher, full-time counsellor, part-time counsellor or school leader"))
+        raise CellError(gettext("Post must be %(posts)s") % {"posts": POSTS.listed()})
     return role
 
 
@@ -244,8 +249,8 @@ def parse_posts(value) -> list[str]:
         try:
             code = parse_role(part)
         except CellError:
-            raise CellError(gettext("Unknown post '%(value)s': a post is subject teacher, head teacher, full-time counsellor, part-time counsellor or school leader") % {
-                "value": part}) from None
+            raise CellError(gettext("Unknown post '%(value)s': a post is %(posts)s") % {
+                "value": part, "posts": POSTS.listed()}) from None
         if code not in codes:
             codes.append(code)
     if not codes:
@@ -268,7 +273,7 @@ def parse_status(value) -> str:
     """An employment status code from 在职 / 离职 / 调出 / 退休 (or the English words)."""
     status = STATUSES.parse(value)
     if status is None:
-        raise CellError(gettext("Status must be active, left, transferred or retired"))
+        raise CellError(gettext("Status must be %(statuses)s") % {"statuses": STATUSES.listed()})
     return status
 
 
@@ -285,7 +290,7 @@ def parse_org_kind(value) -> str:
     """An organisation kind from 省 / 市 / 区县 / 镇街 / 学区 / 学校."""
     kind = ORG_KINDS.parse(value)
     if kind is None:
-        raise CellError(gettext("Kind must be province, city, district, township or school"))
+        raise CellError(gettext("Kind must be %(kinds)s") % {"kinds": ORG_KINDS.listed()})
     return kind
 
 
@@ -395,8 +400,8 @@ def parse_staff_roles(value) -> list[str]:
             continue
         code = STAFF_ROLES.parse(part)
         if code is None:
-            raise CellError(gettext("Unknown staff role '%(value)s': school admin, trainer, reviewer, district HR or city HR") % {
-                "value": part})
+            raise CellError(gettext("Unknown staff role '%(value)s': %(roles)s") % {
+                "value": part, "roles": STAFF_ROLES.listed()})
         if code not in codes:
             codes.append(code)
     return codes

@@ -16,8 +16,9 @@ from people.models import Organisation, Stage, StudentCount, flags_codes
 from people.selectors import organisation_scope
 
 from .columns import SPECS, header_label
-from .normalise import (CALENDAR_KIND_DISPLAY, EMPLOYMENT_DISPLAY, ORG_KIND_DISPLAY,
-                        SESSION_FORM_DISPLAY, STAGE_DISPLAY, level_codes, one_of)
+from .normalise import (CALENDAR_KIND_DISPLAY, EMPLOYMENT_DISPLAY, ORG_KIND_DISPLAY, ORG_KINDS, POSTS,
+                        SESSION_FORM_DISPLAY, STAFF_ROLES, STAGE_DISPLAY, STATUSES, level_codes,
+                        one_of)
 
 EXAMPLES = {
     "employee_no": "E2024001", "name": "李梅", "gender": "女", "school_code": "S0101",
@@ -64,13 +65,12 @@ NOTES = {
     "gender": _("Male or female (M or F)"),
     "school_code": _("School code, inside your scope"),
     "school": _("School name, for checking only"),
-    "role": _("Posts: one or several of subject teacher, head teacher, full-time counsellor, "
-              "part-time counsellor and school leader, separated by commas or slashes; the first "
+    # %(choices)s: the model's choices as the sheets write them (normalise.Vocabulary).
+    "role": _("Posts: one or several of %(choices)s, separated by commas or slashes; the first "
               "is the main post"),
-    "status": _("Status: active, left, transferred or retired (empty: active); teachers not in "
-                "post cannot log in and leave every rate"),
-    "staff_role": _("Staff role (optional): school admin, trainer, reviewer, district HR, city HR, as "
-                    "you may grant"),
+    "status": _("Status: %(choices)s (empty: in post); teachers not in post cannot log in and "
+                "leave every rate"),
+    "staff_role": _("Staff role (optional): %(choices)s, as you may grant"),
     "hire_date": _("Hire date, e.g. 2019-09-01"),
     "first_work_date": _("First work date (first year in the profession, optional): decides who is a new teacher"),
     "left_on": _("Leaving date (optional): the first day no longer in post; empty: the import's effective date"),
@@ -101,7 +101,7 @@ NOTES = {
                      "children"),
     "org_code": _("Code (or school code): unique"),
     "org_name": _("Name (or school name)"),
-    "org_kind": _("Kind: city, district, township (school district) or school"),
+    "org_kind": _("Kind: %(choices)s"),
     "stages": _("Stages: primary, junior, senior, nine-year, complete secondary, vocational, special, "
                 "kindergarten; several allowed, separated by 、"),
     "students": _("Students on the counting date (empty date: the day of the import)"),
@@ -162,7 +162,7 @@ def organisation_template_workbook(*, user, on) -> bytes:
     for key in ORGANISATION_KEYS:
         notes.append([header_label(key),
                       gettext("Yes") if key in ("org_code", "org_name", "org_kind") else gettext("No"),
-                      str(NOTES[key])])
+                      _note("organisations", key)])
     notes.append([])
     for line in (
         gettext("Organisations under the file's top rows that the file leaves out are removed; one "
@@ -179,9 +179,20 @@ def organisation_template_workbook(*, user, on) -> bytes:
     return buffer.getvalue()
 
 
+# The columns whose note lists a model's choices.
+NOTE_CHOICES = {"role": POSTS, "status": STATUSES, "staff_role": STAFF_ROLES, "org_kind": ORG_KINDS}
+
+
 def _note(kind: str, key: str, *, levels=None) -> str:
-    note = str(SHEET_NOTES.get((kind, key), NOTES[key]))
-    return note % {"levels": one_of(levels[::-1])} if key == "level" else note
+    """A column's note in the active language, with the levels or choices it lists filled in."""
+    note = SHEET_NOTES.get((kind, key))
+    if note is not None:
+        return str(note)
+    if key == "level":
+        return str(NOTES[key]) % {"levels": one_of(levels[::-1])}
+    if key in NOTE_CHOICES:
+        return str(NOTES[key]) % {"choices": NOTE_CHOICES[key].listed()}
+    return str(NOTES[key])
 
 
 def template_workbook(kind: str, *, user=None, on=None) -> bytes:

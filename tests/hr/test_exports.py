@@ -76,18 +76,16 @@ def test_city_hr_sees_a_district_job_but_a_school_admin_does_not(client, hr_x, t
 
 
 def test_a_job_whose_task_raises_midway_fails_with_its_reason_and_offers_nothing(
-        client, hr_x, tree, run_export, private_root):
+        client, hr_x, tree, run_export, private_root, monkeypatch):
     def rows(**_kwargs):
         def stream():
             yield ("E1",)
             raise RuntimeError("disk vanished")
         return 2, stream()
 
-    exports.register_export(ExportKind("broken", "坏", "Broken", (Column("x"),), rows))
-    try:
-        job = run_export(hr_x, sheet="broken")
-    finally:
-        del exports.EXPORTS["broken"]
+    monkeypatch.setitem(exports.EXPORTS, "broken",
+                        ExportKind("broken", "Broken", (Column("x"),), rows))
+    job = run_export(hr_x, sheet="broken")
     assert job.status == Job.Status.FAILED
     assert "disk vanished" in job.error
     assert not job.has_download and not job.result_file

@@ -60,6 +60,25 @@ def test_every_role_is_declared_in_the_registry_and_nowhere_else():
     assert not {"HR_ROLES", "ADMIN_ROLES", "RANK"} & set(vars(StaffRole))
 
 
+def test_group_names_are_written_only_in_the_registry():
+    """Code asks people.roles for a role's group; a group name typed elsewhere would drift."""
+    names = {spec.group for spec in ROLES.values()}
+    found = []
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            if (path.name == "roles.py" and path.parent.name == "people") \
+                    or "migrations" in path.parts:  # choices frozen in history
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            labels = {id(arg) for node in ast.walk(tree) if isinstance(node, ast.Call)
+                      and getattr(node.func, "id", None) in ("_", "gettext", "gettext_lazy")
+                      for arg in node.args}  # a role's label may read like its group
+            found += [f"{path.relative_to(ROOT)}:{node.lineno}" for node in ast.walk(tree)
+                      if isinstance(node, ast.Constant) and node.value in names
+                      and id(node) not in labels]
+    assert not found, f"group names outside people/roles.py: {found}"
+
+
 def test_trainers_and_reviewers_are_shown_no_people():
     """They write content: the menu and creating events are all their purposes give them."""
     assert [p.key for p in roles.role_purposes(StaffRole.Role.TRAINER)] == [
@@ -72,7 +91,7 @@ def test_every_registry_permission_names_a_real_one():
     for spec in ROLES.values():
         for dotted in spec.permissions:
             app_label, codename = dotted.split(".", 1)
-            action, _sep, model_name = codename.partition("_")
+            _action, _sep, model_name = codename.partition("_")
             model = apps.get_model(app_label, model_name)
             codenames = {f"{a}_{model._meta.model_name}" for a in model._meta.default_permissions}
             codenames |= {name for name, _label in model._meta.permissions}

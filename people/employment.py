@@ -274,15 +274,22 @@ def employment_due_apply(*, today: date | None = None) -> dict[str, int]:
         moved = list(teachers_in_post(today).filter(is_active=True)
                      .filter(~Q(school_on=F("school_id")) | ~Q(posts_on=F("posts")))
                      .select_related("school"))
+        due = []
         for teacher in moved:
             posts = teacher.posts_on
             codes = [c for c in Teacher.Role.values if posts & flags_mask(Teacher.Role, [c])]
-            teacher.school_id, teacher.posts = teacher.school_on, posts
-            if codes and teacher.role not in codes:
-                teacher.role = codes[0]
+            role = teacher.role if not codes or teacher.role in codes else codes[0]
+            # The record always holds its primary post (Teacher.save): a period without it is
+            # the same posts, not a change to apply every night.
+            posts |= flags_mask(Teacher.Role, [role])
+            if (teacher.school_on, posts, role) == (teacher.school_id, teacher.posts, teacher.role):
+                continue
+            teacher.school_id, teacher.posts, teacher.role = teacher.school_on, posts, role
             teacher._employment_written = True  # the history says it already
             teacher.save(update_fields=["school", "posts", "role"])
             teacher._employment_written = False
+            due.append(teacher)
+        moved = due
         # Recorded in post, not in post today, after a period that ended with a leaving (and
         # no period ahead: one rehired later stays as she is until then).
         ended = (Employment.objects.filter(teacher=OuterRef("pk"), end__lte=today)

@@ -100,14 +100,16 @@ def school_on_expression(date_field: str, teacher_field: str = "teacher_id"):
         .values("organisation")[:1])
 
 
-def school_on_day_expression(on: date, where=None, teacher_field: str = "teacher_id",
-                             field: str = "organisation"):
-    """The school a row's teacher was in post at on the day `on` (among `where`, see `in_post`),
-    as one subquery (None: not in post there that day): rows counted "as of a day" per school
-    (assigned training's completion) take that day's school (`field`: its id, or e.g.
-    "organisation__path")."""
-    return Subquery(in_post(on, where).filter(teacher=OuterRef(teacher_field))
-                    .values(field)[:1])
+def in_post_join(rows: QuerySet, on: date, where=None, *, teacher_path: str = "teacher") -> QuerySet:
+    """Rows about a teacher (`teacher_path` leads from a row to her, e.g. "user__teacher") whose
+    teacher was in post on `on` (see `in_post`), each joined once to that day's period and
+    annotated `school_on` and `school_path_on`: rows counted "as of a day" per school (assigned
+    training's completion) take that day's school. Periods never overlap: no row counts twice."""
+    prefix = f"{teacher_path}__employments__"
+    # One filter() call: every condition reads the same joined period row.
+    return (rows.filter(_period_q(on, prefix=prefix) & _where_q(where, prefix))
+            .annotate(school_on=F(f"{prefix}organisation"),
+                      school_path_on=F(f"{prefix}organisation__path")))
 
 
 def periods_of(teacher: Teacher) -> QuerySet[Employment]:

@@ -224,7 +224,7 @@ def _assigned_enrolments(*, user, roles, assignment: Assignment | None = None,
     teachers in post that day (people.employment: a leaver keeps her past, one hired later is
     not counted) at schools of the user's scope for the purpose of `roles`, of assignments made
     by then."""
-    from people.employment import school_on_day_expression
+    from people.employment import in_post_join
 
     on = on or timezone.localdate()
     scope = organisation_scope(user, roles=roles)
@@ -232,10 +232,8 @@ def _assigned_enrolments(*, user, roles, assignment: Assignment | None = None,
     # still counts on the days she was in post.
     assigned = (Q(assignment__isnull=False, assignment__created_at__date__lte=on)
                 | Q(released_from__isnull=False, released_from__created_at__date__lte=on))
-    enrolments = (Enrolment.objects
-                  .filter(assigned, enrolled_at__date__lte=on)
-                  .annotate(school_on=school_on_day_expression(on, scope, "user__teacher"))
-                  .filter(school_on__isnull=False))
+    enrolments = in_post_join(Enrolment.objects.filter(assigned, enrolled_at__date__lte=on), on,
+                              scope, teacher_path="user__teacher")
     if assignment is not None:
         enrolments = enrolments.filter(Q(assignment=assignment) | Q(released_from=assignment))
     return enrolments
@@ -251,13 +249,7 @@ def assignment_completion_by_branch(organisation, *, user, roles, width: int,
     `organisation`, a branch being the first `width` characters of a school's path (its
     children's paths' width: districts of a city, schools of a township…):
     {branch path: (assigned, completed)}."""
-    from people.employment import school_on_day_expression
-
-    path = school_on_day_expression(on or timezone.localdate(),
-                                    organisation_scope(user, roles=roles), "user__teacher",
-                                    field="organisation__path")
     counts = (_assigned_enrolments(user=user, roles=roles, on=on)
-              .annotate(school_path_on=path)
               .filter(school_path_on__startswith=organisation.path)
               .annotate(branch=Substr("school_path_on", 1, width))
               .values("branch")

@@ -100,14 +100,16 @@ def school_on_expression(date_field: str, teacher_field: str = "teacher_id"):
         .values("organisation")[:1])
 
 
-def school_on_day_expression(on: date, where=None, teacher_field: str = "teacher_id",
-                             field: str = "organisation"):
-    """The school a row's teacher was in post at on the day `on` (among `where`, see `in_post`),
-    as one subquery (None: not in post there that day): rows counted "as of a day" per school
-    (assigned training's completion) take that day's school (`field`: its id, or e.g.
-    "organisation__path")."""
-    return Subquery(in_post(on, where).filter(teacher=OuterRef(teacher_field))
-                    .values(field)[:1])
+def in_post_join(rows: QuerySet, on: date, where=None, *, teacher_path: str = "teacher") -> QuerySet:
+    """Rows about a teacher (`teacher_path` leads from a row to her, e.g. "user__teacher") whose
+    teacher was in post on `on` (see `in_post`), each joined once to that day's period and
+    annotated `school_on` and `school_path_on`: rows counted "as of a day" per school (assigned
+    training's completion) take that day's school. Periods never overlap: no row counts twice."""
+    prefix = f"{teacher_path}__employments__"
+    # One filter() call: every condition reads the same joined period row.
+    return (rows.filter(_period_q(on, prefix=prefix) & _where_q(where, prefix))
+            .annotate(school_on=F(f"{prefix}organisation"),
+                      school_path_on=F(f"{prefix}organisation__path")))
 
 
 def periods_of(teacher: Teacher) -> QuerySet[Employment]:
@@ -274,15 +276,22 @@ def employment_due_apply(*, today: date | None = None) -> dict[str, int]:
         moved = list(teachers_in_post(today).filter(is_active=True)
                      .filter(~Q(school_on=F("school_id")) | ~Q(posts_on=F("posts")))
                      .select_related("school"))
+        due = []
         for teacher in moved:
             posts = teacher.posts_on
             codes = [c for c in Teacher.Role.values if posts & flags_mask(Teacher.Role, [c])]
-            teacher.school_id, teacher.posts = teacher.school_on, posts
-            if codes and teacher.role not in codes:
-                teacher.role = codes[0]
+            role = teacher.role if not codes or teacher.role in codes else codes[0]
+            # The record always holds its primary post (Teacher.save): a period without it is
+            # the same posts, not a change to apply every night.
+            posts |= flags_mask(Teacher.Role, [role])
+            if (teacher.school_on, posts, role) == (teacher.school_id, teacher.posts, teacher.role):
+                continue
+            teacher.school_id, teacher.posts, teacher.role = teacher.school_on, posts, role
             teacher._employment_written = True  # the history says it already
             teacher.save(update_fields=["school", "posts", "role"])
             teacher._employment_written = False
+            due.append(teacher)
+        moved = due
         # Recorded in post, not in post today, after a period that ended with a leaving (and
         # no period ahead: one rehired later stays as she is until then).
         ended = (Employment.objects.filter(teacher=OuterRef("pk"), end__lte=today)

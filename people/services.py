@@ -152,7 +152,7 @@ EMPLOYMENT_FIELDS = {"school", "role", "posts", "status"}
 
 @transaction.atomic
 def teacher_update(*, teacher: Teacher, by, changed: list[str],
-                   effective_on: date | None = None) -> Teacher:
+                   effective_on: date | None = None, today: date | None = None) -> Teacher:
     """Save an edited teacher (admin form) and log which fields changed, never their values.
 
     `by` must hold a role granting teacher editing over the teacher's school and, for a move,
@@ -171,7 +171,8 @@ def teacher_update(*, teacher: Teacher, by, changed: list[str],
             raise PermissionDenied(_("This teacher's school is outside your scope."))
     dated = bool(effective_on and teacher.pk and EMPLOYMENT_FIELDS & set(changed))
     becomes = (teacher.school_id, teacher.posts, teacher.status)
-    if dated and effective_on > timezone.localdate():
+    today = today or timezone.localdate()
+    if dated and effective_on > today:
         # Dated ahead: the history takes it now; the record (status, log-in, school, posts)
         # follows on the day itself (people.employment.employment_due_apply).
         for name in ("school_id", "role", "posts", "status", "is_active"):
@@ -180,7 +181,8 @@ def teacher_update(*, teacher: Teacher, by, changed: list[str],
     teacher.save()
     teacher._employment_written = False
     if dated:
-        employment_changes_apply(changes=[Change(teacher.pk, effective_on, *becomes)], actor=by)
+        employment_changes_apply(changes=[Change(teacher.pk, effective_on, *becomes)], actor=by,
+                                 today=today)
     if changed:
         audit_record(actor=by, action=AuditEntry.Action.TEACHER_CHANGE,
                      organisation=teacher.school, target=teacher.employee_no,

@@ -47,16 +47,18 @@ def holding_by_child(organisation: Organisation, *, on: date,
         dict(r.targets), r.depth == 1) for r in children]
 
 
-def completion_by_child(organisation: Organisation, *, user, roles) -> list[dict]:
-    """Assigned training completed per child of `organisation` (the assignments sheet's rule,
-    `assignment_completion_by_branch`), for the children with any assigned."""
+def completion_by_child(organisation: Organisation, *, user, roles,
+                        on: date | None = None) -> list[dict]:
+    """Assigned training completed per child of `organisation` on `on` (default today; the
+    assignments sheet's rule, `assignment_completion_by_branch`), for the children with any
+    assigned."""
     from courses.selectors import assignment_completion_by_branch
 
     children = list(Organisation.objects.filter(path__startswith=organisation.path,
                                                 depth=organisation.depth + 1).order_by("path"))
     children = children or [organisation]
     counts = assignment_completion_by_branch(organisation, user=user, roles=roles,
-                                             width=len(children[0].path))
+                                             width=len(children[0].path), on=on)
     out = []
     for child in children:
         assigned, completed = counts.get(child.path, (0, 0))

@@ -46,7 +46,7 @@ def dashboard_figures(org: Organisation, on: date, user) -> dict:
         "codes": level_codes(),
         "children": holding_by_child(org, on=on, figures=figures),
         "pace": stored_pace(org, on=on, figures=figures),
-        "completion": sorted(completion_by_child(org, user=user, roles=purposes.DASHBOARD),
+        "completion": sorted(completion_by_child(org, user=user, roles=purposes.DASHBOARD, on=on),
                              key=lambda r: (-r["rate"], r["organisation"].path)),
         "expiring": certificates_expiring_by_month(user=user, on=on, organisation=org),
         "trend": stored_trends(org, on=on),

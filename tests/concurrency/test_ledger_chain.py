@@ -111,3 +111,32 @@ def test_a_writer_holding_one_teachers_chain_does_not_block_another_teachers(tre
     assert outcome["other"] is None
     assert isinstance(outcome["same"], OperationalError) and "lock timeout" in str(outcome["same"])
     assert records_verify()[1] == []
+
+
+def test_racing_bulk_pushes_over_the_same_teachers_neither_deadlock_nor_break_a_chain(tree):
+    """Two pushes crediting the same 30 teachers, listed in opposite orders: the heads are
+    locked in key order (people.chain.heads_advance), so both complete and every chain is
+    unbroken."""
+    from certification.records import training_entries_append
+
+    teachers = [TeacherFactory(school=tree["school_a"]) for _ in range(30)]
+    counter = iter(range(10_000))
+
+    def push(order):
+        def run():
+            n = next(counter)
+            with transaction.atomic():
+                training_entries_append([TrainingEntry(
+                    teacher=t, hours=Decimal(1), date=date(2025, 3, 1), title="推送",
+                    source=TrainingEntry.Source.IMPORT, reference=f"bulk:{n}:{t.pk}")
+                    for t in order])
+        return run
+
+    errors = race(push(teachers), push(teachers[::-1]), rounds=5)
+
+    assert not errors
+    for teacher in teachers:
+        assert sorted(TrainingEntry.objects.filter(teacher=teacher)
+                      .values_list("chain_seq", flat=True)) == list(range(1, 11))
+    _checked, findings = records_verify()
+    assert findings == []

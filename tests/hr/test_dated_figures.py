@@ -248,11 +248,11 @@ def test_assignment_completion_on_a_past_day_never_moves(district, tmp_path):
 def test_a_leaving_and_a_transfer_dated_ahead_take_effect_on_their_day(district, tmp_path):
     """Entered ten days ahead: the history has them at once, but status, log-in and school
     change only when the daily job runs on (or after) their day, audited, once."""
+    from django.conf import settings
+
     from courses.models import Enrolment
     from courses.services import assignment_create
     from people.employment import employment_due_apply
-    from django.conf import settings
-
     from people.tasks import employment_due
     from tests.courses import builders as course_builders
 

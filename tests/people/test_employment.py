@@ -73,3 +73,22 @@ def test_an_admin_leaving_date_before_the_period_began_is_refused_on_its_field(c
     teacher.refresh_from_db()
     assert teacher.status == Teacher.Status.ACTIVE
     assert list(Employment.objects.filter(teacher=teacher).values_list("end", flat=True)) == [None]
+
+
+def test_an_admin_leaving_dated_ahead_reaches_the_record_on_its_day(hr_x, tree):
+    from people.services import teacher_update
+
+    today, ahead = date(2026, 11, 2), date(2026, 11, 12)
+    teacher = TeacherFactory(school=tree["school_a"], hire_date=date(2015, 9, 1))
+    edited = Teacher.objects.get(pk=teacher.pk)
+    edited.status, edited.is_active = Teacher.Status.LEFT, False
+    teacher_update(teacher=edited, by=hr_x, changed=["status"], effective_on=ahead, today=today)
+    teacher.refresh_from_db()
+    teacher.user.refresh_from_db()
+    assert (teacher.status, teacher.is_active, teacher.user.is_active) == ("active", True, True)
+    assert list(Employment.objects.filter(teacher=teacher).values_list("end", "end_status")) == [
+        (ahead, Teacher.Status.LEFT)]
+    assert employment.employment_due_apply(today=ahead) == {"moved": 0, "left": 1}
+    teacher.refresh_from_db()
+    teacher.user.refresh_from_db()
+    assert (teacher.status, teacher.is_active, teacher.user.is_active) == ("left", False, False)

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy as _
 
 from people.models import Organisation
-from people.selectors import ancestor_paths
+from people.nearest import nearest_rule
 
 from .models import CalendarPeriod
 
@@ -139,10 +139,8 @@ def calendar_for(organisation: Organisation | None,
     if organisation is None:
         return Calendar()
     index = calendar_index() if index is None else index
-    for path in reversed(ancestor_paths(organisation.path)):
-        if path in index:
-            return index[path]
-    return Calendar()
+    found = nearest_rule(index, organisation.path)
+    return Calendar() if found is None else found
 
 
 # --- Checks and the one write --------------------------------------------------------------

@@ -15,25 +15,22 @@ from contextlib import contextmanager
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, Q, Sum
+from django.db.models import Count, IntegerField, Q, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from people import employment
 from people.models import Organisation, Teacher
 
-from ..models import CertificateLevel, SchoolFigure
+from ..models import SchoolFigure
 from .cycle import cycle_policies, pace_filters, with_cycle
 from .holding import (
-    RateRow, compliance_missing, compliance_missing_level, holding_aggregates,
+    RateRow, compliance_missing, compliance_missing_level, holding_aggregates, level_ranks,
     month_ends, new_teacher_periods, roll_up,
 )
+from ..rules import counted_sum, holding_rate
 
 PACE = ("on_pace", "behind", "far_behind")
-
-
-def _levels() -> list[tuple[str, int]]:
-    return list(CertificateLevel.objects.order_by("rank").values_list("code", "rank"))
 
 
 @contextmanager
@@ -88,7 +85,7 @@ def school_figures(organisation: Organisation, days: list[date]) -> dict[date, d
         out[f.day][f.school_id] = f
     missing = {d: [pk for pk in schools if pk not in out[d]] for d in days}
     if any(missing.values()):
-        levels, periods, policies = _levels(), new_teacher_periods(), cycle_policies()
+        levels, periods, policies = level_ranks(), new_teacher_periods(), cycle_policies()
         for d, ids in missing.items():
             for i in range(0, len(ids), 500):
                 with _without_jit():
@@ -105,7 +102,7 @@ def stored_holding_rates(organisation: Organisation, *, on: date, depth: int | N
     """`holding_rates(organisation, on=on)` from the stored figures (the same rows); with
     `depth`, only the rows down to that many levels below. `figures`: the day's
     `school_figures` when the caller has them already."""
-    levels = _levels()
+    levels = level_ranks()
     figures = school_figures(organisation, [on])[on] if figures is None else figures
     per_school = {pk: {"teachers": f.teachers, "new_teachers": f.new_teachers,
                        **{f"h_{code}": f.holders.get(code, 0) for code, _ in levels}}
@@ -153,7 +150,7 @@ def _day_sums(tops: list[Organisation], days: list[date], codes: list[str]) -> d
     under = Q()
     for top in tops:
         under |= Q(school__path__startswith=top.path)
-    sums = {"schools": Count("pk"), "counted": Sum(F("teachers") - F("new_teachers"))}
+    sums = {"schools": Count("pk"), "counted": counted_sum()}
     for code in codes:
         sums[f"h_{code}"] = Sum(Cast(KT(f"holders__{code}"), IntegerField()))
     for bucket in PACE:
@@ -168,7 +165,7 @@ def stored_trends(organisation: Organisation | list[Organisation], *, on: date,
     tops) from the stored figures: one aggregate over the month ends' stored rows, after
     computing any that are missing."""
     days = month_ends(on, months)
-    codes = [code for code, _ in _levels()]
+    codes = [code for code, _ in level_ranks()]
     tops = organisation if isinstance(organisation, list) else [organisation]
     under = Q()
     for top in tops:
@@ -184,7 +181,7 @@ def stored_trends(organisation: Organisation | list[Organisation], *, on: date,
     for d in days:
         row = sums.get(d) or {}
         counted = row.get("counted") or 0
-        holding.append((d, counted, {c: (row.get(f"h_{c}") or 0) / counted if counted else None
+        holding.append((d, counted, {c: holding_rate(row.get(f"h_{c}") or 0, counted)
                                      for c in codes}))
         pace.append((d, {b: row.get(b) or 0 for b in PACE}))
     return holding, pace

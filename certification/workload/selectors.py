@@ -16,10 +16,10 @@ from django.utils import timezone
 from certification.models import WorkloadActivityType, WorkloadCreditRate, WorkloadEntry, WorkloadNorm
 from people import employment, purposes
 from people.models import Organisation, Teacher
+from people.nearest import nearest_rule
 from people.selectors import organisation_scope, scope_tops, teacher_for_user
 
 from ..calendar import Term, calendar_for, calendar_index
-from ..selectors.holding import nearest_rule
 
 # --- Terms (the school calendar) and norms ---------------------------------------------------
 

@@ -55,6 +55,9 @@ def record_exam_pass(sender, *, user, course, quiz, score, passed_at, attempt, *
 
 
 # --- Stored per-school figures: dropped from the first day a change touches ---------------
+# Certificates, credentials and hours are written only by certification's services, which drop
+# the figures themselves (`figures_teachers_changed`). What people writes (teachers, dated
+# employment, organisations) and the rules edited in the admin are dropped here.
 
 from django.db.models.signals import post_delete, post_save, pre_save  # noqa: E402
 
@@ -62,35 +65,9 @@ from people.employment import employment_changed  # noqa: E402
 from people.models import Organisation, Teacher  # noqa: E402
 
 from .models import (  # noqa: E402
-    Certificate, CertificateLevel, CycleCategoryMinimum, CyclePolicy, NewTeacherPeriod,
-    RoleRequirement,
-    TeacherCredential,
+    CertificateLevel, CycleCategoryMinimum, CyclePolicy, NewTeacherPeriod, RoleRequirement,
 )
-from .selectors.figures import figures_forget, figures_note  # noqa: E402
-
-
-def _forget_for_teacher(teacher_id, since):
-    """Drop the stored figures of the teacher's school from `since` on (one query), or note it
-    when a bulk write defers the forgetting to its end (`figures_deferred`)."""
-    if not figures_note(teacher_id, since):
-        figures_forget(school_ids=Teacher.objects.filter(pk=teacher_id).values("school_id"),
-                       since=since)
-
-
-@receiver([post_save, post_delete], sender=Certificate, dispatch_uid="figures.certificate")
-def _certificate_changed(sender, instance, **kw):
-    days = [d for d in (instance.issued_on, instance.ended_on) if d]
-    _forget_for_teacher(instance.teacher_id, min(days) if days else None)
-
-
-@receiver([post_save, post_delete], sender=TeacherCredential, dispatch_uid="figures.credential")
-def _credential_changed(sender, instance, **kw):
-    _forget_for_teacher(instance.teacher_id, instance.obtained_on)
-
-
-@receiver([post_save, post_delete], sender=TrainingEntry, dispatch_uid="figures.entry")
-def _entry_changed(sender, instance, **kw):
-    _forget_for_teacher(instance.teacher_id, instance.date)
+from .selectors.figures import figures_forget  # noqa: E402
 
 
 # What of a teacher the figures read; a change to anything else (a name, a gender, the

@@ -48,10 +48,14 @@ def event_content(event) -> dict:
 
 def training_entries_append(entries: list[TrainingEntry]) -> list[TrainingEntry]:
     """Seal new ledger entries onto their teachers' chains and insert them (one transaction)."""
+    from .selectors.figures import figures_teachers_changed
+
     with transaction.atomic(savepoint=False):
         chain.chain_append(entries, key_of=ledger_key, content_of=ledger_content)
         for entry in entries:
             entry.save(force_insert=True)
+        # Hours move pace from their day on: the stored figures of those days go.
+        figures_teachers_changed((entry.teacher_id, entry.date) for entry in entries)
     return entries
 
 

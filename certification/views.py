@@ -280,7 +280,7 @@ def holding_rates(request):
 
 def _rate_limited(request) -> bool:
     """True when this IP asked more than CERTIFICATE_VERIFY_RATE times this minute."""
-    limit = getattr(settings, "CERTIFICATE_VERIFY_RATE", 30)
+    limit = settings.CERTIFICATE_VERIFY_RATE
     ip = client_ip(request)
     key = f"cert-verify:{ip}:{int(timezone.now().timestamp() // 60)}"
     if cache.add(key, 1, timeout=90):

@@ -15,6 +15,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
+from wagtail.admin.views import generic
 from wagtail.admin.views.generic.models import InspectView
 
 from courses.models import HourCategory
@@ -170,6 +171,15 @@ class TeacherCredentialForm(WagtailAdminModelForm):
         return self.instance
 
 
+class TeacherCredentialDeleteView(generic.DeleteView):
+    """Delete through certification's service (scope, audit, the stored figures)."""
+
+    def delete_action(self):
+        from .declarations import teacher_credential_delete
+
+        teacher_credential_delete(held=self.object, deleted_by=self.request.user)
+
+
 class TeacherCredentialViewSet(ScopedViewSetMixin, ModelViewSet):
     model = TeacherCredential
     scope_field = "teacher__school"
@@ -182,6 +192,7 @@ class TeacherCredentialViewSet(ScopedViewSetMixin, ModelViewSet):
     copy_view_enabled = False
     add_view_class = ServiceCreateView
     edit_view_class = ServiceEditView
+    delete_view_class = TeacherCredentialDeleteView
 
     def get_form_class(self, for_update=False):
         from django.forms import modelform_factory

@@ -28,7 +28,7 @@ from .rosters import (  # noqa: F401
     certificate_roster_list, training_hours_list, training_hours_rows,
 )
 from .figures import (  # noqa: F401,E402
-    figures_deferred, figures_forget, figures_note, figures_rebuild,
+    figures_deferred, figures_forget, figures_note, figures_rebuild, figures_teachers_changed,
     school_figures, stored_compliance, stored_holding_rates, stored_pace, stored_trends,
 )
 from .pages import page_figures  # noqa: F401,E402

@@ -4,7 +4,7 @@ computed once, read by the dashboard and the rates page in a query whatever the 
 Reading fills what is missing: for each day asked, the schools without a row are computed
 together with the rule (`holding_aggregates` grouped by school, `with_cycle` pace buckets
 grouped by school, `compliance_missing` counted by school) and stored. Changes drop rows
-(`figures_forget`, called from the receivers and after bulk writes); `figures_rebuild`
+(`figures_teachers_changed` and `figures_forget`, called by the services that write them); `figures_rebuild`
 recomputes the last 24 month ends and today.
 """
 
@@ -212,22 +212,57 @@ def figures_rebuild(*, on: date, months: int = 24) -> int:
 _deferred = threading.local()
 
 
+def _earliest(pending: dict, key, since) -> None:
+    """Note `since` for `key`, keeping the earliest day (None: every day)."""
+    if key in pending:
+        old = pending[key]
+        since = None if since is None or old is None else min(since, old)
+    pending[key] = since
+
+
+def _forget_teachers(pending: dict[int, date | None]) -> None:
+    """Drop the stored figures of these teachers' schools, each from its first day: one delete
+    per distinct first day."""
+    schools: dict[int, date | None] = {}
+    for pk, school_id in Teacher.objects.filter(pk__in=list(pending)).values_list("pk", "school_id"):
+        _earliest(schools, school_id, pending[pk])
+    by_since: dict[date | None, list[int]] = {}
+    for school_id, since in schools.items():
+        by_since.setdefault(since, []).append(school_id)
+    for since, ids in by_since.items():
+        figures_forget(school_ids=ids, since=since)
+
+
+def figures_teachers_changed(changes) -> None:
+    """What every service writing a teacher's certificates, credentials or hours calls: the
+    figures stored for the teachers' schools no longer hold from each change's day on
+    (`changes`: (teacher id, first day changed or None for every day) pairs). Dropped now, or
+    at the end of the bulk write around it (`figures_deferred`)."""
+    pending: dict[int, date | None] = {}
+    for teacher_id, since in changes:
+        _earliest(pending, teacher_id, since)
+    if not pending:
+        return
+    if getattr(_deferred, "teachers", None) is not None:
+        for teacher_id, since in pending.items():
+            figures_note(teacher_id, since)
+        return
+    _forget_teachers(pending)
+
+
 def figures_note(teacher_id, since) -> bool:
     """Inside `figures_deferred`, note a teacher whose school's figures change from `since`
     (True); outside it, False (the caller forgets at once)."""
     pending = getattr(_deferred, "teachers", None)
     if pending is None:
         return False
-    if teacher_id in pending:
-        old = pending[teacher_id]
-        since = None if since is None or old is None else min(since, old)
-    pending[teacher_id] = since
+    _earliest(pending, teacher_id, since)
     return True
 
 
 @contextmanager
 def figures_deferred():
-    """For bulk writes (imports): the per-row forgetting of the receivers is gathered and done
+    """For bulk writes (imports): the per-row forgetting of the services is gathered and done
     at the end, one delete per distinct first day instead of one per row."""
     if getattr(_deferred, "teachers", None) is not None:
         yield
@@ -237,13 +272,4 @@ def figures_deferred():
         yield
     finally:
         pending, _deferred.teachers = _deferred.teachers, None
-        schools: dict[int, date | None] = {}
-        for pk, school_id in Teacher.objects.filter(pk__in=list(pending)).values_list(
-                "pk", "school_id"):
-            since, old = pending[pk], schools.get(school_id, pending[pk])
-            schools[school_id] = None if since is None or old is None else min(since, old)
-        by_since: dict[date | None, list[int]] = {}
-        for school_id, since in schools.items():
-            by_since.setdefault(since, []).append(school_id)
-        for since, ids in by_since.items():
-            figures_forget(school_ids=ids, since=since)
+        _forget_teachers(pending)

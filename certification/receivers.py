@@ -56,19 +56,16 @@ def record_exam_pass(sender, *, user, course, quiz, score, passed_at, attempt, *
 
 # --- Stored per-school figures: dropped from the first day a change touches ---------------
 # Certificates, credentials and hours are written only by certification's services, which drop
-# the figures themselves (`figures_teachers_changed`). What people writes (teachers, dated
-# employment, organisations) and the rules edited in the admin are dropped here.
+# the figures themselves (`figures_teachers_changed`), and the rules the figures read by the
+# admin's views that edit them (viewsets.FiguresReadRuleMixin). What people writes (teachers,
+# dated employment, organisations) is dropped here: people may not import certification.
 
 from django.db.models.signals import post_delete, post_save, pre_save  # noqa: E402
 
 from people.employment import employment_changed  # noqa: E402
 from people.models import Organisation, Teacher  # noqa: E402
 
-from .models import (  # noqa: E402
-    CertificateLevel, CycleCategoryMinimum, CyclePolicy, NewTeacherPeriod, RoleRequirement,
-)
 from .selectors.figures import figures_forget  # noqa: E402
-
 
 # What of a teacher the figures read; a change to anything else (a name, a gender, the
 # account) leaves the school's stored figures as they are.
@@ -99,12 +96,6 @@ def _employment_changed(sender, schools, since, **kw):
     figures_forget(school_ids=schools, since=since)
 
 
-@receiver([post_save, post_delete], sender=CyclePolicy, dispatch_uid="figures.policy")
-@receiver([post_save, post_delete], sender=CycleCategoryMinimum,
-          dispatch_uid="figures.category_minimum")
-@receiver([post_save, post_delete], sender=NewTeacherPeriod, dispatch_uid="figures.period")
-@receiver([post_save, post_delete], sender=CertificateLevel, dispatch_uid="figures.level")
-@receiver([post_save, post_delete], sender=RoleRequirement, dispatch_uid="figures.requirement")
 @receiver([post_save, post_delete], sender=Organisation, dispatch_uid="figures.organisation")
-def _rules_changed(sender, **kw):
+def _organisation_changed(sender, **kw):
     figures_forget()

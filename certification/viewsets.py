@@ -52,7 +52,35 @@ class CertificateLevelForm(WagtailAdminModelForm):
                 self.fields[name].queryset = courses
 
 
-class CertificateLevelViewSet(ModelViewSet):
+class FiguresReadRuleMixin:
+    """A rule the stored per-school figures read (what posts require, the levels, the cycle
+    policies, the new-teacher period): an add, edit or delete here drops every stored figure
+    (`figures_forget`), as the services do after the writes they make."""
+
+    def construct_view(self, view_class, **kwargs):
+        if issubclass(view_class, (generic.CreateView, generic.EditView, generic.DeleteView)):
+            view_class = _forgetting_figures(view_class)
+        return super().construct_view(view_class, **kwargs)
+
+
+def _forgetting_figures(view_class):
+    from .selectors.figures import figures_forget
+
+    class ForgettingFigures(view_class):
+        def save_instance(self):
+            instance = super().save_instance()
+            figures_forget()
+            return instance
+
+        def delete_action(self):
+            super().delete_action()
+            figures_forget()
+
+    ForgettingFigures.__name__ = ForgettingFigures.__qualname__ = view_class.__name__
+    return ForgettingFigures
+
+
+class CertificateLevelViewSet(FiguresReadRuleMixin, ModelViewSet):
     model = CertificateLevel
     icon = "tasks"
     menu_label = _("Certificate levels")
@@ -83,7 +111,7 @@ class LevelCategoryMinimumViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
-class RoleRequirementViewSet(ModelViewSet):
+class RoleRequirementViewSet(FiguresReadRuleMixin, ModelViewSet):
     model = RoleRequirement
     icon = "user"
     menu_label = _("Required level per role")
@@ -208,7 +236,7 @@ class CategoryMinimumsColumn(Column):
         return "; ".join(f"{m.category} {m.hours.normalize():f}" for m in minimums) or "—"
 
 
-class CyclePolicyViewSet(RuleWriteScopeMixin, ModelViewSet):
+class CyclePolicyViewSet(FiguresReadRuleMixin, RuleWriteScopeMixin, ModelViewSet):
     model = CyclePolicy
     write_roles = purposes.HOLDING_RULES_EDIT
     icon = "date"
@@ -283,7 +311,7 @@ class HoldingTargetViewSet(RuleWriteScopeMixin, ModelViewSet):
     copy_view_enabled = False
 
 
-class NewTeacherPeriodViewSet(RuleWriteScopeMixin, ModelViewSet):
+class NewTeacherPeriodViewSet(FiguresReadRuleMixin, RuleWriteScopeMixin, ModelViewSet):
     model = NewTeacherPeriod
     write_roles = purposes.HOLDING_RULES_EDIT
     icon = "time"

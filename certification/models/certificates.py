@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from people.chain import SealedQuerySet, SealedRecord
+from people.models import Teacher
 
 from ..rules import certificate_valid_on, certificate_valid_q
-from people.models import Teacher
 
 __all__ = [
     "CertificateLevel", "LevelCategoryMinimum", "RoleRequirement", "RecognisedCredential",

@@ -7,15 +7,27 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
-from certification.declarations import teacher_credential_record, teacher_credential_update
+from certification.declarations import (
+    teacher_credential_record,
+    teacher_credential_update,
+)
 from certification.models import (
-    NewTeacherPeriod, RecognisedCredential, RoleRequirement, SchoolFigure, TeacherCredential,
+    NewTeacherPeriod,
+    RecognisedCredential,
+    RoleRequirement,
+    SchoolFigure,
+    TeacherCredential,
 )
 from certification.selectors import stored_compliance, stored_holding_rates, stored_pace
 from certification.services import (
-    certificate_issue, certificate_record_imported, certificate_renew, certificate_revoke,
-    teacher_credentials_erase, training_entry_record,
+    certificate_issue,
+    certificate_record_imported,
+    certificate_renew,
+    certificate_revoke,
+    teacher_credentials_erase,
+    training_entry_record,
 )
 from people import employment, staffing
 from people.models import Teacher
@@ -86,7 +98,10 @@ def test_renewing_a_certificate(tree, school):
 def test_restoring_an_imported_certificates_dates(tree, school, hr):
     """An imported certificate a job of ours renewed gets its authority's expiry back."""
     from certification.models import CertificateEvent
-    from certification.services import certificate_event_record, imported_certificates_restore
+    from certification.services import (
+        certificate_event_record,
+        imported_certificates_restore,
+    )
 
     teacher = TeacherFactory(school=school)
     cert, _made = certificate_record_imported(
@@ -132,7 +147,7 @@ def test_deleting_a_teacher_credential_in_the_admin(tree, school, client):
                                             obtained_on=date(2020, 5, 1))
     assert holders(tree) == (1, 1)
     client.force_login(get_user_model().objects.create_superuser("root", "r@example.cn", "x"))
-    response = client.post(f"/admin/teacher_credentials/delete/{held.pk}/")
+    response = client.post(reverse("teacher_credentials:delete", args=[held.pk]))
     assert response.status_code == 302, response.status_code
     assert not TeacherCredential.objects.exists()
     assert holders(tree) == (1, 0)
@@ -174,19 +189,53 @@ def test_a_teachers_posts_change(tree, school):
     assert stored_compliance(tree["city"], on=ON)[0] == 1
 
 
-def test_what_a_post_requires_changes(tree, school):
+def _superuser_client(client):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root", "r@example.cn", "x"))
+    return client
+
+
+def test_what_a_post_requires_changes_in_the_admin(tree, school, client):
     TeacherFactory(school=school, role=Teacher.Role.HEAD_TEACHER)
     RoleRequirement.objects.filter(role=Teacher.Role.HEAD_TEACHER).delete()
     assert stored_compliance(tree["city"], on=ON)[0] == 0
-    RoleRequirement.objects.create(role=Teacher.Role.HEAD_TEACHER, level=level("C"))
+    response = _superuser_client(client).post(reverse("role_requirements:add"), {
+        "role": Teacher.Role.HEAD_TEACHER, "level": level("C").pk})
+    assert response.status_code == 302, response.context["form"].errors
     assert stored_compliance(tree["city"], on=ON)[0] == 1
+    requirement = RoleRequirement.objects.get(role=Teacher.Role.HEAD_TEACHER)
+    response = client.post(reverse("role_requirements:delete", args=[requirement.pk]))
+    assert response.status_code == 302
+    assert stored_compliance(tree["city"], on=ON)[0] == 0
 
 
-def test_the_new_teacher_period_changes(tree, school):
+def test_the_new_teacher_period_changes_in_the_admin(tree, school, client):
     TeacherFactory(school=school, hire_date=ON - timedelta(days=200), first_work_date=None)
     assert holders(tree) == (0, 0)  # new under the twelve months that apply everywhere
-    NewTeacherPeriod.objects.create(organisation=tree["district_x"], months=6)
+    response = _superuser_client(client).post(reverse("new_teacher_periods:add"), {
+        "organisation": tree["district_x"].pk, "months": 6})
+    assert response.status_code == 302, response.context["form"].errors
     assert holders(tree) == (1, 0)
+    period = NewTeacherPeriod.objects.get(organisation=tree["district_x"])
+    response = client.post(reverse("new_teacher_periods:edit", args=[period.pk]), {
+        "organisation": tree["district_x"].pk, "months": 12})
+    assert response.status_code == 302, response.context["form"].errors
+    assert holders(tree) == (0, 0)
+
+
+def test_a_cycle_policy_added_in_the_admin(tree, school, client):
+    teacher = TeacherFactory(school=school)
+    training_entry_record(teacher=teacher, hours=Decimal("20"), date=date(2026, 3, 1),
+                          title="线下培训", source="offline", reference="policy:1")
+    assert stored_pace(tree["city"], on=ON)["on_pace"] == 0  # 360 h in five years from 2026
+    response = _superuser_client(client).post(reverse("cycle_policies:add"), {
+        "organisation": tree["district_x"].pk, "years": 5, "hours": "50", "yearly_minimum": "",
+        "start_year": 2026, "category_minimums-TOTAL_FORMS": 0,
+        "category_minimums-INITIAL_FORMS": 0, "category_minimums-MIN_NUM_FORMS": 0,
+        "category_minimums-MAX_NUM_FORMS": 1000})
+    assert response.status_code == 302, response.context["form"].errors
+    assert stored_pace(tree["city"], on=ON)["on_pace"] == 1
 
 
 def test_a_schools_student_count(tree, school):

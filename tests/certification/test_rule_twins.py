@@ -9,15 +9,27 @@ from decimal import Decimal
 from django.db.models import IntegerField
 
 from certification.models import (
-    Certificate, NewTeacherPeriod, RecognisedCredential, TeacherCredential,
+    Certificate,
+    NewTeacherPeriod,
+    RecognisedCredential,
+    TeacherCredential,
 )
 from certification.rules import (
-    certificate_valid_on, certificate_valid_q, credential_valid_on, credential_valid_q,
-    holding_rate, holds_level_q,
+    certificate_valid_on,
+    certificate_valid_q,
+    credential_valid_on,
+    credential_valid_q,
+    holding_rate,
+    holds_level_q,
 )
 from certification.selectors import (
-    eligibility_records, held_rank_expression, holding_rates, holding_trend, is_new_teacher_q,
-    stored_holding_rates, stored_trends,
+    eligibility_records,
+    held_rank_expression,
+    holding_rates,
+    holding_trend,
+    is_new_teacher_q,
+    stored_holding_rates,
+    stored_trends,
 )
 from people.models import Organisation, Teacher
 from people.nearest import nearest_rule, nearest_rule_expression
@@ -160,7 +172,13 @@ def test_the_new_teacher_period_follows_the_nearest_rule_on_the_day_it_ends(tree
 def test_the_pace_buckets_hold_their_boundaries_in_sql_as_in_python(tree, teacher_a):
     """Exactly what is due is on pace; exactly half of it is behind, not far behind: the SQL
     buckets (`pace_filters`) use >= as `pace_of` does."""
-    from certification.selectors import cycle_on, cycle_policy_for, cycle_status, pace_filters, with_cycle
+    from certification.selectors import (
+        cycle_on,
+        cycle_policy_for,
+        cycle_status,
+        pace_filters,
+        with_cycle,
+    )
 
     from .builders import hours
 

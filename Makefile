@@ -10,6 +10,8 @@ PYTHON := $(BIN)/python
 DATA := $(or $(DJANGO_DATA_DIR),data)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run` reads .env where there is one (lms/dotenv.py); tests never do.
+DOT_ENV := DJANGO_READ_DOT_ENV=1
 
 .PHONY: run test lint e2e bench load install install-test data migrate seed serve messages clean-venv
 
@@ -35,11 +37,11 @@ data:
 	mkdir -p $(DATA)/broker/queue $(DATA)/broker/processed $(DATA)/broker/control $(DATA)/media $(DATA)/private
 
 migrate: install data
-	$(PYTHON) manage.py migrate --noinput
+	$(DOT_ENV) $(PYTHON) manage.py migrate --noinput
 
 # seed_demo is idempotent: a second run changes nothing.
 seed: migrate
-	if $(PYTHON) manage.py help seed_demo >/dev/null 2>&1; then $(PYTHON) manage.py seed_demo; fi
+	if $(DOT_ENV) $(PYTHON) manage.py help seed_demo >/dev/null 2>&1; then $(DOT_ENV) $(PYTHON) manage.py seed_demo; fi
 
 run: seed serve
 
@@ -53,8 +55,8 @@ serve: install data
 	    [ -z "$$alive" ] && break; sleep 0.2; done; \
 	  for p in $$pids; do kill -KILL -- -$$p 2>/dev/null; done; wait 2>/dev/null; }; \
 	trap 'stop; exit 0' INT TERM; trap stop EXIT; \
-	$(BIN)/celery -A lms worker -B --pool=solo -Q default,heavy -l info & pids="$$pids $$!"; \
-	$(PYTHON) manage.py runserver --insecure $(HOST):$(PORT) & pids="$$pids $$!"; \
+	$(DOT_ENV) $(BIN)/celery -A lms worker -B --pool=solo -Q default,heavy -l info & pids="$$pids $$!"; \
+	$(DOT_ENV) $(PYTHON) manage.py runserver --insecure $(HOST):$(PORT) & pids="$$pids $$!"; \
 	echo "Serving http://$(HOST):$(PORT)/ with a Celery worker and beat. Ctrl-C stops both."; \
 	wait -n; status=$$?; stop; exit $$status
 

@@ -14,21 +14,12 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
 
 from people.models import Organisation
-from people.selectors import ancestor_paths
+from people.nearest import nearest_rule
 
 from .models import CalendarPeriod
-
-# Each term: key, label, start (month, day), end (month, day). An end before the start falls in
-# the next calendar year (the autumn term runs Sep 1 – Jan 31). An example until city HR import
-# their own calendar.
-DEFAULT_TERMS = [
-    {"key": "spring", "label": _("Spring term"), "start": (2, 1), "end": (7, 31)},
-    {"key": "autumn", "label": _("Autumn term"), "start": (9, 1), "end": (1, 31)},
-]
-
 
 @dataclass(frozen=True)
 class Term:
@@ -49,7 +40,7 @@ class Term:
 def default_terms(*, year: int) -> list[Term]:
     """The example terms that start in a calendar year, from settings.WORKLOAD_TERMS."""
     terms = []
-    for spec in getattr(settings, "WORKLOAD_TERMS", DEFAULT_TERMS):
+    for spec in settings.WORKLOAD_TERMS:
         start = date(year, *spec["start"])
         end_year = year + 1 if tuple(spec["end"]) < tuple(spec["start"]) else year
         terms.append(Term(key=spec["key"], year=year, label=str(spec["label"]),
@@ -137,10 +128,8 @@ def calendar_for(organisation: Organisation | None,
     if organisation is None:
         return Calendar()
     index = calendar_index() if index is None else index
-    for path in reversed(ancestor_paths(organisation.path)):
-        if path in index:
-            return index[path]
-    return Calendar()
+    found = nearest_rule(index, organisation.path)
+    return Calendar() if found is None else found
 
 
 # --- Checks and the one write --------------------------------------------------------------

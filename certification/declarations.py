@@ -23,6 +23,7 @@ from people.selectors import organisation_scope, staff_user_ids_over, user_is_st
 from people.services import audit_record, notices_send_many
 
 from .models import DeclarationEvidence, HourDeclaration, TrainingEntry
+from .selectors import figures_teachers_changed
 from .services import training_entry_record
 from .signals import declaration_decided
 
@@ -263,10 +264,14 @@ def teacher_credential_record(*, teacher: Teacher, name: str, level_code: str = 
                                   % {"name": name})
         credential = RecognisedCredential.objects.create(name=name[:120], level=level)
     checked = _checked_files([evidence]) if evidence else []
+    before = (TeacherCredential.objects.filter(teacher=teacher, credential=credential)
+              .values_list("obtained_on", flat=True).first())
     held, _created = TeacherCredential.objects.update_or_create(
         teacher=teacher, credential=credential,
         defaults={"issuer": issuer.strip()[:200], "obtained_on": obtained_on,
                   "expires_on": expires_on, "recorded_by": recorded_by})
+    # Held as its level from the day it was obtained (or was, before this record).
+    figures_teachers_changed([(teacher.pk, min(obtained_on, before or obtained_on))])
     if checked:
         upload, _type = checked[0]
         held.evidence.save(upload.name, upload, save=True)
@@ -298,6 +303,9 @@ def teacher_credential_update(*, held, teacher: Teacher, credential, issuer: str
         raise ValidationError(_("This teacher already holds this credential."))
     checked = _checked_files([evidence]) if evidence else []
     old_file = held.evidence.name if (checked or evidence is False) else ""
+    # The holder before and after, each from the earlier of the days it was obtained.
+    figures_teachers_changed([(held.teacher_id, min(held.obtained_on, obtained_on)),
+                              (teacher.pk, min(held.obtained_on, obtained_on))])
     held.teacher, held.credential = teacher, credential
     held.issuer, held.obtained_on, held.expires_on = issuer.strip()[:200], obtained_on, expires_on
     held.recorded_by = updated_by
@@ -314,3 +322,25 @@ def teacher_credential_update(*, held, teacher: Teacher, credential, issuer: str
                  organisation=teacher.school, target=teacher.employee_no,
                  detail=f"credential edit · {credential.name}")
     return held
+
+
+@transaction.atomic
+def teacher_credential_delete(*, held, deleted_by) -> None:
+    """HR remove a recorded outside credential (the teacher in their scope), audited; it no
+    longer counts as its level on any day."""
+    from .models import TeacherCredential
+
+    held = (TeacherCredential.objects.select_for_update().select_related("teacher__school", "credential")
+            .get(pk=held.pk))
+    if not user_is_staff_in_scope(deleted_by, held.teacher.school, roles=purposes.OUTSIDE_CREDENTIALS):
+        raise PermissionDenied
+    own_record_refuse(deleted_by, held.teacher)
+    old_file = held.evidence.name
+    held.delete()
+    figures_teachers_changed([(held.teacher_id, held.obtained_on)])
+    if old_file:
+        storage = held.evidence.storage
+        transaction.on_commit(lambda: storage.delete(old_file))
+    audit_record(actor=deleted_by, action=AuditEntry.Action.TEACHER_CHANGE,
+                 organisation=held.teacher.school, target=held.teacher.employee_no,
+                 detail=f"credential removed · {held.credential.name}")

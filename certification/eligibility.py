@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .rules import held_rank
+
 
 def years_before(on: date, years: int) -> date:
     """The same calendar day `years` earlier (29 February falls back to the 28th)."""
@@ -59,7 +61,7 @@ class Records:
                    Decimal("0"))
 
     def highest_rank_on(self, on: date) -> int:
-        return max((h.rank for h in self.held if h.valid_on(on)), default=0)
+        return held_rank(self.held, on)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,16 @@
 """What certification does when courses reports learning (see courses/signals.py)."""
 
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from courses.signals import course_completed, event_attended, live_attended, quiz_passed
+from people.employment import employment_changed
+from people.models import Organisation, Teacher
 from people.selectors import teacher_for_user
 
 from .models import TrainingEntry
+from .selectors.figures import figures_forget
 from .services import exam_pass_record, training_entry_record
 
 
@@ -55,43 +59,10 @@ def record_exam_pass(sender, *, user, course, quiz, score, passed_at, attempt, *
 
 
 # --- Stored per-school figures: dropped from the first day a change touches ---------------
-
-from django.db.models.signals import post_delete, post_save, pre_save
-
-from people.employment import employment_changed
-from people.models import Organisation, Teacher
-
-from .models import (
-    Certificate, CertificateLevel, CycleCategoryMinimum, CyclePolicy, NewTeacherPeriod,
-    RoleRequirement,
-    TeacherCredential,
-)
-from .selectors.figures import figures_forget, figures_note
-
-
-def _forget_for_teacher(teacher_id, since):
-    """Drop the stored figures of the teacher's school from `since` on (one query), or note it
-    when a bulk write defers the forgetting to its end (`figures_deferred`)."""
-    if not figures_note(teacher_id, since):
-        figures_forget(school_ids=Teacher.objects.filter(pk=teacher_id).values("school_id"),
-                       since=since)
-
-
-@receiver([post_save, post_delete], sender=Certificate, dispatch_uid="figures.certificate")
-def _certificate_changed(sender, instance, **kw):
-    days = [d for d in (instance.issued_on, instance.ended_on) if d]
-    _forget_for_teacher(instance.teacher_id, min(days) if days else None)
-
-
-@receiver([post_save, post_delete], sender=TeacherCredential, dispatch_uid="figures.credential")
-def _credential_changed(sender, instance, **kw):
-    _forget_for_teacher(instance.teacher_id, instance.obtained_on)
-
-
-@receiver([post_save, post_delete], sender=TrainingEntry, dispatch_uid="figures.entry")
-def _entry_changed(sender, instance, **kw):
-    _forget_for_teacher(instance.teacher_id, instance.date)
-
+# Certificates, credentials and hours are written only by certification's services, which drop
+# the figures themselves (`figures_teachers_changed`), and the rules the figures read by the
+# admin's views that edit them (viewsets.FiguresReadRuleMixin). What people writes (teachers,
+# dated employment, organisations) is dropped here: people may not import certification.
 
 # What of a teacher the figures read; a change to anything else (a name, a gender, the
 # account) leaves the school's stored figures as they are.
@@ -122,12 +93,6 @@ def _employment_changed(sender, schools, since, **kw):
     figures_forget(school_ids=schools, since=since)
 
 
-@receiver([post_save, post_delete], sender=CyclePolicy, dispatch_uid="figures.policy")
-@receiver([post_save, post_delete], sender=CycleCategoryMinimum,
-          dispatch_uid="figures.category_minimum")
-@receiver([post_save, post_delete], sender=NewTeacherPeriod, dispatch_uid="figures.period")
-@receiver([post_save, post_delete], sender=CertificateLevel, dispatch_uid="figures.level")
-@receiver([post_save, post_delete], sender=RoleRequirement, dispatch_uid="figures.requirement")
 @receiver([post_save, post_delete], sender=Organisation, dispatch_uid="figures.organisation")
-def _rules_changed(sender, **kw):
+def _organisation_changed(sender, **kw):
     figures_forget()

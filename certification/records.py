@@ -48,19 +48,17 @@ def event_content(event) -> dict:
 
 def training_entries_append(entries: list[TrainingEntry]) -> list[TrainingEntry]:
     """Seal new ledger entries onto their teachers' chains and insert them (one transaction);
-    many at once (a pushed batch) are inserted in bulk, the stored figures forgotten once."""
+    many at once (a pushed batch) are inserted in bulk."""
+    from .selectors.figures import figures_teachers_changed
+
     with transaction.atomic(savepoint=False):
         chain.chain_append(entries, key_of=ledger_key, content_of=ledger_content)
         if len(entries) == 1:
             entries[0].save(force_insert=True)
         elif entries:
-            from .selectors.figures import figures_deferred, figures_note
-
-            # bulk_create sends no post_save: what the receiver does per row is done here.
             TrainingEntry.objects.bulk_create(entries)
-            with figures_deferred():
-                for entry in entries:
-                    figures_note(entry.teacher_id, entry.date)
+        # Hours move pace from their day on: the stored figures of those days go.
+        figures_teachers_changed((entry.teacher_id, entry.date) for entry in entries)
     return entries
 
 

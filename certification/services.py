@@ -29,7 +29,7 @@ from .models import (
     TrainingEntry,
 )
 from .records import certificate_events_append, training_entries_append
-from .selectors import eligibility_records, expiry_date_for
+from .selectors import eligibility_records, expiry_date_for, figures_teachers_changed
 from .selectors.cycle import pace_filters, with_cycle
 
 # --- Ledger -------------------------------------------------------------------------------
@@ -230,7 +230,12 @@ def application_reasons_erase(*, teacher: Teacher, by) -> int:
 @transaction.atomic
 def teacher_credentials_erase(*, teacher: Teacher) -> int:
     """Remove the outside credentials recorded for a teacher (personal-data erasure)."""
-    return TeacherCredential.objects.filter(teacher=teacher).delete()[0]
+    held = TeacherCredential.objects.filter(teacher=teacher)
+    first = held.order_by("obtained_on").values_list("obtained_on", flat=True).first()
+    removed = held.delete()[0]
+    if removed:
+        figures_teachers_changed([(teacher.pk, first)])
+    return removed
 
 
 # --- Certificates ------------------------------------------------------------------------------
@@ -238,7 +243,7 @@ def teacher_credentials_erase(*, teacher: Teacher) -> int:
 
 def certificate_region(teacher: Teacher) -> str:
     """The region part of a number: CERTIFICATE_REGION, else the code of the teacher's city."""
-    region = getattr(settings, "CERTIFICATE_REGION", "")
+    region = settings.CERTIFICATE_REGION
     if region:
         return region
     school = teacher.school
@@ -247,7 +252,7 @@ def certificate_region(teacher: Teacher) -> str:
 
 def certificate_authority(teacher: Teacher) -> str:
     """The issuing authority: CERTIFICATE_AUTHORITY, else the city's education bureau."""
-    authority = getattr(settings, "CERTIFICATE_AUTHORITY", "")
+    authority = settings.CERTIFICATE_AUTHORITY
     if authority:
         return authority
     school = teacher.school
@@ -270,7 +275,7 @@ def certificate_number_next(*, region: str, level_code: str, year: int) -> str:
 
 def certificate_number_format(*, region: str, level_code: str, year: int, seq: int) -> str:
     """A certificate number in the one scheme (CERTIFICATE_NUMBER_FORMAT): SF-C-2026-00001."""
-    fmt = getattr(settings, "CERTIFICATE_NUMBER_FORMAT", "{region}-{level}-{year}-{seq:05d}")
+    fmt = settings.CERTIFICATE_NUMBER_FORMAT
     return fmt.format(region=region, level=level_code, year=year, seq=seq)
 
 
@@ -294,6 +299,8 @@ def certificate_issue(*, teacher: Teacher, level: CertificateLevel, issued_on: d
         old.save(update_fields=["status", "ended_on"])
         certificate_event_record(certificate=old, kind=CertificateEvent.Kind.SUPERSEDED,
                                         actor=issued_by, note=cert.number)
+    # Held from its issue day on (and any it supersedes, no longer from that day).
+    figures_teachers_changed([(teacher.pk, issued_on)])
     return cert
 
 
@@ -329,6 +336,7 @@ def certificate_record_imported(*, teacher: Teacher, level_code: str, number: st
         status=status, source=Certificate.Source.IMPORTED)
     certificate_event_record(certificate=cert, kind=CertificateEvent.Kind.IMPORTED,
                                     actor=recorded_by)
+    figures_teachers_changed([(teacher.pk, issued_on)])
     return cert, True
 
 
@@ -368,6 +376,7 @@ def imported_certificates_restore(*, today: date) -> int:
         if (cert.expires_on, cert.status) == before and not note:
             continue
         cert.save(update_fields=["expires_on", "renewed_on", "status"])
+        figures_teachers_changed([(cert.teacher_id, min(before[0], cert.expires_on))])
         audit_record(actor=None, action=AuditEntry.Action.CERTIFICATE_RESTORE,
                      organisation=cert.teacher.school, target=cert.number,
                      detail=f"expires {before[0].isoformat()} → {cert.expires_on.isoformat()}, "
@@ -394,6 +403,7 @@ def certificate_revoke(*, certificate: Certificate, revoked_by, reason: str,
     cert.status = Certificate.Status.REVOKED
     cert.ended_on = min(cert.ended_on or on, on)
     cert.save(update_fields=["status", "ended_on"])
+    figures_teachers_changed([(cert.teacher_id, cert.ended_on)])
     certificate_event_record(certificate=cert, kind=CertificateEvent.Kind.REVOKED,
                                     actor=revoked_by, note=reason.strip())
     audit_record(actor=revoked_by, action=AuditEntry.Action.CERTIFICATE_REVOKE,
@@ -422,6 +432,8 @@ def certificate_renew(*, certificate: Certificate, on: date, renewed_by=None) ->
     cert.expires_on = years_after(old, cert.level.validity_years)
     cert.renewed_on = on
     cert.save(update_fields=["expires_on", "renewed_on"])
+    # Valid again after the old expiry day.
+    figures_teachers_changed([(cert.teacher_id, old)])
     certificate_event_record(certificate=cert, kind=CertificateEvent.Kind.RENEWED,
                                     actor=renewed_by,
                                     note=f"{old.isoformat()} → {cert.expires_on.isoformat()}")

@@ -30,13 +30,13 @@ RECORD_KEY = "/XinyuRecord"
 
 
 def _paths() -> tuple[Path, Path, bool]:
-    key = getattr(settings, "CERTIFICATE_SIGNING_KEY", "")
-    cert = getattr(settings, "CERTIFICATE_SIGNING_CERT", "")
+    key = settings.CERTIFICATE_SIGNING_KEY
+    cert = settings.CERTIFICATE_SIGNING_CERT
     if key and cert:
         return Path(key), Path(cert), False
     if key or cert:
         raise ImproperlyConfigured("Set both CERTIFICATE_SIGNING_KEY and CERTIFICATE_SIGNING_CERT.")
-    if not getattr(settings, "CERTIFICATE_SIGNING_SELF_SIGNED", False):
+    if not settings.CERTIFICATE_SIGNING_SELF_SIGNED:
         raise ImproperlyConfigured(
             "Certificate PDFs are signed with the authority's key: set "
             "DJANGO_CERTIFICATE_SIGNING_KEY and DJANGO_CERTIFICATE_SIGNING_CERT (docs/deploy.md).")
@@ -90,7 +90,7 @@ def signing_files() -> tuple[Path, Path]:
 def _signer(key_path: str, cert_path: str, mtime: float):
     from pyhanko.sign import signers
 
-    passphrase = getattr(settings, "CERTIFICATE_SIGNING_KEY_PASSPHRASE", "") or None
+    passphrase = settings.CERTIFICATE_SIGNING_KEY_PASSPHRASE or None
     signer = signers.SimpleSigner.load(key_path, cert_path,
                                        key_passphrase=passphrase.encode() if passphrase else None)
     if signer is None:
@@ -118,7 +118,7 @@ def trusted_certs() -> list:
     """The signing certificate in force, then those of earlier keys still accepted."""
     _key, cert_path = signing_files()
     certs = [_load_cert(cert_path)]
-    for path in getattr(settings, "CERTIFICATE_SIGNING_PREVIOUS_CERTS", []) or []:
+    for path in settings.CERTIFICATE_SIGNING_PREVIOUS_CERTS or []:
         certs.append(_load_cert(Path(path)))
     return certs
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from people import purposes
 from people.access import DecisionRefused, client_ip, public_base_url, staff_required
 from people.models import Teacher
+from people.nearest import ancestor_paths
 from people.selectors import (
     organisation_scope, organisation_tops, teacher_for_user, user_has_staff_role,
 )
@@ -280,7 +281,7 @@ def holding_rates(request):
 
 def _rate_limited(request) -> bool:
     """True when this IP asked more than CERTIFICATE_VERIFY_RATE times this minute."""
-    limit = getattr(settings, "CERTIFICATE_VERIFY_RATE", 30)
+    limit = settings.CERTIFICATE_VERIFY_RATE
     ip = client_ip(request)
     key = f"cert-verify:{ip}:{int(timezone.now().timestamp() // 60)}"
     if cache.add(key, 1, timeout=90):
@@ -506,7 +507,6 @@ def dashboard(request):
     pace_rows = [(_("On pace"), pace["on_pace"]), (_("Behind"), pace["behind"]),
                  (_("Far behind"), pace["far_behind"])]
     trend = _trend_context(*figures["trend"])
-    ancestor_paths_ = [org.path[:i] for i in range(org.steplen, len(org.path), org.steplen)]
     return render(request, "certification/dashboard.html", {
         "on": on, "form": form, "org": org, "codes": codes, "holding": holding,
         "staffing": figures["staffing"], "staffing_more": figures["staffing_more"],
@@ -515,7 +515,7 @@ def dashboard(request):
         "unconfirmed_policies": policies_unconfirmed(organisation=org),
         "child_kind": (children[0].organisation.kind
                        if children and children[0].organisation.pk != org.pk else ""),
-        "ancestors": list(scope.filter(path__in=ancestor_paths_).order_by("path")),
+        "ancestors": list(scope.filter(path__in=ancestor_paths(org.path)[:-1]).order_by("path")),
         "drill": [c.organisation for c in children if c.drill],
         "completion": completion,
         "completion_chart": _bars([(r["organisation"].name, r["rate"], f"{r['rate']}%")

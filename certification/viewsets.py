@@ -15,6 +15,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
+from wagtail.admin.views import generic
 from wagtail.admin.views.generic.models import InspectView
 
 from courses.models import HourCategory
@@ -51,7 +52,35 @@ class CertificateLevelForm(WagtailAdminModelForm):
                 self.fields[name].queryset = courses
 
 
-class CertificateLevelViewSet(AuditedRuleViewSetMixin, ModelViewSet):
+class FiguresReadRuleMixin:
+    """A rule the stored per-school figures read (what posts require, the levels, the cycle
+    policies, the new-teacher period): an add, edit or delete here drops every stored figure
+    (`figures_forget`), as the services do after the writes they make."""
+
+    def construct_view(self, view_class, **kwargs):
+        if issubclass(view_class, (generic.CreateView, generic.EditView, generic.DeleteView)):
+            view_class = _forgetting_figures(view_class)
+        return super().construct_view(view_class, **kwargs)
+
+
+def _forgetting_figures(view_class):
+    from .selectors.figures import figures_forget
+
+    class ForgettingFigures(view_class):
+        def save_instance(self):
+            instance = super().save_instance()
+            figures_forget()
+            return instance
+
+        def delete_action(self):
+            super().delete_action()
+            figures_forget()
+
+    ForgettingFigures.__name__ = ForgettingFigures.__qualname__ = view_class.__name__
+    return ForgettingFigures
+
+
+class CertificateLevelViewSet(AuditedRuleViewSetMixin, FiguresReadRuleMixin, ModelViewSet):
     model = CertificateLevel
     icon = "tasks"
     menu_label = _("Certificate levels")
@@ -82,7 +111,7 @@ class LevelCategoryMinimumViewSet(AuditedRuleViewSetMixin, ModelViewSet):
     copy_view_enabled = False
 
 
-class RoleRequirementViewSet(AuditedRuleViewSetMixin, ModelViewSet):
+class RoleRequirementViewSet(AuditedRuleViewSetMixin, FiguresReadRuleMixin, ModelViewSet):
     model = RoleRequirement
     icon = "user"
     menu_label = _("Required level per role")
@@ -170,6 +199,15 @@ class TeacherCredentialForm(WagtailAdminModelForm):
         return self.instance
 
 
+class TeacherCredentialDeleteView(generic.DeleteView):
+    """Delete through certification's service (scope, audit, the stored figures)."""
+
+    def delete_action(self):
+        from .declarations import teacher_credential_delete
+
+        teacher_credential_delete(held=self.object, deleted_by=self.request.user)
+
+
 class TeacherCredentialViewSet(ScopedViewSetMixin, ModelViewSet):
     model = TeacherCredential
     scope_field = "teacher__school"
@@ -182,6 +220,7 @@ class TeacherCredentialViewSet(ScopedViewSetMixin, ModelViewSet):
     copy_view_enabled = False
     add_view_class = ServiceCreateView
     edit_view_class = ServiceEditView
+    delete_view_class = TeacherCredentialDeleteView
 
     def get_form_class(self, for_update=False):
         from django.forms import modelform_factory
@@ -197,7 +236,7 @@ class CategoryMinimumsColumn(Column):
         return "; ".join(f"{m.category} {m.hours.normalize():f}" for m in minimums) or "—"
 
 
-class CyclePolicyViewSet(AuditedRuleViewSetMixin, RuleWriteScopeMixin, ModelViewSet):
+class CyclePolicyViewSet(AuditedRuleViewSetMixin, FiguresReadRuleMixin, RuleWriteScopeMixin, ModelViewSet):
     model = CyclePolicy
     write_roles = purposes.HOLDING_RULES_EDIT
     icon = "date"
@@ -272,7 +311,7 @@ class HoldingTargetViewSet(AuditedRuleViewSetMixin, RuleWriteScopeMixin, ModelVi
     copy_view_enabled = False
 
 
-class NewTeacherPeriodViewSet(AuditedRuleViewSetMixin, RuleWriteScopeMixin, ModelViewSet):
+class NewTeacherPeriodViewSet(AuditedRuleViewSetMixin, FiguresReadRuleMixin, RuleWriteScopeMixin, ModelViewSet):
     model = NewTeacherPeriod
     write_roles = purposes.HOLDING_RULES_EDIT
     icon = "time"

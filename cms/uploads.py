@@ -32,7 +32,7 @@ def allowed(kind: str) -> dict[str, str]:
     extensions = {
         "video": wagtailmedia_settings.VIDEO_EXTENSIONS,
         "audio": wagtailmedia_settings.AUDIO_EXTENSIONS,
-        "document": getattr(settings, "WAGTAILDOCS_EXTENSIONS", None) or [],
+        "document": settings.WAGTAILDOCS_EXTENSIONS or [],
         "image": get_allowed_image_extensions(),
     }[kind]
     return {ext: CONTAINERS.get(ext, "unknown") for ext in extensions}

@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from certification.models import Certificate, CertificateLevel
+from certification.models import Certificate
+from certification.selectors import level_codes
 from certification.workload.selectors import workload_calendar_owner, workload_term_recent
 from people import purposes
 from people.models import Organisation, Teacher
@@ -102,7 +103,7 @@ class ExportForm(forms.Form):
         self.fields["organisation"].queryset = (organisation_scope(user, roles=DESK_ROLES)
                                                 .order_by("path"))
         self.fields["level"].choices = [("", _("Any level"))] + [
-            (code, code) for code in CertificateLevel.objects.order_by("rank").values_list("code", flat=True)]
+            (code, code) for code in level_codes()]
         self.fields["term"].choices = [("", _("Current term"))] + [
             (t.slug, str(t)) for t in workload_term_recent(
                 today=timezone.localdate(), count=6, organisation=workload_calendar_owner(user))]

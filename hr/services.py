@@ -33,7 +33,7 @@ class JobError(Exception):
 
 
 def retention_days() -> int:
-    return getattr(settings, "HR_FILE_RETENTION_DAYS", 7)
+    return settings.HR_FILE_RETENTION_DAYS
 
 
 def _expiry():

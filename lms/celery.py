@@ -4,6 +4,11 @@ import os
 
 from celery import Celery
 
+from lms.dotenv import dot_env_load
+
+# As manage.py: `.env` only when DJANGO_READ_DOT_ENV=1, and the settings module it (or the
+# environment) names.
+dot_env_load()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
 
 app = Celery("lms")

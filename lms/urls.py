@@ -52,7 +52,7 @@ if settings.DEBUG:
 
     urlpatterns += staticfiles_urlpatterns()
 
-if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
+if settings.DEBUG or settings.SERVE_MEDIA:
     from .media import serve_ranges
 
     # Byte ranges, as nginx answers in production: browsers seek in videos with them.

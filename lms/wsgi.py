@@ -3,6 +3,9 @@ from contextlib import suppress
 
 from django.core.wsgi import get_wsgi_application
 
+from lms.dotenv import dot_env_load
+
+dot_env_load()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.production")
 
 application = get_wsgi_application()

@@ -2,6 +2,7 @@ import time
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import get_authentication_records
 from django.conf import settings
 
 
@@ -9,7 +10,7 @@ class AccountAdapter(DefaultAccountAdapter):
     """Account policy: accounts come from HR, so self-signup is closed unless a setting opens it."""
 
     def is_open_for_signup(self, request):
-        return getattr(settings, "ACCOUNT_SIGNUP_OPEN", False)
+        return settings.ACCOUNT_SIGNUP_OPEN
 
     def get_client_ip(self, request) -> str:
         """The client's address: forwarded headers are read only on a request that comes from
@@ -32,8 +33,6 @@ class AccountAdapter(DefaultAccountAdapter):
             return required
         if request.resolver_match is None or request.resolver_match.url_name != "mfa_activate_totp":
             return required
-        from allauth.account.internal.flows.login import get_authentication_records
-
         records = get_authentication_records(request, request.user)
         fresh = records and time.time() - records[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT
         return not fresh

@@ -25,7 +25,7 @@ GENESIS = "0" * 64
 
 
 def _secret() -> bytes:
-    key = getattr(settings, "RECORDS_CHAIN_KEY", "") or ("records-chain:" + settings.SECRET_KEY)
+    key = settings.RECORDS_CHAIN_KEY or ("records-chain:" + settings.SECRET_KEY)
     return key.encode()
 
 

@@ -81,7 +81,7 @@ def staff(request):
         "is_admin_staff": SimpleLazyObject(is_admin),
         # The HR desk (imports, exports) is for the same roles.
         "has_hr_desk": SimpleLazyObject(is_admin),
-        "ACCOUNT_SIGNUP_OPEN": getattr(settings, "ACCOUNT_SIGNUP_OPEN", False),
+        "ACCOUNT_SIGNUP_OPEN": settings.ACCOUNT_SIGNUP_OPEN,
         # The number on the bell: read only when a page shows it.
         "unread_notice_count": SimpleLazyObject(lambda: notice_unread_count(user)),
     }

@@ -32,7 +32,7 @@ class StaffTwoStepMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if (getattr(settings, "STAFF_MFA_REQUIRED", False) and request.user.is_authenticated
+        if (settings.STAFF_MFA_REQUIRED and request.user.is_authenticated
                 and not request.path.startswith(EXEMPT_PREFIXES)
                 and needs_two_step(request.user)):
             from allauth.mfa.models import Authenticator

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from . import purposes
 from .models import Organisation, StaffRole, Teacher
 from .roles import ROLES, role_rank
+from .nearest import ancestor_paths, nearest_rule
 
 
 def _role_list(roles: Iterable[str]) -> list[str]:
@@ -314,8 +315,7 @@ def district_names() -> Callable[[str], str | None]:
 
     def lookup(path: str) -> str | None:
         if path not in cache:
-            cache[path] = next((districts[p] for p in reversed(ancestor_paths(path))
-                                if p in districts), None)
+            cache[path] = nearest_rule(districts, path)
         return cache[path]
 
     return lookup
@@ -339,9 +339,3 @@ def staff_user_ids_over(organisation: Organisation, *, roles: Iterable[str]) -> 
     return list(StaffRole.objects.filter(
         role__in=_role_list(roles), organisation__path__in=ancestor_paths(organisation.path),
         user__is_active=True).values_list("user_id", flat=True).distinct().order_by("user_id"))
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """A path and the paths of its ancestors, root first."""
-    step = Organisation.steplen
-    return [path[:end] for end in range(step, len(path) + 1, step)]

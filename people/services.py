@@ -490,7 +490,7 @@ def notice_channels(kind: str) -> set[str]:
     """The channels besides the site that carry a kind of notice (settings.NOTICE_CHANNELS)."""
     from django.conf import settings
 
-    return set(getattr(settings, "NOTICE_CHANNELS", {}).get(kind, ()))
+    return set(settings.NOTICE_CHANNELS.get(kind, ()))
 
 
 def _notice_extra_channels(*, users, kind: str, title: str, body: str) -> int:
@@ -638,7 +638,7 @@ def activation_codes_issue(*, teachers, issued_by, organisation: Organisation,
         raise PermissionDenied(_("Staff accounts get no activation codes: %(numbers)s") % {
             "numbers": ", ".join(staff[:5])})
     now = timezone.now()
-    expires = now + timedelta(days=getattr(settings, "ACTIVATION_CODE_DAYS", 30))
+    expires = now + timedelta(days=settings.ACTIVATION_CODE_DAYS)
     ids = [t.pk for t in teachers]
     for start in range(0, len(ids), 500):
         ActivationCode.objects.filter(teacher_id__in=ids[start:start + 500], used_at__isnull=True,

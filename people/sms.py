@@ -30,11 +30,11 @@ outbox: list[dict] = []
 
 def sms_enabled() -> bool:
     """Whether a text-message backend is configured."""
-    return bool(getattr(settings, "SMS_BACKEND", ""))
+    return bool(settings.SMS_BACKEND)
 
 
 def get_backend():
-    path = getattr(settings, "SMS_BACKEND", "")
+    path = settings.SMS_BACKEND
     return import_string(path)() if path else None
 
 
@@ -77,11 +77,11 @@ class AliyunBackend:
     endpoint = "https://dysmsapi.aliyuncs.com/"
 
     def __init__(self):
-        self.key_id = getattr(settings, "SMS_ALIYUN_ACCESS_KEY_ID", "")
-        self.secret = getattr(settings, "SMS_ALIYUN_ACCESS_KEY_SECRET", "")
-        self.sign_name = getattr(settings, "SMS_ALIYUN_SIGN_NAME", "")
-        self.templates = {"code": getattr(settings, "SMS_ALIYUN_CODE_TEMPLATE", ""),
-                          "notice": getattr(settings, "SMS_ALIYUN_NOTICE_TEMPLATE", "")}
+        self.key_id = settings.SMS_ALIYUN_ACCESS_KEY_ID
+        self.secret = settings.SMS_ALIYUN_ACCESS_KEY_SECRET
+        self.sign_name = settings.SMS_ALIYUN_SIGN_NAME
+        self.templates = {"code": settings.SMS_ALIYUN_CODE_TEMPLATE,
+                          "notice": settings.SMS_ALIYUN_NOTICE_TEMPLATE}
         if not (self.key_id and self.secret and self.sign_name and self.templates["code"]):
             raise ImproperlyConfigured("Aliyun SMS needs DJANGO_SMS_ALIYUN_ACCESS_KEY_ID, "
                                        "_ACCESS_KEY_SECRET, _SIGN_NAME and _CODE_TEMPLATE.")

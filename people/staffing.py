@@ -19,7 +19,8 @@ from django.db.models.functions import Coalesce
 from .employment import in_post
 from .models import (TEACHING_STAGES, Organisation, SchoolType, StaffingRule, Stage, Teacher,
                      flags_codes)
-from .selectors import ancestor_paths, student_count_expression
+from .nearest import ancestor_paths, nearest_rule
+from .selectors import student_count_expression
 
 FULL_TIME = StaffingRule.Counts.FULL_TIME
 ANY = StaffingRule.Counts.ANY
@@ -123,12 +124,7 @@ def _rules_by_path() -> dict[str, list[Rule]]:
 
 def rules_for(path: str, rules_by_path: dict[str, list[Rule]]) -> list[Rule] | tuple[Rule, ...]:
     """The rules of the nearest organisation at or above `path` that has any; else the defaults."""
-    step = Organisation.steplen
-    for end in range(len(path), 0, -step):
-        found = rules_by_path.get(path[:end])
-        if found:
-            return found
-    return DEFAULT_RULES
+    return nearest_rule(rules_by_path, path, DEFAULT_RULES)
 
 
 def _posts(role: str, on: date):

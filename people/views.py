@@ -86,8 +86,7 @@ def password_new_after_code(request):
     code, sent here as its `next`), choose a new password without giving the old one."""
     import time
 
-    from allauth.account.internal.flows.login import get_authentication_records
-    from allauth.account.internal.flows.password_change import finalize_password_change
+    from allauth.account.authentication import get_authentication_records
     from django.contrib.auth.forms import SetPasswordForm
 
     records = get_authentication_records(request, request.user)
@@ -99,9 +98,27 @@ def password_new_after_code(request):
     form = SetPasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
-        finalize_password_change(request, request.user)
+        _password_changed(request, request.user)
         return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "people/password_new.html", {"form": form})
+
+
+def _password_changed(request, user) -> None:
+    """What allauth does after its own password change, through its public API: the session
+    kept (or ended, where ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE), the message, the notice mail and
+    the `password_changed` signal."""
+    from allauth.account import app_settings, signals
+    from allauth.account.adapter import get_adapter
+    from django.contrib.auth import update_session_auth_hash
+
+    adapter = get_adapter(request)
+    if app_settings.LOGOUT_ON_PASSWORD_CHANGE:
+        adapter.logout(request)
+    else:
+        update_session_auth_hash(request, user)
+    adapter.add_message(request, messages.SUCCESS, "account/messages/password_changed.txt")
+    adapter.send_notification_mail("account/email/password_changed", user)
+    signals.password_changed.send(sender=user.__class__, request=request, user=user)
 
 
 @login_required

@@ -15,6 +15,8 @@ from django.utils.translation import pgettext_lazy
 from people.chain import SealedQuerySet, SealedRecord
 from people.models import Teacher
 
+from ..rules import certificate_valid_on, certificate_valid_q
+
 __all__ = [
     "CertificateLevel", "LevelCategoryMinimum", "RoleRequirement", "RecognisedCredential",
     "TeacherCredential",
@@ -155,8 +157,7 @@ class CertificateQuerySet(SealedQuerySet):
     def valid_on(self, on):
         """Certificates valid on `on`: issued by then, not yet expired, not yet revoked or
         superseded. Read from dates only, never from today's status."""
-        return self.filter(issued_on__lte=on, expires_on__gte=on).filter(
-            Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+        return self.filter(certificate_valid_q(on))
 
     def with_status_on(self, on):
         """Annotate `status_then`: the status as it stood on `on` ("" before issue), by the
@@ -173,8 +174,7 @@ class CertificateQuerySet(SealedQuerySet):
     @staticmethod
     def valid_on_q(on, prefix: str = "") -> Q:
         """The same rule as a Q, for filters through a relation (e.g. prefix "certificates__")."""
-        return (Q(**{f"{prefix}issued_on__lte": on, f"{prefix}expires_on__gte": on})
-                & (Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gt": on})))
+        return certificate_valid_q(on, prefix)
 
 
 class Certificate(SealedRecord):
@@ -237,8 +237,8 @@ class Certificate(SealedRecord):
 
     def is_valid_on(self, on) -> bool:
         """Whether the certificate was (or will be) valid on `on`: the rule of `valid_on`."""
-        return (self.issued_on <= on <= self.expires_on
-                and (self.ended_on is None or on < self.ended_on))
+        return certificate_valid_on(issued_on=self.issued_on, expires_on=self.expires_on,
+                                    ended_on=self.ended_on, on=on)
 
     def status_on(self, on) -> str | None:
         """The status as it stood on `on` (None before it was issued), from dates only."""

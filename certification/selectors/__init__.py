@@ -27,8 +27,8 @@ from .levels import eligibility_for_teacher, eligibility_records, level_list  # 
 from .rosters import (  # noqa: F401
     certificate_roster_list, training_hours_list, training_hours_rows,
 )
-from .figures import (  # noqa: F401
-    figures_deferred, figures_forget, figures_note, figures_rebuild,
+from .figures import (  # noqa: F401,E402
+    figures_deferred, figures_forget, figures_note, figures_rebuild, figures_teachers_changed,
     school_figures, stored_compliance, stored_holding_rates, stored_pace, stored_trends,
 )
 from .pages import page_figures  # noqa: F401

@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 
 from courses.models import HourCategory
 from people.models import Organisation, Teacher
-from people.selectors import ancestor_paths
+from people.nearest import ancestor_paths, nearest_rule, nearest_rule_expression
 
 from ..models import CyclePolicy, TrainingEntry
 
@@ -43,11 +43,10 @@ def cycle_policy_for(organisation: Organisation,
                      policies: dict[str, CyclePolicy] | None = None) -> CyclePolicy:
     """The policy of the nearest organisation up the tree that has one, else the defaults."""
     if policies is None:
-        return (CyclePolicy.objects.filter(organisation__path__in=ancestor_paths(organisation.path))
-                .prefetch_related("category_minimums")
-                .order_by("-organisation__depth").first()) or default_cycle_policy()
-    return next((policies[p] for p in reversed(ancestor_paths(organisation.path))
-                 if p in policies), default_cycle_policy())
+        policies = {p.organisation.path: p for p in CyclePolicy.objects.filter(
+            organisation__path__in=ancestor_paths(organisation.path))
+            .select_related("organisation").prefetch_related("category_minimums")}
+    return nearest_rule(policies, organisation.path) or default_cycle_policy()
 
 
 def category_minimums(policy: CyclePolicy) -> dict[str, Decimal]:
@@ -201,11 +200,9 @@ def cycle_status(teacher: Teacher, *, on: date) -> CycleStatus:
 def _per_policy(policies: dict[str, CyclePolicy], on: date, path_field: str, value,
                 output_field):
     """One CASE choosing, for each row's school path, the value of the nearest policy."""
-    whens = [When(**{f"{path_field}__startswith": path},
-                  then=Value(value(cycle_on(policy, on)), output_field=output_field))
-             for path, policy in sorted(policies.items(), key=lambda kv: -len(kv[0]))]
-    default = Value(value(cycle_on(default_cycle_policy(), on)), output_field=output_field)
-    return Case(*whens, default=default, output_field=output_field) if whens else default
+    return nearest_rule_expression(
+        {path: value(cycle_on(policy, on)) for path, policy in policies.items()}, path_field,
+        value(cycle_on(default_cycle_policy(), on)), output_field)
 
 
 def required_category_codes(policies: dict[str, CyclePolicy]) -> list[str]:

@@ -4,7 +4,7 @@ computed once, read by the dashboard and the rates page in a query whatever the 
 Reading fills what is missing: for each day asked, the schools without a row are computed
 together with the rule (`holding_aggregates` grouped by school, `with_cycle` pace buckets
 grouped by school, `compliance_missing` counted by school) and stored. Changes drop rows
-(`figures_forget`, called from the receivers and after bulk writes); `figures_rebuild`
+(`figures_teachers_changed` and `figures_forget`, called by the services that write them); `figures_rebuild`
 recomputes the last 24 month ends and today.
 """
 
@@ -15,25 +15,22 @@ from contextlib import contextmanager
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, Q, Sum
+from django.db.models import Count, IntegerField, Q, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from people import employment
 from people.models import Organisation, Teacher
 
-from ..models import CertificateLevel, SchoolFigure
+from ..models import SchoolFigure
 from .cycle import cycle_policies, pace_filters, with_cycle
 from .holding import (
-    RateRow, compliance_missing, compliance_missing_level, holding_aggregates,
+    RateRow, compliance_missing, compliance_missing_level, holding_aggregates, level_ranks,
     month_ends, new_teacher_periods, roll_up,
 )
+from ..rules import counted_sum, holding_rate
 
 PACE = ("on_pace", "behind", "far_behind")
-
-
-def _levels() -> list[tuple[str, int]]:
-    return list(CertificateLevel.objects.order_by("rank").values_list("code", "rank"))
 
 
 @contextmanager
@@ -88,7 +85,7 @@ def school_figures(organisation: Organisation, days: list[date]) -> dict[date, d
         out[f.day][f.school_id] = f
     missing = {d: [pk for pk in schools if pk not in out[d]] for d in days}
     if any(missing.values()):
-        levels, periods, policies = _levels(), new_teacher_periods(), cycle_policies()
+        levels, periods, policies = level_ranks(), new_teacher_periods(), cycle_policies()
         for d, ids in missing.items():
             for i in range(0, len(ids), 500):
                 with _without_jit():
@@ -105,7 +102,7 @@ def stored_holding_rates(organisation: Organisation, *, on: date, depth: int | N
     """`holding_rates(organisation, on=on)` from the stored figures (the same rows); with
     `depth`, only the rows down to that many levels below. `figures`: the day's
     `school_figures` when the caller has them already."""
-    levels = _levels()
+    levels = level_ranks()
     figures = school_figures(organisation, [on])[on] if figures is None else figures
     per_school = {pk: {"teachers": f.teachers, "new_teachers": f.new_teachers,
                        **{f"h_{code}": f.holders.get(code, 0) for code, _ in levels}}
@@ -153,7 +150,7 @@ def _day_sums(tops: list[Organisation], days: list[date], codes: list[str]) -> d
     under = Q()
     for top in tops:
         under |= Q(school__path__startswith=top.path)
-    sums = {"schools": Count("pk"), "counted": Sum(F("teachers") - F("new_teachers"))}
+    sums = {"schools": Count("pk"), "counted": counted_sum()}
     for code in codes:
         sums[f"h_{code}"] = Sum(Cast(KT(f"holders__{code}"), IntegerField()))
     for bucket in PACE:
@@ -168,7 +165,7 @@ def stored_trends(organisation: Organisation | list[Organisation], *, on: date,
     tops) from the stored figures: one aggregate over the month ends' stored rows, after
     computing any that are missing."""
     days = month_ends(on, months)
-    codes = [code for code, _ in _levels()]
+    codes = [code for code, _ in level_ranks()]
     tops = organisation if isinstance(organisation, list) else [organisation]
     under = Q()
     for top in tops:
@@ -184,7 +181,7 @@ def stored_trends(organisation: Organisation | list[Organisation], *, on: date,
     for d in days:
         row = sums.get(d) or {}
         counted = row.get("counted") or 0
-        holding.append((d, counted, {c: (row.get(f"h_{c}") or 0) / counted if counted else None
+        holding.append((d, counted, {c: holding_rate(row.get(f"h_{c}") or 0, counted)
                                      for c in codes}))
         pace.append((d, {b: row.get(b) or 0 for b in PACE}))
     return holding, pace
@@ -215,22 +212,57 @@ def figures_rebuild(*, on: date, months: int = 24) -> int:
 _deferred = threading.local()
 
 
+def _earliest(pending: dict, key, since) -> None:
+    """Note `since` for `key`, keeping the earliest day (None: every day)."""
+    if key in pending:
+        old = pending[key]
+        since = None if since is None or old is None else min(since, old)
+    pending[key] = since
+
+
+def _forget_teachers(pending: dict[int, date | None]) -> None:
+    """Drop the stored figures of these teachers' schools, each from its first day: one delete
+    per distinct first day."""
+    schools: dict[int, date | None] = {}
+    for pk, school_id in Teacher.objects.filter(pk__in=list(pending)).values_list("pk", "school_id"):
+        _earliest(schools, school_id, pending[pk])
+    by_since: dict[date | None, list[int]] = {}
+    for school_id, since in schools.items():
+        by_since.setdefault(since, []).append(school_id)
+    for since, ids in by_since.items():
+        figures_forget(school_ids=ids, since=since)
+
+
+def figures_teachers_changed(changes) -> None:
+    """What every service writing a teacher's certificates, credentials or hours calls: the
+    figures stored for the teachers' schools no longer hold from each change's day on
+    (`changes`: (teacher id, first day changed or None for every day) pairs). Dropped now, or
+    at the end of the bulk write around it (`figures_deferred`)."""
+    pending: dict[int, date | None] = {}
+    for teacher_id, since in changes:
+        _earliest(pending, teacher_id, since)
+    if not pending:
+        return
+    if getattr(_deferred, "teachers", None) is not None:
+        for teacher_id, since in pending.items():
+            figures_note(teacher_id, since)
+        return
+    _forget_teachers(pending)
+
+
 def figures_note(teacher_id, since) -> bool:
     """Inside `figures_deferred`, note a teacher whose school's figures change from `since`
     (True); outside it, False (the caller forgets at once)."""
     pending = getattr(_deferred, "teachers", None)
     if pending is None:
         return False
-    if teacher_id in pending:
-        old = pending[teacher_id]
-        since = None if since is None or old is None else min(since, old)
-    pending[teacher_id] = since
+    _earliest(pending, teacher_id, since)
     return True
 
 
 @contextmanager
 def figures_deferred():
-    """For bulk writes (imports): the per-row forgetting of the receivers is gathered and done
+    """For bulk writes (imports): the per-row forgetting of the services is gathered and done
     at the end, one delete per distinct first day instead of one per row."""
     if getattr(_deferred, "teachers", None) is not None:
         yield
@@ -240,13 +272,4 @@ def figures_deferred():
         yield
     finally:
         pending, _deferred.teachers = _deferred.teachers, None
-        schools: dict[int, date | None] = {}
-        for pk, school_id in Teacher.objects.filter(pk__in=list(pending)).values_list(
-                "pk", "school_id"):
-            since, old = pending[pk], schools.get(school_id, pending[pk])
-            schools[school_id] = None if since is None or old is None else min(since, old)
-        by_since: dict[date | None, list[int]] = {}
-        for school_id, since in schools.items():
-            by_since.setdefault(since, []).append(school_id)
-        for since, ids in by_since.items():
-            figures_forget(school_ids=ids, since=since)
+        _forget_teachers(pending)

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import (
-    Case, Count, DateField, ExpressionWrapper, F, IntegerField, Max, OuterRef, Q, QuerySet,
-    Subquery, Value, When,
+    Count, DateField, ExpressionWrapper, F, IntegerField, Max, OuterRef, Q, QuerySet,
+    Subquery, Value,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import GreaterThan
@@ -19,13 +19,14 @@ from django.utils import timezone
 
 from people.models import Organisation, Teacher
 from people import employment, staffing
-from people.selectors import ancestor_paths, post_bit_expression, scope_tops
+from people.nearest import nearest_rule, nearest_rule_expression
+from people.selectors import post_bit_expression, scope_tops
 
 from ..models import (
     Certificate, CertificateLevel, HoldingTarget, NewTeacherPeriod, RoleRequirement,
     TeacherCredential,
 )
-from ..models.certificates import CertificateQuerySet
+from ..rules import credential_valid_q, holding_rate, holds_level_q
 from .common import ROSTER_ROLES
 
 
@@ -38,25 +39,10 @@ def held_rank_expression(on: date):
         .values("teacher").annotate(m=Max("level__rank")).values("m"),
         output_field=IntegerField())
     cred_rank = Subquery(
-        TeacherCredential.objects.filter(_credential_valid_q(on), teacher=OuterRef("pk"))
+        TeacherCredential.objects.filter(credential_valid_q(on), teacher=OuterRef("pk"))
         .values("teacher").annotate(m=Max("credential__level__rank")).values("m"),
         output_field=IntegerField())
     return Greatest(Coalesce(cert_rank, Value(0)), Coalesce(cred_rank, Value(0)))
-
-
-def _credential_valid_q(on: date, prefix: str = "") -> Q:
-    """A recognised outside credential counts from when it was obtained until it expires."""
-    return Q(**{f"{prefix}obtained_on__lte": on}) & (
-        Q(**{f"{prefix}expires_on__isnull": True}) | Q(**{f"{prefix}expires_on__gte": on}))
-
-
-def holds_level_q(on: date, rank: int) -> Q:
-    """Teachers holding a level of `rank` or above on `on` (certificate or credential), as a
-    condition through the teacher's relations: one join each, no subquery per teacher."""
-    return ((CertificateQuerySet.valid_on_q(on, "certificates__")
-             & Q(certificates__level__rank__gte=rank))
-            | (_credential_valid_q(on, "credentials__")
-               & Q(credentials__credential__level__rank__gte=rank)))
 
 
 def required_rank_expression(posts_field: str = "posts"):
@@ -70,14 +56,6 @@ def required_rank_expression(posts_field: str = "posts"):
 
 
 # --- Targets and the new-teacher period: data per subtree, the nearest applies ---------------
-
-def nearest_rule(rules: dict[str, object], path: str, default=None):
-    """The value of the rule nearest above `path` ("" keys the rule for everywhere)."""
-    for candidate in reversed(["", *ancestor_paths(path)]):
-        if candidate in rules:
-            return rules[candidate]
-    return default
-
 
 def new_teacher_periods() -> dict[str, int]:
     """Months of the new-teacher period by organisation path ("" for everywhere)."""
@@ -101,13 +79,9 @@ def new_teacher_since_expression(on: date, path_field: str = "school__path",
     """The day after which a teacher counts as new on `on`, from the period nearest their school,
     as one CASE over the (few) organisations that set a period."""
     periods = new_teacher_periods() if periods is None else periods
-    default = new_teacher_since(on, periods.get("", 12))
-    whens = [When(**{f"{path_field}__startswith": path},
-                  then=Value(new_teacher_since(on, months)))
-             for path, months in sorted(periods.items(), key=lambda kv: -len(kv[0])) if path]
-    if not whens:
-        return Value(default, output_field=DateField())
-    return Case(*whens, default=Value(default), output_field=DateField())
+    return nearest_rule_expression(
+        {path: new_teacher_since(on, months) for path, months in periods.items()},
+        path_field, new_teacher_since(on), DateField())
 
 
 # Neither date known: counted as long-serving.
@@ -172,7 +146,7 @@ class RateRow:
         return self.teachers - self.new_teachers
 
     def rate(self, code: str) -> float | None:
-        return (self.holders[code] / self.counted) if self.counted else None
+        return holding_rate(self.holders[code], self.teachers, self.new_teachers)
 
     def percent(self, code: str) -> str:
         r = self.rate(code)
@@ -211,7 +185,7 @@ def holding_rates(organisation: Organisation, *, on: date) -> list[RateRow]:
     (`Certificate.valid_on`), a recognised credential as its level. One aggregate query over
     teachers joined once to their certificates, grouped by school, then a roll-up.
     """
-    levels = list(CertificateLevel.objects.order_by("rank").values_list("code", "rank"))
+    levels = level_ranks()
     per_school = {
         row["school_on"]: row for row in
         employment.teachers_in_post(on, organisation)
@@ -251,10 +225,16 @@ def roll_up(organisation: Organisation, per_school: dict, levels: list[tuple[str
     return [rows[n.path] for n in nodes]
 
 
+def level_ranks() -> list[tuple[str, int]]:
+    """The certificate levels (data city HR edit) as (code, rank), lowest first: the one query
+    every holding figure and sheet asks for its columns."""
+    return list(CertificateLevel.objects.order_by("rank").values_list("code", "rank"))
+
+
 def level_codes() -> list[str]:
     """The certificate levels' codes, lowest first (C, B, A): the columns of every holding
     figure."""
-    return list(CertificateLevel.objects.order_by("rank").values_list("code", flat=True))
+    return [code for code, _rank in level_ranks()]
 
 
 def holding_rate_rows(*, user, on: date) -> Iterator[tuple]:
@@ -327,11 +307,10 @@ def holding_trend(schools: QuerySet[Organisation], *, on: date,
     counted = teachers.aggregate(**{f"n{i}": Count("pk", distinct=True, filter=counted_on[d])
                                     for i, d in enumerate(days)})
     rates: dict[date, dict] = {d: {} for d in days}
-    for code, rank in CertificateLevel.objects.order_by("rank").values_list("code", "rank"):
+    for code, rank in level_ranks():
         held = teachers.aggregate(**{
             f"h{i}": Count("pk", distinct=True, filter=counted_on[d] & holds_level_q(d, rank))
             for i, d in enumerate(days)})
         for i, d in enumerate(days):
-            n = counted[f"n{i}"]
-            rates[d][code] = held[f"h{i}"] / n if n else None
+            rates[d][code] = holding_rate(held[f"h{i}"], counted[f"n{i}"])
     return [(d, counted[f"n{i}"], rates[d]) for i, d in enumerate(days)]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from people.models import Teacher
 
 from ..eligibility import Eligibility, HeldLevel, LevelRule, Records, eligibility
+from ..rules import certificate_last_day
 from ..models import Certificate, CertificateLevel, ExamPass, TeacherCredential, TrainingEntry
 
 
@@ -30,7 +31,7 @@ def eligibility_records(teacher: Teacher) -> Records:
         # Validity from dates only (Certificate.is_valid_on): a revoked or superseded
         # certificate counted until the day before it ended.
         HeldLevel(rank=rank, valid_from=issued,
-                  valid_until=expires if ended is None else min(expires, ended - timedelta(days=1)))
+                  valid_until=certificate_last_day(expires_on=expires, ended_on=ended))
         for rank, issued, expires, ended in Certificate.objects.filter(teacher=teacher)
         .values_list("level__rank", "issued_on", "expires_on", "ended_on")
     ] + [

@@ -16,15 +16,14 @@ from django.utils import timezone
 from certification.models import WorkloadActivityType, WorkloadCreditRate, WorkloadEntry, WorkloadNorm
 from people import employment, purposes
 from people.models import Organisation, Teacher
+from people.nearest import nearest_rule
 from people.selectors import organisation_scope, scope_tops, teacher_for_user
 
 from ..calendar import Term, calendar_for, calendar_index
-from ..selectors.holding import nearest_rule
 
 # --- Terms (the school calendar) and norms ---------------------------------------------------
 
 # Hours a day the counselling room must open (seeds: at least 2 h, boarding schools 4 h).
-DEFAULT_ROOM_HOURS = {"day": Decimal("2"), "boarding": Decimal("4")}
 
 WorkloadTerm = Term
 
@@ -70,7 +69,7 @@ def workload_credit_per_unit(activity_type: WorkloadActivityType, school: Organi
 
 def workload_room_hours_per_day(*, boarding: bool) -> Decimal:
     """Hours a school day the counselling room must be open."""
-    hours = {**DEFAULT_ROOM_HOURS, **getattr(settings, "WORKLOAD_ROOM_HOURS_PER_DAY", {})}
+    hours = settings.WORKLOAD_ROOM_HOURS_PER_DAY
     return Decimal(str(hours["boarding" if boarding else "day"]))
 
 

@@ -71,11 +71,11 @@ UNSAFE_XML_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 
 
 def max_bytes() -> int:
-    return getattr(settings, "HR_IMPORT_MAX_BYTES", 20 * MB)
+    return settings.HR_IMPORT_MAX_BYTES
 
 
 def max_rows() -> int:
-    return getattr(settings, "HR_IMPORT_MAX_ROWS", 200_000)
+    return settings.HR_IMPORT_MAX_ROWS
 
 
 @dataclass(frozen=True)

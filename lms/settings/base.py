@@ -4,12 +4,13 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 LMS_DIR = BASE_DIR / "lms"
 
+# The process's environment only: `.env` is read by the entry points when asked (lms.dotenv).
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
 
 # Writable state of the embedded default (SQLite file, media, broker folders, exports).
 DATA_DIR = Path(env.str("DJANGO_DATA_DIR", default=str(BASE_DIR / "data")))
@@ -492,6 +493,26 @@ CERTIFICATE_SIGNING_PREVIOUS_CERTS = env.list("DJANGO_CERTIFICATE_SIGNING_PREVIO
 CERTIFICATE_SIGNING_SELF_SIGNED = env.bool("DJANGO_CERTIFICATE_SIGNING_SELF_SIGNED", default=True)
 # The largest PDF the public verification page accepts for a signature check.
 CERTIFICATE_UPLOAD_MAX_BYTES = env.int("DJANGO_CERTIFICATE_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+
+# --- Certificates: numbers, authority, the public verification page's limit (docs/certification.md)
+# The number's scheme; `region` is CERTIFICATE_REGION, else the code of the teacher's city.
+CERTIFICATE_NUMBER_FORMAT = env.str("DJANGO_CERTIFICATE_NUMBER_FORMAT",
+                                    default="{region}-{level}-{year}-{seq:05d}")
+CERTIFICATE_REGION = env.str("DJANGO_CERTIFICATE_REGION", default="")
+# The issuing authority printed on certificates; empty: "<the city's name>教育局".
+CERTIFICATE_AUTHORITY = env.str("DJANGO_CERTIFICATE_AUTHORITY", default="")
+# Look-ups a minute per address on /verify/.
+CERTIFICATE_VERIFY_RATE = env.int("DJANGO_CERTIFICATE_VERIFY_RATE", default=30)
+
+# --- Workload (docs/workload.md)
+# The example terms until city HR import a calendar: key, label, start (month, day), end (month,
+# day); an end before the start falls in the next calendar year (autumn runs 1 Sep – 31 Jan).
+WORKLOAD_TERMS = [
+    {"key": "spring", "label": gettext_lazy("Spring term"), "start": (2, 1), "end": (7, 31)},
+    {"key": "autumn", "label": gettext_lazy("Autumn term"), "start": (9, 1), "end": (1, 31)},
+]
+# Hours a school day the counselling room must be open, in day and in boarding schools.
+WORKLOAD_ROOM_HOURS_PER_DAY = {"day": "2", "boarding": "4"}
 
 # --- HR desk (Excel imports and exports)
 HR_IMPORT_MAX_BYTES = env.int("DJANGO_HR_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)

@@ -1,7 +1,12 @@
 """The embedded default: `make run` on a laptop. SQLite, console e-mail, filesystem broker."""
 
+from lms.dotenv import production_refuse
+
 from .base import *
 from .base import env, phone_login
+
+# A production `.env` or production variables beside these settings: stop, saying why.
+production_refuse(__name__)
 
 # The demo shows users what they would see in production (the site's 404 and 500 pages, not
 # Django's debug pages); DJANGO_DEBUG=true for development. Static files come from

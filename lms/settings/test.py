@@ -4,8 +4,12 @@ import os
 import tempfile
 from pathlib import Path
 
+from lms.dotenv import tests_refuse
+
 from .base import *
 from .base import DATABASES, env, phone_login
+
+tests_refuse()
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"

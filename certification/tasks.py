@@ -1,6 +1,6 @@
 """Daily certification jobs (beat): thin, idempotent wrappers over services."""
 
-from celery import shared_task
+from celery import group, shared_task
 from django.utils import timezone
 
 from . import services
@@ -28,11 +28,35 @@ def pace_reminders() -> int:
 
 
 @shared_task(name="certification.figures_rebuild")
-def figures_rebuild() -> int:
-    """Recompute the stored per-school figures of the last 24 month ends and today."""
+def figures_rebuild(full: bool = False, parts: int | None = None) -> int:
+    """The night's stored per-school figures (the last 24 month ends and today): only what the
+    writing services dropped since, and the new day; `full` recomputes everything. With
+    `parts` (default FIGURES_REBUILD_PARTS) above 1 the schools are split into that many tasks
+    for as many workers of the heavy queue; the count returned is then of schools sent."""
+    from django.conf import settings
+
+    from .selectors import figures
     from .selectors import figures_rebuild as rebuild
 
-    return rebuild(on=timezone.localdate())
+    today = timezone.localdate()
+    parts = settings.FIGURES_REBUILD_PARTS if parts is None else parts
+    if parts <= 1:
+        return rebuild(on=today, full=full)
+    if full:
+        figures.figures_forget()
+    pieces = figures.figures_rebuild_parts(on=today, parts=parts)
+    group(figures_fill_part.s(days, schools) for days, schools in pieces).apply_async()
+    return sum(len(schools) for _days, schools in pieces)
+
+
+@shared_task(name="certification.figures_fill_part")
+def figures_fill_part(days: list[str], school_ids: list[int]) -> int:
+    """One piece of the night's figures: the missing days of these schools."""
+    from datetime import date
+
+    from .selectors.figures import figures_fill
+
+    return figures_fill(days=[date.fromisoformat(d) for d in days], school_ids=school_ids)
 
 
 @shared_task(name="certification.records_verify")

@@ -4,8 +4,9 @@ computed once, read by the dashboard and the rates page in a query whatever the 
 Reading fills what is missing: for each day asked, the schools without a row are computed
 together with the rule (`holding_aggregates` grouped by school, `with_cycle` pace buckets
 grouped by school, `compliance_missing` counted by school) and stored. Changes drop rows
-(`figures_teachers_changed` and `figures_forget`, called by the services that write them); `figures_rebuild`
-recomputes the last 24 month ends and today.
+(`figures_teachers_changed` and `figures_forget`, called by the services that write them); the
+nightly `figures_rebuild` computes only what is missing then (changed schools, the new day),
+split across workers if asked (`figures_rebuild_parts`); `full` recomputes everything.
 """
 
 from __future__ import annotations
@@ -84,17 +85,47 @@ def school_figures(organisation: Organisation, days: list[date]) -> dict[date, d
         f.school_path = paths.get(f.school_id, "")
         out[f.day][f.school_id] = f
     missing = {d: [pk for pk in schools if pk not in out[d]] for d in days}
-    if any(missing.values()):
-        levels, periods, policies = level_ranks(), new_teacher_periods(), cycle_policies()
-        for d, ids in missing.items():
-            for i in range(0, len(ids), 500):
-                with _without_jit():
-                    computed = _compute(ids[i:i + 500], d, levels, periods, policies)
-                    SchoolFigure.objects.bulk_create(computed, ignore_conflicts=True)
-                for f in computed:
-                    f.school_path = paths[f.school_id]
-                out[d].update({f.school_id: f for f in computed})
+    for f in _fill(missing):
+        f.school_path = paths[f.school_id]
+        out[f.day][f.school_id] = f
     return out
+
+
+def _fill(missing: dict[date, list[int]]) -> list[SchoolFigure]:
+    """Compute and store the figures of these schools on these days ({day: school ids}), 500
+    schools a query; the figures computed."""
+    if not any(missing.values()):
+        return []
+    levels, periods, policies = level_ranks(), new_teacher_periods(), cycle_policies()
+    done: list[SchoolFigure] = []
+    for d, ids in missing.items():
+        for i in range(0, len(ids), 500):
+            with _without_jit():
+                computed = _compute(ids[i:i + 500], d, levels, periods, policies)
+                SchoolFigure.objects.bulk_create(computed, ignore_conflicts=True)
+            done.extend(computed)
+    return done
+
+
+def figures_missing(*, days: list[date], school_ids=None) -> dict[date, list[int]]:
+    """{day: ids of the schools (all, or these) with no stored figure that day}: what the
+    writing services dropped since the last run, and the days not computed yet."""
+    schools = Organisation.objects.filter(kind=Organisation.Kind.SCHOOL)
+    if school_ids is not None:
+        schools = schools.filter(pk__in=school_ids)
+    ids = list(schools.order_by("path").values_list("pk", flat=True))
+    stored: dict[date, set[int]] = {d: set() for d in days}
+    rows = SchoolFigure.objects.filter(day__in=days)
+    if school_ids is not None:
+        rows = rows.filter(school_id__in=ids)
+    for day, school_id in rows.values_list("day", "school_id").iterator(chunk_size=20_000):
+        stored[day].add(school_id)
+    return {d: [pk for pk in ids if pk not in stored[d]] for d in days}
+
+
+def figures_fill(*, days: list[date], school_ids=None) -> int:
+    """Compute the missing figures of these schools (all when None) on these days; how many."""
+    return len(_fill(figures_missing(days=days, school_ids=school_ids)))
 
 
 def stored_holding_rates(organisation: Organisation, *, on: date, depth: int | None = None,
@@ -198,15 +229,27 @@ def figures_forget(*, school_ids=None, since: date | None = None) -> int:
     return rows.delete()[0]
 
 
-def figures_rebuild(*, on: date, months: int = 24) -> int:
-    """Drop every stored figure and compute the last `months` month ends up to `on` for every
-    school (the nightly job, and `manage.py rebuild_figures` after a bulk import)."""
-    figures_forget()
-    days = month_ends(on, months)
-    total = 0
-    for top in Organisation.get_root_nodes():
-        total += sum(len(v) for v in school_figures(top, days).values())
-    return total
+def figures_rebuild(*, on: date, months: int = 24, full: bool = False) -> int:
+    """The night's figures: the last `months` month ends up to `on` (and `on`) for every
+    school, computing only what is missing (the schools whose inputs changed, whose figures the
+    writing services dropped, and the new day); `full` drops every stored figure first (after a
+    load written straight into the database, behind the services). How many were computed."""
+    if full:
+        figures_forget()
+    return figures_fill(days=month_ends(on, months))
+
+
+def figures_rebuild_parts(*, on: date, months: int = 24, parts: int) -> list[tuple[list[str], list[int]]]:
+    """The missing figures split into `parts` pieces of whole schools, as (days as ISO dates,
+    school ids), for as many Celery workers: each piece computes every missing day of its
+    schools; together they compute what `figures_rebuild` would."""
+    missing = figures_missing(days=month_ends(on, months))
+    schools = sorted({pk for ids in missing.values() for pk in ids})
+    if not schools:
+        return []
+    size = -(-len(schools) // max(1, parts))
+    days = [d.isoformat() for d, ids in missing.items() if ids]
+    return [(days, schools[i:i + size]) for i in range(0, len(schools), size)]
 
 
 _deferred = threading.local()

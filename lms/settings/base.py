@@ -423,7 +423,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_HEAVY_TASKS = (
     "hr.tasks.job_preview", "hr.tasks.job_commit", "hr.tasks.job_export",
-    "certification.figures_rebuild", "certification.page_figures_refresh",
+    "certification.figures_rebuild", "certification.figures_fill_part",
+    "certification.page_figures_refresh",
     "certification.certificates_daily", "certification.records_verify",
     "certification.records_checkpoint", "courses.enrol_assignment_audiences",
     "ops.backup_nightly",
@@ -549,6 +550,8 @@ BACKUP_STORAGE = env.str("DJANGO_BACKUP_STORAGE", default="")
 # or when the data folder's disk has less than this share free.
 BACKUP_MAX_AGE_HOURS = env.int("DJANGO_BACKUP_MAX_AGE_HOURS", default=26)
 FIGURES_MAX_AGE_HOURS = env.int("DJANGO_FIGURES_MAX_AGE_HOURS", default=26)
+# The night's figures split into this many tasks for as many heavy-queue workers (1: one task).
+FIGURES_REBUILD_PARTS = env.int("DJANGO_FIGURES_REBUILD_PARTS", default=1)
 DISK_MIN_FREE_PERCENT = env.float("DJANGO_DISK_MIN_FREE_PERCENT", default=5.0)
 # Prometheus scrapes /metrics from these addresses only (the client address as
 # people.access.client_ip sees it).

@@ -4,6 +4,7 @@ moved teacher, posts and what they require), without
 anyone rebuilding them; and the staff pages cost the same queries for 50 schools as for 500."""
 
 from datetime import date, timedelta
+from io import StringIO
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -16,8 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from certification.models import RoleRequirement, SchoolFigure, TrainingEntry
+from certification.selectors.figures import figures_rebuild_parts
 from certification.selectors import (
     compliance_missing_count, compliance_missing_level, figures_deferred, figures_forget,
+    figures_rebuild,
     holding_rates,
     holding_trend, hours_pace_distribution, hours_pace_trend, month_ends, stored_compliance,
     stored_holding_rates, stored_pace, stored_trends,
@@ -133,20 +136,64 @@ def test_a_rebuild_after_a_write_behind_the_services_back(db):
     school = factories.org("重建一校", "school", factories.org("重建区", "district", city))
     teacher = factories.TeacherFactory(school=school, hire_date=date(2015, 1, 1))
     hr = city_hr(city)
-    on = date.today()
+    on = TODAY
     assert stored_holding_rates(city, on=on)[0].holders["C"] == 0
-    # Straight into the database (a bulk load), no signal: stale until rebuilt.
+    # Straight into the database (a bulk load), no service: stale until rebuilt in full.
     from certification.models import Certificate
 
     Certificate.objects.bulk_create([Certificate(
         number="BULK-1", level=level("C"), teacher=teacher, issued_on=on - timedelta(days=10),
         expires_on=on + timedelta(days=300))])
     assert stored_holding_rates(city, on=on)[0].holders["C"] == 0
-    call_command("rebuild_figures", stdout=open("/dev/null", "w"))
+    # The nightly run computes only what is missing: today is stored, the 23 other month ends are not.
+    out = StringIO()
+    call_command("rebuild_figures", on=on, stdout=out)
+    assert out.getvalue().startswith("23 school figures computed")
+    assert stored_holding_rates(city, on=on)[0].holders["C"] == 0
+    out = StringIO()
+    call_command("rebuild_figures", "--full", on=on, stdout=out)
+    assert out.getvalue().startswith("24 school figures computed")
     assert stored_holding_rates(city, on=on)[0].holders["C"] == 1
     assert rows(stored_holding_rates(city, on=on)) == rows(holding_rates(city, on=on))
     assert SchoolFigure.objects.filter(day__in=month_ends(on)).count() == 24
     assert stored_pace(city, on=on) == hours_pace_distribution(user=hr, on=on)
+
+
+def test_the_nightly_run_computes_only_the_schools_a_change_touched(db):
+    city = factories.org("增量市", "city")
+    district = factories.org("增量区", "district", city)
+    schools = [factories.org(f"增量{n}校", "school", district) for n in range(4)]
+    teachers = [factories.TeacherFactory(school=s, hire_date=date(2015, 1, 1)) for s in schools]
+    days = month_ends(TODAY)
+    assert figures_rebuild(on=TODAY) == 4 * len(days)
+    assert figures_rebuild(on=TODAY) == 0  # nothing changed: nothing computed
+    # A certificate issued on 12 October through the service drops one school's figures from
+    # then: 31 October, 30 November and today are computed again, for that school only.
+    certificate_issue(teacher=teachers[2], level=level("C"), issued_on=date(2026, 10, 12),
+                      issued_by=city_hr(city))
+    assert SchoolFigure.objects.count() == 4 * len(days) - 3
+    assert figures_rebuild(on=TODAY) == 3
+    assert set(SchoolFigure.objects.filter(holders__C=1).values_list("school_id", "day")) == {
+        (schools[2].pk, date(2026, 10, 31)), (schools[2].pk, date(2026, 11, 30)), (schools[2].pk, TODAY)}
+    assert figures_rebuild(on=TODAY) == 0
+    assert stored_holding_rates(city, on=TODAY)[0].holders["C"] == 1
+    assert rows(stored_holding_rates(city, on=TODAY)) == rows(holding_rates(city, on=TODAY))
+
+
+def test_the_nightly_figures_split_across_workers_compute_the_same(db):
+    from certification.tasks import figures_fill_part
+
+    city = factories.org("分片市", "city")
+    district = factories.org("分片区", "district", city)
+    for n in range(5):
+        school = factories.org(f"分片{n}校", "school", district)
+        factories.TeacherFactory(school=school, hire_date=date(2015, 1, 1))
+    pieces = figures_rebuild_parts(on=TODAY, parts=2)
+    assert [len(schools) for _days, schools in pieces] == [3, 2]
+    # Each piece as a worker runs it (the task, with its JSON arguments).
+    assert sum(figures_fill_part.apply(args=piece).get() for piece in pieces) == 5 * len(month_ends(TODAY))
+    assert figures_rebuild(on=TODAY) == 0
+    assert rows(stored_holding_rates(city, on=TODAY)) == rows(holding_rates(city, on=TODAY))
 
 
 def test_a_change_the_figures_do_not_read_keeps_them_stored(db):

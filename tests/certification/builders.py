@@ -7,7 +7,7 @@ from decimal import Decimal
 from wagtail.models import Page
 
 from certification.models import Certificate, CertificateLevel
-from certification.selectors import expiry_date_for
+from certification.selectors import expiry_date_for, figures_teachers_changed
 
 _n = itertools.count(1)
 
@@ -25,15 +25,19 @@ def level(code: str) -> CertificateLevel:
 def certificate(teacher, code: str, *, issued_on: date = date(2024, 1, 10),
                 expires_on: date | None = None, status: str = Certificate.Status.ACTIVE,
                 ended_on: date | None = None) -> Certificate:
-    """A certificate row written directly, for tests of reads (issuing has its own tests).
+    """A certificate row written directly, for tests of reads (issuing has its own tests), the
+    stored figures dropped as the services drop them.
     A revoked or superseded one ends on `ended_on`, by default the day it was issued."""
     lv = level(code)
     if status in (Certificate.Status.REVOKED, Certificate.Status.SUPERSEDED):
         ended_on = ended_on or issued_on
-    return Certificate.objects.create(
+    cert = Certificate.objects.create(
         number=f"T-{code}-{next(_n):05d}", level=lv, teacher=teacher, issued_on=issued_on,
         expires_on=expires_on or expiry_date_for(lv, issued_on), status=status,
         ended_on=ended_on, authority="测试教育局")
+    # As the services that write certificates do: the stored figures from its first day go.
+    figures_teachers_changed([(teacher.pk, min(issued_on, ended_on or issued_on))])
+    return cert
 
 
 def hours(teacher, amount, on: date, source: str = "offline", category=None):

@@ -30,8 +30,9 @@ def test_city_hr_reads_staffing_and_rates_and_confirms_a_policy(page, shot, migr
     assert "以下数据所依据的规则仍为示例，尚未确认" in banner.inner_text()
     assert "持证率目标" in banner.inner_text()
     totals = page.locator("#staffing-totals tbody tr")
-    assert totals.count() == len(districts)
-    for district in districts:
+    # A line per district and one for the whole city.
+    assert totals.count() == len(districts) + 1
+    for district in [*districts, city.city]:
         cells = _cells(totals.filter(has_text=district.name))
         schools = Organisation.objects.filter(path__startswith=district.path, kind=Organisation.Kind.SCHOOL).count()
         meeting, counted = re.match(r"(\d+)/(\d+)", cells[3]).groups()
@@ -44,7 +45,12 @@ def test_city_hr_reads_staffing_and_rates_and_confirms_a_policy(page, shot, migr
     page.get_by_role("heading", name=f"数据看板 · {city.demo_district.name}").wait_for()
     townships = Organisation.objects.filter(path__startswith=city.demo_district.path,
                                             depth=city.demo_district.depth + 1)
-    assert page.locator("#staffing-totals tbody tr").count() == townships.count()
+    # The district's own line, and its townships one more level down.
+    line = _cells(page.locator("#staffing-totals tbody tr").first)
+    schools = Organisation.objects.filter(path__startswith=city.demo_district.path,
+                                          kind=Organisation.Kind.SCHOOL).count()
+    assert line[0] == city.demo_district.name and line[3].split()[0].endswith(f"/{schools}"), line
+    assert sorted(page.locator("#drill-down a").all_inner_texts()) == sorted(t.name for t in townships)
 
     # The holding rates, from 我的证书: the city on top, then each district on one line.
     page.get_by_role("link", name="我的证书").first.click()

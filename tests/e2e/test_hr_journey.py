@@ -119,7 +119,7 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     job = Job.objects.get(requester=hr, kind=Job.Kind.EXPORT)
     assert job.status == Job.Status.DONE
 
-    # The holding rates: a line per school of the district, then the district's subtotal.
+    # The holding rates: a line per school of the district, then the district's total.
     page.get_by_role("link", name="人事工作台").first.click()
     page.get_by_role("combobox", name=re.compile(r"^导出")).select_option(label="持证率")
     page.get_by_role("button", name="开始导出").click()
@@ -137,7 +137,8 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     # Exactly the district's schools, none of another district's.
     assert {r[name] for r in schools} == set(Organisation.objects.filter(
         path__startswith=city.demo_district.path, kind=Organisation.Kind.SCHOOL).values_list("name", flat=True))
-    subtotal = next(r for r in rows[1:] if r[kind] == "区县小计")
+    subtotal = rows[-1]  # the district's total line
+    assert subtotal[kind] == "合计" and subtotal[name] == city.demo_district.name, subtotal
     assert subtotal[counted] == sum(r[counted] for r in schools)
     assert subtotal[holders] == sum(r[holders] for r in schools)
     for r in schools + [subtotal]:

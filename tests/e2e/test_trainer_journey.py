@@ -1,5 +1,7 @@
-"""A trainer adds a lesson with an uploaded video in the Wagtail admin and submits it for
-review; she has no way to publish it. A reviewer approves it and teachers see it live."""
+"""A trainer, on a phone and at a desk, all by clicking from the home page: uploads a video in
+the Wagtail admin, adds a lesson to a course from the course page's editing bar and submits it
+for review; she has no way to publish it. A reviewer approves it from the admin's dashboard and
+a teacher finds it live in the course."""
 
 import re
 from pathlib import Path
@@ -17,6 +19,19 @@ TITLE = "第5讲 危机后的班级心理辅导"
 
 
 
+def _admin_menu(page, link: str):
+    """Click a link of the admin's sidebar (folded away on a phone)."""
+    target = page.get_by_role("link", name=link).first
+    if not target.is_visible():
+        page.get_by_role("button", name=re.compile("侧边栏|sidebar", re.I)).first.click()
+    target.click()
+
+
+def _to_admin(page):
+    page.get_by_role("link", name="管理后台").first.click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+
+
 def test_trainer_submits_a_lesson_a_reviewer_puts_it_live(page, shot, migrated_data):
     city = demo.seed(teachers=5)
     courses_demo.seed(city=city, stdout=open("/dev/null", "w"))
@@ -24,10 +39,8 @@ def test_trainer_submits_a_lesson_a_reviewer_puts_it_live(page, shot, migrated_d
 
     # The trainer uploads the lecture's video to the media library.
     log_in(page, city.accounts["trainer"].username)
-    page.goto("/admin/")
-    if page.viewport_name == "phone":  # the admin's menu folds away on a phone
-        page.get_by_role("button", name=re.compile("侧边栏|sidebar", re.I)).first.click()
-    page.get_by_role("link", name="媒体").first.click()
+    _to_admin(page)
+    _admin_menu(page, "媒体")
     page.get_by_role("link", name="添加视频").click()
     page.get_by_role("textbox", name="标题").fill("危机识别第5讲")
     page.get_by_label("文件").set_input_files(str(VIDEO))
@@ -35,8 +48,13 @@ def test_trainer_submits_a_lesson_a_reviewer_puts_it_live(page, shot, migrated_d
     page.get_by_role("button", name="上传").click()
     expect(page.locator("#media-results, .listing").get_by_text("危机识别第5讲").first).to_be_visible()
 
-    # A lesson under the crisis course, with that video chosen.
-    page.goto(f"/admin/pages/{course.pk}/add_subpage/")
+    # Back to the site through the admin's menu, to the course; its editing bar adds a lesson.
+    _admin_menu(page, "我主办的活动")
+    page.get_by_role("link", name="课程", exact=True).first.click()
+    page.get_by_role("link", name=course.title).first.click()
+    page.get_by_role("heading", name=course.title).wait_for()
+    page.locator("wagtail-userbar").get_by_role("button", name=re.compile("快捷动作")).click()
+    page.get_by_role("menuitem", name="添加子页面").click()
     page.get_by_role("link", name="课时", exact=True).click()
     page.get_by_role("textbox", name="标题").fill(TITLE)
     page.get_by_role("button", name="选择视频").click()
@@ -56,13 +74,12 @@ def test_trainer_submits_a_lesson_a_reviewer_puts_it_live(page, shot, migrated_d
     assert lesson.current_workflow_state.status == "in_progress"
     # Not live: the public URL is a 404 and the course page does not list it.
     assert page.request.get(lesson.url).status == 404
-    page.goto(course.url)
-    assert page.get_by_role("link", name=TITLE).count() == 0
+    assert TITLE not in page.request.get(course.url).text()
 
     # The reviewer finds it waiting on the admin dashboard and approves it.
     page.context.clear_cookies()
     log_in(page, city.accounts["reviewer"].username)
-    page.goto("/admin/")
+    _to_admin(page)
     waiting = page.locator("tr", has_text=TITLE)
     expect(waiting).to_be_visible()
     shot("reviewer-dashboard")
@@ -80,7 +97,8 @@ def test_trainer_submits_a_lesson_a_reviewer_puts_it_live(page, shot, migrated_d
     # A teacher sees the new lesson in the course, with its video.
     page.context.clear_cookies()
     log_in(page, city.accounts["teacher"].username)
-    page.goto(course.url)
+    page.get_by_role("link", name="课程", exact=True).first.click()
+    page.get_by_role("link", name=course.title).first.click()
     page.get_by_role("link", name=TITLE).click()
     assert page.get_by_role("heading", name=TITLE).is_visible()
     page.wait_for_function("() => document.querySelector('video.player').readyState >= 1")

@@ -180,6 +180,9 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     cert = Certificate.objects.get(teacher=applicant, level__code="C")
     assert cert.number in message
     assert Application.objects.get(teacher=applicant, level__code="C").status == "approved"
+    # Her record, through the approved applications.
+    page.get_by_role("link", name="已通过", exact=True).click()
+    page.locator("tr", has_text=applicant.name).get_by_role("link", name="查看").click()
     page.get_by_role("link", name="完整档案").click()
     page.get_by_role("heading", name=re.compile(applicant.name)).first.wait_for()
     shot("hr-teacher-record")

@@ -28,6 +28,10 @@ pytestmark = pytest.mark.django_db
 ROLES = ["teacher", "counsellor", "school_admin", "trainer", "reviewer", "district_hr",
          "city_hr", "admin"]
 MAX_PAGES_PER_ROLE = 45
+# Wagtail's admin screens are read on a budget of their own, so the site's pages never crowd
+# them out; the test checks that enough of them were read.
+MAX_ADMIN_PAGES_PER_ROLE = 45
+MIN_ADMIN_PAGES = 25
 # Never followed: they act (log out, switch language), download files, or loop on queries.
 SKIP = re.compile(
     r"^/(accounts/logout|i18n/|admin/logout|static/|media/|documents/)"
@@ -129,8 +133,13 @@ def _crawl(client, starts: list[str], shapes: set[str]) -> dict[str, str]:
     shape another role already read in this language is not read again."""
     seen, pages = set(starts), {}
     queue = deque(starts)
-    while queue and len(pages) < MAX_PAGES_PER_ROLE:
+    read = {True: 0, False: 0}  # admin page or not
+    while queue:
         path = queue.popleft()
+        admin = path.startswith("/admin/")
+        if read[admin] >= (MAX_ADMIN_PAGES_PER_ROLE if admin else MAX_PAGES_PER_ROLE):
+            continue
+        read[admin] += 1
         try:
             response = client.get(path, follow=True)
         except RedirectCycleError:
@@ -173,6 +182,7 @@ def test_each_role_reads_one_language_on_every_page_it_can_reach(client, account
     data = _data_strings()
     data_words = {w for value in data for w in WORD.findall(value)}
     problems = []
+    admin_read = {"zh-hans": set(), "en": set()}
     for language in ("zh-hans", "en"):
         shapes: set[str] = set()
         for role in [None, *ROLES]:
@@ -195,6 +205,8 @@ def test_each_role_reads_one_language_on_every_page_it_can_reach(client, account
             staff = role not in (None, "teacher", "counsellor")
             starts = ["/", "/admin/"] if staff else ["/", "/accounts/login/", "/admin/"]
             for path, text in _crawl(client, starts, shapes).items():
+                if path.startswith("/admin/") and text != "REDIRECT LOOP":
+                    admin_read[language].add(path)
                 rest = FINGERPRINT.sub(" ", _without_data(MACHINE.sub(" ", text), data))
                 if language == "zh-hans":
                     words = {w for w in WORD.findall(rest)
@@ -208,3 +220,46 @@ def test_each_role_reads_one_language_on_every_page_it_can_reach(client, account
                     if chinese:
                         problems.append(f"{language} {role} {path}: {chinese[:8]}")
     assert not problems, "\n".join(problems)
+    # The admin was read too, not only the site: its listings, forms and editors.
+    for language, paths in admin_read.items():
+        assert len(paths) >= MIN_ADMIN_PAGES, (language, sorted(paths))
+
+
+def _msgids(path) -> list[str]:
+    """The msgids (singular) of a .po file."""
+    from ast import literal_eval
+
+    ids, current = [], None
+    for line in open(path, encoding="utf-8"):
+        line = line.strip()
+        if line.startswith("msgid "):
+            current = [literal_eval(line[6:])]
+        elif line.startswith('"') and current is not None:
+            current.append(literal_eval(line))
+        elif current is not None:
+            ids.append("".join(current))
+            current = None
+    return [i for i in ids if i]
+
+
+def test_the_admin_scripts_strings_all_read_in_chinese(client):
+    """What Wagtail's admin scripts say (the autosave banner, the sidebar's "(New)", the block
+    editor's prompts) comes from /admin/jsi18n/: under zh-hans every one of Wagtail's own
+    strings has Chinese there, from Wagtail's catalogue or the project's (lms/locale)."""
+    import json
+    from pathlib import Path
+
+    import wagtail
+
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    script = client.get("/admin/jsi18n/").content.decode()
+    catalogue = json.loads(re.search(r"const newcatalog = (\{.*?\});\n", script, re.S)[1])
+    english = Path(wagtail.__file__).parent / "admin/locale/en/LC_MESSAGES/djangojs.po"
+    ids = _msgids(english)
+    assert len(ids) > 50
+    missing = [i for i in ids if not catalogue.get(i)]
+    assert not missing, missing
+    assert catalogue["Changes have been autosaved."] == "修改已自动保存。"

@@ -185,6 +185,31 @@ def workload_queue_by_week(*, user) -> list[WorkloadQueueWeek]:
     return sorted(groups.values(), key=lambda g: (g.teacher.school.name, g.teacher.name, g.week_start))
 
 
+@dataclass
+class WorkloadQueueCounsellor:
+    """One counsellor's waiting weeks: a phone shows the totals and opens one at a time."""
+
+    teacher: Teacher
+    weeks: list = field(default_factory=list)
+
+    @property
+    def pending(self) -> int:
+        return sum(len(week.entries) for week in self.weeks)
+
+    @property
+    def credit(self) -> Decimal:
+        return sum((week.credit for week in self.weeks), Decimal(0))
+
+
+def workload_queue_by_counsellor(*, user) -> list[WorkloadQueueCounsellor]:
+    """The approval queue's weeks gathered under each counsellor, in the same order."""
+    counsellors: dict[int, WorkloadQueueCounsellor] = {}
+    for week in workload_queue_by_week(user=user):
+        counsellors.setdefault(week.teacher.pk, WorkloadQueueCounsellor(teacher=week.teacher))
+        counsellors[week.teacher.pk].weeks.append(week)
+    return list(counsellors.values())
+
+
 # --- The term report --------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
@@ -223,7 +224,9 @@ def week_grid(request):
 @staff_required(purposes.WORKLOAD_APPROVAL)
 def queue(request):
     return render(request, "certification/workload/queue.html", {
-        "weeks": selectors.workload_queue_by_week(user=request.user), "return_form": ReturnForm(),
+        "counsellors": selectors.workload_queue_by_counsellor(user=request.user),
+        "open": request.GET.get("open", ""),
+        "return_form": ReturnForm(),
     })
 
 
@@ -262,7 +265,8 @@ def week_approve(request):
     except PermissionDenied:
         raise Http404 from None
     messages.success(request, _("%(count)s entries approved.") % {"count": count})
-    return redirect("certification:workload_queue")
+    # Back to the queue with this counsellor's block open at the next week.
+    return redirect(f"{reverse('certification:workload_queue')}?open={teacher.pk}#counsellor-{teacher.pk}")
 
 
 # --- Reports ----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""District HR at the desk: a roster sheet uploaded, previewed and written; a certificate roster
-exported, downloaded and opened; a C application approved and its PDF downloaded and read."""
+"""District HR, on a phone and at a desk, all by clicking from the home page: a roster sheet
+uploaded, previewed and written; the certificate roster and the holding rates exported,
+downloaded and opened; a C application approved and its PDF downloaded and read."""
 
 import io
 import re
@@ -15,7 +16,7 @@ from certification import services
 from certification.models import Application, Certificate, CertificateLevel, TrainingEntry
 from hr.models import Job
 from people import demo
-from people.models import Teacher
+from people.models import Organisation, Teacher
 from tests.factories import TeacherFactory
 
 from .conftest import log_in
@@ -58,7 +59,7 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     _roster(sheet, city.demo_school, existing)
 
     log_in(page, hr.username)
-    page.goto("/hr/")
+    page.get_by_role("link", name="人事工作台").first.click()
     assert page.get_by_role("heading", name="人事工作台").is_visible()
     page.get_by_role("link", name="上传表格").first.click()
     page.get_by_label("表格内容").select_option(label="教师名册")
@@ -85,7 +86,7 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     assert existing.role == Teacher.Role.PART_TIME_COUNSELLOR
 
     # The certificate roster of the whole district, exported, downloaded and opened.
-    page.goto("/hr/")
+    page.get_by_role("link", name="人事工作台").first.click()
     page.get_by_role("combobox", name=re.compile(r"^导出")).select_option(label="持证名册")
     page.get_by_role("button", name="开始导出").click()
     page.wait_for_url(re.compile(r"/hr/jobs/"))
@@ -118,6 +119,32 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     job = Job.objects.get(requester=hr, kind=Job.Kind.EXPORT)
     assert job.status == Job.Status.DONE
 
+    # The holding rates: a line per school of the district, then the district's total.
+    page.get_by_role("link", name="人事工作台").first.click()
+    page.get_by_role("combobox", name=re.compile(r"^导出")).select_option(label="持证率")
+    page.get_by_role("button", name="开始导出").click()
+    page.wait_for_url(re.compile(r"/hr/jobs/"))
+    page.get_by_role("link", name="下载").wait_for(timeout=60_000)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="下载").click()
+    book = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()), read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    header = list(rows[0])
+    assert header[0] == "类别" and header[2] == "学校" and "C证持证率" in header, header
+    kind, name, counted = 0, 2, header.index("计入人数")
+    holders, rate = header.index("C证及以上人数"), header.index("C证持证率")
+    schools = [r for r in rows[1:] if r[kind] == "学校"]
+    # Exactly the district's schools, none of another district's.
+    assert {r[name] for r in schools} == set(Organisation.objects.filter(
+        path__startswith=city.demo_district.path, kind=Organisation.Kind.SCHOOL).values_list("name", flat=True))
+    subtotal = rows[-1]  # the district's total line
+    assert subtotal[kind] == "合计" and subtotal[name] == city.demo_district.name, subtotal
+    assert subtotal[counted] == sum(r[counted] for r in schools)
+    assert subtotal[holders] == sum(r[holders] for r in schools)
+    for r in schools + [subtotal]:
+        # The rate the sheet states is its own holders over its own count.
+        assert r[rate] is None if not r[counted] else abs(r[rate] - r[holders] / r[counted]) < 0.001, r
+
     # The pending C application: approved, the certificate issued, its PDF read back.
     # The menu leads to the queue, with the number waiting.
     nav = page.locator("nav.site-nav")
@@ -132,7 +159,7 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     today = timezone.localdate()
     Application.objects.filter(teacher=applicant, level__code="C").update(
         created_at=datetime.combine(today, time(2, 30), tzinfo=UTC))
-    page.goto("/certificates/applications/")
+    review_link.click()
     row = page.locator("tr", has_text=applicant.name)
     assert "C" in row.inner_text()
     row.get_by_role("link", name="审核").click()
@@ -153,7 +180,11 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     cert = Certificate.objects.get(teacher=applicant, level__code="C")
     assert cert.number in message
     assert Application.objects.get(teacher=applicant, level__code="C").status == "approved"
-    page.goto(f"/certificates/teachers/{applicant.pk}/")
+    # Her record, through the approved applications.
+    page.get_by_role("link", name="已通过", exact=True).click()
+    page.locator("tr", has_text=applicant.name).get_by_role("link", name="查看").click()
+    page.get_by_role("link", name="完整档案").click()
+    page.get_by_role("heading", name=re.compile(applicant.name)).first.wait_for()
     shot("hr-teacher-record")
     # The PDF opens inline in the browser's viewer; the same link, fetched with HR's session,
     # gives the bytes to read back.
@@ -164,12 +195,12 @@ def test_hr_imports_a_roster_exports_certificates_and_issues_a_c(page, shot, mig
     assert cert.number in text and applicant.name in text
 
     # Everything HR did is in the audit log, newest first, with numbers and no names.
-    page.goto("/hr/")
+    page.get_by_role("link", name="人事工作台").first.click()
     page.get_by_role("link", name="操作日志").click()
     rows = page.locator("#audit tbody tr")
     actions = [rows.nth(i).locator("td").nth(2).inner_text() for i in range(rows.count())]
     # Below them, the demo's own activation slips issued in this district when it was seeded.
-    assert actions[:3] == ["颁发证书", "表格导出", "表格导入"], actions
-    assert set(actions[3:]) <= {"发放激活码"}, actions
+    assert actions[:4] == ["颁发证书", "表格导出", "表格导出", "表格导入"], actions
+    assert set(actions[4:]) <= {"发放激活码"}, actions
     assert cert.number in rows.first.inner_text() and applicant.name not in page.inner_text("main")
     shot("hr-audit-log")

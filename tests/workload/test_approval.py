@@ -1,5 +1,6 @@
 """Log → submit → approve; return → edit → resubmit; approved entries locked; school scope."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -218,3 +219,40 @@ def test_bulk_approve_a_counsellors_week(client, people):
     assert statuses[other_week.pk] == "submitted"
     assert statuses[draft.pk] == "draft"
     assert WorkloadDecision.objects.filter(action="approved", by=admin).count() == 4
+
+
+def _blocks(html: str) -> dict[str, str]:
+    """The queue's counsellor blocks: id -> the <details> start tag and summary text."""
+    return {m["id"]: m[0] for m in re.finditer(
+        r'<details class="card workload-counsellor" id="(?P<id>counsellor-\d+)"[^>]*>\s*<summary>.*?</summary>',
+        html, re.DOTALL)}
+
+
+def test_the_queue_folds_each_counsellors_weeks_under_their_totals(client, people, tree):
+    """On a phone the queue is one closed line per counsellor with what waits; approving a week
+    comes back with that counsellor's block open at the next week."""
+    me, admin = people["counsellor"], people["admin"]
+    colleague = counsellor(tree["school_a"], name="韩建玉")
+    first = [entry(me, day=date(2024, 3, d), submit=True, quantity=2) for d in (4, 5)]
+    entry(me, day=date(2024, 3, 12), submit=True)
+    entry(colleague, day=date(2024, 3, 6), submit=True)
+    client.force_login(admin)
+    html = client.get(reverse("certification:workload_queue")).content.decode()
+    blocks = _blocks(html)
+    assert set(blocks) == {f"counsellor-{me.pk}", f"counsellor-{colleague.pk}"}
+    mine = blocks[f"counsellor-{me.pk}"]
+    credit = sum(e.credit for e in WorkloadEntry.objects.filter(teacher=me))
+    assert " open" not in mine.split(">", 1)[0]
+    assert me.name in mine and "待审核 3 条 · 2 周 · 合计" in mine
+    assert credit == 5 and "合计 5 工作量单位" in mine  # 2 + 2 + 1
+    assert "待审核 1 条 · 1 周" in blocks[f"counsellor-{colleague.pk}"]
+
+    response = client.post(reverse("certification:workload_week_approve"),
+                           {"teacher": me.pk, "week": "2024-03-04"})
+    assert response.url.endswith(f"?open={me.pk}#counsellor-{me.pk}")
+    html = client.get(response.url.split("#")[0]).content.decode()
+    blocks = _blocks(html)
+    assert " open" in blocks[f"counsellor-{me.pk}"].split(">", 1)[0]
+    assert " open" not in blocks[f"counsellor-{colleague.pk}"].split(">", 1)[0]
+    assert "待审核 1 条 · 1 周" in blocks[f"counsellor-{me.pk}"]
+    assert all(WorkloadEntry.objects.get(pk=e.pk).status == "approved" for e in first)

@@ -51,9 +51,13 @@ def test_upload_marks_attendance_and_the_export_reads_back(client, tree, tmp_pat
     out = tmp_path / "out.xlsx"
     out.write_bytes(export.content)
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
-    assert rows[0] == ("工号", "姓名", "学校", "报名状态", "签到", "签退", "出席", "学时")
+    assert rows[0] == ("工号", "姓名", "学校", "报名状态", "签到", "签退", "出席", "学时", "学时说明")
     by_no = {r[0]: r for r in rows[1:]}
-    assert by_no[a.employee_no][3:8] == ("已报名", "2026-03-02 09:05", "2026-03-02 11:30", "是", 3.0)
+    # 09:05–11:30 of an 08:30–10:30 event: 85 of 120 minutes, under 80 %: 3 × 85/120 = 2.1 h.
+    assert by_no[a.employee_no][3:8] == ("已报名", "2026-03-02 09:05", "2026-03-02 11:30", "是", 2.1)
+    assert by_no[a.employee_no][8] == (
+        "在场 85 分钟，计划 120 分钟（全额学时须在场 80%）：按在场时间计 2.1 学时。")
+    assert by_no[b.employee_no][7:9] in ((3.0, None), (3.0, ""))
     assert by_no[c.employee_no][6:8] == ("否", 0.0)
 
     # Asked for in English, the sheet reads in English only, and uploads back unchanged.
@@ -64,10 +68,11 @@ def test_upload_marks_attendance_and_the_export_reads_back(client, tree, tmp_pat
     out.write_bytes(export.content)
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
     assert rows[0] == ("employee_no", "name", "School", "Sign-up status", "check_in", "check_out",
-                       "Attended", "Hours")
+                       "Attended", "Hours", "Hours note")
     by_no = {r[0]: r for r in rows[1:]}
     assert by_no[a.employee_no][3:8] == ("Signed up", "2026-03-02 09:05", "2026-03-02 11:30", "Yes",
-                                          3.0)
+                                          2.1)
+    assert by_no[a.employee_no][8].startswith("Present 85 of 120 scheduled minutes")
     assert not any("\u4e00" <= ch <= "\u9fff" for r in rows for v in r[2:7] if isinstance(v, str)
                    for ch in v if r[0] is not None and v not in (r[2],))
     with open(out, "rb") as f:

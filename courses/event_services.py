@@ -113,17 +113,22 @@ def event_signup_rows(*, event: EventPage):
 # --- Credit for time present ------------------------------------------------------------------
 
 
-def presence_percent_for(event: EventPage) -> int:
-    """The share of the scheduled time (percent) needed for the event's full hours: the policy
-    of the organiser's nearest ancestor that has one, else DEFAULT_PRESENCE_PERCENT."""
+def presence_percent_of(organisation) -> int:
+    """The share of the scheduled time (percent) needed for full hours at `organisation`: the
+    presence rule of its nearest ancestor that has one, else DEFAULT_PRESENCE_PERCENT."""
     from people.selectors import ancestor_paths
 
-    if event.organiser_id is None:
+    if organisation is None:
         return DEFAULT_PRESENCE_PERCENT
     policy = (PresencePolicy.objects
-              .filter(organisation__path__in=ancestor_paths(event.organiser.path))
+              .filter(organisation__path__in=ancestor_paths(organisation.path))
               .order_by("-organisation__depth").first())
     return policy.percent if policy else DEFAULT_PRESENCE_PERCENT
+
+
+def presence_percent_for(event: EventPage) -> int:
+    """The share needed for an event's full hours: the rule over its organiser."""
+    return presence_percent_of(event.organiser if event.organiser_id else None)
 
 
 @dataclass(frozen=True)

@@ -93,9 +93,12 @@ def _moment(event: EventPage, value, *, default: datetime) -> datetime | None:
     raise ValueError(value)
 
 
-def event_attendance_upload(*, event: EventPage, path: str | Path, user) -> tuple[int, list[RowError]]:
-    """Mark attendance from a sheet: every row is checked first and nothing is written if one
+def event_attendance_upload(*, event: EventPage, path: str | Path, user,
+                            now: datetime | None = None) -> tuple[int, list[RowError]]:
+    """Mark attendance from a sheet: every row is checked first (a time in the future or a
+    check-out before the check-in is named by row and column) and nothing is written if one
     is wrong. Returns (rows marked, errors)."""
+    now = now or timezone.now()
     signups = {s.teacher.employee_no: s for s in event.signups.select_related("teacher")}
     errors: list[RowError] = []
     marks: list[tuple[EventSignup, datetime | None, datetime | None]] = []
@@ -118,6 +121,19 @@ def event_attendance_upload(*, event: EventPage, path: str | Path, user) -> tupl
             except ValueError as bad:
                 errors.append(RowError(row.number, layout.column_name("check_in"), str(bad)[:60],
                                        gettext("Check-in and check-out take a time (09:05) or yes/no")))
+                continue
+            late = next((key for key, moment in (("check_in", checked_in),
+                                                  ("check_out", checked_out))
+                         if moment and moment > now), None)
+            if late:
+                errors.append(RowError(row.number, layout.column_name(late),
+                                       str(row.values.get(late))[:60],
+                                       gettext("This time is in the future")))
+                continue
+            if checked_in and checked_out and checked_out < checked_in:
+                errors.append(RowError(row.number, layout.column_name("check_out"),
+                                       str(row.values.get("check_out"))[:60],
+                                       gettext("The check-out is before the check-in.")))
                 continue
             marks.append((signup, checked_in, checked_out))
     if errors:

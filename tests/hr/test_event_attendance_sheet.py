@@ -126,6 +126,25 @@ def test_an_upload_with_one_bad_row_writes_nothing(client, tree, tmp_path):
     assert not EventSignup.objects.get(teacher=a).checked_in_at
 
 
+def test_a_time_in_the_future_or_an_out_before_the_in_is_named_and_nothing_written(tree, tmp_path):
+    from hr.event_sheets import event_attendance_upload
+
+    ev = event(tree["district_x"], starts_at=MORNING, hours=48)  # a two-day event
+    a, b, c = (signed_up(ev, tree["school_a"]) for _ in range(3))
+    path = sheet(tmp_path, [[a.employee_no, a.name, "09:00", "2026-03-03 17:00"],
+                            [b.employee_no, b.name, "2026-03-02 09:00", "2026-03-04 08:00"],
+                            [c.employee_no, c.name, "11:00", "10:00"]])
+    organiser = factories.district_hr(tree["district_x"])
+    # On the first evening the second day has not come yet.
+    marked, errors = event_attendance_upload(event=ev, path=path, user=organiser,
+                                             now=datetime(2026, 3, 2, 20, 0, tzinfo=SHANGHAI))
+    named = {(e.row, e.column): e.reason for e in errors}
+    assert marked == 0 and list(named) == [(2, "签退 (D)"), (3, "签退 (D)"), (4, "签退 (D)")]
+    assert named[(2, "签退 (D)")] == "该时间尚未到来"
+    assert named[(4, "签退 (D)")] == "签退时间早于签到时间。"
+    assert not EventSignup.objects.filter(event=ev, checked_in_at__isnull=False).exists()
+
+
 @pytest.mark.parametrize("who", ["district_hr_y", "school_admin_a", "teacher"])
 def test_only_the_organisers_scope_exports_or_uploads(client, tree, tmp_path, who):
     ev = event(tree["district_x"], starts_at=MORNING)

@@ -25,9 +25,10 @@ from people.models import Organisation, Teacher
 from people.selectors import ancestor_paths
 
 from ..models import CyclePolicy, TrainingEntry
-from .pace import PACE_ORDER, pace_filters, pace_of, yearly_credit, yearly_credit_sql
-
-__all__ = ["PACE_ORDER", "pace_filters", "pace_of"]  # the pace rule lives in pace.py
+# The pace rule lives in pace.py; PACE_ORDER, pace_filters and pace_of are re-exported here.
+from .pace import (  # noqa: F401
+    PACE_ORDER, pace_filters, pace_of, yearly_credit, yearly_credit_sql,
+)
 
 HOURS = DecimalField(max_digits=9, decimal_places=2)
 CENT = Decimal("0.01")
@@ -125,7 +126,7 @@ def cycle_on(policy: CyclePolicy, on: date) -> Cycle:
                      yearly_minimum=policy.yearly_minimum, categories=categories,
                      rule=YEARLY, grace_until=grace_until, judged_years=judged,
                      year_minimum=minimum)
-    days = (end - start).days + 1 - grace
+    days = max((end - start).days + 1 - grace, 1)
     elapsed = Decimal(max((on - start).days + 1 - grace, 0)) / Decimal(days)
     due = (policy.hours * elapsed).quantize(CENT)
     if policy.yearly_minimum:

@@ -180,6 +180,8 @@ class CycleStatus:
     years: list = None
     year_minimum: Decimal | None = None
     yearly_credit: Decimal = Decimal("0")  # pace.yearly_credit of the judged years
+    # Yearly rule: the hours of the calendar year being lived, up to the date (not judged yet).
+    this_year: Decimal | None = None
 
     @property
     def yearly(self) -> bool:
@@ -256,7 +258,15 @@ def cycle_status(teacher: Teacher, *, on: date) -> CycleStatus:
     return CycleStatus(start=cycle.start, end=cycle.end, target=cycle.target, earned=earned,
                        expected=cycle.due, yearly_minimum=cycle.yearly_minimum,
                        categories=categories, rule=cycle.rule, grace_until=cycle.grace_until,
-                       years=years, year_minimum=cycle.year_minimum, yearly_credit=credit)
+                       years=years, year_minimum=cycle.year_minimum, yearly_credit=credit,
+                       this_year=_this_year(teacher, on) if cycle.yearly else None)
+
+
+def _this_year(teacher: Teacher, on: date) -> Decimal:
+    """The teacher's hours from 1 January of `on`'s year up to `on`."""
+    return TrainingEntry.objects.filter(
+        teacher=teacher, date__gte=date(on.year, 1, 1), date__lte=on).aggregate(
+        total=Coalesce(Sum("hours"), Value(Decimal("0")), output_field=HOURS))["total"]
 
 
 def _hours_by_year(teacher: Teacher, cycle: Cycle) -> dict[int, Decimal]:

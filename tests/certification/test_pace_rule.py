@@ -160,7 +160,7 @@ def test_the_teachers_page_names_the_short_year_and_the_rule(tree):
     card = visible_text(render_to_string("certification/includes/cycle.html", {
         "cycle": cycle_status(teacher, on=date(2023, 6, 30))}))
     assert "未达标：2022 年完成 0 学时，每年应完成 72 学时" in card
-    assert "每个自然年须完成 72 学时，在该年结束时核查" in card
+    assert "每个自然年须完成 72 学时，在该年结束时核查。 今年至今已完成 0 / 72 学时。" in card
     card = visible_text(render_to_string("certification/includes/cycle.html", {
         "cycle": cycle_status(teacher, on=date(2023, 1, 5))}))
     assert "宽限期至 2023-01-20：此前不计为落后" in card and "未达标" not in card

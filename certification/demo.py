@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from people.models import Teacher
+from people.models import Organisation, Teacher
 
 from .eligibility import years_after
 from .models import (
@@ -17,6 +17,7 @@ from .models import (
     RecognisedCredential,
     TeacherCredential, TrainingEntry,
 )
+from .selectors.cycle import cycle_on, cycle_policies, cycle_policy_for
 from .workload import demo as workload_demo
 
 # Share of (non-new) teachers holding at least C, per district code suffix; the rest default.
@@ -32,6 +33,40 @@ OFFLINE = [
 # not this site's courses, whose completions the ledger credits itself (once).
 ONLINE = [("省教师网络研修·心理健康教育专题（导入）", Decimal("6"), "knowledge"),
           ("省教师网络研修·学生心理健康知识（导入）", Decimal("4"), "knowledge")]
+
+
+# The spread of hours in the current cycle, as a bureau sees it: most teachers keep up through
+# the school's own 校本研修, some lag, a few have done almost nothing (share, least and most
+# of what is due by today).
+PACE_SPREAD = ((0.70, 1.0, 1.6), (0.18, 0.55, 0.95), (0.12, 0.0, 0.4))
+SCHOOL_BASED = [("校本研修·学生心理健康专题", "knowledge"), ("校本研修·班级心理辅导", "counselling"),
+                ("校本研修·心理危机识别", "crisis")]
+
+
+def _school_based_hours(pk, emp, rng, school, entries, *, today, policies):
+    """School-based training (校本研修) in the current cycle that brings the teacher's hours to
+    a share of what is due by `today` (`PACE_SPREAD`), in sessions of 3 or 6 hours."""
+    cycle = cycle_on(cycle_policy_for(school, policies), today)
+    roll, share = rng.random(), None
+    for weight, least, most in PACE_SPREAD:
+        if roll < weight:
+            share = least + (most - least) * rng.random()
+            break
+        roll -= weight
+    had = sum((e.hours for e in entries if e.teacher_id == pk and e.date >= cycle.start),
+              Decimal("0"))
+    wanted = cycle.due * Decimal(str(round(share or 0, 2)))
+    added, i = [], 0
+    days = max((today - cycle.start).days - 3, 1)
+    while had + 3 <= wanted:
+        amount = Decimal("6") if had + 6 <= wanted and rng.random() < 0.5 else Decimal("3")
+        title, category = SCHOOL_BASED[rng.randrange(len(SCHOOL_BASED))]
+        added.append(TrainingEntry(
+            teacher_id=pk, source=TrainingEntry.Source.OFFLINE, hours=amount,
+            date=cycle.start + timedelta(days=rng.randint(0, days)), title=title,
+            reference=f"demo:school-based:{emp}:{i}", category_id=category))
+        had, i = had + amount, i + 1
+    return added
 
 
 def _district_key(path: str, districts: dict[str, str]) -> str:
@@ -62,6 +97,9 @@ def _seed(*, city, stdout=None, today: date | None = None) -> None:
     if not teachers:
         return
     number = _Numbers(Teacher.objects.select_related("school").get(pk=teachers[0][0]))
+    schools = {o.path: o for o in Organisation.objects.filter(
+        path__in={t[4] for t in teachers})}
+    policies = cycle_policies()
     entries, certs = [], []
     credential_rows = []
     credentials = {c.name: c for c in RecognisedCredential.objects.all()}
@@ -82,6 +120,9 @@ def _seed(*, city, stdout=None, today: date | None = None) -> None:
                                      hours=hours, date=today - timedelta(days=rng.randint(5, 400)),
                                      title=title, reference=f"demo:completion:{emp}",
                                      category_id=category))
+        if emp not in demo_accounts:  # the journeys' own accounts keep their scripted hours
+            entries.extend(_school_based_hours(pk, emp, rng, schools[path], entries,
+                                               today=today, policies=policies))
         if emp in demo_accounts or is_new:
             continue
         key = _district_key(path, districts)

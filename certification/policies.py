@@ -35,10 +35,14 @@ POLICIES = (
            _("Nansha's: one full-time counsellor in secondary schools (初中, 高中, 中职) of 1,000 "
              "students or more and in primary schools of 1,200 or more."), "staffing_rules:index"),
     Policy("cycle_hours", _("Continuing-education hours"),
-           _("360 hours in a 5-year cycle from 2021."), "cycle_policies:index"),
+           _("360 hours in a 5-year cycle from 2021, pace pro-rated by day, no grace period."),
+           "cycle_policies:index"),
     Policy("workload_credits", _("Workload credits and the head-teacher norm"),
            _("The activity types' credit units, and a head-teacher norm of 120 units a term."),
            "workload_activity_types:index"),
+    Policy("event_presence", _("Presence for offline event hours"),
+           _("Full hours from 80 % of an event's scheduled time present; below it the hours for "
+             "the time present."), "presence_policies:index"),
     Policy("school_calendar", _("School calendar"),
            _("Terms 1 Feb – 31 Jul and 1 Sep – 31 Jan, every weekday a teaching day."),
            "school_calendar:index"),

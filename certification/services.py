@@ -513,10 +513,40 @@ def pace_reminders_send(*, on: date) -> int:
         sent += _remind_once(
             key=f"pace:{teacher.pk}:{on:%Y-%m}", teacher=teacher, kind=Notice.Kind.PACE_BEHIND,
             subject=_("You are behind on your training hours"),
-            body=_("You have %(earned)s of %(target)s hours in the cycle ending %(end)s; "
-                   "by now %(expected)s were expected.") % {
-                "earned": teacher.cycle_hours, "target": teacher.cycle_target,
-                "end": teacher.cycle_end.isoformat(), "expected": teacher.cycle_due}
+            body=_pace_reminder_body(teacher)
             + ((" " + _("Some hour categories are behind their minimum: see My certificates."))
                if teacher.cat_unmet else ""))
     return sent
+
+
+def _pace_reminder_body(teacher) -> str:
+    """What the reminder says under the teacher's pace rule (`with_cycle` annotations): the
+    years short of the yearly minimum, or the cycle's hours against what is due by now."""
+    if getattr(teacher, "pace_yearly", 0):
+        short = [getattr(teacher, f"year_start_{k}").year for k in range(_judged_columns(teacher))
+                 if getattr(teacher, f"year_start_{k}") is not None
+                 and getattr(teacher, f"year_hours_{k}") < teacher.year_minimum]
+        if short:
+            return _("Each calendar year needs %(minimum)s hours; %(years)s fell short. "
+                     "You have %(earned)s of %(target)s hours in the cycle ending %(end)s.") % {
+                "minimum": _hours_text(teacher.year_minimum),
+                "years": "、".join(str(y) for y in short),
+                "earned": _hours_text(teacher.cycle_hours),
+                "target": _hours_text(teacher.cycle_target),
+                "end": teacher.cycle_end.isoformat()}
+    return _("You have %(earned)s of %(target)s hours in the cycle ending %(end)s; "
+             "by now %(expected)s were expected.") % {
+        "earned": _hours_text(teacher.cycle_hours), "target": _hours_text(teacher.cycle_target),
+        "end": teacher.cycle_end.isoformat(), "expected": _hours_text(teacher.cycle_due)}
+
+
+def _hours_text(value) -> str:
+    """Hours as people write them: 179.61, 72, 12.5 (SQLite hands back 179.610000000000)."""
+    return f"{Decimal(value).quantize(Decimal('0.01')).normalize():f}"
+
+
+def _judged_columns(row) -> int:
+    k = 0
+    while hasattr(row, f"year_start_{k}"):
+        k += 1
+    return k

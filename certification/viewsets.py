@@ -242,10 +242,12 @@ class CyclePolicyViewSet(AuditedRuleViewSetMixin, FiguresReadRuleMixin, RuleWrit
     icon = "date"
     menu_label = _("Continuing-education cycles")
     list_display = ["organisation", "years", "hours", "yearly_minimum", "start_year",
+                    "pace_rule", "grace_days",
                     CategoryMinimumsColumn("category_minimums",
                                            label=_("minimum hours per category"))]
     panels = [FieldPanel("organisation"), FieldPanel("years"), FieldPanel("hours"),
               FieldPanel("yearly_minimum"), FieldPanel("start_year"),
+              FieldPanel("pace_rule"), FieldPanel("grace_days"),
               InlinePanel("category_minimums", heading=_("Minimum hours per category"),
                           label=_("minimum hours of a category"))]
     copy_view_enabled = False

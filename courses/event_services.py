@@ -3,7 +3,9 @@ attendance by hand, closing (which credits the ledger through `signals.event_att
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +20,7 @@ from people.selectors import organisation_scope, teacher_for_user, user_is_staff
 from people.services import audit_record
 
 from . import signals
-from .models import EventClosure, EventPage, EventSignup
+from .models import DEFAULT_PRESENCE_PERCENT, EventClosure, EventPage, EventSignup, PresencePolicy
 
 # The organiser's page draws a new code every QR_REFRESH_SECONDS and a code is good only that
 # long, so a photo or link sent to a friend is stale before it can be used.
@@ -62,6 +64,7 @@ def event_context_for_user(*, event: EventPage, user) -> dict:
     return {
         "teacher": teacher,
         "signup": signup,
+        "credit": event_credit(signup) if signup else None,
         "in_audience": event_in_audience(event=event, teacher=teacher),
         "signup_open": now <= event.deadline and not event_is_closed(event),
         "seats_taken": event.signups.filter(status=Status.CONFIRMED).count(),
@@ -105,6 +108,82 @@ def event_signup_rows(*, event: EventPage):
     """The event's sign-ups with their teachers and schools, for the organiser and the export."""
     return (event.signups.select_related("teacher", "teacher__school")
             .order_by("status", "queued_at", "pk"))
+
+
+# --- Credit for time present ------------------------------------------------------------------
+
+
+def presence_percent_of(organisation) -> int:
+    """The share of the scheduled time (percent) needed for full hours at `organisation`: the
+    presence rule of its nearest ancestor that has one, else DEFAULT_PRESENCE_PERCENT."""
+    from people.selectors import ancestor_paths
+
+    if organisation is None:
+        return DEFAULT_PRESENCE_PERCENT
+    policy = (PresencePolicy.objects
+              .filter(organisation__path__in=ancestor_paths(organisation.path))
+              .order_by("-organisation__depth").first())
+    return policy.percent if policy else DEFAULT_PRESENCE_PERCENT
+
+
+def presence_percent_for(event: EventPage) -> int:
+    """The share needed for an event's full hours: the rule over its organiser."""
+    return presence_percent_of(event.organiser if event.organiser_id else None)
+
+
+@dataclass(frozen=True)
+class EventCredit:
+    """What a sign-up earns: hours, minutes present within the schedule, and why not all."""
+
+    hours: Decimal
+    present_minutes: int
+    scheduled_minutes: int
+    required_percent: int
+    reason: str = ""  # empty: the full hours
+
+    @property
+    def full(self) -> bool:
+        return not self.reason
+
+
+def event_credit(signup: EventSignup, *, required_percent: int | None = None) -> EventCredit:
+    """The hours a sign-up earns for time present (the one rule for closing, the attendance
+    table, the sheet and the teacher's page): full hours from the required share of the
+    scheduled time; below it the hours for the minutes present (to 0.1 h, rounded down); none
+    without a check-in and a check-out, or for no time within the schedule."""
+    event = signup.event
+    required = presence_percent_for(event) if required_percent is None else required_percent
+    scheduled = max(int((event.ends_at - event.starts_at).total_seconds() // 60), 1)
+    if signup.status != Status.CONFIRMED or not signup.checked_in_at:
+        return EventCredit(Decimal("0"), 0, scheduled, required,
+                           _("No check-in: no hours."))
+    if not signup.checked_out_at:
+        return EventCredit(Decimal("0"), 0, scheduled, required,
+                           _("No check-out: no hours."))
+    start, end = max(signup.checked_in_at, event.starts_at), min(signup.checked_out_at,
+                                                                 event.ends_at)
+    present = max(int((end - start).total_seconds() // 60), 0)
+    if present * 100 >= scheduled * required:
+        return EventCredit(event.credit_hours, present, scheduled, required)
+    hours = (event.credit_hours * present / scheduled).quantize(Decimal("0.1"), ROUND_DOWN)
+    words = {"present": present, "scheduled": scheduled, "required": required,
+             "hours": f"{hours.normalize():f}"}
+    if hours <= 0:
+        return EventCredit(Decimal("0"), present, scheduled, required, _(
+            "Present %(present)s of %(scheduled)s scheduled minutes (%(required)s %% needed for "
+            "the full hours): no hours.") % words)
+    return EventCredit(hours, present, scheduled, required, _(
+        "Present %(present)s of %(scheduled)s scheduled minutes (%(required)s %% needed for the "
+        "full hours): %(hours)s hours for the time present.") % words)
+
+
+def event_credit_rows(*, event: EventPage):
+    """The event's sign-ups (`event_signup_rows`), each with its `credit` (`event_credit`)."""
+    required = presence_percent_for(event)
+    rows = list(event_signup_rows(event=event))
+    for row in rows:
+        row.credit = event_credit(row, required_percent=required)
+    return rows
 
 
 # --- Sign-up --------------------------------------------------------------------------------
@@ -287,16 +366,21 @@ def event_attendance_mark(*, signup: EventSignup, marked_by, checked_in_at: date
 
 @transaction.atomic
 def event_close(*, event: EventPage, closed_by) -> EventClosure:
-    """Close an event: attendance becomes final and every attended teacher is credited the
-    event's hours once (the ledger keys each credit on the sign-up). Closing again is refused."""
+    """Close an event: attendance becomes final and every attended teacher is credited once
+    for time present (`event_credit`: the full hours from the policy's share of the scheduled
+    time, else the hours for the minutes present; the ledger keys each credit on the sign-up).
+    Closing again is refused."""
     if not event_may_manage(user=closed_by, event=event):
         raise PermissionDenied
     event = _lock(event)
     if timezone.now() < event.starts_at:
         raise ValidationError(_("An event can be closed once it has started."))
-    attended = list(event.signups.select_related("teacher")
-                    .filter(status=Status.CONFIRMED, checked_in_at__isnull=False,
-                            checked_out_at__isnull=False))
+    required = presence_percent_for(event)
+    credits = [(s, event_credit(s, required_percent=required))
+               for s in event.signups.select_related("teacher")
+               .filter(status=Status.CONFIRMED, checked_in_at__isnull=False,
+                       checked_out_at__isnull=False)]
+    attended = [(s, c) for s, c in credits if c.hours > 0]
     try:
         with transaction.atomic():
             closure = EventClosure.objects.create(event=event, closed_by=closed_by,
@@ -309,9 +393,9 @@ def event_close(*, event: EventPage, closed_by) -> EventClosure:
     attended_on = timezone.localdate(event.starts_at)
 
     def send():
-        for signup in attended:
+        for signup, credit in attended:
             signals.event_attended.send(sender=EventSignup, teacher=signup.teacher, event=event,
-                                        hours=event.credit_hours, attended_on=attended_on,
+                                        hours=credit.hours, attended_on=attended_on,
                                         signup=signup)
 
     transaction.on_commit(send)

@@ -122,7 +122,8 @@ def event_manage_list(request):
 def event_manage(request, event_id: int):
     event = _managed(request, event_id)
     return render(request, "courses/event_manage.html", {
-        "event": event, "rows": services.event_signup_rows(event=event),
+        "event": event, "rows": services.event_credit_rows(event=event),
+        "presence_percent": services.presence_percent_for(event),
         "closed": services.event_is_closed(event),
     })
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from datetime import UTC
 from pathlib import Path
+from decimal import ROUND_DOWN, Decimal
 
 from django.contrib.auth.models import Group, Permission
 from django.core import signing
@@ -36,7 +37,7 @@ from . import packages, signals
 from .models import (
     LEARNING_SECTION_MODELS, Assignment, CourseCompletion, CoursePage, CoursewareAttempt,
     CoursewareLessonPage, CoursewarePackage, Enrolment, EventIndexPage,
-    LessonPage, LessonProgress, LiveAttendance, LiveSessionPage, QuizAttempt, QuizPage,
+    LessonPage, LessonProgress, LiveAttendance, LivePresence, LiveSessionPage, QuizAttempt, QuizPage,
 )
 
 # Seconds of slack between the player's clock and ours (network delay), per run of playback:
@@ -188,20 +189,95 @@ def course_completion_check(*, user, course: CoursePage,
     return completion
 
 
+# The live page beats every LIVE_BEAT_SECONDS while open; a gap longer than LIVE_BEAT_MAX_GAP
+# (a closed tab, a sleeping phone) credits nothing for the gap.
+LIVE_BEAT_SECONDS = 60
+LIVE_BEAT_MAX_GAP = 150
+
+
 @transaction.atomic
 def live_attendance_check_in(*, user, session: LiveSessionPage,
-                             now: datetime | None = None) -> LiveAttendance:
-    """Check a teacher in to a live session while its window is open; signals live_attended once."""
+                             now: datetime | None = None) -> LivePresence:
+    """Check a teacher in to a live session while its window is open: from then on the page's
+    heartbeats count the time present (`live_presence_beat`); the hours follow from it."""
     now = now or timezone.now()
     if not session.check_in_open(now):
         raise ValidationError(_("Check-in is open from 15 minutes before the start to the end."))
+    presence, _created = LivePresence.objects.get_or_create(
+        user=user, session=session, defaults={"checked_in_at": now, "last_beat_at": now})
+    return presence
+
+
+def live_presence_percent(user) -> int:
+    """The share of a live session's time needed for its full hours: the presence rule over
+    the teacher's school (as for offline events), else the default."""
+    from people.selectors import teacher_for_user
+
+    from .event_services import presence_percent_of
+    from .models import DEFAULT_PRESENCE_PERCENT
+
+    teacher = teacher_for_user(user)
+    return presence_percent_of(teacher.school) if teacher else DEFAULT_PRESENCE_PERCENT
+
+
+def live_credit_hours(session: LiveSessionPage, seconds: int, percent: int) -> Decimal:
+    """Hours for `seconds` present: the full hours from `percent` of the session's time, else
+    the hours for the time present (to 0.1 h, rounded down)."""
+    scheduled = session.duration_minutes * 60
+    if seconds * 100 >= scheduled * percent:
+        return session.credit_hours
+    return (session.credit_hours * seconds / scheduled).quantize(Decimal("0.1"), ROUND_DOWN)
+
+
+def _live_attendance_record(presence: LivePresence, hours: Decimal, now: datetime) -> None:
     attendance, created = LiveAttendance.objects.get_or_create(
-        user=user, session=session, defaults={"hours": session.credit_hours, "attended_at": now})
+        user=presence.user, session=presence.session,
+        defaults={"hours": hours, "attended_at": presence.checked_in_at})
     if created:
         transaction.on_commit(lambda: signals.live_attended.send(
-            sender=LiveAttendance, user=user, session=session, hours=attendance.hours,
-            attended_at=attendance.attended_at, attendance=attendance))
-    return attendance
+            sender=LiveAttendance, user=presence.user, session=presence.session,
+            hours=attendance.hours, attended_at=attendance.attended_at, attendance=attendance))
+
+
+@transaction.atomic
+def live_presence_beat(*, user, session: LiveSessionPage,
+                       now: datetime | None = None) -> LivePresence:
+    """A heartbeat from a checked-in teacher's live page: the time since the last beat counts
+    (within the session's schedule, no gap over LIVE_BEAT_MAX_GAP); once the required share of
+    the session is present its full hours are credited (once)."""
+    now = now or timezone.now()
+    presence = LivePresence.objects.select_for_update().filter(user=user, session=session).first()
+    if presence is None:
+        raise ValidationError(_("Check in first."))
+    gap = (now - presence.last_beat_at).total_seconds()
+    if 0 < gap <= LIVE_BEAT_MAX_GAP:
+        start, end = max(presence.last_beat_at, session.starts_at), min(now, session.ends_at)
+        presence.seconds_present += max(int((end - start).total_seconds()), 0)
+    presence.last_beat_at = max(now, presence.last_beat_at)
+    presence.save(update_fields=["seconds_present", "last_beat_at"])
+    percent = live_presence_percent(user)
+    if live_credit_hours(session, presence.seconds_present, percent) == session.credit_hours:
+        _live_attendance_record(presence, session.credit_hours, now)
+    return presence
+
+
+@transaction.atomic
+def live_sessions_credit(*, now: datetime | None = None) -> int:
+    """Credit the hours for time present of ended live sessions to those below the full share
+    (the full share was credited at once); returns how many were credited."""
+    now = now or timezone.now()
+    credited = 0
+    for presence in (LivePresence.objects.select_related("session", "user")
+                     .exclude(user__live_attendances__session=F("session"))):
+        session = presence.session
+        if session.ends_at >= now:
+            continue
+        hours = live_credit_hours(session, presence.seconds_present,
+                                  live_presence_percent(presence.user))
+        if hours > 0:
+            _live_attendance_record(presence, hours, now)
+            credited += 1
+    return credited
 
 
 @transaction.atomic

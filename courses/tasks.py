@@ -15,3 +15,9 @@ def send_overdue_reminders() -> int:
 def enrol_assignment_audiences() -> int:
     """Enrol teachers who have come to match a pending assignment's audience (idempotent)."""
     return services.assignment_audiences_enrol()
+
+
+@shared_task(name="courses.credit_live_sessions")
+def credit_live_sessions() -> int:
+    """Credit the hours for time present of ended live sessions (idempotent)."""
+    return services.live_sessions_credit()

@@ -15,6 +15,7 @@ urlpatterns = [
          name="courseware_file"),
     path("quizzes/<int:quiz_id>/submit/", views.quiz_submit, name="quiz_submit"),
     path("live/<int:session_id>/check-in/", views.live_check_in, name="live_check_in"),
+    path("live/<int:session_id>/beat/", views.live_beat, name="live_beat"),
     path("assignments/", views.assignment_list, name="assignment_list"),
     path("assignments/<int:assignment_id>/", views.assignment_detail, name="assignment_detail"),
     path("events/", event_views.event_index, name="event_index"),

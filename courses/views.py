@@ -96,8 +96,22 @@ def live_check_in(request, session_id: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Your attendance is recorded."))
+        messages.success(request, _("You are checked in: keep this page open while you watch; "
+                                    "the hours follow the time present."))
     return redirect(session.url)
+
+
+@login_required
+@require_POST
+def live_beat(request, session_id: int):
+    """The live page's heartbeat: the time since the last one counts as present."""
+    session = get_object_or_404(LiveSessionPage.objects.live(), pk=session_id)
+    try:
+        presence = services.live_presence_beat(user=request.user, session=session)
+    except ValidationError as error:
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    return JsonResponse({"seconds_present": presence.seconds_present,
+                         "minutes_present": presence.seconds_present // 60})
 
 
 @login_required

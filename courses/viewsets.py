@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from people import purposes
-from people.viewsets import HistoryViewSetMixin, ScopedViewSetMixin
+from people.viewsets import HistoryViewSetMixin, RuleWriteScopeMixin, ScopedViewSetMixin
 
-from .models import CourseCompletion, Enrolment
+from .models import CourseCompletion, Enrolment, PresencePolicy
 
 
 class EnrolmentViewSet(ScopedViewSetMixin, ModelViewSet):
@@ -46,8 +46,22 @@ class CourseCompletionViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelView
         return CourseCompletion.objects.select_related("user", "course")
 
 
+class PresencePolicyViewSet(RuleWriteScopeMixin, ModelViewSet):
+    """The share of an offline event's time a teacher must be present for its full hours, per
+    subtree; city HR write it."""
+
+    model = PresencePolicy
+    write_roles = purposes.HOLDING_RULES_EDIT
+    icon = "time"
+    menu_label = _("Presence for event hours")
+    list_display = ["organisation", "percent"]
+    form_fields = ["organisation", "percent"]
+    copy_view_enabled = False
+
+
 class LearningViewSetGroup(ModelViewSetGroup):
     menu_label = _("Learning records")
     menu_icon = "list-ul"
     menu_order = 210
-    items = (EnrolmentViewSet("enrolments"), CourseCompletionViewSet("course_completions"))
+    items = (EnrolmentViewSet("enrolments"), CourseCompletionViewSet("course_completions"),
+             PresencePolicyViewSet("presence_policies"))

@@ -1,4 +1,5 @@
-"""One event's attendance as a sheet: the export (工号, 姓名, 学校, 状态, 签到, 签退, 出席, 学时)
+"""One event's attendance as a sheet: the export (工号, 姓名, 学校, 状态, 签到, 签退, 出席, 学时 for time
+present, 学时说明)
 and the upload (工号, 签到, 签退) that marks attendance through courses' service."""
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def attendance_columns() -> tuple[Column, ...]:
         Column(gettext("School"), 24), Column(gettext("Sign-up status"), 12),
         Column(header_label("check_in"), 16), Column(header_label("check_out"), 16),
         Column(gettext("Attended"), 8), Column(gettext("Hours"), 8, "number"),
+        Column(gettext("Hours note"), 40),
     )
 
 
@@ -44,11 +46,11 @@ def _stamp(value) -> str:
 def event_attendance_write(path: str | Path, *, event: EventPage) -> int:
     """Write the event's sign-ups and attendance to an .xlsx file; returns the row count."""
     def rows():
-        for s in event_services.event_signup_rows(event=event):
+        for s in event_services.event_credit_rows(event=event):
             yield (s.teacher.employee_no, s.teacher.name, s.teacher.school.name,
                    s.get_status_display(), _stamp(s.checked_in_at),
                    _stamp(s.checked_out_at), gettext("Yes") if s.attended else gettext("No"),
-                   float(event.credit_hours) if s.attended else 0.0)
+                   float(s.credit.hours), s.credit.reason if s.checked_in_at else "")
 
     return write_table(path, title=f"{gettext('Event attendance')} {event.pk}",
                        columns=attendance_columns(), rows=rows())
@@ -91,9 +93,12 @@ def _moment(event: EventPage, value, *, default: datetime) -> datetime | None:
     raise ValueError(value)
 
 
-def event_attendance_upload(*, event: EventPage, path: str | Path, user) -> tuple[int, list[RowError]]:
-    """Mark attendance from a sheet: every row is checked first and nothing is written if one
+def event_attendance_upload(*, event: EventPage, path: str | Path, user,
+                            now: datetime | None = None) -> tuple[int, list[RowError]]:
+    """Mark attendance from a sheet: every row is checked first (a time in the future or a
+    check-out before the check-in is named by row and column) and nothing is written if one
     is wrong. Returns (rows marked, errors)."""
+    now = now or timezone.now()
     signups = {s.teacher.employee_no: s for s in event.signups.select_related("teacher")}
     errors: list[RowError] = []
     marks: list[tuple[EventSignup, datetime | None, datetime | None]] = []
@@ -116,6 +121,19 @@ def event_attendance_upload(*, event: EventPage, path: str | Path, user) -> tupl
             except ValueError as bad:
                 errors.append(RowError(row.number, layout.column_name("check_in"), str(bad)[:60],
                                        gettext("Check-in and check-out take a time (09:05) or yes/no")))
+                continue
+            late = next((key for key, moment in (("check_in", checked_in),
+                                                  ("check_out", checked_out))
+                         if moment and moment > now), None)
+            if late:
+                errors.append(RowError(row.number, layout.column_name(late),
+                                       str(row.values.get(late))[:60],
+                                       gettext("This time is in the future")))
+                continue
+            if checked_in and checked_out and checked_out < checked_in:
+                errors.append(RowError(row.number, layout.column_name("check_out"),
+                                       str(row.values.get("check_out"))[:60],
+                                       gettext("The check-out is before the check-in.")))
                 continue
             marks.append((signup, checked_in, checked_out))
     if errors:

@@ -20,7 +20,9 @@ from certification.services import (
     application_reasons_erase, certificate_revoke, teacher_credentials_erase,
 )
 from certification.workload.services import workload_notes_erase
-from courses.models import CourseCompletion, Enrolment, LessonProgress, LiveAttendance, QuizAttempt
+from courses.models import (
+    CourseCompletion, Enrolment, LessonProgress, LiveAttendance, LivePresence, QuizAttempt,
+)
 from courses.services import learning_traces_erase
 from people import purposes
 from people.models import AuditEntry, LoginPhone, Teacher
@@ -82,6 +84,8 @@ def personal_data_export(*, teacher: Teacher, by) -> dict:
                                  "hours", "completed_at"),
             "live_attendance": _rows(LiveAttendance.objects.filter(user=user), "session__title",
                                      "attended_at"),
+            "live_presence": _rows(LivePresence.objects.filter(user=user), "session__title",
+                                   "checked_in_at", "seconds_present"),
         },
         "workload": _rows(WorkloadEntry.objects.filter(teacher=teacher).order_by("date"),
                           "date", "activity_type__name", "quantity", "group_size", "note",

@@ -145,9 +145,39 @@ class CyclePolicy(ClusterableModel):
     # Cycles are counted from this year: 2021 starts the 14th five-year plan's cycle.
     start_year = models.PositiveSmallIntegerField(_("first cycle starts in"), default=2021)
 
+    class PaceRule(models.TextChoices):
+        PRORATED = "prorated", _("Pro-rated by day against the cycle's hours")
+        YEARLY = "yearly", _("A minimum each calendar year, checked at the year's end")
+
+    # How "behind" is judged (certification.selectors.pace): by day against a cumulative
+    # share of the cycle, or as bureaus count it, each finished calendar year on its own.
+    pace_rule = models.CharField(
+        _("pace rule"), max_length=16, choices=PaceRule.choices, default=PaceRule.PRORATED,
+        help_text=_("Yearly: each finished calendar year needs the yearly minimum (hours above "
+                    "it in one year do not make up for another); the year being lived is not "
+                    "judged until it ends."))
+    grace_days = models.PositiveSmallIntegerField(
+        _("grace period (days)"), default=0,
+        help_text=_("Nobody is behind in the first days of a cycle (pro-rated) or of a year "
+                    "(yearly: the last year is judged only after them, so hours recorded late "
+                    "still count)."))
+
     class Meta:
         verbose_name = _("continuing-education cycle")
         verbose_name_plural = _("continuing-education cycles")
+
+    def clean(self):
+        super().clean()
+        if self.years and self.grace_days and self.grace_days >= 365:
+            raise ValidationError({"grace_days": _("The grace period must be shorter than a year.")})
+
+    @property
+    def minimum_per_year(self) -> Decimal:
+        """The hours each calendar year needs under the yearly rule: the yearly minimum, else
+        the cycle's hours shared evenly over its years."""
+        if self.yearly_minimum:
+            return self.yearly_minimum
+        return (self.hours / (self.years or 1)).quantize(Decimal("0.01"))
 
     def __str__(self):
         return f"{self.organisation}: {self.hours} / {self.years}"

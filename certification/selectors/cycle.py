@@ -1,10 +1,12 @@
 """The continuing-education cycle, in one place: the policy that applies to a teacher (the
 nearest up from their own school), the cycle window on a date, the hours due by that date
-(prorated, and at least the yearly minimum for each whole year elapsed), the hours earned
-in the window, and the policy's minimum per hour category (each prorated the same way).
-A teacher is on pace only if the total and every category minimum are on pace. The teacher's
-page, the HR record, the hours sheet, the certificate roster, the dashboard's pace chart, the
-stored figures and the pace reminders all read it from here."""
+under the policy's pace rule (pro-rated after a grace period, and at least the yearly minimum
+for each whole year elapsed; or the yearly minimum for each calendar year ended), the hours
+earned in the window, and the policy's minimum per hour category (due the same way).
+A teacher is on pace only if the total and every category minimum are on pace (the rule's
+Python and SQL forms: `pace.py`). The teacher's page, the HR record, the hours sheet, the
+certificate roster, the dashboard's pace chart, the stored figures and the pace reminders all
+read it from here."""
 
 from __future__ import annotations
 
@@ -23,9 +25,14 @@ from people.models import Organisation, Teacher
 from people.nearest import ancestor_paths, nearest_rule, nearest_rule_expression
 
 from ..models import CyclePolicy, TrainingEntry
+# The pace rule lives in pace.py; PACE_ORDER, pace_filters and pace_of are re-exported here.
+from .pace import (  # noqa: F401
+    PACE_ORDER, pace_filters, pace_of, yearly_credit, yearly_credit_sql,
+)
 
 HOURS = DecimalField(max_digits=9, decimal_places=2)
 CENT = Decimal("0.01")
+YEARLY = CyclePolicy.PaceRule.YEARLY
 
 
 def default_cycle_policy() -> CyclePolicy:
@@ -67,6 +74,17 @@ class Cycle:
     yearly_minimum: Decimal | None
     # Category code -> (minimum for the cycle, due by the date).
     categories: dict = None
+    rule: str = CyclePolicy.PaceRule.PRORATED
+    # The last day of the grace period (None: no grace period, or it lies behind).
+    grace_until: date | None = None
+    # Yearly rule: the calendar years judged by the date, as (first day, last day), and the
+    # hours each needs.
+    judged_years: tuple = ()
+    year_minimum: Decimal | None = None
+
+    @property
+    def yearly(self) -> bool:
+        return self.rule == YEARLY
 
     def category_due(self, code: str) -> Decimal | None:
         """Hours of the category due by the date; None where the policy sets no minimum (so
@@ -78,30 +96,45 @@ class Cycle:
 def cycle_on(policy: CyclePolicy, on: date) -> Cycle:
     """The cycle window containing `on` and the hours due by `on` under `policy`.
 
-    Due is the target prorated by the days elapsed (to the cent), raised to the yearly minimum
-    times the whole years elapsed where the policy sets one, and never above the target.
+    Pro-rated (the default): the target times the days elapsed after the grace period over the
+    cycle's days after it (to the cent), raised to the yearly minimum times the years ended
+    (each once its grace period has passed) where the policy sets one, never above the target.
+    Yearly: the yearly minimum times the calendar years of the cycle ended by `on` (each once
+    its grace period has passed); category minimums are due by the same share of the cycle.
     """
     offset = (on.year - policy.start_year) % policy.years
     start = date(on.year - offset, 1, 1)
     end = date(start.year + policy.years, 1, 1) - timedelta(days=1)
-    elapsed = Decimal((on - start).days + 1) / Decimal((end - start).days + 1)
+    grace = policy.grace_days or 0
+    # A year is judged from the day after its grace period (grace 0: from 1 January after it).
+    judged = tuple((date(y, 1, 1), date(y, 12, 31)) for y in range(start.year, end.year + 1)
+                   if date(y + 1, 1, 1) + timedelta(days=grace) <= on)
+    # The grace period `on` falls in: the cycle's first days (pro-rated), or under the yearly
+    # rule the first days of a year after the cycle's first (the year before awaits judging).
+    opened = date(on.year, 1, 1) if policy.pace_rule == YEARLY else start
+    grace_until = (opened + timedelta(days=grace - 1)
+                   if grace and on < opened + timedelta(days=grace)
+                   and (policy.pace_rule != YEARLY or on.year > start.year) else None)
+    if policy.pace_rule == YEARLY:
+        minimum = policy.minimum_per_year
+        share = Decimal(len(judged)) / Decimal(policy.years)
+        categories = {code: (m, min((m * share).quantize(CENT), m))
+                      for code, m in category_minimums(policy).items()}
+        return Cycle(start=start, end=end, target=policy.hours,
+                     due=min(minimum * len(judged), policy.hours),
+                     yearly_minimum=policy.yearly_minimum, categories=categories,
+                     rule=YEARLY, grace_until=grace_until, judged_years=judged,
+                     year_minimum=minimum)
+    days = max((end - start).days + 1 - grace, 1)
+    elapsed = Decimal(max((on - start).days + 1 - grace, 0)) / Decimal(days)
     due = (policy.hours * elapsed).quantize(CENT)
     if policy.yearly_minimum:
-        due = max(due, policy.yearly_minimum * (on.year - start.year))
+        due = max(due, policy.yearly_minimum * len(judged))
     categories = {code: (minimum, min((minimum * elapsed).quantize(CENT), minimum))
                   for code, minimum in category_minimums(policy).items()}
     return Cycle(start=start, end=end, target=policy.hours, due=min(due, policy.hours),
-                 yearly_minimum=policy.yearly_minimum, categories=categories)
-
-
-def pace_of(earned: Decimal, due: Decimal) -> str:
-    """"on_pace" (at least what is due), "behind" (at least half) or "far_behind"."""
-    if earned >= due:
-        return "on_pace"
-    return "behind" if earned * 2 >= due else "far_behind"
-
-
-PACE_ORDER = ("on_pace", "behind", "far_behind")
+                 yearly_minimum=policy.yearly_minimum, categories=categories,
+                 grace_until=grace_until)
 
 
 @dataclass
@@ -140,6 +173,29 @@ class CycleStatus:
     expected: Decimal
     yearly_minimum: Decimal | None
     categories: list[CategoryStatus] = None
+    rule: str = CyclePolicy.PaceRule.PRORATED
+    grace_until: date | None = None
+    # Yearly rule: (year, hours had that year, hours needed) for each year judged by the date.
+    years: list = None
+    year_minimum: Decimal | None = None
+    yearly_credit: Decimal = Decimal("0")  # pace.yearly_credit of the judged years
+    # Yearly rule: the hours of the calendar year being lived, up to the date (not judged yet).
+    this_year: Decimal | None = None
+
+    @property
+    def yearly(self) -> bool:
+        return self.rule == YEARLY
+
+    @property
+    def pace_earned(self) -> Decimal:
+        """The hours that count for pace: all of them (pro-rated), or each judged year's own
+        hours up to the yearly minimum (yearly)."""
+        return self.yearly_credit if self.yearly else self.earned
+
+    @property
+    def short_years(self) -> list:
+        """The judged years below the yearly minimum, as (year, had, needed)."""
+        return [y for y in self.years or [] if y[1] < y[2]]
 
     @property
     def remaining(self) -> Decimal:
@@ -158,7 +214,7 @@ class CycleStatus:
     def pace(self) -> str:
         """The total's pace, or a category's where that is worse: a teacher is on pace only
         if every category minimum is on pace as well as the total."""
-        paces = [pace_of(self.earned, self.expected),
+        paces = [pace_of(self.pace_earned, self.expected),
                  *[c.pace for c in self.required_categories]]
         return max(paces, key=PACE_ORDER.index)
 
@@ -185,6 +241,12 @@ def cycle_status(teacher: Teacher, *, on: date) -> CycleStatus:
                        .values("category_id").annotate(total=Sum("hours"))
                        .values_list("category_id", "total").order_by())
     earned = sum(by_category.values(), Decimal("0"))
+    years, credit = [], Decimal("0")
+    if cycle.yearly and cycle.judged_years:
+        by_year = _hours_by_year(teacher, cycle)
+        credit = yearly_credit(by_year, list(cycle.judged_years), cycle.year_minimum)
+        years = [(first.year, by_year.get(first.year, Decimal("0")), cycle.year_minimum)
+                 for first, _ in cycle.judged_years]
     minimums = cycle.categories or {}
     categories = [
         CategoryStatus(category=c, had=by_category.get(c.code, Decimal("0")),
@@ -194,7 +256,26 @@ def cycle_status(teacher: Teacher, *, on: date) -> CycleStatus:
         if c.active or c.code in by_category or c.code in minimums]
     return CycleStatus(start=cycle.start, end=cycle.end, target=cycle.target, earned=earned,
                        expected=cycle.due, yearly_minimum=cycle.yearly_minimum,
-                       categories=categories)
+                       categories=categories, rule=cycle.rule, grace_until=cycle.grace_until,
+                       years=years, year_minimum=cycle.year_minimum, yearly_credit=credit,
+                       this_year=_this_year(teacher, on) if cycle.yearly else None)
+
+
+def _this_year(teacher: Teacher, on: date) -> Decimal:
+    """The teacher's hours from 1 January of `on`'s year up to `on`."""
+    return TrainingEntry.objects.filter(
+        teacher=teacher, date__gte=date(on.year, 1, 1), date__lte=on).aggregate(
+        total=Coalesce(Sum("hours"), Value(Decimal("0")), output_field=HOURS))["total"]
+
+
+def _hours_by_year(teacher: Teacher, cycle: Cycle) -> dict[int, Decimal]:
+    """The teacher's hours per calendar year of the cycle's judged years."""
+    first, last = cycle.judged_years[0][0], cycle.judged_years[-1][1]
+    totals: dict[int, Decimal] = {}
+    for day, hours in TrainingEntry.objects.filter(
+            teacher=teacher, date__gte=first, date__lte=last).values_list("date", "hours"):
+        totals[day.year] = totals.get(day.year, Decimal("0")) + hours
+    return totals
 
 
 def _per_policy(policies: dict[str, CyclePolicy], on: date, path_field: str, value,
@@ -215,7 +296,9 @@ def with_cycle(queryset: QuerySet, *, on: date, teacher: str = "",
                categories: list[str] = ()) -> QuerySet:
     """Annotate each row with its teacher's cycle on `on`: cycle_start, cycle_end,
     cycle_target, cycle_due, cycle_hours (earned in the window up to `on`), last_training,
-    and for `pace_filters` cat_unmet / cat_far (how many category minimums are not on pace /
+    pace_hours (the hours that count for pace: cycle_hours, or under the yearly rule each
+    judged year's own hours up to the minimum, with year_hours_<k>, year_start_<k>,
+    year_end_<k> and year_minimum), and for `pace_filters` cat_unmet / cat_far (how many category minimums are not on pace /
     far behind; 0 where no policy sets any). `categories` (codes) also get their hours in the
     window as cat_hours_0, cat_hours_1, ... in that order.
 
@@ -240,8 +323,10 @@ def with_cycle(queryset: QuerySet, *, on: date, teacher: str = "",
 
     qs = qs.annotate(
         cycle_hours=hours_of(in_window),
-        last_training=Subquery(in_window.annotate(m=Max("date")).values("m"))
-    ).annotate(double=F("cycle_hours") * 2)
+        last_training=Subquery(in_window.annotate(m=Max("date")).values("m")))
+    qs = _with_pace_hours(qs, on=on, policies=policies, path=path,
+                          teacher_ref=teacher.removesuffix("__") or "pk", hours_of=hours_of)
+    qs = qs.annotate(double=F("pace_hours") * 2)
     asked = list(categories)
     if asked:
         qs = qs.annotate(**{f"cat_hours_{i}": hours_of(in_window.filter(category_id=code))
@@ -273,15 +358,34 @@ def with_cycle(queryset: QuerySet, *, on: date, teacher: str = "",
         cat_far=count(lambda h, d: Q(**{f"{d}__gt": F(h) * 2})))
 
 
-def pace_filters() -> dict[str, Q]:
-    """The pace buckets as conditions on rows annotated by `with_cycle` (the rule of
-    `CycleStatus.pace`: the worst of `pace_of` for the total and for each category minimum;
-    `double` is twice the hours, so that no half-cent is ever compared)."""
-    far = Q(double__lt=F("cycle_due")) | Q(cat_far__gt=0)
-    return {"on_pace": Q(cycle_hours__gte=F("cycle_due"), cat_unmet=0),
-            "behind": (Q(cycle_hours__lt=F("cycle_due")) | Q(cat_unmet__gt=0))
-            & Q(double__gte=F("cycle_due"), cat_far=0),
-            "far_behind": far}
+def _with_pace_hours(qs: QuerySet, *, on: date, policies: dict[str, CyclePolicy], path: str,
+                     teacher_ref: str, hours_of) -> QuerySet:
+    """Annotate pace_hours: the cycle's hours (pro-rated) or `pace.yearly_credit_sql` of the
+    judged years (yearly), chosen per row by its policy; year_hours_<k> / year_start_<k> hold
+    the k-th judged year's hours and first day (year_end_<k> its last; none where the row's policy judges fewer)."""
+    cycles = [cycle_on(p, on) for p in policies.values()]
+    judged = max((len(c.judged_years) for c in cycles if c.yearly), default=0)
+    if not any(c.yearly for c in cycles):
+        return qs.annotate(pace_hours=F("cycle_hours"),
+                           year_minimum=Value(None, output_field=HOURS))
+    qs = qs.annotate(
+        pace_yearly=_per_policy(policies, on, path, lambda c: int(c.yearly), IntegerField()),
+        year_minimum=_per_policy(policies, on, path, lambda c: c.year_minimum, HOURS),
+        **{f"year_start_{k}": _per_policy(
+            policies, on, path,
+            lambda c, k=k: c.judged_years[k][0] if c.yearly and len(c.judged_years) > k
+            else None, DateField()) for k in range(judged)},
+        **{f"year_end_{k}": _per_policy(
+            policies, on, path,
+            lambda c, k=k: c.judged_years[k][1] if c.yearly and len(c.judged_years) > k
+            else None, DateField()) for k in range(judged)})
+    qs = qs.annotate(**{f"year_hours_{k}": hours_of(TrainingEntry.objects.filter(
+        teacher=OuterRef(teacher_ref), date__gte=OuterRef(f"year_start_{k}"),
+        date__lte=OuterRef(f"year_end_{k}")).values("teacher"))
+        for k in range(judged)})
+    credit = yearly_credit_sql([f"year_hours_{k}" for k in range(judged)], "year_minimum")
+    return qs.annotate(pace_hours=Case(When(pace_yearly=1, then=credit),
+                                       default=F("cycle_hours"), output_field=HOURS))
 
 
 def training_entry_list(teacher: Teacher) -> QuerySet[TrainingEntry]:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,10 @@ from people.models import Stage, Teacher
 from .pages import LoginRequiredMixin, category_field
 
 __all__ = ["EventIndexPage", "EventPage", "EventSignup", "EventClosure", "EVENT_ORGANISER_ROLES",
-           "EVENT_CREATOR_ROLES"]
+           "EVENT_CREATOR_ROLES", "PresencePolicy", "DEFAULT_PRESENCE_PERCENT"]
+
+# Without a policy, an offline event's full hours need presence for 80 % of its scheduled time.
+DEFAULT_PRESENCE_PERCENT = 80
 
 # The staff roles that organise events (sign-ups, attendance): within their subtree only.
 EVENT_ORGANISER_ROLES = purposes.EVENT_ORGANISING
@@ -238,3 +242,22 @@ class EventClosure(models.Model):
 
     def __str__(self):
         return f"{self.event_id} · {self.closed_at:%Y-%m-%d}"
+
+class PresencePolicy(models.Model):
+    """How much of an offline event's scheduled time a teacher must be present for its full
+    hours, per subtree (the organiser's nearest ancestor with a policy applies; none: 80 %).
+    Below it the hours are for the time present (`event_services.event_credit`)."""
+
+    organisation = models.OneToOneField("people.Organisation", on_delete=models.CASCADE,
+                                        related_name="presence_policy",
+                                        verbose_name=_("organisation"))
+    percent = models.PositiveSmallIntegerField(
+        _("presence required for full hours (%)"), default=DEFAULT_PRESENCE_PERCENT,
+        validators=[MinValueValidator(1), MaxValueValidator(100)])
+
+    class Meta:
+        verbose_name = _("presence rule for offline events")
+        verbose_name_plural = _("presence rules for offline events")
+
+    def __str__(self):
+        return f"{self.organisation}: {self.percent}%"

@@ -539,13 +539,19 @@ class LiveSessionPage(LoginRequiredMixin, Page):
         return (now or timezone.now()) > self.ends_at
 
     def get_context(self, request, *args, **kwargs):
-        from .records import LiveAttendance
+        from courses.services import live_presence_percent
+
+        from .records import LiveAttendance, LivePresence
 
         context = super().get_context(request, *args, **kwargs)
+        signed_in = request.user.is_authenticated
         context.update(
             check_in_open=self.check_in_open(), has_ended=self.has_ended(),
-            attended=LiveAttendance.objects.filter(user=request.user, session=self).exists()
-            if request.user.is_authenticated else False,
+            attendance=LiveAttendance.objects.filter(user=request.user, session=self).first()
+            if signed_in else None,
+            presence=LivePresence.objects.filter(user=request.user, session=self).first()
+            if signed_in else None,
+            presence_percent=live_presence_percent(request.user) if signed_in else None,
         )
         return context
 

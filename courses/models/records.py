@@ -9,7 +9,7 @@ from people.audiences import AudienceRule
 from people.chain import SealedRecord
 
 __all__ = ["Assignment", "Enrolment", "LessonProgress", "QuizAttempt", "CourseCompletion",
-           "LiveAttendance"]
+           "LiveAttendance", "LivePresence"]
 
 USER = settings.AUTH_USER_MODEL
 
@@ -162,3 +162,22 @@ class LiveAttendance(SealedRecord):
         verbose_name = _("live attendance")
         verbose_name_plural = _("live attendances")
         constraints = [models.UniqueConstraint(fields=["user", "session"], name="attendance_once")]
+
+
+class LivePresence(models.Model):
+    """A teacher's time at a live session, from the page's heartbeats while it runs (as a
+    video's progress): seconds present, credited no faster than the clock. The hours
+    (`LiveAttendance`) follow from it (`services.live_presence_beat`, `live_sessions_credit`)."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="live_presences",
+                             verbose_name=_("user"))
+    session = models.ForeignKey("courses.LiveSessionPage", on_delete=models.PROTECT,
+                                related_name="presences", verbose_name=_("live session"))
+    checked_in_at = models.DateTimeField(_("checked in at"), default=timezone.now)
+    last_beat_at = models.DateTimeField(_("last heartbeat at"), default=timezone.now)
+    seconds_present = models.PositiveIntegerField(_("seconds present"), default=0)
+
+    class Meta:
+        verbose_name = _("live presence")
+        verbose_name_plural = _("live presences")
+        constraints = [models.UniqueConstraint(fields=["user", "session"], name="presence_once")]

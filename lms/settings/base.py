@@ -458,6 +458,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "courses.enrol_assignment_audiences",
         "schedule": crontab(hour=1, minute=40),
     },
+    # Hours for time present of live sessions that ended below the full share.
+    "courses-live-sessions-credit": {"task": "courses.credit_live_sessions", "schedule": 900.0},
     "courses-overdue-reminders": {
         "task": "courses.send_overdue_reminders",
         "schedule": 60 * 60 * 6,  # the task itself sends at most one round a day per assignment

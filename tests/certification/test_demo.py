@@ -33,6 +33,16 @@ def test_seed_demo_is_idempotent_and_near_the_seeds_figures(db):
     cx = next(r for code, r in rows.items() if code.endswith("-CX"))
     assert 0.65 <= ns.rate("C") <= 0.92
     assert cx.rate("C") >= 0.95
+    # A believable spread of hours in the cycle (issue 26 §4: not 551 of 605 far behind).
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from certification.selectors import hours_pace_distribution
+
+    pace = hours_pace_distribution(user=get_user_model().objects.get(username="cityhr"),
+                                   on=timezone.localdate())
+    total = sum(pace.values())
+    assert pace["on_pace"] > total / 2 and 0 < pace["far_behind"] < total / 4 and pace["behind"]
     hr_pending = Application.objects.filter(status="pending",
                                             teacher__school__path__startswith=ns.organisation.path)
     assert hr_pending.exists()

@@ -75,7 +75,7 @@ def test_an_inactive_category_is_no_longer_offered_but_old_lines_keep_it(client,
 def test_city_hr_sets_a_cycle_minimum_per_category_as_an_inline_of_the_policy(client, tree):
     client.force_login(factories.staff("city_hr", tree["city"]))
     data = {"organisation": tree["district_x"].pk, "years": "5", "hours": "360",
-            "yearly_minimum": "", "start_year": "2021",
+            "yearly_minimum": "", "start_year": "2021", "pace_rule": "prorated", "grace_days": "0",
             "category_minimums-TOTAL_FORMS": "1", "category_minimums-INITIAL_FORMS": "0",
             "category_minimums-MIN_NUM_FORMS": "0", "category_minimums-MAX_NUM_FORMS": "1000",
             "category_minimums-0-category": "crisis", "category_minimums-0-hours": "24",

@@ -35,6 +35,8 @@ DAYS = st.dates(min_value=date(2018, 1, 1), max_value=date(2026, 11, 30))
 POLICY = st.fixed_dictionaries({
     "years": st.integers(1, 5), "hours": st.sampled_from([24, 72, 216, 360]),
     "yearly_minimum": st.sampled_from([None, 8, 24, 80]), "start_year": st.integers(2017, 2023),
+    # The pace rule (pro-rated or yearly, issue 26 §4) and its grace period in days.
+    "pace_rule": st.sampled_from(["prorated", "yearly"]), "grace_days": st.sampled_from([0, 1, 45]),
     # Minimum hours per category (courses.HourCategory codes).
     "minimums": st.dictionaries(st.sampled_from(["crisis", "family"]),
                                 st.sampled_from([4, 12, 30]), max_size=2)})
@@ -63,7 +65,8 @@ def build(spec):
     for i, p in spec["policies"].items():
         policy = CyclePolicy.objects.create(organisation=nodes[i], years=p["years"],
                                             hours=Decimal(p["hours"]), start_year=p["start_year"],
-                                            yearly_minimum=p["yearly_minimum"])
+                                            yearly_minimum=p["yearly_minimum"],
+                                            pace_rule=p["pace_rule"], grace_days=p["grace_days"])
         for code, minimum in p.get("minimums", {}).items():
             CycleCategoryMinimum.objects.create(policy=policy, category_id=code,
                                                 hours=Decimal(minimum))
@@ -143,7 +146,7 @@ def test_every_screen_agrees_and_past_rates_match_a_hand_count(spec):
                 if k not in {page[t.pk].pace for t in active}}
             # On pace means the total and every category minimum on pace (the worst counts).
             assert all(page[t.pk].pace == max(
-                [pace_of(page[t.pk].earned, page[t.pk].expected),
+                [pace_of(page[t.pk].pace_earned, page[t.pk].expected),
                  *[pace_of(c.had, c.due) for c in page[t.pk].categories if c.needed]],
                 key=["on_pace", "behind", "far_behind"].index) for t in active)
             # The decision, not the once-a-month memory: forget earlier reminders first.

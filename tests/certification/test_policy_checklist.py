@@ -20,15 +20,16 @@ def city_hr(tree):
     return factories.staff(StaffRole.Role.CITY_HR, tree["city"])
 
 
-def test_city_hr_reach_the_checklist_from_the_home_page_and_see_five_examples(client, city_hr):
+def test_city_hr_reach_the_checklist_from_the_home_page_and_see_six_examples(client, city_hr):
     client.force_login(city_hr)
     home = client.get("/").content.decode()
     link = re.search(r'href="([^"]+)">首次使用清单<', home)
     assert link, "the checklist is one click from the home page"
     page = client.get(link.group(1)).content.decode()
-    # Targets, staffing rules, hours, credits and calendar: five, each still an example.
-    assert page.count(">示例，未确认</span>") == len(POLICIES) == 5
-    assert "还有 5 项规则为示例，未确认。" in page
+    # Targets, staffing rules, hours, credits, event presence and calendar: six, each still an
+    # example.
+    assert page.count(">示例，未确认</span>") == len(POLICIES) == 6
+    assert "还有 6 项规则为示例，未确认。" in page
     for words in ("持证率目标", "心理教师配备规则", "继续教育学时", "工作量折算与班主任工作量标准", "校历",
                   "南沙区已达到的水平，并非规定"):
         assert words in page
@@ -54,7 +55,7 @@ def test_the_dashboards_show_a_banner_until_every_policy_is_confirmed(client, tr
     assert "以下数据所依据的规则仍为示例" not in client.get(reverse("certification:dashboard")).content.decode()
     # Confirming twice records once.
     policy_confirm(key="school_calendar", organisation=tree["city"], by=city_hr)
-    assert AuditEntry.objects.filter(action=AuditEntry.Action.POLICY_CONFIRM).count() == 5
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.POLICY_CONFIRM).count() == 6
 
 
 def test_district_hr_cannot_open_the_checklist(client, tree):

@@ -301,8 +301,10 @@ def test_every_organiser_action_is_limited_to_the_organisers_subtree(
     status = 200 if allowed else 403
     assert client.get(reverse("courses:event_manage", args=[ev.pk])).status_code == status
     assert client.get(reverse("courses:event_qr", args=[ev.pk])).status_code == status
-    marked = client.post(reverse("courses:event_mark", args=[ev.pk, signup.pk]),
-                         {"checked_in": "09:00", "checked_out": "11:00"})
+    # Present for the whole schedule (hours are for time present).
+    marked = client.post(reverse("courses:event_mark", args=[ev.pk, signup.pk]), {
+        "checked_in": timezone.localtime(ev.starts_at).strftime("%H:%M"),
+        "checked_out": timezone.localtime(ev.ends_at).strftime("%H:%M")})
     assert marked.status_code == (302 if allowed else 403)
     with django_capture_on_commit_callbacks(execute=True):
         closed = client.post(reverse("courses:event_close", args=[ev.pk]))

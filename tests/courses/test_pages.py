@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses import services, signals
+from courses.models import LivePresence
 from courses.models import (
     LessonPage, LiveAttendance, LiveSessionPage, MicroLecturePage, ParentLessonPage,
 )
@@ -93,6 +94,11 @@ def test_parent_lessons_and_micro_lectures_are_public(client, tree):
 
 def test_live_check_in_within_window_earns_hours_once(client, teacher_a,
                                                       django_capture_on_commit_callbacks):
+    """Checking in alone earns nothing (issue 26 §6); the page's heartbeats count the time
+    present, and the full hours come once 80 % of the session is present (tests/courses/
+    test_live_presence.py has the clock-driven cases)."""
+    from courses import services as course_services
+
     sections = builders.sections()
     now = timezone.now()
     session = sections["live"].add_child(instance=LiveSessionPage(
@@ -111,6 +117,13 @@ def test_live_check_in_within_window_earns_hours_once(client, teacher_a,
             for _ in range(2):
                 client.post(reverse("courses:live_check_in", args=[session.pk]))
             client.post(reverse("courses:live_check_in", args=[later.pk]))
+        assert LiveAttendance.objects.filter(user=teacher_a.user).count() == 0
+        with django_capture_on_commit_callbacks(execute=True):
+            presence = LivePresence.objects.get(user=teacher_a.user, session=session)
+            for minute in range(1, 50):  # a beat a minute for 49 minutes: 82 % of 60
+                course_services.live_presence_beat(
+                    user=teacher_a.user, session=session,
+                    now=presence.checked_in_at + timedelta(minutes=minute))
     finally:
         signals.live_attended.disconnect(receiver)
     assert LiveAttendance.objects.filter(user=teacher_a.user).count() == 1

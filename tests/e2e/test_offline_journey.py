@@ -46,6 +46,13 @@ def test_teacher_signs_up_checks_in_and_out_by_qr_and_sees_the_hours(
         page.get_by_text(said).wait_for()
         shot(f"offline-event-check-{kind}")
     ev.refresh_from_db()
+    # Scans a moment apart earn no hours now (hours only for time present, issue 26 §6): the
+    # organiser records her present for the schedule on the attendance table before closing.
+    from courses.models import EventSignup
+    signup = EventSignup.objects.get(event=ev, teacher=teacher)
+    assert event_services.event_credit(signup).hours == 0
+    event_services.event_attendance_mark(signup=signup, marked_by=organiser,
+                                         checked_in_at=ev.starts_at, checked_out_at=ev.ends_at)
     event_services.event_close(event=ev, closed_by=organiser)
     page.goto(ev.url)
     page.get_by_text("已计入 3.0 学时").wait_for()

@@ -51,9 +51,13 @@ def test_upload_marks_attendance_and_the_export_reads_back(client, tree, tmp_pat
     out = tmp_path / "out.xlsx"
     out.write_bytes(export.content)
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
-    assert rows[0] == ("工号", "姓名", "学校", "报名状态", "签到", "签退", "出席", "学时")
+    assert rows[0] == ("工号", "姓名", "学校", "报名状态", "签到", "签退", "出席", "学时", "学时说明")
     by_no = {r[0]: r for r in rows[1:]}
-    assert by_no[a.employee_no][3:8] == ("已报名", "2026-03-02 09:05", "2026-03-02 11:30", "是", 3.0)
+    # 09:05–11:30 of an 08:30–10:30 event: 85 of 120 minutes, under 80 %: 3 × 85/120 = 2.1 h.
+    assert by_no[a.employee_no][3:8] == ("已报名", "2026-03-02 09:05", "2026-03-02 11:30", "是", 2.1)
+    assert by_no[a.employee_no][8] == (
+        "在场 85 分钟，计划 120 分钟（全额学时须在场 80%）：按在场时间计 2.1 学时。")
+    assert by_no[b.employee_no][7:9] in ((3.0, None), (3.0, ""))
     assert by_no[c.employee_no][6:8] == ("否", 0.0)
 
     # Asked for in English, the sheet reads in English only, and uploads back unchanged.
@@ -64,10 +68,11 @@ def test_upload_marks_attendance_and_the_export_reads_back(client, tree, tmp_pat
     out.write_bytes(export.content)
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
     assert rows[0] == ("employee_no", "name", "School", "Sign-up status", "check_in", "check_out",
-                       "Attended", "Hours")
+                       "Attended", "Hours", "Hours note")
     by_no = {r[0]: r for r in rows[1:]}
     assert by_no[a.employee_no][3:8] == ("Signed up", "2026-03-02 09:05", "2026-03-02 11:30", "Yes",
-                                          3.0)
+                                          2.1)
+    assert by_no[a.employee_no][8].startswith("Present 85 of 120 scheduled minutes")
     assert not any("\u4e00" <= ch <= "\u9fff" for r in rows for v in r[2:7] if isinstance(v, str)
                    for ch in v if r[0] is not None and v not in (r[2],))
     with open(out, "rb") as f:
@@ -119,6 +124,25 @@ def test_an_upload_with_one_bad_row_writes_nothing(client, tree, tmp_path):
     page = response.content.decode()
     assert response.status_code == 400 and "该工号没有报名本活动" in page and "签到、签退请填写时间" in page
     assert not EventSignup.objects.get(teacher=a).checked_in_at
+
+
+def test_a_time_in_the_future_or_an_out_before_the_in_is_named_and_nothing_written(tree, tmp_path):
+    from hr.event_sheets import event_attendance_upload
+
+    ev = event(tree["district_x"], starts_at=MORNING, hours=48)  # a two-day event
+    a, b, c = (signed_up(ev, tree["school_a"]) for _ in range(3))
+    path = sheet(tmp_path, [[a.employee_no, a.name, "09:00", "2026-03-03 17:00"],
+                            [b.employee_no, b.name, "2026-03-02 09:00", "2026-03-04 08:00"],
+                            [c.employee_no, c.name, "11:00", "10:00"]])
+    organiser = factories.district_hr(tree["district_x"])
+    # On the first evening the second day has not come yet.
+    marked, errors = event_attendance_upload(event=ev, path=path, user=organiser,
+                                             now=datetime(2026, 3, 2, 20, 0, tzinfo=SHANGHAI))
+    named = {(e.row, e.column): e.reason for e in errors}
+    assert marked == 0 and list(named) == [(2, "签退 (D)"), (3, "签退 (D)"), (4, "签退 (D)")]
+    assert named[(2, "签退 (D)")] == "该时间尚未到来"
+    assert named[(4, "签退 (D)")] == "签退时间早于签到时间。"
+    assert not EventSignup.objects.filter(event=ev, checked_in_at__isnull=False).exists()
 
 
 @pytest.mark.parametrize("who", ["district_hr_y", "school_admin_a", "teacher"])

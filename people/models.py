@@ -397,6 +397,10 @@ class AuditEntry(models.Model):
         EMPLOYMENT_CHANGE = "employment.change", _("Employment history changed")
         CERTIFICATE_RESTORE = "certificate.restore", _("Imported certificate's dates restored")
         REPORT_SUBMIT = "report.submit", _("Report submitted")
+        REPORT_ROUND_OPEN = "report.round_open", _("Reporting round opened")
+        REPORT_RETURN = "report.return", _("Report returned")
+        REPORT_APPROVE = "report.approve", _("Report approved")
+        REPORT_REMIND = "report.remind", _("Report reminder sent")
 
     # Set when the row is built (not on save), so the service can seal it before inserting.
     at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)
@@ -474,6 +478,8 @@ class Notice(models.Model):
         CERTIFICATE_EXPIRING = "certificate.expiring", _("Certificate expiring")
         PACE_BEHIND = "pace.behind", _("Behind on training hours")
         DECLARATION_WAITING = "declaration.waiting", _("Declared hours to review")
+        REPORT_DUE = "report.due", _("Report due")
+        REPORT_RETURNED = "report.returned", _("Report returned")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="notices", verbose_name=_("user"))

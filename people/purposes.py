@@ -120,6 +120,9 @@ PARENT_SESSION_RECORDERS = Purpose("parent_session_recorders",
 # Report snapshots: district and city HR submit a sheet's figures upward and stand behind them;
 # the desk's roles list and download those of their scope.
 REPORT_SUBMIT = Purpose("report_submit", _("Submitting report snapshots"), HR)
+# Reporting rounds: the city (or province) asks its districts (or cities), returns and approves.
+REPORT_ROUND = Purpose("report_round", _("Reporting rounds: asking, returning and approving"),
+                       CITY_UP)
 STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
 
 PURPOSES: dict[str, Purpose] = {p.key: p for p in (
@@ -127,7 +130,8 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     CERTIFICATE_REVIEW, WORKLOAD_APPROVAL, WORKLOAD_REPORT, HR_DESK, HR_IMPORT, AUDIT_LOG,
     PRIVACY, TWO_STEP, ORGANISATION_TREE, STAFF_ROLES, GRANT_ANY_ROLE, GRANT_PROVINCE_HR,
     GRANT_SCHOOL_ADMIN,
-    STAFFING_RULES, STAFFING_RULES_EDIT, HOLDING_RULES_EDIT, RECORDS_INTEGRITY, REPORT_SUBMIT, STAFF_MENU,
+    STAFFING_RULES, STAFFING_RULES_EDIT, HOLDING_RULES_EDIT, RECORDS_INTEGRITY, REPORT_SUBMIT,
+    REPORT_ROUND, STAFF_MENU,
     LTI_PLATFORMS,
     SCHOOL_CALENDAR, WORKLOAD_RULES, POLICY_CONFIRM, PARENT_SESSION_RECORD,
     PARENT_SESSION_RECORDERS,

@@ -456,6 +456,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60 * 60 * 6,  # the task itself sends at most one round a day per assignment
     },
     "hr-purge-job-files": {"task": "hr.tasks.jobs_purge", "schedule": 3600.0},
+    "hr-report-round-reminders": {
+        "task": "hr.tasks.report_round_reminders",
+        "schedule": crontab(hour=8, minute=15),
+    },
     "ops-backup-nightly": {
         "task": "ops.backup_nightly",
         "schedule": crontab(hour=3, minute=10),  # after the night's figures and checks

@@ -344,6 +344,9 @@ STAFF_MFA_REQUIRED = env.bool("DJANGO_STAFF_MFA_REQUIRED", default=False)
 # shared for this many seconds (the rates page's by its viewers, the dashboard's by each
 # viewer's reloads), then refreshed by a task; the page says when they were computed.
 STAFF_FIGURES_MAX_AGE = env.int("DJANGO_STAFF_FIGURES_MAX_AGE", default=60)
+# A subtree of more schools than this never computes a day's figures in a request: the page
+# says 计算中 with the progress while a task computes them (0: always in the request).
+STAFF_FIGURES_BACKGROUND_SCHOOLS = env.int("DJANGO_STAFF_FIGURES_BACKGROUND_SCHOOLS", default=300)
 SOCIALACCOUNT_ENABLED = bool(SOCIAL_PROVIDERS)
 SOCIALACCOUNT_PROVIDERS = {
     "weixin": {

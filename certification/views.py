@@ -243,6 +243,8 @@ def holding_rates(request):
         org_id = form.cleaned_data.get("org")
     org = _org_in_scope(request, scope, org_id)
     figures, computed_at = selectors.page_figures("rates", org, on=on, user=request.user)
+    if figures is None:
+        return _computing(request, org=org, on=on, progress=computed_at)
     rows, codes = figures["rows"], figures["codes"]
     chart_rows = [r for r in rows if r.depth == 1] or rows[:1]
     bars, y = [], 4
@@ -474,6 +476,12 @@ def _trend_context(trend, pace_trend=None) -> dict:
             "trend_pace": pace_trend is not None}
 
 
+def _computing(request, *, org, on, progress):
+    """The page of a day whose figures are still being computed: 计算中, how far, and a reload."""
+    return render(request, "certification/computing.html",
+                  {"org": org, "on": on, "progress": progress})
+
+
 @staff_required(purposes.DASHBOARD)
 def dashboard(request):
     """Holding rates, assignment completion, expiring certificates and hours pace of one
@@ -490,6 +498,8 @@ def dashboard(request):
     scope = organisation_scope(request.user, roles=selectors.ROSTER_ROLES)
     org = _org_in_scope(request, scope, org_id)
     figures, computed_at = selectors.page_figures("dashboard", org, on=on, user=request.user)
+    if figures is None:
+        return _computing(request, org=org, on=on, progress=computed_at)
     codes, children, pace = figures["codes"], figures["children"], figures["pace"]
     holding = []
     for code in codes:

@@ -149,3 +149,38 @@ class SnapshotForm(forms.Form):
         self.fields["sheet"].choices = list(SNAPSHOT_LABELS.items())
         self.fields["organisation"].queryset = (organisation_scope(user, roles=purposes.REPORT_SUBMIT)
                                                 .order_by("path"))
+
+
+class RoundForm(forms.Form):
+    """Open a reporting round: the asking organisation, the sheet, its day, who is asked, due when."""
+
+    organisation = forms.ModelChoiceField(label=_("Asked by"), queryset=Organisation.objects.none())
+    sheet = forms.ChoiceField(label=_("Sheet"), choices=())
+    on = forms.DateField(label=_("Figures as of"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    members = forms.ModelMultipleChoiceField(label=_("Organisations asked"),
+                                             queryset=Organisation.objects.none(),
+                                             widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, user, **kwargs):
+        from django.db.models import Q
+
+        from people.selectors import scope_tops
+
+        from .snapshots import SNAPSHOT_LABELS
+
+        super().__init__(*args, **kwargs)
+        self.fields["sheet"].choices = list(SNAPSHOT_LABELS.items())
+        scope = organisation_scope(user, roles=purposes.REPORT_ROUND)
+        # A round asks the organisations one level below its asker: a province its cities, a
+        # city its districts.
+        askers = scope.exclude(kind__in=(Organisation.Kind.SCHOOL, Organisation.Kind.TOWNSHIP,
+                                         Organisation.Kind.DISTRICT)).order_by("path")
+        self.fields["organisation"].queryset = askers
+        tops = scope_tops(user, roles=purposes.REPORT_ROUND)
+        if tops and not self.is_bound:
+            self.initial.setdefault("organisation", tops[0])
+        below = Q(pk__in=[])
+        for asker in askers:
+            below |= Q(path__startswith=asker.path, depth=asker.depth + 1)
+        self.fields["members"].queryset = scope.filter(below).order_by("path")

@@ -147,3 +147,66 @@ class ReportSnapshot(SealedRecord):
 
     def __str__(self):
         return f"{self.sheet} {self.on} · {self.organisation_id}"
+
+
+class ReportRound(models.Model):
+    """A reporting round: a city (or province) asks its child organisations for one sheet's
+    figures as of one day, by a due date; each answers with a snapshot (`RoundSubmission`)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey("people.Organisation", on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("asked by"))
+    sheet = models.CharField(_("sheet"), max_length=32)
+    on = models.DateField(_("figures as of"))
+    due_on = models.DateField(_("due"))
+    # The language the round's snapshots are written in: one language per sheet, and the
+    # parent's sum reads its children's labels.
+    language = models.CharField(_("language"), max_length=16)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                  related_name="+", verbose_name=_("opened by"))
+    opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reporting round")
+        verbose_name_plural = _("reporting rounds")
+        ordering = ["-opened_at"]
+
+    def __str__(self):
+        return f"{self.sheet} {self.on} · {self.organisation_id}"
+
+
+class RoundSubmission(models.Model):
+    """One organisation's answer to a round: waiting, submitted (a snapshot), returned with a
+    comment (to submit again), or approved."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Not submitted")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned")
+        APPROVED = "approved", _("Approved")
+
+    OPEN = (Status.PENDING, Status.RETURNED)
+
+    round = models.ForeignKey(ReportRound, on_delete=models.CASCADE, related_name="submissions",
+                              verbose_name=_("reporting round"))
+    organisation = models.ForeignKey("people.Organisation", on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("organisation"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.PENDING)
+    snapshot = models.ForeignKey(ReportSnapshot, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("snapshot"))
+    comment = models.TextField(_("comment"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reminded_on = models.DateField(_("last reminded"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("round submission")
+        verbose_name_plural = _("round submissions")
+        ordering = ["organisation__path"]
+        constraints = [models.UniqueConstraint(fields=["round", "organisation"],
+                                               name="roundsubmission_one_per_organisation")]
+
+    def __str__(self):
+        return f"{self.round_id} · {self.organisation_id} · {self.status}"

@@ -60,7 +60,9 @@ SNAPSHOT_LABELS = {
 NOT_REASONS = (AuditEntry.Action.EXPORT, AuditEntry.Action.REPORT_SUBMIT,
                AuditEntry.Action.DATA_EXPORT, AuditEntry.Action.ACTIVATION_ISSUE,
                AuditEntry.Action.ACTIVATION_USE, AuditEntry.Action.STAFF_ROLE_GRANT,
-               AuditEntry.Action.STAFF_ROLE_REVOKE)
+               AuditEntry.Action.STAFF_ROLE_REVOKE, AuditEntry.Action.REPORT_ROUND_OPEN,
+               AuditEntry.Action.REPORT_RETURN, AuditEntry.Action.REPORT_APPROVE,
+               AuditEntry.Action.REPORT_REMIND)
 
 
 class SnapshotError(Exception):
@@ -127,11 +129,20 @@ def snapshot_submit(*, user, sheet: str, organisation: Organisation, on: date,
     params = snapshot_params(sheet, on)
     with translation.override(language):
         table, data = _compute(user=user, sheet=sheet, organisation=organisation, params=params)
+    return snapshot_store(user=user, sheet=sheet, organisation=organisation, on=on, params=params,
+                          language=language, table=table, data=data, now=now)
+
+
+def snapshot_store(*, user, sheet: str, organisation: Organisation, on: date, params: dict,
+                   language: str, table: dict, data: bytes, now=None,
+                   note: str = "") -> ReportSnapshot:
+    """Keep a submitted sheet (its file and rows) and put its SHA-256 on the organisation's
+    audit chain, in one transaction (the computed and the summed submissions alike)."""
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         entry = audit_record(actor=user, action=AuditEntry.Action.REPORT_SUBMIT,
                              organisation=organisation, target=sheet,
-                             detail=f"on={on.isoformat()} sha256={digest}")
+                             detail=f"on={on.isoformat()} sha256={digest}{note}")
         snapshot = ReportSnapshot(
             organisation=organisation, sheet=sheet, on=on, params=params, language=language,
             submitted_by=user, submitted_by_name=user.get_username()[:150],

@@ -51,3 +51,13 @@ def job_export(self, job_id: str) -> None:
 def jobs_purge() -> int:
     """Delete job files past retention and fail jobs whose worker vanished."""
     return services.jobs_purge_expired()
+
+
+@shared_task(name="hr.tasks.report_round_reminders")
+def report_round_reminders() -> int:
+    """Remind the organisations that have not answered a reporting round due soon, once a day."""
+    from django.utils import timezone
+
+    from .rounds import round_reminders_send
+
+    return round_reminders_send(today=timezone.localdate())

@@ -19,7 +19,8 @@ from people.access import public_base_url, staff_required
 from certification.records import records_alert_latest
 from people import purposes
 from people.models import Teacher
-from people.selectors import organisation_scope, teacher_list_in_scope, user_has_staff_role
+from people.selectors import (organisation_scope, teacher_list_in_scope, user_has_staff_role,
+                              user_is_staff_in_scope)
 
 
 from . import credential_sheets, event_sheets, privacy
@@ -28,7 +29,7 @@ from .exports import EXPORTS
 from .forms import (EXPORT_LABELS, IMPORT_CHOICES, EffectiveOnForm, EraseForm, ExportForm, ImportForm,
                     SnapshotForm)
 from .imports import IMPORT_ROLES
-from .models import Job, private_storage
+from .models import Job, RoundSubmission, private_storage
 from .selectors import DESK_ROLES, job_get_for_user, job_list_for_user
 from .services import (JobError, export_attachment_name, job_commit_request, job_effective_on_set,
                        job_export_create, job_import_create)
@@ -67,6 +68,10 @@ def desk(request):
         "jobs": jobs, "export_form": ExportForm(user=request.user), "can_import": can_import,
         "import_kinds": IMPORT_CHOICES, "labels": SHEET_LABELS,
         "any_active": any(job.is_active for job in jobs),
+        # Rounds still waiting for an answer from an organisation the user submits for.
+        "rounds_open": RoundSubmission.objects.filter(
+            organisation__in=organisation_scope(request.user, roles=purposes.REPORT_SUBMIT),
+            status__in=RoundSubmission.OPEN).count() if can_import else 0,
     })
 
 
@@ -405,3 +410,118 @@ def snapshot_compare_view(request, pk):
     return render(request, "hr/snapshot_compare.html", {
         "snapshot": snapshot, "comparison": comparison,
         "label": SNAPSHOT_LABELS.get(snapshot.sheet, snapshot.sheet)})
+
+
+# --- Reporting rounds: reports go up the tree --------------------------------------------------
+
+def _round_roles():
+    return (*purposes.REPORT_ROUND, *purposes.REPORT_SUBMIT)
+
+
+@staff_required(purposes.REPORT_SUBMIT)
+def round_list(request):
+    """The rounds the user asks or answers, and (city and province HR) the form to open one."""
+    from .forms import RoundForm
+    from .rounds import RoundError, round_open, rounds_for_user
+    from .snapshots import SNAPSHOT_LABELS
+
+    can_open = user_has_staff_role(request.user, roles=purposes.REPORT_ROUND)
+    form = RoundForm(request.POST or None, user=request.user) if can_open else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                round_ = round_open(user=request.user, organisation=data["organisation"],
+                                    sheet=data["sheet"], on=data["on"], due_on=data["due_on"],
+                                    members=list(data["members"]),
+                                    language=translation.get_language())
+            except RoundError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("Round opened: each organisation asked has a notice."))
+                return redirect("hr:round", round_.pk)
+    rounds = list(rounds_for_user(request.user).prefetch_related("submissions")[:100])
+    for r in rounds:
+        subs = list(r.submissions.all())
+        r.counts = {"asked": len(subs),
+                    "approved": sum(s.status == s.Status.APPROVED for s in subs),
+                    "open": sum(s.status in s.OPEN for s in subs)}
+    return render(request, "hr/rounds.html", {"rounds": rounds, "form": form,
+                                               "labels": SNAPSHOT_LABELS})
+
+
+@staff_required(purposes.REPORT_SUBMIT)
+def round_detail(request, pk):
+    """One round: who has and has not submitted, each submission's snapshot and comment; the
+    asker returns or approves, each organisation asked submits from here, and the asker
+    submits its own sum upward when it is itself asked."""
+    from .rounds import own_round, round_get_for_user
+    from .snapshots import SNAPSHOT_LABELS
+
+    round_ = round_get_for_user(request.user, pk)
+    decides = user_is_staff_in_scope(request.user, round_.organisation, roles=purposes.REPORT_ROUND)
+    answering = set(organisation_scope(request.user, roles=purposes.REPORT_SUBMIT)
+                    .values_list("pk", flat=True))
+    submissions = list(round_.submissions.select_related("organisation", "snapshot", "decided_by"))
+    rows = [{"s": s, "may_submit": s.organisation_id in answering and s.status in s.OPEN,
+             "may_decide": decides and s.status == s.Status.SUBMITTED,
+             "sums": own_round(s) is not None} for s in submissions]
+    # Where this round's asker answers a round above it, for the same sheet and day.
+    above = RoundSubmission.objects.filter(
+        organisation=round_.organisation, round__sheet=round_.sheet,
+        round__on=round_.on).select_related("round__organisation").first()
+    return render(request, "hr/round.html", {
+        "round": round_, "rows": rows, "label": SNAPSHOT_LABELS[round_.sheet], "decides": decides,
+        "above": above, "all_approved": all(s.status == s.Status.APPROVED for s in submissions),
+        "counts": {"submitted": sum(s.status in (s.Status.SUBMITTED, s.Status.APPROVED)
+                                    for s in submissions),
+                   "open": sum(s.status in s.OPEN for s in submissions)},
+    })
+
+
+def _submission(request, pk, submission_pk) -> RoundSubmission:
+    from .rounds import round_get_for_user
+
+    round_ = round_get_for_user(request.user, pk)
+    return get_object_or_404(round_.submissions.select_related("round__organisation", "organisation",
+                                                               "snapshot"), pk=submission_pk)
+
+
+@require_POST
+@staff_required(purposes.REPORT_SUBMIT)
+def round_submit_view(request, pk, submission_pk):
+    """Submit an organisation's answer to the round, in one click."""
+    from .rounds import RoundError, round_submit
+    from .snapshots import SnapshotError
+
+    submission = _submission(request, pk, submission_pk)
+    try:
+        snapshot = round_submit(user=request.user, submission=submission)
+    except (RoundError, SnapshotError, JobError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Submitted. SHA-256 %(hash)s is on the audit log.")
+                         % {"hash": snapshot.sha256})
+    return redirect("hr:round", pk)
+
+
+@require_POST
+@staff_required(purposes.REPORT_ROUND)
+def round_decide_view(request, pk, submission_pk):
+    """Return a submission with a comment, or approve it."""
+    from .rounds import RoundError, round_approve, round_return
+
+    submission = _submission(request, pk, submission_pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            round_approve(user=request.user, submission=submission)
+            messages.success(request, _("Approved."))
+        else:
+            round_return(user=request.user, submission=submission,
+                         comment=request.POST.get("comment", ""))
+            messages.success(request, _("Returned: the organisation sees your comment."))
+    except (RoundError, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("hr:round", pk)

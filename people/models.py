@@ -395,6 +395,10 @@ class AuditEntry(models.Model):
         REPORT_SUBMIT = "report.submit", _("Report submitted")
         STUDENT_COUNT_CHANGE = "student_count.change", _("Student count changed")
         RULE_CHANGE = "rule.change", _("Rule changed")
+        REPORT_ROUND_OPEN = "report.round_open", _("Reporting round opened")
+        REPORT_RETURN = "report.return", _("Report returned")
+        REPORT_APPROVE = "report.approve", _("Report approved")
+        REPORT_REMIND = "report.remind", _("Report reminder sent")
 
     # Set when the row is built (not on save), so the service can seal it before inserting.
     at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)
@@ -472,6 +476,8 @@ class Notice(models.Model):
         CERTIFICATE_EXPIRING = "certificate.expiring", _("Certificate expiring")
         PACE_BEHIND = "pace.behind", _("Behind on training hours")
         DECLARATION_WAITING = "declaration.waiting", _("Declared hours to review")
+        REPORT_DUE = "report.due", _("Report due")
+        REPORT_RETURNED = "report.returned", _("Report returned")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="notices", verbose_name=_("user"))

@@ -122,6 +122,9 @@ PARENT_SESSION_RECORDERS = Purpose("parent_session_recorders",
 # Report snapshots: district and city HR submit a sheet's figures upward and stand behind them;
 # the desk's roles list and download those of their scope.
 REPORT_SUBMIT = Purpose("report_submit", _("Submitting report snapshots"), HR)
+# Reporting rounds: the city (or province) asks its districts (or cities), returns and approves.
+REPORT_ROUND = Purpose("report_round", _("Reporting rounds: asking, returning and approving"),
+                       CITY_UP)
 STAFF_MENU = Purpose("staff_menu", _("Staff links in the navigation"), ANY)
 
 # Every purpose above, once (tests/people/test_roles.py fails on one left out).
@@ -132,7 +135,7 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in (
     STAFFING_RULES, STAFFING_RULES_EDIT, HOLDING_RULES_EDIT, RECORDS_INTEGRITY, EVENT_ORGANISING,
     EVENT_CREATING, DECLARATION_CHECK, DECLARATION_DECISION, DECLARATION_REVIEW,
     OUTSIDE_CREDENTIALS, PARENT_REACH, LTI_PLATFORMS, SCHOOL_CALENDAR, WORKLOAD_RULES,
-    POLICY_CONFIRM, PARENT_SESSION_RECORD, PARENT_SESSION_RECORDERS, REPORT_SUBMIT, STAFF_MENU,
+    POLICY_CONFIRM, PARENT_SESSION_RECORD, PARENT_SESSION_RECORDERS, REPORT_SUBMIT, REPORT_ROUND, STAFF_MENU,
 )}
 
 

@@ -13,6 +13,7 @@ view has checked is in the viewer's scope. 0 computes on every view.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from people import purposes, staffing
 from people.models import Organisation
 from people.replica import replica_reads
 
+from ..models import SchoolFigure
 from .dashboard import certificates_expiring_by_month, completion_by_child, holding_by_child
 from .figures import school_figures, stored_compliance, stored_holding_rates, stored_pace, stored_trends
 from .holding import level_codes
@@ -76,6 +78,16 @@ def rates_figures(org: Organisation, on: date, user=None) -> dict:
 PAGES = {"dashboard": (dashboard_figures, True), "rates": (rates_figures, False)}
 
 
+def _background_progress(org: Organisation, on: date) -> Computing | None:
+    """The progress of the day's figures when the subtree is too large to compute in a request
+    (more schools than STAFF_FIGURES_BACKGROUND_SCHOOLS; 0: never), else None."""
+    limit = settings.STAFF_FIGURES_BACKGROUND_SCHOOLS
+    if not limit or org.kind == Organisation.Kind.SCHOOL:
+        return None
+    progress = figures_progress(org, on)
+    return progress if progress.total > limit else None
+
+
 def _key(page: str, org_id: int, on: date, user_id) -> str:
     per_user = PAGES[page][1]
     return f"figures:{page}:{org_id}:{on.isoformat()}:{user_id if per_user else ''}"
@@ -93,17 +105,47 @@ def page_figures_compute(page: str, org: Organisation, *, on: date, user) -> tup
     return entry
 
 
-def page_figures(page: str, org: Organisation, *, on: date, user) -> tuple[dict, datetime]:
+@dataclass(frozen=True)
+class Computing:
+    """A day with no figures yet for a large subtree: they are computed in the background, and
+    this says how far (schools whose stored figures of the day exist, of all)."""
+
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.done / self.total)) if self.total else 0
+
+
+def figures_progress(org: Organisation, on: date) -> Computing:
+    """How many of the subtree's schools have their stored figures of `on` already."""
+    total = Organisation.objects.filter(path__startswith=org.path,
+                                        kind=Organisation.Kind.SCHOOL).count()
+    done = SchoolFigure.objects.filter(day=on, school__path__startswith=org.path).count()
+    return Computing(done=min(done, total), total=total)
+
+
+def page_figures(page: str, org: Organisation, *, on: date, user) -> tuple[dict | None, datetime | Computing]:
     """(figures, when computed) of `page` for `org` on `on` as `user` sees it: shared while
     fresh, shared and refreshed by a task once older than the age, computed here when there
-    are none."""
+    are none, unless the subtree has more than STAFF_FIGURES_BACKGROUND_SCHOOLS schools: then
+    a task computes them and this returns (None, `Computing`), so no request computes a city
+    or a province."""
     max_age = settings.STAFF_FIGURES_MAX_AGE
     if not max_age:
         return page_figures_compute(page, org, on=on, user=user)
     name = _key(page, org.pk, on, user.pk)
     entry = cache.get(name)
     if entry is None:
-        return page_figures_compute(page, org, on=on, user=user)
+        progress = _background_progress(org, on)
+        if progress is None:
+            return page_figures_compute(page, org, on=on, user=user)
+        if cache.add(name + ":refreshing", 1, max_age * STALE_FOR):
+            from ..tasks import page_figures_refresh
+
+            page_figures_refresh.delay(page, org.pk, on.isoformat(), user.pk)
+        return None, progress
     if (timezone.now() - entry[1]).total_seconds() >= max_age \
             and cache.add(name + ":refreshing", 1, max_age * STALE_FOR):
         from ..tasks import page_figures_refresh

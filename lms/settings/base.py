@@ -345,6 +345,9 @@ STAFF_MFA_REQUIRED = env.bool("DJANGO_STAFF_MFA_REQUIRED", default=False)
 # shared for this many seconds (the rates page's by its viewers, the dashboard's by each
 # viewer's reloads), then refreshed by a task; the page says when they were computed.
 STAFF_FIGURES_MAX_AGE = env.int("DJANGO_STAFF_FIGURES_MAX_AGE", default=60)
+# A subtree of more schools than this never computes a day's figures in a request: the page
+# says 计算中 with the progress while a task computes them (0: always in the request).
+STAFF_FIGURES_BACKGROUND_SCHOOLS = env.int("DJANGO_STAFF_FIGURES_BACKGROUND_SCHOOLS", default=300)
 SOCIALACCOUNT_ENABLED = bool(SOCIAL_PROVIDERS)
 SOCIALACCOUNT_PROVIDERS = {
     "weixin": {
@@ -465,6 +468,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60 * 60 * 6,  # the task itself sends at most one round a day per assignment
     },
     "hr-purge-job-files": {"task": "hr.tasks.jobs_purge", "schedule": 3600.0},
+    "hr-report-round-reminders": {
+        "task": "hr.tasks.report_round_reminders",
+        "schedule": crontab(hour=8, minute=15),
+    },
     "ops-backup-nightly": {
         "task": "ops.backup_nightly",
         "schedule": crontab(hour=3, minute=10),  # after the night's figures and checks

@@ -63,31 +63,33 @@ CITY_RULES = (
 
 @dataclass(frozen=True)
 class RoleSpec:
-    """A staff role: its Wagtail group, the organisation level a binding names, its rank and
-    its group's model permissions (app_label.codename)."""
+    """A staff role: its Wagtail group, the organisation level a binding names, its rank, its
+    group's model permissions (app_label.codename), and the words a roster's 管理角色 column
+    also takes for it beside its code and labels (hr.sheets.normalise)."""
 
     role: str
     group: str
     binds_to: str
     rank: int
     permissions: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
 
 
 ROLES: dict[str, RoleSpec] = {spec.role: spec for spec in (
     # Trainers and reviewers draft and publish pages through Wagtail's page permissions
     # (courses.services.learning_publishing_setup); no model permission shows them people.
-    RoleSpec(Role.TRAINER, "Trainers", Kind.DISTRICT, 1, ADMIN_ACCESS),
-    RoleSpec(Role.REVIEWER, "Reviewers", Kind.DISTRICT, 1, ADMIN_ACCESS),
+    RoleSpec(Role.TRAINER, "Trainers", Kind.DISTRICT, 1, ADMIN_ACCESS, aliases=("培训师",)),
+    RoleSpec(Role.REVIEWER, "Reviewers", Kind.DISTRICT, 1, ADMIN_ACCESS, aliases=("审核员",)),
     RoleSpec(Role.SCHOOL_ADMIN, "School admins", Kind.SCHOOL, 2, (
         *ADMIN_ACCESS, *FOLLOW_UP,
         *_perms("certification", ["parentsessionrecorder"], CRUD))),
     RoleSpec(Role.DISTRICT_HR, "District HR", Kind.DISTRICT, 3,
-             (*ADMIN_ACCESS, *FOLLOW_UP, *HR_RECORDS)),
+             (*ADMIN_ACCESS, *FOLLOW_UP, *HR_RECORDS), aliases=("区人事", "区县人事")),
     RoleSpec(Role.CITY_HR, "City HR", Kind.CITY, 4,
-             (*ADMIN_ACCESS, *FOLLOW_UP, *HR_RECORDS, *CITY_RULES)),
+             (*ADMIN_ACCESS, *FOLLOW_UP, *HR_RECORDS, *CITY_RULES), aliases=("市人事",)),
     # Province HR keep city HR's records and rules; their scope (the province) is the difference.
     RoleSpec(Role.PROVINCE_HR, "Province HR", Kind.PROVINCE, 5,
-             (*ADMIN_ACCESS, *FOLLOW_UP, *HR_RECORDS, *CITY_RULES)),
+             (*ADMIN_ACCESS, *FOLLOW_UP, *HR_RECORDS, *CITY_RULES), aliases=("省人事",)),
 )}
 
 # Groups Wagtail's own migrations create; no role puts anyone in them and they are left as

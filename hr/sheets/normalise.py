@@ -14,6 +14,7 @@ from django.utils.translation import get_language, gettext
 from openpyxl.utils.datetime import from_excel
 
 from people.models import Organisation, Stage, StaffRole, Teacher
+from people.roles import ROLES
 
 from .errors import CellError
 
@@ -382,12 +383,9 @@ def parse_count(value) -> int:
     return number
 
 
-# Staff roles (StaffRole.Role, people/roles.py): the model's labels, and the short forms
-# earlier templates wrote.
-STAFF_ROLES = Vocabulary(StaffRole.Role, aliases={
-    StaffRole.Role.TRAINER: ("培训师",), StaffRole.Role.REVIEWER: ("审核员",),
-    StaffRole.Role.DISTRICT_HR: ("区人事", "区县人事"), StaffRole.Role.CITY_HR: ("市人事",),
-    StaffRole.Role.PROVINCE_HR: ("省人事",)})
+# Staff roles (StaffRole.Role): the model's labels, and the other words the role registry
+# (people/roles.py) lists for each, such as the short forms earlier templates wrote.
+STAFF_ROLES = Vocabulary(StaffRole.Role, aliases={role: spec.aliases for role, spec in ROLES.items()})
 STAFF_ROLE_DISPLAY = _DisplayMap(STAFF_ROLES)
 
 

@@ -94,6 +94,14 @@ def world(tree, settings, tmp_path):
 
     snapshot_y = snapshot_submit(user=hr_y, sheet="staffing", organisation=tree["district_y"],
                                  on=date(2026, 9, 1))
+    # A reporting round the city opened for district Y only, answered by Y.
+    from hr.rounds import round_open, round_submit
+
+    round_y = round_open(user=staff(StaffRole.Role.CITY_HR, tree["city"]), organisation=tree["city"],
+                         sheet="staffing", on=date(2026, 9, 1), due_on=date(2026, 9, 30),
+                         members=[tree["district_y"]])
+    submission_y = round_y.submissions.get()
+    round_submit(user=hr_y, submission=submission_y)
     # An event of district Y with B's teacher signed up, and B's teacher's declared hours.
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -120,7 +128,7 @@ def world(tree, settings, tmp_path):
         "entry_b": entry_b, "notice_b": notice_b, "job_y": job_y, "assignment_y": assignment_y, "course": course,
         "lesson": lesson, "quiz": quiz, "home": Page.objects.get(depth=2),
         "event_y": event_y, "signup_y": signup_y, "declaration_b": declaration_b,
-        "snapshot_y": snapshot_y,
+        "snapshot_y": snapshot_y, "round_y": round_y, "submission_y": submission_y,
     }
 
 
@@ -190,6 +198,9 @@ def fill(param: str, name: str, namespace: str, world) -> str | None:
         ("pk", "hr:teacher_erase"): w["teacher_b"].pk,
         ("pk", "hr:snapshot_download"): w["snapshot_y"].pk,
         ("pk", "hr:snapshot_compare"): w["snapshot_y"].pk,
+        ("pk", "hr:round"): w["round_y"].pk,
+        ("pk", "hr:round_submit"): w["round_y"].pk,
+        ("pk", "hr:round_decide"): w["round_y"].pk,
         ("pk", "people:notice"): w["notice_b"].pk,
         ("pk", "certification:declaration_resubmit"): w["declaration_b"].pk,
         ("pk", "certification:declaration_decide"): w["declaration_b"].pk,
@@ -211,6 +222,9 @@ def fill(param: str, name: str, namespace: str, world) -> str | None:
         "session_id": w["course"].pk, "code": w["cert_b"].verification_code, "sheet": "teachers",
         "user_id": w["user_b"].pk, "event_id": w["event_y"].pk, "signup_id": w["signup_y"].pk,
         "kind": "in", "employee_no": w["teacher_b"].employee_no,
+        "submission_pk": w["submission_y"].pk,
+        # A package nobody stored: the courseware files answer nobody, whoever asks.
+        "sha256": "0" * 64, "path": "index.html",
     }
     if param in generic:
         return str(generic[param])

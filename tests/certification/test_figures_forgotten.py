@@ -120,6 +120,13 @@ def _credential(name="国家三级心理咨询师"):
     return RecognisedCredential.objects.get(name=name)
 
 
+def _credential_held(school):
+    """A teacher of `school` holding a recognised credential (as level C) since 2020."""
+    teacher = TeacherFactory(school=school)
+    return teacher, TeacherCredential.objects.create(teacher=teacher, credential=_credential(),
+                                                     obtained_on=date(2020, 5, 1))
+
+
 def test_recording_a_teacher_credential(tree, school, hr):
     teacher = TeacherFactory(school=school)
     assert holders(tree) == (1, 0)
@@ -129,9 +136,7 @@ def test_recording_a_teacher_credential(tree, school, hr):
 
 
 def test_correcting_a_teacher_credential(tree, school, hr):
-    teacher = TeacherFactory(school=school)
-    held = TeacherCredential.objects.create(teacher=teacher, credential=_credential(),
-                                            obtained_on=date(2020, 5, 1))
+    teacher, held = _credential_held(school)
     assert holders(tree) == (1, 1)
     teacher_credential_update(held=held, teacher=teacher, credential=_credential(),
                               obtained_on=date(2020, 5, 1), expires_on=date(2025, 4, 30),
@@ -140,23 +145,16 @@ def test_correcting_a_teacher_credential(tree, school, hr):
 
 
 def test_deleting_a_teacher_credential_in_the_admin(tree, school, client):
-    from django.contrib.auth import get_user_model
-
-    teacher = TeacherFactory(school=school)
-    held = TeacherCredential.objects.create(teacher=teacher, credential=_credential(),
-                                            obtained_on=date(2020, 5, 1))
+    _teacher, held = _credential_held(school)
     assert holders(tree) == (1, 1)
-    client.force_login(get_user_model().objects.create_superuser("root", "r@example.cn", "x"))
-    response = client.post(reverse("teacher_credentials:delete", args=[held.pk]))
+    response = _superuser_client(client).post(reverse("teacher_credentials:delete", args=[held.pk]))
     assert response.status_code == 302, response.status_code
     assert not TeacherCredential.objects.exists()
     assert holders(tree) == (1, 0)
 
 
 def test_erasing_a_teachers_credentials(tree, school):
-    teacher = TeacherFactory(school=school)
-    TeacherCredential.objects.create(teacher=teacher, credential=_credential(),
-                                     obtained_on=date(2020, 5, 1))
+    teacher, _held = _credential_held(school)
     assert holders(tree) == (1, 1)
     teacher_credentials_erase(teacher=teacher)
     assert holders(tree) == (1, 0)
@@ -165,7 +163,7 @@ def test_erasing_a_teachers_credentials(tree, school):
 def test_recording_hours(tree, school):
     teacher = TeacherFactory(school=school)
     assert stored_pace(tree["city"], on=ON)["on_pace"] == 0
-    training_entry_record(teacher=teacher, hours=Decimal("400"), date=date(2026, 3, 1),
+    training_entry_record(teacher=teacher, hours=Decimal(400), date=date(2026, 3, 1),
                           title="线下培训", source="offline", reference="pace:1")
     assert stored_pace(tree["city"], on=ON)["on_pace"] == 1
 
@@ -226,7 +224,7 @@ def test_the_new_teacher_period_changes_in_the_admin(tree, school, client):
 
 def test_a_cycle_policy_added_in_the_admin(tree, school, client):
     teacher = TeacherFactory(school=school)
-    training_entry_record(teacher=teacher, hours=Decimal("20"), date=date(2026, 3, 1),
+    training_entry_record(teacher=teacher, hours=Decimal(20), date=date(2026, 3, 1),
                           title="线下培训", source="offline", reference="policy:1")
     assert stored_pace(tree["city"], on=ON)["on_pace"] == 0  # 360 h in five years from 2026
     response = _superuser_client(client).post(reverse("cycle_policies:add"), {

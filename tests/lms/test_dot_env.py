@@ -23,7 +23,8 @@ def _run(args, tmp_path, dot_env: str | None = None, **env):
         path.write_text(dot_env, encoding="utf-8")
     base["DJANGO_DOT_ENV_FILE"] = str(path)
     return subprocess.run([sys.executable, *args], cwd=settings.BASE_DIR, env={**base, **env},
-                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                          check=False)
 
 
 def _shown(result) -> list[str]:

@@ -35,7 +35,9 @@ def _dashboard_row(page, table: str, school: str, *, township) -> list[str] | No
 
 
 def _upload(page, kind_label: str, path, *, mark_left: bool = False):
-    page.goto("/hr/")
+    # From the home page: the header's 人事工作台, then its upload link.
+    page.goto("/")
+    page.locator(".site-nav").get_by_role("link", name="人事工作台").click()
     page.get_by_role("link", name="上传表格").first.click()
     page.get_by_label("表格内容").select_option(label=kind_label)
     page.get_by_label("Excel 或 CSV 文件（.xlsx、.xls、.xlsb、.ods、.et、.csv）").set_input_files(str(path))

@@ -1,4 +1,5 @@
-"""On a phone: a teacher signs up for an event, checks in and out by opening the QR URLs, and
+"""On a phone, every page reached by clicking from the home page (the QR codes are opened as a
+phone's camera opens them): a teacher signs up for an event, checks in and out, and
 sees the hours; a teacher declares outside hours with a photo and district HR approves them."""
 
 from datetime import timedelta
@@ -31,7 +32,9 @@ def test_teacher_signs_up_checks_in_and_out_by_qr_and_sees_the_hours(
     ev.ends_at = ev.starts_at + timedelta(minutes=59)
     ev.save_revision().publish()
     log_in(page, teacher.employee_no, "pass-1234")
-    page.goto(ev.url)
+    # From the home page: the header's 线下活动, then the event.
+    page.locator(".site-nav").get_by_role("link", name="线下活动").click()
+    page.get_by_role("link", name=ev.title).first.click()
     page.get_by_role("button", name="报名").click()
     page.get_by_text("报名成功").wait_for()
     shot("offline-event-signed-up")
@@ -54,11 +57,13 @@ def test_teacher_signs_up_checks_in_and_out_by_qr_and_sees_the_hours(
     event_services.event_attendance_mark(signup=signup, marked_by=organiser,
                                          checked_in_at=ev.starts_at, checked_out_at=ev.ends_at)
     event_services.event_close(event=ev, closed_by=organiser)
-    page.goto(ev.url)
+    page.goto("/")
+    page.locator(".site-nav").get_by_role("link", name="线下活动").click()
+    page.get_by_role("link", name=ev.title).first.click()
     page.get_by_text("已计入 3.0 学时").wait_for()
     assert TrainingEntry.objects.filter(teacher=teacher).count() == 1
-    # The hours page files them under the event's category.
-    page.goto("/certificates/")
+    # The hours page (the header's 我的证书) files them under the event's category.
+    page.locator(".site-nav").get_by_role("link", name="我的证书").click()
     row = page.locator("tr.hour-category", has_text="心理健康知识")
     row.get_by_text("3 学时").wait_for()
     shot("offline-hours-by-category")
@@ -75,7 +80,8 @@ def test_teacher_declares_with_a_photo_and_district_hr_approves(
     photo = tmp_path / "证书.jpg"
     photo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 200)
     log_in(page, teacher.employee_no, "pass-1234")
-    page.goto("/hours/declarations/")
+    page.locator(".site-nav").get_by_role("link", name="我的证书").click()
+    page.get_by_role("link", name="申报外部培训学时").click()
     page.get_by_label("培训名称").fill("省级心理健康骨干教师培训")
     page.get_by_label("主办单位").fill("省教育厅")
     page.get_by_label("开始日期").fill("2024-07-01")
@@ -88,7 +94,8 @@ def test_teacher_declares_with_a_photo_and_district_hr_approves(
     for user, button in ((admin, "审核通过，报区人事"), (hr, "批准学时")):
         page.context.clear_cookies()
         log_in(page, user.username, "pass-1234")
-        page.goto("/hours/declarations/queue/")
+        # The header's 学时申报 link, with the count waiting for this reviewer.
+        page.locator(".site-nav").get_by_role("link", name="学时申报").click()
         page.get_by_role("button", name=button).click()
         page.get_by_text("已保存").wait_for()
     shot("offline-declaration-approved")
@@ -96,5 +103,5 @@ def test_teacher_declares_with_a_photo_and_district_hr_approves(
     assert entry.hours == 24 and entry.category_id == "crisis"  # the form's first category
     page.context.clear_cookies()
     log_in(page, teacher.employee_no, "pass-1234")
-    page.goto("/certificates/")
+    page.locator(".site-nav").get_by_role("link", name="我的证书").click()
     page.locator("tr", has_text="省级心理健康骨干教师培训").get_by_text("心理危机识别与干预").wait_for()

@@ -126,3 +126,37 @@ def test_an_h5p_lesson_completes_from_its_xapi_statement(page, live_server, migr
     page.locator("[data-courseware-status]", has_text="已完成").wait_for()
     attempt = CoursewareAttempt.objects.get(user=user, lesson=lesson)
     assert attempt.completion_status == "completed"
+
+
+def test_a_scorm_2004_lesson_resumes_and_needs_a_pass(page, live_server, migrated_data,
+                                                      settings, tmp_path):
+    if page.viewport_name != "desktop":
+        return  # the run-time is the same on a phone; the SCORM 1.2 journey covers both
+    settings.STORAGES = {**settings.STORAGES, "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}}}
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courses import demo_packages, services
+
+    user = _seed()
+    course = CoursewareLessonPage.objects.get(slug="scorm-lesson").get_parent().specific
+    upload = SimpleUploadedFile("crisis-2004.zip", demo_packages.scorm2004(passed=True))
+    package = services.courseware_package_store(
+        checked=services.courseware_package_check(upload=upload))
+    course.refresh_from_db()
+    lesson = course.add_child(instance=CoursewareLessonPage(
+        title="SCORM 2004 课件", slug="scorm-2004", package=package, passed_required=True,
+        duration_seconds=60))
+    services.enrolment_create(user=user, course=course)
+    log_in(page, user.username)
+    frame = _open_lesson(page, lesson)
+    frame.get_by_role("button", name="下一页").click()
+    frame.locator("body[data-committed='2']").wait_for()
+    frame = _open_lesson(page, lesson)  # leaves and comes back: page 2
+    assert "第2页" in frame.locator("#page").inner_text()
+    frame.get_by_role("button", name="下一页").click()
+    page.locator("[data-courseware-status]", has_text="已完成").wait_for()
+    attempt = CoursewareAttempt.objects.get(user=user, lesson=lesson)
+    assert (attempt.completion_status, attempt.success_status, attempt.score_scaled) == (
+        "completed", "passed", 0.9)

@@ -188,6 +188,7 @@ def test_trainer_uploads_a_package_a_bad_one_is_refused_in_chinese(page, migrate
     page.get_by_role("link", name="课件课时", exact=True).click()
     page.get_by_role("textbox", name="标题").fill("第2讲 互动练习")
     page.get_by_role("textbox", name="标题").press("Tab")  # the web name is made from the title
+    expect(page.locator("input[name=slug]")).not_to_have_value("")
     page.locator("input[name=package_file]").set_input_files(str(bad))
     page.get_by_role("button", name="保存草稿").click()
     expect(page.get_by_text("课件包顶层没有 imsmanifest.xml").first).to_be_visible()

@@ -317,8 +317,6 @@ def courseware_launch(*, lesson, user, enrolment, preview: bool = False) -> dict
     name = getattr(getattr(user, "teacher", None), "name", "") or user.get_full_name() or user.get_username()
     config["state"] = courseware_resume_state(kind=package.kind, attempt=attempt,
                                               learner_id=str(user.pk), learner_name=name)
-    config["completed"] = bool(lesson_progress_get(user=user, lesson=lesson)
-                               and lesson_progress_get(user=user, lesson=lesson).completed_at)
     return config
 
 

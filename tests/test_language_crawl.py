@@ -48,7 +48,9 @@ ALLOWED_WORDS = {"PDF", "Excel", "QR", "CSV", "XLSX", "xlsx", "TSV", "English", 
                  # the PDF readers a signature is checked in, and the fingerprint's hash
                  "Adobe", "Reader", "WPS", "SHA",
                  # the LTI standard and the platforms that launch our courses by it
-                 "LTI", "Moodle", "Canvas"}
+                 "LTI", "Moodle", "Canvas",
+                 # the courseware standards a lesson's package follows (courses/packages.py)
+                 "SCORM", "H5P", "imsmanifest", "xml", "zip", "h5p"}
 # A certificate's fingerprint (hex pairs) is data, not words.
 FINGERPRINT = re.compile(r"(?:[0-9A-Fa-f]{2}\s*:\s*)+[0-9A-Fa-f]{2}|[0-9a-fA-F]{32,}")
 # Wagtail's strings that its own catalogues leave out or leave half English are closed by the

@@ -103,7 +103,7 @@ class CoursewareLessonPage(LessonPage):
 
     content_panels = Page.content_panels + [
         MultiFieldPanel([FieldPanel("package_file"), FieldPanel("passed_required")],
-                        heading=_("Package")),
+                        heading=_("Courseware")),
         FieldPanel("duration_seconds", heading=_("expected time (seconds)"),
                    help_text=_("How long the package takes, shown in the course outline.")),
         FieldPanel("body"),

@@ -7,9 +7,11 @@ SCORM 1.2 API on the lesson page; every page turn commits to the server.
 """
 
 import io
+import re
 from decimal import Decimal
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from certification.models import TrainingEntry
 from courses import demo as courses_demo
@@ -126,3 +128,77 @@ def test_an_h5p_lesson_completes_from_its_xapi_statement(page, live_server, migr
     page.locator("[data-courseware-status]", has_text="已完成").wait_for()
     attempt = CoursewareAttempt.objects.get(user=user, lesson=lesson)
     assert attempt.completion_status == "completed"
+
+
+def test_a_scorm_2004_lesson_resumes_and_needs_a_pass(page, live_server, migrated_data,
+                                                      settings, tmp_path):
+    if page.viewport_name != "desktop":
+        return  # the run-time is the same on a phone; the SCORM 1.2 journey covers both
+    settings.STORAGES = {**settings.STORAGES, "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}}}
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courses import demo_packages, services
+
+    user = _seed()
+    course = CoursewareLessonPage.objects.get(slug="scorm-lesson").get_parent().specific
+    upload = SimpleUploadedFile("crisis-2004.zip", demo_packages.scorm2004(passed=True))
+    package = services.courseware_package_store(
+        checked=services.courseware_package_check(upload=upload))
+    course.refresh_from_db()
+    lesson = course.add_child(instance=CoursewareLessonPage(
+        title="SCORM 2004 课件", slug="scorm-2004", package=package, passed_required=True,
+        duration_seconds=60))
+    services.enrolment_create(user=user, course=course)
+    log_in(page, user.username)
+    frame = _open_lesson(page, lesson)
+    frame.get_by_role("button", name="下一页").click()
+    frame.locator("body[data-committed='2']").wait_for()
+    frame = _open_lesson(page, lesson)  # leaves and comes back: page 2
+    assert "第2页" in frame.locator("#page").inner_text()
+    frame.get_by_role("button", name="下一页").click()
+    page.locator("[data-courseware-status]", has_text="已完成").wait_for()
+    attempt = CoursewareAttempt.objects.get(user=user, lesson=lesson)
+    assert (attempt.completion_status, attempt.success_status, attempt.score_scaled) == (
+        "completed", "passed", 0.9)
+
+
+def test_trainer_uploads_a_package_a_bad_one_is_refused_in_chinese(page, migrated_data, settings,
+                                                                   tmp_path):
+    if page.viewport_name != "desktop":
+        return  # trainers edit on a computer; the admin's phone layout is the trainer journey's
+    settings.STORAGES = {**settings.STORAGES, "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}}}
+    from courses import demo_packages
+    from courses.models import CoursewarePackage
+
+    city = demo.seed(teachers=5)
+    courses_demo.seed(city=city, stdout=io.StringIO())
+    course = CoursewareLessonPage.objects.get(slug="scorm-lesson").get_parent().specific
+    bad = tmp_path / "没有清单.zip"
+    bad.write_bytes(demo_packages.zipped({"课件/index.html": "<p>少了一层</p>"}))
+    good = tmp_path / "危机识别2004.zip"
+    good.write_bytes(demo_packages.scorm2004())
+    packages_before = CoursewarePackage.objects.count()
+
+    log_in(page, city.accounts["trainer"].username)
+    page.goto(f"/admin/pages/{course.pk}/add_subpage/")
+    page.get_by_role("link", name="课件课时", exact=True).click()
+    page.get_by_role("textbox", name="标题").fill("第2讲 互动练习")
+    page.get_by_role("textbox", name="标题").press("Tab")  # the web name is made from the title
+    expect(page.locator("input[name=slug]")).not_to_have_value("")
+    page.locator("input[name=package_file]").set_input_files(str(bad))
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.get_by_text("课件包顶层没有 imsmanifest.xml").first).to_be_visible()
+    assert CoursewarePackage.objects.count() == packages_before
+    screenshot(page, "trainer-courseware-refused", full_page=False)
+
+    page.locator("input[name=package_file]").set_input_files(str(good))
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_url(re.compile(r"/admin/pages/\d+/edit/"))
+    lesson = CoursewareLessonPage.objects.get(title="第2讲 互动练习")
+    assert lesson.package.version == "SCORM 2004 4th Edition" and not lesson.live
+    expect(page.get_by_text("当前：").first).to_be_visible()
+    screenshot(page, "trainer-courseware-editor", full_page=False)

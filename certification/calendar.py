@@ -21,6 +21,7 @@ from people.nearest import nearest_rule
 
 from .models import CalendarPeriod
 
+
 @dataclass(frozen=True)
 class Term:
     key: str

@@ -21,7 +21,6 @@ from . import declarations as services
 from .models import DeclarationEvidence, HourDeclaration
 
 
-
 class DeclarationForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("training title"), max_length=200)
     organiser = forms.CharField(label=gettext_lazy("organised by"), max_length=200)

@@ -13,9 +13,14 @@ from people.models import Organisation, Teacher
 
 from .eligibility import years_after
 from .models import (
-    Application, Certificate, CertificateEvent, CertificateLevel, CertificateNumberCounter,
+    Application,
+    Certificate,
+    CertificateEvent,
+    CertificateLevel,
+    CertificateNumberCounter,
     RecognisedCredential,
-    TeacherCredential, TrainingEntry,
+    TeacherCredential,
+    TrainingEntry,
 )
 from .selectors.cycle import cycle_on, cycle_policies, cycle_policy_for
 from .workload import demo as workload_demo

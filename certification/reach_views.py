@@ -14,10 +14,19 @@ from courses.models import ParentSchoolIndexPage
 from people.access import staff_required
 
 from .models import ParentSession
-from .reach import (REACH_ROLES, parent_school_link, parent_school_reach_rows, parent_session_record,
-                    parent_session_schools)
-from .workload.selectors import (workload_calendar_owner, workload_term_containing, workload_term_get,
-                                 workload_term_recent)
+from .reach import (
+    REACH_ROLES,
+    parent_school_link,
+    parent_school_reach_rows,
+    parent_session_record,
+    parent_session_schools,
+)
+from .workload.selectors import (
+    workload_calendar_owner,
+    workload_term_containing,
+    workload_term_get,
+    workload_term_recent,
+)
 
 
 @staff_required(REACH_ROLES)

@@ -24,8 +24,16 @@ from people.services import audit_record, notice_send
 
 from .eligibility import LevelRule, eligibility, years_after
 from .models import (
-    NO_STATED_EXPIRY, Application, AuthorityValidityRule, Certificate, CertificateEvent,
-    CertificateLevel, CertificateNumberCounter, ExamPass, Reminder, TeacherCredential,
+    NO_STATED_EXPIRY,
+    Application,
+    AuthorityValidityRule,
+    Certificate,
+    CertificateEvent,
+    CertificateLevel,
+    CertificateNumberCounter,
+    ExamPass,
+    Reminder,
+    TeacherCredential,
     TrainingEntry,
 )
 from .records import certificate_events_append, training_entries_append

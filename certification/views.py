@@ -22,13 +22,21 @@ from people.access import DecisionRefused, client_ip, public_base_url, staff_req
 from people.models import Teacher
 from people.nearest import ancestor_paths
 from people.selectors import (
-    organisation_scope, organisation_tops, teacher_for_user, user_has_staff_role,
+    organisation_scope,
+    organisation_tops,
+    teacher_for_user,
+    user_has_staff_role,
 )
 
 from . import selectors, services
 from .evidence import application_evidence, requirement_rows
 from .forms import (
-    ApplyForm, CorrectionForm, DecisionForm, RatesForm, RevokeForm, VerifySearchForm,
+    ApplyForm,
+    CorrectionForm,
+    DecisionForm,
+    RatesForm,
+    RevokeForm,
+    VerifySearchForm,
     VerifyUploadForm,
 )
 from .models import Application, Certificate, CertificateLevel

@@ -7,30 +7,46 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.widgets.button import Button
-from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
-from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permissions import register_permission_policy
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.models import InspectView
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets.button import Button
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from courses.models import HourCategory
 from people import purposes
 from people.models import Teacher
 from people.selectors import organisation_scope
 from people.viewsets import (
-    AuditedRuleViewSetMixin, HistoryViewSetMixin, RuleWriteScopeMixin, ScopedViewSetMixin, ServiceCreateView,
+    AuditedRuleViewSetMixin,
+    HistoryViewSetMixin,
+    RuleWriteScopeMixin,
+    ScopedViewSetMixin,
+    ServiceCreateView,
     ServiceEditView,
 )
 
 from .models import (
-    Application, AuthorityValidityRule, CalendarPeriod, Certificate, CertificateEvent,
-    CertificateLevel, CyclePolicy, HoldingTarget, ParentSessionRecorder,
-    LevelCategoryMinimum, NewTeacherPeriod, RecognisedCredential, RoleRequirement, TeacherCredential,
+    Application,
+    AuthorityValidityRule,
+    CalendarPeriod,
+    Certificate,
+    CertificateEvent,
+    CertificateLevel,
+    CyclePolicy,
+    HoldingTarget,
+    LevelCategoryMinimum,
+    NewTeacherPeriod,
+    ParentSessionRecorder,
+    RecognisedCredential,
+    RoleRequirement,
+    TeacherCredential,
 )
 
 # The rule viewsets rely on model permissions: the City HR group holds add/change/delete on
@@ -43,8 +59,9 @@ class CertificateLevelForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from courses.models import CoursePage
         from wagtail.models import Page
+
+        from courses.models import CoursePage
 
         courses = Page.objects.type(CoursePage).order_by("path")
         for name in ("required_courses", "exam_course"):

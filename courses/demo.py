@@ -23,11 +23,24 @@ from people.services import notices_close
 
 from . import signals
 from .models import (
-    Assignment, CourseCompletion, CourseIndexPage, CoursePage, CoursewareLessonPage, Enrolment,
+    Assignment,
+    CourseCompletion,
+    CourseIndexPage,
+    CoursePage,
+    CoursewareLessonPage,
+    Enrolment,
     EventIndexPage,
-    EventPage, LessonPage,
-    LessonProgress, LiveSessionIndexPage, LiveSessionPage, MicroLectureIndexPage,
-    MicroLecturePage, ParentLessonPage, ParentSchoolIndexPage, QuizAttempt, QuizPage,
+    EventPage,
+    LessonPage,
+    LessonProgress,
+    LiveSessionIndexPage,
+    LiveSessionPage,
+    MicroLectureIndexPage,
+    MicroLecturePage,
+    ParentLessonPage,
+    ParentSchoolIndexPage,
+    QuizAttempt,
+    QuizPage,
 )
 from .services import assignment_create, course_notice_topic, learning_publishing_setup
 

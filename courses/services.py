@@ -7,27 +7,24 @@ import secrets
 import tempfile
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
-from datetime import UTC
-from pathlib import Path
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.conf import settings
-from django.urls import reverse
-from django.utils import translation
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.models import GroupPagePermission, Page, Task, Workflow, WorkflowPage, WorkflowTask
 
 from people import purposes
 from people.audiences import posts_mask, stages_mask
-from people.models import Organisation, Stage, StaffRole, Teacher
-from people.models import Notice
+from people.models import Notice, Organisation, StaffRole, Stage, Teacher
 from people.roles import role_group
 from people.selectors import user_is_staff_in_scope
 from people.services import notices_close, notices_send_many
@@ -35,9 +32,22 @@ from people.storage import private_files
 
 from . import packages, signals
 from .models import (
-    LEARNING_SECTION_MODELS, Assignment, CourseCompletion, CoursePage, CoursewareAttempt,
-    CoursewareLessonPage, CoursewarePackage, Enrolment, EventIndexPage,
-    LessonPage, LessonProgress, LiveAttendance, LivePresence, LiveSessionPage, QuizAttempt, QuizPage,
+    LEARNING_SECTION_MODELS,
+    Assignment,
+    CourseCompletion,
+    CoursePage,
+    CoursewareAttempt,
+    CoursewareLessonPage,
+    CoursewarePackage,
+    Enrolment,
+    EventIndexPage,
+    LessonPage,
+    LessonProgress,
+    LiveAttendance,
+    LivePresence,
+    LiveSessionPage,
+    QuizAttempt,
+    QuizPage,
 )
 
 # Seconds of slack between the player's clock and ours (network delay), per run of playback:

@@ -14,14 +14,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from people.access import staff_required
 from people import purposes
+from people.access import staff_required
 from people.storage import private_files
 
 from . import packages, selectors, services
 from .forms import AssignmentForm
 from .models import (
-    CourseIndexPage, CoursePage, CoursewareLessonPage, LessonPage, LiveSessionPage, QuizPage,
+    CourseIndexPage,
+    CoursePage,
+    CoursewareLessonPage,
+    LessonPage,
+    LiveSessionPage,
+    QuizPage,
 )
 
 

@@ -22,6 +22,7 @@ from .sheets.normalise import clean_code
 from .sheets.reading import open_sheet
 from .sheets.writing import Column, write_table
 
+
 def attendance_columns() -> tuple[Column, ...]:
     """The attendance sheet's columns in the active language; its upload reads either."""
     return (

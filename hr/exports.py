@@ -12,20 +12,36 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _, pgettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from certification.models import NO_STATED_EXPIRY, Certificate, WorkloadActivityType
-from certification.selectors import (certificate_roster_list, holding_rates, level_codes,
-                                     stored_trends, training_hours_list, training_hours_rows)
+from certification.selectors import (
+    certificate_roster_list,
+    holding_rates,
+    level_codes,
+    stored_trends,
+    training_hours_list,
+    training_hours_rows,
+)
 from certification.selectors.rosters import hours_sheet_categories
-from certification.workload.selectors import (workload_calendar_owner, workload_term_containing,
-                                              workload_term_get,
-                                              workload_term_recent, workload_term_report)
+from certification.workload.selectors import (
+    workload_calendar_owner,
+    workload_term_containing,
+    workload_term_get,
+    workload_term_recent,
+    workload_term_report,
+)
 from courses.selectors import assignment_completion_by_school
 from people.models import Organisation, Stage, Teacher, flags_codes
-from people.selectors import (district_names, organisation_scope, organisation_tops, scope_tops,
-                              teacher_posts_q,
-                              teachers_to_activate)
+from people.selectors import (
+    district_names,
+    organisation_scope,
+    organisation_tops,
+    scope_tops,
+    teacher_posts_q,
+    teachers_to_activate,
+)
 from people.services import activation_code_display, activation_codes_issue
 from people.staffing import staffing_rows, staffing_totals
 

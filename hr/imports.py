@@ -26,19 +26,43 @@ from courses.services import assignment_audiences_enrol, assignment_leavers_rele
 from people import employment, purposes
 from people.models import LoginPhone, Organisation, StaffRole, Teacher, flags_codes, flags_mask
 from people.phones import phone_normalise
-from people.selectors import accounts_out_of_reach, organisation_scope, staff_role_grantable
 from people.roles import role_binds_to
-from people.services import (login_phones_write, staff_role_grant, teacher_bulk_write,
-                             teachers_mark_left, user_emails_set)
+from people.selectors import accounts_out_of_reach, organisation_scope, staff_role_grantable
+from people.services import (
+    login_phones_write,
+    staff_role_grant,
+    teacher_bulk_write,
+    teachers_mark_left,
+    user_emails_set,
+)
 from people.tasks import send_account_invitations
 
-from .sheets.columns import (CALENDAR, CERTIFICATES, HEADERS, ORGANISATIONS, PARENT_SESSIONS, SPECS,
-                             TEACHERS, TRAINING, SheetSpec, header_label)
+from .sheets.columns import (
+    CALENDAR,
+    CERTIFICATES,
+    HEADERS,
+    ORGANISATIONS,
+    PARENT_SESSIONS,
+    SPECS,
+    TEACHERS,
+    TRAINING,
+    SheetSpec,
+    header_label,
+)
 from .sheets.errors import CellError, ErrorLog, RowError, SheetRefused
-from .sheets.normalise import (STAFF_ROLE_DISPLAY,
-                               clean_code, clean_text, parse_date, parse_gender, parse_hours,
-                               level_reader, parse_posts, parse_staff_roles, parse_status,
-                               posts_display)
+from .sheets.normalise import (
+    STAFF_ROLE_DISPLAY,
+    clean_code,
+    clean_text,
+    level_reader,
+    parse_date,
+    parse_gender,
+    parse_hours,
+    parse_posts,
+    parse_staff_roles,
+    parse_status,
+    posts_display,
+)
 from .sheets.reading import SheetLayout, open_sheet
 
 IMPORT_ROLES = purposes.HR_IMPORT

@@ -17,15 +17,29 @@ from django.utils.translation import gettext
 from people import purposes
 from people.models import AuditEntry, Organisation, Stage, StudentCount, Teacher, flags_codes, flags_mask
 from people.selectors import organisation_scope
-from people.services import (organisation_create, organisation_update, organisations_bulk_add,
-                             organisations_remove, student_count_record)
+from people.services import (
+    organisation_create,
+    organisation_update,
+    organisations_bulk_add,
+    organisations_remove,
+    student_count_record,
+)
 from people.text import fold
 
 from .imports import CHUNK, PREVIEW_SAMPLE, ImportHasErrors, Plan, RowReader, _chunks, _not_future, _today
 from .sheets.columns import ORGANISATIONS
 from .sheets.errors import RowError, SheetRefused
-from .sheets.normalise import (ORG_KIND_DISPLAY, STAGE_DISPLAY, clean_code, clean_text, parse_count,
-                               parse_date, parse_org_kind, parse_yes_no, school_type_reader)
+from .sheets.normalise import (
+    ORG_KIND_DISPLAY,
+    STAGE_DISPLAY,
+    clean_code,
+    clean_text,
+    parse_count,
+    parse_date,
+    parse_org_kind,
+    parse_yes_no,
+    school_type_reader,
+)
 from .sheets.reading import open_sheet
 
 FIELDS = ("name", "kind", "stages", "is_boarding")

@@ -16,8 +16,7 @@ from people.selectors import organisation_scope
 from .imports import IMPORT_ROLES, ImportHasErrors, Plan, RowReader, _today
 from .sheets.columns import PARENT_SESSIONS
 from .sheets.errors import CellError
-from .sheets.normalise import (SESSION_FORM_DISPLAY, clean_code, clean_text, parse_count, parse_date,
-                               parse_session_form)
+from .sheets.normalise import SESSION_FORM_DISPLAY, clean_code, clean_text, parse_count, parse_date, parse_session_form
 from .sheets.reading import open_sheet
 
 _COLUMN_OF = {"date": "session_date", "topic": "topic", "parents_reached": "parents",

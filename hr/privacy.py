@@ -14,14 +14,26 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from certification.models import (
-    Application, Certificate, CertificateEvent, TeacherCredential, TrainingEntry, WorkloadEntry,
+    Application,
+    Certificate,
+    CertificateEvent,
+    TeacherCredential,
+    TrainingEntry,
+    WorkloadEntry,
 )
 from certification.services import (
-    application_reasons_erase, certificate_revoke, teacher_credentials_erase,
+    application_reasons_erase,
+    certificate_revoke,
+    teacher_credentials_erase,
 )
 from certification.workload.services import workload_notes_erase
 from courses.models import (
-    CourseCompletion, Enrolment, LessonProgress, LiveAttendance, LivePresence, QuizAttempt,
+    CourseCompletion,
+    Enrolment,
+    LessonProgress,
+    LiveAttendance,
+    LivePresence,
+    QuizAttempt,
 )
 from courses.services import learning_traces_erase
 from people import purposes

@@ -25,7 +25,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from people import chain, purposes
 from people.models import AuditEntry, Employment, Organisation, Teacher
@@ -36,7 +37,6 @@ from .exports import EXPORTS
 from .models import ReportSnapshot
 from .selectors import DESK_ROLES
 from .sheets.writing import write_table
-
 
 # The sheets that can be submitted, and how many of their leading columns name a row (the key
 # a row is matched by when comparing with today's computation).

@@ -12,27 +12,30 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from people.access import public_base_url, staff_required
 from certification.records import records_alert_latest
 from people import purposes
+from people.access import public_base_url, staff_required
 from people.models import Teacher
-from people.selectors import (organisation_scope, teacher_list_in_scope, user_has_staff_role,
-                              user_is_staff_in_scope)
-
+from people.selectors import organisation_scope, teacher_list_in_scope, user_has_staff_role, user_is_staff_in_scope
 
 from . import credential_sheets, event_sheets, privacy
-
 from .exports import EXPORTS
-from .forms import (EXPORT_LABELS, IMPORT_CHOICES, EffectiveOnForm, EraseForm, ExportForm, ImportForm,
-                    SnapshotForm)
+from .forms import EXPORT_LABELS, IMPORT_CHOICES, EffectiveOnForm, EraseForm, ExportForm, ImportForm, SnapshotForm
 from .imports import IMPORT_ROLES
 from .models import Job, RoundSubmission, private_storage
 from .selectors import DESK_ROLES, job_get_for_user, job_list_for_user
-from .services import (JobError, export_attachment_name, job_commit_request, job_effective_on_set,
-                       job_export_create, job_import_create)
+from .services import (
+    JobError,
+    export_attachment_name,
+    job_commit_request,
+    job_effective_on_set,
+    job_export_create,
+    job_import_create,
+)
 from .sheets.columns import SPECS
 from .sheets.errors import SheetRefused
 from .sheets.reading import MB, max_bytes

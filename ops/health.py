@@ -15,7 +15,6 @@ from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
 
-
 @dataclasses.dataclass
 class DiskSpace(HealthCheck):
     """The disk under the data folder (SQLite, media, private files, backups) has room."""

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from . import purposes
-
 from .selectors import notice_unread_count, staff_roles_for_user, teacher_for_user
 
 # The navigation flags are kept in the session for this long, so pages do not read the user's

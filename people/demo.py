@@ -14,8 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from .models import (Employment, Organisation, StaffingRule, StaffRole, Stage, StudentCount, Teacher,
-                     flags_mask)
+from .models import Employment, Organisation, StaffingRule, StaffRole, Stage, StudentCount, Teacher, flags_mask
 from .services import organisation_create, staff_role_grant
 
 User = get_user_model()
@@ -219,7 +218,6 @@ def _activation_codes(school: Organisation, *, issued_by) -> list[tuple[str, str
     """Codes for a few generated teachers of the demo school (no e-mail, never logged in), fixed
     per 工号 so every run prints the same ones; issued again only when none is valid."""
     import hashlib
-
 
     from .models import ActivationCode
     from .services import ACTIVATION_ALPHABET, activation_code_display, activation_codes_issue

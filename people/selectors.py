@@ -6,8 +6,8 @@ from django.db.models import Q, QuerySet
 
 from . import purposes
 from .models import Organisation, StaffRole, Teacher
-from .roles import ROLES, role_rank
 from .nearest import ancestor_paths, nearest_rule
+from .roles import ROLES, role_rank
 
 
 def _role_list(roles: Iterable[str]) -> list[str]:

@@ -628,7 +628,6 @@ def activation_codes_issue(*, teachers, issued_by, organisation: Organisation,
     from django.utils import timezone
 
     from .models import ActivationCode, AuditEntry
-
     from .selectors import staff_account_ids
 
     teachers = list(teachers)

@@ -17,8 +17,7 @@ from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from .employment import in_post
-from .models import (TEACHING_STAGES, Organisation, SchoolType, StaffingRule, Stage, Teacher,
-                     flags_codes)
+from .models import TEACHING_STAGES, Organisation, SchoolType, StaffingRule, Stage, Teacher, flags_codes
 from .nearest import ancestor_paths, nearest_rule
 from .selectors import student_count_expression
 

@@ -9,8 +9,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
@@ -20,13 +20,36 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import purposes
-from .models import (TEACHING_STAGES, Organisation, SchoolType, StaffingRule, StaffRole, Stage,
-                     StudentCount, Teacher, flags_codes, flags_mask)
-from .selectors import (grantable_roles, organisation_scope, organisations_covered,
-                        staff_role_grantable, staff_user_find, user_has_staff_role,
-                        user_is_subject)
-from .services import (EMPLOYMENT_FIELDS, organisation_create, organisation_update, staff_role_grant,
-                       staff_role_revoke, teacher_logins_sync, teacher_update)
+from .models import (
+    TEACHING_STAGES,
+    Organisation,
+    SchoolType,
+    StaffingRule,
+    StaffRole,
+    Stage,
+    StudentCount,
+    Teacher,
+    flags_codes,
+    flags_mask,
+)
+from .selectors import (
+    grantable_roles,
+    organisation_scope,
+    organisations_covered,
+    staff_role_grantable,
+    staff_user_find,
+    user_has_staff_role,
+    user_is_subject,
+)
+from .services import (
+    EMPLOYMENT_FIELDS,
+    organisation_create,
+    organisation_update,
+    staff_role_grant,
+    staff_role_revoke,
+    teacher_logins_sync,
+    teacher_update,
+)
 
 # Actions a history screen never offers, whoever asks (superusers included).
 WRITE_ACTIONS = frozenset({"add", "change", "delete"})

@@ -1,12 +1,12 @@
 """Certification data: the hours ledger, levels and certificates, and counsellors' workload."""
 
+from .calendar import *
 from .certificates import *
-from .ledger import *
-from .targets import *
-from .workload import *
 from .declarations import *
 from .figures import *
-from .records import *
-from .calendar import *
+from .ledger import *
 from .policies import *
 from .reach import *
+from .records import *
+from .targets import *
+from .workload import *

@@ -15,7 +15,6 @@ from ..eligibility import years_after
 from ..models import Application, Certificate, CertificateLevel
 from .common import ROSTER_ROLES
 
-
 # --- Certificates and applications ---------------------------------------------------------
 
 def certificate_list_for_teacher(teacher: Teacher) -> QuerySet[Certificate]:

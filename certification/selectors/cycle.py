@@ -15,8 +15,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
-    Case, DateField, DecimalField, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum,
-    Value, When,
+    Case,
+    DateField,
+    DecimalField,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 
@@ -25,9 +36,14 @@ from people.models import Organisation, Teacher
 from people.nearest import ancestor_paths, nearest_rule, nearest_rule_expression
 
 from ..models import CyclePolicy, TrainingEntry
+
 # The pace rule lives in pace.py; PACE_ORDER, pace_filters and pace_of are re-exported here.
 from .pace import (  # noqa: F401
-    PACE_ORDER, pace_filters, pace_of, yearly_credit, yearly_credit_sql,
+    PACE_ORDER,
+    pace_filters,
+    pace_of,
+    yearly_credit,
+    yearly_credit_sql,
 )
 
 HOURS = DecimalField(max_digits=9, decimal_places=2)

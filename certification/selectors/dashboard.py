@@ -13,9 +13,8 @@ from people.selectors import organisation_scope
 
 from ..models import Certificate
 from .common import ROSTER_ROLES
-from .holding import level_codes, month_ends
 from .cycle import cycle_policies, pace_filters, with_cycle
-
+from .holding import level_codes, month_ends
 
 # --- Dashboard: the same rules as the sheets, shaped for charts ------------------------------
 

@@ -24,12 +24,18 @@ from people import employment
 from people.models import Organisation, Teacher
 
 from ..models import SchoolFigure
+from ..rules import counted_sum, holding_rate
 from .cycle import cycle_policies, pace_filters, with_cycle
 from .holding import (
-    RateRow, compliance_missing, compliance_missing_level, holding_aggregates, level_ranks,
-    month_ends, new_teacher_periods, roll_up,
+    RateRow,
+    compliance_missing,
+    compliance_missing_level,
+    holding_aggregates,
+    level_ranks,
+    month_ends,
+    new_teacher_periods,
+    roll_up,
 )
-from ..rules import counted_sum, holding_rate
 
 PACE = ("on_pace", "behind", "far_behind")
 

@@ -5,30 +5,41 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import (
-    Count, DateField, ExpressionWrapper, F, IntegerField, Max, OuterRef, Q, QuerySet,
-    Subquery, Value,
+    Count,
+    DateField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from people.models import Organisation, Teacher
 from people import employment, staffing
+from people.models import Organisation, Teacher
 from people.nearest import nearest_rule, nearest_rule_expression
 from people.selectors import post_bit_expression, scope_tops
 
 from ..models import (
-    Certificate, CertificateLevel, HoldingTarget, NewTeacherPeriod, RoleRequirement,
+    Certificate,
+    CertificateLevel,
+    HoldingTarget,
+    NewTeacherPeriod,
+    RoleRequirement,
     TeacherCredential,
 )
 from ..rules import credential_valid_q, holding_rate, holds_level_q
 from .common import ROSTER_ROLES
-
 
 # --- Who holds what on a date ---------------------------------------------------------------
 

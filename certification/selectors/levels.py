@@ -7,9 +7,8 @@ from datetime import date
 from people.models import Teacher
 
 from ..eligibility import Eligibility, HeldLevel, LevelRule, Records, eligibility
-from ..rules import certificate_last_day
 from ..models import Certificate, CertificateLevel, ExamPass, TeacherCredential, TrainingEntry
-
+from ..rules import certificate_last_day
 
 # --- Levels and eligibility -------------------------------------------------------------
 

@@ -17,7 +17,6 @@ from ..models import Certificate
 from .common import ROSTER_ROLES
 from .cycle import with_cycle
 
-
 # --- HR export sheets: the roster and hours narrowed to one organisation of the scope --------
 
 def _export_scope(user, organisation: Organisation | None) -> QuerySet[Organisation]:

@@ -13,8 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from certification.calendar import calendar_terms_replace
-from certification.models import (CalendarPeriod, ParentSession, WorkloadActivityType, WorkloadDecision,
-                                  WorkloadEntry)
+from certification.models import CalendarPeriod, ParentSession, WorkloadActivityType, WorkloadDecision, WorkloadEntry
 from certification.reach import parent_sessions_from_workload
 from people.models import Teacher
 from people.selectors import counsellor_q

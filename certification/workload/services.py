@@ -24,9 +24,10 @@ from certification.models import (
 from people import purposes
 from people.models import AuditEntry, Notice, Teacher
 from people.selectors import organisation_scope, teacher_for_user, user_is_subject
+from people.services import audit_record, notice_send
+
 from ..reach import parent_sessions_from_workload
 from .selectors import workload_credit_per_unit, workload_credit_rates
-from people.services import audit_record, notice_send
 
 # --- The privacy rule for notes ---------------------------------------------------------------
 

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certification.models import WorkloadEntry
-from people.access import staff_required
 from people import purposes
+from people.access import staff_required
 from people.models import Teacher
 from people.selectors import organisation_scope, teacher_for_user, user_has_staff_role
 

@@ -6,7 +6,8 @@ Permissions (add/change/view for city HR, view for district HR and school admins
 people/roles.py.
 """
 
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column

@@ -2,11 +2,11 @@
 
 from . import pages
 from .categories import *
+from .events import *
 from .pages import *
 from .records import *
-from .events import *
 
 # The events section is a learning section too: one review workflow covers all of them.
 LEARNING_SECTION_MODELS = (*pages.LEARNING_SECTION_MODELS, EventIndexPage)
-from .reach import *
 from .courseware import *
+from .reach import *

@@ -3,7 +3,8 @@ are filed under, and what a cycle policy may require a minimum of. City HR edit 
 admin; a category's code never changes once given, so sheets and old rows keep meaning it."""
 
 from django.db import models
-from django.utils.translation import get_language, gettext_lazy as _
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 __all__ = ["HourCategory", "DEFAULT_CATEGORY", "COURSE_DEFAULT_CATEGORY"]
 

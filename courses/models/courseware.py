@@ -170,3 +170,6 @@ class CoursewareAttempt(models.Model):
         verbose_name = _("courseware attempt")
         verbose_name_plural = _("courseware attempts")
         constraints = [models.UniqueConstraint(fields=["user", "lesson"], name="courseware_attempt_once")]
+
+    def __str__(self):
+        return f"{self.user_id} · {self.lesson_id}"

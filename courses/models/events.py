@@ -20,8 +20,8 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Page
 from wagtail.search import index
 
-from people.audiences import AudienceRule, posts_mask, stages_mask
 from people import purposes
+from people.audiences import AudienceRule, posts_mask, stages_mask
 from people.models import Stage, Teacher
 
 from .pages import LoginRequiredMixin, category_field

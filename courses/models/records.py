@@ -181,3 +181,6 @@ class LivePresence(models.Model):
         verbose_name = _("live presence")
         verbose_name_plural = _("live presences")
         constraints = [models.UniqueConstraint(fields=["user", "session"], name="presence_once")]
+
+    def __str__(self):
+        return f"{self.user_id} · {self.session_id}"

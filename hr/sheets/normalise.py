@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import get_language, gettext
 from openpyxl.utils.datetime import from_excel
 
-from people.models import Organisation, Stage, StaffRole, Teacher
+from people.models import Organisation, StaffRole, Stage, Teacher
 from people.roles import ROLES
 
 from .errors import CellError

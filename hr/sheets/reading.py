@@ -23,8 +23,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from .columns import ALIASES, SheetSpec, header_key, header_label
 from .errors import RowError, SheetRefused
-from .safety import (HEADER_SEARCH_ROWS, MAX_COLUMNS, MB, SheetFile, check_file, max_bytes,
-                     max_rows, refuse_unsafe_xml)
+from .safety import HEADER_SEARCH_ROWS, MAX_COLUMNS, MB, SheetFile, check_file, max_bytes, max_rows, refuse_unsafe_xml
 
 __all__ = ["MB", "SheetLayout", "SheetRow", "check_file", "max_bytes", "max_rows", "open_sheet"]
 

@@ -22,8 +22,8 @@ import re
 import struct
 import zipfile
 import zlib
-from operator import itemgetter
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path, PurePosixPath
 
 from defusedxml import ElementTree as SafeET

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
-from django.utils.translation import get_language, gettext, gettext_lazy as _, pgettext
+from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -16,9 +17,19 @@ from people.models import Organisation, Stage, StudentCount, flags_codes
 from people.selectors import organisation_scope
 
 from .columns import SPECS, header_label
-from .normalise import (CALENDAR_KIND_DISPLAY, EMPLOYMENT_DISPLAY, ORG_KIND_DISPLAY, ORG_KINDS, POSTS,
-                        SESSION_FORM_DISPLAY, STAFF_ROLES, STAGE_DISPLAY, STATUSES, level_codes,
-                        one_of)
+from .normalise import (
+    CALENDAR_KIND_DISPLAY,
+    EMPLOYMENT_DISPLAY,
+    ORG_KIND_DISPLAY,
+    ORG_KINDS,
+    POSTS,
+    SESSION_FORM_DISPLAY,
+    STAFF_ROLES,
+    STAGE_DISPLAY,
+    STATUSES,
+    level_codes,
+    one_of,
+)
 
 EXAMPLES = {
     "employee_no": "E2024001", "name": "李梅", "gender": "女", "school_code": "S0101",

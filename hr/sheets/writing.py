@@ -19,7 +19,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, UTC
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 

@@ -9,10 +9,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from certification.selectors import (
-    compliance_missing_count, holding_rates, holding_trend, stored_holding_rates,
+    compliance_missing_count,
+    holding_rates,
+    holding_trend,
+    stored_holding_rates,
 )
 from certification.services import (
-    certificate_issue, certificate_record_imported, certificate_revoke, certificates_expire,
+    certificate_issue,
+    certificate_record_imported,
+    certificate_revoke,
+    certificates_expire,
     certificates_renew_due,
 )
 from certification.workload.selectors import workload_term_report

@@ -4,7 +4,9 @@ from django.urls import reverse
 
 from certification.models import RecognisedCredential, TeacherCredential
 from certification.selectors import (
-    compliance_missing_level, holding_rate_rows, holding_rates,
+    compliance_missing_level,
+    holding_rate_rows,
+    holding_rates,
 )
 from people.models import Teacher
 from tests.factories import TeacherFactory, district_hr, school_admin

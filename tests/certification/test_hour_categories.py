@@ -13,10 +13,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certification.models import (
-    CycleCategoryMinimum, CyclePolicy, LevelCategoryMinimum, CertificateLevel, TrainingEntry,
+    CertificateLevel,
+    CycleCategoryMinimum,
+    CyclePolicy,
+    LevelCategoryMinimum,
+    TrainingEntry,
 )
 from certification.selectors import (
-    cycle_status, eligibility_for_teacher, hours_pace_distribution, stored_pace,
+    cycle_status,
+    eligibility_for_teacher,
+    hours_pace_distribution,
+    stored_pace,
 )
 from certification.services import training_entry_correct, training_entry_record
 from courses.models import HourCategory

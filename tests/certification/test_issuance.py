@@ -8,7 +8,10 @@ from django.db import connection
 
 from certification.models import Application, Certificate, CertificateEvent
 from certification.services import (
-    application_approve, application_reject, application_submit, certificate_issue,
+    application_approve,
+    application_reject,
+    application_submit,
+    certificate_issue,
     certificate_record_imported,
 )
 from tests.factories import TeacherFactory, district_hr

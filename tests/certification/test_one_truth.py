@@ -17,13 +17,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from certification.models import (
-    Certificate, CycleCategoryMinimum, CyclePolicy, NewTeacherPeriod, Reminder,
+    Certificate,
+    CycleCategoryMinimum,
+    CyclePolicy,
+    NewTeacherPeriod,
+    Reminder,
 )
 from certification.selectors import (
-    cycle_status, holding_rates, hours_pace_distribution, pace_of, training_hours_list,
+    cycle_status,
+    holding_rates,
+    hours_pace_distribution,
+    pace_of,
+    training_hours_list,
 )
 from certification.services import (
-    certificate_renew, certificate_revoke, certificates_expire, certificates_renew_due,
+    certificate_renew,
+    certificate_revoke,
+    certificates_expire,
+    certificates_renew_due,
     pace_reminders_send,
 )
 from tests import factories

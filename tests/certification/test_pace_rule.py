@@ -13,7 +13,11 @@ from django.urls import reverse
 
 from certification.models import CyclePolicy
 from certification.selectors import (
-    cycle_on, cycle_status, hours_pace_distribution, pace_filters, with_cycle,
+    cycle_on,
+    cycle_status,
+    hours_pace_distribution,
+    pace_filters,
+    with_cycle,
 )
 from certification.services import pace_reminders_send
 from people.models import Teacher

@@ -113,6 +113,7 @@ def test_staff_in_scope_get_pdf_others_404(client, tree, teacher_a):
 
 def test_my_certificates_shows_progress_and_missing(client, teacher_a):
     from certification.models import CertificateLevel
+
     from .builders import course
 
     b = CertificateLevel.objects.get(code="B")

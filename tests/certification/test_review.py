@@ -2,7 +2,7 @@
 is offered to apply for, and the menu entries that lead HR there."""
 
 import re
-from datetime import date, datetime, UTC
+from datetime import UTC, date, datetime
 
 from django.urls import reverse
 from django.utils import timezone

@@ -125,9 +125,9 @@ def test_the_rate_formula_is_one_in_every_figure(tree):
             == (stored.teachers, stored.new_teachers, stored.holders["C"]) == (3, 1, round(2 * expected))
         assert live.rate("C") == stored.rate("C") == expected \
             == holding_rate(live.holders["C"], live.teachers, live.new_teachers)
-        (_day, counted, rates), = [t for t in holding_trend(
-            Organisation.objects.filter(pk=school.pk), on=on, months=1)]
-        (_day2, counted2, rates2), = [t for t in stored_trends(school, on=on, months=1)[0]]
+        (_day, counted, rates), = list(holding_trend(
+            Organisation.objects.filter(pk=school.pk), on=on, months=1))
+        (_day2, counted2, rates2), = list(stored_trends(school, on=on, months=1)[0])
         assert counted == counted2 == 2
         assert rates["C"] == rates2["C"] == expected
     assert holding_rate(0, 0) is None and holding_rate(1, 3, 3) is None

@@ -9,24 +9,35 @@ from io import StringIO
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from certification.models import RoleRequirement, SchoolFigure, TrainingEntry
-from certification.selectors.figures import figures_rebuild_parts
 from certification.selectors import (
-    compliance_missing_count, compliance_missing_level, figures_deferred, figures_forget,
+    compliance_missing_count,
+    compliance_missing_level,
+    figures_deferred,
+    figures_forget,
     figures_rebuild,
     holding_rates,
-    holding_trend, hours_pace_distribution, hours_pace_trend, month_ends, stored_compliance,
-    stored_holding_rates, stored_pace, stored_trends,
+    holding_trend,
+    hours_pace_distribution,
+    hours_pace_trend,
+    month_ends,
+    stored_compliance,
+    stored_holding_rates,
+    stored_pace,
+    stored_trends,
 )
+from certification.selectors.figures import figures_rebuild_parts
 from certification.services import (
-    certificate_issue, certificate_record_imported, certificates_expire, certificates_renew_due,
+    certificate_issue,
+    certificate_record_imported,
+    certificates_expire,
+    certificates_renew_due,
     training_entry_record,
 )
 from hr.privacy import personal_data_erase

@@ -5,8 +5,13 @@ from decimal import Decimal
 from wagtail.models import Page, Site
 
 from courses.models import (
-    CourseIndexPage, CoursePage, LessonPage, LiveSessionIndexPage, MicroLectureIndexPage,
-    ParentSchoolIndexPage, QuizPage,
+    CourseIndexPage,
+    CoursePage,
+    LessonPage,
+    LiveSessionIndexPage,
+    MicroLectureIndexPage,
+    ParentSchoolIndexPage,
+    QuizPage,
 )
 
 QUESTIONS = [

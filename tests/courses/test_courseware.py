@@ -15,7 +15,11 @@ from certification.models import TrainingEntry
 from courses import demo_packages as samples
 from courses import packages, services
 from courses.models import (
-    CourseCompletion, CoursewareAttempt, CoursewareLessonPage, CoursewarePackage, LessonPage,
+    CourseCompletion,
+    CoursewareAttempt,
+    CoursewareLessonPage,
+    CoursewarePackage,
+    LessonPage,
     LessonProgress,
 )
 from courses.services import learning_publishing_setup
@@ -39,7 +43,7 @@ def private_root(tmp_path, settings):
 
 def stored_files(root) -> list:
     folder = root / packages.STORAGE_PREFIX
-    return [p for p in folder.rglob("*")] if folder.exists() else []
+    return list(folder.rglob("*")) if folder.exists() else []
 
 
 @pytest.fixture
@@ -138,8 +142,7 @@ def bomb() -> bytes:
 
 BAD_PACKAGES = [
     ("no-manifest", lambda: samples.zipped({"index.html": "<p>hi</p>"}), "没有 imsmanifest.xml"),
-    ("missing-launch", lambda: samples.zipped({
-        k: v for k, v in samples.scorm_files(launch="start.html").items()}),
+    ("missing-launch", lambda: samples.zipped(dict(samples.scorm_files(launch="start.html").items())),
      "启动文件 start.html 不在课件包中"),
     ("zip-bomb", bomb, "疑似“压缩炸弹”"),
     ("dot-dot", lambda: samples.zipped({**samples.scorm_files(), "../../evil.html": "<p>x</p>"}),

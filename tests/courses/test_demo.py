@@ -4,8 +4,16 @@ import io
 
 from courses import demo
 from courses.models import (
-    Assignment, CourseCompletion, CoursePage, CoursewareLessonPage, Enrolment, LessonPage, LessonProgress,
-    MicroLecturePage, ParentLessonPage, QuizPage,
+    Assignment,
+    CourseCompletion,
+    CoursePage,
+    CoursewareLessonPage,
+    Enrolment,
+    LessonPage,
+    LessonProgress,
+    MicroLecturePage,
+    ParentLessonPage,
+    QuizPage,
 )
 from people import demo as people_demo
 

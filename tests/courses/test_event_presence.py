@@ -25,7 +25,8 @@ pytestmark = pytest.mark.django_db
 
 def _mark(ev, organiser, teacher, minutes_in, minutes_out):
     """Check in and out so many minutes after the start (None: no mark)."""
-    at = (lambda m: None if m is None else ev.starts_at + timedelta(minutes=m))
+    def at(m):
+        return (None if m is None else ev.starts_at + timedelta(minutes=m))
     return services.event_attendance_mark(
         signup=EventSignup.objects.get(event=ev, teacher=teacher), marked_by=organiser,
         checked_in_at=at(minutes_in), checked_out_at=at(minutes_out))

@@ -8,9 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses import services, signals
-from courses.models import LivePresence
 from courses.models import (
-    LessonPage, LiveAttendance, LiveSessionPage, MicroLecturePage, ParentLessonPage,
+    LessonPage,
+    LiveAttendance,
+    LivePresence,
+    LiveSessionPage,
+    MicroLecturePage,
+    ParentLessonPage,
 )
 from people.models import StaffRole
 from tests.factories import staff

@@ -6,9 +6,9 @@ the server credits what was watched. The course's 6 hours bring C to 24/24 and s
 """
 
 import re
-from urllib.parse import urlsplit
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from certification.models import Application, TrainingEntry
 from courses import demo as courses_demo

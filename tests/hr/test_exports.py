@@ -1,6 +1,6 @@
 """Exports through jobs: the file HR opens, who may fetch it, and what a crash leaves behind."""
 
-from datetime import date, UTC
+from datetime import UTC, date
 
 import pytest
 from django.urls import reverse

@@ -9,8 +9,7 @@ from openpyxl import load_workbook
 
 from hr.sheets.columns import TEACHERS
 from hr.sheets.errors import CellError, SheetRefused
-from hr.sheets.normalise import (clean_code, clean_text, parse_date, parse_gender, parse_hours,
-                                 parse_level, parse_role)
+from hr.sheets.normalise import clean_code, clean_text, parse_date, parse_gender, parse_hours, parse_level, parse_role
 from hr.sheets.reading import check_file, open_sheet
 from hr.sheets.writing import Column, write_table
 

@@ -55,8 +55,8 @@ def test_make_run_serves_media_through_it_without_debug_pages(tmp_path, monkeypa
 
 
 def test_an_out_of_scope_record_gets_the_sites_404_page(client, tree, teacher_b):
-    from certification.services import application_submit
     from certification.models import CertificateLevel
+    from certification.services import application_submit
     from tests.factories import district_hr
 
     app = application_submit(teacher=teacher_b, level=CertificateLevel.objects.get(code="C"),

@@ -24,7 +24,12 @@ from django.db import connection
 from certification.checkpoints import records_checkpoint_write
 from certification.services import certificate_revoke, training_entry_correct
 from ops.backup import (
-    MANIFEST, BackupError, backup_create, backup_read, backup_restore, backups_list,
+    MANIFEST,
+    BackupError,
+    backup_create,
+    backup_read,
+    backup_restore,
+    backups_list,
     backups_prune,
 )
 from tests.certification.builders import certificate, hours

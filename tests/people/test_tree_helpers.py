@@ -2,7 +2,12 @@
 
 from people.models import Organisation, StaffRole, Teacher
 from people.selectors import (
-    district_name_expression, district_names, district_of, organisation_tops, scope_tops, top_paths,
+    district_name_expression,
+    district_names,
+    district_of,
+    organisation_tops,
+    scope_tops,
+    top_paths,
 )
 from tests import factories
 

@@ -21,9 +21,9 @@ from courses.models import LessonPage, QuizPage
 from hr import services as hr_services
 from hr.models import Job
 from people.models import StaffRole
+from people.services import staff_role_grant
 from tests.certification.builders import certificate, hours, level
 from tests.courses import builders as course_builders
-from people.services import staff_role_grant
 from tests.factories import TeacherFactory, UserFactory, district_hr, school_admin, staff
 from tests.workload import builders as workload_builders
 

@@ -10,7 +10,11 @@ from wagtail.admin.viewsets import viewsets
 from wagtail.permissions import policy_registry
 
 from certification.models import (
-    Application, Certificate, CertificateEvent, TrainingEntry, WorkloadDecision,
+    Application,
+    Certificate,
+    CertificateEvent,
+    TrainingEntry,
+    WorkloadDecision,
 )
 from certification.services import certificate_revoke
 from courses.models import CourseCompletion

@@ -14,7 +14,13 @@ from certification.workload.forms import ReturnForm, WorkloadEntryForm
 from certification.workload.services import workload_note_validate
 from hr.sheets.errors import CellError
 from hr.sheets.normalise import (
-    clean_code, clean_text, parse_date, parse_gender, parse_hours, parse_level, parse_role,
+    clean_code,
+    clean_text,
+    parse_date,
+    parse_gender,
+    parse_hours,
+    parse_level,
+    parse_role,
 )
 
 BOUNDED = settings(max_examples=150, deadline=None,

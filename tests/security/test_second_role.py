@@ -17,8 +17,13 @@ from hr import services as hr_services
 from hr.models import Job
 from people import purposes
 from people.models import StaffRole, Teacher
-from people.selectors import (organisation_scope, staff_roles_for_user, teacher_list_in_scope,
-                              user_has_staff_role, user_is_staff_in_scope)
+from people.selectors import (
+    organisation_scope,
+    staff_roles_for_user,
+    teacher_list_in_scope,
+    user_has_staff_role,
+    user_is_staff_in_scope,
+)
 from people.services import staff_role_grant
 from tests.courses import builders as course_builders
 from tests.factories import TeacherFactory, district_hr, school_admin, staff

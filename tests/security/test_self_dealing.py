@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certification import declarations
-from certification.models import (Application, Certificate, HourDeclaration, TeacherCredential,
-                                  TrainingEntry)
+from certification.models import Application, Certificate, HourDeclaration, TeacherCredential, TrainingEntry
 from certification.services import application_submit, certificate_revoke
 from people.models import StaffRole
 from people.services import staff_role_grant

@@ -10,8 +10,8 @@ from django.utils import timezone
 from certification.models import WorkloadActivityType, WorkloadDecision, WorkloadEntry
 from certification.workload import demo, selectors
 from certification.workload.defaults import DEFAULT_ACTIVITY_TYPES, ensure_default_activity_types
-from tests import factories
 from people.models import StaffRole
+from tests import factories
 
 from .builders import counsellor
 

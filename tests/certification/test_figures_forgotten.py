@@ -229,7 +229,8 @@ def test_a_cycle_policy_added_in_the_admin(tree, school, client):
     assert stored_pace(tree["city"], on=ON)["on_pace"] == 0  # 360 h in five years from 2026
     response = _superuser_client(client).post(reverse("cycle_policies:add"), {
         "organisation": tree["district_x"].pk, "years": 5, "hours": "50", "yearly_minimum": "",
-        "start_year": 2026, "category_minimums-TOTAL_FORMS": 0,
+        "start_year": 2026, "pace_rule": "prorated", "grace_days": 0,
+        "category_minimums-TOTAL_FORMS": 0,
         "category_minimums-INITIAL_FORMS": 0, "category_minimums-MIN_NUM_FORMS": 0,
         "category_minimums-MAX_NUM_FORMS": 1000})
     assert response.status_code == 302, response.context["form"].errors

@@ -73,15 +73,17 @@ def test_city_hr_reads_staffing_and_rates_and_confirms_a_policy(page, shot, migr
     page.get_by_role("link", name="首次使用清单").first.click()
     page.get_by_role("heading", name="首次使用清单").wait_for()
     checklist = page.locator("#policy-checklist tbody tr")
-    assert checklist.count() == 5
-    assert page.get_by_text("还有 5 项规则为示例，未确认。").is_visible()
+    from certification.policies import POLICIES
+
+    assert checklist.count() == len(POLICIES) == 6
+    assert page.get_by_text(f"还有 {len(POLICIES)} 项规则为示例，未确认。").is_visible()
     row = checklist.filter(has_text="持证率目标")
     assert "示例，未确认" in row.inner_text()
     shot("city-hr-checklist")
     row.get_by_role("button", name="确认为本市规则").click()
     page.get_by_role("status").wait_for()
     assert "持证率目标" in page.get_by_role("status").inner_text()
-    assert page.get_by_text("还有 4 项规则为示例，未确认。").is_visible()
+    assert page.get_by_text(f"还有 {len(POLICIES) - 1} 项规则为示例，未确认。").is_visible()
     row = page.locator("#policy-checklist tbody tr").filter(has_text="持证率目标")
     assert "已确认" in row.inner_text() and row.get_by_role("button").count() == 0
     assert PolicyConfirmation.objects.filter(policy="holding_targets", organisation=city.city,

@@ -71,7 +71,7 @@ def test_the_sheets_keep_the_words_they_wrote():
 def test_messages_list_the_choices_the_model_has():
     with pytest.raises(normalise.CellError) as caught:
         normalise.parse_staff_roles("校长")
-    assert caught.value.reason == "未知管理角色「校长」：应为 培训者、内容审核员、学校管理员、区级人事 或 市级人事"
+    assert caught.value.reason == "未知管理角色「校长」：应为 培训者、内容审核员、学校管理员、区级人事、市级人事 或 省级人事"
     with pytest.raises(normalise.CellError) as caught:
         normalise.parse_status("休假")
     assert caught.value.reason == "在职状态应为 在职、离职、调出 或 退休"

@@ -5,7 +5,7 @@ as several heavy-queue workers would take them, on a city seeded by `seed_demo -
     python bench/figures_bench.py 20000          # build (cached) and measure
     python bench/figures_bench.py --run DB       # one measurement run (JSON on the last line)
 
-Results merge into bench/results/latest.json as `figures:<N>` entries, with the machine's load
+Results merge into bench/results/latest.json as `figures:nightly` entries, with the machine's load
 average when measured (the machine may be shared).
 """
 
@@ -78,9 +78,7 @@ def main(argv):
                                   check=True, capture_output=True, text=True)
         found = json.loads(done.stdout.strip().splitlines()[-1])
         print(f"{n} teachers: {json.dumps(found)}")
-        results = json.loads(common.RESULTS.read_text()) if common.RESULTS.exists() else {}
-        results[f"figures:{n}"] = found
-        common.RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+        common.save([{"name": "figures:nightly", "rows": n, **found}])
 
 
 if __name__ == "__main__":

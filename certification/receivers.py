@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from courses.signals import course_completed, event_attended, live_attended, quiz_passed
 from people.employment import employment_changed
-from people.models import Organisation, Teacher
+from people.models import Employment, Organisation, Teacher
 from people.selectors import teacher_for_user
 
 from .models import TrainingEntry
@@ -82,8 +82,13 @@ def _teacher_changed(sender, instance, **kw):
     new = tuple(getattr(instance, name) for name in FIGURE_FIELDS)
     if kw.get("signal") is post_save and old == new:
         return
-    # Whether a teacher is active is read as it is now for every day: all days go.
+    # What of a teacher is read as it is now (hire and first-work dates, and without a dated
+    # change, posts and status) moves every day: all days go, at every school she was counted
+    # at, her employment periods' schools included (a past day's figure is her school then).
     schools = {instance.school_id, old[0] if old else None} - {None}
+    if instance.pk:
+        schools |= set(Employment.objects.filter(teacher_id=instance.pk)
+                       .values_list("organisation_id", flat=True))
     figures_forget(school_ids=schools)
 
 

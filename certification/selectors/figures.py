@@ -162,7 +162,7 @@ def stored_compliance(organisation: Organisation, *, on: date, first: int = 50,
         schools.append(pk)
         listed += missing
     teachers = list(compliance_missing_level(organisation, on=on)
-                    .filter(school_id__in=schools)[:first]) if schools else []
+                    .filter(school_on__in=schools)[:first]) if schools else []
     return sum(m for _p, _pk, m in short), teachers
 
 

@@ -281,3 +281,25 @@ def test_dashboard_above_a_township_lists_a_bounded_number_of_short_schools(clie
     # The township's page lists every one of its schools.
     body = client.get(reverse("certification:dashboard"), {"org": town.pk}).content.decode()
     assert all(f"缺编{i}中" in body for i in range(3)) and "另有" not in body
+
+
+def test_a_past_days_figure_follows_a_correction_at_the_school_she_was_at_then(db):
+    # Found by the property test above: an erased teacher moved without a date keeps her earlier
+    # period at the first school; her hire date corrected afterwards must drop that school's
+    # figures too, or the city's 2018 figure keeps her as a holder who was a new teacher then.
+    spec = {"policies": {}, "period": (1, 14), "dates": [date(2018, 1, 1)],
+            "teachers": [(5, {"hired": None, "active": True, "hours": [], "certs": []})]}
+    nodes, hr, (teacher,) = build(spec)
+    city, day = nodes[0], date(2018, 1, 1)
+    certificate_issue(teacher=teacher, level=level("C"), issued_on=day, issued_by=hr)
+    assert rows(stored_holding_rates(city, on=day))[0][1:] == (1, 0, {"C": 1, "B": 0, "A": 0})
+    # Erased (out of post from today), then moved and corrected by plain saves.
+    personal_data_erase(teacher=teacher, by=hr, reason="申请编号 2")
+    teacher.refresh_from_db()
+    teacher.school = nodes[3] if teacher.school_id != nodes[3].pk else nodes[5]
+    teacher.save()
+    assert rows(stored_holding_rates(city, on=day)) == rows(holding_rates(city, on=day))
+    teacher.hire_date = day
+    teacher.save()
+    assert rows(stored_holding_rates(city, on=day)) == rows(holding_rates(city, on=day))
+    assert rows(stored_holding_rates(city, on=day))[0][1:] == (1, 1, {"C": 0, "B": 0, "A": 0})

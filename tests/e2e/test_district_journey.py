@@ -26,8 +26,12 @@ def _sheet(path, rows):
 
 
 def _dashboard_row(page, table: str, school: str, *, township) -> list[str] | None:
-    # The township's page of the dashboard's drill-down lists each of its schools.
-    page.goto(f"/certificates/dashboard/?org={township.pk}")
+    # From the home page: the header's 数据看板, then one level down to the township, whose
+    # page lists each of its schools.
+    page.goto("/")
+    page.locator(".site-nav").get_by_role("link", name="数据看板").click()
+    page.locator("#drill-down").get_by_role("link", name=township.name).click()
+    page.wait_for_url(re.compile(rf"org={township.pk}\b"))
     row = page.locator(f"#{table} tbody tr", has_text=school)
     if row.count() == 0:
         return None
@@ -96,7 +100,16 @@ def test_district_hr_brings_a_school_a_roster_with_leavers_and_its_admin(page, s
         assert not teacher.is_active and not teacher.user.is_active
 
     # 3. The new teacher becomes the new school's admin, granted in the admin by district HR.
-    page.goto("/admin/staff_roles/new/")
+    # From the home page: the header's 管理后台, the sidebar's 人员 › 管理角色, then 添加.
+    page.goto("/")
+    page.locator(".site-nav").get_by_role("link", name="管理后台").click()
+    if page.viewport_name == "phone":  # the sidebar folds away on a phone
+        page.get_by_role("button", name="切换侧边栏").first.click()
+    page.get_by_role("button", name="人员").click()
+    page.get_by_role("link", name="管理角色").click()
+    page.wait_for_url(re.compile(r"/admin/staff_roles/$"))
+    page.locator("a[href$='/admin/staff_roles/new/']").first.click()
+    page.wait_for_url(re.compile(r"/admin/staff_roles/new/$"))
     page.locator("#id_person").fill("N2026901")
     page.locator("#id_role").select_option("school_admin")
     page.locator("#id_organisation").select_option(label=NEW_SCHOOL[1])

@@ -15,7 +15,7 @@ from certification.models import CalendarPeriod
 from people.models import Organisation
 from people.selectors import organisation_scope
 
-from .imports import IMPORT_ROLES, ImportHasErrors, Plan, RowReader
+from .imports import IMPORT_ROLES, ImportHasErrors, Plan, RowReader, row_readers
 from .sheets.columns import CALENDAR
 from .sheets.errors import CellError
 from .sheets.normalise import CALENDAR_KIND_DISPLAY, clean_code, clean_text, parse_calendar_kind, parse_date
@@ -33,11 +33,7 @@ def calendar_plan(*, path, user, progress=None, **_options) -> Plan:
     parsed = []
     with open_sheet(path, CALENDAR) as (layout, rows):
         plan.header_row = layout.header_row
-        for sheet_row in rows:
-            plan.rows += 1
-            plan.errors.extend(sheet_row.formula_errors)
-            r = RowReader(sheet_row.number, sheet_row.values, layout, plan.errors)
-            r.ok = not sheet_row.formula_errors
+        for r in row_readers(rows, layout, plan):
 
             def in_scope(value):
                 code = clean_code(value)
@@ -50,9 +46,9 @@ def calendar_plan(*, path, user, progress=None, **_options) -> Plan:
             start = r.get("start_date", parse_date, required=True)
             end = r.get("end_date", parse_date, required=True)
             kind = r.get("org_kind", parse_calendar_kind, required=True)
-            readers[sheet_row.number] = r
+            readers[r.number] = r
             if r.ok:
-                parsed.append({"row": sheet_row.number, "code": code, "organisation_id": scope[code],
+                parsed.append({"row": r.number, "code": code, "organisation_id": scope[code],
                                "term": term, "kind": kind, "start": start, "end": end})
     # The stored terms the file leaves as they are, per organisation.
     named = defaultdict(set)

@@ -208,6 +208,17 @@ class RowReader:
         self.errors.append(RowError(self.number, column, "" if raw is None else str(raw)[:100], reason))
 
 
+def row_readers(rows, layout: SheetLayout, plan: Plan):
+    """Each row of an open sheet as a RowReader, counted in `plan`, its formulas reported
+    (a row with one is not ok): the loop every import plan reads its sheet with."""
+    for sheet_row in rows:
+        plan.rows += 1
+        plan.errors.extend(sheet_row.formula_errors)
+        reader = RowReader(sheet_row.number, sheet_row.values, layout, plan.errors)
+        reader.ok = not sheet_row.formula_errors
+        yield reader
+
+
 def _chunks(items: list, size: int = CHUNK):
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -309,11 +320,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
     phone_rows: dict[str, int] = {}  # mobile number -> the row it first appeared on
     with open_sheet(path, TEACHERS) as (layout, rows):
         plan.header_row = layout.header_row
-        for sheet_row in rows:
-            plan.rows += 1
-            plan.errors.extend(sheet_row.formula_errors)
-            r = RowReader(sheet_row.number, sheet_row.values, layout, plan.errors)
-            r.ok = not sheet_row.formula_errors
+        for r in row_readers(rows, layout, plan):
             number = r.get("employee_no", clean_code, required=True, max_length=32)
             name = r.get("name", clean_text, required=True, max_length=60)
             code = r.get("school_code", clean_code, required=True)
@@ -336,7 +343,7 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
             if phone and phone in phone_rows:
                 r.fail("phone", "", gettext("Same mobile number as row %(row)s") % {"row": phone_rows[phone]})
             elif phone:
-                phone_rows[phone] = sheet_row.number
+                phone_rows[phone] = r.number
             school = schools.get(code) if code else None
             if code and school is None:
                 if code not in other_codes:
@@ -348,16 +355,16 @@ def teachers_plan(*, path, user, progress: Callable[[int], None] | None = None,
                 r.fail("employee_no", number,
                     gettext("Same employee number as row %(row)s") % {"row": first_seen[number]})
             elif number:
-                first_seen[number] = sheet_row.number
+                first_seen[number] = r.number
             if r.ok and phone:
                 plan.phones[number] = phone
             if r.ok:
-                parsed.append((sheet_row.number, number, {
+                parsed.append((r.number, number, {
                     "name": name, "school_id": school[0], "gender": gender, "posts": posts,
                     "hire_date": hire_date, "email": email or "", "status": status,
                     "first_work_date": first_work_date, "left_on": left_on, "moved_on": moved_on}))
                 if granted_roles:
-                    staff_cells.append((sheet_row.number, number, school[0], granted_roles))
+                    staff_cells.append((r.number, number, school[0], granted_roles))
             if progress and plan.rows % CHUNK == 0:
                 progress(plan.rows)
     existing = _teachers_by_number([number for _row, number, _f in parsed])
@@ -656,11 +663,7 @@ def certificates_plan(*, path, user, progress=None, **_options) -> Plan:
     read_level = level_reader()  # the levels city HR keep, read once
     with open_sheet(path, CERTIFICATES) as (layout, rows):
         plan.header_row = layout.header_row
-        for sheet_row in rows:
-            plan.rows += 1
-            plan.errors.extend(sheet_row.formula_errors)
-            r = RowReader(sheet_row.number, sheet_row.values, layout, plan.errors)
-            r.ok = not sheet_row.formula_errors
+        for r in row_readers(rows, layout, plan):
             number = r.get("employee_no", clean_code, required=True, max_length=32)
             name = r.get("name", clean_text)
             level = r.get("level", read_level, required=True)
@@ -674,9 +677,9 @@ def certificates_plan(*, path, user, progress=None, **_options) -> Plan:
                 r.fail("cert_no", cert_no,
                     gettext("Same certificate number as row %(row)s") % {"row": first_seen[cert_no]})
             elif cert_no:
-                first_seen[cert_no] = sheet_row.number
+                first_seen[cert_no] = r.number
             if r.ok:
-                parsed.append((sheet_row.number, number, {
+                parsed.append((r.number, number, {
                     "name": name, "level_code": level, "number": cert_no, "issued_on": issued_on,
                     "expires_on": expires_on, "authority": authority or ""}))
             if progress and plan.rows % CHUNK == 0:
@@ -780,11 +783,7 @@ def training_plan(*, path, user, progress=None, **_options) -> Plan:
     read_category = category_reader()
     with open_sheet(path, TRAINING) as (layout, rows):
         plan.header_row = layout.header_row
-        for sheet_row in rows:
-            plan.rows += 1
-            plan.errors.extend(sheet_row.formula_errors)
-            r = RowReader(sheet_row.number, sheet_row.values, layout, plan.errors)
-            r.ok = not sheet_row.formula_errors
+        for r in row_readers(rows, layout, plan):
             number = r.get("employee_no", clean_code, required=True, max_length=32)
             name = r.get("name", clean_text)
             hours = r.get("hours", parse_hours, required=True)
@@ -798,9 +797,9 @@ def training_plan(*, path, user, progress=None, **_options) -> Plan:
                     r.fail("title", title,
                         gettext("Same record as row %(row)s") % {"row": first_seen[reference]})
                 else:
-                    first_seen[reference] = sheet_row.number
+                    first_seen[reference] = r.number
             if r.ok:
-                parsed.append((sheet_row.number, number, {
+                parsed.append((r.number, number, {
                     "name": name, "hours": hours, "date": when, "title": title, "reference": reference,
                     "category": category}))
             if progress and plan.rows % CHUNK == 0:

@@ -26,7 +26,7 @@ from people.services import (
 )
 from people.text import fold
 
-from .imports import CHUNK, PREVIEW_SAMPLE, ImportHasErrors, Plan, RowReader, _chunks, _not_future, _today
+from .imports import CHUNK, PREVIEW_SAMPLE, ImportHasErrors, Plan, _chunks, _not_future, _today, row_readers
 from .sheets.columns import ORGANISATIONS
 from .sheets.errors import RowError, SheetRefused
 from .sheets.normalise import (
@@ -68,11 +68,7 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
         name_key = "org_name" if "org_name" in layout.index else "school"
         if code_key not in layout.index or name_key not in layout.index:
             raise SheetRefused(gettext("Missing required columns: org_code, org_name"))
-        for sheet_row in sheet_rows:
-            plan.rows += 1
-            plan.errors.extend(sheet_row.formula_errors)
-            r = RowReader(sheet_row.number, sheet_row.values, layout, plan.errors)
-            r.ok = not sheet_row.formula_errors
+        for r in row_readers(sheet_rows, layout, plan):
             code = r.get(code_key, clean_code, required=True, max_length=32)
             name = r.get(name_key, clean_text, required=True, max_length=120)
             kind = r.get("org_kind", parse_org_kind, required=True)
@@ -85,11 +81,11 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
                 r.fail(code_key, code, gettext("Same code as row %(row)s") % {
                     "row": first_seen[fold(code)]})
             elif code:
-                first_seen[fold(code)] = sheet_row.number
+                first_seen[fold(code)] = r.number
             if code and parent and code == parent:
                 r.fail("parent_code", parent, gettext("An organisation cannot be its own parent"))
             if r.ok:
-                rows[code] = {"row": sheet_row.number, "code": code, "name": name, "kind": kind,
+                rows[code] = {"row": r.number, "code": code, "name": name, "kind": kind,
                               "parent": parent or None, "stages": stages, "students": students,
                               "boarding": boarding, "counted_on": counted_on}
             if progress and plan.rows % CHUNK == 0:

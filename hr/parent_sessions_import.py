@@ -13,7 +13,7 @@ from certification.reach import parent_session_clean
 from people.models import Organisation
 from people.selectors import organisation_scope
 
-from .imports import IMPORT_ROLES, ImportHasErrors, Plan, RowReader, _today
+from .imports import IMPORT_ROLES, ImportHasErrors, Plan, _today, row_readers
 from .sheets.columns import PARENT_SESSIONS
 from .sheets.errors import CellError
 from .sheets.normalise import SESSION_FORM_DISPLAY, clean_code, clean_text, parse_count, parse_date, parse_session_form
@@ -33,11 +33,7 @@ def parent_sessions_plan(*, path, user, progress=None, **_options) -> Plan:
     parsed = []
     with open_sheet(path, PARENT_SESSIONS) as (layout, rows):
         plan.header_row = layout.header_row
-        for sheet_row in rows:
-            plan.rows += 1
-            plan.errors.extend(sheet_row.formula_errors)
-            r = RowReader(sheet_row.number, sheet_row.values, layout, plan.errors)
-            r.ok = not sheet_row.formula_errors
+        for r in row_readers(rows, layout, plan):
 
             def school(value):
                 code = clean_code(value)
@@ -63,8 +59,8 @@ def parent_sessions_plan(*, path, user, progress=None, **_options) -> Plan:
                 if key in seen:
                     r.fail("topic", topic, gettext("Same session as row %(row)s") % {"row": seen[key]})
                     continue
-                seen[key] = sheet_row.number
-                parsed.append({"row": sheet_row.number, "school_id": scope[code], "code": code,
+                seen[key] = r.number
+                parsed.append({"row": r.number, "school_id": scope[code], "code": code,
                                "date": day, "topic": topic, "form": form, "speaker": speaker,
                                "parents_reached": parents, "households": households})
     stored = set(ParentSession.objects.filter(school_id__in={p["school_id"] for p in parsed})

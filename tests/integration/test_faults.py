@@ -70,7 +70,9 @@ def _send(task, job_id, *, queue: str, url: str, options: dict) -> None:
 def test_a_worker_killed_mid_export_leaves_no_file_and_the_job_ends_failed(
         client, tree, tmp_path, not_eager, private_root):
     hr = district_hr(tree["district_x"])
-    _many_teachers(tree["school_a"], 30_000)
+    # Enough rows that the export outlasts the moment between its first progress and the kill
+    # on a quiet machine too (30,000 finished first there once).
+    _many_teachers(tree["school_a"], 80_000)
     queue = f"test-{uuid.uuid4().hex[:8]}"
     url, options = _broker(tmp_path)
     worker, log = _start_worker(tmp_path, queue)
@@ -83,7 +85,7 @@ def test_a_worker_killed_mid_export_leaves_no_file_and_the_job_ends_failed(
         _send(hr_tasks.job_export, job.pk, queue=queue, url=url, options=options)
         # Killed once the export is under way: rows written, file not finished.
         _wait_for(lambda: Job.objects.filter(pk=job.pk, progress_done__gt=0).exists(),
-                  worker, log, "export progress")
+                  worker, log, "export progress", every=0.005)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
     finally:

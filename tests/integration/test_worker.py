@@ -81,14 +81,14 @@ def _start_worker(tmp_path: Path, queue: str) -> tuple[subprocess.Popen, Path]:
     return worker, log
 
 
-def _wait_for(condition, worker: subprocess.Popen, log: Path, what: str):
+def _wait_for(condition, worker: subprocess.Popen, log: Path, what: str, *, every: float = 0.25):
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         if (found := condition()):
             return found
         if worker.poll() is not None:
             pytest.fail(f"the worker exited ({worker.returncode}) before {what}:\n{log.read_text()}")
-        time.sleep(0.25)
+        time.sleep(every)
     pytest.fail(f"no {what} within {WAIT_SECONDS} s:\n{log.read_text()}")
 
 

@@ -11,6 +11,7 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import (
     Count,
     DateField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -99,17 +100,20 @@ def new_teacher_since_expression(on: date, path_field: str = "school__path",
 _LONG_AGO = date(1900, 1, 1)
 
 
-def teaching_since_expression():
+def teaching_since_expression(teacher_prefix: str = ""):
     """The day a teacher began in the profession: 参加工作日期 where known, else 入职日期 (the
-    day they joined this school), as one expression."""
-    return Coalesce(F("first_work_date"), F("hire_date"), Value(_LONG_AGO), output_field=DateField())
+    day they joined this school), as one expression (`teacher_prefix`: "teacher__" from a
+    model that points at the teacher)."""
+    return Coalesce(F(f"{teacher_prefix}first_work_date"), F(f"{teacher_prefix}hire_date"),
+                    Value(_LONG_AGO), output_field=DateField())
 
 
 def is_new_teacher_q(on: date, periods: dict[str, int] | None = None,
-                     path_field: str = "school__path") -> Q:
+                     path_field: str = "school__path", teacher_prefix: str = "") -> Q:
     """Teachers new on `on`: in the profession (参加工作日期, else 入职日期) for less than the
-    period that applies to their school. An experienced teacher who transfers in is not new."""
-    return Q(GreaterThan(teaching_since_expression(),
+    period that applies to their school (`path_field`: the school of that day's period, for any
+    day but today). An experienced teacher who transfers in is not new."""
+    return Q(GreaterThan(teaching_since_expression(teacher_prefix),
                          new_teacher_since_expression(on, path_field=path_field, periods=periods)))
 
 
@@ -310,11 +314,13 @@ def holding_trend(schools: QuerySet[Organisation], *, on: date,
     each counting every month at once; the same rule as `holding_rates` on each date."""
     days = month_ends(on, months)
     # Only teachers with a period at these schools are looked at; each month end asks who was
-    # in post there on it.
+    # in post there on it, and whether they were new by the period of that day's school.
     teachers = Teacher.objects.filter(pk__in=employment.in_post(days[0], schools, until=days[-1])
                                       .values("teacher_id"))
     periods = new_teacher_periods()
-    counted_on = {d: in_post_q(d, schools) & ~is_new_teacher_q(d, periods) for d in days}
+    counted_on = {d: Q(Exists(employment.in_post(d, schools).filter(teacher=OuterRef("pk")).exclude(
+        is_new_teacher_q(d, periods, path_field="organisation__path", teacher_prefix="teacher__"))))
+        for d in days}
     counted = teachers.aggregate(**{f"n{i}": Count("pk", distinct=True, filter=counted_on[d])
                                     for i, d in enumerate(days)})
     rates: dict[date, dict] = {d: {} for d in days}

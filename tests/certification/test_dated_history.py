@@ -115,3 +115,36 @@ def test_changes_dated_after_a_day_never_move_its_figures(operations):
                 certificates_expire(on=on)
         assert figures(city, hr, school_qs) == before
         transaction.set_rollback(True)
+
+
+def test_the_trend_reads_a_moved_teacher_as_new_by_the_period_of_her_school_that_day(db):
+    """A district that counts teachers as new for 24 months, beside the default 12: a teacher
+    who began 15 months before 31 January and moved on 10 February to a default-period school is
+    new (left out) on 31 January, counted from 28 February. The trend reads each month end with
+    the period of that day's school, as the day's rates do."""
+    from certification.models import NewTeacherPeriod
+
+    city = factories.org("期限市", "city")
+    long_district = factories.org("长期区", "district", city)
+    short_district = factories.org("常规区", "district", city)
+    before = factories.org("长期一校", "school", long_district)
+    after = factories.org("常规一校", "school", short_district)
+    NewTeacherPeriod.objects.create(organisation=long_district, months=24)
+    teacher = factories.TeacherFactory(school=before, hire_date=date(2024, 10, 31),
+                                       first_work_date=date(2024, 10, 31))
+    certificate(teacher, "C", issued_on=date(2025, 6, 1))
+    moved = date(2026, 2, 10)
+    employment.employment_changes_apply(
+        changes=[employment.Change(teacher.pk, moved, after.pk, teacher.posts, Teacher.Status.ACTIVE)],
+        today=moved)
+    Teacher.objects.filter(pk=teacher.pk).update(school=after)
+    schools = Organisation.objects.filter(kind="school", path__startswith=city.path)
+
+    trend = {day: (counted, rates["C"]) for day, counted, rates in
+             holding_trend(schools, on=date(2026, 2, 28), months=2)}
+    assert trend[date(2026, 1, 31)] == (0, None)
+    assert trend[date(2026, 2, 28)] == (1, 1.0)
+    for day in (date(2026, 1, 31), date(2026, 2, 28)):
+        city_row = holding_rates(city, on=day)[0]
+        assert (city_row.teachers - city_row.new_teachers, city_row.holders["C"]) == (
+            trend[day][0], 1 if trend[day][0] else 0)

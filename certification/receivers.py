@@ -40,12 +40,14 @@ def credit_live_attendance(sender, *, user, session, hours, attended_at, attenda
 
 
 @receiver(event_attended, dispatch_uid="certification.event_attended")
-def credit_event_attendance(sender, *, teacher, event, hours, attended_on, signup, **kw):
-    """Credit a closed event's hours once per attendance (closing again credits nothing)."""
+def credit_event_attendance(sender, *, teacher, event, hours, attended_on, signup, session=None,
+                            **kw):
+    """Credit a closed event's session hours once per teacher and session, on the session's
+    own day (closing again credits nothing)."""
+    reference = f"event-attendance:{signup.pk}" + (f":{session.pk}" if session else "")
     training_entry_record(
         teacher=teacher, hours=hours, date=attended_on, title=event.title,
-        source=TrainingEntry.Source.OFFLINE, reference=f"event-attendance:{signup.pk}",
-        category=event.category_id)
+        source=TrainingEntry.Source.OFFLINE, reference=reference, category=event.category_id)
 
 
 @receiver(quiz_passed, dispatch_uid="certification.quiz_passed")

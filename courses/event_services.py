@@ -20,7 +20,15 @@ from people.selectors import organisation_scope, teacher_for_user, user_is_staff
 from people.services import audit_record
 
 from . import signals
-from .models import DEFAULT_PRESENCE_PERCENT, EventClosure, EventPage, EventSignup, PresencePolicy
+from .models import (
+    DEFAULT_PRESENCE_PERCENT,
+    EventAttendance,
+    EventClosure,
+    EventPage,
+    EventSession,
+    EventSignup,
+    PresencePolicy,
+)
 
 # The organiser's page draws a new code every QR_REFRESH_SECONDS and a code is good only that
 # long, so a photo or link sent to a friend is stale before it can be used.
@@ -61,10 +69,14 @@ def event_context_for_user(*, event: EventPage, user) -> dict:
     teacher = teacher_for_user(user)
     signup = EventSignup.objects.filter(event=event, teacher=teacher).first() if teacher else None
     now = timezone.now()
+    sessions = event_sessions(event)
+    credits = event_session_credits(signup, sessions=sessions) if signup else []
     return {
         "teacher": teacher,
         "signup": signup,
-        "credit": event_credit(signup) if signup else None,
+        "sessions": sessions,
+        "session_credits": credits,
+        "credit": event_credit_total(credits) if signup else None,
         "in_audience": event_in_audience(event=event, teacher=teacher),
         "signup_open": now <= event.deadline and not event_is_closed(event),
         "seats_taken": event.signups.filter(status=Status.CONFIRMED).count(),
@@ -105,9 +117,45 @@ def event_add_url(*, user) -> str | None:
 
 
 def event_signup_rows(*, event: EventPage):
-    """The event's sign-ups with their teachers and schools, for the organiser and the export."""
+    """The event's sign-ups with their teachers, schools and session attendance, for the
+    organiser and the export."""
     return (event.signups.select_related("teacher", "teacher__school")
-            .order_by("status", "queued_at", "pk"))
+            .prefetch_related("attendances").order_by("status", "queued_at", "pk"))
+
+
+def event_sessions(event: EventPage) -> list[EventSession]:
+    """The event's sessions in time order (one a day)."""
+    return list(EventSession.objects.filter(page_id=event.pk).order_by("starts_at", "pk"))
+
+
+def event_session_get(event: EventPage, session_id=None) -> EventSession:
+    """One session of the event: the one named, or the only one; a multi-day event must name it."""
+    sessions = event_sessions(event)
+    if session_id is not None:
+        found = next((s for s in sessions if str(s.pk) == str(session_id)), None)
+        if found is None:
+            raise ValidationError(_("This session is not one of this event's."))
+        return found
+    if len(sessions) != 1:
+        raise ValidationError(_("This event has several sessions: choose one."))
+    return sessions[0]
+
+
+def event_session_for_scan(event: EventPage, now: datetime) -> EventSession:
+    """The session a scan at `now` is for: the one whose check-in/out window holds `now`, else
+    the one held on that day; refused when no session is held that day."""
+    sessions = event_sessions(event)
+    for session in sessions:
+        if session.starts_at - CHECK_IN_EARLY <= now <= session.ends_at + CHECK_OUT_LATE:
+            return session
+    today = timezone.localdate(now)
+    for session in sessions:
+        if session.day == today:
+            return session
+    raise ValidationError(_(
+        "This event has no session today (%(today)s); its sessions are on %(days)s.") % {
+        "today": f"{today:%Y-%m-%d}",
+        "days": "、".join(f"{s.day:%Y-%m-%d}" for s in sessions)})
 
 
 # --- Credit for time present ------------------------------------------------------------------
@@ -146,26 +194,35 @@ class EventCredit:
         return not self.reason
 
 
-def event_credit(signup: EventSignup, *, required_percent: int | None = None) -> EventCredit:
-    """The hours a sign-up earns for time present (the one rule for closing, the attendance
-    table, the sheet and the teacher's page): full hours from the required share of the
-    scheduled time; below it the hours for the minutes present (to 0.1 h, rounded down); none
-    without a check-in and a check-out, or for no time within the schedule."""
-    event = signup.event
-    required = presence_percent_for(event) if required_percent is None else required_percent
-    scheduled = max(int((event.ends_at - event.starts_at).total_seconds() // 60), 1)
-    if signup.status != Status.CONFIRMED or not signup.checked_in_at:
+@dataclass(frozen=True)
+class SessionCredit:
+    """One session of a sign-up: the session, the teacher's attendance there, what it earns."""
+
+    session: EventSession
+    attendance: EventAttendance | None
+    credit: EventCredit
+
+
+def session_credit(*, session: EventSession, attendance: EventAttendance | None,
+                   confirmed: bool = True, required_percent: int) -> EventCredit:
+    """The hours a teacher earns at one session for time present (the one rule for closing, the
+    attendance table, the sheet and the teacher's page): the session's full hours from the
+    required share of its scheduled time; below it the hours for the minutes present (to 0.1 h,
+    rounded down); none without a check-in and a check-out, or for no time within the schedule."""
+    required = required_percent
+    scheduled = max(int((session.ends_at - session.starts_at).total_seconds() // 60), 1)
+    if not confirmed or attendance is None or not attendance.checked_in_at:
         return EventCredit(Decimal("0"), 0, scheduled, required,
                            _("No check-in: no hours."))
-    if not signup.checked_out_at:
+    if not attendance.checked_out_at:
         return EventCredit(Decimal("0"), 0, scheduled, required,
                            _("No check-out: no hours."))
-    start, end = max(signup.checked_in_at, event.starts_at), min(signup.checked_out_at,
-                                                                 event.ends_at)
+    start = max(attendance.checked_in_at, session.starts_at)
+    end = min(attendance.checked_out_at, session.ends_at)
     present = max(int((end - start).total_seconds() // 60), 0)
     if present * 100 >= scheduled * required:
-        return EventCredit(event.credit_hours, present, scheduled, required)
-    hours = (event.credit_hours * present / scheduled).quantize(Decimal("0.1"), ROUND_DOWN)
+        return EventCredit(session.credit_hours, present, scheduled, required)
+    hours = (session.credit_hours * present / scheduled).quantize(Decimal("0.1"), ROUND_DOWN)
     words = {"present": present, "scheduled": scheduled, "required": required,
              "hours": f"{hours.normalize():f}"}
     if hours <= 0:
@@ -177,13 +234,60 @@ def event_credit(signup: EventSignup, *, required_percent: int | None = None) ->
         "full hours): %(hours)s hours for the time present.") % words)
 
 
-def event_credit_rows(*, event: EventPage):
-    """The event's sign-ups (`event_signup_rows`), each with its `credit` (`event_credit`)."""
+def event_session_credits(signup: EventSignup, *, sessions: list[EventSession] | None = None,
+                          required_percent: int | None = None) -> list[SessionCredit]:
+    """Each session of the sign-up's event with the teacher's attendance and its credit."""
+    event = signup.event
+    sessions = event_sessions(event) if sessions is None else sessions
+    required = presence_percent_for(event) if required_percent is None else required_percent
+    attendance = {a.session_id: a for a in signup.attendances.all()}
+    confirmed = signup.status == Status.CONFIRMED
+    return [SessionCredit(session, attendance.get(session.pk), session_credit(
+        session=session, attendance=attendance.get(session.pk), confirmed=confirmed,
+        required_percent=required)) for session in sessions]
+
+
+def event_credit_total(credits: list[SessionCredit]) -> EventCredit:
+    """A sign-up's credit over all its sessions: the hours added up; the reason is the one
+    session's, or each short session's reason after its date."""
+    if len(credits) == 1:
+        return credits[0].credit
+    required = credits[0].credit.required_percent if credits else DEFAULT_PRESENCE_PERCENT
+    reasons = [f"{c.session.day:%m-%d} {c.credit.reason}" for c in credits if c.credit.reason]
+    return EventCredit(sum((c.credit.hours for c in credits), Decimal("0")),
+                       sum(c.credit.present_minutes for c in credits),
+                       sum(c.credit.scheduled_minutes for c in credits), required,
+                       " ".join(reasons))
+
+
+def event_credit(signup: EventSignup, *, required_percent: int | None = None,
+                 session: EventSession | None = None) -> EventCredit:
+    """What a sign-up earns at one session (`session_credit`), or over all of them."""
+    credits = event_session_credits(signup, required_percent=required_percent)
+    if session is not None:
+        return next(c.credit for c in credits if c.session.pk == session.pk)
+    return event_credit_total(credits)
+
+
+def event_credit_rows(*, event: EventPage, sessions: list[EventSession] | None = None):
+    """The event's sign-ups (`event_signup_rows`), each with `session_credits` (one per session)
+    and their total `credit`."""
     required = presence_percent_for(event)
+    sessions = event_sessions(event) if sessions is None else sessions
     rows = list(event_signup_rows(event=event))
     for row in rows:
-        row.credit = event_credit(row, required_percent=required)
+        row.session_credits = event_session_credits(row, sessions=sessions,
+                                                    required_percent=required)
+        row.credit = event_credit_total(row.session_credits)
     return rows
+
+
+def attendance_status(signup: EventSignup, attendance: EventAttendance | None) -> str:
+    """Where a teacher stands at a session, as the organiser reads it: the sign-up status until
+    a scan or a mark, then checked in, then checked in and out."""
+    if signup.status != Status.CONFIRMED or attendance is None or not attendance.checked_in_at:
+        return signup.get_status_display()
+    return attendance.display()
 
 
 # --- Sign-up --------------------------------------------------------------------------------
@@ -297,11 +401,11 @@ def scan_device_hash(device: str) -> str:
 
 @transaction.atomic
 def event_scan(*, event: EventPage, user, kind: str, token: str, device: str = "",
-               now: datetime | None = None) -> tuple[EventSignup, bool]:
-    """Record a check-in or check-out from a scanned QR code on `device` (the phone's own
-    cookie). Returns (sign-up, recorded now); a second scan of the same direction records
-    nothing and says when the first one was; a scan for the same teacher from a second device
-    is refused."""
+               now: datetime | None = None) -> tuple[EventAttendance, bool]:
+    """Record a check-in or check-out at the session held at `now` from a scanned QR code on
+    `device` (the phone's own cookie). Returns (attendance, recorded now); a second scan of the
+    same direction records nothing and says when the first one was; a scan for the same
+    teacher from a second device is refused, and so is a scan on a day without a session."""
     now = now or timezone.now()
     _check_token(event=event, kind=kind, token=token)
     if event_is_closed(event):
@@ -312,6 +416,7 @@ def event_scan(*, event: EventPage, user, kind: str, token: str, device: str = "
               if teacher else None)
     if signup is None:
         raise ValidationError(_("You are not signed up for this event."))
+    session = event_session_for_scan(event, now)
     device = scan_device_hash(device)
     if signup.scan_device and device != signup.scan_device:
         raise ValidationError(_("Your attendance at this event is recorded from another phone. "
@@ -319,46 +424,53 @@ def event_scan(*, event: EventPage, user, kind: str, token: str, device: str = "
     if not signup.scan_device and device:
         signup.scan_device = device
         signup.save(update_fields=["scan_device"])
+    attendance = EventAttendance.objects.filter(signup=signup, session=session).first()
     if kind == CHECK_IN:
-        if not event.starts_at - CHECK_IN_EARLY <= now <= event.ends_at:
+        if not session.starts_at - CHECK_IN_EARLY <= now <= session.ends_at:
             raise ValidationError(_("Check-in is open from 30 minutes before the start to the end."))
-        if signup.checked_in_at:
-            return signup, False
-        signup.checked_in_at = now
-        signup.save(update_fields=["checked_in_at"])
-        return signup, True
-    if not event.starts_at <= now <= event.ends_at + CHECK_OUT_LATE:
+        if attendance and attendance.checked_in_at:
+            return attendance, False
+        attendance = attendance or EventAttendance(signup=signup, session=session)
+        attendance.checked_in_at = now
+        attendance.save()
+        return attendance, True
+    if not session.starts_at <= now <= session.ends_at + CHECK_OUT_LATE:
         raise ValidationError(_("Check-out is open from the start to 30 minutes after the end."))
-    if not signup.checked_in_at:
+    if not (attendance and attendance.checked_in_at):
         raise ValidationError(_("Check in first: you have no check-in for this event."))
-    if signup.checked_out_at:
-        return signup, False
-    signup.checked_out_at = now
-    signup.save(update_fields=["checked_out_at"])
-    return signup, True
+    if attendance.checked_out_at:
+        return attendance, False
+    attendance.checked_out_at = now
+    attendance.save(update_fields=["checked_out_at"])
+    return attendance, True
 
 
 @transaction.atomic
 def event_attendance_mark(*, signup: EventSignup, marked_by, checked_in_at: datetime | None,
-                          checked_out_at: datetime | None) -> EventSignup:
-    """The organiser sets a teacher's check-in and check-out by hand (or from a sheet)."""
+                          checked_out_at: datetime | None,
+                          session: EventSession | None = None) -> EventAttendance:
+    """The organiser sets a teacher's check-in and check-out at a session by hand (or from a
+    sheet); an event of one session needs no session named."""
     event = signup.event
     if not event_may_manage(user=marked_by, event=event):
         raise PermissionDenied
     own_record_refuse(marked_by, signup.teacher)
     if event_is_closed(event):
         raise ValidationError(_("This event is closed."))
+    session = event_session_get(event, session.pk if session else None)
     if checked_in_at and checked_out_at and checked_out_at < checked_in_at:
         raise ValidationError(_("The check-out is before the check-in."))
-    signup.checked_in_at, signup.checked_out_at, signup.marked_by = (
-        checked_in_at, checked_out_at, marked_by)
+    attendance, _created = EventAttendance.objects.update_or_create(
+        signup=signup, session=session, defaults={
+            "checked_in_at": checked_in_at, "checked_out_at": checked_out_at,
+            "marked_by": marked_by})
     if signup.status != Status.CONFIRMED:
         signup.status = Status.CONFIRMED
-    signup.save(update_fields=["checked_in_at", "checked_out_at", "marked_by", "status"])
+        signup.save(update_fields=["status"])
     audit_record(actor=marked_by, action=AuditEntry.Action.EVENT_ATTENDANCE,
                  organisation=event.organiser, target=signup.teacher.employee_no,
-                 detail=f"{event.pk} · {event.title}")
-    return signup
+                 detail=f"{event.pk} · {event.title} · {session.day:%Y-%m-%d}")
+    return attendance
 
 
 # --- Closing --------------------------------------------------------------------------------
@@ -366,37 +478,38 @@ def event_attendance_mark(*, signup: EventSignup, marked_by, checked_in_at: date
 
 @transaction.atomic
 def event_close(*, event: EventPage, closed_by) -> EventClosure:
-    """Close an event: attendance becomes final and every attended teacher is credited once
-    for time present (`event_credit`: the full hours from the policy's share of the scheduled
-    time, else the hours for the minutes present; the ledger keys each credit on the sign-up).
-    Closing again is refused."""
+    """Close an event: attendance becomes final and each teacher is credited once per session
+    attended, on that session's own day, for time present (`session_credit`: the session's full
+    hours from the policy's share of its scheduled time, else the hours for the minutes present;
+    the ledger keys each credit on the sign-up and the session). Closing again is refused."""
     if not event_may_manage(user=closed_by, event=event):
         raise PermissionDenied
     event = _lock(event)
     if timezone.now() < event.starts_at:
         raise ValidationError(_("An event can be closed once it has started."))
     required = presence_percent_for(event)
-    credits = [(s, event_credit(s, required_percent=required))
-               for s in event.signups.select_related("teacher")
-               .filter(status=Status.CONFIRMED, checked_in_at__isnull=False,
-                       checked_out_at__isnull=False)]
-    attended = [(s, c) for s, c in credits if c.hours > 0]
+    sessions = event_sessions(event)
+    credited = [(signup, c) for signup in event.signups.select_related("teacher")
+                .prefetch_related("attendances").filter(status=Status.CONFIRMED)
+                for c in event_session_credits(signup, sessions=sessions,
+                                               required_percent=required)
+                if c.credit.hours > 0]
+    teachers = len({signup.pk for signup, _c in credited})
     try:
         with transaction.atomic():
             closure = EventClosure.objects.create(event=event, closed_by=closed_by,
-                                                  attended=len(attended))
+                                                  attended=teachers)
     except IntegrityError:
         raise ValidationError(_("This event is already closed; its hours were credited then.")) from None
     audit_record(actor=closed_by, action=AuditEntry.Action.EVENT_CLOSE,
                  organisation=event.organiser, target=str(event.pk),
-                 detail=f"{event.title} · {len(attended)}")
-    attended_on = timezone.localdate(event.starts_at)
+                 detail=f"{event.title} · {teachers}")
 
     def send():
-        for signup, credit in attended:
+        for signup, c in credited:
             signals.event_attended.send(sender=EventSignup, teacher=signup.teacher, event=event,
-                                        hours=credit.hours, attended_on=attended_on,
-                                        signup=signup)
+                                        hours=c.credit.hours, attended_on=c.session.day,
+                                        signup=signup, session=c.session)
 
     transaction.on_commit(send)
     return closure

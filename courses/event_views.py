@@ -3,7 +3,7 @@ mark attendance by hand and close the event."""
 
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import segno
 from django.contrib import messages
@@ -75,14 +75,14 @@ def event_scan(request, event_id: int, kind: str):
     if not re.fullmatch(r"[A-Za-z0-9_-]{32,64}", device):
         device = secrets.token_urlsafe(32)  # this phone's first scan: it is named from now on
     try:
-        signup, recorded = services.event_scan(event=event, user=request.user, kind=kind,
+        attendance, recorded = services.event_scan(event=event, user=request.user, kind=kind,
                                                token=request.GET.get("t", ""), device=device)
     except ValidationError as error:
         message = _errors(error)
     else:
         ok = True
-        at = timezone.localtime(signup.checked_in_at if kind == services.CHECK_IN
-                                else signup.checked_out_at).strftime("%H:%M")
+        at = timezone.localtime(attendance.checked_in_at if kind == services.CHECK_IN
+                                else attendance.checked_out_at).strftime("%H:%M")
         if kind == services.CHECK_IN:
             message = (_("Checked in at %(time)s.") if recorded else
                        _("You already checked in at %(time)s; nothing more to do.")) % {"time": at}
@@ -90,7 +90,8 @@ def event_scan(request, event_id: int, kind: str):
             message = (_("Checked out at %(time)s.") if recorded else
                        _("You already checked out at %(time)s; nothing more to do.")) % {"time": at}
     response = render(request, "courses/event_scan.html",
-                      {"event": event, "ok": ok, "message": message}, status=200 if ok else 400)
+                      {"event": event, "ok": ok, "message": message,
+                       "session": attendance.session if ok else None}, status=200 if ok else 400)
     response.set_cookie(SCAN_DEVICE_COOKIE, device, max_age=365 * 24 * 3600, httponly=True,
                         samesite="Lax", secure=request.is_secure())
     return response
@@ -118,11 +119,32 @@ def event_manage_list(request):
                    "add_url": services.event_add_url(user=request.user)})
 
 
+def _chosen_session(request, event: EventPage, sessions: list):
+    """The session the organiser's table shows: the one asked for, else today's, else the
+    first still to come, else the last."""
+    wanted = request.GET.get("session") or request.POST.get("session")
+    if wanted:
+        found = next((s for s in sessions if str(s.pk) == wanted), None)
+        if found is None:
+            raise Http404
+        return found
+    today = timezone.localdate()
+    return (next((s for s in sessions if s.day == today), None)
+            or next((s for s in sessions if s.day > today), None) or sessions[-1])
+
+
 @staff_required(purposes.EVENT_ORGANISING)
 def event_manage(request, event_id: int):
     event = _managed(request, event_id)
+    sessions = services.event_sessions(event)
+    session = _chosen_session(request, event, sessions)
+    rows = services.event_credit_rows(event=event, sessions=sessions)
+    for row in rows:
+        here = next(c for c in row.session_credits if c.session.pk == session.pk)
+        row.here, row.here_status = here, services.attendance_status(row, here.attendance)
     return render(request, "courses/event_manage.html", {
-        "event": event, "rows": services.event_credit_rows(event=event),
+        "event": event, "rows": rows, "sessions": sessions, "session": session,
+        "several": len(sessions) > 1,
         "presence_percent": services.presence_percent_for(event),
         "closed": services.event_is_closed(event),
     })
@@ -151,12 +173,17 @@ def event_qr(request, event_id: int):
     })
 
 
-def _parse_time(event: EventPage, value: str):
+def _parse_time(session, value: str):
+    """A time of day typed for a session: on its day, or on the next one when the session runs
+    past midnight and the time is before it started."""
     if not value:
         return None
-    day = timezone.localtime(event.starts_at).date()
-    clock = datetime.strptime(value, "%H:%M").time()
-    return timezone.make_aware(datetime.combine(day, clock))
+    starts = timezone.localtime(session.starts_at)
+    moment = timezone.make_aware(datetime.combine(starts.date(), datetime.strptime(value, "%H:%M").time()))
+    if moment < starts.replace(second=0, microsecond=0) and \
+            timezone.localtime(session.ends_at).date() > starts.date():
+        moment += timedelta(days=1)
+    return moment
 
 
 @staff_required(purposes.EVENT_ORGANISING)
@@ -164,10 +191,11 @@ def _parse_time(event: EventPage, value: str):
 def event_mark(request, event_id: int, signup_id: int):
     event = _managed(request, event_id)
     signup = get_object_or_404(EventSignup, event=event, pk=signup_id)
+    session = _chosen_session(request, event, services.event_sessions(event))
     try:
-        checked_in = _parse_time(event, request.POST.get("checked_in", "").strip())
-        checked_out = _parse_time(event, request.POST.get("checked_out", "").strip())
-        services.event_attendance_mark(signup=signup, marked_by=request.user,
+        checked_in = _parse_time(session, request.POST.get("checked_in", "").strip())
+        checked_out = _parse_time(session, request.POST.get("checked_out", "").strip())
+        services.event_attendance_mark(signup=signup, marked_by=request.user, session=session,
                                        checked_in_at=checked_in, checked_out_at=checked_out)
     except ValueError:
         messages.error(request, _("Enter times as HH:MM."))
@@ -175,7 +203,7 @@ def event_mark(request, event_id: int, signup_id: int):
         messages.error(request, _errors(error))
     else:
         messages.success(request, _("Attendance saved."))
-    return redirect("courses:event_manage", event.pk)
+    return redirect(reverse("courses:event_manage", args=[event.pk]) + f"?session={session.pk}")
 
 
 @staff_required(purposes.EVENT_ORGANISING)

@@ -19,7 +19,8 @@ quiz_passed = Signal()
 # (LiveSessionPage), hours (Decimal), attended_at (aware datetime), attendance (the row).
 live_attended = Signal()
 
-# An event was closed and a teacher's attendance at it is final. kwargs: teacher, event
-# (EventPage), hours (Decimal), attended_on (date), signup (the EventSignup row; its pk is the
-# idempotency reference: receivers must credit an attendance exactly once).
+# An event was closed and a teacher's attendance at one of its sessions is final. kwargs:
+# teacher, event (EventPage), hours (Decimal), attended_on (date: the session's own day), signup
+# (the EventSignup row) and session (the EventSession): together the idempotency reference,
+# receivers must credit a teacher's session exactly once.
 event_attended = Signal()

@@ -15,9 +15,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.models import Page
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from people import purposes
@@ -26,7 +27,8 @@ from people.models import Stage, Teacher
 
 from .pages import LoginRequiredMixin, category_field
 
-__all__ = ["EventIndexPage", "EventPage", "EventSignup", "EventClosure", "EVENT_ORGANISER_ROLES",
+__all__ = ["EventIndexPage", "EventPage", "EventSession", "EventSignup", "EventAttendance",
+           "EventClosure", "EVENT_ORGANISER_ROLES",
            "EVENT_CREATOR_ROLES", "PresencePolicy", "DEFAULT_PRESENCE_PERCENT"]
 
 # Without a policy, an offline event's full hours need presence for 80 % of its scheduled time.
@@ -89,6 +91,29 @@ class EventPageForm(WagtailAdminPageForm):
         self.fields["post_codes"].initial = page.post_list if page.posts else []
         self.fields["stage_codes"].initial = page.stage_list if page.stages else []
 
+    def clean(self):
+        cleaned = super().clean()
+        # The event's span and hours are its sessions': the first start, the last end, the sum.
+        formset = self.formsets.get("sessions")
+        if formset is not None and formset.is_valid():
+            kept = [f.cleaned_data for f in formset.forms
+                    if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            for f in formset.forms:
+                if f.cleaned_data.get("DELETE") and f.instance.pk and \
+                        EventAttendance.objects.filter(session_id=f.instance.pk).exists():
+                    self.add_error(None, _("A session with attendance recorded cannot be removed."))
+            if not kept:
+                self.add_error(None, _("Add at least one session (date, start and end)."))
+            elif all(d.get("starts_at") and d.get("ends_at") for d in kept):
+                days = sorted(timezone.localdate(d["starts_at"]) for d in kept)
+                if len(set(days)) < len(days):
+                    self.add_error(None, _("Two sessions are on the same day: one session a day."))
+                self.instance.starts_at = min(d["starts_at"] for d in kept)
+                self.instance.ends_at = max(d["ends_at"] for d in kept)
+                self.instance.credit_hours = sum((d.get("credit_hours") or Decimal("0"))
+                                                 for d in kept)
+        return cleaned
+
     def save(self, commit=True):
         page = super().save(commit=False)
         page.posts = posts_mask(self.cleaned_data.get("post_codes") or [])
@@ -99,7 +124,9 @@ class EventPageForm(WagtailAdminPageForm):
 
 
 class EventPage(LoginRequiredMixin, AudienceRule, Page):
-    """One offline event: when, where, how many seats, who may come, and the hours it credits."""
+    """One offline event: when, where, how many seats, who may come, and the hours it credits.
+    It is held in sessions (one a day, each checked in and credited on its own date); its
+    start, end and hours are its sessions' first start, last end and total."""
 
     class Kind(models.TextChoices):
         TRAINING = "training", _("Training")
@@ -136,9 +163,10 @@ class EventPage(LoginRequiredMixin, AudienceRule, Page):
 
     content_panels = Page.content_panels + [
         FieldPanel("kind"), FieldPanel("summary"),
-        MultiFieldPanel([FieldPanel("place"), FieldPanel("starts_at"), FieldPanel("ends_at"),
-                         FieldPanel("credit_hours"), FieldPanel("category")],
-                        heading=_("Schedule and hours")),
+        MultiFieldPanel([FieldPanel("place"), FieldPanel("category")],
+                        heading=_("Place and hour category")),
+        InlinePanel("sessions", min_num=1, label=_("Sessions (one a day)"),
+                    heading=_("Sessions and hours")),
         MultiFieldPanel([FieldPanel("organiser"), FieldPanel("organisation"),
                          FieldPanel("post_codes"), FieldPanel("stage_codes"),
                          FieldPanel("hired_after"), FieldPanel("hired_before")],
@@ -165,6 +193,18 @@ class EventPage(LoginRequiredMixin, AudienceRule, Page):
         if self.organisation_id is None:
             self.organisation_id = self.organiser_id
 
+    def save(self, *args, **kwargs):
+        sessions = list(self.sessions.all())
+        if not sessions and self.starts_at and self.ends_at:
+            # An event given only its times (older events, scripts) is held in one session.
+            self.sessions = [EventSession(starts_at=self.starts_at, ends_at=self.ends_at,
+                                          credit_hours=self.credit_hours)]
+        elif sessions:
+            self.starts_at = min(s.starts_at for s in sessions)
+            self.ends_at = max(s.ends_at for s in sessions)
+            self.credit_hours = sum((s.credit_hours for s in sessions), Decimal("0"))
+        return super().save(*args, **kwargs)
+
     @property
     def deadline(self):
         return self.signup_deadline or self.starts_at
@@ -175,6 +215,37 @@ class EventPage(LoginRequiredMixin, AudienceRule, Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(event_context_for_user(event=self, user=request.user))
         return context
+
+
+class EventSession(Orderable):
+    """One day of an event: its start and end, and the hours it credits on its own date."""
+
+    page = ParentalKey(EventPage, on_delete=models.CASCADE, related_name="sessions",
+                       verbose_name=_("event"))
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    credit_hours = models.DecimalField(_("credit hours"), max_digits=5, decimal_places=1,
+                                       default=Decimal("3.0"),
+                                       validators=[MinValueValidator(Decimal("0"))])
+
+    panels = [FieldPanel("starts_at"), FieldPanel("ends_at"), FieldPanel("credit_hours")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d}"
+
+    @property
+    def day(self):
+        """The session's date (Asia/Shanghai): its attendance is credited on it."""
+        return timezone.localdate(self.starts_at)
+
+    def clean(self):
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The end must be after the start.")})
 
 
 class EventSignup(models.Model):
@@ -193,11 +264,6 @@ class EventSignup(models.Model):
     invited = models.BooleanField(_("invited"), default=False)
     # Order on the waiting list: set each time the teacher (re)joins.
     queued_at = models.DateTimeField(_("signed up at"), default=timezone.now)
-    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
-    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
-    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="+",
-                                  verbose_name=_("attendance marked by"))
     # The device (a hash of its cookie) the teacher's first QR scan came from: a later scan for
     # her from any other device is refused (a code forwarded to a phone logged in as her).
     scan_device = models.CharField(max_length=64, blank=True, editable=False)
@@ -211,16 +277,39 @@ class EventSignup(models.Model):
     def __str__(self):
         return f"{self.event_id} {self.teacher_id} {self.status}"
 
+
+
+class EventAttendance(models.Model):
+    """A signed-up teacher's check-in and check-out at one session (by QR, by hand or by sheet)."""
+
+    signup = models.ForeignKey(EventSignup, on_delete=models.CASCADE, related_name="attendances",
+                               verbose_name=_("event sign-up"))
+    session = models.ForeignKey(EventSession, on_delete=models.PROTECT, related_name="attendances",
+                                verbose_name=_("session"))
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+",
+                                  verbose_name=_("attendance marked by"))
+
+    class Meta:
+        verbose_name = _("session attendance")
+        verbose_name_plural = _("session attendance")
+        constraints = [models.UniqueConstraint(fields=["signup", "session"],
+                                               name="eventattendance_once")]
+
+    def __str__(self):
+        return f"{self.signup_id} {self.session_id}"
+
     @property
     def attended(self) -> bool:
-        """Present for the event: checked in and out (by QR, by hand or by sheet)."""
+        """Present at the session: checked in and out."""
         return bool(self.checked_in_at and self.checked_out_at)
 
-    def attendance_display(self) -> str:
-        """Where the teacher stands, as the organiser reads it: the sign-up status until a
-        scan or a mark, then checked in, then checked in and out."""
-        if self.status != self.Status.CONFIRMED or not self.checked_in_at:
-            return self.get_status_display()
+    def display(self) -> str:
+        """Where the teacher stands at this session, as the organiser reads it."""
+        if not self.checked_in_at:
+            return _("Not checked in")
         if self.checked_out_at:
             return _("Checked in and out")
         return _("Checked in, not yet out")

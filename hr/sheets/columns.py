@@ -50,6 +50,8 @@ HEADERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     # Event attendance
     "check_in": ("签到", "check_in", ("签到时间", "check in", "check-in")),
     "check_out": ("签退", "check_out", ("签退时间", "check out", "check-out")),
+    # A multi-day event's session: its number (1, 2, …) or its date (session_date, 日期)
+    "event_session": ("场次", "session", ("第几场", "场次编号", "session no")),
     # School calendar (its 类型 column is org_kind's header: read there as 教学日/假期/调休上课)
     "term": ("学期", "term", ("学期名称",)),
     "start_date": ("开始日期", "start_date", ("起始日期", "start date", "start")),
@@ -134,7 +136,7 @@ CREDENTIALS = SheetSpec(
 EVENT_ATTENDANCE = SheetSpec(
     kind="event_attendance",
     required=("employee_no", "check_in", "check_out"),
-    optional=("name",),
+    optional=("name", "event_session", "session_date"),
     title_en="Event attendance",
 )
 # The school calendar: terms, holidays and make-up days per organisation (机构代码, 学期, 开始日期,

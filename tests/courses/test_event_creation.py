@@ -21,8 +21,9 @@ pytestmark = pytest.mark.django_db
 def event_form(organiser, **extra):
     data = nested_form_data({
         "title": "校园心理危机个案研讨", "slug": "case-study", "kind": "case", "summary": "",
-        "place": "区教师发展中心", "starts_at": "2026-03-02 09:00", "ends_at": "2026-03-02 11:30",
-        "credit_hours": "2.5", "category": "crisis", "organiser": organiser.pk,
+        "place": "区教师发展中心", "category": "crisis", "organiser": organiser.pk,
+        "sessions": inline_formset([{"starts_at": "2026-03-02 09:00", "ends_at": "2026-03-02 11:30",
+                                     "credit_hours": "2.5"}], min=1),
         "organisation": organiser.pk, "capacity": "0", "signup_mode": "open",
         "signup_deadline": "", "hired_after": "", "hired_before": "",
         "comments": inline_formset([]), **extra,

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import EventSignup
+from courses.models import EventAttendance
 from tests import factories
-from tests.courses.test_events import event, signed_up
+from tests.courses.test_events import attendance, event, signed_up
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_upload_marks_attendance_and_the_export_reads_back(client, tree, tmp_pat
     with open(path, "rb") as f:
         response = client.post(reverse("hr:event_attendance_import", args=[ev.pk]), {"file": f})
     assert response.status_code == 302
-    got = {s.teacher_id: s for s in EventSignup.objects.filter(event=ev)}
+    got = {t.pk: attendance(t) for t in (a, b, c)}
     assert timezone.localtime(got[a.pk].checked_in_at).strftime("%H:%M") == "09:05"
     assert got[a.pk].attended and got[b.pk].attended and not got[c.pk].attended
     assert got[b.pk].checked_in_at == ev.starts_at
@@ -51,14 +51,16 @@ def test_upload_marks_attendance_and_the_export_reads_back(client, tree, tmp_pat
     out = tmp_path / "out.xlsx"
     out.write_bytes(export.content)
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
-    assert rows[0] == ("工号", "姓名", "学校", "报名状态", "签到", "签退", "出席", "学时", "学时说明")
+    assert rows[0] == ("工号", "姓名", "学校", "报名状态", "场次", "日期", "签到", "签退", "出席", "学时",
+                       "学时说明")
     by_no = {r[0]: r for r in rows[1:]}
     # 09:05–11:30 of an 08:30–10:30 event: 85 of 120 minutes, under 80 %: 3 × 85/120 = 2.1 h.
-    assert by_no[a.employee_no][3:8] == ("已报名", "2026-03-02 09:05", "2026-03-02 11:30", "是", 2.1)
-    assert by_no[a.employee_no][8] == (
+    assert by_no[a.employee_no][3:10] == ("已报名", 1, "2026-03-02", "2026-03-02 09:05",
+                                          "2026-03-02 11:30", "是", 2.1)
+    assert by_no[a.employee_no][10] == (
         "在场 85 分钟，计划 120 分钟（全额学时须在场 80%）：按在场时间计 2.1 学时。")
-    assert by_no[b.employee_no][7:9] in ((3.0, None), (3.0, ""))
-    assert by_no[c.employee_no][6:8] == ("否", 0.0)
+    assert by_no[b.employee_no][9:11] in ((3.0, None), (3.0, ""))
+    assert by_no[c.employee_no][8:10] == ("否", 0.0)
 
     # Asked for in English, the sheet reads in English only, and uploads back unchanged.
     from django.conf import settings
@@ -67,18 +69,18 @@ def test_upload_marks_attendance_and_the_export_reads_back(client, tree, tmp_pat
     export = client.get(reverse("hr:event_attendance_export", args=[ev.pk]))
     out.write_bytes(export.content)
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
-    assert rows[0] == ("employee_no", "name", "School", "Sign-up status", "check_in", "check_out",
-                       "Attended", "Hours", "Hours note")
+    assert rows[0] == ("employee_no", "name", "School", "Sign-up status", "session",
+                       "session_date", "check_in", "check_out", "Attended", "Hours", "Hours note")
     by_no = {r[0]: r for r in rows[1:]}
-    assert by_no[a.employee_no][3:8] == ("Signed up", "2026-03-02 09:05", "2026-03-02 11:30", "Yes",
-                                          2.1)
-    assert by_no[a.employee_no][8].startswith("Present 85 of 120 scheduled minutes")
+    assert by_no[a.employee_no][3:10] == ("Signed up", 1, "2026-03-02", "2026-03-02 09:05",
+                                          "2026-03-02 11:30", "Yes", 2.1)
+    assert by_no[a.employee_no][10].startswith("Present 85 of 120 scheduled minutes")
     assert not any("\u4e00" <= ch <= "\u9fff" for r in rows for v in r[2:7] if isinstance(v, str)
                    for ch in v if r[0] is not None and v not in (r[2],))
     with open(out, "rb") as f:
         assert client.post(reverse("hr:event_attendance_import", args=[ev.pk]),
                            {"file": f}).status_code == 302
-    again = {s.teacher_id: s for s in EventSignup.objects.filter(event=ev)}
+    again = {t.pk: attendance(t) for t in (a, b, c)}
     assert again[a.pk].attended and not again[c.pk].attended
     assert timezone.localtime(again[a.pk].checked_in_at).strftime("%H:%M") == "09:05"
 
@@ -97,7 +99,7 @@ def test_an_event_past_midnight_round_trips_its_sheet(client, tree, tmp_path):
     def exported():
         out = tmp_path / "night.xlsx"
         out.write_bytes(client.get(reverse("hr:event_attendance_export", args=[ev.pk])).content)
-        return out, {r[0]: r[4:7] for r in
+        return out, {r[0]: r[6:9] for r in
                      list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))[1:]}
 
     out, by_no = exported()
@@ -123,7 +125,7 @@ def test_an_upload_with_one_bad_row_writes_nothing(client, tree, tmp_path):
         response = client.post(reverse("hr:event_attendance_import", args=[ev.pk]), {"file": f})
     page = response.content.decode()
     assert response.status_code == 400 and "该工号没有报名本活动" in page and "签到、签退请填写时间" in page
-    assert not EventSignup.objects.get(teacher=a).checked_in_at
+    assert not attendance(a).checked_in_at
 
 
 def test_a_time_in_the_future_or_an_out_before_the_in_is_named_and_nothing_written(tree, tmp_path):
@@ -142,7 +144,7 @@ def test_a_time_in_the_future_or_an_out_before_the_in_is_named_and_nothing_writt
     assert marked == 0 and list(named) == [(2, "签退 (D)"), (3, "签退 (D)"), (4, "签退 (D)")]
     assert named[(2, "签退 (D)")] == "该时间尚未到来"
     assert named[(4, "签退 (D)")] == "签退时间早于签到时间。"
-    assert not EventSignup.objects.filter(event=ev, checked_in_at__isnull=False).exists()
+    assert not EventAttendance.objects.filter(signup__event=ev).exists()
 
 
 @pytest.mark.parametrize("who", ["district_hr_y", "school_admin_a", "teacher"])
@@ -157,4 +159,4 @@ def test_only_the_organisers_scope_exports_or_uploads(client, tree, tmp_path, wh
     with open(sheet(tmp_path, [[a.employee_no, a.name, "是", "是"]]), "rb") as f:
         assert client.post(reverse("hr:event_attendance_import", args=[ev.pk]),
                            {"file": f}).status_code == 403
-    assert not EventSignup.objects.get(teacher=a).checked_in_at
+    assert not attendance(a).checked_in_at

@@ -11,6 +11,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from people import purposes
@@ -155,7 +156,13 @@ def event_session_for_scan(event: EventPage, now: datetime) -> EventSession:
     raise ValidationError(_(
         "This event has no session today (%(today)s); its sessions are on %(days)s.") % {
         "today": f"{today:%Y-%m-%d}",
-        "days": "、".join(f"{s.day:%Y-%m-%d}" for s in sessions)})
+        "days": session_days(sessions)})
+
+
+def session_days(sessions) -> str:
+    """The sessions' dates as a list a reader reads in the active language."""
+    separator = "、" if (get_language() or "").startswith("zh") else ", "
+    return separator.join(f"{s.day:%Y-%m-%d}" for s in sessions)
 
 
 # --- Credit for time present ------------------------------------------------------------------
@@ -477,7 +484,7 @@ def event_attendance_mark(*, signup: EventSignup, marked_by, checked_in_at: date
 
 
 @transaction.atomic
-def event_close(*, event: EventPage, closed_by) -> EventClosure:
+def event_close(*, event: EventPage, closed_by, now: datetime | None = None) -> EventClosure:
     """Close an event: attendance becomes final and each teacher is credited once per session
     attended, on that session's own day, for time present (`session_credit`: the session's full
     hours from the policy's share of its scheduled time, else the hours for the minutes present;
@@ -485,7 +492,8 @@ def event_close(*, event: EventPage, closed_by) -> EventClosure:
     if not event_may_manage(user=closed_by, event=event):
         raise PermissionDenied
     event = _lock(event)
-    if timezone.now() < event.starts_at:
+    now = now or timezone.now()
+    if now < event.starts_at:
         raise ValidationError(_("An event can be closed once it has started."))
     required = presence_percent_for(event)
     sessions = event_sessions(event)
@@ -498,7 +506,7 @@ def event_close(*, event: EventPage, closed_by) -> EventClosure:
     try:
         with transaction.atomic():
             closure = EventClosure.objects.create(event=event, closed_by=closed_by,
-                                                  attended=teachers)
+                                                  closed_at=now, attended=teachers)
     except IntegrityError:
         raise ValidationError(_("This event is already closed; its hours were credited then.")) from None
     audit_record(actor=closed_by, action=AuditEntry.Action.EVENT_CLOSE,

@@ -197,7 +197,7 @@ def _row_session(r, layout, sessions: list[EventSession],
         if on_day is None or (session and on_day != session):
             r.fail("session_date", r.values.get("session_date"), gettext(
                 "No session of this event on this date; its sessions are on %(days)s") % {
-                "days": "、".join(f"{s.day:%Y-%m-%d}" for s in sessions)})
+                "days": event_services.session_days(sessions)})
             return None
         session = on_day
     if session is None and len(sessions) == 1:

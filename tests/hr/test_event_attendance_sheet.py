@@ -160,3 +160,84 @@ def test_only_the_organisers_scope_exports_or_uploads(client, tree, tmp_path, wh
         assert client.post(reverse("hr:event_attendance_import", args=[ev.pk]),
                            {"file": f}).status_code == 403
     assert not attendance(a).checked_in_at
+
+
+# --- multi-day events: a row per teacher and session -------------------------------------------
+
+
+def _two_days(tree):
+    from tests.courses.test_event_sessions import DAYS, multi_day_event
+
+    ev = multi_day_event(tree["district_x"], days=DAYS[:2])
+    return ev, list(ev.sessions.order_by("starts_at"))
+
+
+AFTER = datetime(2026, 3, 5, 9, 0, tzinfo=SHANGHAI)
+
+
+def test_a_two_session_sheet_round_trips_each_session_on_its_date(tree, tmp_path):
+    from hr.event_sheets import event_attendance_upload, event_attendance_write
+
+    ev, (first, second) = _two_days(tree)
+    a, b = (signed_up(ev, tree["school_a"]) for _ in range(2))
+    organiser = factories.district_hr(tree["district_x"])
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["工号", "姓名", "场次", "日期", "签到", "签退"])
+    ws.append([a.employee_no, a.name, 1, None, "09:00", "12:00"])
+    ws.append([a.employee_no, a.name, None, "2026-03-03", "09:30", "12:00"])  # by its date
+    ws.append([b.employee_no, b.name, 2, "2026-03-03", "是", "是"])
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    assert event_attendance_upload(event=ev, path=path, user=organiser, now=AFTER) == (2, [])
+
+    def state():
+        return {(r.signup.teacher_id, r.session_id): (timezone.localtime(r.checked_in_at).strftime(
+            "%Y-%m-%d %H:%M"), timezone.localtime(r.checked_out_at).strftime("%Y-%m-%d %H:%M"))
+            for r in EventAttendance.objects.select_related("signup")}
+
+    marked = state()
+    # A bare time is on its own session's day.
+    assert marked == {(a.pk, first.pk): ("2026-03-02 09:00", "2026-03-02 12:00"),
+                      (a.pk, second.pk): ("2026-03-03 09:30", "2026-03-03 12:00"),
+                      (b.pk, second.pk): ("2026-03-03 09:00", "2026-03-03 12:00")}
+    out = tmp_path / "out.xlsx"
+    assert event_attendance_write(out, event=ev) == 4
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][4:8] == ("场次", "日期", "签到", "签退")
+    by_row = {(r[0], r[4]): r[5:10] for r in rows[1:]}
+    assert by_row[a.employee_no, 1] == ("2026-03-02", "2026-03-02 09:00", "2026-03-02 12:00", "是", 3)
+    assert by_row[a.employee_no, 2] == ("2026-03-03", "2026-03-03 09:30", "2026-03-03 12:00", "是", 3)
+    assert by_row[b.employee_no, 1][1:4] in ((None, None, "否"), ("", "", "否"))
+    # The export uploads back unchanged, and its empty rows write nothing.
+    assert event_attendance_upload(event=ev, path=out, user=organiser, now=AFTER)[1] == []
+    assert state() == marked
+
+
+def test_a_bad_session_row_is_named_by_row_and_column_and_nothing_is_written(tree, tmp_path):
+    from hr.event_sheets import event_attendance_upload
+
+    ev, _sessions = _two_days(tree)
+    a, b = (signed_up(ev, tree["school_a"]) for _ in range(2))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["工号", "姓名", "场次", "日期", "签到", "签退"])
+    ws.append([a.employee_no, a.name, 1, None, "09:00", "12:00"])        # good
+    ws.append([a.employee_no, a.name, 3, None, "09:00", "12:00"])        # no session 3
+    ws.append([b.employee_no, b.name, None, None, "09:00", "12:00"])     # which session?
+    ws.append([b.employee_no, b.name, None, "2026-03-05", "09:00", "12:00"])  # no session that day
+    ws.append([b.employee_no, b.name, "第二场", None, "09:00", "12:00"])  # not a number
+    ws.append([a.employee_no, a.name, 1, None, "09:00", "12:00"])        # row 2 again
+    path = tmp_path / "bad.xlsx"
+    wb.save(path)
+    marked, errors = event_attendance_upload(event=ev, path=path, user=factories.district_hr(
+        tree["district_x"]), now=AFTER)
+    named = {(e.row, e.column): e.reason for e in errors}
+    assert marked == 0 and named == {
+        (3, "场次 (C)"): "本活动的场次为 1 至 2",
+        (4, "场次 (C)"): "本活动有多个场次：请填写场次或日期",
+        (5, "日期 (D)"): "本活动在该日期没有场次，场次日期为 2026-03-02、2026-03-03",
+        (6, "场次 (C)"): "场次请填写序号（1、2……）",
+        (7, "场次 (C)"): "与第 2 行的教师和场次相同",
+    }
+    assert not EventAttendance.objects.exists()

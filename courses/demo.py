@@ -31,6 +31,8 @@ from .models import (
     Enrolment,
     EventIndexPage,
     EventPage,
+    EventSession,
+    EventSignup,
     LessonPage,
     LessonProgress,
     LiveSessionIndexPage,
@@ -233,6 +235,72 @@ def _events(city, stdout, today: date) -> None:
                    place="区教师发展中心 201 报告厅", starts_at=starts,
                    ends_at=starts + timedelta(hours=3), credit_hours=Decimal("3.0"), capacity=60)
     stdout.write(f"courses: events section, 1 event ({event.title}, {event.starts_at:%Y-%m-%d})")
+    _three_day_event(city, stdout, today, index)
+
+
+# Who came when to the three-day course, by a teacher's place in the list: every day; days 1 and 3;
+# day 1 until noon, then days 2 and 3; days 1 and 2 but no check-out on day 2; never.
+_PATTERNS = (((9, 0, 16, 0), (9, 0, 16, 0), (9, 0, 16, 0)),
+             ((8, 50, 16, 0), None, (9, 10, 16, 0)),
+             ((9, 0, 12, 0), (9, 0, 16, 0), (9, 0, 15, 50)),
+             ((9, 0, 16, 0), (9, 0, None, None), None),
+             (None, None, None))
+
+
+def _three_day_event(city, stdout, today: date, index) -> None:
+    """A three-day course of the demo district three weeks ago (09:00–16:00, 6 hours a day), with
+    mixed attendance, closed: each day credited on its own date (the demo teacher came on days
+    1 and 3)."""
+    from . import event_services
+
+    tz = timezone.get_current_timezone()
+    days = [today - timedelta(days=23 - n) for n in range(3)]
+    slug = "crisis-intervention-three-days"
+    event = EventPage.objects.filter(slug=slug).first()
+    if event is None:
+        organiser = city.accounts["district_hr"]
+        event = EventPage(slug=slug, title="2026年心理危机干预骨干教师三日研修班",
+                          kind=EventPage.Kind.TRAINING, organiser=city.demo_district,
+                          organisation=city.demo_district, owner=organiser,
+                          summary="三天集中研修：危机评估、干预会谈与转介演练，每天单独签到、按当天在场时间计学时。",
+                          place="区教师发展中心 301 研修室")
+        event.sessions = [EventSession(starts_at=datetime.combine(d, time(9), tzinfo=tz),
+                                       ends_at=datetime.combine(d, time(16), tzinfo=tz),
+                                       credit_hours=Decimal("6.0")) for d in days]
+        index.refresh_from_db()
+        event = index.add_child(instance=event)
+        event.save_revision().publish()
+        event.refresh_from_db()
+    if event_services.event_is_closed(event):
+        return
+    organiser = city.accounts["district_hr"]
+    teacher = city.accounts["teacher"].teacher
+    others = list(Teacher.objects.filter(school__path__startswith=city.demo_district.path,
+                                         is_active=True).exclude(pk=teacher.pk)
+                  .order_by("employee_no")[:19])
+    sessions = event_services.event_sessions(event)
+    before = sessions[0].starts_at - timedelta(days=7)
+    for n, person in enumerate([teacher, *others]):
+        if not event_services.event_in_audience(event=event, teacher=person):
+            continue
+        event_services.event_signup(event=event, teacher=person, now=before)
+        signup = EventSignup.objects.get(event=event, teacher=person)
+        pattern = _PATTERNS[1] if person == teacher else _PATTERNS[n % len(_PATTERNS)]
+        for session, times in zip(sessions, pattern, strict=True):
+            if times is None:
+                continue
+            day = session.day
+            checked_in = datetime.combine(day, time(times[0], times[1]), tzinfo=tz)
+            checked_out = (datetime.combine(day, time(times[2], times[3]), tzinfo=tz)
+                           if times[2] is not None else None)
+            event_services.event_attendance_mark(signup=signup, marked_by=organiser,
+                                                 session=session, checked_in_at=checked_in,
+                                                 checked_out_at=checked_out)
+    closure = event_services.event_close(
+        event=event, closed_by=organiser,
+        now=datetime.combine(days[-1], time(17), tzinfo=tz))
+    stdout.write(f"courses: a three-day event ({days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}), "
+                 f"{closure.attended} teachers credited, each day on its date")
 
 
 @transaction.atomic

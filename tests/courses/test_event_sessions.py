@@ -219,3 +219,34 @@ def test_an_event_of_one_session_needs_no_session_named(tree):
             signup=EventSignup.objects.get(teacher=other),
             marked_by=factories.district_hr(tree["district_x"]),
             checked_in_at=at(DAYS[0], 9), checked_out_at=at(DAYS[0], 12) + timedelta(0))
+
+
+def test_the_demo_has_a_three_day_event_credited_day_by_day(client, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--teachers", "40", stdout=StringIO())
+    ev = EventPage.objects.get(slug="crisis-intervention-three-days")
+    days = [s.day for s in ev.sessions.order_by("starts_at")]
+    assert len(days) == 3 and days[0] < timezone.localdate() and services.event_is_closed(ev)
+    entries = TrainingEntry.objects.filter(reference__startswith="event-attendance:")
+    counts = entries.count(), EventAttendance.objects.count()
+    hours = {e.hours for e in entries}
+    assert Decimal("6.0") in hours and Decimal("2.5") in hours  # full days and a morning only
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--teachers", "40", stdout=StringIO())
+    assert (entries.count(), EventAttendance.objects.count()) == counts
+    # The demo teacher came on days 1 and 3: two entries, on those dates, and her page says so.
+    from people.demo import DEMO_PASSWORD
+
+    assert client.login(username="D0001", password=DEMO_PASSWORD)
+    me = client.get(ev.url)
+    teacher = me.context["teacher"]
+    assert sorted(TrainingEntry.objects.filter(
+        teacher=teacher, reference__startswith="event-attendance:").values_list("date", flat=True)) == [
+        days[0], days[2]]
+    page = visible_text(me.content.decode())
+    assert "共计入 12.0 学时，各场次按其日期计入。" in page and "未签到：不计学时。" in page

@@ -3,6 +3,7 @@ phone's camera opens them): a teacher signs up for an event, checks in and out, 
 sees the hours; a teacher declares outside hours with a photo and district HR approves them."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -23,14 +24,21 @@ def phone_only(page):
 
 def test_teacher_signs_up_checks_in_and_out_by_qr_and_sees_the_hours(
         page, live_server, migrated_data, tree, phone_only, shot):
+    """A two-day event: today's session is scanned and credited on its day; tomorrow's is not
+    held yet and credits nothing."""
+    from courses.models import EventPage, EventSession, EventSignup
+
     ev = event(tree["district_x"], starts_in=timedelta(minutes=-20), hours=1)
     ev.signup_deadline = None
     teacher = factories.TeacherFactory(school=tree["school_a"])
     organiser = factories.district_hr(tree["district_x"])
     # Sign-up closes at the start: open it a little longer for this running event.
-    ev.starts_at = timezone.now() + timedelta(minutes=1)
-    ev.ends_at = ev.starts_at + timedelta(minutes=59)
+    today = timezone.now() + timedelta(minutes=1)
+    ev.sessions = [EventSession(starts_at=start, ends_at=start + timedelta(minutes=59),
+                                credit_hours=Decimal("3.0"))
+                   for start in (today, today + timedelta(days=1))]
     ev.save_revision().publish()
+    first, second = EventSession.objects.filter(page=ev).order_by("starts_at")
     log_in(page, teacher.employee_no, "pass-1234")
     # From the home page: the header's 线下活动, then the event.
     page.locator(".site-nav").get_by_role("link", name="线下活动").click()
@@ -40,28 +48,33 @@ def test_teacher_signs_up_checks_in_and_out_by_qr_and_sees_the_hours(
     shot("offline-event-signed-up")
     for kind, said in (("in", "签到成功"), ("out", "签退成功")):
         if kind == "out":
-            # Check-out opens at the start.
-            from courses.models import EventPage
-            EventPage.objects.filter(pk=ev.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
+            # Check-out opens at the session's start.
+            started = timezone.now() - timedelta(minutes=5)
+            EventSession.objects.filter(pk=first.pk).update(starts_at=started)
+            EventPage.objects.filter(pk=ev.pk).update(starts_at=started)
         url = (f"{live_server.url}/learn/events/{ev.pk}/scan/{kind}/?t="
                + event_services.event_qr_token(event=ev, kind=kind))
         page.goto(url)
         page.get_by_text(said).wait_for()
+        page.get_by_text(f"{timezone.localdate(first.starts_at):%Y-%m-%d} 场次").wait_for()
         shot(f"offline-event-check-{kind}")
-    ev.refresh_from_db()
+    first.refresh_from_db()
     # Scans a moment apart earn no hours now (hours only for time present, issue 26 §6): the
-    # organiser records her present for the schedule on the attendance table before closing.
-    from courses.models import EventSignup
+    # organiser records her present for the session on the attendance table before closing.
     signup = EventSignup.objects.get(event=ev, teacher=teacher)
-    assert event_services.event_credit(signup).hours == 0
-    event_services.event_attendance_mark(signup=signup, marked_by=organiser,
-                                         checked_in_at=ev.starts_at, checked_out_at=ev.ends_at)
+    assert event_services.event_credit(signup, session=first).hours == 0
+    event_services.event_attendance_mark(signup=signup, marked_by=organiser, session=first,
+                                         checked_in_at=first.starts_at, checked_out_at=first.ends_at)
     event_services.event_close(event=ev, closed_by=organiser)
     page.goto("/")
     page.locator(".site-nav").get_by_role("link", name="线下活动").click()
     page.get_by_role("link", name=ev.title).first.click()
-    page.get_by_text("已计入 3.0 学时").wait_for()
-    assert TrainingEntry.objects.filter(teacher=teacher).count() == 1
+    page.get_by_text("已计入 3.0 学时").first.wait_for()
+    page.get_by_text("共计入 3.0 学时，各场次按其日期计入。").wait_for()
+    shot("offline-event-sessions-credited")
+    assert list(TrainingEntry.objects.filter(teacher=teacher).values_list("date", flat=True)) == [
+        timezone.localdate(first.starts_at)]
+    assert second.attendances.count() == 0
     # The hours page (the header's 我的证书) files them under the event's category.
     page.locator(".site-nav").get_by_role("link", name="我的证书").click()
     row = page.locator("tr.hour-category", has_text="心理健康知识")

@@ -250,3 +250,49 @@ def test_the_demo_has_a_three_day_event_credited_day_by_day(client, django_captu
         days[0], days[2]]
     page = visible_text(me.content.decode())
     assert "共计入 12.0 学时，各场次按其日期计入。" in page and "未签到：不计学时。" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_each_event_one_session_and_moves_its_attendance():
+    """Events from before sessions: one session each from the event's own times and hours, the
+    sign-ups' check-ins and check-outs become attendance at it."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("courses", "0012_merge_presence_and_courseware")], [("courses", "0013_event_sessions")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    Organisation = old.get_model("people", "Organisation")
+    district = Organisation.objects.create(code="D1", name="甲区", kind="district", path="0001",
+                                           depth=1, numchild=0)
+    ContentType = old.get_model("contenttypes", "ContentType")
+    kind, _ = ContentType.objects.get_or_create(app_label="courses", model="eventpage")
+    Page = old.get_model("wagtailcore", "Page")
+    root = Page.objects.filter(depth=1).first() or Page.objects.create(
+        title="Root", slug="root", path="0009", depth=1, numchild=0, content_type=kind)
+    EventPage = old.get_model("courses", "EventPage")
+    starts = at(DAYS[0], 9)
+    ev = EventPage.objects.create(
+        title="旧活动", slug="old-event", path=root.path + "0099", depth=root.depth + 1, numchild=0,
+        content_type=kind, organiser=district, organisation=district, place="区教师发展中心",
+        starts_at=starts, ends_at=starts + timedelta(hours=2), credit_hours=Decimal("2.5"),
+        locale_id=root.locale_id, draft_title="旧活动", url_path="/old-event/")
+    User = old.get_model("auth", "User")
+    Teacher = old.get_model("people", "Teacher")
+    teacher = Teacher.objects.create(user=User.objects.create(username="t1"), employee_no="E1",
+                                     name="教师", school=district)
+    EventSignup = old.get_model("courses", "EventSignup")
+    here = EventSignup.objects.create(event=ev, teacher=teacher, status="confirmed",
+                                      checked_in_at=starts, checked_out_at=starts + timedelta(hours=2))
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps
+    session = new.get_model("courses", "EventSession").objects.get(page_id=ev.pk)
+    assert (session.starts_at, session.ends_at, session.credit_hours) == (
+        starts, starts + timedelta(hours=2), Decimal("2.5"))
+    attendance = new.get_model("courses", "EventAttendance").objects.get(signup_id=here.pk)
+    assert attendance.session_id == session.pk and attendance.checked_in_at == starts
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

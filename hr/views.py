@@ -282,7 +282,7 @@ def event_attendance_export(request, event_id: int):
 
 @staff_required(purposes.EVENT_ORGANISING)
 def event_attendance_import(request, event_id: int):
-    """Upload 工号, 签到, 签退 for the event: all rows are checked before any is written."""
+    """Upload 工号, 场次 or 日期, 签到, 签退 for the event: all rows are checked before any is written."""
     event = _event_managed(request, event_id)
     errors, marked = [], None
     if request.method == "POST":

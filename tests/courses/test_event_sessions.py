@@ -296,3 +296,24 @@ def test_the_migration_gives_each_event_one_session_and_moves_its_attendance():
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_a_session_with_attendance_cannot_be_removed_from_the_form(client, tree, three_days,
+                                                                   django_user_model):
+    from wagtail.test.utils.form_data import inline_formset
+
+    from .test_event_creation import event_form
+
+    ev, organiser, (first, second, third) = three_days
+    mark(ev, organiser, signed_up(ev, tree["school_a"]), first, at(DAYS[0], 9), at(DAYS[0], 12))
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "x"))
+    rows = [{"id": s.pk, "starts_at": f"{s.starts_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
+             "ends_at": f"{s.ends_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}", "credit_hours": "3.0",
+             "ORDER": str(n), **({"DELETE": "1"} if s == first else {})}
+            for n, s in enumerate((first, second, third))]
+    data = event_form(tree["district_x"], title=ev.title, slug=ev.slug,
+                      sessions=inline_formset(rows, initial=3, min=1))
+    response = client.post(reverse("wagtailadmin_pages:edit", args=[ev.pk]), data)
+    assert response.status_code == 200
+    assert "该场次已有考勤记录，不能删除。" in visible_text(response.content.decode())
+    assert EventSession.objects.filter(pk=first.pk).exists()

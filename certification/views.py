@@ -253,6 +253,8 @@ def holding_rates(request):
     figures, computed_at = selectors.page_figures("rates", org, on=on, user=request.user)
     if figures is None:
         return _computing(request, org=org, on=on, progress=computed_at)
+    earlier, asked = figures.get("earlier"), on
+    on = earlier.on if earlier else on
     rows, codes = figures["rows"], figures["codes"]
     chart_rows = [r for r in rows if r.depth == 1] or rows[:1]
     bars, y = [], 4
@@ -277,7 +279,7 @@ def holding_rates(request):
         "org": org, "on": on, "form": form, "rows": rows, "codes": codes, "table": table,
         "total": rows[0] if rows else None, "chart_bars": bars, "chart_height": y + 6,
         "missing": figures["missing"], "missing_count": figures["missing_count"],
-        "short": figures["short"], "computed_at": computed_at,
+        "short": figures["short"], "computed_at": computed_at, "earlier": earlier, "asked": asked,
         "unconfirmed_policies": policies_unconfirmed(organisation=org),
         "ancestors": list(scope.filter(path__in=[org.path[:i] for i in range(
             org.steplen, len(org.path), org.steplen)]).order_by("path")),
@@ -508,6 +510,8 @@ def dashboard(request):
     figures, computed_at = selectors.page_figures("dashboard", org, on=on, user=request.user)
     if figures is None:
         return _computing(request, org=org, on=on, progress=computed_at)
+    earlier, asked = figures.get("earlier"), on
+    on = earlier.on if earlier else on
     codes, children, pace = figures["codes"], figures["children"], figures["pace"]
     holding = []
     for code in codes:
@@ -529,6 +533,7 @@ def dashboard(request):
         "on": on, "form": form, "org": org, "codes": codes, "holding": holding,
         "staffing": figures["staffing"], "staffing_more": figures["staffing_more"],
         "staffing_gap": figures["staffing_gap"], "computed_at": computed_at,
+        "earlier": earlier, "asked": asked,
         "staffing_totals": figures.get("staffing_totals", []),
         "unconfirmed_policies": policies_unconfirmed(organisation=org),
         "child_kind": (children[0].organisation.kind

@@ -3,7 +3,7 @@ import, from the sample sheet the HR desk offers as its template."""
 
 from django.contrib.auth import get_user_model
 
-from .organisation_import import organisations_commit, organisations_plan
+from .imports.organisations import organisations_commit, organisations_plan
 from .sheets.templates import SAMPLE_ORGANISATIONS
 
 

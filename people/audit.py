@@ -13,7 +13,10 @@ def audit_record(*, actor, action: str, organisation: Organisation, target: str 
                  detail: str = ""):
     """Append one staff action to the audit log (in the caller's transaction, so an action
     that rolls back leaves no entry), sealed onto its organisation's chain, and return it.
-    `target` is a number, never a name."""
+    `target` is a number, never a name. The action must be one of AuditEntry.Action (the
+    registry of actions and their labels): an unknown one raises ValueError, nothing written."""
+    if action not in AuditEntry.Action.values:
+        raise ValueError(f"Unknown audit action {action!r}: declare it in people.models.AuditEntry.Action")
     entry = AuditEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=(getattr(actor, "username", "") or "system")[:150], action=action,

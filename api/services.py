@@ -168,7 +168,8 @@ def teachers_upsert(*, user, rows: list[dict], mark_left: bool = False) -> dict:
 
     from openpyxl import Workbook
 
-    from hr.imports import IMPORTERS, ImportHasErrors
+    from hr.imports.registry import IMPORTERS
+    from hr.imports.rows import ImportHasErrors
     from hr.sheets.columns import TEACHERS
 
     keys = [k for k in (*TEACHERS.required, *TEACHERS.optional) if any(k in row for row in rows)]

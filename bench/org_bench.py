@@ -51,7 +51,7 @@ def run(schools: int, db: str) -> dict:
 
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_superuser("bench", "bench@example.test", "bench-pass")
-    from hr.organisation_import import organisations_commit, organisations_plan
+    from hr.imports.organisations import organisations_commit, organisations_plan
 
     sheet = org_sheet(schools, Path(db).parent / "organisations.xlsx")  # built before the meter starts
     phases = {}

@@ -1,5 +1,7 @@
 """Outside credentials by sheet: 工号, 证书名称, 等级对应, 发证机构, 发证日期, 有效期至. Every row is
-checked first; nothing is recorded if one is wrong. Rows are written by certification's service."""
+checked first, through the plan and row reader every import uses (hr.imports.rows), so an error
+names its own row and column; nothing is recorded if one is wrong. Rows are written by
+certification's service."""
 
 from __future__ import annotations
 
@@ -14,59 +16,60 @@ from certification.models import CertificateLevel, RecognisedCredential
 from people import purposes
 from people.selectors import teacher_list_in_scope
 
+from .imports.rows import Plan, chunks, row_readers
 from .sheets.columns import CREDENTIALS
-from .sheets.errors import CellError, RowError
+from .sheets.errors import RowError
 from .sheets.normalise import clean_code, clean_text, parse_date
 from .sheets.reading import open_sheet
 
 
-def credentials_upload(*, path: str | Path, user) -> tuple[int, list[RowError]]:
-    """Record the sheet's credentials for teachers in the user's HR scope; (rows, errors)."""
-    in_scope = teacher_list_in_scope(user, roles=purposes.OUTSIDE_CREDENTIALS)
+def credentials_plan(*, path: str | Path, user) -> Plan:
+    """Read a credentials sheet and check each row for teachers in the user's HR scope; the
+    plan's creates are the fields `teacher_credential_record` takes."""
+    plan = Plan(kind="credentials")
     known = set(RecognisedCredential.objects.values_list("name", flat=True))
     levels = set(CertificateLevel.objects.values_list("code", flat=True))
-    errors: list[RowError] = []
-    rows: list[dict] = []
-    with open_sheet(path, CREDENTIALS) as (layout, data):
-        numbers = []
-        parsed = []
-        for row in data:
-            errors.extend(row.formula_errors)
-            parsed.append(row)
-            numbers.append(clean_code(row.values.get("employee_no")))
-        teachers = {t.employee_no: t for t in in_scope.filter(employee_no__in=numbers)
-                    .select_related("school")}
-        for row, number in zip(parsed, numbers, strict=True):
-            def fail(key, reason, value=None, row=row):
-                errors.append(RowError(row.number, layout.column_name(key) if key in layout.index
-                                       else key, str(value if value is not None else
-                                                     row.values.get(key) or "")[:60], reason))
-            teacher = teachers.get(number)
-            if teacher is None:
-                fail("employee_no", gettext("No teacher in your scope has this employee number"))
-                continue
-            name = clean_text(row.values.get("credential_name"))
-            level = clean_code(row.values.get("equivalent_level")).upper()
-            if name not in known and level not in levels:
-                fail("equivalent_level", gettext("A new credential name needs its equivalent level (C/B/A)"))
-                continue
-            try:
-                issued = parse_date(row.values.get("issued_on"))
-                expires = (parse_date(row.values["expires_on"])
-                           if row.values.get("expires_on") is not None else None)
-            except CellError as bad:
-                errors.append(RowError(row.number, layout.column_name("issued_on"),
-                                       str(row.values.get("issued_on"))[:60], bad.reason))
-                continue
-            rows.append({"teacher": teacher, "name": name, "level_code": level,
-                         "issuer": clean_text(row.values.get("issuer")),
-                         "obtained_on": issued, "expires_on": expires})
-    if errors:
-        return 0, errors
+    parsed = []  # (the row's reader, employee number, fields) of rows that read cleanly
+    with open_sheet(path, CREDENTIALS) as (layout, rows):
+        plan.header_row = layout.header_row
+        for r in row_readers(rows, layout, plan):
+            number = r.get("employee_no", clean_code, required=True, max_length=32)
+            name = r.get("credential_name", clean_text, required=True)
+            level = (r.get("equivalent_level", clean_code) or "").upper()
+            issuer = r.get("issuer", clean_text)
+            issued = r.get("issued_on", parse_date, required=True)
+            expires = r.get("expires_on", parse_date)
+            if r.ok and name not in known and level not in levels:
+                r.fail("equivalent_level", level,
+                       gettext("A new credential name needs its equivalent level (C/B/A)"))
+            if r.ok:
+                parsed.append((r, number, {"name": name, "level_code": level, "issuer": issuer or "",
+                                           "obtained_on": issued, "expires_on": expires}))
+    in_scope = teacher_list_in_scope(user, roles=purposes.OUTSIDE_CREDENTIALS)
+    teachers = {}
+    for chunk in chunks(sorted({number for _r, number, _f in parsed})):
+        teachers.update((t.employee_no, t) for t in in_scope.filter(employee_no__in=chunk)
+                        .select_related("school"))
+    for r, number, fields in parsed:
+        teacher = teachers.get(number)
+        if teacher is None:
+            r.fail("employee_no", number, gettext("No teacher in your scope has this employee number"))
+            continue
+        plan.creates.append({"teacher": teacher, **fields})
+    plan.errors.sort(key=lambda e: e.row)
+    return plan
+
+
+def credentials_upload(*, path: str | Path, user) -> tuple[int, list[RowError]]:
+    """Record the sheet's credentials for teachers in the user's HR scope, all or nothing;
+    (rows recorded, errors)."""
+    plan = credentials_plan(path=path, user=user)
+    if plan.errors:
+        return 0, list(plan.errors)
     try:
         with transaction.atomic():
-            for fields in rows:
+            for fields in plan.creates:
                 teacher_credential_record(recorded_by=user, **fields)
     except (ValidationError, PermissionDenied) as error:
         return 0, [RowError(0, "", "", " ".join(getattr(error, "messages", [str(error)])))]
-    return len(rows), []
+    return len(plan.creates), []

@@ -16,7 +16,8 @@ from people.selectors import staff_roles_for_user
 from people.services import audit_record
 
 from .exports import EXPORTS
-from .imports import IMPORT_ROLES, IMPORTERS, ImportHasErrors
+from .imports.registry import IMPORTERS
+from .imports.rows import IMPORT_ROLES, ImportHasErrors
 from .models import Job, private_storage
 from .selectors import DESK_ROLES, jobs_expired, scope_roots
 from .sheets.errors import SheetRefused

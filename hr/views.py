@@ -25,7 +25,7 @@ from people.selectors import organisation_scope, teacher_list_in_scope, user_has
 from . import credential_sheets, event_sheets, privacy
 from .exports import EXPORTS
 from .forms import EXPORT_LABELS, IMPORT_CHOICES, EffectiveOnForm, EraseForm, ExportForm, ImportForm, SnapshotForm
-from .imports import IMPORT_ROLES
+from .imports.rows import IMPORT_ROLES
 from .models import Job, RoundSubmission, private_storage
 from .selectors import DESK_ROLES, job_get_for_user, job_list_for_user
 from .services import (

@@ -19,13 +19,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from .models import Employment, Organisation, Teacher, flags_mask
+from .audit import audit_record
+from .models import AuditEntry, Employment, Organisation, Teacher, flags_mask
 
 # A period whose start is unknown (a teacher without 入职日期) runs from this day.
 EARLIEST = date(1900, 1, 1)
@@ -174,9 +176,6 @@ def employment_changes_apply(*, changes: list[Change], actor=None, today: date |
 
 
 def _apply(changes: list[Change], actor, today: date, opened: dict[int, Employment]) -> int:
-    from .models import AuditEntry
-    from .services import audit_record
-
     closing, creating, editing, dropping, back_dated, dropped_schools = [], [], [], [], [], []
     active = Teacher.Status.ACTIVE
     for change in changes:
@@ -267,9 +266,6 @@ def employment_due_apply(*, today: date | None = None) -> dict[str, int]:
     history says for `today`: a leaving or transfer entered ahead of its date (within
     FUTURE_WINDOW_DAYS) takes effect on that day, audited. Idempotent: a teacher whose record
     already agrees is left alone, so running it twice (or late) changes nothing more."""
-    from .models import AuditEntry
-    from .services import audit_record, teachers_mark_left
-
     today = today or timezone.localdate()
     with transaction.atomic():
         # Recorded in post, in post today, but elsewhere or in other posts than recorded.
@@ -327,3 +323,27 @@ def employment_due_apply(*, today: date | None = None) -> dict[str, int]:
                                     since=None)
             teachers_left.send(sender=Teacher, user_ids=[row[1] for row in leavers])
     return {"moved": len(moved), "left": len(leavers)}
+
+
+# Accounts follow their teacher: written here, below people.services (which re-exports both),
+# since employment's own changes call them and the teacher services call employment.
+
+def teacher_logins_sync(*, teacher_ids: list[int]) -> None:
+    """Accounts follow their teacher: in post, they log in; otherwise not."""
+    for start in range(0, len(teacher_ids), 5000):
+        chunk = teacher_ids[start:start + 5000]
+        for active in (True, False):
+            get_user_model().objects.filter(teacher__pk__in=chunk, teacher__is_active=active).exclude(
+                is_active=active).update(is_active=active)
+
+
+@transaction.atomic
+def teachers_mark_left(*, teacher_ids: list[int], status: str = Teacher.Status.LEFT) -> int:
+    """Mark teachers as no longer in post (left, transferred out, retired): out of every
+    denominator, no log-in; their hours, certificates and records stay. Returns how many."""
+    count = 0
+    for start in range(0, len(teacher_ids), 5000):
+        count += Teacher.objects.filter(pk__in=teacher_ids[start:start + 5000], is_active=True).update(
+            is_active=False, status=status)
+    teacher_logins_sync(teacher_ids=teacher_ids)
+    return count

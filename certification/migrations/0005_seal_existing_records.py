@@ -23,4 +23,4 @@ class Migration(migrations.Migration):
         ("people", "0005_seal_existing_audit_entries"),
     ]
 
-    operations = [migrations.RunPython(seal, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seal, migrations.RunPython.noop, elidable=True)]

@@ -18,5 +18,5 @@ class Migration(migrations.Migration):
             name="missing",
             field=models.PositiveIntegerField(default=0),
         ),
-        migrations.RunPython(drop_figures, migrations.RunPython.noop),
+        migrations.RunPython(drop_figures, migrations.RunPython.noop, elidable=True),
     ]

@@ -46,4 +46,4 @@ class Migration(migrations.Migration):
         ("certification", "0010_ledger_categories_and_cycle_minimums"),
         ("courses", "0007_hour_categories"),
     ]
-    operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True)]

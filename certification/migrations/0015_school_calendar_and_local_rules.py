@@ -156,5 +156,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(default_norm, migrations.RunPython.noop),
-        migrations.RunPython(sessions_from_workload, migrations.RunPython.noop),
+        migrations.RunPython(sessions_from_workload, migrations.RunPython.noop, elidable=True),
     ]

@@ -45,5 +45,5 @@ class Migration(migrations.Migration):
             name='seal',
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
-        migrations.RunPython(seal_existing, migrations.RunPython.noop),
+        migrations.RunPython(seal_existing, migrations.RunPython.noop, elidable=True),
     ]

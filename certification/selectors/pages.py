@@ -34,6 +34,8 @@ from .holding import level_codes
 # page); the total counts every school.
 STAFFING_LISTED = 50
 STALE_FOR = 15
+# How long a page's latest figures are kept to be shown while a later day's are computed.
+LATEST_FOR = 3 * 24 * 3600
 
 
 def dashboard_figures(org: Organisation, on: date, user) -> dict:
@@ -88,13 +90,21 @@ def _background_progress(org: Organisation, on: date) -> Computing | None:
     return progress if progress.total > limit else None
 
 
-def _key(page: str, org_id: int, on: date, user_id) -> str:
+def _key(page: str, org_id: int, on: date | None, user_id) -> str:
+    """The cache key of a page's figures on a day (None: the latest day computed)."""
     per_user = PAGES[page][1]
-    return f"figures:{page}:{org_id}:{on.isoformat()}:{user_id if per_user else ''}"
+    day = on.isoformat() if on else "latest"
+    return f"figures:{page}:{org_id}:{day}:{user_id if per_user else ''}"
+
+
+def _latest_key(page: str, org_id: int, user_id) -> str:
+    return _key(page, org_id, None, user_id)
 
 
 def page_figures_compute(page: str, org: Organisation, *, on: date, user) -> tuple[dict, datetime]:
-    """Compute a page's figures now and share them: (figures, when computed)."""
+    """Compute a page's figures now and share them: (figures, when computed). They are also kept
+    as the page's latest (unless a later day's are kept), to be shown while a later day's are
+    computed."""
     with replica_reads():
         entry = (PAGES[page][0](org, on, user), timezone.now())
     max_age = settings.STAFF_FIGURES_MAX_AGE
@@ -102,7 +112,20 @@ def page_figures_compute(page: str, org: Organisation, *, on: date, user) -> tup
         name = _key(page, org.pk, on, user.pk)
         cache.set(name, entry, max_age * STALE_FOR)
         cache.delete(name + ":refreshing")
+        latest_name = _latest_key(page, org.pk, user.pk)
+        latest = cache.get(latest_name)
+        if latest is None or latest[2] <= on:
+            cache.set(latest_name, (*entry, on), LATEST_FOR)
     return entry
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """Figures of an earlier day (`on`), shown while those of the day asked are computed
+    (`progress`): the page says which day it shows and how far the other has come."""
+
+    on: date
+    progress: Computing
 
 
 @dataclass(frozen=True)
@@ -130,8 +153,9 @@ def page_figures(page: str, org: Organisation, *, on: date, user) -> tuple[dict 
     """(figures, when computed) of `page` for `org` on `on` as `user` sees it: shared while
     fresh, shared and refreshed by a task once older than the age, computed here when there
     are none, unless the subtree has more than STAFF_FIGURES_BACKGROUND_SCHOOLS schools: then
-    a task computes them and this returns (None, `Computing`), so no request computes a city
-    or a province."""
+    a task computes them and this returns the page's latest figures of an earlier day (their
+    dict's "earlier" is an `Earlier`: which day, and the progress) or, without any, (None,
+    `Computing`), so no request computes a city or a province."""
     max_age = settings.STAFF_FIGURES_MAX_AGE
     if not max_age:
         return page_figures_compute(page, org, on=on, user=user)
@@ -145,6 +169,10 @@ def page_figures(page: str, org: Organisation, *, on: date, user) -> tuple[dict 
             from ..tasks import page_figures_refresh
 
             page_figures_refresh.delay(page, org.pk, on.isoformat(), user.pk)
+        latest = cache.get(_latest_key(page, org.pk, user.pk))
+        if latest is not None and latest[2] <= on:
+            figures, computed_at, shown = latest
+            return {**figures, "earlier": Earlier(on=shown, progress=progress)}, computed_at
         return None, progress
     if (timezone.now() - entry[1]).total_seconds() >= max_age \
             and cache.add(name + ":refreshing", 1, max_age * STALE_FOR):

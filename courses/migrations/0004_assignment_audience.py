@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
             name='due_on',
             field=models.DateField(blank=True, null=True, verbose_name='due on'),
         ),
-        migrations.RunPython(roles_to_posts, migrations.RunPython.noop),
+        migrations.RunPython(roles_to_posts, migrations.RunPython.noop, elidable=True),
         migrations.RemoveField(
             model_name='assignment',
             name='roles',

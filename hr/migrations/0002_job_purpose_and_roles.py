@@ -25,5 +25,5 @@ class Migration(migrations.Migration):
             name='requested_as',
             field=models.CharField(blank=True, help_text="The requester's roles that granted the purpose.", max_length=128, verbose_name='requested as'),
         ),
-        migrations.RunPython(imports_were_asked_by_hr, migrations.RunPython.noop),
+        migrations.RunPython(imports_were_asked_by_hr, migrations.RunPython.noop, elidable=True),
     ]

@@ -111,7 +111,7 @@ class Migration(migrations.Migration):
             model_name='studentcount',
             constraint=models.UniqueConstraint(fields=('organisation', 'on'), name='studentcount_one_per_day'),
         ),
-        migrations.RunPython(copy_posts_and_counts, migrations.RunPython.noop),
+        migrations.RunPython(copy_posts_and_counts, migrations.RunPython.noop, elidable=True),
         migrations.RemoveField(
             model_name='organisation',
             name='student_count',

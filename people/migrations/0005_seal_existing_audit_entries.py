@@ -16,4 +16,4 @@ class Migration(migrations.Migration):
 
     dependencies = [("people", "0004_records_hash_chains")]
 
-    operations = [migrations.RunPython(seal, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seal, migrations.RunPython.noop, elidable=True)]

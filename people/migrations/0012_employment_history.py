@@ -64,4 +64,4 @@ def open_periods(apps, schema_editor):
     Employment.objects.bulk_create(batch)
 
 
-Migration.operations.append(migrations.RunPython(open_periods, migrations.RunPython.noop))
+Migration.operations.append(migrations.RunPython(open_periods, migrations.RunPython.noop, elidable=True))

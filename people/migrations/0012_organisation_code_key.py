@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
             field=models.CharField(default="", editable=False, max_length=64),
             preserve_default=False,
         ),
-        migrations.RunPython(fill_code_keys, migrations.RunPython.noop),
+        migrations.RunPython(fill_code_keys, migrations.RunPython.noop, elidable=True),
         migrations.AlterField(
             model_name="organisation",
             name="code_key",

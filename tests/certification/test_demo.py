@@ -68,6 +68,19 @@ def test_demo_pages_have_something_true_to_show(client, db):
     client.force_login(User.objects.get(username="cityhr"))
     rates = client.get(reverse("certification:holding_rates"))
     assert rates.status_code == 200 and "南沙区" in rates.content.decode()
+    # The reporting rounds the city asked of its districts: the holding rate, which 南沙区 has
+    # submitted (city HR decide on it), and the staffing, which it has not (district HR submit).
+    from hr.models import ReportRound
+
+    rounds = {r.sheet: r for r in ReportRound.objects.all()}
+    assert set(rounds) == {"holding", "staffing"}
+    holding = client.get(reverse("hr:round", args=[rounds["holding"].pk])).content.decode()
+    assert "1 份已提交，4 份未提交" in holding and "通过" in holding and "退回" in holding
+    client.force_login(User.objects.get(username="districthr"))
+    listing = client.get(reverse("hr:rounds")).content.decode()
+    assert listing.count('href="/hr/rounds/') >= 2
+    staffing = client.get(reverse("hr:round", args=[rounds["staffing"].pk])).content.decode()
+    assert ">提交</button>" in staffing
 
 
 def test_no_demo_teacher_has_the_crisis_course_twice_in_the_ledger(db):

@@ -142,7 +142,7 @@ def test_hr_review_page_scoped_and_approves(client, tree, teacher_a):
 
 @pytest.mark.parametrize("name,masked", [("张三", "张*"), ("张晓明", "张*明"), ("欧阳晓明", "欧**明")])
 def test_mask_name(name, masked):
-    from certification.views import mask_name
+    from certification.views.verify import mask_name
 
     assert mask_name(name) == masked
 

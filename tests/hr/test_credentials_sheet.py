@@ -54,3 +54,19 @@ def test_credentials_import_records_rows_in_scope_only_when_all_are_right(client
 def test_credentials_import_is_for_hr_only(client, tree, tmp_path):
     client.force_login(factories.school_admin(tree["school_a"]))
     assert client.get(reverse("hr:credentials_import")).status_code == 403
+
+
+def test_a_bad_expiry_is_reported_under_its_own_column_and_nothing_is_recorded(client, tree, tmp_path):
+    """The sheet reads through the row reader every import uses: a bad 有效期至 names 有效期至 (it
+    named 发证日期), and a bad row among good ones records none."""
+    a = factories.TeacherFactory(school=tree["school_a"])
+    client.force_login(factories.district_hr(tree["district_x"]))
+    response = post(client, sheet(tmp_path, [
+        [a.employee_no, "省级B证", "B", "省教育厅", date(2022, 1, 1), date(2027, 1, 1)],
+        [a.employee_no, "省级C证", "C", "省教育厅", date(2022, 1, 1), "明年春天"],
+    ]))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "3 · 有效期至 (F) · 明年春天 · 日期无法识别" in page
+    assert "发证日期 (E)" not in page
+    assert not TeacherCredential.objects.exists()

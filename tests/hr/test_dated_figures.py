@@ -25,7 +25,7 @@ ROSTER = ["工号", "姓名", "学校代码", "岗位", "入职日期", "在职�
 @pytest.fixture(autouse=True)
 def pinned_today(monkeypatch):
     """The imports' own "today" (the window for future dates, back-dated audits)."""
-    monkeypatch.setattr("hr.imports._today", lambda: TODAY)
+    monkeypatch.setattr("hr.imports.roster.import_today", lambda: TODAY)
 
 
 @pytest.fixture

@@ -90,7 +90,7 @@ def test_templates_have_headers_example_lists_and_instructions(client, hr_x, she
 
 
 def test_a_template_with_its_example_row_previews_cleanly_but_for_the_example_school(hr_x, client, tmp_path):
-    from hr.imports import teachers_plan
+    from hr.imports.roster import teachers_plan
     client.force_login(hr_x)
     path = tmp_path / "t.xlsx"
     path.write_bytes(client.get(reverse("hr:template", args=["teachers"])).content)
@@ -125,7 +125,7 @@ def test_the_organisation_template_holds_only_the_requesters_own_subtree(client,
     from datetime import date
     from io import BytesIO
 
-    from hr.imports import IMPORTERS
+    from hr.imports.registry import IMPORTERS
     from people.models import Stage, StudentCount, flags_mask
 
     school_a = tree["school_a"]
@@ -177,7 +177,7 @@ def test_the_preview_counts_a_changed_phone_and_names_organisations_as_such(
     assert "手机号: +8613800138000 → +8613900139000" in page
     # The same phone again is no change.
     login_phones_write(numbers={teacher.employee_no: phone_normalise("13900139000")})
-    from hr.imports import teachers_plan
+    from hr.imports.roster import teachers_plan
 
     assert teachers_plan(path=path, user=hr_x).counts()["unchanged"] == 1
 

@@ -13,7 +13,7 @@ import xlwt
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from hr.imports import teachers_plan
+from hr.imports.roster import teachers_plan
 from hr.models import Job
 from hr.services import job_import_create
 from hr.sheets.errors import SheetRefused

@@ -5,7 +5,10 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from hr.imports import ImportHasErrors, certificates_plan, teachers_commit, teachers_plan, training_plan
+from hr.imports.certificates import certificates_plan
+from hr.imports.hours import training_plan
+from hr.imports.roster import teachers_commit, teachers_plan
+from hr.imports.rows import ImportHasErrors
 from hr.models import Job
 from hr.services import JobError, job_commit_request, job_import_create
 from people.models import Teacher

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from courses import services as learning
 from courses.models import Enrolment
-from hr.imports import ImportHasErrors, teachers_commit, teachers_plan
+from hr.imports.roster import teachers_commit, teachers_plan
+from hr.imports.rows import ImportHasErrors
 from people.models import AuditEntry, StaffRole, Teacher
 from tests.courses import builders as course_builders
 from tests.factories import TeacherFactory, staff

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from hr.imports import ImportHasErrors
-from hr.organisation_import import organisations_commit, organisations_plan
+from hr.imports.organisations import organisations_commit, organisations_plan
+from hr.imports.rows import ImportHasErrors
 from hr.sheets.templates import SAMPLE_ORGANISATIONS
 from people.models import Organisation, StaffRole, StudentCount
 from people.staffing import staffing_rows

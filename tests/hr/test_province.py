@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from hr.organisation_import import organisations_commit, organisations_plan
+from hr.imports.organisations import organisations_commit, organisations_plan
 from people import purposes
 from people.models import Organisation, StaffRole
 from people.selectors import organisation_scope

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def pinned_today(monkeypatch):
-    monkeypatch.setattr("hr.imports._today", lambda: TODAY)
+    monkeypatch.setattr("hr.imports.roster.import_today", lambda: TODAY)
 
 
 @pytest.fixture

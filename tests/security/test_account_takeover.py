@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from hr.exports import activation_rows
-from hr.imports import ImportHasErrors, teachers_commit, teachers_plan
+from hr.imports.roster import teachers_commit, teachers_plan
+from hr.imports.rows import ImportHasErrors
 from people import sms
 from people.models import ActivationCode, LoginPhone, StaffRole
 from people.services import activation_codes_issue, login_phone_set, staff_role_grant

@@ -17,7 +17,7 @@ import pytest
 from django.utils import translation
 from openpyxl import Workbook
 
-from hr.imports import IMPORTERS
+from hr.imports.registry import IMPORTERS
 from hr.sheets import reading
 from hr.sheets.errors import SheetRefused
 from hr.sheets.normalise import clean_text

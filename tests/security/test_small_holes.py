@@ -7,7 +7,7 @@ from django.core import checks
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from hr.organisation_import import organisations_plan
+from hr.imports.organisations import organisations_plan
 from people.models import Organisation, StaffRole
 from people.services import organisation_create
 from tests.factories import district_hr, staff

@@ -5,7 +5,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from hr.imports import IMPORTERS, ImportHasErrors
+from hr.imports.registry import IMPORTERS
+from hr.imports.rows import ImportHasErrors
 from hr.sheets.errors import SheetRefused
 
 from ._operator import operator

@@ -13,11 +13,11 @@ from certification.reach import parent_session_clean
 from people.models import Organisation
 from people.selectors import organisation_scope
 
-from .imports import IMPORT_ROLES, ImportHasErrors, Plan, _today, row_readers
-from .sheets.columns import PARENT_SESSIONS
-from .sheets.errors import CellError
-from .sheets.normalise import SESSION_FORM_DISPLAY, clean_code, clean_text, parse_count, parse_date, parse_session_form
-from .sheets.reading import open_sheet
+from ..sheets.columns import PARENT_SESSIONS
+from ..sheets.errors import CellError
+from ..sheets.normalise import SESSION_FORM_DISPLAY, clean_code, clean_text, parse_count, parse_date, parse_session_form
+from ..sheets.reading import open_sheet
+from .rows import IMPORT_ROLES, ImportHasErrors, Plan, import_today, row_readers
 
 _COLUMN_OF = {"date": "session_date", "topic": "topic", "parents_reached": "parents",
               "households": "households"}
@@ -26,7 +26,7 @@ _COLUMN_OF = {"date": "session_date", "topic": "topic", "parents_reached": "pare
 def parent_sessions_plan(*, path, user, progress=None, **_options) -> Plan:
     """Read a sheet of parent-school sessions and check each row."""
     plan = Plan(kind="parent_sessions")
-    today = _today()
+    today = import_today()
     scope = dict(organisation_scope(user, roles=IMPORT_ROLES).filter(
         kind=Organisation.Kind.SCHOOL).values_list("code", "pk"))
     seen: dict[tuple, int] = {}

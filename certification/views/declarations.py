@@ -17,8 +17,8 @@ from people.access import DecisionRefused, staff_required
 from people.selectors import teacher_for_user
 from people.storage import upload_headers
 
-from . import declarations as services
-from .models import DeclarationEvidence, HourDeclaration
+from .. import declarations as services
+from ..models import DeclarationEvidence, HourDeclaration
 
 
 class DeclarationForm(forms.Form):

@@ -26,10 +26,9 @@ from people.services import (
 )
 from people.text import fold
 
-from .imports import CHUNK, PREVIEW_SAMPLE, ImportHasErrors, Plan, _chunks, _not_future, _today, row_readers
-from .sheets.columns import ORGANISATIONS
-from .sheets.errors import RowError, SheetRefused
-from .sheets.normalise import (
+from ..sheets.columns import ORGANISATIONS
+from ..sheets.errors import RowError, SheetRefused
+from ..sheets.normalise import (
     ORG_KIND_DISPLAY,
     STAGE_DISPLAY,
     clean_code,
@@ -40,7 +39,8 @@ from .sheets.normalise import (
     parse_yes_no,
     school_type_reader,
 )
-from .sheets.reading import open_sheet
+from ..sheets.reading import open_sheet
+from .rows import CHUNK, PREVIEW_SAMPLE, ImportHasErrors, Plan, chunks, import_today, not_future, row_readers
 
 FIELDS = ("name", "kind", "stages", "is_boarding")
 
@@ -76,7 +76,7 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
             stages = r.get("stages", read_stages)
             students = r.get("students", parse_count)
             boarding = r.get("boarding", parse_yes_no)
-            counted_on = r.get("counted_on", lambda v: _not_future(parse_date(v)))
+            counted_on = r.get("counted_on", lambda v: not_future(parse_date(v)))
             if code and fold(code) in first_seen:
                 r.fail(code_key, code, gettext("Same code as row %(row)s") % {
                     "row": first_seen[fold(code)]})
@@ -134,7 +134,7 @@ def organisations_plan(*, path, user, progress=None, **_options) -> Plan:
         plan.errors.sort(key=lambda e: e.row)
         return plan
     latest = _latest_counts([existing[c]["pk"] for c in rows if c in existing])
-    today = _today()
+    today = import_today()
     for code in _top_down(rows):
         row = rows[code]
         new = {"name": row["name"], "kind": row["kind"],
@@ -244,7 +244,7 @@ def _plan_removals(plan: Plan, rows: dict, existing: dict, scope: set[int]) -> N
     teachers, records = {}, set()
     from courses.models import Assignment
 
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         teachers.update(Teacher.objects.filter(school_id__in=chunk).values("school_id")
                         .annotate(n=Count("pk")).values_list("school_id", "n"))
         records.update(Assignment.objects.filter(organisation_id__in=chunk).values_list("organisation_id", flat=True))
@@ -270,7 +270,7 @@ def _plan_removals(plan: Plan, rows: dict, existing: dict, scope: set[int]) -> N
 
 def _latest_counts(ids: list[int]) -> dict[int, tuple[date, int]]:
     latest: dict[int, tuple[date, int]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for org, on, count in (StudentCount.objects.filter(organisation_id__in=chunk)
                                .order_by("organisation_id", "on").values_list("organisation_id", "on", "count")):
             latest[org] = (on, count)

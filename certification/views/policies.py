@@ -10,7 +10,7 @@ from people import purposes
 from people.access import staff_required
 from people.selectors import scope_tops
 
-from .policies import POLICY_KEYS, policy_checklist, policy_city, policy_confirm
+from ..policies import POLICY_KEYS, policy_checklist, policy_city, policy_confirm
 
 
 def _admin_url(name: str) -> str:

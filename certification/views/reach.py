@@ -13,15 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from courses.models import ParentSchoolIndexPage
 from people.access import staff_required
 
-from .models import ParentSession
-from .reach import (
+from ..models import ParentSession
+from ..reach import (
     REACH_ROLES,
     parent_school_link,
     parent_school_reach_rows,
     parent_session_record,
     parent_session_schools,
 )
-from .workload.selectors import (
+from ..workload.selectors import (
     workload_calendar_owner,
     workload_term_containing,
     workload_term_get,

@@ -15,11 +15,11 @@ from certification.models import CalendarPeriod
 from people.models import Organisation
 from people.selectors import organisation_scope
 
-from .imports import IMPORT_ROLES, ImportHasErrors, Plan, RowReader, row_readers
-from .sheets.columns import CALENDAR
-from .sheets.errors import CellError
-from .sheets.normalise import CALENDAR_KIND_DISPLAY, clean_code, clean_text, parse_calendar_kind, parse_date
-from .sheets.reading import open_sheet
+from ..sheets.columns import CALENDAR
+from ..sheets.errors import CellError
+from ..sheets.normalise import CALENDAR_KIND_DISPLAY, clean_code, clean_text, parse_calendar_kind, parse_date
+from ..sheets.reading import open_sheet
+from .rows import IMPORT_ROLES, ImportHasErrors, Plan, RowReader, row_readers
 
 # The calendar's field names -> the sheet's columns, for naming the cell an error is in.
 _COLUMN_OF = {"term": "term", "start": "start_date", "end": "end_date", "kind": "org_kind"}

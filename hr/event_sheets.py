@@ -17,7 +17,7 @@ from courses import event_services
 from courses.models import EventPage, EventSession, EventSignup
 from people.selectors import user_is_subject
 
-from .imports import Plan, row_readers
+from .imports.rows import Plan, row_readers
 from .sheets.columns import EVENT_ATTENDANCE, header_label
 from .sheets.errors import CellError, RowError
 from .sheets.normalise import clean_code, parse_date

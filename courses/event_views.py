@@ -215,6 +215,7 @@ def event_close(request, event_id: int):
     except ValidationError as error:
         messages.error(request, _errors(error))
     else:
-        messages.success(request, _("Event closed: %(count)s teachers credited %(hours)s hours.") % {
-            "count": closure.attended, "hours": event.credit_hours})
+        # Hours differ per teacher (time present, sessions attended): the count is what is shared.
+        messages.success(request, _("Event closed: %(count)s teachers credited.") % {
+            "count": closure.attended})
     return redirect("courses:event_manage", event.pk)

@@ -317,3 +317,16 @@ def test_a_session_with_attendance_cannot_be_removed_from_the_form(client, tree,
     assert response.status_code == 200
     assert "该场次已有考勤记录，不能删除。" in visible_text(response.content.decode())
     assert EventSession.objects.filter(pk=first.pk).exists()
+
+
+def test_closing_says_how_many_teachers_were_credited_not_one_figure_for_all(
+        client, tree, three_days, django_capture_on_commit_callbacks):
+    ev, organiser, (first, _second, third) = three_days
+    teacher = signed_up(ev, tree["school_a"])
+    mark(ev, organiser, teacher, first, at(DAYS[0], 9), at(DAYS[0], 12))
+    client.force_login(organiser)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("courses:event_close", args=[ev.pk]), follow=True)
+    page = visible_text(response.content.decode())
+    assert "活动已结束：1 位教师已计入学时（各按在场时间和所到场次）。" in page
+    assert "9.0 学时" not in page.split("活动已结束")[1].split("\n")[0]

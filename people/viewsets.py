@@ -238,7 +238,8 @@ class PhoneColumnsMixin:
             def columns(self):
                 columns = []
                 for column in super().columns:
-                    if column.name not in keep:
+                    # A choice field's column is named get_<field>_display.
+                    if column.name.removeprefix("get_").removesuffix("_display") not in keep:
                         # A copy: list_display's Column objects are shared by every request.
                         column = copy.copy(column)
                         column.classname = " ".join(filter(None, [column.classname,

@@ -22,3 +22,16 @@ def test_the_account_page_offers_no_list_of_english_time_zones(admin_client):
     """One zone (Asia/Shanghai): Wagtail then asks nothing, and shows no 500 zone names."""
     page = admin_client.get(reverse("wagtailadmin_account")).content.decode()
     assert "Europe/London" not in page and "America/New_York" not in page
+
+
+def test_the_account_page_and_the_workflow_report_read_in_chinese(admin_client):
+    # The page's panels are tabs, hidden but for the first: read the whole page.
+    account = admin_client.get(reverse("wagtailadmin_account")).content.decode()
+    for chinese in ("外观偏好", "后台主题", "对比度", "界面密度", "启用后台专用的键盘快捷键",
+                    "使用网站默认语言"):
+        assert chinese in account
+    for english in ("Theme preferences", "Admin theme", "Contrast", "Density", "Snug",
+                    "keyboard shortcuts specific", "Use server language"):
+        assert english not in account
+    report = admin_client.get(reverse("wagtailadmin_reports:workflow")).content.decode()
+    assert "按任务" in report and "By task" not in report

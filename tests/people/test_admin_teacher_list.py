@@ -47,3 +47,10 @@ def test_on_a_phone_the_teacher_list_keeps_name_number_and_status(client, tree):
     assert hidden == {"学校", "岗位", "入职日期"}, heads
     cells = re.findall(r'<td class="phone-secondary"', table)
     assert len(cells) == 3  # one row
+
+
+def test_the_teacher_form_labels_the_posts_in_chinese(client, tree):
+    teacher = TeacherFactory(school=tree["school_a"], name="李梅", employee_no="E101")
+    client.force_login(district_hr(tree["district_x"]))
+    form = client.get(reverse("teachers:edit", args=[teacher.pk])).content.decode()
+    assert re.search(r"<label[^>]*>\s*岗位", form) and "Posts" not in form

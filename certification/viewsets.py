@@ -26,6 +26,7 @@ from people.selectors import organisation_scope
 from people.viewsets import (
     AuditedRuleViewSetMixin,
     HistoryViewSetMixin,
+    PhoneColumnsMixin,
     RuleWriteScopeMixin,
     ScopedViewSetMixin,
     ServiceCreateView,
@@ -97,12 +98,13 @@ def _forgetting_figures(view_class):
     return ForgettingFigures
 
 
-class CertificateLevelViewSet(AuditedRuleViewSetMixin, FiguresReadRuleMixin, ModelViewSet):
+class CertificateLevelViewSet(PhoneColumnsMixin, AuditedRuleViewSetMixin, FiguresReadRuleMixin, ModelViewSet):
     model = CertificateLevel
     icon = "tasks"
     menu_label = _("Certificate levels")
     list_display = ["code", "name", "rank", "prerequisite", "hours_required",
                     "hours_window_years", "validity_years", "renewal_hours"]
+    phone_columns = ("code", "name", "hours_required", "validity_years")
     form_fields = ["code", "name", "rank", "prerequisite", "hours_required",
                    "hours_window_years", "required_courses", "exam_course", "validity_years",
                    "renewal_hours"]
@@ -225,13 +227,14 @@ class TeacherCredentialDeleteView(generic.DeleteView):
         teacher_credential_delete(held=self.object, deleted_by=self.request.user)
 
 
-class TeacherCredentialViewSet(ScopedViewSetMixin, ModelViewSet):
+class TeacherCredentialViewSet(PhoneColumnsMixin, ScopedViewSetMixin, ModelViewSet):
     model = TeacherCredential
     scope_field = "teacher__school"
     scope_roles = purposes.OUTSIDE_CREDENTIALS
     icon = "doc-full"
     menu_label = _("Outside credentials")
     list_display = ["teacher", "credential", "issuer", "obtained_on", "expires_on"]
+    phone_columns = ("teacher", "credential", "expires_on")
     search_fields = ["teacher__name", "teacher__employee_no", "credential__name"]
     form_fields = ["teacher", "credential", "issuer", "obtained_on", "expires_on", "evidence"]
     copy_view_enabled = False
@@ -253,7 +256,7 @@ class CategoryMinimumsColumn(Column):
         return "; ".join(f"{m.category} {m.hours.normalize():f}" for m in minimums) or "—"
 
 
-class CyclePolicyViewSet(AuditedRuleViewSetMixin, FiguresReadRuleMixin, RuleWriteScopeMixin, ModelViewSet):
+class CyclePolicyViewSet(PhoneColumnsMixin, AuditedRuleViewSetMixin, FiguresReadRuleMixin, RuleWriteScopeMixin, ModelViewSet):
     model = CyclePolicy
     write_roles = purposes.HOLDING_RULES_EDIT
     icon = "date"
@@ -262,6 +265,7 @@ class CyclePolicyViewSet(AuditedRuleViewSetMixin, FiguresReadRuleMixin, RuleWrit
                     "pace_rule", "grace_days",
                     CategoryMinimumsColumn("category_minimums",
                                            label=_("minimum hours per category"))]
+    phone_columns = ("organisation", "years", "hours")
     panels = [FieldPanel("organisation"), FieldPanel("years"), FieldPanel("hours"),
               FieldPanel("yearly_minimum"), FieldPanel("start_year"),
               FieldPanel("pace_rule"), FieldPanel("grace_days"),
@@ -293,7 +297,7 @@ class NoDeletePermissionPolicy(ModelPermissionPolicy):
         return action != "delete" and super().user_has_permission(user, action)
 
 
-class HourCategoryViewSet(ModelViewSet):
+class HourCategoryViewSet(PhoneColumnsMixin, ModelViewSet):
     """Hour categories: city HR add, rename, reorder and deactivate them (never delete: lines
     keep their category)."""
 
@@ -307,6 +311,7 @@ class HourCategoryViewSet(ModelViewSet):
     menu_label = _("Hour categories")
     list_display = ["name", "name_en", "code", "order",
                     YesNoColumn("active", label=_("active"))]
+    phone_columns = ("name", "code", "active")
     form_fields = ["code", "name", "name_en", "order", "active"]
     ordering = ["order", "pk"]
     copy_view_enabled = False
@@ -352,7 +357,7 @@ class CalendarPeriodForm(WagtailAdminModelForm):
             self.for_user, roles=purposes.SCHOOL_CALENDAR).order_by("path")
 
 
-class CalendarPeriodViewSet(ScopedViewSetMixin, ModelViewSet):
+class CalendarPeriodViewSet(PhoneColumnsMixin, ScopedViewSetMixin, ModelViewSet):
     """The school calendar per subtree (the nearest applies); HR edit their own subtree's."""
 
     model = CalendarPeriod
@@ -362,6 +367,7 @@ class CalendarPeriodViewSet(ScopedViewSetMixin, ModelViewSet):
     icon = "date"
     menu_label = _("School calendar")
     list_display = ["organisation", "term", "kind", "start", "end"]
+    phone_columns = ("organisation", "term", "kind")
     list_filter = ["kind"]
     search_fields = ["term"]
     form_fields = CalendarPeriodForm.Meta.fields
@@ -455,13 +461,15 @@ class CertificateInspectView(EmptyAsDashInspectView):
              for e in events))) if events else "—"
 
 
-class CertificateViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
+class CertificateViewSet(PhoneColumnsMixin, HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = Certificate
     scope_field = "teacher__school"
     scope_roles = purposes.CERTIFICATE_ROSTER
     icon = "doc-full-inverse"
     menu_label = _("Certificates")
     list_display = ["number", "teacher", "level", "issued_on", "expires_on", "status", "source"]
+    # On a phone: the number (which names the level), the holder and whether it is valid.
+    phone_columns = ("number", "teacher", "expires_on", "status")
     list_filter = ["level", "status", "source"]
     search_fields = ["number", "teacher__name", "teacher__employee_no"]
     inspect_view_enabled = True
@@ -471,13 +479,14 @@ class CertificateViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     # Certificates change only through services (issue, renew, revoke, expire).
 
 
-class CertificateEventViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
+class CertificateEventViewSet(PhoneColumnsMixin, HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = CertificateEvent
     scope_field = "certificate__teacher__school"
     scope_roles = purposes.CERTIFICATE_ROSTER
     icon = "history"
     menu_label = _("Certificate history")
     list_display = ["certificate", "kind", "actor", "at", "note"]
+    phone_columns = ("certificate", "kind", "at")
     list_filter = ["kind"]
     search_fields = ["certificate__number", "note"]
     # The chain's seal (position and digests) is for verify_records, not for reading.
@@ -515,13 +524,14 @@ class ApplicationInspectView(EmptyAsDashInspectView):
                        icon_name="view", priority=5, attrs={"class": "button"})]
 
 
-class ApplicationViewSet(HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
+class ApplicationViewSet(PhoneColumnsMixin, HistoryViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = Application
     scope_field = "teacher__school"
     scope_roles = purposes.CERTIFICATE_ROSTER
     icon = "form"
     menu_label = _("Applications")
     list_display = ["teacher", "level", "status", "created_at", "decided_by"]
+    phone_columns = ("teacher", "level", "status")
     list_filter = ["status", "level"]
     search_fields = ["teacher__name", "teacher__employee_no"]
     # Decided through the HR desk (application_approve / application_reject).

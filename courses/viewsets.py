@@ -4,12 +4,17 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from people import purposes
-from people.viewsets import HistoryViewSetMixin, RuleWriteScopeMixin, ScopedViewSetMixin
+from people.viewsets import (
+    HistoryViewSetMixin,
+    PhoneColumnsMixin,
+    RuleWriteScopeMixin,
+    ScopedViewSetMixin,
+)
 
 from .models import CourseCompletion, Enrolment, PresencePolicy
 
 
-class EnrolmentViewSet(ScopedViewSetMixin, ModelViewSet):
+class EnrolmentViewSet(PhoneColumnsMixin, ScopedViewSetMixin, ModelViewSet):
     model = Enrolment
     scope_field = "user__teacher__school"
     scope_roles = purposes.LEARNING_RECORDS
@@ -17,6 +22,7 @@ class EnrolmentViewSet(ScopedViewSetMixin, ModelViewSet):
     menu_label = _("Enrolments")
     add_to_admin_menu = False
     list_display = ["user", "course", "assignment", "enrolled_at", "completed_at"]
+    phone_columns = ("user", "course", "completed_at")
     list_filter = ["course", "enrolled_at", "completed_at"]
     search_fields = ["user__username", "user__teacher__name"]
     list_export = ["user", "course", "assignment", "enrolled_at", "completed_at"]

@@ -1,5 +1,7 @@
 """Wagtail admin screens for organisations and teachers, each filtered to the user's scope."""
 
+import copy
+
 from django import forms
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
@@ -9,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -213,6 +216,40 @@ class ScopedViewSetMixin:
         Scoped.__name__ = f"Scoped{view_class.__name__}"
         Scoped.__qualname__ = Scoped.__name__
         return Scoped
+
+
+class PhoneColumnsMixin:
+    """A listing too wide for a phone: there it shows only the columns named in
+    `phone_columns` (the row's link first); the others carry the class `phone-secondary`,
+    hidden under 600 px by the admin's stylesheet (people/static/people/admin.css)."""
+
+    phone_columns: tuple[str, ...] = ()
+
+    def construct_view(self, view_class, **kwargs):
+        if self.phone_columns and issubclass(view_class, IndexView):
+            view_class = self._phone_columns(view_class)
+        return super().construct_view(view_class, **kwargs)
+
+    def _phone_columns(self, view_class):
+        keep = set(self.phone_columns)
+
+        class PhoneColumns(view_class):
+            @cached_property
+            def columns(self):
+                columns = []
+                for column in super().columns:
+                    # A choice field's column is named get_<field>_display.
+                    if column.name.removeprefix("get_").removesuffix("_display") not in keep:
+                        # A copy: list_display's Column objects are shared by every request.
+                        column = copy.copy(column)
+                        column.classname = " ".join(filter(None, [column.classname,
+                                                                  "phone-secondary"]))
+                        column.header = Column.Header(column)  # the copy's own header cell
+                    columns.append(column)
+                return columns
+
+        PhoneColumns.__name__ = PhoneColumns.__qualname__ = view_class.__name__
+        return PhoneColumns
 
 
 class OrganisationOrAllTitleColumn(TitleColumn):
@@ -520,7 +557,7 @@ class TeacherIndexView(IndexView):
         return None
 
 
-class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
+class TeacherViewSet(PhoneColumnsMixin, ScopedViewSetMixin, ModelViewSet):
     model = Teacher
     scope_field = "school"
     scope_roles = purposes.TEACHER_ADMIN
@@ -529,6 +566,7 @@ class TeacherViewSet(ScopedViewSetMixin, ModelViewSet):
     menu_label = _("Teachers")
     add_to_admin_menu = False
     list_display = ["name", "employee_no", "school", "get_posts_display", "hire_date", "status"]
+    phone_columns = ("name", "employee_no", "status")
     # The export carries the listed columns, as labels (its queryset is the scoped one).
     list_export = ["name", "employee_no", "school", "get_posts_display", "hire_date",
                    "get_status_display"]
@@ -647,7 +685,7 @@ class StaffingRuleForm(WagtailAdminModelForm):
             kind=Organisation.Kind.SCHOOL).order_by("path")
 
 
-class StaffingRuleViewSet(AuditedRuleViewSetMixin, ScopedViewSetMixin, ModelViewSet):
+class StaffingRuleViewSet(PhoneColumnsMixin, AuditedRuleViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     """Counsellor staffing rules per subtree; city HR edit them (the nearest rules apply)."""
 
     model = StaffingRule
@@ -661,6 +699,7 @@ class StaffingRuleViewSet(AuditedRuleViewSetMixin, ScopedViewSetMixin, ModelView
                     # Read as 是/否: a bare boolean column shows "True".
                     Column("per_stage", label=_("per stage"),
                            accessor=lambda rule: gettext("Yes") if rule.per_stage else gettext("No"))]
+    phone_columns = ("organisation", "stage", "full_time_required")
     form_fields = StaffingRuleForm.Meta.fields
     copy_view_enabled = False
 

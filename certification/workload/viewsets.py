@@ -18,7 +18,7 @@ from certification.viewsets import EmptyAsDashInspectView
 from people import purposes
 from people.models import Organisation
 from people.selectors import organisation_scope
-from people.viewsets import ScopedViewSetMixin
+from people.viewsets import PhoneColumnsMixin, ScopedViewSetMixin
 
 
 class YesNoColumn(Column):
@@ -28,7 +28,7 @@ class YesNoColumn(Column):
         return gettext("Yes") if getattr(instance, self.name) else gettext("No")
 
 
-class WorkloadActivityTypeViewSet(ModelViewSet):
+class WorkloadActivityTypeViewSet(PhoneColumnsMixin, ModelViewSet):
     model = WorkloadActivityType
     icon = "list-ul"
     menu_label = _("Workload activity types")
@@ -39,6 +39,7 @@ class WorkloadActivityTypeViewSet(ModelViewSet):
                         "is_room_duty").verbose_name),
                     YesNoColumn("active", label=WorkloadActivityType._meta.get_field(
                         "active").verbose_name), "order"]
+    phone_columns = ("name", "unit", "credit_per_unit", "active")
     list_filter = ["unit", "active"]
     search_fields = ["name", "code"]
     ordering = ["order", "code"]

@@ -297,7 +297,10 @@ class QuizPage(LoginRequiredMixin, Page):
     """A course's quiz, scored on the server; the correct options never reach the browser."""
 
     introduction = models.TextField(_("introduction"), blank=True)
-    questions = StreamField([("question", QuestionBlock())], verbose_name=_("questions"))
+    # Shut in the editor, each headed by its question (a trainer opens the one to change): a
+    # quiz's questions with their options open would run past 5,000 px on a phone.
+    questions = StreamField([("question", QuestionBlock())], verbose_name=_("questions"),
+                            collapsed=True)
     pass_mark = models.PositiveSmallIntegerField(
         _("pass mark (%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(100)],
     )

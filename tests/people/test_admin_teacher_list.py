@@ -3,6 +3,7 @@ listed columns of the teachers in scope."""
 
 import csv
 import io
+import re
 
 from django.urls import reverse
 
@@ -30,3 +31,26 @@ def test_teacher_list_export_csv_has_the_listed_columns_of_the_scope(client, tre
     assert by_no["E101"][0] == "李梅" and by_no["E101"][2] == tree["school_a"].name
     assert by_no["E101"][5] == "在职" and by_no["E102"][5] == "离职"
     assert by_no["E101"][3] and by_no["E101"][3] != mine.role  # the label, not the code
+
+
+def test_on_a_phone_the_teacher_list_keeps_name_number_and_status(client, tree):
+    # The admin's stylesheet hides `phone-secondary` cells under 600 px (the phone crawl,
+    # tests/e2e/test_phone_admin_pages.py, measures the result in a browser).
+    TeacherFactory(school=tree["school_a"], name="李梅", employee_no="E101")
+    client.force_login(district_hr(tree["district_x"]))
+    page = client.get(reverse("teachers:index")).content.decode()
+    assert 'href="/static/people/admin.css"' in page
+    start = page.index('<table class="listing')
+    table = page[start:page.index("</table>", start)]
+    heads = re.findall(r"<th([^>]*)>\s*(?:<a[^>]*>)?\s*([^<\s]+)", table)
+    hidden = {label for attrs, label in heads if "phone-secondary" in attrs}
+    assert hidden == {"学校", "岗位", "入职日期"}, heads
+    cells = re.findall(r'<td class="phone-secondary"', table)
+    assert len(cells) == 3  # one row
+
+
+def test_the_teacher_form_labels_the_posts_in_chinese(client, tree):
+    teacher = TeacherFactory(school=tree["school_a"], name="李梅", employee_no="E101")
+    client.force_login(district_hr(tree["district_x"]))
+    form = client.get(reverse("teachers:edit", args=[teacher.pk])).content.decode()
+    assert re.search(r"<label[^>]*>\s*岗位", form) and "Posts" not in form

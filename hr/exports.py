@@ -33,6 +33,7 @@ from certification.workload.selectors import (
     workload_term_report,
 )
 from courses.selectors import assignment_completion_by_school
+from people import purposes
 from people.models import Organisation, Stage, Teacher, flags_codes
 from people.selectors import (
     district_names,
@@ -57,13 +58,22 @@ def _labels(choices) -> dict:
 
 @dataclass(frozen=True)
 class ExportKind:
-    """One kind of export: its sheet title, columns, and a function giving (total, rows)."""
+    """One kind of export, declared once (EXPORTS): its key, the desk's label for it, its sheet
+    title, columns, a function giving (total, rows), the filters it takes, the purpose whose
+    scope it reads, and whether its figures can be submitted as a report snapshot."""
 
     key: str
     title_en: str
     columns: tuple[Column, ...] | Callable[[], tuple[Column, ...]]
     rows: Callable[..., tuple[int, Iterator[tuple]]]
     filters: tuple[str, ...] = field(default=())
+    # The desk's name for it (export form, jobs, audit log, snapshots, rounds).
+    label: str = ""
+    # The roles whose scope the export reads (people.purposes): who may ask for it, and over what.
+    purpose: purposes.Purpose = DESK_ROLES
+    # Submittable as a report snapshot: how many leading columns name a row (the key a row is
+    # matched by when compared with today's computation); 0 = not submittable.
+    key_columns: int = 0
     # A second file made from the same rows (the activation slips' PDF): (rows, **params) -> bytes.
     attachment: Callable[..., bytes] | None = None
     attachment_ext: str = "pdf"
@@ -477,21 +487,32 @@ def parent_reach_rows(*, user, organisation: Organisation | None = None, term=No
 
 EXPORTS: dict[str, ExportKind] = {
     "teachers": ExportKind("teachers", "Teachers roster", TEACHER_COLUMNS, teachers_rows,
-                           filters=("role",)),
+                           filters=("role",), label=_("Teachers roster")),
     "roster": ExportKind("roster", "Certificate roster", ROSTER_COLUMNS,
-                         certificate_roster_rows, filters=("level", "status", "role", "expiring_before")),
+                         certificate_roster_rows, filters=("level", "status", "role", "expiring_before"),
+                         label=_("Certificate roster")),
     "holding": ExportKind("holding", "Holding rate", holding_columns, holding_rows,
-                          filters=("on",), more_sheets=holding_trend_sheet),
+                          filters=("on",), more_sheets=holding_trend_sheet, label=_("Holding rate"),
+                          key_columns=3),  # kind, district, school
     "hours": ExportKind("hours", "Training hours", hours_columns, hours_rows,
-                        filters=("role", "on")),
+                        filters=("role", "on"), label=_("Training hours"),
+                        key_columns=1),  # employee number
     "workload": ExportKind("workload", "Workload", workload_columns, workload_rows,
-                           filters=("term",)),
+                           filters=("term",), label=_("Counsellor workload"),
+                           key_columns=2),  # term, employee number
     "assignments": ExportKind("assignments", "Assignment completion",
-                              ASSIGNMENT_COLUMNS, assignments_rows, filters=("on",)),
+                              ASSIGNMENT_COLUMNS, assignments_rows, filters=("on",),
+                              label=_("Assignment completion"),
+                              key_columns=3),  # district, school, school code
     "staffing": ExportKind("staffing", "Counsellor staffing", STAFFING_COLUMNS,
-                           staffing_sheet_rows, filters=("on",)),
+                           staffing_sheet_rows, filters=("on",), label=_("Counsellor staffing"),
+                           key_columns=1),  # school
     "activation": ExportKind("activation", "Activation codes", ACTIVATION_COLUMNS,
-                             activation_rows, attachment=_slips),
+                             activation_rows, attachment=_slips,
+                             label=_("Activation slips (teachers who have never logged in; "
+                                     "new codes void earlier ones)")),
     "parent_reach": ExportKind("parent_reach", "Parent-school reach",
-                               REACH_COLUMNS, parent_reach_rows, filters=("term",)),
+                               REACH_COLUMNS, parent_reach_rows, filters=("term",),
+                               label=_("Parent-school reach per school"),
+                               key_columns=4),  # term, district, school, school code
 }

@@ -28,17 +28,6 @@ IMPORT_CHOICES = [
     ("calendar", _("School calendar")),
     ("parent_sessions", _("Parent-school sessions")),
 ]
-EXPORT_LABELS = {
-    "teachers": _("Teachers roster"),
-    "roster": _("Certificate roster"),
-    "holding": _("Holding rate"),
-    "hours": _("Training hours"),
-    "workload": _("Counsellor workload"),
-    "assignments": _("Assignment completion"),
-    "staffing": _("Counsellor staffing"),
-    "activation": _("Activation slips (teachers who have never logged in; new codes void earlier ones)"),
-    "parent_reach": _("Parent-school reach per school"),
-}
 
 
 class ImportForm(forms.Form):
@@ -98,8 +87,7 @@ class ExportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sheet"].choices = [(k, EXPORT_LABELS[k]) for k in EXPORTS
-                                        if k in EXPORT_LABELS]
+        self.fields["sheet"].choices = [(key, kind.label) for key, kind in EXPORTS.items()]
         self.fields["organisation"].queryset = (organisation_scope(user, roles=DESK_ROLES)
                                                 .order_by("path"))
         self.fields["level"].choices = [("", _("Any level"))] + [

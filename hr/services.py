@@ -19,7 +19,7 @@ from .exports import EXPORTS
 from .imports.registry import IMPORTERS
 from .imports.rows import IMPORT_ROLES, ImportHasErrors
 from .models import Job, private_storage
-from .selectors import DESK_ROLES, jobs_expired, scope_roots
+from .selectors import jobs_expired, scope_roots
 from .sheets.errors import SheetRefused
 from .sheets.writing import write_table
 
@@ -112,7 +112,8 @@ def job_export_create(*, requester, sheet: str, organisation: Organisation | Non
 
     if sheet not in EXPORTS:
         raise JobError(_("Unknown export kind"))
-    roots = scope_roots(requester, roles=DESK_ROLES)
+    purpose = EXPORTS[sheet].purpose
+    roots = scope_roots(requester, roles=purpose)
     if organisation is not None:
         if not any(organisation.path.startswith(root) for root in roots):
             raise JobError(_("Organisation outside your scope"))
@@ -121,7 +122,7 @@ def job_export_create(*, requester, sheet: str, organisation: Organisation | Non
         raise JobError(_("You may not export"))
     job = Job.objects.create(kind=Job.Kind.EXPORT, sheet=sheet, requester=requester,
                              scope=" ".join(roots), organisation=organisation,
-                             purpose=DESK_ROLES.key, requested_as=_requested_as(requester, DESK_ROLES),
+                             purpose=purpose.key, requested_as=_requested_as(requester, purpose),
                              params=params or {}, expires_at=_expiry(),
                              language=export_language(language))
     audit_record(actor=requester, action=AuditEntry.Action.EXPORT,

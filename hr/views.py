@@ -24,7 +24,7 @@ from people.selectors import organisation_scope, teacher_list_in_scope, user_has
 
 from . import credential_sheets, event_sheets, privacy
 from .exports import EXPORTS
-from .forms import EXPORT_LABELS, IMPORT_CHOICES, EffectiveOnForm, EraseForm, ExportForm, ImportForm, SnapshotForm
+from .forms import IMPORT_CHOICES, EffectiveOnForm, EraseForm, ExportForm, ImportForm, SnapshotForm
 from .imports.rows import IMPORT_ROLES
 from .models import Job, RoundSubmission, private_storage
 from .selectors import DESK_ROLES, job_get_for_user, job_list_for_user
@@ -42,7 +42,7 @@ from .sheets.reading import MB, max_bytes
 from .sheets.templates import template_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHEET_LABELS = dict(IMPORT_CHOICES) | EXPORT_LABELS
+SHEET_LABELS = dict(IMPORT_CHOICES) | {key: kind.label for key, kind in EXPORTS.items()}
 
 
 def _job_json(job: Job) -> dict:

@@ -6,7 +6,6 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from hr.exports import EXPORTS
-from hr.selectors import DESK_ROLES
 from hr.services import JobError, export_run_to_path
 from people.models import Organisation
 from people.selectors import user_is_staff_in_scope
@@ -56,7 +55,7 @@ class Command(BaseCommand):
             organisation = Organisation.objects.get(code=org)
         except Organisation.DoesNotExist:
             raise CommandError(f"No organisation with code {org!r}.") from None
-        if not user_is_staff_in_scope(actor, organisation, roles=DESK_ROLES):
+        if not user_is_staff_in_scope(actor, organisation, roles=EXPORTS[kind].purpose):
             raise CommandError(f"{org} is outside {actor.get_username()}'s scope.")
         if submit:
             self._submit(kind=kind, organisation=organisation, actor=actor, params=params, out=out,

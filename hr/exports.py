@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from certification.models import NO_STATED_EXPIRY, Certificate, WorkloadActivityType
+from certification.reach import parent_school_reach_rows
 from certification.selectors import (
     certificate_roster_list,
     holding_rates,
@@ -32,6 +34,7 @@ from certification.workload.selectors import (
     workload_term_recent,
     workload_term_report,
 )
+from courses.models import Assignment
 from courses.selectors import assignment_completion_by_school
 from people import purposes
 from people.models import Organisation, Stage, Teacher, flags_codes
@@ -46,9 +49,11 @@ from people.selectors import (
 from people.services import activation_code_display, activation_codes_issue
 from people.staffing import staffing_rows, staffing_totals
 
+from .models import JobError
 from .selectors import DESK_ROLES
 from .sheets.normalise import posts_display
 from .sheets.writing import Column
+from .slips import slips_pdf
 
 
 def _labels(choices) -> dict:
@@ -303,8 +308,6 @@ def _workload_terms(term=None, *, user=None, organisation=None) -> list:
     if term:
         found = workload_term_get(term, owner)
         if found is None:
-            from .services import JobError
-
             raise JobError(gettext("No such term: %(term)s") % {"term": term})
         return [found]
     today = timezone.localdate()
@@ -366,8 +369,6 @@ def assignments_rows(*, user, organisation: Organisation | None = None, assignme
     today), from courses' selector."""
     chosen = None
     if assignment:
-        from courses.models import Assignment
-
         chosen = Assignment.objects.filter(pk=assignment).first()
     if isinstance(on, str):
         on = date.fromisoformat(on)
@@ -452,8 +453,6 @@ def activation_rows(*, user, organisation: Organisation | None = None, **_ignore
 
 
 def _slips(rows: list[tuple], *, base_url: str = "", **_ignored) -> bytes:
-    from .slips import slips_pdf
-
     return slips_pdf(rows, base_url=base_url or None)
 
 
@@ -469,8 +468,6 @@ REACH_COLUMNS = (
 
 def parent_reach_rows(*, user, organisation: Organisation | None = None, term=None, **_ignored):
     """Per school and term: parent-school sessions held and views through the school's link."""
-    from certification.reach import parent_school_reach_rows
-
     district = district_names()
     rows = [(t, r) for t in _workload_terms(term, user=user, organisation=organisation)
             for r in parent_school_reach_rows(user=user, term=t)
@@ -483,6 +480,15 @@ def parent_reach_rows(*, user, organisation: Organisation | None = None, term=No
                    gettext("Yes") if r.none_held else "")
 
     return len(rows), stream()
+
+
+def export_language(language: str | None = None) -> str:
+    """A language the site speaks: the one given, else the active one, else the default."""
+    known = {code for code, _name in settings.LANGUAGES}
+    for candidate in (language, translation.get_language(), settings.LANGUAGE_CODE):
+        if candidate and translation.get_supported_language_variant(candidate) in known:
+            return translation.get_supported_language_variant(candidate)
+    return settings.LANGUAGE_CODE
 
 
 EXPORTS: dict[str, ExportKind] = {

@@ -3,6 +3,7 @@
 import tempfile
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -12,13 +13,14 @@ from certification.selectors import level_codes
 from certification.workload.selectors import workload_calendar_owner, workload_term_recent
 from people import purposes
 from people.models import Organisation, Teacher
-from people.selectors import organisation_scope
+from people.selectors import organisation_scope, scope_tops
 
 from .exports import EXPORTS
 from .selectors import DESK_ROLES
 from .sheets.errors import SheetRefused
 from .sheets.reading import check_file
 from .sheets.safety import SUFFIXES
+from .snapshots import SNAPSHOT_LABELS
 
 IMPORT_CHOICES = [
     ("teachers", _("Teachers roster")),
@@ -131,8 +133,6 @@ class SnapshotForm(forms.Form):
     on = forms.DateField(label=_("Figures as of"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user, **kwargs):
-        from .snapshots import SNAPSHOT_LABELS
-
         super().__init__(*args, **kwargs)
         self.fields["sheet"].choices = list(SNAPSHOT_LABELS.items())
         self.fields["organisation"].queryset = (organisation_scope(user, roles=purposes.REPORT_SUBMIT)
@@ -151,12 +151,6 @@ class RoundForm(forms.Form):
                                              widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, user, **kwargs):
-        from django.db.models import Q
-
-        from people.selectors import scope_tops
-
-        from .snapshots import SNAPSHOT_LABELS
-
         super().__init__(*args, **kwargs)
         self.fields["sheet"].choices = list(SNAPSHOT_LABELS.items())
         scope = organisation_scope(user, roles=purposes.REPORT_ROUND)

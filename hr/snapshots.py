@@ -27,12 +27,13 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from certification.workload.selectors import workload_term_containing, workload_term_recent
 from people import chain, purposes
 from people.models import AuditEntry, Employment, Organisation, Teacher
 from people.selectors import organisation_scope
 from people.services import audit_record
 
-from .exports import EXPORTS
+from .exports import EXPORTS, export_language
 from .models import ReportSnapshot
 from .selectors import DESK_ROLES
 from .sheets.writing import write_table
@@ -57,8 +58,6 @@ class SnapshotError(Exception):
 def snapshot_params(sheet: str, on: date) -> dict:
     """The export's parameters for the figures of `on`: the day itself, or the term it falls in
     (workload, parent reach; the last term begun by then between terms)."""
-    from certification.workload.selectors import workload_term_containing, workload_term_recent
-
     if sheet in ("holding", "staffing", "hours", "assignments"):
         return {"on": on.isoformat()}
     if sheet in ("workload", "parent_reach"):
@@ -105,8 +104,6 @@ def snapshot_submit(*, user, sheet: str, organisation: Organisation, on: date,
                     language: str | None = None, now=None) -> ReportSnapshot:
     """Compute the sheet for the organisation and day, keep the file and its rows, and record
     its SHA-256 on the organisation's audit chain (one transaction)."""
-    from .services import export_language
-
     if sheet not in SNAPSHOT_SHEETS:
         raise SnapshotError(_("This sheet cannot be submitted"))
     _check_submitter(user, organisation)

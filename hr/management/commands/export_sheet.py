@@ -2,11 +2,14 @@
 
 import time
 from datetime import date
+from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from hr.exports import EXPORTS
 from hr.services import JobError, export_run_to_path
+from hr.snapshots import SNAPSHOT_SHEETS, SnapshotError, snapshot_submit
 from people.models import Organisation
 from people.selectors import user_is_staff_in_scope
 
@@ -70,18 +73,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"{kind}: {count} rows written to {out} in {time.perf_counter() - started:.1f} s"))
         if EXPORTS[kind].attachment is not None:
-            from pathlib import Path
-
             self.stdout.write(f"and {Path(out).with_suffix('.' + EXPORTS[kind].attachment_ext)}")
 
     def _submit(self, *, kind, organisation, actor, params, out, language):
         """Submit the sheet for --on (the term it falls in, for workload and parent reach)."""
-        from pathlib import Path
-
-        from django.core.exceptions import PermissionDenied
-
-        from hr.snapshots import SNAPSHOT_SHEETS, SnapshotError, snapshot_submit
-
         if kind not in SNAPSHOT_SHEETS:
             raise CommandError(f"The {kind} export cannot be submitted "
                                f"(only {', '.join(sorted(SNAPSHOT_SHEETS))}).")

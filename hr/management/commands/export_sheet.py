@@ -58,7 +58,8 @@ class Command(BaseCommand):
             organisation = Organisation.objects.get(code=org)
         except Organisation.DoesNotExist:
             raise CommandError(f"No organisation with code {org!r}.") from None
-        if not user_is_staff_in_scope(actor, organisation, roles=EXPORTS[kind].purpose):
+        purpose = EXPORTS[kind].purpose  # the scope this export reads
+        if not user_is_staff_in_scope(actor, organisation, roles=purpose):
             raise CommandError(f"{org} is outside {actor.get_username()}'s scope.")
         if submit:
             self._submit(kind=kind, organisation=organisation, actor=actor, params=params, out=out,

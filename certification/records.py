@@ -10,10 +10,14 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
+from courses.models import CourseCompletion, LiveAttendance
 from people import chain
 from people.models import AuditEntry, ChainHead
 
-from .models import CertificateEvent, RecordsCheck, TrainingEntry
+from .checkpoints import checkpoint_latest
+from .models import Application, Certificate, CertificateEvent, HourDeclaration, RecordsCheck, TrainingEntry
+from .selectors.figures import figures_teachers_changed
+from .signals import certificate_events_recorded
 
 LEDGER_FIELDS = ("teacher_id", "source", "hours", "date", "title", "reference", "reason",
                  "recorded_by_id", "created_at")
@@ -50,8 +54,6 @@ def event_content(event) -> dict:
 def training_entries_append(entries: list[TrainingEntry]) -> list[TrainingEntry]:
     """Seal new ledger entries onto their teachers' chains and insert them (one transaction);
     many at once (a pushed batch) are inserted in bulk."""
-    from .selectors.figures import figures_teachers_changed
-
     with transaction.atomic(savepoint=False):
         chain.chain_append(entries, key_of=ledger_key, content_of=ledger_content)
         if len(entries) == 1:
@@ -68,7 +70,6 @@ def certificate_events_append(events: list[CertificateEvent]) -> list[Certificat
     with transaction.atomic(savepoint=False):
         chain.chain_append(events, key_of=event_key, content_of=event_content)
         CertificateEvent.objects.bulk_create(events)
-        from .signals import certificate_events_recorded
 
         certificate_events_recorded.send(sender=CertificateEvent, events=events)
     return events
@@ -138,10 +139,6 @@ class _Counted:
 
 def _sealed_models() -> list[tuple[str, type, str]]:
     """The rows sealed in place: (stream, model, what a finding calls one)."""
-    from courses.models import CourseCompletion, LiveAttendance
-
-    from .models import Application, Certificate, HourDeclaration
-
     return [("certificates", Certificate, "certificate"),
             ("applications", Application, "certificate application"),
             ("declarations", HourDeclaration, "hours declaration"),
@@ -158,8 +155,6 @@ def records_verify() -> tuple[int, list[chain.Finding]]:
     """Walk every chain against its head and the latest signed checkpoint, then every sealed
     row; returns the rows checked and every finding (changed, inserted, removed rows),
     streaming the tables in order so memory stays flat."""
-    from .checkpoints import checkpoint_latest
-
     findings: list[chain.Finding] = []
     latest, broken = checkpoint_latest()
     findings.extend(broken)

@@ -1,9 +1,21 @@
 """Daily certification jobs (beat): thin, idempotent wrappers over services."""
 
+from datetime import date
+
 from celery import group, shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from people.models import Organisation
+
 from . import services
+from .checkpoints import records_checkpoint_write
+from .records import records_check_run
+from .selectors import figures
+from .selectors import figures_rebuild as rebuild
+from .selectors.figures import figures_fill
+from .selectors.pages import page_figures_compute
 
 
 @shared_task(name="certification.certificates_daily")
@@ -33,11 +45,6 @@ def figures_rebuild(full: bool = False, parts: int | None = None) -> int:
     writing services dropped since, and the new day; `full` recomputes everything. With
     `parts` (default FIGURES_REBUILD_PARTS) above 1 the schools are split into that many tasks
     for as many workers of the heavy queue; the count returned is then of schools sent."""
-    from django.conf import settings
-
-    from .selectors import figures
-    from .selectors import figures_rebuild as rebuild
-
     today = timezone.localdate()
     parts = settings.FIGURES_REBUILD_PARTS if parts is None else parts
     if parts <= 1:
@@ -52,18 +59,12 @@ def figures_rebuild(full: bool = False, parts: int | None = None) -> int:
 @shared_task(name="certification.figures_fill_part")
 def figures_fill_part(days: list[str], school_ids: list[int]) -> int:
     """One piece of the night's figures: the missing days of these schools."""
-    from datetime import date
-
-    from .selectors.figures import figures_fill
-
     return figures_fill(days=[date.fromisoformat(d) for d in days], school_ids=school_ids)
 
 
 @shared_task(name="certification.records_verify")
 def records_verify() -> dict:
     """Walk the hash chains; a run with problems shows an alert to city HR on the desk."""
-    from .records import records_check_run
-
     check = records_check_run()
     return {"rows": check.rows, "problems": check.problem_count}
 
@@ -71,8 +72,6 @@ def records_verify() -> dict:
 @shared_task(name="certification.records_checkpoint")
 def records_checkpoint() -> int:
     """Sign today's checkpoint of every chain head (kept under the private root)."""
-    from .checkpoints import records_checkpoint_write
-
     return len(records_checkpoint_write().heads)
 
 
@@ -80,14 +79,6 @@ def records_checkpoint() -> int:
 def page_figures_refresh(page: str, org_id: int, on: str, user_id: int) -> None:
     """Compute a staff page's shared figures again (selectors.pages): the viewers meanwhile
     get the ones computed before."""
-    from datetime import date
-
-    from django.contrib.auth import get_user_model
-
-    from people.models import Organisation
-
-    from .selectors.pages import page_figures_compute
-
     org = Organisation.objects.filter(pk=org_id).first()
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if org is not None and user is not None:

@@ -10,8 +10,9 @@ class HrConfig(AppConfig):
     def ready(self):
         from people.models import AUDIT_SHEET_LABELS
 
-        from .forms import EXPORT_LABELS, IMPORT_CHOICES
+        from .exports import EXPORTS
+        from .forms import IMPORT_CHOICES
 
         # The audit log names an import's or export's sheet as the desk does.
-        AUDIT_SHEET_LABELS.update(dict(IMPORT_CHOICES) | EXPORT_LABELS
+        AUDIT_SHEET_LABELS.update(dict(IMPORT_CHOICES) | {key: kind.label for key, kind in EXPORTS.items()}
                                   | {"activation": _("Activation codes")})

@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from certification.models import NO_STATED_EXPIRY, Certificate, WorkloadActivityType
+from certification.reach import parent_school_reach_rows
 from certification.selectors import (
     certificate_roster_list,
     holding_rates,
@@ -32,7 +34,9 @@ from certification.workload.selectors import (
     workload_term_recent,
     workload_term_report,
 )
+from courses.models import Assignment
 from courses.selectors import assignment_completion_by_school
+from people import purposes
 from people.models import Organisation, Stage, Teacher, flags_codes
 from people.selectors import (
     district_names,
@@ -45,9 +49,11 @@ from people.selectors import (
 from people.services import activation_code_display, activation_codes_issue
 from people.staffing import staffing_rows, staffing_totals
 
+from .models import JobError
 from .selectors import DESK_ROLES
 from .sheets.normalise import posts_display
 from .sheets.writing import Column
+from .slips import slips_pdf
 
 
 def _labels(choices) -> dict:
@@ -57,13 +63,22 @@ def _labels(choices) -> dict:
 
 @dataclass(frozen=True)
 class ExportKind:
-    """One kind of export: its sheet title, columns, and a function giving (total, rows)."""
+    """One kind of export, declared once (EXPORTS): its key, the desk's label for it, its sheet
+    title, columns, a function giving (total, rows), the filters it takes, the purpose whose
+    scope it reads, and whether its figures can be submitted as a report snapshot."""
 
     key: str
     title_en: str
     columns: tuple[Column, ...] | Callable[[], tuple[Column, ...]]
     rows: Callable[..., tuple[int, Iterator[tuple]]]
     filters: tuple[str, ...] = field(default=())
+    # The desk's name for it (export form, jobs, audit log, snapshots, rounds).
+    label: str = ""
+    # The roles whose scope the export reads (people.purposes): who may ask for it, and over what.
+    purpose: purposes.Purpose = DESK_ROLES
+    # Submittable as a report snapshot: how many leading columns name a row (the key a row is
+    # matched by when compared with today's computation); 0 = not submittable.
+    key_columns: int = 0
     # A second file made from the same rows (the activation slips' PDF): (rows, **params) -> bytes.
     attachment: Callable[..., bytes] | None = None
     attachment_ext: str = "pdf"
@@ -293,8 +308,6 @@ def _workload_terms(term=None, *, user=None, organisation=None) -> list:
     if term:
         found = workload_term_get(term, owner)
         if found is None:
-            from .services import JobError
-
             raise JobError(gettext("No such term: %(term)s") % {"term": term})
         return [found]
     today = timezone.localdate()
@@ -356,8 +369,6 @@ def assignments_rows(*, user, organisation: Organisation | None = None, assignme
     today), from courses' selector."""
     chosen = None
     if assignment:
-        from courses.models import Assignment
-
         chosen = Assignment.objects.filter(pk=assignment).first()
     if isinstance(on, str):
         on = date.fromisoformat(on)
@@ -442,8 +453,6 @@ def activation_rows(*, user, organisation: Organisation | None = None, **_ignore
 
 
 def _slips(rows: list[tuple], *, base_url: str = "", **_ignored) -> bytes:
-    from .slips import slips_pdf
-
     return slips_pdf(rows, base_url=base_url or None)
 
 
@@ -459,8 +468,6 @@ REACH_COLUMNS = (
 
 def parent_reach_rows(*, user, organisation: Organisation | None = None, term=None, **_ignored):
     """Per school and term: parent-school sessions held and views through the school's link."""
-    from certification.reach import parent_school_reach_rows
-
     district = district_names()
     rows = [(t, r) for t in _workload_terms(term, user=user, organisation=organisation)
             for r in parent_school_reach_rows(user=user, term=t)
@@ -475,23 +482,43 @@ def parent_reach_rows(*, user, organisation: Organisation | None = None, term=No
     return len(rows), stream()
 
 
+def export_language(language: str | None = None) -> str:
+    """A language the site speaks: the one given, else the active one, else the default."""
+    known = {code for code, _name in settings.LANGUAGES}
+    for candidate in (language, translation.get_language(), settings.LANGUAGE_CODE):
+        if candidate and translation.get_supported_language_variant(candidate) in known:
+            return translation.get_supported_language_variant(candidate)
+    return settings.LANGUAGE_CODE
+
+
 EXPORTS: dict[str, ExportKind] = {
     "teachers": ExportKind("teachers", "Teachers roster", TEACHER_COLUMNS, teachers_rows,
-                           filters=("role",)),
+                           filters=("role",), label=_("Teachers roster")),
     "roster": ExportKind("roster", "Certificate roster", ROSTER_COLUMNS,
-                         certificate_roster_rows, filters=("level", "status", "role", "expiring_before")),
+                         certificate_roster_rows, filters=("level", "status", "role", "expiring_before"),
+                         label=_("Certificate roster")),
     "holding": ExportKind("holding", "Holding rate", holding_columns, holding_rows,
-                          filters=("on",), more_sheets=holding_trend_sheet),
+                          filters=("on",), more_sheets=holding_trend_sheet, label=_("Holding rate"),
+                          key_columns=3),  # kind, district, school
     "hours": ExportKind("hours", "Training hours", hours_columns, hours_rows,
-                        filters=("role", "on")),
+                        filters=("role", "on"), label=_("Training hours"),
+                        key_columns=1),  # employee number
     "workload": ExportKind("workload", "Workload", workload_columns, workload_rows,
-                           filters=("term",)),
+                           filters=("term",), label=_("Counsellor workload"),
+                           key_columns=2),  # term, employee number
     "assignments": ExportKind("assignments", "Assignment completion",
-                              ASSIGNMENT_COLUMNS, assignments_rows, filters=("on",)),
+                              ASSIGNMENT_COLUMNS, assignments_rows, filters=("on",),
+                              label=_("Assignment completion"),
+                              key_columns=3),  # district, school, school code
     "staffing": ExportKind("staffing", "Counsellor staffing", STAFFING_COLUMNS,
-                           staffing_sheet_rows, filters=("on",)),
+                           staffing_sheet_rows, filters=("on",), label=_("Counsellor staffing"),
+                           key_columns=1),  # school
     "activation": ExportKind("activation", "Activation codes", ACTIVATION_COLUMNS,
-                             activation_rows, attachment=_slips),
+                             activation_rows, attachment=_slips,
+                             label=_("Activation slips (teachers who have never logged in; "
+                                     "new codes void earlier ones)")),
     "parent_reach": ExportKind("parent_reach", "Parent-school reach",
-                               REACH_COLUMNS, parent_reach_rows, filters=("term",)),
+                               REACH_COLUMNS, parent_reach_rows, filters=("term",),
+                               label=_("Parent-school reach per school"),
+                               key_columns=4),  # term, district, school, school code
 }

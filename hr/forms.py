@@ -3,6 +3,7 @@
 import tempfile
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -12,13 +13,14 @@ from certification.selectors import level_codes
 from certification.workload.selectors import workload_calendar_owner, workload_term_recent
 from people import purposes
 from people.models import Organisation, Teacher
-from people.selectors import organisation_scope
+from people.selectors import organisation_scope, scope_tops
 
 from .exports import EXPORTS
 from .selectors import DESK_ROLES
 from .sheets.errors import SheetRefused
 from .sheets.reading import check_file
 from .sheets.safety import SUFFIXES
+from .snapshots import SNAPSHOT_LABELS
 
 IMPORT_CHOICES = [
     ("teachers", _("Teachers roster")),
@@ -28,17 +30,6 @@ IMPORT_CHOICES = [
     ("calendar", _("School calendar")),
     ("parent_sessions", _("Parent-school sessions")),
 ]
-EXPORT_LABELS = {
-    "teachers": _("Teachers roster"),
-    "roster": _("Certificate roster"),
-    "holding": _("Holding rate"),
-    "hours": _("Training hours"),
-    "workload": _("Counsellor workload"),
-    "assignments": _("Assignment completion"),
-    "staffing": _("Counsellor staffing"),
-    "activation": _("Activation slips (teachers who have never logged in; new codes void earlier ones)"),
-    "parent_reach": _("Parent-school reach per school"),
-}
 
 
 class ImportForm(forms.Form):
@@ -98,8 +89,7 @@ class ExportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sheet"].choices = [(k, EXPORT_LABELS[k]) for k in EXPORTS
-                                        if k in EXPORT_LABELS]
+        self.fields["sheet"].choices = [(key, kind.label) for key, kind in EXPORTS.items()]
         self.fields["organisation"].queryset = (organisation_scope(user, roles=DESK_ROLES)
                                                 .order_by("path"))
         self.fields["level"].choices = [("", _("Any level"))] + [
@@ -143,8 +133,6 @@ class SnapshotForm(forms.Form):
     on = forms.DateField(label=_("Figures as of"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user, **kwargs):
-        from .snapshots import SNAPSHOT_LABELS
-
         super().__init__(*args, **kwargs)
         self.fields["sheet"].choices = list(SNAPSHOT_LABELS.items())
         self.fields["organisation"].queryset = (organisation_scope(user, roles=purposes.REPORT_SUBMIT)
@@ -163,12 +151,6 @@ class RoundForm(forms.Form):
                                              widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, user, **kwargs):
-        from django.db.models import Q
-
-        from people.selectors import scope_tops
-
-        from .snapshots import SNAPSHOT_LABELS
-
         super().__init__(*args, **kwargs)
         self.fields["sheet"].choices = list(SNAPSHOT_LABELS.items())
         scope = organisation_scope(user, roles=purposes.REPORT_ROUND)

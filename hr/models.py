@@ -25,6 +25,11 @@ def job_source_path(job, filename: str) -> str:
     return f"hr/jobs/{job.id}/source{suffix if suffix in SOURCE_SUFFIXES else '.xlsx'}"
 
 
+class JobError(Exception):
+    """A job cannot be created or moved on as asked; the message is for the user (raised by
+    hr.services and by the exports it runs, so it lives below both)."""
+
+
 class Job(models.Model):
     """One import (upload, preview, commit) or export (query, write, download) of a sheet."""
 

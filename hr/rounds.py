@@ -24,6 +24,7 @@ from people.models import AuditEntry, Notice, Organisation, StaffRole
 from people.selectors import organisation_scope, user_is_staff_in_scope
 from people.services import audit_record, notices_close, notices_send_many
 
+from .exports import HOLDING_KIND, export_language
 from .models import ReportRound, ReportSnapshot, RoundSubmission
 from .sheets.writing import Column, write_table
 from .snapshots import (
@@ -66,8 +67,6 @@ def round_open(*, user, organisation: Organisation, sheet: str, on: date, due_on
                members: list[Organisation], language: str | None = None) -> ReportRound:
     """Open a round asking `members` (organisations below `organisation`) for `sheet` as of
     `on` by `due_on`; each member's HR get a notice."""
-    from .services import export_language
-
     _check_asker(user, organisation)
     if sheet not in SNAPSHOT_SHEETS:
         raise RoundError(_("This sheet cannot be submitted"))
@@ -221,8 +220,6 @@ def rows_sum(snapshots: list[ReportSnapshot], *, language: str, name: str) -> di
     of the children's totals (of all their rows, where a sheet has none), and whose holding
     rates are the summed holders over the summed counted; other columns of the total are left
     empty. Nothing is read from the records."""
-    from .exports import HOLDING_KIND
-
     sheet = snapshots[0].sheet
     first = snapshots[0].rows
     columns, kinds = first.get("columns", []), first.get("kinds", [])

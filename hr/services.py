@@ -15,11 +15,11 @@ from people.models import AuditEntry, Organisation
 from people.selectors import staff_roles_for_user
 from people.services import audit_record
 
-from .exports import EXPORTS
+from .exports import EXPORTS, export_language
 from .imports.registry import IMPORTERS
 from .imports.rows import IMPORT_ROLES, ImportHasErrors
-from .models import Job, private_storage
-from .selectors import DESK_ROLES, jobs_expired, scope_roots
+from .models import Job, JobError, private_storage
+from .selectors import jobs_expired, scope_roots
 from .sheets.errors import SheetRefused
 from .sheets.writing import write_table
 
@@ -27,10 +27,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 # A job still running this long after it started lost its worker for good.
 STALLED_AFTER = timedelta(hours=2)
-
-
-class JobError(Exception):
-    """A job cannot be created or moved on as asked; the message is for the user."""
 
 
 def retention_days() -> int:
@@ -46,7 +42,7 @@ def job_import_create(*, requester, sheet: str, upload: UploadedFile,
                       params: dict | None = None) -> Job:
     """Store an uploaded sheet privately and queue its preview; `params` are the import's
     options (e.g. mark_left for a roster), kept on the job for its preview and its commit."""
-    from . import tasks
+    from . import tasks  # hr.tasks calls these services: imported when a job is queued
 
     if sheet not in IMPORTERS:
         raise JobError(_("Unknown import kind"))
@@ -66,7 +62,7 @@ def job_import_create(*, requester, sheet: str, upload: UploadedFile,
 @transaction.atomic
 def job_effective_on_set(*, job: Job, user, effective_on: date) -> Job:
     """Change a previewed roster's effective date: the preview is made again with it."""
-    from . import tasks
+    from . import tasks  # hr.tasks calls these services: imported when a job is queued
 
     job = Job.objects.select_for_update().get(pk=job.pk)
     if (job.kind != Job.Kind.IMPORT or job.sheet != "teachers"
@@ -86,7 +82,7 @@ def job_effective_on_set(*, job: Job, user, effective_on: date) -> Job:
 @transaction.atomic
 def job_commit_request(*, job: Job, user) -> Job:
     """Confirm a previewed import: it is written by a task, all rows or none."""
-    from . import tasks
+    from . import tasks  # hr.tasks calls these services: imported when a job is queued
 
     job = Job.objects.select_for_update().get(pk=job.pk)
     if job.kind != Job.Kind.IMPORT or job.status != Job.Status.PREVIEW_READY:
@@ -108,11 +104,12 @@ def job_export_create(*, requester, sheet: str, organisation: Organisation | Non
                       params: dict | None = None, language: str | None = None) -> Job:
     """Queue an export of the requester's scope, or of one organisation inside it, written in
     `language` (default: the language active for the request)."""
-    from . import tasks
+    from . import tasks  # hr.tasks calls these services: imported when a job is queued
 
     if sheet not in EXPORTS:
         raise JobError(_("Unknown export kind"))
-    roots = scope_roots(requester, roles=DESK_ROLES)
+    purpose = EXPORTS[sheet].purpose
+    roots = scope_roots(requester, roles=purpose)
     if organisation is not None:
         if not any(organisation.path.startswith(root) for root in roots):
             raise JobError(_("Organisation outside your scope"))
@@ -121,7 +118,7 @@ def job_export_create(*, requester, sheet: str, organisation: Organisation | Non
         raise JobError(_("You may not export"))
     job = Job.objects.create(kind=Job.Kind.EXPORT, sheet=sheet, requester=requester,
                              scope=" ".join(roots), organisation=organisation,
-                             purpose=DESK_ROLES.key, requested_as=_requested_as(requester, DESK_ROLES),
+                             purpose=purpose.key, requested_as=_requested_as(requester, purpose),
                              params=params or {}, expires_at=_expiry(),
                              language=export_language(language))
     audit_record(actor=requester, action=AuditEntry.Action.EXPORT,
@@ -301,15 +298,6 @@ def job_run_commit(*, job_id) -> None:
                 progress_total=result["rows"], finished_at=timezone.now())
 
     _guarded(job, run)
-
-
-def export_language(language: str | None = None) -> str:
-    """A language the site speaks: the one given, else the active one, else the default."""
-    known = {code for code, _name in settings.LANGUAGES}
-    for candidate in (language, translation.get_language(), settings.LANGUAGE_CODE):
-        if candidate and translation.get_supported_language_variant(candidate) in known:
-            return translation.get_supported_language_variant(candidate)
-    return settings.LANGUAGE_CODE
 
 
 def export_file_name(job: Job) -> str:

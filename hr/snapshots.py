@@ -26,36 +26,22 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from certification.workload.selectors import workload_term_containing, workload_term_recent
 from people import chain, purposes
 from people.models import AuditEntry, Employment, Organisation, Teacher
 from people.selectors import organisation_scope
 from people.services import audit_record
 
-from .exports import EXPORTS
+from .exports import EXPORTS, export_language
 from .models import ReportSnapshot
 from .selectors import DESK_ROLES
 from .sheets.writing import write_table
 
-# The sheets that can be submitted, and how many of their leading columns name a row (the key
-# a row is matched by when comparing with today's computation).
-SNAPSHOT_SHEETS: dict[str, int] = {
-    "holding": 3,       # kind, district, school
-    "staffing": 1,      # school
-    "hours": 1,         # employee number
-    "workload": 2,      # term, employee number
-    "parent_reach": 4,  # term, district, school, school code
-    "assignments": 3,   # district, school, school code
-}
-SNAPSHOT_LABELS = {
-    "holding": gettext_lazy("Holding rate"),
-    "staffing": gettext_lazy("Counsellor staffing"),
-    "hours": gettext_lazy("Training hours"),
-    "workload": gettext_lazy("Counsellor workload"),
-    "parent_reach": gettext_lazy("Parent-school reach per school"),
-    "assignments": gettext_lazy("Assignment completion"),
-}
+# The sheets that can be submitted, and how many of their leading columns name a row (hr.exports:
+# each kind's key_columns), and their labels (the kind's own).
+SNAPSHOT_SHEETS: dict[str, int] = {key: kind.key_columns for key, kind in EXPORTS.items() if kind.key_columns}
+SNAPSHOT_LABELS = {key: EXPORTS[key].label for key in SNAPSHOT_SHEETS}
 # Audit actions that never move a figure: not reasons for a difference.
 NOT_REASONS = (AuditEntry.Action.EXPORT, AuditEntry.Action.REPORT_SUBMIT,
                AuditEntry.Action.DATA_EXPORT, AuditEntry.Action.ACTIVATION_ISSUE,
@@ -72,8 +58,6 @@ class SnapshotError(Exception):
 def snapshot_params(sheet: str, on: date) -> dict:
     """The export's parameters for the figures of `on`: the day itself, or the term it falls in
     (workload, parent reach; the last term begun by then between terms)."""
-    from certification.workload.selectors import workload_term_containing, workload_term_recent
-
     if sheet in ("holding", "staffing", "hours", "assignments"):
         return {"on": on.isoformat()}
     if sheet in ("workload", "parent_reach"):
@@ -120,8 +104,6 @@ def snapshot_submit(*, user, sheet: str, organisation: Organisation, on: date,
                     language: str | None = None, now=None) -> ReportSnapshot:
     """Compute the sheet for the organisation and day, keep the file and its rows, and record
     its SHA-256 on the organisation's audit chain (one transaction)."""
-    from .services import export_language
-
     if sheet not in SNAPSHOT_SHEETS:
         raise SnapshotError(_("This sheet cannot be submitted"))
     _check_submitter(user, organisation)

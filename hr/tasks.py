@@ -2,9 +2,11 @@
 
 from celery import shared_task
 from django.db import OperationalError, close_old_connections
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from . import services
+from .rounds import round_reminders_send
 
 RETRY = {"bind": True, "acks_late": True, "max_retries": services.MAX_ATTEMPTS}
 
@@ -56,8 +58,4 @@ def jobs_purge() -> int:
 @shared_task(name="hr.tasks.report_round_reminders")
 def report_round_reminders() -> int:
     """Remind the organisations that have not answered a reporting round due soon, once a day."""
-    from django.utils import timezone
-
-    from .rounds import round_reminders_send
-
     return round_reminders_send(today=timezone.localdate())

@@ -24,9 +24,19 @@ from people.selectors import organisation_scope, teacher_list_in_scope, user_has
 
 from . import credential_sheets, event_sheets, privacy
 from .exports import EXPORTS
-from .forms import EXPORT_LABELS, IMPORT_CHOICES, EffectiveOnForm, EraseForm, ExportForm, ImportForm, SnapshotForm
+from .forms import IMPORT_CHOICES, EffectiveOnForm, EraseForm, ExportForm, ImportForm, RoundForm, SnapshotForm
 from .imports.rows import IMPORT_ROLES
 from .models import Job, RoundSubmission, private_storage
+from .rounds import (
+    RoundError,
+    own_round,
+    round_approve,
+    round_get_for_user,
+    round_open,
+    round_return,
+    round_submit,
+    rounds_for_user,
+)
 from .selectors import DESK_ROLES, job_get_for_user, job_list_for_user
 from .services import (
     JobError,
@@ -40,9 +50,18 @@ from .sheets.columns import SPECS
 from .sheets.errors import SheetRefused
 from .sheets.reading import MB, max_bytes
 from .sheets.templates import template_workbook
+from .snapshots import (
+    SNAPSHOT_LABELS,
+    SnapshotError,
+    snapshot_bytes,
+    snapshot_compare,
+    snapshot_get_for_user,
+    snapshot_list_for_user,
+    snapshot_submit,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHEET_LABELS = dict(IMPORT_CHOICES) | EXPORT_LABELS
+SHEET_LABELS = dict(IMPORT_CHOICES) | {key: kind.label for key, kind in EXPORTS.items()}
 
 
 def _job_json(job: Job) -> dict:
@@ -349,8 +368,6 @@ def credentials_import(request):
 def snapshot_list(request):
     """The snapshots submitted for the organisations of the desk's scope (one, if chosen), and
     the form to submit one (district and city HR)."""
-    from .snapshots import SNAPSHOT_LABELS, snapshot_list_for_user
-
     organisation = None
     if request.GET.get("organisation"):
         organisation = get_object_or_404(organisation_scope(request.user, roles=DESK_ROLES),
@@ -368,8 +385,6 @@ def snapshot_list(request):
 @staff_required(purposes.REPORT_SUBMIT)
 def snapshot_submit_view(request):
     """Submit a sheet for an organisation and a day: the file is written and kept at once."""
-    from .snapshots import SnapshotError, snapshot_submit
-
     form = SnapshotForm(request.POST, user=request.user)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -391,8 +406,6 @@ def snapshot_submit_view(request):
 @staff_required(DESK_ROLES)
 def snapshot_download(request, pk):
     """The submitted file, byte for byte as it was submitted."""
-    from .snapshots import SNAPSHOT_LABELS, snapshot_bytes, snapshot_get_for_user
-
     snapshot = snapshot_get_for_user(request.user, pk)
     with translation.override(snapshot.language or settings.LANGUAGE_CODE):
         title = str(SNAPSHOT_LABELS.get(snapshot.sheet, snapshot.sheet))
@@ -406,8 +419,6 @@ def snapshot_download(request, pk):
 @staff_required(DESK_ROLES)
 def snapshot_compare_view(request, pk):
     """The submitted rows beside today's computation of the same sheet, organisation and day."""
-    from .snapshots import SNAPSHOT_LABELS, snapshot_compare, snapshot_get_for_user
-
     snapshot = snapshot_get_for_user(request.user, pk)
     comparison = snapshot_compare(snapshot, user=request.user)
     return render(request, "hr/snapshot_compare.html", {
@@ -424,10 +435,6 @@ def _round_roles():
 @staff_required(purposes.REPORT_SUBMIT)
 def round_list(request):
     """The rounds the user asks or answers, and (city and province HR) the form to open one."""
-    from .forms import RoundForm
-    from .rounds import RoundError, round_open, rounds_for_user
-    from .snapshots import SNAPSHOT_LABELS
-
     can_open = user_has_staff_role(request.user, roles=purposes.REPORT_ROUND)
     form = RoundForm(request.POST or None, user=request.user) if can_open else None
     if request.method == "POST":
@@ -460,9 +467,6 @@ def round_detail(request, pk):
     """One round: who has and has not submitted, each submission's snapshot and comment; the
     asker returns or approves, each organisation asked submits from here, and the asker
     submits its own sum upward when it is itself asked."""
-    from .rounds import own_round, round_get_for_user
-    from .snapshots import SNAPSHOT_LABELS
-
     round_ = round_get_for_user(request.user, pk)
     decides = user_is_staff_in_scope(request.user, round_.organisation, roles=purposes.REPORT_ROUND)
     answering = set(organisation_scope(request.user, roles=purposes.REPORT_SUBMIT)
@@ -485,8 +489,6 @@ def round_detail(request, pk):
 
 
 def _submission(request, pk, submission_pk) -> RoundSubmission:
-    from .rounds import round_get_for_user
-
     round_ = round_get_for_user(request.user, pk)
     return get_object_or_404(round_.submissions.select_related("round__organisation", "organisation",
                                                                "snapshot"), pk=submission_pk)
@@ -496,9 +498,6 @@ def _submission(request, pk, submission_pk) -> RoundSubmission:
 @staff_required(purposes.REPORT_SUBMIT)
 def round_submit_view(request, pk, submission_pk):
     """Submit an organisation's answer to the round, in one click."""
-    from .rounds import RoundError, round_submit
-    from .snapshots import SnapshotError
-
     submission = _submission(request, pk, submission_pk)
     try:
         snapshot = round_submit(user=request.user, submission=submission)
@@ -514,8 +513,6 @@ def round_submit_view(request, pk, submission_pk):
 @staff_required(purposes.REPORT_ROUND)
 def round_decide_view(request, pk, submission_pk):
     """Return a submission with a comment, or approve it."""
-    from .rounds import RoundError, round_approve, round_return
-
     submission = _submission(request, pk, submission_pk)
     try:
         if request.POST.get("decision") == "approve":

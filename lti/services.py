@@ -98,7 +98,7 @@ def lti_launch_accept(*, registration: LtiRegistration, sub: str, employee_no: s
         # Completed here before this launch: the column learns it now.
         if outcome.reported_at is None and CourseCompletion.objects.filter(
                 user=user, course=course).exists():
-            from .tasks import outcome_report
+            from .tasks import outcome_report  # lti.tasks calls this module
 
             transaction.on_commit(lambda pk=outcome.pk: outcome_report.delay(pk))
     return teacher

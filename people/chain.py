@@ -21,6 +21,8 @@ from itertools import groupby
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 
+from .models import ChainHead
+
 GENESIS = "0" * 64
 
 
@@ -48,8 +50,6 @@ def seal(prev: str, content: dict) -> str:
 
 
 def _head_model():
-    from .models import ChainHead
-
     return ChainHead
 
 

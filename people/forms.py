@@ -1,10 +1,13 @@
 from allauth.account.forms import ConfirmLoginCodeForm as AllauthConfirmLoginCodeForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
+from allauth.core import ratelimit
 from django import forms
+from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry
+from .services import activation_rate_key, activation_teacher
 
 
 class LoginForm(AllauthLoginForm):
@@ -80,11 +83,6 @@ class ActivationForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self):
-        from allauth.core import ratelimit
-        from django.contrib.auth import password_validation
-
-        from .services import activation_rate_key, activation_teacher
-
         data = super().clean()
         employee_no, code = data.get("employee_no", ""), data.get("code", "")
         if not employee_no or not code:

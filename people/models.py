@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from treebeard.mp_tree import MP_Node
 
+from .text import fold
+
 
 class FlagSetField(models.PositiveIntegerField):
     """A set drawn from a fixed list of choices, stored as one integer of bits.
@@ -126,8 +128,6 @@ class Organisation(MP_Node):
         return self.name
 
     def clean(self):
-        from .text import fold
-
         super().clean()
         taken = (Organisation.objects.filter(code_key=fold(self.code)).exclude(pk=self.pk)
                  .values_list("code", "name").first())
@@ -138,8 +138,6 @@ class Organisation(MP_Node):
                     "name": taken[1], "code": taken[0]}})
 
     def save(self, *args, **kwargs):
-        from .text import fold
-
         self.code_key = fold(self.code)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "code" in update_fields:
@@ -269,7 +267,7 @@ class Teacher(models.Model):
         if getattr(self, "_employment_written", False):
             return  # a dated change: people.employment wrote the history itself
         if fields is None or {"school", "school_id", "posts", "role", "is_active", "status"} & set(fields):
-            from .employment import employment_follow
+            from .employment import employment_follow  # employment reads these models
 
             employment_follow(self)
 

@@ -2,10 +2,12 @@
 
 from collections.abc import Callable, Iterable
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Length, Substr
 
 from . import purposes
-from .models import Organisation, StaffRole, Teacher
+from .models import AuditEntry, Notice, Organisation, StaffRole, StudentCount, Teacher, flags_mask
 from .nearest import ancestor_paths, nearest_rule
 from .roles import ROLES, role_rank
 
@@ -91,8 +93,6 @@ def user_is_staff_account(user) -> bool:
 
 def staff_account_ids(user_ids: Iterable[int]) -> set[int]:
     """The same rule for many accounts at once: those of `user_ids` that are staff accounts."""
-    from django.contrib.auth import get_user_model
-
     ids, found = list(user_ids), set()
     for start in range(0, len(ids), 2000):
         chunk = ids[start:start + 2000]
@@ -108,8 +108,6 @@ def accounts_out_of_reach(actor, user_ids: Iterable[int], *, roles: Iterable[str
     above the actor's highest (people.roles) or over an organisation outside the actor's
     scope under `roles`. The one rule of account takeover; a superuser actor reaches all but
     other superusers."""
-    from django.contrib.auth import get_user_model
-
     ids = list(dict.fromkeys(user_ids))
     if not ids:
         return set()
@@ -157,8 +155,6 @@ def teacher_for_user(user) -> Teacher | None:
 
 def audit_entries_in_scope(user, *, action: str = "", since=None, until=None):
     """The audit log entries about organisations in this user's HR scope, newest first."""
-    from .models import AuditEntry
-
     qs = AuditEntry.objects.filter(
         organisation__in=organisation_scope(user, roles=purposes.AUDIT_LOG)
     ).select_related("organisation")
@@ -174,8 +170,6 @@ def audit_entries_in_scope(user, *, action: str = "", since=None, until=None):
 def teacher_posts_q(posts: Iterable[str], *, prefix: str = "") -> Q:
     """Teachers holding any of these posts: the one way to ask "is a counsellor", "is a head
     teacher" (from Certificate, pass prefix="teacher__")."""
-    from .models import flags_mask
-
     return Q(**{f"{prefix}posts__hasany": flags_mask(Teacher.Role, posts)})
 
 
@@ -186,10 +180,6 @@ def counsellor_q(*, prefix: str = "") -> Q:
 
 def student_count_expression(on, *, outer: str = "pk"):
     """The latest student count of the organisation `outer` on or before `on` (NULL if none)."""
-    from django.db.models import IntegerField, OuterRef, Subquery
-
-    from .models import StudentCount
-
     return Subquery(StudentCount.objects.filter(organisation=OuterRef(outer), on__lte=on)
                     .order_by("-on").values("count")[:1], output_field=IntegerField())
 
@@ -197,8 +187,6 @@ def student_count_expression(on, *, outer: str = "pk"):
 def post_bit_expression(field: str = "role"):
     """A post code column (e.g. RoleRequirement.role) as its bit in Teacher.posts, so a table
     keyed by post can be matched against a teacher's set: `.alias(b=...).filter(...)`."""
-    from django.db.models import Case, IntegerField, Value, When
-
     return Case(*[When(**{field: code}, then=Value(1 << i))
                   for i, code in enumerate(Teacher.Role.values)],
                 default=Value(0), output_field=IntegerField())
@@ -234,8 +222,6 @@ def grantable_roles(actor) -> list[str]:
 def staff_user_find(actor, identifier: str):
     """A user `actor` may give a role to, by username or employee number: a teacher of a school
     in their HR scope or someone already holding a role there; None otherwise."""
-    from django.contrib.auth import get_user_model
-
     identifier = (identifier or "").strip()
     if not identifier:
         return None
@@ -248,15 +234,11 @@ def staff_user_find(actor, identifier: str):
 
 def notice_list_for_user(user):
     """A user's notices, newest first."""
-    from .models import Notice
-
     return Notice.objects.filter(user=user)
 
 
 def notice_unread_count(user) -> int:
     """How many of a user's notices are unread (the number on the bell)."""
-    from .models import Notice
-
     if not getattr(user, "is_authenticated", False):
         return 0
     return Notice.objects.filter(user=user, read_at__isnull=True).count()
@@ -324,9 +306,6 @@ def district_names() -> Callable[[str], str | None]:
 def district_name_expression(path_ref: str):
     """The name of the district above the organisation whose path is the outer `path_ref`,
     as a subquery: the deepest district whose path prefixes it, whatever its depth."""
-    from django.db.models import OuterRef, Subquery
-    from django.db.models.functions import Length, Substr
-
     return Subquery(
         Organisation.objects.filter(kind=Organisation.Kind.DISTRICT,
                                     path=Substr(OuterRef(path_ref), 1, Length("path")))

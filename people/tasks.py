@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import timezone
 
+from .employment import employment_due_apply
 from .invitations import account_invitation_send
 from .replica import primary_pin
 
@@ -42,6 +43,4 @@ def send_account_invitations(user_ids: list[int]) -> int:
 @shared_task(name="people.employment_due")
 def employment_due() -> dict:
     """Apply the leavings and transfers entered ahead of their date whose day has come."""
-    from .employment import employment_due_apply
-
     return employment_due_apply()

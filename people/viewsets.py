@@ -23,6 +23,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import purposes
+from .employment import change_refusal, open_periods
 from .models import (
     TEACHING_STAGES,
     Organisation,
@@ -46,6 +47,7 @@ from .selectors import (
 )
 from .services import (
     EMPLOYMENT_FIELDS,
+    audit_record,
     organisation_create,
     organisation_update,
     staff_role_grant,
@@ -377,8 +379,6 @@ def rule_change_audit(*, user, rule, verb: str, fields=(), action: str = "rule.c
     """Audit lines for a rule (or a school's student count) added, edited or deleted in the
     admin: on its organisation, or on every top organisation for a rule that applies
     everywhere."""
-    from .services import audit_record
-
     organisation = getattr(rule, "organisation", None)
     targets = [organisation] if organisation is not None else list(Organisation.get_root_nodes())
     detail = f"{verb} {rule}" + (f" ({'; '.join(fields)})" if fields else "")
@@ -502,8 +502,6 @@ class TeacherForm(WagtailAdminModelForm):
                   "status"]
 
     def clean_effective_on(self):
-        from .employment import change_refusal, open_periods
-
         on = self.cleaned_data.get("effective_on") or timezone.localdate()
         if self.instance.pk:
             period = open_periods([self.instance.pk]).get(self.instance.pk)

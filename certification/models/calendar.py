@@ -47,7 +47,7 @@ class CalendarPeriod(models.Model):
         return f"{self.organisation} · {self.term} · {self.get_kind_display()} {self.start} – {self.end}"
 
     def clean(self):
-        from certification.calendar import calendar_period_problem
+        from certification.calendar import calendar_period_problem  # the calendar rules read this model
 
         problem = calendar_period_problem(
             organisation_id=self.organisation_id, term=self.term, kind=self.kind,

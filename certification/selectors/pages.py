@@ -166,7 +166,7 @@ def page_figures(page: str, org: Organisation, *, on: date, user) -> tuple[dict 
         if progress is None:
             return page_figures_compute(page, org, on=on, user=user)
         if cache.add(name + ":refreshing", 1, max_age * STALE_FOR):
-            from ..tasks import page_figures_refresh
+            from ..tasks import page_figures_refresh  # the task computes through this module
 
             page_figures_refresh.delay(page, org.pk, on.isoformat(), user.pk)
         latest = cache.get(_latest_key(page, org.pk, user.pk))
@@ -176,7 +176,7 @@ def page_figures(page: str, org: Organisation, *, on: date, user) -> tuple[dict 
         return None, progress
     if (timezone.now() - entry[1]).total_seconds() >= max_age \
             and cache.add(name + ":refreshing", 1, max_age * STALE_FOR):
-        from ..tasks import page_figures_refresh
+        from ..tasks import page_figures_refresh  # the task computes through this module
 
         page_figures_refresh.delay(page, org.pk, on.isoformat(), user.pk)
     return entry

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from certification.models import TrainingEntry
 from certification.selectors import figures_deferred
 from certification.services import training_entry_record
+from courses.models import DEFAULT_CATEGORY, HourCategory
 from people.models import Teacher
 
 from ..sheets.columns import TRAINING
@@ -29,8 +30,6 @@ def training_reference(employee_no: str, when: date, title: str, hours) -> str:
 def category_reader() -> Callable[[object], str]:
     """A cell -> the code of an active hour category written as its code, Chinese or English
     name (any case, full- or half-width); the categories are read once per sheet."""
-    from courses.models import HourCategory
-
     def key(text) -> str:
         return unicodedata.normalize("NFKC", clean_text(text)).lower().replace(" ", "")
 
@@ -52,8 +51,6 @@ def category_reader() -> Callable[[object], str]:
 def training_plan(*, path, user, progress=None, **_options) -> Plan:
     """Read a sheet of offline training hours and check each row; a row without a category
     (学时类别) is filed under the default category."""
-    from courses.models import DEFAULT_CATEGORY, HourCategory
-
     plan = Plan(kind="training")
     today = import_today()  # one moment for the whole file
     parsed, first_seen = [], {}

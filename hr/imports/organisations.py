@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext
 
+from courses.models import Assignment
 from people import purposes
 from people.models import AuditEntry, Organisation, Stage, StudentCount, Teacher, flags_codes, flags_mask
 from people.selectors import organisation_scope
@@ -242,7 +243,6 @@ def _plan_removals(plan: Plan, rows: dict, existing: dict, scope: set[int]) -> N
         return
     ids = [o["pk"] for o in omitted]
     teachers, records = {}, set()
-    from courses.models import Assignment
 
     for chunk in chunks(ids):
         teachers.update(Teacher.objects.filter(school_id__in=chunk).values("school_id")

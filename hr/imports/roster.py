@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from certification.selectors import figures_forget
+from certification.tasks import figures_rebuild
 from courses.services import assignment_audiences_enrol, assignment_leavers_release
 from people import employment
 from people.models import LoginPhone, Organisation, StaffRole, Teacher, flags_mask
@@ -440,6 +441,4 @@ def _employment_write(plan: Plan, user) -> None:
 
 
 def _rebuild_figures():
-    from certification.tasks import figures_rebuild
-
     figures_rebuild.delay()

@@ -12,6 +12,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from courses.models import HourCategory
 from people import purposes
 from people.models import Organisation, Stage, StudentCount, flags_codes
 from people.selectors import organisation_scope
@@ -221,8 +222,6 @@ def template_workbook(kind: str, *, user=None, on=None) -> bytes:
     if "level" in spec.keys:
         lists["level"] = levels = level_codes()
     if "category" in spec.keys:
-        from courses.models import HourCategory
-
         # The categories as city HR keep them now: by name in Chinese, by code in English.
         lists["category"] = list(HourCategory.objects.active().values_list(
             "name" if chinese else "code", flat=True))

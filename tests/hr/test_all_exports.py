@@ -251,3 +251,23 @@ def test_the_hours_sheet_in_english_names_the_categories_in_english(hr_x, tree,
                           "Mental-health knowledge (hours)", "Counselling skills (hours)",
                           "Family education (hours)", "Other (hours)"]
     assert not any("学时" in str(t) for t in title)
+
+
+def test_every_export_is_offered_by_its_label_in_chinese_and_english(client, tree):
+    """One registry (hr.exports.EXPORTS) gives each kind its label: the desk's export form lists
+    every kind by it, in Chinese, and the labels of submittable sheets are the same words."""
+    from django.utils import translation
+
+    from hr.snapshots import SNAPSHOT_LABELS
+
+    client.force_login(city_hr(tree["city"]))
+    page = client.get(reverse("hr:desk")).content.decode()
+    for key, kind in EXPORTS.items():
+        with translation.override("en"):
+            english = str(kind.label)
+        with translation.override("zh-hans"):
+            chinese = str(kind.label)
+        assert chinese != english, f"{key}: its label has no Chinese"
+        assert f'value="{key}"' in page and chinese.split("（")[0] in page
+    assert set(SNAPSHOT_LABELS) <= set(EXPORTS)
+    assert all(SNAPSHOT_LABELS[key] == EXPORTS[key].label for key in SNAPSHOT_LABELS)

@@ -2,12 +2,14 @@
 
 import time
 from datetime import date
+from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from hr.exports import EXPORTS
-from hr.selectors import DESK_ROLES
 from hr.services import JobError, export_run_to_path
+from hr.snapshots import SNAPSHOT_SHEETS, SnapshotError, snapshot_submit
 from people.models import Organisation
 from people.selectors import user_is_staff_in_scope
 
@@ -56,7 +58,8 @@ class Command(BaseCommand):
             organisation = Organisation.objects.get(code=org)
         except Organisation.DoesNotExist:
             raise CommandError(f"No organisation with code {org!r}.") from None
-        if not user_is_staff_in_scope(actor, organisation, roles=DESK_ROLES):
+        purpose = EXPORTS[kind].purpose  # the scope this export reads
+        if not user_is_staff_in_scope(actor, organisation, roles=purpose):
             raise CommandError(f"{org} is outside {actor.get_username()}'s scope.")
         if submit:
             self._submit(kind=kind, organisation=organisation, actor=actor, params=params, out=out,
@@ -71,18 +74,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"{kind}: {count} rows written to {out} in {time.perf_counter() - started:.1f} s"))
         if EXPORTS[kind].attachment is not None:
-            from pathlib import Path
-
             self.stdout.write(f"and {Path(out).with_suffix('.' + EXPORTS[kind].attachment_ext)}")
 
     def _submit(self, *, kind, organisation, actor, params, out, language):
         """Submit the sheet for --on (the term it falls in, for workload and parent reach)."""
-        from pathlib import Path
-
-        from django.core.exceptions import PermissionDenied
-
-        from hr.snapshots import SNAPSHOT_SHEETS, SnapshotError, snapshot_submit
-
         if kind not in SNAPSHOT_SHEETS:
             raise CommandError(f"The {kind} export cannot be submitted "
                                f"(only {', '.join(sorted(SNAPSHOT_SHEETS))}).")

@@ -49,8 +49,9 @@ SCHOOL_BASED = [("校本研修·学生心理健康专题", "knowledge"), ("校�
 
 
 def _school_based_hours(pk, emp, rng, school, entries, *, today, policies):
-    """School-based training (校本研修) in the current cycle that brings the teacher's hours to
-    a share of what is due by `today` (`PACE_SPREAD`), in sessions of 3 or 6 hours."""
+    """School-based training (校本研修) in the current cycle that brings the teacher's hours
+    (`entries`: theirs so far) to a share of what is due by `today` (`PACE_SPREAD`), in sessions
+    of 3 or 6 hours."""
     cycle = cycle_on(cycle_policy_for(school, policies), today)
     roll, share = rng.random(), None
     for weight, least, most in PACE_SPREAD:
@@ -111,6 +112,7 @@ def _seed(*, city, stdout=None, today: date | None = None) -> None:
     demo_accounts = {u.username for u in city.accounts.values()}
     for pk, emp, role, hired, path in teachers:
         rng = random.Random(emp)
+        own = len(entries)  # this teacher's entries start here
         is_new = hired is not None and hired > new_since
         # Hours: one or two offline trainings and an online course, over the last three years.
         for i in range(1 if is_new else rng.randint(1, 3)):
@@ -126,7 +128,7 @@ def _seed(*, city, stdout=None, today: date | None = None) -> None:
                                      title=title, reference=f"demo:completion:{emp}",
                                      category_id=category))
         if emp not in demo_accounts:  # the journeys' own accounts keep their scripted hours
-            entries.extend(_school_based_hours(pk, emp, rng, schools[path], entries,
+            entries.extend(_school_based_hours(pk, emp, rng, schools[path], entries[own:],
                                                today=today, policies=policies))
         if emp in demo_accounts or is_new:
             continue

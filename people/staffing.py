@@ -13,11 +13,10 @@ dashboard read `staffing_rows` and `staffing_totals`.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 
 from .employment import in_post
-from .models import TEACHING_STAGES, Organisation, SchoolType, StaffingRule, Stage, Teacher, flags_codes
+from .models import TEACHING_STAGES, Organisation, SchoolType, StaffingRule, Stage, Teacher, flags_codes, flags_mask
 from .nearest import ancestor_paths, nearest_rule
 from .selectors import student_count_expression
 
@@ -126,27 +125,31 @@ def rules_for(path: str, rules_by_path: dict[str, list[Rule]]) -> list[Rule] | t
     return nearest_rule(rules_by_path, path, DEFAULT_RULES)
 
 
-def _posts(role: str, on: date):
-    """Counsellors of one post in post at the school on `on`, as a subquery on schools."""
-    n = (in_post(on, posts=[role]).filter(organisation=OuterRef("pk")).order_by()
-         .values("organisation").annotate(n=Count("pk")).values("n"))
-    return Coalesce(Subquery(n), Value(0))
+def _counsellors(organisation: Organisation, on: date) -> dict[int, tuple[int, int]]:
+    """(full-time, part-time) counsellors in post on `on` at each school under `organisation`
+    that has any: one grouped query over that day's periods."""
+    full, part = Teacher.Role.FULL_TIME_COUNSELLOR, Teacher.Role.PART_TIME_COUNSELLOR
+    rows = (in_post(on, organisation, posts=[full, part]).order_by().values("organisation")
+            .annotate(full=Count("pk", filter=Q(posts__hasany=flags_mask(Teacher.Role, [full]))),
+                      part=Count("pk", filter=Q(posts__hasany=flags_mask(Teacher.Role, [part]))))
+            .values_list("organisation", "full", "part"))
+    return {school: (n_full, n_part) for school, n_full, n_part in rows}
 
 
 def staffing_rows(organisation: Organisation, *, on: date) -> list[StaffingRow]:
     """Every school under `organisation`: stages, students on `on`, full- and part-time
     counsellors in post there on `on` (people.employment), and how many the rules require.
-    Three queries, whatever the number of schools."""
+    Four queries, whatever the number of schools."""
     rules_by_path = _rules_by_path()
     types = school_type_stages()
+    counsellors = _counsellors(organisation, on)
     schools = (Organisation.objects.filter(path__startswith=organisation.path,
                                            kind=Organisation.Kind.SCHOOL)
-               .annotate(students_on=student_count_expression(on),
-                         full_time=_posts(Teacher.Role.FULL_TIME_COUNSELLOR, on),
-                         part_time=_posts(Teacher.Role.PART_TIME_COUNSELLOR, on))
+               .annotate(students_on=student_count_expression(on))
                .order_by("path"))
     rows = []
     for school in schools:
+        school.full_time, school.part_time = counsellors.get(school.pk, (0, 0))
         stages = teaching_stages(flags_codes(Stage, school.stages), types)
         required = required_counsellors(rules_for(school.path, rules_by_path), stages=stages,
                                         students=school.students_on)

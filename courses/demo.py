@@ -249,8 +249,8 @@ _PATTERNS = (((9, 0, 16, 0), (9, 0, 16, 0), (9, 0, 16, 0)),
 
 def _three_day_event(city, stdout, today: date, index) -> None:
     """A three-day course of the demo district three weeks ago (09:00–16:00, 6 hours a day), with
-    mixed attendance, closed: each day credited on its own date (the demo teacher came on days
-    1 and 3)."""
+    mixed attendance, closed: each day credited on its own date (the demo counsellor came on
+    days 1 and 3; the demo teacher's hours stay those her journey starts from)."""
     from . import event_services
 
     tz = timezone.get_current_timezone()
@@ -274,9 +274,10 @@ def _three_day_event(city, stdout, today: date, index) -> None:
     if event_services.event_is_closed(event):
         return
     organiser = city.accounts["district_hr"]
-    teacher = city.accounts["teacher"].teacher
+    teacher = city.accounts["counsellor"].teacher
+    journeys = [city.accounts["teacher"].teacher.pk, teacher.pk]
     others = list(Teacher.objects.filter(school__path__startswith=city.demo_district.path,
-                                         is_active=True).exclude(pk=teacher.pk)
+                                         is_active=True).exclude(pk__in=journeys)
                   .order_by("employee_no")[:19])
     sessions = event_services.event_sessions(event)
     before = sessions[0].starts_at - timedelta(days=7)

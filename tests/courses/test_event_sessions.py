@@ -239,10 +239,11 @@ def test_the_demo_has_a_three_day_event_credited_day_by_day(client, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", "--teachers", "40", stdout=StringIO())
     assert (entries.count(), EventAttendance.objects.count()) == counts
-    # The demo teacher came on days 1 and 3: two entries, on those dates, and her page says so.
+    # The demo counsellor came on days 1 and 3: two entries, on those dates, and her page says so;
+    # the demo teacher was not there (her journey starts from her own hours).
     from people.demo import DEMO_PASSWORD
 
-    assert client.login(username="D0001", password=DEMO_PASSWORD)
+    assert client.login(username="D0002", password=DEMO_PASSWORD)
     me = client.get(ev.url)
     teacher = me.context["teacher"]
     assert sorted(TrainingEntry.objects.filter(
@@ -250,6 +251,8 @@ def test_the_demo_has_a_three_day_event_credited_day_by_day(client, django_captu
         days[0], days[2]]
     page = visible_text(me.content.decode())
     assert "共计入 12.0 学时，各场次按其日期计入。" in page and "未签到：不计学时。" in page
+    assert not TrainingEntry.objects.filter(teacher__employee_no="D0001",
+                                            reference__startswith="event-attendance:").exists()
 
 
 @pytest.mark.django_db(transaction=True)

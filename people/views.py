@@ -16,8 +16,9 @@ from .forms import ACTIVATION_REFUSED, ActivationForm, AuditFilterForm
 from .selectors import audit_entries_in_scope, notice_list_for_user
 from .services import ActivationRefused, activation_redeem, notice_open, notices_read_all
 
-# Entries a page: each stacks six labelled lines on a phone, so 20 keep the page short there.
-AUDIT_PAGE_SIZE = 20
+# Entries a page: each stacks six labelled lines on a phone (about 250 px with a long detail),
+# so 12 keep the page short there.
+AUDIT_PAGE_SIZE = 12
 
 
 @staff_required(purposes.AUDIT_LOG)

@@ -2,8 +2,9 @@
 phone's camera opens them): a teacher signs up for an event, checks in and out, and
 sees the hours; a teacher declares outside hours with a photo and district HR approves them."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -25,7 +26,19 @@ def phone_only(page):
 def test_teacher_signs_up_checks_in_and_out_by_qr_and_sees_the_hours(
         page, live_server, migrated_data, tree, phone_only, shot):
     """A two-day event: today's session is scanned and credited on its day; tomorrow's is not
-    held yet and credits nothing."""
+    held yet and credits nothing. The clock is fixed at 10:00 Shanghai time (ticking, for the
+    live server too), so no run crosses midnight between the sessions and the scans."""
+    import time_machine
+
+    with time_machine.travel(CLOCK, tick=True):
+        _two_day_event_journey(page, live_server, tree, shot)
+
+
+# 10:00 on a school day, Shanghai time: the journey's sessions and scans all fall on this day.
+CLOCK = datetime(2027, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def _two_day_event_journey(page, live_server, tree, shot):
     from courses.models import EventPage, EventSession, EventSignup
 
     ev = event(tree["district_x"], starts_in=timedelta(minutes=-20), hours=1)
@@ -33,10 +46,10 @@ def test_teacher_signs_up_checks_in_and_out_by_qr_and_sees_the_hours(
     teacher = factories.TeacherFactory(school=tree["school_a"])
     organiser = factories.district_hr(tree["district_x"])
     # Sign-up closes at the start: open it a little longer for this running event.
-    today = timezone.now() + timedelta(minutes=1)
-    ev.sessions = [EventSession(starts_at=start, ends_at=start + timedelta(minutes=59),
+    start = CLOCK + timedelta(minutes=1)
+    ev.sessions = [EventSession(starts_at=day, ends_at=day + timedelta(minutes=59),
                                 credit_hours=Decimal("3.0"))
-                   for start in (today, today + timedelta(days=1))]
+                   for day in (start, start + timedelta(days=1))]
     ev.save_revision().publish()
     first, second = EventSession.objects.filter(page=ev).order_by("starts_at")
     log_in(page, teacher.employee_no, "pass-1234")
@@ -49,7 +62,7 @@ def test_teacher_signs_up_checks_in_and_out_by_qr_and_sees_the_hours(
     for kind, said in (("in", "签到成功"), ("out", "签退成功")):
         if kind == "out":
             # Check-out opens at the session's start.
-            started = timezone.now() - timedelta(minutes=5)
+            started = CLOCK - timedelta(minutes=5)
             EventSession.objects.filter(pk=first.pk).update(starts_at=started)
             EventPage.objects.filter(pk=ev.pk).update(starts_at=started)
         url = (f"{live_server.url}/learn/events/{ev.pk}/scan/{kind}/?t="

@@ -3,6 +3,8 @@ their gaps and trends; 计算中 while a large subtree is computed)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -32,21 +34,48 @@ def _org_in_scope(request, scope, org_id):
     return tops[0]
 
 
-@staff_required(selectors.ROSTER_ROLES)
-def holding_rates(request):
-    scope = organisation_scope(request.user, roles=selectors.ROSTER_ROLES)
+@dataclass
+class _DayPage:
+    """What a figure page asked for and got: the scope of its purpose, the organisation and day
+    asked, the day shown (an earlier one while the asked day computes) and its figures."""
+
+    form: RatesForm
+    scope: object
+    org: object
+    asked: object
+    on: object
+    earlier: object
+    figures: dict
+    computed_at: object
+
+
+def _day_page(request, page: str, roles):
+    """The `_DayPage` of `page` for the organisation and day in the query (today by default), in
+    the scope of `roles`; or the 计算中 response while the day has no figures yet."""
     form = RatesForm(request.GET or None)
     on = timezone.localdate()
     org_id = None
     if form.is_valid():
         on = form.cleaned_data.get("on") or on
         org_id = form.cleaned_data.get("org")
+    scope = organisation_scope(request.user, roles=roles)
     org = _org_in_scope(request, scope, org_id)
-    figures, computed_at = selectors.page_figures("rates", org, on=on, user=request.user)
+    figures, computed_at = selectors.page_figures(page, org, on=on, user=request.user)
     if figures is None:
         return _computing(request, org=org, on=on, progress=computed_at)
-    earlier, asked = figures.get("earlier"), on
-    on = earlier.on if earlier else on
+    earlier = figures.get("earlier")
+    return _DayPage(form=form, scope=scope, org=org, asked=on, on=earlier.on if earlier else on,
+                    earlier=earlier, figures=figures, computed_at=computed_at)
+
+
+@staff_required(selectors.ROSTER_ROLES)
+def holding_rates(request):
+    day = _day_page(request, "rates", selectors.ROSTER_ROLES)
+    if not isinstance(day, _DayPage):
+        return day
+    form, scope, org, on, figures, computed_at = (day.form, day.scope, day.org, day.on,
+                                                  day.figures, day.computed_at)
+    earlier, asked = day.earlier, day.asked
     rows, codes = figures["rows"], figures["codes"]
     chart_rows = [r for r in rows if r.depth == 1] or rows[:1]
     bars, y = [], 4
@@ -164,19 +193,12 @@ def dashboard(request):
     township → school, each bar a link one level down), on a chosen date, from the selectors
     the Excel sheets use, so the pictures and the files agree; with how holding and pace moved
     over 24 months."""
-    form = RatesForm(request.GET or None)
-    on = timezone.localdate()
-    org_id = None
-    if form.is_valid():
-        on = form.cleaned_data.get("on") or on
-        org_id = form.cleaned_data.get("org")
-    scope = organisation_scope(request.user, roles=selectors.ROSTER_ROLES)
-    org = _org_in_scope(request, scope, org_id)
-    figures, computed_at = selectors.page_figures("dashboard", org, on=on, user=request.user)
-    if figures is None:
-        return _computing(request, org=org, on=on, progress=computed_at)
-    earlier, asked = figures.get("earlier"), on
-    on = earlier.on if earlier else on
+    day = _day_page(request, "dashboard", purposes.DASHBOARD)
+    if not isinstance(day, _DayPage):
+        return day
+    form, scope, org, on, figures, computed_at = (day.form, day.scope, day.org, day.on,
+                                                  day.figures, day.computed_at)
+    earlier, asked = day.earlier, day.asked
     codes, children, pace = figures["codes"], figures["children"], figures["pace"]
     holding = []
     for code in codes:

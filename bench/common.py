@@ -70,6 +70,21 @@ def django_setup(db: Path) -> None:
     django.setup()
 
 
+def django_setup_database(db: str) -> None:
+    """`django_setup` on a SQLite file, or the test settings on a database URL (a seeded
+    PostgreSQL)."""
+    if "://" not in db:
+        django_setup(Path(db))
+        return
+    os.environ["DATABASE_URL"] = db
+    os.environ["DJANGO_SETTINGS_MODULE"] = "lms.settings.test"
+    os.environ["DJANGO_DATA_DIR"] = str(cache_dir() / "data")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
 def _python(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=ROOT, check=True, capture_output=True,
                           text=True, env={**os.environ, **(env or {})})

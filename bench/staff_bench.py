@@ -107,16 +107,7 @@ def _timed(fn):
 
 
 def _run(db: str) -> None:
-    if "://" in db:
-        os.environ["DATABASE_URL"] = db
-        os.environ["DJANGO_SETTINGS_MODULE"] = "lms.settings.test"
-        os.environ["DJANGO_DATA_DIR"] = str(common.CACHE / "data")
-        sys.path.insert(0, str(common.ROOT))
-        import django
-
-        django.setup()
-    else:
-        common.django_setup(Path(db))
+    common.django_setup_database(db)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection

@@ -38,19 +38,6 @@ PARTS = [
 ]
 
 
-def _setup(db: str) -> None:
-    if "://" in db:
-        os.environ["DATABASE_URL"] = db
-        os.environ["DJANGO_SETTINGS_MODULE"] = "lms.settings.test"
-        os.environ["DJANGO_DATA_DIR"] = str(common.CACHE / "data")
-        sys.path.insert(0, str(common.ROOT))
-        import django
-
-        django.setup()
-    else:
-        common.django_setup(Path(db))
-
-
 def _split(profile: cProfile.Profile) -> dict[str, float]:
     """Seconds of own time (cProfile's tottime) by part; the rest is Django's request handling,
     middleware and the standard library."""
@@ -63,7 +50,7 @@ def _split(profile: cProfile.Profile) -> dict[str, float]:
 
 
 def run(db: str) -> dict:
-    _setup(db)
+    common.django_setup_database(db)
     from contextlib import ExitStack
 
     from django.db import connections

@@ -74,6 +74,7 @@ def _earlier_periods() -> int:
     from people.models import Employment, Organisation
 
     schools = list(Organisation.objects.filter(kind="school").order_by("path").values_list("pk", flat=True))
+    position = {pk: i for i, pk in enumerate(schools)}
     single = (Employment.objects.values("teacher_id").annotate(n=Count("pk")).filter(n=1)
               .values_list("teacher_id", flat=True))
     added = 0
@@ -83,7 +84,7 @@ def _earlier_periods() -> int:
         start = period.start if period.start > EARLIEST else date(2010, 9, 1)
         if period.start == EARLIEST:
             Employment.objects.filter(pk=period.pk).update(start=start)
-        at = schools.index(period.organisation_id)
+        at = position[period.organisation_id]
         middle, first = start - relativedelta(years=3), start - relativedelta(years=6)
         batch += [Employment(teacher_id=period.teacher_id, posts=period.posts, start=first, end=middle,
                              organisation_id=schools[(at + 7) % len(schools)], end_status="transferred"),
